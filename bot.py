@@ -1,0 +1,97 @@
+"""Jianbao (简报): a WeChat bot that delivers a district office's bulletin to its cadres.
+
+    python bot.py serve                 # the web app (callback, webhook, console, pages)
+    python bot.py parse FILE [--json]   # read a bulletin issue and show its items and cards
+    python bot.py --help                # every command
+
+`create_app(config=None)` builds the Flask app; nothing happens at import time.
+Settings come from environment variables (see config.py and the README); a `config`
+dict passed here overrides them (tests do this).
+"""
+
+import logging
+import os
+import secrets
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, routes_command, shell_command
+
+import config as settings
+
+# Each component wires itself in with init_app(app): teardown hooks, blueprints, CLI.
+COMPONENTS = (
+    "subscriptions.db",
+    "bulletin.cli",
+)
+
+
+def create_app(config=None):
+    """Build the app: settings from the environment, overridden by `config`."""
+    app = Flask(__name__, instance_path=_instance_path(config))
+    app.config.update(settings.from_env())
+    app.config.update(config or {})
+    settings.check(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SECRET_KEY"] = app.config["BOT_SECRET_KEY"] or _instance_secret(app)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["BOT_MAX_BODY_BYTES"]
+    _configure_logging(app)
+    for name in COMPONENTS:
+        __import__(name, fromlist=["init_app"]).init_app(app)
+    return app
+
+
+def _instance_path(config):
+    path = (config or {}).get("INSTANCE_PATH") or os.environ.get("BOT_INSTANCE_PATH")
+    return os.path.abspath(path or os.path.join(os.path.dirname(__file__), "instance"))
+
+
+def _instance_secret(app):
+    """A random secret kept in the instance folder, so `make run` needs no setup."""
+    path = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(secrets.token_hex(32))
+    with open(path) as f:
+        return f.read().strip()
+
+
+def _configure_logging(app):
+    level = getattr(logging, str(app.config["BOT_LOG_LEVEL"]).upper(), logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.logger.setLevel(level)
+
+
+def _load_app(*args, **kwargs):
+    try:
+        return create_app()
+    except settings.ConfigError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+
+
+cli = FlaskGroup(create_app=_load_app, load_dotenv=False, add_default_commands=False,
+                 add_version_option=False, help=__doc__.split("\n\n")[0])
+# Jianbao takes its settings from BOT_* variables only: drop Flask's --app/--env-file/--debug.
+cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
+cli.add_command(routes_command)
+cli.add_command(shell_command)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+def serve_command(host, port):
+    """Run the web app (what `make run` starts). Use gunicorn in production (README)."""
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    click.echo(f"Jianbao on http://{host}:{port}/  (channel: {app.config['BOT_CHANNEL']})")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    cli.main(prog_name="bot.py")

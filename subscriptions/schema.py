@@ -1,0 +1,94 @@
+"""Tables for issues, items, departments, cadres, subscriptions, search and chat state.
+
+Ordered migrations (`sqlite_utils.Migrations`); each runs once, in its own transaction.
+Never edit a migration that has shipped: add a new one below.
+"""
+
+from sqlite_utils import Migrations
+
+migrations = Migrations("subscriptions")
+
+
+@migrations()
+def m001_core(db):
+    db.execute("""
+        CREATE TABLE departments (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,          -- canonical name, e.g. 区审计局
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")
+    db.execute("""
+        CREATE TABLE department_aliases (
+            alias TEXT PRIMARY KEY,             -- e.g. 督察局, 审计
+            department_id INTEGER NOT NULL REFERENCES departments(id) ON DELETE CASCADE
+        )""")
+    db.execute("""
+        CREATE TABLE issues (
+            id INTEGER PRIMARY KEY,
+            content_hash TEXT NOT NULL UNIQUE,  -- sha256 of the normalised parsed content
+            issuer TEXT,
+            date TEXT,                          -- ISO YYYY-MM-DD
+            number TEXT,                        -- 第3期
+            source TEXT,                        -- file name or 'webhook'
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")
+    db.execute("""
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('lead', 'article', 'brief')),
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            department TEXT,                    -- as printed
+            department_id INTEGER REFERENCES departments(id),
+            UNIQUE (issue_id, seq)
+        )""")
+    db.execute("CREATE INDEX items_department ON items(department_id)")
+    db.execute("""
+        CREATE TABLE cadres (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            department TEXT,
+            mobile TEXT,
+            userid TEXT UNIQUE,                 -- WeCom member id
+            openid TEXT UNIQUE,                 -- Official Account openid (or sandbox user)
+            bound_at TEXT,                      -- when the WeChat identity was bound
+            subscribe_all INTEGER NOT NULL DEFAULT 0,  -- subscribed to 全部
+            removed_at TEXT,                    -- off the roster: no pushes, no search
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")
+    db.execute("""
+        CREATE TABLE binding_codes (
+            code TEXT PRIMARY KEY,
+            cadre_id INTEGER NOT NULL REFERENCES cadres(id) ON DELETE CASCADE,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")
+    db.execute("""
+        CREATE TABLE subscriptions (
+            cadre_id INTEGER NOT NULL REFERENCES cadres(id) ON DELETE CASCADE,
+            department_id INTEGER NOT NULL REFERENCES departments(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            PRIMARY KEY (cadre_id, department_id)
+        )""")
+    db.execute("CREATE INDEX subscriptions_department ON subscriptions(department_id)")
+
+
+@migrations()
+def m002_chat_state(db):
+    db.execute("""
+        CREATE TABLE inbound_replies (         -- WeChat retries get the same reply again
+            key TEXT PRIMARY KEY,               -- MsgId, or FromUserName+CreateTime for events
+            reply TEXT NOT NULL,                -- the reply XML as first sent ('' = none)
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")
+    db.execute("""
+        CREATE TABLE chat_state (              -- per-user memory: the last query, for 更多
+            user TEXT PRIMARY KEY,
+            query TEXT,
+            page INTEGER NOT NULL DEFAULT 0,
+            pending TEXT,                       -- JSON: a numbered choice awaiting an answer
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")

@@ -1,0 +1,49 @@
+"""The app factory, configuration and the CLI shell."""
+
+import subprocess
+import sys
+
+import pytest
+
+import config as settings
+from conftest import ROOT
+
+
+def test_factory_applies_config(app):
+    assert app.config["TESTING"] is True
+    assert app.config["BOT_CHANNEL"] == "sandbox"
+
+
+def test_database_is_wal_with_schema(db):
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"issues", "items", "departments", "cadres", "subscriptions"} <= set(db.table_names())
+
+
+def test_bad_channel_is_a_clear_error(make_app):
+    with pytest.raises(settings.ConfigError, match="BOT_CHANNEL"):
+        make_app(BOT_CHANNEL="telegram")
+
+
+def test_work_channel_names_missing_variables(make_app):
+    with pytest.raises(settings.ConfigError, match="WECOM_CORP_ID"):
+        make_app(BOT_CHANNEL="work")
+
+
+def test_env_parsing_rejects_garbage():
+    with pytest.raises(settings.ConfigError, match="BOT_SEND_RATE"):
+        settings.from_env({"BOT_SEND_RATE": "fast"})
+    assert settings.from_env({"BOT_OPEN_ACCESS": "yes"})["BOT_OPEN_ACCESS"] is True
+
+
+def test_cli_config_error_is_one_line_exit_2(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "BOT_CHANNEL": "mp", "BOT_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "bot.py", "init-db"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "WECHAT_APP_ID" in result.stderr
+
+
+def test_every_command_has_help(app):
+    for name, command in app.cli.commands.items():
+        assert command.help, f"command {name} has no help text"
