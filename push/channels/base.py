@@ -1,0 +1,108 @@
+"""The one interface the push worker uses to deliver, whatever BOT_CHANNEL is.
+
+    channel = make_channel(app.config, db_path)     # sandbox, work (WeCom) or mp (Official Account)
+    payloads = channel.render(cards, title="上街区简报 2021-01-06")   # ONE message, split if forced
+    results = channel.send(["zhangsan", "lisi"], payloads[0])         # {recipient: Result}
+
+A channel has:
+- `name`: "sandbox", "work" or "mp";
+- `max_batch`: recipients per API call (work 1000, mp 1, sandbox 1); the worker never passes
+  more to `send`;
+- `recipient_caps`: ((messages, seconds), …) each recipient may receive; WeCom silently drops
+  the excess of 30/min and 1,000/h per member, so the worker must keep each recipient under
+  them. Empty where the platform sets none we can pace (sandbox, mp);
+- `render(cards, *, title) -> list[dict]`: the JSON-serialisable payload(s) of one message per
+  issue for one recipient (or a batch with identical cards), stored in the outbox as is;
+- `send(recipients, payload) -> dict[str, Result]`: one result per recipient, or raises
+  `TransientError` when the whole call should be retried later (-1, 45009, HTTP 5xx,
+  timeouts, dropped connections, token errors that a fresh token did not cure).
+
+`Result.status` is `sent`, `failed` (permanent: unknown user, unfollowed, bad payload) or
+`window_closed` (Official Account customer-service window shut and no template to fall back on).
+"""
+
+from dataclasses import asdict, dataclass
+
+SENT, FAILED, WINDOW_CLOSED = "sent", "failed", "window_closed"
+STATUSES = (SENT, FAILED, WINDOW_CLOSED)
+DEFAULT_TIMEOUT = 10.0  # seconds, every HTTP call to WeChat (BOT_HTTP_TIMEOUT overrides)
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str
+    errcode: int | None = None
+    reason: str | None = None
+
+    def to_dict(self):
+        return asdict(self)
+
+
+class TransientError(Exception):
+    """A failure worth retrying later with backoff: `TransientError(45009, "api freq limit")`."""
+
+    def __init__(self, errcode=None, reason=""):
+        super().__init__(f"{errcode}: {reason}" if errcode is not None else reason)
+        self.errcode = errcode
+        self.reason = reason
+
+
+class Channel:
+    """Base class: subclasses set `name`, `max_batch`, and implement render/send."""
+
+    name = "base"
+    max_batch = 1
+    recipient_caps = ()
+
+    def __init__(self, public_url="", timeout=DEFAULT_TIMEOUT):
+        self.public_url = str(public_url or "").rstrip("/")
+        self.timeout = timeout
+
+    def url(self, link):
+        """`channel.url("/items/4?t=…")` -> the absolute link on BOT_PUBLIC_URL."""
+        if link.startswith(("http://", "https://")):
+            return link
+        return self.public_url + link
+
+    def render(self, cards, *, title):
+        raise NotImplementedError
+
+    def send(self, recipients, payload):
+        raise NotImplementedError
+
+    def check_batch(self, recipients):
+        if not recipients:
+            raise ValueError("send needs at least one recipient")
+        if len(recipients) > self.max_batch:
+            raise ValueError(f"{self.name} sends to at most {self.max_batch} recipients per call")
+
+
+def news_payloads(channel, cards, per_message):
+    """Cards as news messages of at most `per_message` articles each."""
+    articles = [{"title": card.title, "description": card.digest, "url": channel.url(card.link)}
+                for card in cards]
+    return [{"msgtype": "news", "news": {"articles": articles[i:i + per_message]}}
+            for i in range(0, len(articles), per_message)]
+
+
+def make_channel(app_config, db_path):
+    """The channel BOT_CHANNEL names, configured from the app settings."""
+    name = app_config.get("BOT_CHANNEL", "sandbox")
+    public_url = app_config.get("BOT_PUBLIC_URL", "")
+    timeout = float(app_config.get("BOT_HTTP_TIMEOUT") or DEFAULT_TIMEOUT)
+    if name == "sandbox":
+        from push.channels.sandbox import SandboxChannel
+        return SandboxChannel(db_path, public_url=public_url)
+    if name == "work":
+        from push.channels.work import WorkChannel
+        return WorkChannel(
+            app_config["WECOM_CORP_ID"], app_config["WECOM_SECRET"], app_config["WECOM_AGENT_ID"],
+            db_path, api_base=app_config.get("WECOM_API_BASE"), public_url=public_url,
+            timeout=timeout)
+    if name == "mp":
+        from push.channels.mp import MpChannel
+        return MpChannel(
+            app_config["WECHAT_APP_ID"], app_config["WECHAT_SECRET"], db_path,
+            template_id=app_config.get("WECHAT_TEMPLATE_ID"),
+            api_base=app_config.get("WECHAT_API_BASE"), public_url=public_url, timeout=timeout)
+    raise ValueError(f"unknown channel {name!r}: use sandbox, work or mp")

@@ -1,0 +1,122 @@
+"""Official Account (公众号) customer-service messages, with a template-message fallback.
+
+    channel = MpChannel(appid, secret, db_path, template_id=None, api_base=WECHAT_API_BASE)
+    for payload in channel.render(cards, title="上街区简报 2021-01-06"):
+        results = channel.send(["oABC…"], payload)
+
+Customer-service messages reach a follower only within 48 h of their last message, at most
+5 per window, and a news message carries 1 article. So one item is a 1-article news message,
+and several items are ONE text message listing title + link lines, split into numbered
+parts `（1/2）` only past 2,048 bytes. Outside the window (45015) or with the quota spent
+(45047) the first part falls back to a template message when WECHAT_TEMPLATE_ID is set
+(data fields `first`, `keyword1` = item titles, `keyword2` = date, `remark`; link = the first
+item), else the recipient is recorded `window_closed`. Unfollowed (43004) is `failed`.
+"""
+
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from bulletin.cards import LIMITS, fit, split_text
+from push.channels.base import FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
+from push.channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
+                                 describe, transient)
+
+DEFAULT_BASE = "https://api.weixin.qq.com/cgi-bin/"
+WINDOW_ERRORS = (45015, 45047)  # outside the 48 h window; its 5 messages spent
+TEMPLATE_VALUE_BYTES = 60  # template fields show about 20 characters
+
+
+class MpClient(SharedTokenClient, WeChatClient):
+    """wechatpy's Official Account client on `api_base`, its token shared through SQLite."""
+
+    def __init__(self, appid, secret, db_path, api_base=None, timeout=10.0):
+        WeChatClient.__init__(self, appid, secret, session=SQLiteSessionStorage(db_path),
+                              timeout=timeout, auto_retry=False)
+        self.setup_shared_token(api_base or DEFAULT_BASE, timeout)
+
+    def fetch_access_token(self):
+        return self._fetch_access_token(
+            url=self.API_BASE_URL + "token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+
+
+class MpChannel(Channel):
+    name = "mp"
+    max_batch = 1
+
+    def __init__(self, appid, secret, db_path, *, template_id=None, api_base=None,
+                 public_url="", timeout=10.0):
+        super().__init__(public_url, timeout)
+        self.template_id = template_id or None
+        self.client = MpClient(appid, secret, db_path, api_base=api_base, timeout=timeout)
+
+    def render(self, cards, *, title):
+        """One item: a 1-article news message; several: one text list (parts past 2,048 B)."""
+        if not cards:
+            return []
+        if len(cards) == 1:
+            payloads = news_payloads(self, cards, LIMITS["mp"]["articles"])
+        else:
+            parts = split_text(self.listing(cards, title), LIMITS["mp"]["text"])
+            payloads = [{"msgtype": "text", "text": {"content": part}} for part in parts]
+        payloads[0]["template"] = self.template(cards, title)
+        return payloads
+
+    def listing(self, cards, title):
+        lines = [title] if title else []
+        for n, card in enumerate(cards, 1):
+            department = f"（{card.department}）" if card.department else ""
+            lines.append(f"{n}. {card.title}{department}\n{self.url(card.link)}")
+        return "\n".join(lines)
+
+    def template(self, cards, title):
+        """The template message standing in for this message outside the 48 h window."""
+        names = fit(cards[0].title, TEMPLATE_VALUE_BYTES)
+        if len(cards) > 1:
+            names += f"等{len(cards)}条"
+        return {"url": self.url(cards[0].link), "data": {
+            "first": {"value": fit(title or "简报", TEMPLATE_VALUE_BYTES)},
+            "keyword1": {"value": names},
+            "keyword2": {"value": cards[0].date or ""},
+            "remark": {"value": "点击查看全文"},
+        }}
+
+    def send(self, recipients, payload):
+        """Send to one follower: customer-service message, else template, else window_closed."""
+        self.check_batch(recipients)
+        openid = recipients[0]
+        try:
+            self.client.call(lambda: self.post_custom(openid, payload))
+            return {openid: Result(SENT)}
+        except Exception as error:
+            result = self.failure(error)
+            if result.errcode in WINDOW_ERRORS:
+                result = self.fall_back(openid, payload, result)
+            return {openid: result}
+
+    def post_custom(self, openid, payload):
+        if payload.get("msgtype") == "text":
+            return self.client.message.send_text(openid, payload["text"]["content"])
+        return self.client.message.send_articles(openid, payload["news"]["articles"])
+
+    def fall_back(self, openid, payload, closed):
+        template = payload.get("template")
+        if not (self.template_id and template):
+            return Result(WINDOW_CLOSED, closed.errcode, closed.reason)
+        try:
+            self.client.call(lambda: self.client.message.send_template(
+                openid, self.template_id, template["data"], url=template["url"]))
+            return Result(SENT, closed.errcode, "template message (customer-service window closed)")
+        except Exception as error:
+            return self.failure(error)
+
+    def failure(self, error):
+        """A permanent failure as a Result; retryable ones are raised as TransientError."""
+        if isinstance(error, TokenFetchError):
+            return Result(FAILED, error.errcode, f"access token: {error.reason}")
+        retry = transient(error)
+        if retry:
+            raise retry
+        if not isinstance(error, WeChatClientException):
+            raise error
+        return Result(FAILED, error.errcode, describe(error))

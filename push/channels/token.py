@@ -1,0 +1,162 @@
+"""One access token for every process: SQLite session storage, a refresh lease, bounded retry.
+
+    client = WeComClient(corp_id, secret, db_path, api_base=…, timeout=10)
+    result = client.call(lambda: client.message.send(agent_id, users, msg=payload))
+
+wechatpy 1.8.18 keeps `expires_at` on the client object, so two processes would each fetch
+(and, on the Official Account, kill the other's token five minutes later). Here the token
+lives only in `channel_tokens` with its expiry (stored `MARGIN` seconds early), every read
+goes to that table, and a fetch happens under a lease row in `channel_locks`: the other
+processes wait for it and use the token it stored. `call` refetches once on 40001/40014/42001
+(only if nobody else already did) and retries the call once — never wechatpy's unbounded
+`auto_retry`, which every client here has off. Every HTTP call, the token fetch included,
+carries the channel timeout.
+"""
+
+import time
+import uuid
+
+import requests
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+
+from push.channels import store
+from push.channels.base import TransientError
+
+TOKEN_ERRORS = (40001, 40014, 42001)
+RETRYABLE = (-1, 45009, 45033)  # system busy, API rate limit, too many concurrent calls
+MARGIN = 300  # seconds: treat a token as expired this long before WeChat does
+POLL = 0.05
+
+
+class TokenFetchError(Exception):
+    """The token endpoint refused our credentials (wrong corp id / secret): not retryable."""
+
+    def __init__(self, errcode, reason):
+        super().__init__(f"{errcode}: {reason}")
+        self.errcode = errcode
+        self.reason = reason
+
+
+class SQLiteSessionStorage(SessionStorage):
+    """`SQLiteSessionStorage(db_path)`: wechatpy's session storage, shared through SQLite."""
+
+    def __init__(self, db_path, margin=MARGIN):
+        self.db_path = db_path
+        self.margin = margin
+
+    def get(self, key, default=None):
+        value = store.get_token(store.thread_db(self.db_path), key)
+        return default if value is None else value
+
+    def set(self, key, value, ttl=None):
+        expires_at = None
+        if ttl:
+            expires_at = time.time() + max(int(ttl) - self.margin, int(ttl) // 2)
+        store.put_token(store.thread_db(self.db_path), key, value, expires_at)
+
+    def delete(self, key, value=None):
+        store.drop_token(store.thread_db(self.db_path), key, value)
+
+
+class TimeoutSession(requests.Session):
+    """A requests session that puts `timeout` on every call that does not set one."""
+
+    def __init__(self, timeout):
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method, url, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, **kwargs)
+
+
+class SharedTokenClient:
+    """Mixin placed before a wechatpy client class: shared token, bounded token retry."""
+
+    def setup_shared_token(self, api_base, timeout):
+        self.API_BASE_URL = api_base
+        self.timeout = timeout
+        self.auto_retry = False
+        self._http = TimeoutSession(timeout)
+
+    @property
+    def access_token(self):
+        return self.session.get(self.access_token_key) or self.refresh_access_token()
+
+    def refresh_access_token(self, stale=None):
+        """A token other than `stale`: someone else's fresh one, or one fetched under the lease."""
+        key, holder = self.access_token_key, uuid.uuid4().hex
+        lease = f"token:{key}"
+        deadline = time.time() + 2 * self.timeout + 5
+        db = store.thread_db(self.session.db_path)
+        while True:
+            token = self.session.get(key)
+            if token and token != stale:
+                return token
+            if store.take_lease(db, lease, holder, self.timeout + 5):
+                try:
+                    token = self.session.get(key)
+                    if token and token != stale:
+                        return token
+                    return self._fetch_token_now()
+                finally:
+                    store.end_lease(db, lease, holder)
+            if time.time() > deadline:
+                raise TransientError(None, "another process is still fetching the access token")
+            time.sleep(POLL)
+
+    def _fetch_token_now(self):
+        try:
+            return self.fetch_access_token()["access_token"]
+        except WeChatClientException as error:
+            if error.errcode is None or error.errcode in RETRYABLE:
+                raise TransientError(error.errcode, f"token fetch failed: {describe(error)}")
+            raise TokenFetchError(error.errcode, error.errmsg)
+        except (requests.RequestException, ValueError, KeyError) as error:
+            raise TransientError(None, f"token fetch failed: {type(error).__name__}")
+
+    def call(self, request):
+        """`client.call(lambda: client.message.send(…))`: one token refetch and retry at most."""
+        token = self.access_token
+        try:
+            return checked(request())
+        except WeChatClientException as error:
+            if error.errcode not in TOKEN_ERRORS:
+                raise
+        self.refresh_access_token(stale=token)
+        try:
+            return checked(request())
+        except WeChatClientException as error:
+            if error.errcode in TOKEN_ERRORS:
+                raise TransientError(error.errcode, f"token refused after a refetch: {error.errmsg}")
+            raise
+
+
+def checked(result):
+    if not isinstance(result, dict):
+        raise TransientError(None, "WeChat answered something that is not JSON")
+    return result
+
+
+def describe(error):
+    """A short reason for a WeChatClientException (HTTP status when there is no errcode)."""
+    if error.errcode is None:
+        status = getattr(error.response, "status_code", None)
+        return f"HTTP {status}" if status else "HTTP error"
+    return str(error.errmsg)
+
+
+def transient(error):
+    """The TransientError for a retryable failure of a send call, else None (permanent)."""
+    if isinstance(error, TransientError):
+        return error
+    if isinstance(error, requests.Timeout):
+        return TransientError(None, "timeout")
+    if isinstance(error, requests.RequestException):
+        return TransientError(None, f"connection failed: {type(error).__name__}")
+    if isinstance(error, WeChatClientException):
+        if error.errcode is None or error.errcode in RETRYABLE or error.errcode in TOKEN_ERRORS:
+            return TransientError(error.errcode, describe(error))
+    return None

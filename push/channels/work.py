@@ -1,0 +1,93 @@
+"""WeCom (企业微信) app messages: news cards to up to 1,000 members per call.
+
+    channel = WorkChannel(corp_id, secret, agent_id, db_path, api_base=WECOM_API_BASE)
+    for payload in channel.render(cards, title="上街区简报 2021-01-06"):
+        results = channel.send(["zhangsan", "lisi"], payload)
+
+A message is `news` with at most 8 articles (more cards: more messages), each article the
+card's title, digest and absolute link. WeCom's duplicate check is on (4 h), so a message
+re-sent after a crash between sending and recording does not reach a member twice.
+`invaliduser` / `unlicenseduser` in the answer mark those members `failed`; 81013 (nobody
+valid) marks all of them failed. WeCom drops, silently, what a member receives beyond
+30 messages a minute or 1,000 an hour: `recipient_caps` tells the worker to pace under that.
+"""
+
+from wechatpy.enterprise import WeChatClient as EnterpriseClient
+from wechatpy.exceptions import WeChatClientException
+
+from bulletin.cards import LIMITS
+from push.channels.base import FAILED, SENT, Channel, Result, news_payloads
+from push.channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
+                                 describe, transient)
+
+DEFAULT_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
+DUPLICATE_CHECK_SECONDS = 4 * 3600  # the most WeCom allows
+
+
+class WeComClient(SharedTokenClient, EnterpriseClient):
+    """wechatpy's WeCom client on `api_base`, its token shared through SQLite."""
+
+    def __init__(self, corp_id, secret, db_path, api_base=None, timeout=10.0):
+        EnterpriseClient.__init__(self, corp_id, secret, session=SQLiteSessionStorage(db_path),
+                                  timeout=timeout, auto_retry=False)
+        self.setup_shared_token(api_base or DEFAULT_BASE, timeout)
+
+    def fetch_access_token(self):
+        return self._fetch_access_token(url=self.API_BASE_URL + "gettoken",
+                                        params={"corpid": self.corp_id, "corpsecret": self.secret})
+
+
+def split_ids(value):
+    return {part for part in str(value or "").split("|") if part}
+
+
+class WorkChannel(Channel):
+    name = "work"
+    max_batch = 1000
+    recipient_caps = ((30, 60), (1000, 3600))  # (messages, seconds) per member
+
+    def __init__(self, corp_id, secret, agent_id, db_path, *, api_base=None, public_url="",
+                 timeout=10.0):
+        super().__init__(public_url, timeout)
+        self.agent_id = int(agent_id) if str(agent_id).isdigit() else agent_id
+        self.client = WeComClient(corp_id, secret, db_path, api_base=api_base, timeout=timeout)
+
+    def render(self, cards, *, title):
+        """One message per issue: news of ≤ 8 articles (a second message only past 8 cards)."""
+        payloads = news_payloads(self, cards, LIMITS["work"]["articles"])
+        for payload in payloads:
+            payload.update(enable_duplicate_check=1,
+                           duplicate_check_interval=DUPLICATE_CHECK_SECONDS)
+        return payloads
+
+    def send(self, recipients, payload):
+        """Send `payload` to up to 1,000 members in one call; one Result per member."""
+        self.check_batch(recipients)
+        recipients = list(recipients)
+        try:
+            answer = self.client.call(
+                lambda: self.client.message.send(self.agent_id, recipients, msg=dict(payload)))
+        except TokenFetchError as error:
+            return everyone(recipients, Result(FAILED, error.errcode, f"access token: {error.reason}"))
+        except Exception as error:
+            retry = transient(error)
+            if retry:
+                raise retry
+            if not isinstance(error, WeChatClientException):
+                raise
+            return everyone(recipients, Result(FAILED, error.errcode, describe(error)))
+        invalid = split_ids(answer.get("invaliduser"))
+        unlicensed = split_ids(answer.get("unlicenseduser"))
+        results = {}
+        for user in recipients:
+            if user in invalid:
+                results[user] = Result(FAILED, None, "invaliduser")
+            elif user in unlicensed:
+                results[user] = Result(FAILED, None, "unlicenseduser")
+            else:
+                results[user] = Result(SENT)
+        return results
+
+
+def everyone(recipients, result):
+    return {user: result for user in recipients}
