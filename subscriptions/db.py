@@ -17,7 +17,7 @@ from flask import current_app, g
 from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 5000
-SCHEMAS = ("subscriptions.schema", "push.schema", "web.schema")
+SCHEMAS = ("subscriptions.schema", "push.schema", "push.channels.schema", "web.schema")
 
 
 def open_db(path, migrate=True):
