@@ -24,6 +24,7 @@ SETTINGS = {
     "BOT_MAX_BODY_BYTES": (10 * 1024 * 1024, int),  # webhook uploads
     "BOT_MAX_CALLBACK_BYTES": (64 * 1024, int),  # /wechat bodies
     "BOT_SEND_RATE": (20.0, float),  # API calls per second, all workers together
+    "BOT_HTTP_TIMEOUT": (10.0, float),  # seconds, every WeChat API call (token fetch too)
     "BOT_INPROCESS_WORKER": (True, "bool"),
     "BOT_LINK_TTL_DAYS": (30, int),
     "BOT_LOG_LEVEL": ("INFO", str),
