@@ -1,0 +1,72 @@
+"""Who is talking, the 绑定 command, and the gate that keeps strangers out.
+
+    cadre = identify(db, "work", "zhangsan")     # roster member (auto-bound on WeCom) or None
+    绑定 123456                                   # binds this WeChat identity to a roster entry
+
+The bulletin is internal: until a user is bound, every command and query gets only
+`HOW_TO_BIND`. `BOT_OPEN_ACCESS=1` turns the gate off.
+"""
+
+import re
+
+from handlers.router import command, router
+from subscriptions import roster
+
+HOW_TO_BIND = ("简报仅供本单位干部使用。请回复“绑定 绑定码”完成身份绑定，"
+               "如：绑定 123456。绑定码请向区委办公室索取。")
+BIND_USAGE = "请在“绑定”后写6位以上数字绑定码，如：绑定 123456。"
+BIND_FAILED = {
+    "unknown": "绑定码不正确，请核对后重试；如有疑问请联系区委办公室。",
+    "expired": "绑定码已过期，请向区委办公室索取新的绑定码。",
+    "used": "绑定码已被使用，请向区委办公室索取新的绑定码。",
+    "bound_elsewhere": "该干部已绑定其他微信账号，如需更换请联系区委办公室。",
+    "removed": "该干部已不在名册中，如有疑问请联系区委办公室。",
+}
+
+
+def identify(db, channel, user):
+    """The bound, non-removed cadre for `user` on `channel`, or None.
+
+    On WeCom a member whose userid is in the roster is bound on first contact, no code.
+    """
+    if channel == "work":
+        return roster.cadre_for(db, userid=user) or roster.bind_wecom_member(db, user)
+    return roster.cadre_for(db, openid=user)
+
+
+def identity(ctx):
+    """`{"userid": …}` on WeCom, `{"openid": …}` elsewhere: how roster functions name the user."""
+    return {"userid": ctx.user} if ctx.channel == "work" else {"openid": ctx.user}
+
+
+@router.on(command("绑定"), help="绑定 绑定码 — 绑定干部身份（如：绑定 123456）")
+def bind(ctx):
+    """Bind this WeChat identity with a one-time code from `roster invite`."""
+    code = re.sub(r"\s+", "", ctx.match)
+    if ctx.cadre is not None and not code:
+        return f"您已绑定为{ctx.cadre['name']}，无需再次绑定。"
+    if not re.fullmatch(r"\d{6,12}", code):
+        return BIND_USAGE
+    result = roster.bind(ctx.db, code, **identity(ctx))
+    if result.ok:
+        cadre = result.cadre
+        return (f"绑定成功，{cadre['name']}（{cadre.get('department') or '未填部门'}）。\n"
+                "回复“部门”查看可订阅的部门，“订阅 部门名”订阅，“帮助”查看全部用法。")
+    if ctx.cadre is not None:
+        return f"您已绑定为{ctx.cadre['name']}，无需再次绑定。"
+    return BIND_FAILED.get(result.reason, BIND_FAILED["unknown"])
+
+
+def _stranger(ctx):
+    """Check: an unbound user (and the gate is on) sent a message or clicked the menu."""
+    if ctx.cadre is not None or ctx.open_access:
+        return None
+    if ctx.event and ctx.event != "click":
+        return None
+    return True
+
+
+@router.on(_stranger)
+def explain_binding(ctx):
+    """Everything an unbound user sends gets the same short explanation."""
+    return HOW_TO_BIND

@@ -1,0 +1,64 @@
+"""One incoming message in, one reply XML out: identity, retries, routing, rendering.
+
+    xml = answer(db, config, message)    # '' means "no reply"; a retry gets the same XML
+
+`message` is a wechatpy message (parse_message / enterprise.parse_message). The callback
+adapter calls this; so can the sandbox phone or a test, without HTTP.
+"""
+
+import logging
+
+# Handler modules register on the router when imported; the order here is the match order.
+from handlers import access, welcome, subscribing, departments, searching  # noqa: F401
+from handlers.replies import render
+from handlers.router import Context, router
+from subscriptions import chat_state
+
+log = logging.getLogger(__name__)
+SORRY = "抱歉，系统暂时出了点问题，请稍后再试。"
+
+
+def retry_key(message):
+    """`msg:<MsgId>` for messages, `evt:<FromUserName>:<CreateTime>` for events."""
+    if message.type != "event" and message.id:
+        return f"msg:{message.id}"
+    return f"evt:{message.source}:{int(message.time or 0)}"
+
+
+def make_context(db, config, message):
+    """The handler context for `message`: who sent it, their cadre and their chat state."""
+    channel = config.get("BOT_CHANNEL", "sandbox")
+    user = message.source
+    return Context(message=message, user=user, db=db, config=config, channel=channel,
+                   cadre=access.identify(db, channel, user),
+                   state=chat_state.load_state(db, user))
+
+
+def answer(db, config, message):
+    """The reply XML for `message`; a message seen before gets its first reply again."""
+    key = retry_key(message)
+    try:
+        saved = chat_state.stored_reply(db, key)
+        if saved is not None:
+            log.info("retry of %s answered from memory", key)
+            return saved
+        if not _for_this_agent(config, message):
+            return ""
+        ctx = make_context(db, config, message)
+        xml = render(router.dispatch(ctx), message, ctx.channel).render()
+        return chat_state.remember_reply(db, key, xml)
+    except Exception:  # a store failure must not become a 500 or a silent nothing
+        log.exception("handler failed for %s (%s)", key, message.type)
+        return render(SORRY, message, config.get("BOT_CHANNEL")).render()
+
+
+def _for_this_agent(config, message):
+    """WeCom only: a message for another application of the corp is politely ignored."""
+    if config.get("BOT_CHANNEL") != "work":
+        return True
+    agent = str(getattr(message, "agent", "") or "")
+    if agent == str(config.get("WECOM_AGENT_ID")):
+        return True
+    log.warning("ignoring a WeCom message for AgentID %s (ours is %s)", agent,
+                config.get("WECOM_AGENT_ID"))
+    return False

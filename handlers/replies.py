@@ -1,0 +1,43 @@
+"""Turn what a handler returned into a wechatpy reply — the one place that does it.
+
+    reply = render("已订阅：区审计局", message, channel="mp")   # TextReply, ≤ 2,047 bytes
+    xml = reply.render()                                        # '' for "no reply"
+
+Handlers return a str (text), a list of article dicts (`title`, `description`, `url`,
+`image`) or None (no reply). A passive news reply shows one article on WeChat, so only the
+first is kept. Text longer than the passive-reply limit is cut at a line or sentence end.
+"""
+
+from wechatpy import replies as mp_replies
+from wechatpy.enterprise import replies as work_replies
+
+TEXT_LIMIT = 2047  # UTF-8 bytes; the passive text reply limit (design for the stricter reading)
+MORE_MARK = "…"
+SENTENCE_ENDS = "。！？；!?;"
+
+
+def render(data, message, channel="sandbox"):
+    """The wechatpy reply for `data` answering `message` (EmptyReply for None/'')."""
+    if not data:
+        return mp_replies.EmptyReply()
+    kinds = work_replies if channel == "work" else mp_replies
+    if isinstance(data, str):
+        return kinds.TextReply(message=message, content=fit_text(data))
+    article = dict(data[0])
+    article["title"] = fit_text(article.get("title", ""), 128)
+    article["description"] = fit_text(article.get("description", ""), 512)
+    return kinds.ArticlesReply(message=message, articles=[article])
+
+
+def fit_text(text, limit=TEXT_LIMIT):
+    """`text` if it fits in `limit` UTF-8 bytes, else cut at the last line/sentence end + '…'."""
+    text = text or ""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    room = limit - len(MORE_MARK.encode("utf-8"))
+    head = text.encode("utf-8")[:room].decode("utf-8", "ignore")
+    cut = head.rfind("\n")
+    if cut < len(head) // 2:
+        cut = max(head.rfind(mark) for mark in SENTENCE_ENDS)
+        cut = cut + 1 if cut >= len(head) // 2 else len(head)
+    return head[:cut].rstrip() + MORE_MARK

@@ -1,0 +1,161 @@
+"""A small chat router: handlers are (check, handle) pairs, tried in order; first match wins.
+
+    router = Router()
+
+    @router.on(command("帮助"), help="帮助 — 显示本说明")
+    def show_help(ctx):
+        return router.help_text()
+
+    data = router.dispatch(ctx)     # a str, a list of article dicts, or None (no reply)
+
+A check is a pure function `check(ctx) -> match or None`; the match is put on `ctx.match`
+before `handle(ctx)` runs. Handlers return plain data; `handlers.replies.render` turns it
+into a wechatpy reply. The router knows nothing of Flask or HTTP.
+"""
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass
+class Context:
+    """Everything a handler may need: one object, never a parameter count.
+
+    `message` is the wechatpy message, `user` the sender's openid (mp, sandbox) or userid
+    (work), `cadre` the bound cadre dict or None, `state` the user's chat state
+    (`subscriptions.chat_state.load_state`), `channel` one of sandbox/mp/work.
+    """
+    message: Any
+    user: str
+    db: Any
+    config: dict
+    channel: str = "sandbox"
+    cadre: dict | None = None
+    state: dict = field(default_factory=lambda: {"query": None, "page": 0, "pending": None})
+    match: Any = None
+
+    @property
+    def text(self):
+        """The message text, stripped ('' for non-text messages)."""
+        if getattr(self.message, "type", None) != "text":
+            return ""
+        return (self.message.content or "").strip()
+
+    @property
+    def event(self):
+        """The event name ('subscribe', 'click', …) or '' for ordinary messages."""
+        if getattr(self.message, "type", None) != "event":
+            return ""
+        return str(getattr(self.message, "event", "") or "").lower()
+
+    @property
+    def open_access(self):
+        return bool(self.config.get("BOT_OPEN_ACCESS"))
+
+
+@dataclass
+class Route:
+    check: Callable
+    handle: Callable
+    help: str | None = None
+
+
+class Router:
+    """An ordered list of routes; `on(check, help=...)` registers, `dispatch(ctx)` answers."""
+
+    def __init__(self):
+        self.routes = []
+
+    def on(self, check, help=None):
+        """Decorator: register `handle(ctx)` behind `check(ctx)`; returns it unchanged."""
+        def register(handle):
+            self.routes.append(Route(check, handle, help))
+            return handle
+        return register
+
+    def find(self, ctx):
+        """The first route whose check matches, with its match (or (None, None))."""
+        for route in self.routes:
+            found = route.check(ctx)
+            if found is not None and found is not False:
+                return route, found
+        return None, None
+
+    def dispatch(self, ctx):
+        """Run the first matching handler; None when nothing matches (no reply)."""
+        route, found = self.find(ctx)
+        if route is None:
+            return None
+        ctx.match = found
+        return route.handle(ctx)
+
+    def help_lines(self):
+        """The help text of every route that has one, in registration order."""
+        return [route.help for route in self.routes if route.help]
+
+
+# ---- reusable checks -------------------------------------------------------------------
+
+def command(*words):
+    """Check: the text is one of `words`, optionally followed by arguments.
+
+    `command("订阅")` matches "订阅 审计 督查局" with the match "审计 督查局" ('' if bare).
+    """
+    pattern = re.compile(r"^(?:%s)(?:[\s:：,，]+(.*)|$)" % "|".join(map(re.escape, words)),
+                         re.S)
+
+    def check(ctx):
+        found = pattern.match(ctx.text)
+        return None if found is None else (found.group(1) or "").strip()
+    return check
+
+
+def exact(*words):
+    """Check: the whole text is one of `words` (the match is the word)."""
+    wanted = set(words)
+
+    def check(ctx):
+        return ctx.text if ctx.text in wanted else None
+    return check
+
+
+def event(*names):
+    """Check: an event named one of `names` (the match is the event name)."""
+    wanted = {name.lower() for name in names}
+
+    def check(ctx):
+        return ctx.event if ctx.event in wanted else None
+    return check
+
+
+def menu(*keys):
+    """Check: a menu click with one of `keys` (the match is the key)."""
+    wanted = set(keys)
+
+    def check(ctx):
+        if ctx.event != "click":
+            return None
+        key = getattr(ctx.message, "key", None)
+        return key if key in wanted else None
+    return check
+
+
+def either(*checks):
+    """Check: the first of `checks` that matches."""
+    def check(ctx):
+        for one in checks:
+            found = one(ctx)
+            if found is not None and found is not False:
+                return found
+        return None
+    return check
+
+
+def split_words(text):
+    """`split_words("审计，督查局 、 发改委")` -> ["审计", "督查局", "发改委"]."""
+    return [word for word in re.split(r"[\s,，、;；/|]+", text or "") if word]
+
+
+# The bot's one router. Command modules register on it; handlers.chat imports them in order.
+router = Router()

@@ -1,0 +1,112 @@
+"""订阅 / 退订 / 我的订阅, and the numbered choice when a department word is ambiguous.
+
+    订阅 审计 督查局     -> 已订阅：区审计局、区督查局
+    订阅 全部            -> every department, present and future
+    退订 审计 / 退订 全部
+    我的订阅 (menu MY_SUBSCRIPTIONS)
+    订阅 发展            -> “发展”对应多个部门，请回复序号：1. … 2. …   then `1`
+"""
+
+import time
+
+from handlers.router import command, either, exact, menu, router, split_words
+from subscriptions import chat_state, departments, subscribe as store
+
+ALL_WORDS = {"全部", "所有", "全部部门", "all", "ALL"}
+CHOICE_TTL_SECONDS = 600
+SEE_LIST = "回复“部门”查看全部部门。"
+
+
+@router.on(command("订阅"), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 审计 督查局；订阅 全部）")
+def subscribe(ctx):
+    words = split_words(ctx.match)
+    if not words:
+        return "请在“订阅”后写部门名，如：订阅 审计局。" + SEE_LIST
+    if ALL_WORDS.intersection(words):
+        store.subscribe_all(ctx.db, ctx.cadre["id"])
+        return "已订阅全部部门，今后每期简报的所有条目都会推送给您。"
+    return _apply(ctx, "subscribe", words)
+
+
+@router.on(command("退订", "取消订阅"), help="退订 部门… — 不再接收该部门的简报（退订 全部：全部退订）")
+def unsubscribe(ctx):
+    words = split_words(ctx.match)
+    if not words:
+        return "请在“退订”后写部门名，如：退订 审计局；或“退订 全部”。"
+    if ALL_WORDS.intersection(words):
+        store.unsubscribe_all(ctx.db, ctx.cadre["id"])
+        return "已退订全部部门，不会再收到推送。回复“订阅 部门名”可重新订阅。"
+    return _apply(ctx, "unsubscribe", words)
+
+
+@router.on(either(exact("我的订阅", "订阅列表", "已订阅"), menu("MY_SUBSCRIPTIONS")),
+           help="我的订阅 — 查看已订阅的部门")
+def my_subscriptions(ctx):
+    mine = store.subscriptions_of(ctx.db, ctx.cadre["id"])
+    if mine.get("all"):
+        return "您订阅了全部部门。回复“退订 全部”可取消。"
+    names = [d["name"] for d in mine.get("departments", [])]
+    if not names:
+        return "您还没有订阅任何部门。回复“订阅 部门名”订阅，" + SEE_LIST
+    return f"您订阅了{len(names)}个部门：\n" + "\n".join(names)
+
+
+def _pending_choice(ctx):
+    """Check: a bare number answering a recent numbered choice (the match is the choice)."""
+    pending = ctx.state.get("pending") or {}
+    if not ctx.text.isdigit() or not pending.get("choices"):
+        return None
+    if time.time() - pending.get("at", 0) > CHOICE_TTL_SECONDS:
+        return None
+    index = int(ctx.text) - 1
+    choices = pending["choices"]
+    return choices[index] if 0 <= index < len(choices) else None
+
+
+@router.on(_pending_choice)
+def pick_choice(ctx):
+    """`1` after a numbered choice: apply the pending 订阅/退订 to that department."""
+    action = ctx.state["pending"].get("action")
+    chat_state.save_pending(ctx.db, ctx.user, None)
+    return _done(ctx, action, [ctx.match], [], None)
+
+
+def _apply(ctx, action, words):
+    """Resolve each word; act on the clear ones; offer a numbered choice for an ambiguous one."""
+    chosen, unknown, ambiguous = [], [], []
+    for word in dict.fromkeys(words):
+        found = departments.resolve(ctx.db, word)
+        if found.department:
+            chosen.append({"id": found.department["id"], "name": found.department["name"]})
+        elif found.choices:
+            ambiguous.append((word, found.choices))
+        else:
+            unknown.append(word)
+    chosen = list({d["id"]: d for d in chosen}.values())
+    return _done(ctx, action, chosen, unknown, ambiguous[0] if ambiguous else None,
+                 ambiguous[1:])
+
+
+def _done(ctx, action, chosen, unknown, ambiguous, more_ambiguous=()):
+    lines = []
+    ids = [d["id"] for d in chosen]
+    names = "、".join(d["name"] for d in chosen)
+    if ids and action == "subscribe":
+        store.subscribe(ctx.db, ctx.cadre["id"], ids)
+        lines.append(f"已订阅：{names}")
+    elif ids:
+        store.unsubscribe(ctx.db, ctx.cadre["id"], ids)
+        lines.append(f"已退订：{names}")
+    if unknown:
+        lines.append(f"没有找到部门：{'、'.join(unknown)}。{SEE_LIST}")
+    for word, _ in more_ambiguous:
+        lines.append(f"“{word}”对应多个部门，请写全称。")
+    if ambiguous:
+        word, choices = ambiguous
+        choices = [{"id": c["id"], "name": c["name"]} for c in choices[:9]]
+        chat_state.save_pending(ctx.db, ctx.user, {"action": action, "word": word,
+                                                   "choices": choices, "at": time.time()})
+        verb = "订阅" if action == "subscribe" else "退订"
+        lines.append(f"“{word}”对应多个部门，要{verb}哪一个？请回复序号：")
+        lines.extend(f"{n}. {c['name']}" for n, c in enumerate(choices, 1))
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""Chat memory: replies already sent (for WeChat retries) and each user's paging/choice state.
+
+    saved = stored_reply(db, "msg:6954...")          # the reply XML sent before, or None
+    reply = remember_reply(db, key, xml)             # first writer wins; returns what to send
+    state = load_state(db, "o6_bmjrPTlm6_2sgVt7hMZOPfL2M")   # {"query", "page", "pending"}
+    save_query(db, user, "疫情", page=0)             # for 更多
+    save_pending(db, user, {"action": "subscribe", "choices": [...]})   # numbered choice
+
+The only SQL for the `inbound_replies` and `chat_state` tables (migration m002).
+"""
+
+import json
+import random
+
+from subscriptions.transaction import write
+
+# Retries come within seconds; a day of history is plenty.
+REPLY_KEEP_SQL = "datetime('now', '-1 day')"
+PURGE_CHANCE = 0.01
+
+
+def stored_reply(db, key):
+    """The reply XML already sent for `key` ('' means "no reply"), or None if never seen."""
+    row = db.execute("SELECT reply FROM inbound_replies WHERE key = ?", [key]).fetchone()
+    return None if row is None else row[0]
+
+
+def remember_reply(db, key, reply):
+    """Record `reply` for `key` unless one is already there; return the reply to send.
+
+    Two concurrent copies of one message both get the reply that was stored first.
+    """
+    with write(db):
+        db.execute("INSERT OR IGNORE INTO inbound_replies (key, reply) VALUES (?, ?)",
+                   [key, reply or ""])
+        if random.random() < PURGE_CHANCE:
+            db.execute("DELETE FROM inbound_replies WHERE created_at < strftime("
+                       "'%Y-%m-%dT%H:%M:%SZ', " + REPLY_KEEP_SQL + ")")
+    saved = stored_reply(db, key)
+    return reply if saved is None else saved
+
+
+def load_state(db, user):
+    """`{"query": str|None, "page": int, "pending": dict|None}` for `user` (empty if none)."""
+    row = db.execute("SELECT query, page, pending FROM chat_state WHERE user = ?",
+                     [user]).fetchone()
+    if row is None:
+        return {"query": None, "page": 0, "pending": None}
+    try:
+        pending = json.loads(row[2]) if row[2] else None
+    except ValueError:
+        pending = None
+    return {"query": row[0], "page": int(row[1] or 0), "pending": pending}
+
+
+def save_query(db, user, query, page=0):
+    """Remember the user's last search and the page shown (clears any pending choice)."""
+    _upsert(db, user, query=query, page=int(page), pending=None)
+
+
+def save_pending(db, user, pending):
+    """Remember a numbered choice awaiting the user's `1`/`2` answer (None clears it)."""
+    _upsert(db, user, pending=json.dumps(pending, ensure_ascii=False) if pending else None)
+
+
+def _upsert(db, user, **values):
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in values)
+    with write(db):
+        db.execute(
+            f"INSERT INTO chat_state (user, {columns}) VALUES (?, {marks}) "
+            f"ON CONFLICT(user) DO UPDATE SET {updates}, "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+            [user, *values.values()])
