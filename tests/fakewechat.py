@@ -1,0 +1,382 @@
+"""A fake WeChat API server on 127.0.0.1 for every WeChat test: real endpoints, real limits.
+
+    from fakewechat import fake_wechat          # the pytest fixture (import it into the test module)
+
+    def test_push(fake_wechat, make_app):
+        fake_wechat.add_members(["zhangsan", "lisi"])          # WeCom members
+        app = make_app(**fake_wechat.app_config("work"))       # BOT_CHANNEL=work on this server
+        fake_wechat.inject("message/send", errcode=45009)      # next call: rate limited
+        ...
+        assert [m["touser"] for m in fake_wechat.messages] == ["zhangsan", "lisi"]
+
+Endpoints (under `fake.base`, i.e. http://127.0.0.1:<port>/cgi-bin/): `token` (Official
+Account), `gettoken` (WeCom), `message/custom/send`, `message/template/send` and WeCom
+`message/send`. What it enforces, with WeChat's error codes:
+- tokens: unknown 40014, expired 42001 (`expire_tokens()`), missing 41001; wrong app id /
+  corp id 40013, wrong secret 40001. An Official Account fetch gives a new token and leaves
+  the previous one 5 minutes; WeCom returns the current token while it is valid.
+- bodies: invalid UTF-8 or `\\uXXXX`-escaped non-ASCII 40033 (WeChat rejects what
+  `requests(json=...)` sends), not JSON 47001.
+- WeCom: agentid 40056, touser over 1,000 ids 40058, unknown members in `invaliduser`,
+  members without a licence in `unlicenseduser`, nobody valid 81013; news 1–8 articles
+  (45008), title ≤ 128 B (45003), description ≤ 512 B (45004), url ≤ 2,048 B (45005), text
+  ≤ 2,048 B (45002) — strict where WeChat would silently truncate; duplicate check
+  (`enable_duplicate_check`) and the per-member caps (30/min, 1,000/h) drop messages
+  silently, recorded in `duplicates` / `dropped`.
+- Official Account: unknown openid 40003, unfollowed 43004, window closed 45015, 5 messages
+  per window spent 45047, news with ≠ 1 article 45008, text > 2,048 B 45002; template id
+  40037.
+Faults: `inject(path, errcode=…|http=500|drop=True|delay=seconds, times=1, accept=False)`
+applies to the next `times` calls of `path`; `accept=True` processes the message first (it
+is delivered) and then misbehaves — the lost-answer case. `latency` delays every call.
+Records: `messages` (every delivery: api, touser, msgtype, body), `calls` (per path, all
+calls), `token_fetches` ({"mp": n, "work": n}), `received(user)`.
+"""
+
+import json
+import re
+import socket
+import threading
+import time
+from collections import Counter, defaultdict, deque
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+ESCAPED_NON_ASCII = re.compile(r"\\u(?!00[0-7][0-9a-fA-F])[0-9a-fA-F]{4}")
+OLD_TOKEN_GRACE = 300
+
+
+class Reject(Exception):
+    def __init__(self, errcode, errmsg):
+        super().__init__(errmsg)
+        self.errcode, self.errmsg = errcode, errmsg
+
+
+class FakeWeChat:
+    """The server's state and WSGI app; see the module docstring."""
+
+    def __init__(self):
+        self.appid, self.secret = "wx-fake-app", "fake-mp-secret"
+        self.corp_id, self.corp_secret, self.agent_id = "ww-fake-corp", "fake-wecom-secret", 1000002
+        self.template_id = "fake-template"
+        self.base = None  # set by serve()
+        self.members, self.unlicensed = set(), set()
+        self.followers, self.unfollowed = {}, set()  # openid -> messages used in the window
+        self.closed_windows = set()
+        self.tokens = {}  # token -> (kind, expires_at)
+        self.token_fetches = Counter()
+        self.token_latency = 0.0
+        self.latency = 0.0
+        self.messages, self.dropped, self.duplicates = [], [], []
+        self.calls = Counter()
+        self.faults = defaultdict(deque)
+        self.window_quota = 5
+        self.lock = threading.Lock()
+        self._serial = 0
+
+    # ---- arranging -----------------------------------------------------------------
+    def add_members(self, userids, licensed=True):
+        with self.lock:
+            self.members.update(userids)
+            if not licensed:
+                self.unlicensed.update(userids)
+
+    def add_followers(self, openids, window_open=True):
+        with self.lock:
+            for openid in openids:
+                self.followers.setdefault(openid, 0)
+                (self.closed_windows.discard if window_open else self.closed_windows.add)(openid)
+
+    def unfollow(self, openid):
+        with self.lock:
+            self.unfollowed.add(openid)
+
+    def inject(self, path, *, errcode=None, http=None, drop=False, delay=None, times=1,
+               accept=None):
+        """Make the next `times` calls of `path` ("message/send", "gettoken", …) misbehave."""
+        fault = {"errcode": errcode, "http": http, "drop": drop, "delay": delay,
+                 "accept": (delay is not None) if accept is None else accept}
+        with self.lock:
+            self.faults[path.strip("/")].extend([fault] * times)
+
+    def expire_tokens(self):
+        with self.lock:
+            self.tokens = {t: (kind, 0) for t, (kind, _) in self.tokens.items()}
+
+    def revoke_tokens(self):
+        with self.lock:
+            self.tokens.clear()
+
+    def app_config(self, channel, template=True, timeout=2.0):
+        """Settings that point `make_app` / `make_channel` at this server."""
+        common = {"BOT_CHANNEL": channel, "BOT_HTTP_TIMEOUT": timeout}
+        if channel == "work":
+            return dict(common, WECOM_CORP_ID=self.corp_id, WECOM_SECRET=self.corp_secret,
+                        WECOM_AGENT_ID=str(self.agent_id), WECOM_TOKEN="fake-callback-token",
+                        WECOM_ENCODING_AES_KEY="a" * 43, WECOM_API_BASE=self.base)
+        return dict(common, WECHAT_APP_ID=self.appid, WECHAT_SECRET=self.secret,
+                    WECHAT_TOKEN="fake-callback-token", WECHAT_API_BASE=self.base,
+                    WECHAT_TEMPLATE_ID=self.template_id if template else None)
+
+    # ---- asserting -----------------------------------------------------------------
+    def received(self, user):
+        """Every message delivered to `user`, in order."""
+        return [m for m in self.messages if m["touser"] == user]
+
+    def delivered(self):
+        """Counter of deliveries per recipient (exactly-once: every value is 1)."""
+        return Counter(m["touser"] for m in self.messages)
+
+    # ---- serving -------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        path = request.path.removeprefix("/cgi-bin/").strip("/")
+        with self.lock:
+            self.calls[path] += 1
+            fault = self.faults[path].popleft() if self.faults[path] else None
+        time.sleep(self.latency + (self.token_latency if path in ("token", "gettoken") else 0))
+        if fault and fault["delay"]:
+            time.sleep(fault["delay"])
+        if fault and not fault["accept"]:
+            return self._misbehave(fault, environ, start_response)
+        answer = self._answer(path, request)
+        if fault and (fault["errcode"] is not None or fault["http"] or fault["drop"]):
+            return self._misbehave(fault, environ, start_response)
+        return self._json(answer)(environ, start_response)
+
+    def _misbehave(self, fault, environ, start_response):
+        if fault["drop"]:
+            sock = environ.get("werkzeug.socket")
+            sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+            raise ConnectionResetError("fake WeChat dropped the connection")
+        if fault["http"]:
+            return Response("server error", status=fault["http"])(environ, start_response)
+        return self._json({"errcode": fault["errcode"] if fault["errcode"] is not None else -1,
+                           "errmsg": "injected fault"})(environ, start_response)
+
+    @staticmethod
+    def _json(data):
+        return Response(json.dumps(data, ensure_ascii=False), content_type="application/json")
+
+    def _answer(self, path, request):
+        handlers = {"token": self._mp_token, "gettoken": self._work_token,
+                    "message/custom/send": self._custom_send,
+                    "message/template/send": self._template_send,
+                    "message/send": self._work_send}
+        if path not in handlers:
+            return {"errcode": 48001, "errmsg": f"api unauthorized: /{path} is not faked"}
+        try:
+            with self.lock:
+                return handlers[path](request)
+        except Reject as reject:
+            return {"errcode": reject.errcode, "errmsg": reject.errmsg}
+
+    # ---- tokens --------------------------------------------------------------------
+    def _issue(self, kind):
+        self._serial += 1
+        token = f"{kind}-token-{self._serial}"
+        self.tokens[token] = (kind, time.time() + 7200)
+        self.token_fetches[kind] += 1
+        return {"access_token": token, "expires_in": 7200}
+
+    def _mp_token(self, request):
+        args = request.args
+        if args.get("grant_type") != "client_credential" or args.get("appid") != self.appid:
+            raise Reject(40013, "invalid appid")
+        if args.get("secret") != self.secret:
+            raise Reject(40001, "invalid credential, access_token is invalid or not latest")
+        grace = time.time() + OLD_TOKEN_GRACE
+        for token, (kind, expires) in list(self.tokens.items()):
+            if kind == "mp":
+                self.tokens[token] = (kind, min(expires, grace))
+        return self._issue("mp")
+
+    def _work_token(self, request):
+        if request.args.get("corpid") != self.corp_id:
+            raise Reject(40013, "invalid corpid")
+        if request.args.get("corpsecret") != self.corp_secret:
+            raise Reject(40001, "invalid secret")
+        now = time.time()
+        for token, (kind, expires) in self.tokens.items():
+            if kind == "work" and expires > now:
+                self.token_fetches["work"] += 1
+                return {"errcode": 0, "errmsg": "ok", "access_token": token,
+                        "expires_in": int(expires - now)}
+        return dict(self._issue("work"), errcode=0, errmsg="ok")
+
+    def _check_token(self, request, kind):
+        token = request.args.get("access_token")
+        if not token:
+            raise Reject(41001, "access_token missing")
+        if token not in self.tokens or self.tokens[token][0] != kind:
+            raise Reject(40014, "invalid access_token")
+        if self.tokens[token][1] <= time.time():
+            raise Reject(42001, "access_token expired")
+
+    @staticmethod
+    def _body(request):
+        raw = request.get_data()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Reject(40033, "invalid charset")
+        if ESCAPED_NON_ASCII.search(text):
+            raise Reject(40033, "invalid charset. please check your request, "
+                                "if include \\uxxxx will create fail!")
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise Reject(47001, "data format error")
+        if not isinstance(data, dict):
+            raise Reject(47001, "data format error")
+        return data
+
+    # ---- Official Account ----------------------------------------------------------
+    def _follower(self, openid):
+        if openid in self.unfollowed:
+            raise Reject(43004, "require subscribe")
+        if openid not in self.followers:
+            raise Reject(40003, "invalid openid")
+
+    def _custom_send(self, request):
+        self._check_token(request, "mp")
+        data = self._body(request)
+        openid, msgtype = data.get("touser"), data.get("msgtype")
+        self._follower(openid)
+        if msgtype == "text":
+            content = (data.get("text") or {}).get("content") or ""
+            if not content:
+                raise Reject(44004, "empty content")
+            check_bytes(content, 2048, 45002, "content size out of limit")
+        elif msgtype == "news":
+            articles = (data.get("news") or {}).get("articles") or []
+            if len(articles) != 1:
+                raise Reject(45008, "article size out of limit")
+            check_articles(articles)
+        else:
+            raise Reject(40008, f"invalid message type {msgtype!r}")
+        if openid in self.closed_windows:
+            raise Reject(45015, "response out of time limit or subscription is canceled")
+        if self.followers[openid] >= self.window_quota:
+            raise Reject(45047, "out of response count limit")
+        self.followers[openid] += 1
+        self._record("mp", openid, msgtype, data)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _template_send(self, request):
+        self._check_token(request, "mp")
+        data = self._body(request)
+        if data.get("template_id") != self.template_id:
+            raise Reject(40037, "invalid template_id")
+        self._follower(data.get("touser"))
+        if not isinstance(data.get("data"), dict):
+            raise Reject(47001, "data format error")
+        self._record("template", data["touser"], "template", data)
+        self._serial += 1
+        return {"errcode": 0, "errmsg": "ok", "msgid": self._serial}
+
+    # ---- WeCom ---------------------------------------------------------------------
+    def _work_send(self, request):
+        self._check_token(request, "work")
+        data = self._body(request)
+        if str(data.get("agentid")) != str(self.agent_id):
+            raise Reject(40056, "invalid agentid")
+        users = [u for u in str(data.get("touser") or "").split("|") if u]
+        if not users:
+            raise Reject(40031, "invalid userid list: touser is empty")
+        if len(users) > 1000:
+            raise Reject(40058, f"invalid parameter: touser has {len(users)} ids, at most 1000")
+        check_work_message(data)
+        invalid = [u for u in users if u not in self.members]
+        unlicensed = [u for u in users if u in self.members and u in self.unlicensed]
+        valid = [u for u in users if u in self.members and u not in self.unlicensed]
+        if not valid:
+            raise Reject(81013, "user & party & tag all invalid")
+        for user in dict.fromkeys(valid):
+            self._deliver_work(user, data)
+        answer = {"errcode": 0, "errmsg": "ok", "msgid": f"msg{self._serial}"}
+        if invalid:
+            answer["invaliduser"] = "|".join(invalid)
+        if unlicensed:
+            answer["unlicenseduser"] = "|".join(unlicensed)
+        return answer
+
+    def _deliver_work(self, user, data):
+        now = time.time()
+        content = json.dumps({k: data[k] for k in (data["msgtype"],) if k in data},
+                             sort_keys=True, ensure_ascii=False)
+        if data.get("enable_duplicate_check"):
+            window = int(data.get("duplicate_check_interval") or 1800)
+            for m in self.messages:
+                if m["touser"] == user and m["content"] == content and now - m["at"] < window:
+                    self.duplicates.append({"touser": user, "body": data})
+                    return
+        recent = [m["at"] for m in self.messages if m["api"] == "work" and m["touser"] == user]
+        if sum(now - t < 60 for t in recent) >= 30 or sum(now - t < 3600 for t in recent) >= 1000:
+            self.dropped.append({"touser": user, "body": data, "at": now})
+            return
+        self._record("work", user, data["msgtype"], data, content)
+
+    def _record(self, api, touser, msgtype, body, content=None):
+        self._serial += 1
+        self.messages.append({"api": api, "touser": touser, "msgtype": msgtype, "body": body,
+                              "content": content, "at": time.time()})
+
+
+def check_bytes(text, limit, errcode, errmsg):
+    if len(str(text).encode("utf-8")) > limit:
+        raise Reject(errcode, errmsg)
+
+
+def check_articles(articles):
+    for article in articles:
+        check_bytes(article.get("title") or "", 128, 45003, "title size out of limit")
+        check_bytes(article.get("description") or "", 512, 45004, "description size out of limit")
+        check_bytes(article.get("url") or "", 2048, 45005, "url size out of limit")
+
+
+def check_work_message(data):
+    msgtype = data.get("msgtype")
+    body = data.get(msgtype)
+    if not isinstance(body, dict):
+        raise Reject(40008, f"invalid message type {msgtype!r}")
+    if msgtype in ("text", "markdown"):
+        if not body.get("content"):
+            raise Reject(44004, "empty content")
+        check_bytes(body["content"], 2048, 45002, "content size out of limit")
+    elif msgtype == "news":
+        articles = body.get("articles") or []
+        if not 1 <= len(articles) <= 8:
+            raise Reject(45008, "article size out of limit")
+        check_articles(articles)
+    elif msgtype == "textcard":
+        check_articles([body])
+    else:
+        raise Reject(40008, f"invalid message type {msgtype!r}")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+def serve(fake=None):
+    """Start `fake` (a new FakeWeChat) on 127.0.0.1, a random port; returns (fake, server)."""
+    fake = fake or FakeWeChat()
+    server = make_server("127.0.0.1", 0, fake, threaded=True, request_handler=_QuietHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fake.base = f"http://127.0.0.1:{server.server_port}/cgi-bin/"
+    return fake, server
+
+
+@pytest.fixture
+def fake_wechat():
+    """A FakeWeChat serving on loopback for the duration of one test."""
+    fake, server = serve()
+    yield fake
+    server.shutdown()
+    server.server_close()
