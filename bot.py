@@ -24,6 +24,7 @@ import config as settings
 COMPONENTS = (
     "subscriptions.db",
     "bulletin.cli",
+    "push",
 )
 
 

@@ -26,6 +26,10 @@ SETTINGS = {
     "BOT_SEND_RATE": (20.0, float),  # API calls per second, all workers together
     "BOT_HTTP_TIMEOUT": (10.0, float),  # seconds, every WeChat API call (token fetch too)
     "BOT_INPROCESS_WORKER": (True, "bool"),
+    "BOT_SEND_ATTEMPTS": (5, int),  # API calls per outbox row before its recipients fail
+    "BOT_RETRY_BASE_SECONDS": (2.0, float),  # first retry delay; doubles, jittered
+    "BOT_PAUSE_AFTER_FAILURES": (10, int),  # failed calls in a row that pause a push
+    "BOT_LEASE_SECONDS": (120.0, float),  # a dead worker's claim expires after this
     "BOT_LINK_TTL_DAYS": (30, int),
     "BOT_LOG_LEVEL": ("INFO", str),
     "WECHAT_APP_ID": (None, str),

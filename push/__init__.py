@@ -1,0 +1,19 @@
+"""Pushing issues to cadres: planning, the durable outbox, workers, the webhook, status.
+
+    push.init_app(app)     # the /api/issues webhook and the push/resend/status/worker commands
+
+When BOT_INPROCESS_WORKER is on, the first request a serving app handles starts one
+background worker thread (so `python bot.py serve` sends, while CLI commands and tests
+don't start one); `python bot.py worker` runs the same loop as a separate process.
+"""
+
+
+def init_app(app):
+    from push import cli, webhook, worker
+
+    app.register_blueprint(webhook.bp)
+    cli.init_app(app)
+    if app.config.get("BOT_INPROCESS_WORKER"):
+        @app.before_request
+        def _start_worker():
+            worker.start_background(app)

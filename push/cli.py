@@ -1,0 +1,146 @@
+"""Push commands: `python bot.py push ID`, `resend ID`, `status ID [--json] [--wait]`, `worker`.
+
+    python bot.py push 3            # queue issue 3 and send it now, with a progress bar
+    python bot.py status 3 --json   # {"issue", "total", "sent", "failed", "pending", "by_reason"}
+    python bot.py worker            # a separate sending process (stops cleanly on SIGTERM)
+
+`send_with_progress(issue_id)` is what `publish FILE --push` calls after storing the file.
+"""
+
+import json
+import signal
+import sys
+import threading
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from push import publish, status, worker
+
+
+def fail(message):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def send_with_progress(issue_id, queue=True):
+    """Queue the issue (if `queue`), send what is pending with a progress bar, print the counts."""
+    from subscriptions.db import get_db
+
+    config = current_app.config
+    db = get_db()
+    try:
+        if queue:
+            result = publish.push_issue(db, issue_id, config, config["DATABASE_PATH"])
+            click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued"
+                       f" for {result['recipients']} recipients.")
+    except publish.UnknownIssue:
+        fail(f"no issue {issue_id}")
+    first = status.summary(db, issue_id)
+    with click.progressbar(length=first["total"], label="Sending",
+                           show_pos=True, file=sys.stderr) as bar:
+        bar.update(first["total"] - first["pending"])
+        shown = [first["total"] - first["pending"]]
+
+        def progress():
+            now = status.summary(db, issue_id)
+            done = now["total"] - now["pending"]
+            bar.update(done - shown[0])
+            shown[0] = done
+
+        worker.run_until_idle(config["DATABASE_PATH"], config, on_progress=progress)
+        progress()
+    echo_summary(db, issue_id)
+
+
+def echo_summary(db, issue_id):
+    counts = status.summary(db, issue_id)
+    click.echo(f"Issue {issue_id}: {counts['total']} deliveries — {counts['sent']} sent,"
+               f" {counts['failed']} failed, {counts['pending']} pending.")
+    for reason, n in sorted(counts["by_reason"].items(), key=lambda kv: -kv[1]):
+        click.echo(f"  {reason}: {n}")
+    run = status.run_state(db, issue_id)
+    if run and run["status"] == "paused":
+        click.echo(f"Paused for review: {run['paused_reason']}."
+                   f" Resume with `python bot.py push {issue_id}` or `resend {issue_id}`.")
+
+
+@click.command("push")
+@click.argument("issue_id", type=int)
+@click.option("--no-wait", is_flag=True, help="Only queue the messages; a worker sends them.")
+@with_appcontext
+def push_command(issue_id, no_wait):
+    """Push an issue to its cadres (pushing again sends nothing new)."""
+    from subscriptions.db import get_db
+
+    if no_wait:
+        try:
+            result = publish.push_issue(get_db(), issue_id, current_app.config,
+                                        current_app.config["DATABASE_PATH"])
+        except publish.UnknownIssue:
+            fail(f"no issue {issue_id}")
+        click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued.")
+        return
+    send_with_progress(issue_id)
+
+
+@click.command("resend")
+@click.argument("issue_id", type=int)
+@click.option("--no-wait", is_flag=True, help="Only queue the retries; a worker sends them.")
+@with_appcontext
+def resend_command(issue_id, no_wait):
+    """Retry the failed deliveries of an issue (and resume it if paused)."""
+    from subscriptions.db import get_db
+
+    try:
+        queued = publish.resend_failed(get_db(), issue_id)
+    except publish.UnknownIssue:
+        fail(f"no issue {issue_id}")
+    click.echo(f"Issue {issue_id}: {queued} failed deliveries queued again.")
+    if not no_wait:
+        send_with_progress(issue_id, queue=False)
+
+
+@click.command("status")
+@click.argument("issue_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.option("--wait", is_flag=True, help="Block until no delivery is pending (or paused).")
+@click.option("--timeout", type=float, default=None, help="With --wait: give up after SECONDS.")
+@with_appcontext
+def status_command(issue_id, as_json, wait, timeout):
+    """Show how an issue's push went: sent, failed (by reason), pending."""
+    from subscriptions.db import get_db
+
+    db = get_db()
+    if not publish.issue_exists(db, issue_id):
+        fail(f"no issue {issue_id}")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while wait and status.summary(db, issue_id)["pending"]:
+        run = status.run_state(db, issue_id)
+        if (run and run["status"] == "paused") or (deadline and time.monotonic() > deadline):
+            break
+        time.sleep(0.5)
+    if as_json:
+        click.echo(json.dumps(status.summary(db, issue_id), ensure_ascii=False))
+    else:
+        echo_summary(db, issue_id)
+
+
+@click.command("worker")
+@with_appcontext
+def worker_command():
+    """Send queued messages until stopped (SIGTERM/Ctrl-C finish the current call first)."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    config = dict(current_app.config)
+    click.echo(f"Push worker on {config['DATABASE_PATH']} (channel {config['BOT_CHANNEL']})",
+               err=True)
+    worker.run_forever(config["DATABASE_PATH"], config, stop, poll=0.5)
+
+
+def init_app(app):
+    for command in (push_command, resend_command, status_command, worker_command):
+        app.cli.add_command(command)

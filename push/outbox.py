@@ -1,0 +1,231 @@
+"""The durable outbox: planned messages are written here before anything is sent.
+
+    new = enqueue(db, issue_id, "work", messages)       # idempotent per (issue, recipient, part)
+    row = claim(db, owner="worker-1", lease_seconds=120)
+    record_results(db, row, {"zhangsan": Result("sent")}, settings)
+    record_error(db, row, errcode=-1, reason="system busy", settings=settings)
+
+One `outbox` row is one API call (a payload and its recipients); one `deliveries` row per
+(issue, recipient, part) keeps each recipient's outcome. A claim is a single
+`UPDATE … RETURNING` that leases the row; a worker that dies leaves the lease to expire and
+another worker takes the row up again (see docs/push.md for the delivery guarantee).
+Failed calls back off exponentially with jitter, up to a bounded number of attempts; too
+many failed calls in a row pause the issue's push (`push_runs.status = 'paused'`) until
+someone resumes it (push or resend).
+"""
+
+import json
+import random
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 5  # API calls per outbox row before its recipients are marked failed
+    base: float = 2.0  # seconds before the first retry; doubles each time, with jitter
+    cap: float = 300.0  # longest wait between two attempts
+    pause_after: int = 10  # failed calls in a row that pause the issue's push
+
+    @classmethod
+    def from_config(cls, config):
+        """`RetryPolicy.from_config(app.config)`: BOT_SEND_ATTEMPTS, BOT_RETRY_BASE_SECONDS, …"""
+        return cls(attempts=int(config.get("BOT_SEND_ATTEMPTS") or cls.attempts),
+                   base=float(config.get("BOT_RETRY_BASE_SECONDS") or cls.base),
+                   pause_after=int(config.get("BOT_PAUSE_AFTER_FAILURES") or cls.pause_after))
+
+    def delay(self, attempt):
+        """Seconds to wait after failed attempt number `attempt` (1-based), jittered ±50 %."""
+        return min(self.cap, self.base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+
+
+@contextmanager
+def transaction(db):
+    """`with transaction(db): …` — BEGIN IMMEDIATE … COMMIT (rolled back on error)."""
+    conn = db.conn
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def enqueue(db, issue_id, channel_name, messages):
+    """Write planned messages; returns how many new deliveries were queued (0 = nothing new)."""
+    queued = 0
+    with transaction(db) as conn:
+        conn.execute("INSERT OR IGNORE INTO push_runs (issue_id, channel) VALUES (?, ?)",
+                     [issue_id, channel_name])
+        for message in messages:
+            for part, payload in enumerate(message.payloads, 1):
+                outbox_id = conn.execute(
+                    "INSERT INTO outbox (issue_id, group_key, part, recipients, payload)"
+                    " VALUES (?, ?, ?, '[]', ?)",
+                    [issue_id, message.group, part,
+                     json.dumps(payload, ensure_ascii=False)]).lastrowid
+                kept = []
+                for cadre_id, recipient in message.recipients:
+                    inserted = conn.execute(
+                        "INSERT OR IGNORE INTO deliveries"
+                        " (issue_id, cadre_id, recipient, part, outbox_id, items)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        [issue_id, cadre_id, recipient, part, outbox_id,
+                         json.dumps(message.items)]).rowcount
+                    if inserted:
+                        kept.append(recipient)
+                if kept:
+                    conn.execute("UPDATE outbox SET recipients = ? WHERE id = ?",
+                                 [json.dumps(kept, ensure_ascii=False), outbox_id])
+                    queued += len(kept)
+                else:
+                    conn.execute("DELETE FROM outbox WHERE id = ?", [outbox_id])
+    return queued
+
+
+def claim(db, owner, lease_seconds=120.0, now=None):
+    """Lease the next sendable row to `owner`: a dict (recipients, payload decoded) or None."""
+    now = time.time() if now is None else now
+    cursor = db.conn.execute("""
+        UPDATE outbox SET status = 'leased', lease_owner = ?, lease_until = ?,
+                          attempts = attempts + 1
+        WHERE id = (
+            SELECT o.id FROM outbox o JOIN push_runs r ON r.issue_id = o.issue_id
+            WHERE r.status = 'active'
+              AND ((o.status = 'pending' AND o.next_at <= ?)
+                   OR (o.status = 'leased' AND o.lease_until <= ?))
+            ORDER BY o.next_at, o.id LIMIT 1)
+        RETURNING id, issue_id, group_key, part, recipients, payload, attempts""",
+                                 [owner, now + lease_seconds, now, now])
+    row = cursor.fetchone()
+    db.conn.commit()
+    if row is None:
+        return None
+    keys = ("id", "issue_id", "group_key", "part", "recipients", "payload", "attempts")
+    claimed = dict(zip(keys, row))
+    claimed["recipients"] = json.loads(claimed["recipients"])
+    claimed["payload"] = json.loads(claimed["payload"])
+    return claimed
+
+
+def record_results(db, row, results, policy):
+    """Store each recipient's Result of a completed call and close the outbox row."""
+    any_sent = False
+    with transaction(db) as conn:
+        for recipient in row["recipients"]:
+            result = results.get(recipient)
+            status = getattr(result, "status", None) or "failed"
+            errcode = getattr(result, "errcode", None)
+            reason = getattr(result, "reason", None) if result else "no result from the channel"
+            any_sent = any_sent or status == "sent"
+            _set_delivery(conn, row, [recipient], status, errcode, reason)
+        conn.execute("UPDATE outbox SET status = 'done', lease_owner = NULL, last_error = NULL,"
+                     " done_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?", [row["id"]])
+        if any_sent or not row["recipients"]:
+            _reset_failures(conn, row["issue_id"])
+        else:
+            _count_failure(conn, row["issue_id"], "every recipient of a call failed", policy)
+
+
+def record_error(db, row, errcode, reason, policy, now=None):
+    """A call failed as a whole: back off and retry, or mark its recipients failed when spent.
+
+    Returns "retry" or "failed"."""
+    now = time.time() if now is None else now
+    with transaction(db) as conn:
+        if row["attempts"] >= policy.attempts:
+            _set_delivery(conn, row, row["recipients"], "failed", errcode,
+                          f"{reason} (gave up after {row['attempts']} attempts)")
+            conn.execute("UPDATE outbox SET status = 'done', lease_owner = NULL, last_error = ?,"
+                         " done_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+                         [reason, row["id"]])
+            outcome = "failed"
+        else:
+            conn.execute("UPDATE outbox SET status = 'pending', lease_owner = NULL,"
+                         " next_at = ?, last_error = ? WHERE id = ?",
+                         [now + policy.delay(row["attempts"]), reason, row["id"]])
+            outcome = "retry"
+        _count_failure(conn, row["issue_id"], reason, policy)
+    return outcome
+
+
+def resend(db, issue_id):
+    """Queue the issue's `failed` deliveries again (same payloads); resumes a paused push.
+
+    Returns how many deliveries were queued."""
+    with transaction(db) as conn:
+        failed = conn.execute("""
+            SELECT d.id, d.recipient, d.part, o.group_key, o.payload FROM deliveries d
+            JOIN outbox o ON o.id = d.outbox_id
+            WHERE d.issue_id = ? AND d.status = 'failed' ORDER BY o.id, d.id""",
+                              [issue_id]).fetchall()
+        calls = {}
+        for delivery_id, recipient, part, group, payload in failed:
+            calls.setdefault((group, part, payload), []).append((delivery_id, recipient))
+        for (group, part, payload), members in calls.items():
+            outbox_id = conn.execute(
+                "INSERT INTO outbox (issue_id, group_key, part, recipients, payload)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [issue_id, group, part, json.dumps([r for _, r in members], ensure_ascii=False),
+                 payload]).lastrowid
+            conn.executemany(
+                "UPDATE deliveries SET status = 'pending', errcode = NULL, reason = NULL,"
+                " outbox_id = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+                [(outbox_id, delivery_id) for delivery_id, _ in members])
+        _resume(conn, issue_id)
+    return len(failed)
+
+
+def resume(db, issue_id):
+    """Un-pause an issue's push (failure count back to zero)."""
+    with transaction(db) as conn:
+        _resume(conn, issue_id)
+
+
+def next_wake(db, now=None):
+    """Seconds until some row of an active push becomes claimable; None when nothing is left."""
+    now = time.time() if now is None else now
+    row = db.conn.execute("""
+        SELECT MIN(CASE o.status WHEN 'pending' THEN o.next_at ELSE o.lease_until END)
+        FROM outbox o JOIN push_runs r ON r.issue_id = o.issue_id
+        WHERE o.status != 'done' AND r.status = 'active'""").fetchone()
+    db.conn.commit()
+    if row[0] is None:
+        return None
+    return max(0.0, row[0] - now)
+
+
+def _set_delivery(conn, row, recipients, status, errcode, reason):
+    sent_at = "strftime('%Y-%m-%dT%H:%M:%SZ','now')" if status == "sent" else "NULL"
+    conn.executemany(
+        f"UPDATE deliveries SET status = ?, errcode = ?, reason = ?, sent_at = {sent_at},"
+        " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+        " WHERE issue_id = ? AND recipient = ? AND part = ? AND status != 'sent'",
+        [(status, errcode, reason, row["issue_id"], recipient, row["part"])
+         for recipient in recipients])
+
+
+def _reset_failures(conn, issue_id):
+    conn.execute("UPDATE push_runs SET failures = 0 WHERE issue_id = ? AND failures != 0",
+                 [issue_id])
+
+
+def _count_failure(conn, issue_id, reason, policy):
+    conn.execute("""
+        UPDATE push_runs SET failures = failures + 1,
+            status = CASE WHEN failures + 1 >= ? THEN 'paused' ELSE status END,
+            paused_reason = CASE WHEN failures + 1 >= ? THEN ? ELSE paused_reason END,
+            updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')
+        WHERE issue_id = ?""",
+                 [policy.pause_after, policy.pause_after,
+                  f"{policy.pause_after} failed calls in a row, last: {reason}", issue_id])
+
+
+def _resume(conn, issue_id):
+    conn.execute("UPDATE push_runs SET status = 'active', failures = 0, paused_reason = NULL,"
+                 " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE issue_id = ?",
+                 [issue_id])

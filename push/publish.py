@@ -1,0 +1,76 @@
+"""Publishing and pushing an issue: the functions the webhook and the CLI share.
+
+    issue_id, created = ingest(db, data, filename="a.pdf", content_type="application/pdf")
+    result = push_issue(db, issue_id, app.config, db_path)   # {"issue", "queued", "recipients"}
+    queued = resend_failed(db, issue_id)
+
+`push_issue` plans the issue for the configured channel (BOT_CHANNEL) and writes every
+message to the outbox before anything is sent; workers do the sending. Pushing again
+queues nothing for recipients already planned, and resumes a paused push.
+"""
+
+from push import outbox, plan
+
+
+class UnknownIssue(LookupError):
+    """No issue has this id."""
+
+
+def ingest(db, data, filename=None, content_type=None, source=None):
+    """Parse bytes (text, PDF, DOCX or JSON) and store the issue: (issue_id, created).
+
+    Raises bulletin.ParseError with a readable reason when the bytes are not an issue."""
+    import bulletin
+    from subscriptions.issues import save_issue
+
+    issue = bulletin.parse_bytes(data, filename=filename, content_type=content_type)
+    return save_issue(db, issue, source=source or filename or "webhook")
+
+
+def push_issue(db, issue_id, config, db_path, channel=None):
+    """Queue the issue's messages; returns {"issue", "queued", "recipients"} (queued = new)."""
+    from push.channels import make_channel
+
+    channel = channel or make_channel(config, db_path)
+    messages = plan.plan_issue(db, issue_id, channel, config)
+    if messages is None:
+        raise UnknownIssue(issue_id)
+    queued = outbox.enqueue(db, issue_id, channel.name, messages)
+    outbox.resume(db, issue_id)
+    recipients = len({r for m in messages for _, r in m.recipients})
+    return {"issue": issue_id, "queued": queued, "recipients": recipients}
+
+
+def resend_failed(db, issue_id):
+    """Queue the failed deliveries of an issue again; returns how many."""
+    if not issue_exists(db, issue_id):
+        raise UnknownIssue(issue_id)
+    return outbox.resend(db, issue_id)
+
+
+def issue_exists(db, issue_id):
+    from push import audience
+
+    return audience.issue_content(db, issue_id)[1] is not None
+
+
+def issue_view(db, issue_id, config):
+    """{"id", "items": [...], "cards": [...]}: the webhook's answer for a stored issue.
+
+    Cards are the configured channel's, each linking to the item page (no recipient)."""
+    from push import audience
+
+    items, meta = audience.issue_content(db, issue_id)
+    channel = _RenderOnly(config.get("BOT_CHANNEL") or "sandbox")
+    cards = plan.cards_for(items, meta, channel, config)
+    return {"id": issue_id,
+            "items": [{k: item[k] for k in ("id", "seq", "kind", "title", "body", "department")}
+                      for item in items],
+            "cards": [card.to_dict() for card in cards]}
+
+
+class _RenderOnly:
+    """Just the channel name, for building cards without opening a channel."""
+
+    def __init__(self, name):
+        self.name = name

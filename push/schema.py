@@ -1,0 +1,74 @@
+"""Tables of the push pipeline: one run per issue, the outbox of API calls, per-recipient deliveries.
+
+    from push.schema import migrations; migrations.apply(db)   # subscriptions/db.py does this
+
+- `push_runs`: one row per pushed issue: `active` or `paused` (too many failed calls in a row),
+  the consecutive failure count, and why it paused.
+- `outbox`: one row per API call to make (a payload and up to `channel.max_batch` recipients),
+  written before anything is sent; workers claim rows with a lease.
+- `deliveries`: one row per (issue, recipient, part) — the unique key that makes planning
+  idempotent — with its status `pending` / `sent` / `failed` / `window_closed`.
+- `push_rate`: the next free send slot, shared by every worker process (BOT_SEND_RATE).
+Never edit a migration that has shipped: add a new one below.
+"""
+
+from sqlite_utils import Migrations
+
+migrations = Migrations("push")
+
+
+@migrations()
+def m001_outbox(db):
+    db.execute("""
+        CREATE TABLE push_runs (
+            issue_id INTEGER PRIMARY KEY REFERENCES issues(id) ON DELETE CASCADE,
+            channel TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused')),
+            failures INTEGER NOT NULL DEFAULT 0,     -- failed calls in a row
+            paused_reason TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")
+    db.execute("""
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+            group_key TEXT NOT NULL,                 -- the item set this payload carries
+            part INTEGER NOT NULL,                   -- 1-based part of the message
+            recipients TEXT NOT NULL,                -- JSON list of channel recipient ids
+            payload TEXT NOT NULL,                   -- JSON, from channel.render()
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'leased', 'done')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_at REAL NOT NULL DEFAULT 0,         -- unix time: not before (backoff)
+            lease_owner TEXT,
+            lease_until REAL,
+            last_error TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            done_at TEXT
+        )""")
+    db.execute("CREATE INDEX outbox_claim ON outbox(status, next_at)")
+    db.execute("CREATE INDEX outbox_issue ON outbox(issue_id)")
+    db.execute("""
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+            cadre_id INTEGER REFERENCES cadres(id) ON DELETE SET NULL,
+            recipient TEXT NOT NULL,                 -- userid (work) or openid (mp, sandbox)
+            part INTEGER NOT NULL,
+            outbox_id INTEGER REFERENCES outbox(id) ON DELETE SET NULL,
+            items TEXT NOT NULL,                     -- JSON list of item ids in this message
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'failed', 'window_closed')),
+            errcode INTEGER,
+            reason TEXT,
+            sent_at TEXT,
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            UNIQUE (issue_id, recipient, part)
+        )""")
+    db.execute("CREATE INDEX deliveries_outbox ON deliveries(outbox_id)")
+    db.execute("CREATE INDEX deliveries_status ON deliveries(issue_id, status)")
+    db.execute("""
+        CREATE TABLE push_rate (
+            name TEXT PRIMARY KEY,
+            next_at REAL NOT NULL                    -- unix time of the next free send slot
+        )""")

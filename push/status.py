@@ -1,0 +1,72 @@
+"""What happened to an issue's push: counts by status and per-recipient rows.
+
+    summary(db, 3)      # {"issue": 3, "total": 12, "sent": 10, "failed": 1, "pending": 1,
+                        #  "by_reason": {"invaliduser": 1}}
+    rows(db, 3)         # [{"recipient", "cadre_id", "name", "part", "status", "errcode", …}]
+    run_state(db, 3)    # {"status": "active"|"paused", "failures", "paused_reason"} or None
+
+`failed` counts every delivery that did not arrive: status `failed` and `window_closed`
+(the Official Account's 48-hour window was closed and no template is configured); their
+reasons are tallied in `by_reason`. `pending` is queued or in flight (also while paused).
+"""
+
+
+def summary(db, issue_id):
+    """The `status --json` shape for one issue."""
+    counts = {"sent": 0, "failed": 0, "pending": 0}
+    by_reason = {}
+    for status, errcode, reason, n in db.execute("""
+            SELECT status, errcode, reason, COUNT(*) FROM deliveries WHERE issue_id = ?
+            GROUP BY status, errcode, reason""", [issue_id]).fetchall():
+        if status in ("sent", "pending"):
+            counts[status] += n
+            continue
+        counts["failed"] += n
+        key = "window_closed" if status == "window_closed" else _reason_key(errcode, reason)
+        by_reason[key] = by_reason.get(key, 0) + n
+    return {"issue": issue_id, "total": sum(counts.values()), **counts, "by_reason": by_reason}
+
+
+def counts_by_status(db, issue_id):
+    """{"pending": n, "sent": n, "failed": n, "window_closed": n} (every status present)."""
+    counts = dict.fromkeys(("pending", "sent", "failed", "window_closed"), 0)
+    for status, n in db.execute("SELECT status, COUNT(*) FROM deliveries WHERE issue_id = ?"
+                                " GROUP BY status", [issue_id]).fetchall():
+        counts[status] = n
+    return counts
+
+
+def rows(db, issue_id, limit=None, offset=0):
+    """Per-recipient delivery rows, in planning order, with the cadre's name."""
+    sql = """
+        SELECT d.recipient, d.cadre_id, c.name, d.part, d.status, d.errcode, d.reason,
+               d.items, d.sent_at, d.updated_at
+        FROM deliveries d LEFT JOIN cadres c ON c.id = d.cadre_id
+        WHERE d.issue_id = ? ORDER BY d.id"""
+    params = [issue_id]
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [int(limit), int(offset)]
+    cursor = db.execute(sql, params)
+    columns = [c[0] for c in cursor.description]
+    out = []
+    for row in cursor.fetchall():
+        record = dict(zip(columns, row))
+        record["items"] = [int(i) for i in record["items"].strip("[]").split(",") if i.strip()]
+        out.append(record)
+    return out
+
+
+def run_state(db, issue_id):
+    """The push run of an issue, or None if it was never pushed."""
+    row = db.execute("SELECT status, failures, paused_reason, channel FROM push_runs"
+                     " WHERE issue_id = ?", [issue_id]).fetchone()
+    if row is None:
+        return None
+    return {"status": row[0], "failures": row[1], "paused_reason": row[2], "channel": row[3]}
+
+
+def _reason_key(errcode, reason):
+    if reason:
+        return reason.split(" (gave up")[0]
+    return f"errcode {errcode}" if errcode is not None else "unknown"

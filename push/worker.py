@@ -1,0 +1,139 @@
+"""Workers: take rows from the outbox, send them through the channel, record what happened.
+
+    run_until_idle(db_path, app.config)          # send everything sendable now, then return
+    run_forever(db_path, app.config, stop)       # `python bot.py worker`, or the serve thread
+    start_background(app)                        # the in-process worker (BOT_INPROCESS_WORKER)
+
+Any number of workers, in threads or processes, may run at once: a row is leased to one
+worker (`outbox.claim`), calls are spaced by one shared rate (BOT_SEND_RATE), and a worker
+that dies leaves its lease to expire (BOT_LEASE_SECONDS) so another takes the row up.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+from push import outbox, rate
+
+log = logging.getLogger(__name__)
+DEFAULT_LEASE_SECONDS = 120.0
+
+
+def worker_name():
+    """`host:pid:xxxx` — who holds a lease (shown in logs)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def lease_seconds(config):
+    return float(config.get("BOT_LEASE_SECONDS") or DEFAULT_LEASE_SECONDS)
+
+
+def process_one(db, channel, config, owner, policy=None):
+    """Claim one outbox row and send it. Returns the row handled, or None if none was ready."""
+    from push.channels.base import TransientError
+
+    policy = policy or outbox.RetryPolicy.from_config(config)
+    row = outbox.claim(db, owner, lease_seconds(config))
+    if row is None:
+        return None
+    if row["attempts"] > policy.attempts:  # leases lost again and again: stop trying
+        outbox.record_error(db, row, None, "no worker finished this call", policy)
+        return row
+    rate.wait_for_slot(db, float(config.get("BOT_SEND_RATE") or 20.0))
+    try:
+        results = channel.send(row["recipients"], row["payload"])
+    except TransientError as error:
+        errcode = getattr(error, "errcode", None)
+        reason = getattr(error, "reason", None) or str(error)
+        outcome = outbox.record_error(db, row, errcode, reason, policy)
+        log.warning("issue %s call %s: %s (%s); %s", row["issue_id"], row["id"], reason,
+                    errcode, outcome)
+        return row
+    except Exception as error:  # a bug or an unexpected answer: bounded retries, then failed
+        log.exception("issue %s call %s raised", row["issue_id"], row["id"])
+        outbox.record_error(db, row, None, f"{type(error).__name__}: {error}", policy)
+        return row
+    outbox.record_results(db, row, results, policy)
+    return row
+
+
+def run_until_idle(db_path, config, channel=None, owner=None, on_progress=None,
+                   stop=None, max_wait=None):
+    """Send until no row of an active push is left (waiting out backoffs); returns calls made.
+
+    `stop` (a threading.Event) ends early; `max_wait` bounds the total seconds spent."""
+    from push.channels import make_channel
+    from subscriptions.db import open_db
+
+    db = open_db(db_path, migrate=False)
+    channel = channel or make_channel(config, db_path)
+    owner = owner or worker_name()
+    policy = outbox.RetryPolicy.from_config(config)
+    deadline = None if max_wait is None else time.monotonic() + max_wait
+    calls = 0
+    try:
+        while not (stop and stop.is_set()):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            if process_one(db, channel, config, owner, policy) is not None:
+                calls += 1
+                if on_progress:
+                    on_progress()
+                continue
+            wait = outbox.next_wake(db)
+            if wait is None:
+                break
+            _sleep(min(wait, 0.5) + 0.01, stop)
+    finally:
+        db.conn.close()
+    return calls
+
+
+def run_forever(db_path, config, stop, wake=None, poll=1.0):
+    """Work until `stop` is set; sleeps between rounds until `wake` is set or `poll` passes."""
+    from push.channels import make_channel
+
+    channel = make_channel(config, db_path)
+    owner = worker_name()
+    log.info("push worker %s started (channel %s)", owner, channel.name)
+    while not stop.is_set():
+        try:
+            run_until_idle(db_path, config, channel=channel, owner=owner, stop=stop)
+        except Exception:  # keep the worker alive (e.g. database locked for too long)
+            log.exception("push worker round failed; retrying")
+        if wake is not None:
+            wake.wait(poll)
+            wake.clear()
+        else:
+            stop.wait(poll)
+    log.info("push worker %s stopped", owner)
+
+
+def start_background(app):
+    """Start the in-process worker thread once per app; returns its wake event."""
+    state = app.extensions.get("push_worker")
+    if state is None:
+        stop, wake = threading.Event(), threading.Event()
+        config = dict(app.config)
+        thread = threading.Thread(target=run_forever, name="push-worker", daemon=True,
+                                  args=(config["DATABASE_PATH"], config, stop, wake))
+        thread.start()
+        state = app.extensions["push_worker"] = {"thread": thread, "stop": stop, "wake": wake}
+    return state["wake"]
+
+
+def wake(app):
+    """Tell the in-process worker (if running) that new rows are queued."""
+    state = app.extensions.get("push_worker")
+    if state is not None:
+        state["wake"].set()
+
+
+def _sleep(seconds, stop):
+    if stop is not None:
+        stop.wait(seconds)
+    else:
+        time.sleep(seconds)
