@@ -24,7 +24,9 @@ import config as settings
 COMPONENTS = (
     "subscriptions.db",
     "bulletin.cli",
+    "subscriptions.cli",
     "push",
+    "handlers",
 )
 
 
