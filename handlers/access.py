@@ -21,6 +21,8 @@ BIND_FAILED = {
     "used": "绑定码已被使用，请向区委办公室索取新的绑定码。",
     "bound_elsewhere": "该干部已绑定其他微信账号，如需更换请联系区委办公室。",
     "removed": "该干部已不在名册中，如有疑问请联系区委办公室。",
+    "identity_taken": "这个微信账号已绑定了另一位干部，如需更换请联系区委办公室。",
+    "throttled": "绑定码错误次数过多，请一小时后再试。",
 }
 
 
@@ -48,6 +50,8 @@ def bind(ctx):
     if not re.fullmatch(r"\d{6,12}", code):
         return BIND_USAGE
     result = roster.bind(ctx.db, code, **identity(ctx))
+    if result.ok and result.already:
+        return f"您已绑定为{result.cadre['name']}，无需再次绑定。"
     if result.ok:
         cadre = result.cadre
         return (f"绑定成功，{cadre['name']}（{cadre.get('department') or '未填部门'}）。\n"
