@@ -27,6 +27,7 @@ COMPONENTS = (
     "subscriptions.cli",
     "push",
     "handlers",
+    "web",
 )
 
 

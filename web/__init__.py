@@ -1,0 +1,57 @@
+"""The web side: item pages, the office console (/admin), the sandbox phone (/sandbox).
+
+    web.init_app(app)      # blueprints, CSRF, session cookie, console password, CLI commands
+
+Every POST is CSRF-checked except under /wechat and /api/, which carry WeChat's or the
+publisher's signature instead. Console password: see web/auth.py and docs/web.md.
+"""
+
+from datetime import timedelta
+
+from flask import Blueprint, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from web import auth
+
+csrf = CSRFProtect()
+# Templates and static files of every web blueprint (served at /static/web/…).
+assets = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+                   static_url_path="/static/web")
+SIGNED_PREFIXES = ("/wechat", "/api/")
+
+
+def init_app(app):
+    """Register the web blueprints and their protections on `app`."""
+    from web import console, demo, issue_views, pages, people, render, sandbox
+
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked below, minus signed paths
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # as long as the session lives
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_NAME", "jianbao_session")
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
+    if str(app.config.get("BOT_PUBLIC_URL", "")).startswith("https://"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    auth.set_admin_password(app.config, app.config.get("BOT_ADMIN_PASSWORD"))
+
+    render.init_app(app)
+    csrf.init_app(app)
+    app.before_request(_check_csrf)
+    app.register_error_handler(CSRFError, _csrf_refused)
+    for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp, sandbox.bp):
+        app.register_blueprint(blueprint)
+    app.cli.add_command(auth.admin_hash_command)
+    app.cli.add_command(demo.demo_command)
+
+
+def _check_csrf():
+    if request.path.startswith(SIGNED_PREFIXES):
+        return
+    csrf.protect(apply_exemptions=True)
+
+
+def _csrf_refused(error):
+    reason = "表单已过期或来源不明，请刷新页面后重试。"
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return {"error": reason}, 400
+    return render_template("message.html", title="请求被拒绝", message=reason), 400

@@ -1,0 +1,58 @@
+"""The office console home: publish an issue (upload or paste) and the archive of issues.
+
+    GET  /admin/           the publish form and the archive (items, delivery, reads per issue)
+    POST /admin/publish    a file (text/PDF/DOCX) or pasted text -> parse, store -> its preview
+"""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from push.publish import ingest
+from subscriptions.db import get_db
+from subscriptions.issues import get_issue, list_issues
+from web import progress, store
+from web.auth import admin_required
+
+bp = Blueprint("console", __name__, url_prefix="/admin")
+PAGE_SIZE = 20
+
+
+@bp.route("/")
+@admin_required
+def home():
+    """The publish form above the archive, newest issue first."""
+    db = get_db()
+    page = max(0, request.args.get("page", 0, type=int))
+    issues = list_issues(db, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
+    more = len(issues) > PAGE_SIZE
+    issues = issues[:PAGE_SIZE]
+    reads = store.issue_read_counts(db, [i["id"] for i in issues])
+    rows = [dict(issue, reads=reads[issue["id"]], delivery=progress.issue_progress(db, issue["id"]))
+            for issue in issues]
+    return render_template("admin/home.html", issues=rows, page=page, more=more)
+
+
+@bp.route("/publish", methods=["POST"])
+@admin_required
+def publish():
+    """Parse an uploaded file or pasted text and store it; the office reviews it next."""
+    upload = request.files.get("file")
+    pasted = (request.form.get("text") or "").strip()
+    if upload and upload.filename:
+        data, name, kind = upload.read(), upload.filename, upload.mimetype
+    elif pasted:
+        data, name, kind = pasted.encode("utf-8"), "粘贴.txt", "text/plain; charset=utf-8"
+    else:
+        flash("请选择文件或粘贴简报全文。", "error")
+        return redirect(url_for("console.home"))
+    from bulletin import ParseError  # the parser package, loaded when first needed
+
+    db = get_db()
+    try:
+        issue_id, created = ingest(db, data, filename=name, content_type=kind, source=name)
+    except ParseError as error:
+        flash(f"无法读取“{name}”：{error}", "error")
+        return redirect(url_for("console.home"))
+    count = get_issue(db, issue_id)["item_count"]
+    flash(f"已读取 {count} 条，请核对标题和单位后推送。" if created
+          else "这一期已经发布过，打开的是已有的一期。")
+    return redirect(url_for("issues.review", issue_id=issue_id))

@@ -1,0 +1,65 @@
+"""The item page a card links to: `GET /items/<id>?t=<token>`, read on a phone inside WeChat.
+
+    /items/42?t=…   -> 200, the item's full text (a read receipt is recorded)
+    /items/42?t=bad -> 403, a friendly page saying the link is invalid or expired
+"""
+
+from flask import Blueprint, current_app, render_template, request
+
+from subscriptions.db import get_db
+from subscriptions.issues import get_item, issue_items
+from web import links, store
+from web.people import cadre_name
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/items/<int:item_id>")
+def item_page(item_id):
+    """Show one item to the reader its link token names; record that they opened it."""
+    config = current_app.config
+    claim = links.read_token(config, request.args.get("t"), item_id)
+    db = get_db()
+    item = get_item(db, item_id) if claim else None
+    if item is None:
+        return render_template("link_invalid.html"), 403
+    siblings = issue_items(db, item["issue_id"])
+    previous, following = _neighbours(siblings, item_id)
+    store.record_read(db, item_id, claim)
+    return render_template(
+        "item.html", item=item, paragraphs=paragraphs(item["body"]),
+        watermark=_watermark(db, claim, item),
+        previous=previous and _link(config, previous, claim),
+        following=following and _link(config, following, claim),
+        position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))
+
+
+def paragraphs(body):
+    """`paragraphs("甲\\n\\n乙")` -> ["甲", "乙"]: the body's non-empty lines."""
+    return [line.strip() for line in (body or "").splitlines() if line.strip()]
+
+
+def _neighbours(siblings, item_id):
+    ids = [s["id"] for s in siblings]
+    at = ids.index(item_id) if item_id in ids else -1
+    if at < 0:
+        return None, None
+    previous = siblings[at - 1] if at > 0 else None
+    following = siblings[at + 1] if at + 1 < len(siblings) else None
+    return previous, following
+
+
+def _link(config, item, claim):
+    """Previous/next links carry a fresh token for the same reader."""
+    return {"title": item["title"],
+            "href": links.item_path(config, item["id"], cadre_id=claim.get("c"),
+                                    group=claim.get("g"))}
+
+
+def _watermark(db, claim, item):
+    if claim.get("c") is not None:
+        name = cadre_name(db, claim["c"])
+        if name:
+            return f"{name} · 内部资料"
+    parts = [item.get("department"), item.get("number") or item.get("date")]
+    return " · ".join(p for p in parts if p) + " · 内部资料"

@@ -1,0 +1,94 @@
+"""Cadres in the console: subscribers by department, roster import (CSV) and binding codes.
+
+    GET  /admin/subscribers        every department with its subscribers
+    GET  /admin/roster             the roster, the import form, the invite button
+    POST /admin/roster/import      a CSV upload (name,department,mobile,userid,subscriptions)
+    POST /admin/roster/invite      one-time binding codes for every unbound cadre
+
+Also the cadre look-ups the item page and the sandbox phone need (`cadre_name`,
+`sandbox_cadres`), all through the store's roster functions.
+"""
+
+import os
+import tempfile
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from subscriptions import binding, roster, subscribe
+from subscriptions.db import get_db
+from web.auth import admin_required
+
+bp = Blueprint("people", __name__, url_prefix="/admin")
+CODE_TTL_HOURS = 72
+
+
+@bp.route("/subscribers")
+@admin_required
+def subscribers():
+    """Who follows each department (and who follows 全部)."""
+    return render_template("admin/subscribers.html",
+                           departments=subscribe.subscribers_by_department(get_db()))
+
+
+@bp.route("/roster")
+@admin_required
+def roster_page():
+    """The roster with binding state, and the import/invite forms."""
+    return render_template("admin/roster.html", cadres=roster.list_cadres(get_db()), codes=None)
+
+
+@bp.route("/roster/import", methods=["POST"])
+@admin_required
+def roster_import():
+    """Import a roster CSV; re-importing updates cadres instead of duplicating them."""
+    upload = request.files.get("file")
+    if not upload or not upload.filename:
+        flash("请选择名册 CSV 文件。", "error")
+        return redirect(url_for("people.roster_page"))
+    fd, path = tempfile.mkstemp(suffix=".csv")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(upload.read())
+        summary = roster.import_roster(get_db(), path)
+    except (ValueError, UnicodeError) as error:
+        flash(f"无法读取名册：{error}", "error")
+        return redirect(url_for("people.roster_page"))
+    finally:
+        os.unlink(path)
+    _flash_import(summary)
+    return redirect(url_for("people.roster_page"))
+
+
+@bp.route("/roster/invite", methods=["POST"])
+@admin_required
+def invite():
+    """Make binding codes for unbound cadres and show them once."""
+    db = get_db()
+    codes = binding.invite(db, ttl_hours=CODE_TTL_HOURS)
+    if not codes:
+        flash("所有干部都已绑定，无需生成绑定码。")
+    return render_template("admin/roster.html", cadres=roster.list_cadres(db), codes=codes,
+                           ttl_hours=CODE_TTL_HOURS)
+
+
+def _flash_import(summary):
+    flash(f"名册已导入：新增 {summary['created']} 人，更新 {summary['updated']} 人，"
+          f"新增订阅 {summary['subscriptions']} 项。")
+    for error in summary["errors"]:
+        flash(f"第 {error['line']} 行：{error['message']}", "error")
+
+
+def cadre_name(db, cadre_id):
+    """The cadre's name, or None when unknown."""
+    cadre = binding.get_cadre(db, cadre_id)
+    return cadre["name"] if cadre else None
+
+
+def sandbox_cadres(db):
+    """On-roster cadres as the sandbox phone shows them, each with its `recipient` identity."""
+    return [dict(c, recipient=c.get("openid") or c.get("userid") or f"sandbox-{c['id']}")
+            for c in roster.list_cadres(db)]
+
+
+def sandbox_cadre(db, cadre_id):
+    return next((c for c in sandbox_cadres(db) if c["id"] == cadre_id), None)

@@ -1,0 +1,56 @@
+"""The console's view of a push: counts and a state in words, and the push/resend actions.
+
+    issue_progress(db, 3)    # {"total", "sent", "failed", "pending", "by_reason", "state",
+                             #  "state_text", "done"}
+    start_push(app, 3)       # {"issue", "queued", "recipients"}, the worker woken
+    resend_failed(app, 3)    # {"queued": n}
+
+Everything here calls the push package (push.publish, push.status, push.worker).
+"""
+
+from push import publish, status, worker
+from subscriptions.db import get_db
+
+STATE_TEXT = {
+    "new": "尚未推送。核对无误后点击“推送给订阅者”。",
+    "empty": "已推送，但目前没有订阅这些单位的已绑定干部。",
+    "sending": "正在推送……",
+    "paused": "推送已暂停：连续失败过多，请检查后点“重发失败的消息”或再次推送以继续。",
+    "done": "推送完成。",
+    "done_failed": "推送结束，有消息未送达，可点“重发失败的消息”。",
+}
+
+
+def issue_progress(db, issue_id):
+    """Delivery counts for one issue plus what the office should read into them."""
+    counts = status.summary(db, issue_id)
+    run = status.run_state(db, issue_id)
+    if run is None:
+        state = "new"
+    elif run["status"] == "paused" and counts["pending"]:
+        state = "paused"
+    elif counts["pending"]:
+        state = "sending"
+    elif not counts["total"]:
+        state = "empty"
+    else:
+        state = "done_failed" if counts["failed"] else "done"
+    text = STATE_TEXT[state]
+    if state == "paused" and run.get("paused_reason"):
+        text += f"（{run['paused_reason']}）"
+    return dict(counts, state=state, state_text=text,
+                done=state in ("empty", "done", "done_failed"))
+
+
+def start_push(app, issue_id):
+    """Plan and queue the issue's messages (nothing new for cadres already planned)."""
+    result = publish.push_issue(get_db(), issue_id, app.config, app.config["DATABASE_PATH"])
+    worker.wake(app)
+    return result
+
+
+def resend_failed(app, issue_id):
+    """Queue the failed deliveries again."""
+    queued = publish.resend_failed(get_db(), issue_id)
+    worker.wake(app)
+    return {"issue": issue_id, "queued": queued}
