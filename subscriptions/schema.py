@@ -92,3 +92,25 @@ def m002_chat_state(db):
             pending TEXT,                       -- JSON: a numbered choice awaiting an answer
             updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
         )""")
+
+
+@migrations()
+def m003_search_and_binding(db):
+    # Search index, one row per item (rowid = items.id). Word columns hold jieba search-mode
+    # words, *_chars columns every character in order (so any 1-, 2-, n-character phrase
+    # matches), `filters` holds dept<id> / y2021 / m202101 / d20210106 tokens for filters.
+    db.execute("""
+        CREATE VIRTUAL TABLE items_search USING fts5(
+            title, body, title_chars, body_chars, department_chars, filters,
+            date UNINDEXED,
+            tokenize = 'unicode61 remove_diacritics 0'
+        )""")
+    # bm25 weights per column: titles above bodies, filters do not score.
+    db.execute("INSERT INTO items_search(items_search, rank) "
+               "VALUES ('rank', 'bm25(10.0, 2.0, 5.0, 1.0, 3.0, 0.0, 0.0)')")
+    db.execute("""
+        CREATE TABLE binding_attempts (         -- failed 绑定 attempts, to slow down guessing
+            identity TEXT NOT NULL,             -- 'openid:…' or 'userid:…'
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")
+    db.execute("CREATE INDEX binding_attempts_identity ON binding_attempts(identity, at)")

@@ -1,0 +1,141 @@
+"""Binding a WeChat identity to a roster cadre: one-time codes, WeCom members, who is who.
+
+    invite(db, ttl_hours=72)                  # -> [{"name", "code", ...}] for unbound cadres
+    result = bind(db, "48213907", openid="o6_bmj…")
+    result.ok, result.reason, result.cadre    # True, "ok", {...}
+    cadre_for(db, openid="o6_bmj…")           # the bound, active cadre, or None
+    bind_wecom_member(db, "zhangsan")         # WeCom: a roster userid binds without a code
+
+Codes are 8 random digits from `secrets`, single use, expiring; issuing new codes for a
+cadre expires their older unused ones. An identity with MAX_FAILED wrong codes within an
+hour is refused (`throttled`) until the hour passes, so codes cannot be guessed.
+"""
+
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from subscriptions.transaction import write
+
+CODE_DIGITS = 8
+MAX_FAILED = 10  # wrong codes per identity per hour
+NOW = "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+CADRE_COLUMNS = ("id, name, department, mobile, userid, openid, bound_at, subscribe_all, "
+                 "removed_at, created_at")
+# Why a bind failed, for the chat reply ("ok" when it worked).
+REASONS = ("ok", "unknown", "expired", "used", "bound_elsewhere", "identity_taken", "removed",
+           "throttled")
+
+
+@dataclass
+class BindResult:
+    ok: bool
+    reason: str  # one of REASONS
+    cadre: dict | None = None  # the cadre bound (ok), or the code's cadre
+    already: bool = False  # ok, and this identity was already bound to this cadre
+
+
+def invite(db, ttl_hours=72, cadre_ids=None):
+    """New one-time codes for unbound, active cadres (or just `cadre_ids`):
+    -> [{"name", "code", "cadre_id", "department", "expires_at"}] by name."""
+    ttl = f"+{int(ttl_hours * 3600)} seconds"
+    cadres = [c for c in _cadres(db, "bound_at IS NULL AND removed_at IS NULL")
+              if cadre_ids is None or c["id"] in set(cadre_ids)]
+    invitations = []
+    with write(db):
+        for cadre in cadres:
+            db.execute(f"UPDATE binding_codes SET expires_at = {NOW} "
+                       f"WHERE cadre_id = ? AND used_at IS NULL AND expires_at > {NOW}", [cadre["id"]])
+            code = _new_code(db)
+            db.execute("INSERT INTO binding_codes (code, cadre_id, expires_at) "
+                       "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
+                       [code, cadre["id"], ttl])
+            expires = db.execute("SELECT expires_at FROM binding_codes WHERE code = ?",
+                                 [code]).fetchone()[0]
+            invitations.append({"name": cadre["name"], "code": code, "cadre_id": cadre["id"],
+                                "department": cadre["department"], "expires_at": expires})
+    return invitations
+
+
+def bind(db, code, openid=None, userid=None):
+    """Bind this identity (one of `openid`, `userid`) with a code -> BindResult."""
+    column, identity = _identity(openid, userid)
+    code = "".join(unicodedata.normalize("NFKC", str(code or "")).split())
+    with write(db):
+        if _failures(db, column, identity) >= MAX_FAILED:
+            return BindResult(False, "throttled")
+        row = db.execute(f"SELECT cadre_id, used_at, expires_at < {NOW} FROM binding_codes "
+                         "WHERE code = ?", [code]).fetchone()
+        if row is None:
+            db.execute("INSERT INTO binding_attempts (identity) VALUES (?)", [f"{column}:{identity}"])
+            return BindResult(False, "unknown")
+        cadre_id, used_at, expired = row
+        cadre = get_cadre(db, cadre_id)
+        if cadre[column] == identity and cadre["bound_at"] and not cadre["removed_at"]:
+            return BindResult(True, "ok", cadre, already=True)
+        reason = ("used" if used_at else "expired" if expired else "removed" if cadre["removed_at"]
+                  else "bound_elsewhere" if cadre["bound_at"] else None)
+        if reason is None and _cadres(db, f"{column} = ? AND id != ?", [identity, cadre_id]):
+            reason = "identity_taken"
+        if reason:
+            return BindResult(False, reason, cadre)
+        db.execute(f"UPDATE binding_codes SET used_at = {NOW} WHERE code = ?", [code])
+        db.execute(f"UPDATE cadres SET {column} = ?, bound_at = {NOW} WHERE id = ?",
+                   [identity, cadre_id])
+    return BindResult(True, "ok", get_cadre(db, cadre_id))
+
+
+def cadre_for(db, openid=None, userid=None):
+    """The bound, active cadre with this identity, or None."""
+    column, identity = _identity(openid, userid)
+    found = _cadres(db, f"{column} = ? AND bound_at IS NOT NULL AND removed_at IS NULL", [identity])
+    return found[0] if found else None
+
+
+def bind_wecom_member(db, userid):
+    """WeCom: the active roster cadre with this userid, bound now (no code); else None."""
+    if not userid:
+        return None
+    with write(db):
+        db.execute(f"UPDATE cadres SET bound_at = {NOW} WHERE userid = ? AND bound_at IS NULL "
+                   "AND removed_at IS NULL", [userid])
+    return cadre_for(db, userid=userid)
+
+
+def unbind(db, cadre_id):
+    """Forget a cadre's WeChat binding (new phone, wrong person): they need a new code.
+    The WeCom userid, part of the roster, stays. Returns False for an unknown cadre."""
+    with write(db):
+        changed = db.execute("UPDATE cadres SET openid = NULL, bound_at = NULL WHERE id = ?",
+                             [cadre_id]).rowcount
+    return bool(changed)
+
+
+def get_cadre(db, cadre_id):
+    """`get_cadre(db, 1)` -> the cadre's row as a dict, or None."""
+    found = _cadres(db, "id = ?", [cadre_id])
+    return found[0] if found else None
+
+
+def _identity(openid, userid):
+    if bool(openid) == bool(userid):
+        raise ValueError("pass exactly one of openid= or userid=")
+    return ("openid", openid) if openid else ("userid", userid)
+
+
+def _failures(db, column, identity):
+    return db.execute("SELECT COUNT(*) FROM binding_attempts WHERE identity = ? "
+                      "AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hour')",
+                      [f"{column}:{identity}"]).fetchone()[0]
+
+
+def _new_code(db):
+    while True:
+        code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+        if not db.execute("SELECT 1 FROM binding_codes WHERE code = ?", [code]).fetchone():
+            return code
+
+
+def _cadres(db, where, params=()):
+    return list(db.query(f"SELECT {CADRE_COLUMNS} FROM cadres WHERE {where} ORDER BY name, id",
+                         list(params)))

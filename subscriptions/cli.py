@@ -1,0 +1,186 @@
+"""Office commands for the store: publish, search, roster, departments.
+
+    python bot.py publish issue.pdf [--json]        # -> 1  or  {"id": 1, "items": 9}
+    python bot.py search "峡窝镇 疫情" [--json]
+    python bot.py roster import roster.csv
+    python bot.py roster invite [--json] [--hours 72]
+    python bot.py departments [import FILE]
+
+Each command is a thin shell over one library function; errors are one line on stderr
+and exit status 2.
+"""
+
+import json
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from subscriptions import departments as departments_store
+from subscriptions import roster as roster_store
+from subscriptions.db import get_db
+from subscriptions.issues import save_issue
+from subscriptions.search import search
+from subscriptions.text import warm_up_in_background
+
+
+def fail(message):
+    """One line on stderr, exit status 2."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def publish_file(db, path):
+    """`publish_file(db, "issue.pdf")` -> (issue_id, created, item_count); ValueError/OSError
+    with a readable reason when the file is not a bulletin issue."""
+    import bulletin
+
+    parse_error = getattr(bulletin, "ParseError", ValueError)
+    try:
+        issue = bulletin.parse_file(path)
+    except (parse_error, ValueError, UnicodeError, LookupError) as error:
+        raise ValueError(f"cannot read {os.path.basename(path)}: {_one_line(error)}") from None
+    issue_id, created = save_issue(db, issue, source=os.path.basename(path))
+    return issue_id, created, len(issue.items)
+
+
+@click.command("publish")
+@click.argument("file", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help='Print {"id", "items": n}.')
+@with_appcontext
+def publish_command(file, as_json):
+    """Store a bulletin issue (text, PDF, Word) and print its id; the same content twice
+    gives the same id."""
+    try:
+        issue_id, created, count = publish_file(get_db(), file)
+    except (OSError, ValueError) as error:
+        fail(_one_line(error))
+    if as_json:
+        click.echo(json.dumps({"id": issue_id, "items": count}))
+    else:
+        click.echo(issue_id)
+    if not created:
+        click.echo(f"(already stored as issue {issue_id})", err=True)
+
+
+@click.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True,
+              help='Print [{"item_id", "title", "department", "date", "score"}].')
+@click.option("--page", default=0, show_default=True, help="Page number, from 0.")
+@click.option("--per-page", default=5, show_default=True, help="Hits per page (at most 50).")
+@with_appcontext
+def search_command(query, as_json, page, per_page):
+    """Search stored items: keywords, a department (峡窝镇 疫情) and a date (2021年1月 项目)."""
+    result = search(get_db(), " ".join(query), page=page, per_page=per_page)
+    if as_json:
+        click.echo(json.dumps(result.hits, ensure_ascii=False))
+        return
+    if not result.hits:
+        click.echo("没有找到")
+        return
+    for hit in result.hits:
+        click.echo(f"{hit['item_id']:>6}  {hit['date'] or '':10}  {hit['department'] or '':8}  "
+                   f"{hit['title']}")
+    more = "  (more: --page {})".format(page + 1) if result.has_more else ""
+    click.echo(f"{result.total} found{more}")
+
+
+@click.group("roster")
+def roster_group():
+    """The roster of cadres: import it, issue binding codes, list it."""
+
+
+@roster_group.command("import")
+@click.argument("file", type=click.Path())
+@with_appcontext
+def roster_import_command(file):
+    """Import or update cadres from a CSV file (name,department,mobile,userid,subscriptions)."""
+    try:
+        summary = roster_store.import_roster(get_db(), file)
+    except (OSError, ValueError) as error:
+        fail(_one_line(error))
+    click.echo(f"{summary['created']} added, {summary['updated']} updated, "
+               f"{summary['subscriptions']} subscriptions added, {len(summary['errors'])} problems")
+    for error in summary["errors"]:
+        click.echo(f"line {error['line']}: {error['message']}", err=True)
+
+
+@roster_group.command("invite")
+@click.option("--json", "as_json", is_flag=True, help='Print [{"name", "code"}].')
+@click.option("--hours", default=72, show_default=True, type=click.IntRange(1, 24 * 90),
+              help="How long the codes stay valid.")
+@with_appcontext
+def roster_invite_command(as_json, hours):
+    """Issue one-time binding codes to every unbound cadre (older unused codes expire)."""
+    invitations = roster_store.invite(get_db(), ttl_hours=hours)
+    if as_json:
+        click.echo(json.dumps([{"name": i["name"], "code": i["code"]} for i in invitations],
+                              ensure_ascii=False))
+        return
+    for invitation in invitations:
+        click.echo(f"{invitation['name']}\t{invitation['department'] or ''}\t{invitation['code']}")
+    click.echo(f"{len(invitations)} codes, valid {hours} hours: the cadre sends 绑定 <code>",
+               err=True)
+
+
+@roster_group.command("list")
+@click.option("--unbound", is_flag=True, help="Only cadres who have not bound yet.")
+@with_appcontext
+def roster_list_command(unbound):
+    """List the cadres on the roster and whether they have bound WeChat."""
+    for cadre in roster_store.list_cadres(get_db(), bound=False if unbound else None):
+        state = "bound" if cadre["bound"] else "unbound"
+        click.echo(f"{cadre['id']:>5}  {cadre['name']}\t{cadre['department'] or ''}\t{state}\t"
+                   f"{cadre['subscriptions']} subscriptions")
+
+
+@click.group("departments", invoke_without_command=True)
+@click.pass_context
+def departments_group(ctx):
+    """List departments with their item counts; `departments import FILE` adds aliases."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(departments_list_command)
+
+
+@departments_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help='Print [{"id", "name", "items", "aliases"}].')
+@with_appcontext
+def departments_list_command(as_json=False):
+    """List departments with their item counts and aliases."""
+    rows = departments_store.list_with_counts(get_db())
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        aliases = f"  ({'、'.join(row['aliases'])})" if row["aliases"] else ""
+        click.echo(f"{row['items']:>5}  {row['name']}{aliases}")
+
+
+@departments_group.command("import")
+@click.argument("file", type=click.Path())
+@with_appcontext
+def departments_import_command(file):
+    """Import departments and aliases: one per line, canonical name then aliases."""
+    try:
+        summary = departments_store.import_departments(get_db(), file)
+    except (OSError, ValueError) as error:
+        fail(_one_line(error))
+    click.echo(f"{summary['departments']} new departments, {summary['aliases']} aliases")
+    for error in summary["errors"]:
+        click.echo(error, err=True)
+
+
+def _one_line(error):
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def init_app(app):
+    """Register the commands; start loading jieba in the background."""
+    for command in (publish_command, search_command, roster_group, departments_group):
+        app.cli.add_command(command)
+    warm_up_in_background()

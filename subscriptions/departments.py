@@ -1,0 +1,235 @@
+"""Departments: learned from item attributions, imported with aliases, resolved forgivingly.
+
+    resolve(db, "审计").department       # -> {"id": 3, "name": "区审计局"}
+    resolve(db, "督察局").department     # -> 区督查局 (察/查 folded)
+    resolve(db, "局").choices            # -> [{"id", "name"}, ...]: ask, never guess
+    learn(db, "区审计局")                # -> department id (created when new)
+
+Matching, from strict to loose; the first tier with any match decides:
+1. the name or an alias, after folding (NFKC, spaces, variant characters such as 察/查);
+2. the core: 区/市/县 prefixes and 局/委/办/镇/街道… suffixes stripped from both sides;
+3. the word inside a name (`资源规划` -> 区资源规划局);
+4. the word's characters in order within a name (`资规` -> 区资源规划局).
+One match is the answer; several are `choices` (at most MAX_CHOICES); none is `unknown`.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from subscriptions.text import add_words, fold
+from subscriptions.transaction import write
+
+MAX_CHOICES = 9
+PREFIXES = ("上街区", "郑州市", "区委", "区", "市", "县")
+SUFFIXES = ("办事处", "委员会", "街道", "管委会", "中心", "局", "委", "办", "镇", "乡", "部",
+            "室", "所", "院", "会")
+
+
+@dataclass
+class Resolution:
+    """The answer to "which department does this word mean?"."""
+    word: str
+    department: dict | None = None  # {"id", "name"} when exactly one matches
+    choices: list = field(default_factory=list)  # several matches: ask the user to pick
+    exact: bool = False  # matched a name or alias (tier 1) or the core (tier 2)
+
+    @property
+    def unknown(self):
+        return self.department is None and not self.choices
+
+
+def core(name):
+    """`core("区审计局")` -> "审计": folded, one known prefix and one known suffix removed."""
+    text = fold(name)
+    for prefix in PREFIXES:
+        if text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix):]
+            break
+    for suffix in SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    return text
+
+
+def resolve(db, word, strict=False):
+    """Which department `word` means; `strict=True` stops after name/alias/core matches."""
+    word = (word or "").strip()
+    folded = fold(word)
+    if not folded:
+        return Resolution(word)
+    departments = _all_with_aliases(db)
+    tiers = [
+        lambda d: folded in d["folded"],
+        lambda d: core(word) == d["core"],
+    ]
+    if not strict:
+        tiers += [
+            lambda d: any(folded in name for name in d["folded"]),
+            lambda d: len(folded) > 1 and any(_in_order(folded, name) for name in d["folded"]),
+        ]
+    for tier, matches in enumerate(tiers):
+        found = [d for d in departments if matches(d)]
+        if len(found) == 1:
+            return Resolution(word, department=_public(found[0]), exact=tier < 2)
+        if found:
+            found.sort(key=lambda d: (len(d["name"]), d["name"]))
+            return Resolution(word, choices=[_public(d) for d in found[:MAX_CHOICES]])
+    return Resolution(word)
+
+
+def learn(db, name):
+    """`learn(db, "区督察局")` -> id: the department this printed name means, created if new.
+
+    Only a name or alias equal after folding counts as the same department, so 区督察局
+    joins 区督查局 (and is kept as an alias) while 区农业局 never merges into 区农委.
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        return None
+    folded = fold(name)
+    for department in _all_with_aliases(db):
+        if folded in department["folded"]:
+            if name != department["name"]:
+                add_alias(db, name, department["id"])
+            return department["id"]
+    with write(db):
+        db.execute("INSERT OR IGNORE INTO departments (name) VALUES (?)", [name])
+        department_id = db.execute("SELECT id FROM departments WHERE name = ?", [name]).fetchone()[0]
+    add_words([name])
+    return department_id
+
+
+def add_alias(db, alias, department):
+    """`add_alias(db, "审计", "区审计局")`: another name for a department (id or name).
+
+    Returns the department id; raises ValueError when `department` is not one department.
+    """
+    alias = " ".join((alias or "").split())
+    department_id = department if isinstance(department, int) else _id_of(db, department)
+    if not alias:
+        raise ValueError("别名不能为空")
+    with write(db):
+        db.execute("INSERT INTO department_aliases (alias, department_id) VALUES (?, ?) "
+                   "ON CONFLICT(alias) DO UPDATE SET department_id = excluded.department_id",
+                   [alias, department_id])
+    add_words([alias])
+    return department_id
+
+
+def get_department(db, department_id):
+    """`get_department(db, 3)` -> {"id", "name", "aliases": [...]} or None."""
+    row = db.execute("SELECT id, name FROM departments WHERE id = ?", [department_id]).fetchone()
+    if row is None:
+        return None
+    aliases = [r[0] for r in db.execute(
+        "SELECT alias FROM department_aliases WHERE department_id = ? ORDER BY alias", [row[0]])]
+    return {"id": row[0], "name": row[1], "aliases": aliases}
+
+
+def list_with_counts(db):
+    """`list_with_counts(db)` -> [{"id", "name", "items", "aliases"}], busiest first."""
+    rows = db.query("""
+        SELECT d.id, d.name, COUNT(i.id) AS items,
+               (SELECT group_concat(alias, '|') FROM department_aliases a
+                WHERE a.department_id = d.id) AS aliases
+        FROM departments d LEFT JOIN items i ON i.department_id = d.id
+        GROUP BY d.id ORDER BY items DESC, d.name""")
+    return [dict(row, aliases=sorted(row["aliases"].split("|")) if row["aliases"] else [])
+            for row in rows]
+
+
+def names(db):
+    """Every department name and alias, for jieba's dictionary."""
+    return [r[0] for r in db.execute(
+        "SELECT name FROM departments UNION SELECT alias FROM department_aliases")]
+
+
+def import_departments(db, path):
+    """`import_departments(db, "departments.csv")` -> {"departments", "aliases", "errors"}.
+
+    One department per line: the canonical name, then its aliases, separated by commas
+    (CSV), tabs, `|` or spaces — `区审计局,审计,审计局`. Blank lines and lines starting
+    with `#` are skipped. UTF-8 (with or without BOM) or GBK. An alias already used by
+    another department is moved to this one. Errors name the line.
+    """
+    summary = {"departments": 0, "aliases": 0, "errors": []}
+    for number, fields in _lines(path):
+        name, aliases = fields[0], fields[1:]
+        existing = resolve(db, name, strict=True)
+        department_id = learn(db, name)
+        summary["departments"] += 0 if existing.department else 1
+        for alias in aliases:
+            owner = _owner_by_name(db, alias)
+            if fold(alias) == fold(name) or owner == department_id:
+                continue
+            if owner is not None:
+                summary["errors"].append(f"第{number}行：别名“{alias}”已是另一个部门的名称")
+                continue
+            add_alias(db, alias, department_id)
+            summary["aliases"] += 1
+    return summary
+
+
+def _lines(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    text = _decode(raw)
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        for separator in (",", "，", "\t", "|", "、"):
+            line = line.replace(separator, " ")
+        yield number, line.split()
+
+
+def _decode(raw):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("文件不是 UTF-8 或 GBK 文本")
+
+
+def _owner_by_name(db, name):
+    folded = fold(name)
+    for department in _all_with_aliases(db):
+        if department["folded"][0] == folded:
+            return department["id"]
+    return None
+
+
+def _id_of(db, name):
+    resolution = resolve(db, name, strict=True)
+    if resolution.department is None:
+        raise ValueError(f"未知部门：{name}" if resolution.unknown else f"部门不唯一：{name}")
+    return resolution.department["id"]
+
+
+def _all_with_aliases(db):
+    rows = db.execute("""
+        SELECT d.id, d.name, a.alias FROM departments d
+        LEFT JOIN department_aliases a ON a.department_id = d.id ORDER BY d.id""").fetchall()
+    departments = {}
+    for department_id, name, alias in rows:
+        entry = departments.setdefault(department_id, {
+            "id": department_id, "name": name, "folded": [fold(name)], "core": core(name)})
+        if alias:
+            entry["folded"].append(fold(alias))
+    return list(departments.values())
+
+
+def _public(department):
+    return {"id": department["id"], "name": department["name"]}
+
+
+def _in_order(needle, haystack):
+    position = 0
+    for ch in needle:
+        position = haystack.find(ch, position) + 1
+        if position == 0:
+            return False
+    return True

@@ -1,0 +1,143 @@
+"""Issues and their items: saved once per content, read back for chat, push and the console.
+
+    issue_id, created = save_issue(db, bulletin.parse_file("issue.pdf"), source="issue.pdf")
+    get_issue(db, issue_id)        # {"id", "issuer", "date", "number", ..., "items": [...]}
+    get_item(db, item_id)          # the item with its issue's issuer, number and date
+    update_item(db, item_id, title="更正后的标题", department="区审计局")
+
+Idempotent by content: the hash covers the issue date and every item's kind, title, body
+and attribution, NFKC-normalised with all whitespace removed, so the same issue read from
+its PDF and from its text is stored once. Saving learns departments from attributions,
+sets `items.department_id` and indexes every item for search, all in one transaction.
+"""
+
+import hashlib
+import json
+
+from subscriptions.departments import learn, names
+from subscriptions.search_index import index_item
+from subscriptions.text import add_words, normalise
+from subscriptions.transaction import write
+
+ISSUE_COLUMNS = "id, issuer, date, number, source, created_at"
+ITEM_COLUMNS = """i.id, i.issue_id, i.seq, i.kind, i.title, i.body, i.department AS printed_department,
+    i.department_id, COALESCE(d.name, i.department) AS department"""
+
+
+def content_hash(issue):
+    """`content_hash(issue)` -> sha256 hex of the normalised parsed content."""
+    data = _as_dict(issue)
+    squash = lambda text: "".join(normalise(text or "").split())  # noqa: E731
+    content = {
+        "date": data.get("date"),
+        "items": [[item.get("kind"), squash(item.get("title")), squash(item.get("body")),
+                   squash(item.get("department"))] for item in data.get("items") or []],
+    }
+    encoded = json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def save_issue(db, issue, source=None):
+    """Store a parsed issue (`bulletin.model.Issue` or its `to_dict()`): -> (issue_id, created).
+
+    The same content again returns the first issue's id and `created=False`.
+    Raises ValueError for an issue without items.
+    """
+    data = _as_dict(issue)
+    items = data.get("items") or []
+    if not items:
+        raise ValueError("这一期没有识别出任何条目")
+    digest = content_hash(data)
+    add_words(names(db))
+    with write(db):
+        row = db.execute("SELECT id FROM issues WHERE content_hash = ?", [digest]).fetchone()
+        if row:
+            return row[0], False
+        issue_id = db.execute(
+            "INSERT INTO issues (content_hash, issuer, date, number, source) VALUES (?, ?, ?, ?, ?)",
+            [digest, data.get("issuer"), data.get("date"), data.get("number"), source]).lastrowid
+        for position, item in enumerate(items, start=1):
+            department = (item.get("department") or "").strip() or None
+            item_id = db.execute("""
+                INSERT INTO items (issue_id, seq, kind, title, body, department, department_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?)""", [
+                issue_id, item.get("seq") or position, item.get("kind") or "article",
+                (item.get("title") or "").strip(), (item.get("body") or "").strip(),
+                department, learn(db, department) if department else None]).lastrowid
+            index_item(db, item_id)
+    return issue_id, True
+
+
+def get_issue(db, issue_id):
+    """`get_issue(db, 1)` -> the issue with its "items" (and "item_count"), or None."""
+    row = _one(db, f"SELECT {ISSUE_COLUMNS} FROM issues WHERE id = ?", [issue_id])
+    if row is None:
+        return None
+    row["items"] = issue_items(db, issue_id)
+    row["item_count"] = len(row["items"])
+    return row
+
+
+def latest_issue(db):
+    """The most recent issue (by its date, then by when it was saved) with its items, or None."""
+    row = db.execute("SELECT id FROM issues ORDER BY date DESC, id DESC LIMIT 1").fetchone()
+    return get_issue(db, row[0]) if row else None
+
+
+def list_issues(db, limit=20, offset=0):
+    """`list_issues(db, 20, 0)` -> newest first: [{"id", "issuer", "date", "number", "source",
+    "created_at", "item_count"}]."""
+    return list(db.query(f"""
+        SELECT {ISSUE_COLUMNS}, (SELECT COUNT(*) FROM items WHERE issue_id = issues.id) AS item_count
+        FROM issues ORDER BY date DESC, id DESC LIMIT ? OFFSET ?""", [limit, offset]))
+
+
+def count_issues(db):
+    """How many issues are stored."""
+    return db.execute("SELECT COUNT(*) FROM issues").fetchone()[0]
+
+
+def issue_items(db, issue_id):
+    """`issue_items(db, 1)` -> the issue's items in order: [{"id", "seq", "kind", "title", "body",
+    "department" (canonical name), "printed_department", "department_id", "issue_id"}]."""
+    return list(db.query(f"""
+        SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN departments d ON d.id = i.department_id
+        WHERE i.issue_id = ? ORDER BY i.seq""", [issue_id]))
+
+
+def get_item(db, item_id):
+    """`get_item(db, 7)` -> the item plus "issuer", "number", "date" of its issue, or None."""
+    return _one(db, f"""
+        SELECT {ITEM_COLUMNS}, s.issuer, s.number, s.date
+        FROM items i JOIN issues s ON s.id = i.issue_id
+        LEFT JOIN departments d ON d.id = i.department_id WHERE i.id = ?""", [item_id])
+
+
+def update_item(db, item_id, title=None, department=None):
+    """Correct an item before pushing: a new title and/or department ("" clears it).
+
+    Re-resolves `department_id` (learning a new department if needed) and re-indexes.
+    Returns the updated item, None if there is no such item; ValueError for an empty title.
+    """
+    if get_item(db, item_id) is None:
+        return None
+    if title is not None and not title.strip():
+        raise ValueError("标题不能为空")
+    with write(db):
+        if title is not None:
+            db.execute("UPDATE items SET title = ? WHERE id = ?", [title.strip(), item_id])
+        if department is not None:
+            department = department.strip() or None
+            db.execute("UPDATE items SET department = ?, department_id = ? WHERE id = ?",
+                       [department, learn(db, department) if department else None, item_id])
+        index_item(db, item_id)
+    return get_item(db, item_id)
+
+
+def _as_dict(issue):
+    return issue.to_dict() if hasattr(issue, "to_dict") else dict(issue)
+
+
+def _one(db, sql, params):
+    rows = list(db.query(sql, params))
+    return rows[0] if rows else None

@@ -1,0 +1,185 @@
+"""The roster of cadres: import from the office's CSV, list, remove; binding lives in binding.py.
+
+    summary = import_roster(db, "roster.csv")  # {"created", "updated", "subscriptions", "errors"}
+    list_cadres(db, bound=False)               # who still needs a code
+    remove_cadre(db, 7)                         # off the roster: no pushes, no chat, no search
+
+CSV columns `name,department,mobile,userid,subscriptions` (Chinese headers 姓名, 部门, 手机,
+企业微信账号, 订阅 work too); UTF-8 (BOM or not) or GBK, as Excel saves it. `subscriptions`
+is an optional `|`-separated list of departments, resolved forgivingly, added to what the
+cadre already has. Identity, so a re-import updates instead of duplicating: the WeCom
+`userid` when the row has one and it is known, else the `mobile`, else `name` + `department`.
+A row that fails is reported with its line number; the other rows are imported.
+A removed cadre who appears in a later import is restored.
+"""
+
+import csv
+import io
+import re
+
+from subscriptions.binding import (  # noqa: F401  (the roster's public binding API)
+    BindResult, bind, bind_wecom_member, cadre_for, get_cadre, invite, unbind)
+from subscriptions.departments import resolve
+from subscriptions.subscribe import subscribe
+from subscriptions.transaction import write
+
+HEADERS = {
+    "name": "name", "姓名": "name", "department": "department", "部门": "department",
+    "单位": "department", "mobile": "mobile", "手机": "mobile", "手机号": "mobile",
+    "电话": "mobile", "userid": "userid", "企业微信账号": "userid", "账号": "userid",
+    "subscriptions": "subscriptions", "订阅": "subscriptions",
+}
+MOBILE = re.compile(r"1\d{10}")
+USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+
+
+def import_roster(db, path):
+    """Import or update cadres from a CSV file -> {"created", "updated", "subscriptions",
+    "errors": [{"line", "message"}]}. Raises ValueError when the file is not a roster."""
+    rows = _read(path)
+    summary = {"created": 0, "updated": 0, "subscriptions": 0, "errors": []}
+    seen = {}
+    with write(db):
+        for line, row in rows:
+            problem = _check(row) or _duplicate(seen, row, line)
+            if problem:
+                summary["errors"].append({"line": line, "message": problem})
+                continue
+            cadre_id, created, problem = _save(db, row)
+            if problem:
+                summary["errors"].append({"line": line, "message": problem})
+                continue
+            summary["created" if created else "updated"] += 1
+            ids, problems = _departments(db, row["subscriptions"])
+            summary["subscriptions"] += len(subscribe(db, cadre_id, ids))
+            summary["errors"].extend({"line": line, "message": p} for p in problems)
+    return summary
+
+
+def list_cadres(db, bound=None, include_removed=False, search=None, limit=None, offset=0):
+    """`list_cadres(db, bound=True)` -> [{cadre row..., "bound": bool, "subscriptions": n}]
+    by name; `search` matches name, department or mobile."""
+    where, params = ["1"], []
+    if not include_removed:
+        where.append("removed_at IS NULL")
+    if bound is not None:
+        where.append("bound_at IS NOT NULL" if bound else "bound_at IS NULL")
+    if search:
+        where.append("(name LIKE ? OR department LIKE ? OR mobile LIKE ?)")
+        params += [f"%{search}%"] * 3
+    params += [-1 if limit is None else int(limit), int(offset)]
+    rows = db.query(f"""
+        SELECT c.*, c.bound_at IS NOT NULL AS bound,
+               (SELECT COUNT(*) FROM subscriptions s WHERE s.cadre_id = c.id) AS subscriptions
+        FROM cadres c WHERE {' AND '.join(where)} ORDER BY name, id LIMIT ? OFFSET ?""", params)
+    return [dict(row, bound=bool(row["bound"])) for row in rows]
+
+
+def remove_cadre(db, cadre_id):
+    """Take a cadre off the roster (kept for history): no pushes, no chat, no search.
+    Their unused codes expire. Returns False for an unknown or already removed cadre."""
+    with write(db):
+        changed = db.execute("UPDATE cadres SET removed_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "
+                             "WHERE id = ? AND removed_at IS NULL", [cadre_id]).rowcount
+        db.execute("UPDATE binding_codes SET expires_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "
+                   "WHERE cadre_id = ? AND used_at IS NULL", [cadre_id])
+    return bool(changed)
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValueError("名册不是 UTF-8 或 GBK 编码的 CSV 文件")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    columns = [HEADERS.get((h or "").strip().lower()) for h in header or []]
+    if "name" not in columns:
+        raise ValueError("名册第1行应为表头：name,department,mobile,userid,subscriptions")
+    rows = []
+    for fields in reader:
+        if not any(f.strip() for f in fields):
+            continue
+        row = dict.fromkeys(HEADERS.values(), "")
+        for column, value in zip(columns, fields):
+            if column:
+                row[column] = " ".join(value.split())
+        rows.append((reader.line_num, row))
+    return rows
+
+
+def _check(row):
+    if not row["name"]:
+        return "缺少姓名"
+    mobile = re.sub(r"[\s\-]", "", row["mobile"]).removeprefix("+86")
+    if mobile and not MOBILE.fullmatch(mobile):
+        return f"手机号“{row['mobile']}”应为11位数字"
+    row["mobile"] = mobile
+    if row["userid"] and not USERID.fullmatch(row["userid"]):
+        return f"企业微信账号“{row['userid']}”含有不允许的字符"
+    return None
+
+
+def _duplicate(seen, row, line):
+    keys = [("userid", row["userid"]), ("mobile", row["mobile"]),
+            ("name", (row["name"], row["department"]))]
+    for key in keys:
+        if key[1] and key in seen:
+            return f"与第{seen[key]}行是同一人（{key[0]} 相同），已跳过"
+    for key in keys:
+        if key[1]:
+            seen[key] = line
+    return None
+
+
+def _save(db, row):
+    """Insert or update one cadre -> (id, created, problem)."""
+    existing = _find(db, row)
+    if row["userid"]:
+        owner = db.execute("SELECT id FROM cadres WHERE userid = ?", [row["userid"]]).fetchone()
+        if owner and existing and owner[0] != existing:
+            return None, False, f"企业微信账号“{row['userid']}”已属于另一名干部"
+    if existing is None:
+        cadre_id = db.execute("INSERT INTO cadres (name, department, mobile, userid) "
+                              "VALUES (?, ?, ?, ?)", [row["name"], row["department"] or None,
+                                                      row["mobile"] or None, row["userid"] or None]).lastrowid
+        return cadre_id, True, None
+    db.execute("""
+        UPDATE cadres SET name = ?, department = ?, mobile = COALESCE(?, mobile),
+               userid = COALESCE(?, userid), removed_at = NULL WHERE id = ?""",
+               [row["name"], row["department"] or None, row["mobile"] or None,
+                row["userid"] or None, existing])
+    return existing, False, None
+
+
+def _find(db, row):
+    lookups = [("userid = ?", [row["userid"]]), ("mobile = ?", [row["mobile"]]),
+               ("name = ? AND COALESCE(department, '') = ?", [row["name"], row["department"]])]
+    for where, params in lookups:
+        if not params[0]:
+            continue
+        found = db.execute(f"SELECT id FROM cadres WHERE {where} ORDER BY id LIMIT 1", params).fetchone()
+        if found:
+            return found[0]
+    return None
+
+
+def _departments(db, text):
+    ids, problems = [], []
+    for word in filter(None, (w.strip() for w in re.split(r"[|｜]", text or ""))):
+        found = resolve(db, word)
+        if found.department:
+            ids.append(found.department["id"])
+        elif found.choices:
+            names = "、".join(d["name"] for d in found.choices)
+            problems.append(f"订阅“{word}”不唯一（{names}），请写全称")
+        else:
+            problems.append(f"订阅“{word}”不是已知部门（先发布简报或导入部门表）")
+    return ids, problems
+

@@ -1,0 +1,133 @@
+"""Keyword search over every stored item, with department and date filters inside the query.
+
+    result = search(db, "峡窝镇 疫情")          # department filter + keyword
+    result = search(db, "2021年1月 项目", page=1)
+    result.hits       # [{"item_id", "title", "department", "date", "score"}], best first
+    result.total, result.has_more
+
+How: each item is indexed (search_index.py) as jieba words (ranking) and as its character
+stream (recall: any 1-, 2-, n-character word is a phrase of characters). A query word
+matches when it is a jieba word of the item *or* a run of its characters, in the title,
+body or department; all query words must match. bm25 ranks titles above bodies; among
+equal scores the more recent issue comes first. A part of the query that names one
+department exactly (`峡窝镇`, `审计`) filters by department when the query has other
+words; a date (`2021年1月`, `2021-01`, `2021年`, `2021-01-06`) filters by issue date.
+User text never reaches MATCH: the expression is built from quoted tokens only, so any
+input (FTS syntax, quotes, emoji, 5,000 characters) gives hits or an empty result.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from subscriptions.departments import names, resolve
+from subscriptions.search_index import date_tokens
+from subscriptions.text import add_words, chars, normalise, query_words
+
+MAX_QUERY_CHARS = 200  # longer input is cut here
+MAX_WORDS = 12  # query words beyond this are ignored
+MAX_PER_PAGE = 50
+DATE = re.compile(r"""
+    (?P<y>(?:19|20)\d\d) \s* (?:
+        年 \s* (?P<m1>\d{1,2}) \s* 月 (?: \s* (?P<d1>\d{1,2}) \s* [日号])?
+      | [-/.] (?P<m2>\d{1,2}) (?: [-/.] (?P<d2>\d{1,2}) )?
+      | 年
+    )""", re.VERBOSE)
+WORD_COLUMNS = "{title body}"
+CHAR_COLUMNS = "{title_chars body_chars department_chars}"
+
+
+@dataclass
+class SearchResult:
+    hits: list = field(default_factory=list)  # [{"item_id", "title", "department", "date", "score"}]
+    total: int = 0  # all matches, every page
+    has_more: bool = False  # another page follows
+    keywords: list = field(default_factory=list)  # the words searched for
+    department: dict | None = None  # the department filter, {"id", "name"}
+    date: str | None = None  # the date filter: "2021", "2021-01" or "2021-01-06"
+
+
+def search(db, query, page=0, per_page=5):
+    """`search(db, "项目", page=0, per_page=5)` -> SearchResult; never raises for user text."""
+    page = max(int(page or 0), 0)
+    per_page = min(max(int(per_page or 5), 1), MAX_PER_PAGE)
+    add_words(names(db))
+    parsed = parse_query(db, query)
+    expression = match_expression(parsed)
+    if expression is None:
+        return SearchResult(**parsed)
+    total = db.execute("SELECT COUNT(*) FROM items_search WHERE items_search MATCH ?",
+                       [expression]).fetchone()[0]
+    rows = db.execute("""
+        SELECT rowid, rank FROM items_search WHERE items_search MATCH ?
+        ORDER BY round(rank, 2), date DESC, rowid DESC LIMIT ? OFFSET ?""",
+                      [expression, per_page, page * per_page]).fetchall()
+    hits = _hits(db, rows)
+    return SearchResult(hits=hits, total=total, has_more=(page + 1) * per_page < total, **parsed)
+
+
+def parse_query(db, query):
+    """`parse_query(db, "峡窝镇 2021年1月 疫情")` -> {"keywords": ["疫情"], "department": {...},
+    "date": "2021-01"}."""
+    text = normalise(str(query or ""))[:MAX_QUERY_CHARS]
+    date = None
+    found = DATE.search(text)
+    if found:
+        date = _iso(found)
+        text = (text[:found.start()] + " " + text[found.end():]).strip() if date else text
+    parts = text.split()
+    department = None
+    if len(parts) > 1 or (parts and date):
+        for part in parts:
+            resolution = resolve(db, part, strict=True)
+            if resolution.department:
+                department = resolution.department
+                parts.remove(part)
+                break
+    keywords = []
+    for part in parts:
+        keywords.extend(query_words(part))
+    return {"keywords": list(dict.fromkeys(keywords))[:MAX_WORDS], "department": department,
+            "date": date}
+
+
+def match_expression(parsed):
+    """The FTS5 MATCH text for a parsed query, built only from quoted tokens; None if empty."""
+    terms = []
+    for word in parsed["keywords"]:
+        word_phrase = _quote(word)
+        char_phrase = _quote(" ".join(chars(word)))
+        terms.append(f"({WORD_COLUMNS} : {word_phrase} OR {CHAR_COLUMNS} : {char_phrase})")
+    filters = []
+    if parsed["department"]:
+        filters.append(f"dept{parsed['department']['id']}")
+    if parsed["date"]:
+        filters.append(date_tokens(parsed["date"])[-1])
+    terms.extend(f"filters : {_quote(token)}" for token in filters)
+    return " AND ".join(terms) if terms else None
+
+
+def _iso(found):
+    year, month = found["y"], found["m1"] or found["m2"]
+    day = found["d1"] or found["d2"]
+    if month and not 1 <= int(month) <= 12 or day and not 1 <= int(day) <= 31:
+        return None
+    if day:
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return f"{year}-{int(month):02d}" if month else year
+
+
+def _quote(text):
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _hits(db, rows):
+    if not rows:
+        return []
+    ranks = {row[0]: row[1] for row in rows}
+    marks = ",".join("?" * len(ranks))
+    details = {row["item_id"]: row for row in db.query(f"""
+        SELECT i.id AS item_id, i.title, COALESCE(d.name, i.department) AS department, s.date
+        FROM items i JOIN issues s ON s.id = i.issue_id
+        LEFT JOIN departments d ON d.id = i.department_id WHERE i.id IN ({marks})""", list(ranks))}
+    return [dict(details[item_id], score=round(-rank, 4))
+            for item_id, rank in ranks.items() if item_id in details]
