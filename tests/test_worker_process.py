@@ -1,0 +1,81 @@
+"""`python bot.py worker` as a real process: kill -9 mid-push, restart, nothing lost, nothing twice.
+
+The fake WeChat server runs in this test process; the worker process reaches it over loopback.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from fakewechat import fake_wechat  # noqa: F401 (fixture)
+from test_plan import add_cadre, make_issue, publish
+
+from push import publish as publishing, status
+from subscriptions.db import open_db
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOWNS = ["区审计局", "区督查局", "峡窝镇", "工业路街道", "区农委", "区人社局", "区卫健委", "区发改委"]
+
+
+def worker_env(app):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WECHAT_", "WECOM_"))}
+    for key in ("BOT_DATABASE", "BOT_CHANNEL", "BOT_SECRET_KEY", "BOT_PUBLIC_URL",
+                "BOT_HTTP_TIMEOUT", "WECOM_CORP_ID", "WECOM_SECRET", "WECOM_AGENT_ID",
+                "WECOM_TOKEN", "WECOM_ENCODING_AES_KEY", "WECOM_API_BASE"):
+        env[key] = str(app.config[key])
+    env.update(BOT_INSTANCE_PATH=app.instance_path, BOT_SEND_RATE="1000", BOT_LEASE_SECONDS="1",
+               BOT_RETRY_BASE_SECONDS="0.05", BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING")
+    return env
+
+
+def start_worker(env):
+    return subprocess.Popen([sys.executable, "bot.py", "worker"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_kill_9_mid_push_then_restart_delivers_everything_exactly_once(fake_wechat, make_app):
+    app = make_app(**fake_wechat.app_config("work"))
+    db = open_db(app.config["DATABASE_PATH"])
+    items = [("lead", "要闻", "要闻内容。", None)] + [
+        ("brief", f"{town}工作动态", f"{town}开展工作。", town) for town in TOWNS]
+    issue_id = publish(db, make_issue(items))
+    users = []
+    for n in range(1, 256):  # every subset of the 8 departments: 255 distinct item sets
+        user = f"u{n}"
+        add_cadre(db, user, user, [t for bit, t in enumerate(TOWNS) if n >> bit & 1],
+                  identity="userid")
+        users.append(user)
+    fake_wechat.add_members(users)
+    fake_wechat.latency = 0.02
+    queued = publishing.push_issue(db, issue_id, app.config, app.config["DATABASE_PATH"])
+    assert queued["queued"] == 256  # u255 follows all 8: 9 cards, 2 parts (news holds 8)
+
+    env = worker_env(app)
+    first = start_worker(env)
+    assert wait_for(lambda: len(fake_wechat.messages) >= 60), first.stderr.read1().decode()
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    killed_at = len(fake_wechat.messages)
+    assert killed_at < 256  # it really died mid-push
+    assert status.summary(db, issue_id)["pending"] > 0
+
+    second = start_worker(env)
+    assert wait_for(lambda: status.summary(db, issue_id)["pending"] == 0), "worker did not finish"
+    second.send_signal(signal.SIGTERM)  # graceful: exits 0
+    assert second.wait(15) == 0, second.stderr.read().decode()
+
+    assert fake_wechat.delivered() == {user: 1 for user in users} | {"u255": 2}
+    assert status.summary(db, issue_id) == {"issue": issue_id, "total": 256, "sent": 256,
+                                            "failed": 0, "pending": 0, "by_reason": {}}
+    db.conn.close()
