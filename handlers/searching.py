@@ -77,7 +77,7 @@ def _search_page(ctx, query, page):
 
 
 def _latest_page(ctx, issue, page):
-    items = issues.issue_items(ctx.db, issue["id"])
+    items = issue.get("items") or issues.issue_items(ctx.db, issue["id"])
     shown = items[page * PER_PAGE:(page + 1) * PER_PAGE]
     if not shown:
         return "没有更多了。"

@@ -1,0 +1,291 @@
+"""Every command, through the dispatcher without HTTP: messages built with
+wechatpy.parse_message, answered by handlers.chat.answer on a real SQLite file."""
+
+import itertools
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import xmltodict
+from wechatpy import parse_message
+
+from fixtures_chat import enrol, event_xml, image_xml, publish_sample, text_xml
+from handlers.access import HOW_TO_BIND
+from handlers.chat import answer
+from handlers.replies import TEXT_LIMIT
+from handlers.router import router
+from subscriptions import roster, subscribe as store
+from web.links import read_token
+
+IDS = itertools.count(10_000)
+
+
+class Phone:
+    """One user talking to the dispatcher directly."""
+
+    def __init__(self, db, config, user):
+        self.db, self.config, self.user = db, config, user
+
+    def send(self, xml):
+        reply = answer(self.db, self.config, parse_message(xml))
+        assert len(reply.encode("utf-8")) < 4096
+        return xmltodict.parse(reply)["xml"].get("Content", "") if reply else ""
+
+    def say(self, text):
+        reply = self.send(text_xml(self.user, text, next(IDS)))
+        assert len(reply.encode("utf-8")) <= TEXT_LIMIT
+        return reply
+
+    def click(self, key):
+        return self.send(event_xml(self.user, "CLICK", key=key, created=next(IDS)))
+
+
+@pytest.fixture
+def world(app, db, tmp_path):
+    """The sample issue published, a roster of three, codes issued."""
+    publish_sample(db)
+    return enrol(db, tmp_path)
+
+
+@pytest.fixture
+def zhang(app, db, world):
+    phone = Phone(db, app.config, "o_zhangsan")
+    assert "绑定成功" in phone.say(f"绑定 {world['张三']}")
+    return phone
+
+
+def cadre_id(db, name):
+    return next(c["id"] for c in roster.list_cadres(db) if c["name"] == name)
+
+
+# ---- access and binding ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["帮助", "最新", "部门", "订阅 审计", "疫情", "123456"])
+def test_unbound_users_get_only_the_binding_explanation(app, db, world, text):
+    assert Phone(db, app.config, "o_stranger").say(text) == HOW_TO_BIND
+
+
+def test_unbound_menu_click_gets_the_binding_explanation(app, db, world):
+    assert Phone(db, app.config, "o_stranger").click("LATEST") == HOW_TO_BIND
+
+
+def test_bind_with_a_code_then_the_code_is_spent(app, db, world):
+    phone = Phone(db, app.config, "o_zhangsan")
+    reply = phone.say(f"绑定 {world['张三']}")
+    assert "绑定成功" in reply and "张三" in reply and "区审计局" in reply
+    assert roster.cadre_for(db, openid="o_zhangsan")["name"] == "张三"
+    assert "已绑定为张三" in phone.say(f"绑定 {world['张三']}")
+    other = Phone(db, app.config, "o_someone_else")
+    assert "已被使用" in other.say(f"绑定 {world['张三']}")
+
+
+def test_bind_wrong_or_malformed_codes(app, db, world):
+    phone = Phone(db, app.config, "o_guess")
+    assert "不正确" in phone.say("绑定 00000000")
+    assert "6位以上数字" in phone.say("绑定 abc")
+    assert "6位以上数字" in phone.say("绑定")
+    assert "6位以上数字" in phone.say("绑定 12")
+
+
+def test_bind_accepts_full_width_separators_and_spaces(app, db, world):
+    code = world["王五"]
+    phone = Phone(db, app.config, "o_wangwu")
+    assert "绑定成功" in phone.say(f"绑定：{code[:4]} {code[4:]}")
+
+
+def test_removed_cadres_are_treated_as_unbound(app, db, zhang):
+    roster.remove_cadre(db, cadre_id(db, "张三"))
+    assert zhang.say("我的订阅") == HOW_TO_BIND
+
+
+def test_open_access_lets_anyone_read_but_not_subscribe(make_app, db):
+    app = make_app(BOT_OPEN_ACCESS=True)
+    publish_sample(db)
+    phone = Phone(db, app.config, "o_public")
+    assert "找到" in phone.say("疫情")
+    assert "区审计局" in phone.say("部门")
+    assert "绑定" in phone.say("订阅 审计")
+
+
+# ---- follow, help, menu, non-text --------------------------------------------------------------
+
+def test_follow_event_welcomes_with_help_when_bound_and_binding_hint_when_not(app, db, zhang):
+    welcome = zhang.send(event_xml("o_zhangsan", "subscribe", created=next(IDS)))
+    assert "欢迎" in welcome and "订阅 部门" in welcome
+    stranger = Phone(db, app.config, "o_new").send(
+        event_xml("o_new", "subscribe", key="qrscene_123", created=next(IDS)))
+    assert "欢迎" in stranger and HOW_TO_BIND in stranger
+
+
+def test_help_is_generated_from_every_handlers_help_text(zhang):
+    reply = zhang.say("帮助")
+    assert router.help_lines()  # the handlers carry help text ...
+    for line in router.help_lines():
+        assert line in reply  # ... and 帮助 shows all of it
+    for word in ("订阅", "退订", "我的订阅", "部门", "最新", "绑定", "更多"):
+        assert word in reply
+    assert zhang.click("HELP") == reply
+
+
+def test_menu_keys_map_to_the_same_handlers(zhang):
+    assert zhang.click("DEPARTMENTS") == zhang.say("部门")
+    assert zhang.click("MY_SUBSCRIPTIONS") == zhang.say("我的订阅")
+    assert zhang.click("LATEST").split("\n")[0] == zhang.say("最新").split("\n")[0]
+    assert zhang.click("NO_SUCH_KEY") == ""
+
+
+def test_unfollow_gets_no_reply_and_images_a_polite_one(db, zhang):
+    assert zhang.send(event_xml("o_zhangsan", "unsubscribe", created=next(IDS))) == ""
+    assert "文字" in zhang.send(image_xml("o_zhangsan", next(IDS)))
+
+
+# ---- subscriptions -----------------------------------------------------------------------------
+
+def test_subscribe_by_short_and_variant_names(db, zhang):
+    reply = zhang.say("订阅 审计 督察局")
+    assert "已订阅：区审计局、区督查局" in reply
+    mine = store.subscriptions_of(db, cadre_id(db, "张三"))
+    assert [d["name"] for d in mine["departments"]] == sorted(["区审计局", "区督查局"])
+    assert "区督查局" in zhang.say("我的订阅") and "2个部门" in zhang.say("我的订阅")
+
+
+def test_subscribe_reports_unknown_departments(zhang):
+    reply = zhang.say("订阅 卫健，不存在的局局长")
+    assert "已订阅：区卫健委" in reply and "没有找到部门：不存在的局局长" in reply
+    assert "请在“订阅”后写部门名" in zhang.say("订阅")
+
+
+def test_ambiguous_department_gets_a_numbered_choice_then_the_number_picks(db, zhang):
+    reply = zhang.say("订阅 发")
+    assert "1. 区发改委" in reply and "2. 区发展研究中心" in reply
+    assert store.subscriptions_of(db, cadre_id(db, "张三"))["departments"] == []  # no guess
+    assert "已订阅：区发展研究中心" in zhang.say("2")
+    assert [d["name"] for d in store.subscriptions_of(db, cadre_id(db, "张三"))["departments"]] \
+        == ["区发展研究中心"]
+    assert "已订阅" not in zhang.say("2")  # the choice is spent: "2" is now a query
+
+
+def test_unsubscribe_and_unsubscribe_all(db, zhang):
+    zhang.say("订阅 审计 督查局 峡窝镇")
+    assert "已退订：区审计局" in zhang.say("退订 审计")
+    assert "区审计局" not in zhang.say("我的订阅")
+    assert "已退订全部" in zhang.say("退订 全部")
+    assert "还没有订阅" in zhang.say("我的订阅")
+
+
+def test_subscribe_all(db, zhang):
+    assert "已订阅全部部门" in zhang.say("订阅 全部")
+    assert store.subscriptions_of(db, cadre_id(db, "张三"))["all"] is True
+    assert "全部部门" in zhang.say("我的订阅")
+
+
+def test_ambiguous_unsubscribe_offers_a_choice_too(db, zhang):
+    zhang.say("订阅 发改委 发展研究中心")
+    assert "要退订哪一个" in zhang.say("退订 发")
+    assert "已退订：区发改委" in zhang.say("1")
+    assert [d["name"] for d in store.subscriptions_of(db, cadre_id(db, "张三"))["departments"]] \
+        == ["区发展研究中心"]
+
+
+# ---- departments, latest --------------------------------------------------------------------
+
+def test_departments_list_with_item_counts(zhang):
+    reply = zhang.say("部门")
+    assert "区审计局 1条" in reply and "峡窝镇 1条" in reply
+    assert "共10个" in reply
+
+
+def test_latest_lists_the_newest_issue_with_signed_links_and_pages(app, db, zhang):
+    publish_sample(db, date="2021-01-13", number="第2期")
+    reply = zhang.say("最新")
+    assert "2021-01-13" in reply and "共11条" in reply
+    assert "1. 上街区十个重大项目集中开工" in reply
+    urls = re.findall(r"https?://\S+", reply)
+    assert len(urls) == 5
+    claim = check_link(app, urls[0])
+    assert claim["c"] == cadre_id(db, "张三")
+    assert "回复“更多”" in reply
+    second = zhang.say("更多")
+    assert "6. " in second and "1. " not in second
+    third = zhang.say("更多")
+    assert "11. " in third and "更多" not in third
+    assert "没有更多" in zhang.say("更多")
+
+
+def check_link(app, url):
+    parsed = urlparse(url)
+    item_id = int(parsed.path.rsplit("/", 1)[1])
+    claim = read_token(app.config, parse_qs(parsed.query)["t"][0], item_id)
+    assert claim is not None and parsed.geturl().startswith(app.config["BOT_PUBLIC_URL"])
+    return claim
+
+
+def test_latest_with_nothing_published(app, db, tmp_path):
+    codes = enrol(db, tmp_path)
+    phone = Phone(db, app.config, "o_early")
+    phone.say(f"绑定 {codes['王五']}")
+    assert "还没有发布" in phone.say("最新")
+
+
+# ---- search ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, title", [
+    ("项目", "上街区十个重大项目集中开工"),
+    ("疫情", "峡窝镇扎实做好冬季疫情防控"),
+    ("审计", "区审计局“四个一”提升信息宣传工作"),
+    ("项", "上街区十个重大项目集中开工"),
+    ("欠薪", "区人社局落实农民工工资支付"),
+])
+def test_search_one_and_two_character_words(zhang, query, title):
+    reply = zhang.say(query)
+    assert reply.startswith("找到") and title in reply
+
+
+def test_search_hits_show_title_department_date_and_link(app, db, zhang):
+    reply = zhang.say("审计")
+    lines = reply.split("\n")
+    assert lines[1] == "1. 区审计局“四个一”提升信息宣传工作"
+    assert lines[2] == "区审计局 · 2021-01-06"
+    check_link(app, lines[3])
+
+
+def test_search_filters_by_department_and_date(db, zhang):
+    reply = zhang.say("峡窝镇 疫情")
+    assert "峡窝镇扎实做好冬季疫情防控" in reply and "工业路街道" not in reply
+    publish_sample(db, date="2020-12-30", number="第9期")
+    dated = zhang.say("2021-01 项目")
+    assert "2021-01-06" in dated and "2020-12-30" not in dated
+    assert "2020-12-30" in zhang.say("2020年12月 项目")
+
+
+def test_more_pages_through_a_query(db, zhang):
+    publish_sample(db, date="2021-01-13", number="第2期")
+    first = zhang.say("疫情")
+    total = int(re.match(r"找到(\d+)条", first).group(1))
+    assert total > 5 and "回复“更多”" in first
+    assert first.count("\n1. ") + first.count("\n5. ") == 2
+    second = zhang.say("更多")
+    assert "第6–" in second and "\n6. " in second
+    seen = 10
+    while seen < total:
+        zhang.say("更多")
+        seen += 5
+    assert "没有更多" in zhang.say("更多")
+
+
+def test_more_without_a_query(zhang):
+    assert "请先发送关键词" in zhang.say("更多")
+
+
+@pytest.mark.parametrize("query", ['"', '疫情"', "*", "项目*", "AND (", "疫情 NEAR 防控", "NOT",
+                                   "'; DROP TABLE items; --", "🙂", "x" * 5000, "()()", "^$"])
+def test_any_text_gives_hits_or_not_found_never_an_error(db, zhang, query):
+    reply = zhang.say(query)
+    assert reply.startswith("找到") or reply.startswith("没有找到")
+    assert "抱歉" not in reply
+    assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 11
+
+
+def test_not_found_reply_suggests_filters(zhang):
+    reply = zhang.say("火星探测")
+    assert reply.startswith("没有找到与“火星探测”相关的简报")
