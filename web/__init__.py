@@ -26,20 +26,21 @@ def init_app(app):
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked below, minus signed paths
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # as long as the session lives
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_NAME", "jianbao_session")
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_NAME="jianbao_session",
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=8))
     if str(app.config.get("BOT_PUBLIC_URL", "")).startswith("https://"):
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True
     auth.set_admin_password(app.config, app.config.get("BOT_ADMIN_PASSWORD"))
 
     render.init_app(app)
     csrf.init_app(app)
     app.before_request(_check_csrf)
     app.register_error_handler(CSRFError, _csrf_refused)
-    for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp, sandbox.bp):
+    for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp):
         app.register_blueprint(blueprint)
+    if app.config.get("BOT_CHANNEL") == "sandbox":  # elsewhere /sandbox does not exist (404)
+        app.register_blueprint(sandbox.bp)
     app.cli.add_command(auth.admin_hash_command)
     app.cli.add_command(demo.demo_command)
 

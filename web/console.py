@@ -49,7 +49,7 @@ def publish():
     db = get_db()
     try:
         issue_id, created = ingest(db, data, filename=name, content_type=kind, source=name)
-    except ParseError as error:
+    except (ParseError, ValueError) as error:  # unreadable, or no items found
         flash(f"无法读取“{name}”：{error}", "error")
         return redirect(url_for("console.home"))
     count = get_issue(db, issue_id)["item_count"]

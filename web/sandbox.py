@@ -23,12 +23,6 @@ SAY_MAX = 600
 INBOX_SHOWN = 30
 
 
-@bp.before_request
-def sandbox_only():
-    if current_app.config.get("BOT_CHANNEL") != "sandbox":
-        abort(404)
-
-
 @bp.route("/")
 @admin_required
 def phone():

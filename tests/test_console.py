@@ -1,0 +1,248 @@
+"""The office console through the Flask test client: login, CSRF, lockout, review, push, roster."""
+
+import re
+
+import pytest
+
+from bulletin.model import Issue, Item
+from push.worker import run_until_idle
+from subscriptions import binding, subscribe
+from subscriptions.departments import resolve
+from subscriptions.issues import issue_items, save_issue
+from web import auth
+
+ISSUE = Issue(issuer="中共上街区委办公室", date="2021-01-06", number="第1期", items=[
+    Item(1, "lead", "上街区十个重大项目集中开工", "1月4日，郑州市重大项目集中开工。\n宋洁宣布开工。", None),
+    Item(2, "article", "审计局开展业务培训", "区审计局组织全体干部开展业务培训。", "区审计局"),
+    Item(3, "brief", "峡窝镇发放倡议书", "峡窝镇扎实做好疫情防控工作。", "峡窝镇"),
+])
+
+
+def csrf_from(response):
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def login(client, password="test-admin-password"):
+    token = csrf_from(client.get("/admin/login"))
+    return client.post("/admin/login", data={"password": password, "csrf_token": token})
+
+
+def page_token(client, path="/admin/"):
+    return csrf_from(client.get(path))
+
+
+def stored_issue(db):
+    issue_id, _ = save_issue(db, ISSUE, source="test")
+    return issue_id
+
+
+def add_cadre(db, name, openid, departments=(), everything=False):
+    db.execute("INSERT INTO cadres (name, department) VALUES (?, ?)", [name, "区委办"])
+    db.conn.commit()
+    cadre_id = db.execute("SELECT id FROM cadres WHERE name = ?", [name]).fetchone()[0]
+    code = binding.invite(db, cadre_ids=[cadre_id])[0]["code"]
+    assert binding.bind(db, code, openid=openid).ok
+    ids = [resolve(db, d).department["id"] for d in departments]
+    if ids:
+        subscribe.subscribe(db, cadre_id, ids)
+    if everything:
+        subscribe.subscribe_all(db, cadre_id)
+    return cadre_id
+
+
+def test_console_redirects_to_login_then_lets_the_office_in(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login" in response.location
+    response = login(client)
+    assert response.status_code == 302 and response.location.endswith("/admin/")
+    assert "发布新一期" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client):
+    response = login(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_wrong_password_is_401_and_does_not_sign_in(client):
+    response = login(client, password="nope")
+    assert response.status_code == 401
+    assert "密码不正确" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_lockout_after_five_failures_even_with_the_right_password(client):
+    token = csrf_from(client.get("/admin/login"))
+    for _ in range(5):
+        assert login(client, password="wrong").status_code == 401
+    assert client.get("/admin/login").status_code == 429
+    response = client.post("/admin/login", data={"password": "test-admin-password", "csrf_token": token})
+    assert response.status_code == 429
+    assert "分钟后再试" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_lockout_is_per_ip(app):
+    bad, good = app.test_client(), app.test_client()
+    for _ in range(5):
+        login(bad, password="wrong")
+    token = csrf_from(good.get("/admin/login", environ_base={"REMOTE_ADDR": "10.0.0.9"}))
+    response = good.post("/admin/login", data={"password": "test-admin-password", "csrf_token": token},
+                         environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert response.status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(client):
+    client.get("/admin/login")
+    response = client.post("/admin/login", data={"password": "test-admin-password"})
+    assert response.status_code == 400
+    assert "表单已过期" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_every_console_form_needs_the_token(client, db):
+    issue_id = stored_issue(db)
+    login(client)
+    item_id = issue_items(db, issue_id)[1]["id"]
+    for path, data in [("/admin/publish", {"text": "x"}), (f"/admin/items/{item_id}", {"title": "改"}),
+                       (f"/admin/issues/{issue_id}/push", {}), (f"/admin/issues/{issue_id}/resend", {}),
+                       ("/admin/roster/invite", {}), ("/admin/logout", {})]:
+        assert client.post(path, data=data).status_code == 400, path
+    assert issue_items(db, issue_id)[1]["title"] == "审计局开展业务培训"
+
+
+def test_signed_endpoints_are_not_csrf_checked(client):
+    # /wechat and /api/ carry their own signatures: a missing CSRF token is not why they refuse.
+    assert client.post("/wechat", data=b"<xml/>").status_code == 403
+    assert client.post("/api/issues", data=b"x").status_code == 401
+
+
+def test_no_password_means_console_disabled(make_app):
+    client = make_app(BOT_ADMIN_PASSWORD=None).test_client()
+    response = client.get("/admin/")
+    assert response.status_code == 503
+    assert "BOT_ADMIN_PASSWORD" in response.get_data(as_text=True)
+    assert client.get("/admin/login").status_code == 503
+
+
+def test_password_hash_accepted_and_plain_password_hashed_at_start(make_app):
+    hashed = auth.password_hash("s3cret")
+    assert hashed != "s3cret" and auth.password_hash(hashed) == hashed
+    app = make_app(BOT_ADMIN_PASSWORD=hashed)
+    assert app.config["WEB_ADMIN_PASSWORD_HASH"] == hashed
+    assert login(app.test_client(), "s3cret").status_code == 302
+    plain = make_app(BOT_ADMIN_PASSWORD="dev-password")
+    assert plain.config["WEB_ADMIN_PASSWORD_HASH"].startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_logout_ends_the_session(client):
+    login(client)
+    token = page_token(client)
+    assert client.post("/admin/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_paste_publish_then_review(client, db, sample_path):
+    login(client)
+    text = sample_path.read_text(encoding="utf-8")
+    response = client.post("/admin/publish", data={"text": text, "csrf_token": page_token(client)})
+    assert response.status_code == 302 and "/admin/issues/" in response.location
+    page = client.get(response.location).get_data(as_text=True)
+    assert "核对条目" in page and "上街区十个重大项目集中开工" in page
+    again = client.post("/admin/publish", data={"text": text, "csrf_token": page_token(client)})
+    assert again.location == response.location
+
+
+def test_unreadable_upload_is_a_message_not_an_error(client):
+    login(client)
+    response = client.post("/admin/publish", data={
+        "file": (__import__("io").BytesIO(b"%PDF-1.4 broken"), "broken.pdf"),
+        "csrf_token": page_token(client)}, content_type="multipart/form-data", follow_redirects=True)
+    assert response.status_code == 200
+    assert "无法读取" in response.get_data(as_text=True)
+
+
+def test_empty_publish_says_what_to_do(client):
+    login(client)
+    response = client.post("/admin/publish", data={"text": " ", "csrf_token": page_token(client)},
+                           follow_redirects=True)
+    assert "请选择文件或粘贴" in response.get_data(as_text=True)
+
+
+def test_correcting_title_and_department(client, db):
+    issue_id = stored_issue(db)
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    token = page_token(client, f"/admin/issues/{issue_id}")
+    response = client.post(f"/admin/items/{item['id']}", data={
+        "title": "  峡窝镇发放“就地过年”倡议书 ", "department": "区审计局", "csrf_token": token})
+    assert response.status_code == 302
+    fixed = issue_items(db, issue_id)[2]
+    assert fixed["title"] == "峡窝镇发放“就地过年”倡议书"
+    assert fixed["department"] == "区审计局"
+    empty = client.post(f"/admin/items/{item['id']}", data={"title": " ", "csrf_token": token},
+                        follow_redirects=True)
+    assert "标题不能为空" in empty.get_data(as_text=True)
+    assert client.post("/admin/items/9999", data={"title": "x", "csrf_token": token}).status_code == 404
+
+
+def test_review_shows_card_preview_of_the_active_channel(client, db):
+    issue_id = stored_issue(db)
+    login(client)
+    page = client.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+    assert 'class="phone"' in page and "卡片预览 · 沙盒" in page
+    assert "http://jianbao.test/items/" in page  # articles link to the signed item page
+    assert client.get("/admin/issues/9999").status_code == 404
+
+
+def test_push_progress_and_resend(app, client, db):
+    issue_id = stored_issue(db)
+    add_cadre(db, "王明", "sandbox-a", departments=["区审计局"])
+    add_cadre(db, "刘洋", "sandbox-b", everything=True)
+    login(client)
+    progress = client.get(f"/admin/issues/{issue_id}/progress.json").get_json()
+    assert progress["state"] == "new" and progress["total"] == 0
+    token = page_token(client, f"/admin/issues/{issue_id}")
+    answer = client.post(f"/admin/issues/{issue_id}/push", data={"csrf_token": token},
+                         headers={"Accept": "application/json"}).get_json()
+    assert answer["queued"] == 2 and answer["progress"]["pending"] == 2
+    run_until_idle(app.config["DATABASE_PATH"], app.config)
+    progress = client.get(f"/admin/issues/{issue_id}/progress.json").get_json()
+    assert (progress["sent"], progress["pending"], progress["state"]) == (2, 0, "done")
+    again = client.post(f"/admin/issues/{issue_id}/push", data={"csrf_token": token},
+                        headers={"Accept": "application/json"}).get_json()
+    assert again["queued"] == 0
+    resend = client.post(f"/admin/issues/{issue_id}/resend", data={"csrf_token": token})
+    assert resend.status_code == 302
+    home = client.get("/admin/").get_data(as_text=True)
+    assert "第1期" in home
+
+
+def test_progress_json_needs_login(client, db):
+    issue_id = stored_issue(db)
+    response = client.get(f"/admin/issues/{issue_id}/progress.json")
+    assert response.status_code == 401 and response.get_json()["error"]
+
+
+def test_roster_import_and_binding_codes(client, db, tmp_path):
+    stored_issue(db)
+    login(client)
+    csv_text = "name,department,mobile,userid,subscriptions\n王明,区审计局,13800000001,,审计\n,缺名字,,,\n"
+    token = page_token(client, "/admin/roster")
+    response = client.post("/admin/roster/import", data={
+        "file": (__import__("io").BytesIO(csv_text.encode()), "roster.csv"), "csrf_token": token},
+        content_type="multipart/form-data", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "新增 1 人" in page and "第 3 行" in page and "王明" in page
+    codes = client.post("/admin/roster/invite", data={"csrf_token": token}).get_data(as_text=True)
+    code = re.search(r"<td>王明</td><td>(\d{6,})</td>", codes).group(1)
+    assert binding.bind(db, code, openid="sandbox-x").ok
+    subscribers = client.get("/admin/subscribers").get_data(as_text=True)
+    assert "区审计局" in subscribers
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/subscribers", "/admin/roster", "/sandbox/"])
+def test_console_pages_need_login(client, path):
+    assert client.get(path).status_code == 302

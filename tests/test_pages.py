@@ -1,0 +1,94 @@
+"""Item pages: signed links, the 403 page, previous/next, watermark, read receipts."""
+
+import re
+import time
+from urllib.parse import unquote
+
+from subscriptions.issues import issue_items
+from test_console import add_cadre, login, stored_issue
+from web import links, store
+
+
+def path_for(app, item_id, **who):
+    return links.item_path(app.config, item_id, **who)
+
+
+def test_item_page_shows_the_item_to_its_reader(app, client, db):
+    items = issue_items(db, stored_issue(db))
+    cadre = add_cadre(db, "王明", "sandbox-1", departments=["区审计局"])
+    response = client.get(path_for(app, items[0]["id"], cadre_id=cadre))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "中共上街区委办公室" in page and "第1期" in page and "2021年1月6日" in page
+    assert "<h1 class=\"headline\">上街区十个重大项目集中开工</h1>" in page
+    assert "<p>1月4日，郑州市重大项目集中开工。</p><p>宋洁宣布开工。</p>" in page
+    assert "第 1/3 条" in page
+    assert "王明" in unquote(page)  # the watermark names the reader
+    assert 'name="viewport"' in page
+
+
+def test_previous_and_next_links_carry_a_token_for_the_same_reader(app, client, db):
+    items = issue_items(db, stored_issue(db))
+    cadre = add_cadre(db, "王明", "sandbox-1")
+    page = client.get(path_for(app, items[1]["id"], cadre_id=cadre)).get_data(as_text=True)
+    hrefs = re.findall(r'class="(prev|next)" href="([^"]+)"', page)
+    assert [kind for kind, _ in hrefs] == ["prev", "next"]
+    for (_, href), expected in zip(hrefs, [items[0], items[2]]):
+        item_id = int(href.split("/items/")[1].split("?")[0])
+        assert item_id == expected["id"]
+        claim = links.read_token(app.config, href.split("t=")[1].replace("&amp;", "&"), item_id)
+        assert claim["c"] == cadre
+        assert client.get(href.replace("&amp;", "&")).status_code == 200
+    first = client.get(path_for(app, items[0]["id"], cadre_id=cadre)).get_data(as_text=True)
+    assert 'class="prev"' not in first and 'class="next"' in first
+
+
+def test_group_link_watermarks_department_and_issue(app, client, db):
+    items = issue_items(db, stored_issue(db))
+    page = client.get(path_for(app, items[1]["id"], group="g1-abc")).get_data(as_text=True)
+    assert "区审计局 · 第1期 · 内部资料" in unquote(page)
+
+
+def test_invalid_links_get_the_friendly_403_page(app, client, db):
+    items = issue_items(db, stored_issue(db))
+    good = path_for(app, items[0]["id"], cadre_id=1)
+    for path in [f"/items/{items[0]['id']}", f"/items/{items[0]['id']}?t=garbage",
+                 good[:-3] + "abc", good.replace(f"/items/{items[0]['id']}", f"/items/{items[1]['id']}"),
+                 path_for(app, 9999, cadre_id=1)]:
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 403, path
+        assert "链接无效或已过期" in page and "宋洁" not in page
+
+
+def test_expired_link_is_refused(app, client, db, monkeypatch):
+    items = issue_items(db, stored_issue(db))
+    path = path_for(app, items[0]["id"], cadre_id=1)
+    later = time.time() + (app.config["BOT_LINK_TTL_DAYS"] + 1) * 86400
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.get(path)
+    assert response.status_code == 403 and "链接无效或已过期" in response.get_data(as_text=True)
+
+
+def test_opening_records_one_receipt_per_reader(app, client, db):
+    issue_id = stored_issue(db)
+    items = issue_items(db, issue_id)
+    wang = add_cadre(db, "王明", "sandbox-1")
+    liu = add_cadre(db, "刘洋", "sandbox-2")
+    for _ in range(3):
+        client.get(path_for(app, items[0]["id"], cadre_id=wang))
+    client.get(path_for(app, items[0]["id"], cadre_id=liu))
+    client.get(path_for(app, items[1]["id"], group="g1"))
+    client.get(f"/items/{items[2]['id']}?t=bad")
+    client.get(path_for(app, items[2]["id"]))  # the office's preview link names no reader
+    assert store.read_counts(db, [i["id"] for i in items]) == {
+        items[0]["id"]: 2, items[1]["id"]: 1, items[2]["id"]: 0}
+    opens = db.execute("SELECT opens FROM read_receipts WHERE reader = ?", [f"c:{wang}"]).fetchone()[0]
+    assert opens == 3
+    login(client)
+    review = client.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+    assert "阅读 2" in review and "<b>3</b>人已阅读" in review
+
+
+def test_404_for_non_numeric_item(client):
+    assert client.get("/items/abc?t=x").status_code == 404
