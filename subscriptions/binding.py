@@ -20,6 +20,7 @@ from subscriptions.transaction import write
 CODE_DIGITS = 8
 MAX_FAILED = 10  # wrong codes per identity per hour
 NOW = "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+PAST = "strftime('%Y-%m-%dT%H:%M:%SZ','now','-1 second')"  # expire a code right away
 CADRE_COLUMNS = ("id, name, department, mobile, userid, openid, bound_at, subscribe_all, "
                  "removed_at, created_at")
 # Why a bind failed, for the chat reply ("ok" when it worked).
@@ -38,13 +39,13 @@ class BindResult:
 def invite(db, ttl_hours=72, cadre_ids=None):
     """New one-time codes for unbound, active cadres (or just `cadre_ids`):
     -> [{"name", "code", "cadre_id", "department", "expires_at"}] by name."""
-    ttl = f"+{int(ttl_hours * 3600)} seconds"
+    ttl = f"{int(ttl_hours * 3600):+d} seconds"
     cadres = [c for c in _cadres(db, "bound_at IS NULL AND removed_at IS NULL")
               if cadre_ids is None or c["id"] in set(cadre_ids)]
     invitations = []
     with write(db):
         for cadre in cadres:
-            db.execute(f"UPDATE binding_codes SET expires_at = {NOW} "
+            db.execute(f"UPDATE binding_codes SET expires_at = {PAST} "
                        f"WHERE cadre_id = ? AND used_at IS NULL AND expires_at > {NOW}", [cadre["id"]])
             code = _new_code(db)
             db.execute("INSERT INTO binding_codes (code, cadre_id, expires_at) "
@@ -73,8 +74,8 @@ def bind(db, code, openid=None, userid=None):
         cadre = get_cadre(db, cadre_id)
         if cadre[column] == identity and cadre["bound_at"] and not cadre["removed_at"]:
             return BindResult(True, "ok", cadre, already=True)
-        reason = ("used" if used_at else "expired" if expired else "removed" if cadre["removed_at"]
-                  else "bound_elsewhere" if cadre["bound_at"] else None)
+        reason = ("removed" if cadre["removed_at"] else "used" if used_at else
+                  "expired" if expired else "bound_elsewhere" if cadre["bound_at"] else None)
         if reason is None and _cadres(db, f"{column} = ? AND id != ?", [identity, cadre_id]):
             reason = "identity_taken"
         if reason:

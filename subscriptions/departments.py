@@ -91,7 +91,7 @@ def learn(db, name):
     folded = fold(name)
     for department in _all_with_aliases(db):
         if folded in department["folded"]:
-            if name != department["name"]:
+            if _is_new_spelling(db, name, department):
                 add_alias(db, name, department["id"])
             return department["id"]
     with write(db):
@@ -192,6 +192,14 @@ def _decode(raw):
         except UnicodeDecodeError:
             continue
     raise ValueError("文件不是 UTF-8 或 GBK 文本")
+
+
+def _is_new_spelling(db, name, department):
+    """区督察局 is worth keeping as an alias of 区督查局; 区 督查局 (a space) is not."""
+    squashed = name.replace(" ", "")
+    known = [department["name"]] + [r[0] for r in db.execute(
+        "SELECT alias FROM department_aliases WHERE department_id = ?", [department["id"]])]
+    return all(squashed != spelling.replace(" ", "") for spelling in known)
 
 
 def _owner_by_name(db, name):

@@ -14,7 +14,7 @@ sets `items.department_id` and indexes every item for search, all in one transac
 import hashlib
 import json
 
-from subscriptions.departments import learn, names
+from subscriptions.departments import learn, names, resolve
 from subscriptions.search_index import index_item
 from subscriptions.text import add_words, normalise
 from subscriptions.transaction import write
@@ -116,8 +116,9 @@ def get_item(db, item_id):
 def update_item(db, item_id, title=None, department=None):
     """Correct an item before pushing: a new title and/or department ("" clears it).
 
-    Re-resolves `department_id` (learning a new department if needed) and re-indexes.
-    Returns the updated item, None if there is no such item; ValueError for an empty title.
+    A known department may be named any way `resolve` understands (审计局 -> 区审计局);
+    an unknown one is learned. Re-indexes. Returns the updated item, None if there is no
+    such item; ValueError for an empty title or a department that could be several.
     """
     if get_item(db, item_id) is None:
         return None
@@ -127,11 +128,26 @@ def update_item(db, item_id, title=None, department=None):
         if title is not None:
             db.execute("UPDATE items SET title = ? WHERE id = ?", [title.strip(), item_id])
         if department is not None:
-            department = department.strip() or None
+            name, department_id = _correction(db, department)
             db.execute("UPDATE items SET department = ?, department_id = ? WHERE id = ?",
-                       [department, learn(db, department) if department else None, item_id])
+                       [name, department_id, item_id])
         index_item(db, item_id)
     return get_item(db, item_id)
+
+
+def _correction(db, department):
+    """The (name, id) an office correction means: a known department by any of its names
+    (审计局 -> 区审计局), else a new one; ValueError if it could be several."""
+    department = " ".join(department.split())
+    if not department:
+        return None, None
+    found = resolve(db, department, strict=True)
+    if found.department:
+        return found.department["name"], found.department["id"]
+    if found.choices:
+        names = "、".join(d["name"] for d in found.choices)
+        raise ValueError(f"“{department}”可能是：{names}，请写全称")
+    return department, learn(db, department)
 
 
 def _as_dict(issue):

@@ -81,7 +81,7 @@ def remove_cadre(db, cadre_id):
     with write(db):
         changed = db.execute("UPDATE cadres SET removed_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "
                              "WHERE id = ? AND removed_at IS NULL", [cadre_id]).rowcount
-        db.execute("UPDATE binding_codes SET expires_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "
+        db.execute("UPDATE binding_codes SET expires_at = strftime('%Y-%m-%dT%H:%M:%SZ','now','-1 second') "
                    "WHERE cadre_id = ? AND used_at IS NULL", [cadre_id])
     return bool(changed)
 

@@ -1,0 +1,106 @@
+"""Departments: learned from attributions, imported with aliases, resolved forgivingly."""
+
+import pytest
+
+from subscriptions import departments
+
+
+@pytest.fixture
+def known(db):
+    for name in ("区审计局", "区督查局", "区资源规划局", "区农委", "峡窝镇", "工业路街道",
+                 "区人社局", "区教育局", "区卫健委"):
+        departments.learn(db, name)
+    return db
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("审计", "区审计局"), ("审计局", "区审计局"), ("区审计局", "区审计局"),
+    ("督察局", "区督查局"), ("督查局", "区督查局"), ("督察", "区督查局"), ("區督查局", "区督查局"),
+    ("资源规划", "区资源规划局"), ("资规局", "区资源规划局"), ("农委", "区农委"),
+    ("峡窝", "峡窝镇"), ("工业路", "工业路街道"), (" 人社局 ", "区人社局"), ("ＡＢ审计", None),
+])
+def test_forgiving_resolution(known, word, expected):
+    found = departments.resolve(known, word)
+    assert (found.department or {}).get("name") == expected
+
+
+def test_ambiguous_word_gives_numbered_choices_not_a_guess(known):
+    found = departments.resolve(known, "局")
+    assert found.department is None and not found.unknown
+    names = [d["name"] for d in found.choices]
+    assert {"区审计局", "区督查局", "区人社局"} <= set(names)
+    assert len(names) <= departments.MAX_CHOICES
+    both = departments.resolve(known, "委")
+    assert {d["name"] for d in both.choices} == {"区农委", "区卫健委"}
+
+
+def test_unknown_word(known):
+    for word in ("交通运输", "", "   ", "😀", "'; DROP TABLE departments; --"):
+        found = departments.resolve(known, word)
+        assert found.unknown and found.department is None and found.choices == []
+
+
+def test_strict_resolution_stops_at_names_and_cores(known):
+    assert departments.resolve(known, "审计", strict=True).department["name"] == "区审计局"
+    assert departments.resolve(known, "资规", strict=True).unknown
+    assert departments.resolve(known, "资规").department["name"] == "区资源规划局"
+
+
+def test_learn_merges_only_variants_of_the_same_name(known):
+    first = departments.resolve(known, "区督查局").department["id"]
+    assert departments.learn(known, "区督察局") == first
+    assert departments.learn(known, "区 督查局") == first
+    assert departments.get_department(known, first)["aliases"] == ["区督察局"]
+    farm = departments.learn(known, "区农业局")  # not the same as 区农委
+    assert farm != departments.resolve(known, "区农委").department["id"]
+
+
+def test_aliases(known):
+    target = departments.add_alias(known, "纪委监委", "区督查局")
+    assert departments.resolve(known, "纪委监委").department["id"] == target
+    with pytest.raises(ValueError):
+        departments.add_alias(known, "x", "不存在的局")
+
+
+def test_import_file_with_aliases(db, tmp_path):
+    path = tmp_path / "departments.csv"
+    path.write_text("# 部门表：全称,别名...\n区审计局,审计,审计办\n\n区督查局|督察局|督查室\n"
+                    "区委组织部\t组织部\n区委宣传部 宣传部\n区农委,区审计局\n", encoding="utf-8-sig")
+    summary = departments.import_departments(db, str(path))
+    assert summary["departments"] == 5
+    assert summary["aliases"] == 6
+    assert summary["errors"] == ["第7行：别名“区审计局”已是另一个部门的名称"]
+    assert departments.resolve(db, "组织部").department["name"] == "区委组织部"
+    assert departments.resolve(db, "督查室").department["name"] == "区督查局"
+    again = departments.import_departments(db, str(path))
+    assert again["departments"] == 0
+    assert len(departments.list_with_counts(db)) == 5
+
+
+def test_import_gbk_file(db, tmp_path):
+    path = tmp_path / "departments.txt"
+    path.write_bytes("区审计局，审计\n".encode("gbk"))
+    departments.import_departments(db, str(path))
+    assert departments.resolve(db, "审计").department["name"] == "区审计局"
+
+
+def test_list_with_counts(db):
+    from tests.test_store import make_issue
+    from subscriptions.issues import save_issue
+
+    save_issue(db, make_issue("2021-01-06"))
+    save_issue(db, make_issue("2021-01-13"))
+    rows = departments.list_with_counts(db)
+    assert {r["name"]: r["items"] for r in rows} == {"区督查局": 2, "区审计局": 2, "峡窝镇": 2}
+    assert set(rows[0]) == {"id", "name", "items", "aliases"}
+
+
+def test_departments_cli(runner, db, tmp_path):
+    path = tmp_path / "departments.csv"
+    path.write_text("区审计局,审计\n", encoding="utf-8")
+    result = runner.invoke(args=["departments", "import", str(path)])
+    assert result.exit_code == 0 and "1 new departments, 1 aliases" in result.stdout
+    listed = runner.invoke(args=["departments"])
+    assert listed.exit_code == 0 and "区审计局" in listed.stdout and "审计" in listed.stdout
+    missing = runner.invoke(args=["departments", "import", str(tmp_path / "none.csv")])
+    assert missing.exit_code == 2 and missing.stderr.count("\n") == 1

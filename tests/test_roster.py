@@ -1,0 +1,214 @@
+"""The roster: CSV import and re-import, binding codes, binding, WeCom members, removal,
+and subscriptions."""
+
+import json
+
+import pytest
+
+from subscriptions import binding, departments, roster, subscribe
+
+HEADER = "name,department,mobile,userid,subscriptions\n"
+
+
+@pytest.fixture
+def known(db):
+    for name in ("区审计局", "区督查局", "区资源规划局", "峡窝镇", "区人社局"):
+        departments.learn(db, name)
+    return db
+
+
+def write_csv(tmp_path, text, name="roster.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def test_import_and_reimport_updates_instead_of_duplicating(known, tmp_path):
+    path = write_csv(tmp_path, HEADER + "张三,区审计局,13800000001,zhangsan,审计|督察局\n"
+                     "李四,峡窝镇,13800000002,,\n王五,区人社局,,,\n")
+    first = roster.import_roster(known, path)
+    assert (first["created"], first["updated"], first["errors"]) == (3, 0, [])
+    assert first["subscriptions"] == 2
+    changed = write_csv(tmp_path, HEADER + "张三,区审计局办公室,13800000009,zhangsan,\n"
+                        "李四,峡窝镇党政办,13800000002,lisi,\n王五,区人社局,13900000003,,\n",
+                        name="roster2.csv")
+    second = roster.import_roster(known, changed)
+    assert (second["created"], second["updated"]) == (0, 3)
+    cadres = {c["name"]: c for c in roster.list_cadres(known)}
+    assert len(cadres) == 3
+    assert cadres["张三"]["mobile"] == "13800000009"  # matched by userid
+    assert cadres["李四"]["userid"] == "lisi"  # matched by mobile, userid learned
+    assert cadres["王五"]["mobile"] == "13900000003"  # matched by name + department
+    assert cadres["张三"]["subscriptions"] == 2  # the office's pre-subscriptions stay
+
+
+def test_import_reports_bad_rows_with_line_numbers(known, tmp_path):
+    path = write_csv(tmp_path, HEADER + "张三,区审计局,13800000001,zhangsan,\n"
+                     ",区审计局,13800000002,,\n"
+                     "李四,峡窝镇,12345,,\n"
+                     "王五,峡窝镇,,bad id!,\n"
+                     "赵六,峡窝镇,,zhangsan,\n"
+                     "钱七,峡窝镇,+86 138-0000-0007,,局|交通局|审计\n")
+    summary = roster.import_roster(known, path)
+    assert summary["created"] == 2
+    lines = [(e["line"], e["message"]) for e in summary["errors"]]
+    assert [line for line, _ in lines] == [3, 4, 5, 6, 7, 7]
+    assert "姓名" in lines[0][1] and "11位" in lines[1][1] and "同一人" in lines[3][1]
+    assert "不唯一" in lines[4][1] and "不是已知部门" in lines[5][1]
+    qian = [c for c in roster.list_cadres(known) if c["name"] == "钱七"][0]
+    assert qian["mobile"] == "13800000007" and qian["subscriptions"] == 1
+
+
+def test_gbk_roster_with_chinese_headers(known, tmp_path):
+    path = write_csv(tmp_path, "姓名,部门,手机,企业微信账号,订阅\n张三,区审计局,13800000001,,审计\n",
+                     encoding="gbk")
+    assert roster.import_roster(known, path)["created"] == 1
+
+
+def test_not_a_roster(known, tmp_path):
+    with pytest.raises(ValueError):
+        roster.import_roster(known, write_csv(tmp_path, "a,b,c\n1,2,3\n"))
+    with pytest.raises(ValueError):
+        roster.import_roster(known, write_csv(tmp_path, "", name="empty.csv"))
+
+
+@pytest.fixture
+def cadres(known, tmp_path):
+    roster.import_roster(known, write_csv(tmp_path, HEADER + "张三,区审计局,13800000001,zhangsan,\n"
+                                          "李四,峡窝镇,13800000002,,\n"))
+    return {c["name"]: c["id"] for c in roster.list_cadres(known)}
+
+
+def codes(db, **kwargs):
+    return {i["name"]: i["code"] for i in binding.invite(db, **kwargs)}
+
+
+def test_invite_codes_are_digits_unique_and_for_unbound_cadres_only(known, cadres):
+    issued = codes(known)
+    assert set(issued) == {"张三", "李四"}
+    assert all(len(code) >= 6 and code.isdigit() for code in issued.values())
+    assert len(set(issued.values())) == 2
+    assert binding.bind(known, issued["李四"], openid="o-li").ok
+    assert set(codes(known)) == {"张三"}
+
+
+def test_bind_outcomes(known, cadres):
+    issued = codes(known)
+    assert binding.bind(known, "00000000", openid="o-x").reason == "unknown"
+    result = binding.bind(known, issued["李四"], openid="o-li")
+    assert (result.ok, result.reason, result.cadre["name"]) == (True, "ok", "李四")
+    assert binding.cadre_for(known, openid="o-li")["id"] == cadres["李四"]
+    again = binding.bind(known, issued["李四"], openid="o-li")
+    assert again.ok and again.already
+    assert binding.bind(known, issued["李四"], openid="o-other").reason == "used"
+    # a fresh code for an already bound cadre: bound elsewhere
+    other = binding.invite(known, cadre_ids=[cadres["张三"]])[0]["code"]
+    assert binding.bind(known, other, openid="o-li").reason == "identity_taken"
+    assert binding.bind(known, f" {other[:4]} {other[4:]} ", openid="o-zhang").ok  # spaces ok
+
+
+def test_bound_elsewhere_and_unbind(known, cadres):
+    first = codes(known)["张三"]
+    assert binding.bind(known, first, openid="o-zhang").ok
+    known.execute("INSERT INTO binding_codes (code, cadre_id, expires_at) VALUES "
+                  "('11112222', ?, '2999-01-01T00:00:00Z')", [cadres["张三"]])
+    known.conn.commit()
+    assert binding.bind(known, "11112222", openid="o-new-phone").reason == "bound_elsewhere"
+    assert binding.unbind(known, cadres["张三"])
+    assert binding.cadre_for(known, openid="o-zhang") is None
+    assert binding.bind(known, codes(known)["张三"], openid="o-new-phone").ok
+
+
+def test_expired_and_superseded_codes(known, cadres):
+    stale = codes(known, ttl_hours=-1)["张三"]
+    assert binding.bind(known, stale, openid="o-zhang").reason == "expired"
+    old = codes(known)["张三"]
+    new = codes(known)["张三"]
+    assert binding.bind(known, old, openid="o-zhang").reason == "expired"
+    assert binding.bind(known, new, openid="o-zhang").ok
+
+
+def test_guessing_is_throttled(known, cadres):
+    real = codes(known)["张三"]
+    for guess in range(binding.MAX_FAILED):
+        assert binding.bind(known, f"{guess:08d}", openid="o-guess").reason == "unknown"
+    assert binding.bind(known, real, openid="o-guess").reason == "throttled"
+    assert binding.bind(known, real, openid="o-zhang").ok  # others are not affected
+
+
+def test_wecom_member_binds_without_code(known, cadres):
+    assert binding.cadre_for(known, userid="zhangsan") is None
+    cadre = binding.bind_wecom_member(known, "zhangsan")
+    assert cadre["name"] == "张三" and cadre["bound_at"]
+    assert binding.cadre_for(known, userid="zhangsan")["id"] == cadres["张三"]
+    assert binding.bind_wecom_member(known, "stranger") is None
+    assert binding.bind_wecom_member(known, "") is None
+    with pytest.raises(ValueError):
+        binding.cadre_for(known)
+
+
+def test_removed_cadre_gets_nothing_and_returns_on_reimport(known, cadres, tmp_path):
+    assert binding.bind(known, codes(known)["李四"], openid="o-li").ok
+    subscribe.subscribe_all(known, cadres["李四"])
+    pending = codes(known)["张三"]
+    assert roster.remove_cadre(known, cadres["李四"])
+    assert roster.remove_cadre(known, cadres["张三"])
+    assert not roster.remove_cadre(known, cadres["张三"])
+    assert binding.cadre_for(known, openid="o-li") is None
+    assert subscribe.recipients(known, None) == []
+    assert binding.bind(known, pending, openid="o-zhang").reason == "removed"
+    assert binding.bind_wecom_member(known, "zhangsan") is None
+    assert {c["name"] for c in roster.list_cadres(known)} == set()
+    assert len(roster.list_cadres(known, include_removed=True)) == 2
+    roster.import_roster(known, write_csv(tmp_path, HEADER + "李四,峡窝镇,13800000002,,\n",
+                                          name="back.csv"))
+    assert binding.cadre_for(known, openid="o-li")["name"] == "李四"
+
+
+def test_subscriptions(known, cadres):
+    audit, check, land = (departments.resolve(known, w).department["id"]
+                          for w in ("审计", "督查", "资源规划"))
+    zhang = cadres["张三"]
+    binding.bind_wecom_member(known, "zhangsan")
+    assert subscribe.subscribe(known, zhang, [audit, check, audit]) == [audit, check]
+    assert subscribe.subscribe(known, zhang, [audit]) == []
+    mine = subscribe.subscriptions_of(known, zhang)
+    assert mine["all"] is False and {d["name"] for d in mine["departments"]} == {"区审计局", "区督查局"}
+    assert [c["id"] for c in subscribe.recipients(known, audit)] == [zhang]
+    assert subscribe.recipients(known, land) == []
+    assert subscribe.unsubscribe(known, zhang, [audit, land]) == [audit]
+    subscribe.subscribe_all(known, zhang)
+    assert subscribe.subscriptions_of(known, zhang)["all"] is True
+    assert [c["id"] for c in subscribe.recipients(known, land)] == [zhang]
+    assert [c["id"] for c in subscribe.recipients(known, None)] == [zhang]
+    # dropping one department under 全部 keeps every other one
+    assert subscribe.unsubscribe(known, zhang, [land]) == [land]
+    mine = subscribe.subscriptions_of(known, zhang)
+    assert mine["all"] is False and len(mine["departments"]) == 4
+    counts = {r["name"]: r["subscribers"] for r in subscribe.subscribers_by_department(known)}
+    assert counts["区审计局"] == 1 and counts["区资源规划局"] == 0
+    subscribe.unsubscribe_all(known, zhang)
+    assert subscribe.subscriptions_of(known, zhang) == {"all": False, "departments": []}
+
+
+def test_unbound_cadres_receive_nothing(known, cadres):
+    li = cadres["李四"]  # no WeCom userid, not bound
+    subscribe.subscribe_all(known, li)
+    assert subscribe.recipients(known, None) == []
+
+
+def test_roster_cli(runner, known, tmp_path):
+    path = write_csv(tmp_path, HEADER + "张三,区审计局,13800000001,zhangsan,审计\n,x,,,\n")
+    result = runner.invoke(args=["roster", "import", path])
+    assert result.exit_code == 0
+    assert "1 added" in result.stdout and "line 3" in result.stderr
+    invited = runner.invoke(args=["roster", "invite", "--json"])
+    assert invited.exit_code == 0
+    data = json.loads(invited.stdout)
+    assert [set(d) for d in data] == [{"name", "code"}] and data[0]["name"] == "张三"
+    assert binding.bind(known, data[0]["code"], openid="o-zhang").ok
+    assert json.loads(runner.invoke(args=["roster", "invite", "--json"]).stdout) == []
+    listed = runner.invoke(args=["roster", "list"])
+    assert "张三" in listed.stdout and "bound" in listed.stdout
+    bad = runner.invoke(args=["roster", "import", str(tmp_path / "missing.csv")])
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1
