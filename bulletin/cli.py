@@ -1,20 +1,81 @@
-"""`python bot.py parse FILE [--json] [--cards CHANNEL]`: read a bulletin and show it."""
+"""`python bot.py parse FILE [--json] [--cards CHANNEL]`: read a bulletin and show it.
+
+    python bot.py parse issue.pdf                    # header, items, departments, cards
+    python bot.py parse issue.pdf --json             # {"issuer", "date", "number", "items": [...]}
+    python bot.py parse issue.pdf --cards mp --json  # the cards the Official Account would carry
+
+A file that cannot be read or holds no items: one line on stderr, exit status 2.
+"""
 
 import json
 import sys
 
 import click
+from flask import current_app
+
+from bulletin import ParseError, parse_file
+
+CHANNELS = ("sandbox", "work", "mp")
+EXCERPT = 60  # characters of body shown per item in the readable form
 
 
 @click.command("parse")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-@click.option("--cards", "channel", type=click.Choice(["sandbox", "work", "mp"]),
+@click.option("--cards", "channel", type=click.Choice(CHANNELS),
               help="Show the cards this channel would carry.")
 def parse_command(file, as_json, channel):
     """Parse a bulletin issue (text, PDF, DOCX or JSON) and print its items."""
-    click.echo("not implemented yet", err=True)
+    try:
+        issue = parse_file(file)
+        cards = None
+        if channel or not as_json:
+            cards = issue_cards(issue, channel or current_app.config.get("BOT_CHANNEL", "sandbox"))
+    except ParseError as error:
+        fail(str(error))
+    if as_json:
+        shape = [card_dict(c) for c in cards] if channel else issue.to_dict()
+        click.echo(json.dumps(shape, ensure_ascii=False, indent=2))
+    else:
+        click.echo(readable(issue, cards, channel or current_app.config.get("BOT_CHANNEL")))
+
+
+def fail(message):
+    click.echo(f"Error: {message}", err=True)
     sys.exit(2)
+
+
+def issue_cards(issue, channel):
+    """The cards engineer's `bulletin.cards.cards_for_issue`, as plain dicts."""
+    try:
+        from bulletin.cards import cards_for_issue
+    except ImportError as error:
+        fail(f"cards are not available yet ({error})")
+    return [card_dict(card) for card in cards_for_issue(issue, channel)]
+
+
+def card_dict(card):
+    return card.to_dict() if hasattr(card, "to_dict") else dict(card)
+
+
+def readable(issue, cards, channel):
+    """The issue as a person reads it in a terminal."""
+    lines = [f"发文单位: {issue.issuer or '—'}", f"日期: {issue.date or '—'}",
+             f"期号: {issue.number or '—'}", f"条目: {len(issue.items)}", ""]
+    for item in issue.items:
+        body = item.body.replace("\n", " ")
+        excerpt = body if len(body) <= EXCERPT else body[:EXCERPT] + "…"
+        lines.append(f"{item.seq}. [{item.kind}] {item.title}")
+        lines.append(f"   部门: {item.department or '—'}    正文 {len(item.body)} 字")
+        lines.append(f"   {excerpt}")
+    lines += ["", "部门: " + ("、".join(issue.departments) or "—")]
+    if cards is not None:
+        lines += ["", f"卡片 ({channel}):"]
+        for card in cards:
+            lines.append(f"- {card.get('title')} | {card.get('department') or '—'} | "
+                         f"{card.get('date') or '—'} | {card.get('link')}")
+            lines.append(f"  {card.get('digest')}")
+    return "\n".join(lines)
 
 
 def init_app(app):

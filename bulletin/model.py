@@ -30,6 +30,11 @@ class Issue:
     items: list[Item] = field(default_factory=list)
     header: str = ""  # header text as repaired (masthead, issuer, date, number)
     footer: str = ""  # footer text as repaired (报：… 送：…, 共印X份)
+    # Bookkeeping for "nothing silently lost" (not part of to_dict): the non-content
+    # artefacts the parser removed (page numbers, bullets, brackets…), and the seqs of
+    # items whose title was made from their body (briefs) rather than printed.
+    dropped: list[str] = field(default_factory=list)
+    derived_titles: list[int] = field(default_factory=list)
 
     def to_dict(self):
         """The public JSON shape: {"issuer", "date", "number", "items": [...]}."""

@@ -1,0 +1,98 @@
+"""The header (masthead, issuer, date, issue number) and footer (报/送/发, 共印X份) of an issue.
+
+    header_length(lines)                        # how many leading lines are header
+    footer_start(lines, start)                  # index where the footer begins (or len(lines))
+    header_fields("中共上街区委办公室2021年1月6日")   # -> ("中共上街区委办公室", "2021-01-06", None)
+"""
+
+import re
+
+from bulletin.repair import SENTENCE_PUNCT, fix_spaces, width
+
+DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
+CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
+CN_DATE = re.compile(r"([〇○零Ｏ一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
+NUMBER = re.compile(r"(?<!总)第\s*([0-9０-９一二三四五六七八九十百零〇]+)\s*期")
+YEAR_NUMBER = re.compile(r"\d{4}\s*年\s*(?=第)")
+TOTAL = re.compile(r"[（(]?\s*总\s*第\s*[0-9０-９]+\s*期\s*[）)]?")
+MARKINGS = re.compile(r"内部资料|注意保存|内部刊物|仅供参考|不得外传|请勿外传|机密|秘密|内部"
+                      r"|(?:签发|审核|审签|编辑|责任编辑|主编)\s*[：:]\s*[\u4e00-\u9fff]{2,4}")
+ISSUER = re.compile(r"^(?:主办|编印|主编|编发|承办|编)?[：:]?"
+                    r"(.{2,30}?(?:办公室|委员会|政府|局|办|厅|部|中心|编辑部|委|研究室|督查室))"
+                    r"(?:编印|编发|主办|印发|编|印)?$")
+MASTHEAD = re.compile(r"^.{1,12}(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报|情况|交流|工作)$")
+FOOTER = re.compile(r"^(?:报|送|发|抄送|抄报|报送|分送|主送|印发|发送)\s*[：:]|共印\s*\S{0,6}\s*份"
+                    r"|^(?:责任编辑|编辑|审核|签发|校对|核稿|联系电话|电话|地址|邮箱|投稿邮箱)\s*[：:]")
+HEADER_SCAN = 6
+
+
+def _rest(text):
+    """What a header line says besides its date, number and markings."""
+    for pattern in (DATE, CN_DATE, YEAR_NUMBER, NUMBER, TOTAL, MARKINGS):
+        text = pattern.sub(" ", text)
+    return re.sub(r"[\s（）()【】〔〕\[\]|｜·—\-_]+", "", text)
+
+
+def is_header_line(text):
+    """`is_header_line("上街简报 第3期")` -> True."""
+    rest = _rest(fix_spaces(text))
+    return rest == "" or bool(ISSUER.match(rest) or MASTHEAD.match(rest))
+
+
+def header_length(lines):
+    """`header_length(lines)` -> n: the first n lines are the header (0 if there is none)."""
+    length = 0
+    for index, line in enumerate(lines[:HEADER_SCAN]):
+        text = fix_spaces(line.text)
+        if is_header_line(text):
+            length = index + 1
+        elif width(text) > 40 or any(c in SENTENCE_PUNCT for c in text):
+            break
+    return length
+
+
+def footer_start(lines, start):
+    """`footer_start(lines, 1)` -> index of the first footer line, or len(lines)."""
+    for index in range(start, len(lines)):
+        if FOOTER.search(fix_spaces(lines[index].text)) and all(
+                FOOTER.search(fix_spaces(line.text)) or "。" not in line.text
+                for line in lines[index + 1:]):
+            return index
+    return len(lines)
+
+
+def header_fields(header, footer=""):
+    """`header_fields(header)` -> (issuer, ISO date, number), each None when not printed."""
+    issuer = None
+    for line in header.split("\n"):
+        match = ISSUER.match(_rest(line))
+        if match:
+            issuer = match.group(1)
+            break
+    number = NUMBER.search(header) or re.search(r"总\s*第\s*[0-9０-９]+\s*期", header)
+    number = re.sub(r"\s+", "", number.group()) if number else None
+    return issuer, find_date(header) or find_date(footer), number
+
+
+def find_date(text):
+    """`find_date("2021年1月6日")` -> "2021-01-06"; also 2021-1-6, 2021.01.06, 二〇二一年一月六日."""
+    match = DATE.search(text)
+    if match:
+        year, month, day = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
+    else:
+        match = CN_DATE.search(text)
+        if not match:
+            return None
+        year = int("".join(str(CN_DIGITS[c]) for c in match.group(1)))
+        month, day = _cn_number(match.group(2)), _cn_number(match.group(3))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _cn_number(text):
+    """`_cn_number("二十六")` -> 26."""
+    if "十" not in text:
+        return CN_DIGITS[text]
+    tens, _, units = text.partition("十")
+    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[units] if units else 0)

@@ -1,0 +1,240 @@
+"""Bytes of an uploaded issue -> text or structured paragraphs, by format.
+
+    source = read_bytes(data, filename="jianbao.pdf")   # -> Source(kind="text"|"docx"|"json", ...)
+
+Formats: PDF (pdfplumber), DOCX (python-docx), JSON that already lists items, and plain
+text in UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK. The format is chosen
+from magic bytes first, then the declared content type or file extension. Anything that
+cannot be read raises ParseError with one sentence a user can act on.
+"""
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+
+
+class ParseError(ValueError):
+    """An issue that cannot be read or holds no items; str(error) is one sentence for the user."""
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_DOCX_UNPACKED = 64 * 1024 * 1024  # bytes, all members together
+MAX_DOCX_RATIO = 200  # uncompressed / compressed, per member
+KIND_BY_EXTENSION = {".pdf": "pdf", ".docx": "docx", ".json": "json", ".txt": "text", ".text": "text"}
+KIND_BY_TYPE = {"application/pdf": "pdf", DOCX_TYPE: "docx", "application/json": "json",
+                "text/plain": "text"}
+NAMES = {"pdf": "PDF", "docx": "Word（.docx）", "json": "JSON", "text": "文本"}
+
+
+@dataclass
+class Paragraph:
+    """One DOCX paragraph: its text and what its formatting says about titles."""
+    text: str
+    heading: bool = False  # a heading style or wholly bold: the paragraph is a title
+    bold_prefix: int = 0  # length of a bold run-in title at the start of the text
+
+
+@dataclass
+class Source:
+    kind: str  # "text" (plain or PDF text), "docx" or "json"
+    text: str = ""
+    paragraphs: list = field(default_factory=list)
+    data: dict | None = None
+
+
+def read_bytes(data, filename=None, content_type=None):
+    """`read_bytes(b"%PDF-1.7...")` -> Source; raises ParseError if the bytes cannot be read."""
+    if not data or not data.strip():
+        raise ParseError("文件是空的，没有可读取的内容。")
+    declared = declared_kind(filename, content_type)
+    sniffed = sniff(data)
+    if declared in ("pdf", "docx") and sniffed != declared:
+        raise ParseError(f"文件声明为 {NAMES[declared]}，但内容不是有效的 {NAMES[declared]} 文件。")
+    kind = sniffed if sniffed in ("pdf", "docx", "doc") else (declared or sniffed)
+    if kind == "doc":
+        raise ParseError("不支持旧版 Word（.doc）文件，请另存为 .docx 或 PDF 后再上传。")
+    if kind == "pdf":
+        return Source("text", text=read_pdf(data))
+    if kind == "docx":
+        return Source("docx", paragraphs=read_docx(data))
+    text = decode_text(data)
+    if kind == "json" or (declared is None and text.lstrip().startswith("{")):
+        return Source("json", data=read_json(text))
+    return Source("text", text=text)
+
+
+def declared_kind(filename, content_type):
+    """`declared_kind("a.PDF", None)` -> "pdf": what the uploader says the file is, or None."""
+    if content_type:
+        kind = KIND_BY_TYPE.get(content_type.split(";")[0].strip().lower())
+        if kind:
+            return kind
+    if filename:
+        name = str(filename).lower()
+        for extension, kind in KIND_BY_EXTENSION.items():
+            if name.endswith(extension):
+                return kind
+    return None
+
+
+def sniff(data):
+    """`sniff(b"%PDF-1.4")` -> "pdf"; "docx", "doc", "zip" or "text" from the first bytes."""
+    if data[:1024].lstrip().startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx" if _zip_has(data, "word/document.xml") else "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "doc"
+    return "text"
+
+
+def _zip_has(data, name):
+    try:
+        return name in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def decode_text(data):
+    """`decode_text("简报".encode("gbk"))` -> "简报": UTF-8 (BOM or not), UTF-16 BOM, GB18030."""
+    text = _decode(data)
+    if text is None or not _looks_like_text(text):
+        raise ParseError("无法识别文件的文字编码，请另存为 UTF-8 文本、Word（.docx）或 PDF。")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode(data):
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _try(data[3:], "utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _try(data, "utf-16")
+    for encoding in ("utf-8", "gb18030"):
+        text = _try(data, encoding)
+        if text is not None:
+            return text
+    from charset_normalizer import from_bytes
+    best = from_bytes(data).best()
+    return str(best) if best is not None else None
+
+
+def _try(data, encoding):
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _looks_like_text(text):
+    """Binary data decoded by accident is full of control characters."""
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
+    return controls <= len(text) // 100
+
+
+def read_json(text):
+    """`read_json('{"items": [...]}')` -> the dict, or ParseError naming the fault."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ParseError(f"JSON 格式错误（第 {error.lineno} 行第 {error.colno} 列）：{error.msg}。")
+    if not isinstance(data, dict):
+        raise ParseError("JSON 顶层必须是一个对象，包含 issuer、date、number 和 items。")
+    return data
+
+
+def read_pdf(data):
+    """`read_pdf(pdf_bytes)` -> the text of every page, in order (pdfplumber)."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = [page.extract_text() or "" for page in pdf.pages]
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise ParseError("PDF 文件已加密，请上传未加密的版本。")
+    except PdfminerException as error:
+        if isinstance(error.args[0] if error.args else None, (PDFPasswordIncorrect, PDFEncryptionError)):
+            raise ParseError("PDF 文件已加密，请上传未加密的版本。")
+        raise ParseError("PDF 文件已损坏，无法读取。")
+    except (PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError, AssertionError):
+        raise ParseError("PDF 文件已损坏，无法读取。")
+    text = "\n".join(pages)
+    if not text.strip():
+        raise ParseError("PDF 中没有可提取的文字（可能是扫描件），请上传文字版 PDF、Word 或文本。")
+    return text
+
+
+def read_docx(data):
+    """`read_docx(docx_bytes)` -> [Paragraph]: body paragraphs and table cells, in order."""
+    check_zip(data)
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        paragraphs = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                paragraphs.extend(_table_paragraphs(block))
+            else:
+                paragraphs.append(docx_paragraph(block))
+    except ParseError:
+        raise
+    except Exception:  # python-docx raises many kinds on a broken package
+        raise ParseError("Word 文件已损坏，无法读取。")
+    return paragraphs
+
+
+def _table_paragraphs(table):
+    seen = set()
+    for row in table.rows:
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # merged cells repeat
+                continue
+            seen.add(id(cell._tc))
+            yield from (docx_paragraph(p) for p in cell.paragraphs)
+
+
+def check_zip(data):
+    """Refuse corrupt archives and zip bombs before python-docx unpacks anything."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ParseError("Word 文件已损坏，无法读取。")
+    total = sum(m.file_size for m in members)
+    bomb = any(m.file_size > MAX_DOCX_RATIO * max(m.compress_size, 1) and m.file_size > 1_000_000
+               for m in members)
+    if total > MAX_DOCX_UNPACKED or bomb:
+        raise ParseError("Word 文件解压后过大（疑似压缩炸弹），已拒绝读取。")
+
+
+def docx_paragraph(paragraph):
+    """A python-docx paragraph -> Paragraph(text, heading, bold_prefix)."""
+    text = paragraph.text
+    style = (paragraph.style.name or "") if paragraph.style is not None else ""
+    heading = style.lower().startswith(("heading", "title")) or style.startswith(("标题",))
+    position, bold_prefix, in_prefix, all_bold, seen_text = 0, 0, True, True, False
+    for run in paragraph.runs:
+        if run.text.strip():
+            seen_text = True
+            if _is_bold(run, paragraph):
+                bold_prefix = position + len(run.text) if in_prefix else bold_prefix
+            else:
+                in_prefix = all_bold = False
+        position += len(run.text)
+    heading = heading or (seen_text and all_bold)
+    if heading or bold_prefix >= len(text.rstrip()):
+        bold_prefix = 0
+    return Paragraph(text=text, heading=heading and bool(text.strip()), bold_prefix=bold_prefix)
+
+
+def _is_bold(run, paragraph):
+    if run.bold is not None:
+        return bool(run.bold)
+    style = paragraph.style
+    while style is not None:
+        if style.font is not None and style.font.bold is not None:
+            return bool(style.font.bold)
+        style = style.base_style
+    return False

@@ -1,0 +1,161 @@
+"""Repair text pulled from a PDF: odd characters, artefact lines, hard wraps, stray spaces.
+
+    lines, dropped = clean_lines(text)        # page numbers and rule lines removed
+    paragraphs = paragraphs_of(lines)         # [[line, line, ...], ...] hard wraps undone
+    fix_spaces("1月 4日，郑州市 2021 年")       # -> "1月4日，郑州市2021年"
+
+Lines keep their raw spaces until segmentation has used them (a space is often the only
+trace of where a run-in title ends); `fix_spaces` runs on each finished piece of text.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Characters that take a full em in Chinese typesetting: CJK, fullwidth forms, CJK punctuation.
+WIDE = (r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3200-\u9fff\uac00-\ud7af"
+        r"\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe6f\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003ffff"
+        r"\u2018-\u201f\u2026\u2014\u00b7\u25a0-\u25ff\u2605\u2606")
+WIDE_CHAR = re.compile(f"[{WIDE}]")
+SPACE_AFTER_WIDE = re.compile(f"(?<=[{WIDE}]) +(?=[{WIDE}0-9])")
+SPACE_BEFORE_WIDE = re.compile(f"(?<=[{WIDE}0-9]) +(?=[{WIDE}])")
+SPACE_BEFORE_PERCENT = re.compile(r"(?<=[0-9]) +(?=[%‰℃])")
+FINAL = "。！？!?…"
+CLOSERS = "”’」』）)》〕】"
+SENTENCE_PUNCT = "，。；：！？,;:!?"
+BULLETS = "△▲▽■□●○◆◇★☆◎•▪▫►▶❖※"
+BULLET = re.compile(f"^[{BULLETS}]")
+NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
+PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,3}|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$")
+RULE_LINE = re.compile(r"^[-—–－_=＝━─═~～*＊·•.]{3,}$")
+KANGXI = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff]")
+INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+INDENT = re.compile(r"^(?:\u3000|\t| {2,})")
+
+
+@dataclass
+class Line:
+    text: str  # stripped, inner spaces kept (single spaces)
+    indented: bool = False  # began with an ideographic space, a tab or several spaces
+    blank_after: bool = False
+    short: bool = True  # clearly shorter than the document's common line width
+    heading: bool = False  # DOCX: the whole line is a title (heading style or all bold)
+    run_in: str = ""  # DOCX: the bold title the line starts with
+
+
+def normalize(text):
+    """`normalize("⽇期\u200b")` -> "日期": Kangxi radicals to ideographs, invisible marks out."""
+    text = KANGXI.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = INVISIBLE.sub("", text)
+    text = "".join(c if c in "\n\t" or unicodedata.category(c) != "Cc" else " " for c in text)
+    return text.replace("\u00a0", " ").replace("\u2002", " ").replace("\u2003", " ")
+
+
+def is_artefact_line(text):
+    """`is_artefact_line("- 2 -")` -> True: page numbers and rule lines carry no content."""
+    stripped = text.strip()
+    return bool(PAGE_NUMBER.match(stripped) or RULE_LINE.match(stripped.replace(" ", "")))
+
+
+def clean_lines(text):
+    """`clean_lines(raw)` -> ([Line], dropped): artefact lines out, blank lines folded in."""
+    lines, dropped = [], []
+    for raw in normalize(text).split("\n"):
+        if not raw.strip():
+            if lines:
+                lines[-1].blank_after = True
+            continue
+        if is_artefact_line(raw):
+            dropped.append(raw.strip())
+            continue
+        indented = bool(INDENT.match(raw))
+        body = re.sub(r"[ \t\u3000]+", " ", raw).strip()
+        lines.append(Line(body, indented=indented))
+    return lines, dropped
+
+
+def width(text):
+    """`width("2021年")` -> 3.0: ems a line takes; narrow characters count half, spaces none."""
+    return sum(1.0 if WIDE_CHAR.match(c) else 0.5 for c in text if c != " ")
+
+
+def layout(lines):
+    """`layout(lines)` -> (common width or None if not hard-wrapped, blank lines break?)."""
+    widths = sorted(width(line.text) for line in lines if width(line.text) >= 4)
+    with_blank = sum(1 for line in lines[:-1] if line.blank_after)
+    blanks_break = with_blank < 0.6 * max(len(lines) - 1, 1)
+    if len(widths) < 4:
+        return None, blanks_break
+    common = widths[int(0.8 * (len(widths) - 1))]
+    near = sum(1 for w in widths if abs(w - common) <= 0.12 * common)
+    wrapped = common >= 10 and near >= 0.5 * len(widths)
+    return (common if wrapped else None), blanks_break
+
+
+def ends_sentence(text):
+    """`ends_sentence("参加活动。”")` -> True."""
+    return text.rstrip(CLOSERS)[-1:] in FINAL or text[-1:] in FINAL
+
+
+def starts_block(text):
+    """A line that always begins a paragraph: a bullet, `一、`, `（一）` or `【…】`."""
+    return bool(BULLET.match(text) or NUMBERED.match(text))
+
+
+def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text: False):
+    """`paragraphs_of(lines)` -> [[Line]]: hard-wrapped lines joined back into paragraphs.
+
+    A paragraph ends at a short line ending a sentence (short = clearly under the common
+    line width of this document), at `ends_item` (an attribution), before an indented line,
+    a bullet or a numbered title, at a blank line when blank lines are not after every line,
+    and before a `title_like` line after a sentence end. Unwrapped text: one line, one paragraph.
+    """
+    common, blanks_break = layout(lines)
+    paragraphs, current = [], []
+    for index, line in enumerate(lines):
+        line.short = common is None or width(line.text) < 0.88 * common
+        current.append(line)
+        after = lines[index + 1] if index + 1 < len(lines) else None
+        if after is None or _breaks(line, after, common, blanks_break, ends_item, title_like):
+            paragraphs.append(current)
+            current = []
+    return paragraphs
+
+
+def _breaks(line, after, common, blanks_break, ends_item, title_like):
+    if common is None or (blanks_break and line.blank_after):
+        return True
+    if after.indented or starts_block(after.text) or ends_item(line.text):
+        return True
+    if ends_sentence(line.text):
+        return line.short or (title_like(after.text) and width(after.text) < 0.88 * common)
+    return False
+
+
+def join_lines(texts):
+    """`join_lines(["郑州市 2021", "年第一批"])` -> "郑州市 2021年第一批": undo hard wraps.
+
+    Lines join with nothing between them, except two Latin words or numbers, which keep a space.
+    """
+    joined = ""
+    for text in texts:
+        if joined and text and joined[-1].isascii() and joined[-1].isalnum() \
+                and text[0].isascii() and text[0].isalnum():
+            joined += " "
+        joined += text
+    return joined
+
+
+def fix_spaces(text):
+    """`fix_spaces("中 共上 街 2021 年 COVID 19 test")` -> "中共上街2021年COVID 19 test".
+
+    Spaces between CJK characters (or CJK punctuation) and between CJK and digits go;
+    spaces between Latin words, inside numbers and between CJK and Latin words stay.
+    """
+    text = re.sub(r"[ \t\u3000]+", " ", text)
+    text = SPACE_AFTER_WIDE.sub("", text)
+    text = SPACE_BEFORE_WIDE.sub("", text)
+    text = SPACE_BEFORE_PERCENT.sub("", text)
+    return "\n".join(line.strip() for line in text.split("\n"))

@@ -1,0 +1,231 @@
+"""Repaired lines -> Issue: header, items in order (lead, articles, briefs), footer.
+
+    issue = segment_text(pdf_text)             # text pulled from a PDF, or a plain text file
+    issue = segment_paragraphs(docx_paras)     # DOCX paragraphs (bold / heading titles)
+
+An item starts after the header, after an attribution such as `（区审计局）`, at a bullet
+(`△ ■ ● ◆ …`: a brief), at a numbered or bracketed title (`一、` `（一）` `【…】`), at a
+DOCX heading or bold run-in title, or at a paragraph that opens with a title (no sentence
+punctuation, then a space or the end of its line). docs/parsing.md has the rules.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from bulletin.masthead import find_date, footer_start, header_fields, header_length
+from bulletin.model import KINDS, Issue, Item
+from bulletin.read import ParseError
+from bulletin.repair import (BULLET, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
+                             is_artefact_line, join_lines, normalize, paragraphs_of, width)
+from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_title_line, short_title,
+                             split_run_in, title_start)
+
+MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
+
+
+@dataclass
+class Draft:
+    kind: str  # "brief", or "article" until the lead is chosen
+    title: str  # raw (spaces kept); "" when it must be made from the body
+    numbered: bool = False
+    paragraphs: list = field(default_factory=list)  # raw paragraph texts
+    department: str | None = None
+    byline: str | None = None
+
+
+def segment_text(text):
+    """`segment_text(raw)` -> Issue: text from a PDF or a text file, hard wraps and all."""
+    lines, dropped = clean_lines(text)
+    return _segment(lines, dropped, wrapped=True)
+
+
+def segment_paragraphs(paragraphs):
+    """`segment_paragraphs(read_docx(data))` -> Issue: each DOCX paragraph is a paragraph."""
+    lines, dropped = [], []
+    for paragraph in paragraphs:
+        parts = [p for p in normalize(paragraph.text).split("\n") if p.strip()]
+        for index, part in enumerate(parts):
+            if is_artefact_line(part):
+                dropped.append(part.strip())
+                continue
+            text = re.sub(r"[ \t\u3000]+", " ", part).strip()
+            run_in = paragraph.text[:paragraph.bold_prefix] if index == 0 else ""
+            lines.append(Line(text, heading=paragraph.heading and index == 0,
+                              run_in=re.sub(r"[ \t\u3000]+", " ", run_in).strip()))
+    return _segment(lines, dropped, wrapped=False)
+
+
+def _segment(lines, dropped, wrapped):
+    if not lines:
+        raise ParseError("文件中没有文字内容。")
+    head = header_length(lines)
+    foot = footer_start(lines, head)
+    body = lines[head:foot]
+    if wrapped:
+        paragraphs = paragraphs_of(body, ends_item=lambda t: attribution(t) is not None,
+                                   title_like=title_start)
+    else:
+        paragraphs = [[line] for line in body]
+    drafts = _drafts(paragraphs, dropped)
+    header = fix_spaces("\n".join(line.text for line in lines[:head]))
+    footer = fix_spaces("\n".join(line.text for line in lines[foot:]))
+    issuer, date, number = header_fields(header, footer)
+    issue = Issue(issuer, date, number, header=header, footer=footer, dropped=dropped)
+    for draft in drafts:
+        _finish(draft, issue)
+    if not issue.items:
+        raise ParseError("没有识别出任何条目：请检查文件是否为一期简报。")
+    return issue
+
+
+def _drafts(paragraphs, dropped):
+    drafts, open_ = [], False  # open_: the last item may still grow (no attribution yet)
+    for para in paragraphs:
+        texts = [line.text for line in para]
+        source = attribution(texts[0]) if len(texts) == 1 else None
+        if source and source.start == 0 and open_ and drafts[-1].department is None:
+            _attach(drafts[-1], source, dropped)
+            open_ = False
+            continue
+        opened = _open(para, strong=not open_, previous=drafts[-1] if drafts else None,
+                       dropped=dropped)
+        if opened:
+            draft, texts = opened
+            drafts.append(draft)
+        elif not drafts:
+            continue
+        source = attribution(texts[-1]) if texts else None
+        if source:
+            texts[-1] = texts[-1][:source.start]
+        drafts[-1].paragraphs.append(join_lines(texts))
+        open_ = True
+        if source:
+            _attach(drafts[-1], source, dropped)
+            open_ = False
+    return drafts
+
+
+def _attach(draft, source, dropped):
+    draft.department = source.department
+    draft.byline = source.byline
+    dropped.extend(source.dropped)
+
+
+def _open(para, strong, previous, dropped):
+    """A new item starting at this paragraph -> (Draft, body lines), or None to continue."""
+    first = para[0]
+    texts = [line.text for line in para]
+    if BULLET.match(first.text):
+        dropped.append(first.text[0])
+        return Draft("brief", ""), [first.text[1:].strip()] + texts[1:]
+    if first.heading:
+        return Draft("article", first.text), texts[1:]
+    if first.run_in and first.text.startswith(first.run_in):
+        return Draft("article", first.run_in), [first.text[len(first.run_in):].strip()] + texts[1:]
+    marker = NUMBERED.match(first.text)
+    if marker and marker.group().startswith("【") and "】" in first.text:
+        title, _, rest = first.text[1:].partition("】")
+        dropped.extend(["【", "】"])
+        return Draft("article", title, numbered=True), [rest.strip()] + texts[1:]
+    if marker and not marker.group().startswith("【"):
+        title, body = _title(para, 1, strong=True, skip=marker.end())
+        if title:
+            dropped.append(marker.group().replace(" ", ""))
+            return Draft("article", title, numbered=True), body
+    title, body = _title(para, 4 if strong else 6, strong)
+    if title:
+        return Draft("article", title), body
+    if strong:
+        kind = "brief" if previous is not None and previous.kind == "brief" else "article"
+        return Draft(kind, ""), texts
+    return None
+
+
+def _title(para, minimum, strong, skip=0):
+    """Split a title off the paragraph's first line(s) -> (raw title, body lines) or ("", lines)."""
+    texts = [line.text for line in para]
+    texts[0] = texts[0][skip:].strip()
+    line0 = texts[0]
+    if len(texts) > 1 or first_punct(line0) < len(line0):
+        cut = split_run_in(line0, minimum, loose=strong)
+        if cut is not None:
+            return line0[:cut], [line0[cut + 1:]] + texts[1:]
+    if not is_title_line(line0, minimum) or ends_sentence(line0) or not (strong or para[0].short):
+        return "", texts
+    title, index = line0, 1
+    while index < min(len(texts), 3):
+        following = texts[index]
+        prefix = following[:first_punct(following)]
+        space = CJK_SPACE.search(prefix)
+        if space and len(fix_spaces(prefix[:space.start()])) <= MAX_FRAGMENT:
+            return join_lines([title, prefix[:space.start()]]), [following[space.end():]] + texts[index + 1:]
+        if index + 1 < len(texts) and is_title_line(following, 1) and width(following) <= width(line0):
+            title, index = join_lines([title, following]), index + 1
+            continue
+        break
+    return title, texts[index:]
+
+
+def _finish(draft, issue):
+    """Repair a draft's spaces and add it to the issue (empty bodies are section headings)."""
+    body = "\n".join(p for p in (fix_spaces(p) for p in draft.paragraphs) if p)
+    if draft.byline:
+        body = (body + "\n" + fix_spaces(draft.byline)).strip()
+    title = fix_spaces(draft.title)
+    if not body:
+        issue.dropped.extend(t for t in (title, draft.department) if t)
+        return
+    seq = len(issue.items) + 1
+    if not title:
+        title = short_title(body)
+        issue.derived_titles.append(seq)
+    kind = draft.kind
+    if kind == "article" and seq == 1 and not draft.numbered:
+        kind = "lead"
+    issue.items.append(Item(seq, kind, title, body, draft.department))
+
+
+def segment_json(data):
+    """`segment_json({"issuer": …, "items": [{"title", "body", "department"}]})` -> Issue.
+
+    For issues that already list their items (a CMS export). `kind` is optional per item
+    (default "article"); `seq` is renumbered. Text is taken as given, not repaired.
+    """
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise ParseError("JSON 缺少 items 列表。")
+    meta = {}
+    for key in ("issuer", "date", "number"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ParseError(f"JSON 中的 {key} 必须是字符串或 null。")
+        meta[key] = value.strip() or None if isinstance(value, str) else None
+    if meta["date"] is not None:
+        date = find_date(meta["date"])
+        if date is None:
+            raise ParseError(f"JSON 中的 date 不是有效日期：{meta['date']}（应为 YYYY-MM-DD）。")
+        meta["date"] = date
+    issue = Issue(meta["issuer"], meta["date"], meta["number"])
+    for index, entry in enumerate(items, start=1):
+        issue.items.append(_json_item(entry, index))
+    if not issue.items:
+        raise ParseError("没有识别出任何条目：JSON 的 items 是空的。")
+    return issue
+
+
+def _json_item(entry, seq):
+    where = f"JSON 第 {seq} 个条目"
+    if not isinstance(entry, dict):
+        raise ParseError(f"{where}必须是对象，包含 title、body 和 department。")
+    values = {}
+    for key in ("title", "body", "department", "kind"):
+        value = entry.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ParseError(f"{where}的 {key} 必须是字符串。")
+        values[key] = (value or "").strip()
+    if not values["title"] or not values["body"]:
+        raise ParseError(f"{where}缺少 title 或 body。")
+    kind = values["kind"] or "article"
+    if kind not in KINDS:
+        raise ParseError(f"{where}的 kind 必须是 lead、article 或 brief。")
+    return Item(seq, kind, values["title"], values["body"], values["department"] or None)

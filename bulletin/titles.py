@@ -1,0 +1,149 @@
+"""Where an item's title ends, what its trailing attribution says, and short titles for briefs.
+
+    split_run_in("上街区十个重大项目集中开工 1月 4日，郑州市")   # -> 13 (the space after 开工)
+    attribution("…落地见效。（供稿：区审计局 张三）")             # -> Attribution(department="区审计局", ...)
+    short_title("2020年，我区建成区面积经市自然资源和规划局认定为33.28平方公里，…")
+
+Titles carry no sentence punctuation; in PDF text a run-in title is followed by a space
+(the gap before the body's first word), which is why lines reach here with raw spaces.
+"""
+
+import functools
+import re
+from dataclasses import dataclass
+
+from bulletin.repair import SENTENCE_PUNCT, WIDE, fix_spaces
+
+MAX_SHORT_TITLE = 24
+WIDE_OR_QUOTE = f"[{WIDE}]"
+CJK_SPACE = re.compile(f"(?<={WIDE_OR_QUOTE}) (?=[{WIDE}])")
+DATE_AHEAD = re.compile(r" (?=\d{1,2} ?月 ?\d{1,2} ?日|\d{4} ?年)")
+ANY_SPACE_AFTER_WIDE = re.compile(f"(?<={WIDE_OR_QUOTE}) ")
+FIRST_PUNCT = re.compile(f"[{SENTENCE_PUNCT}]")
+ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]是|首先|其次|再次|最后|第[一二三四五六七八九十]+[，、是])")
+ORG_SUFFIX = ("办公室|委员会|管委会|办事处|街道|社区|中心|集团|公司|学校|医院|分局|支行|分行|园区"
+              "|局|委|办|院|镇|乡|处|科|部|所|队|站|厅|室|组|馆|村|联|协|团|署|会|社|台|庭|校")
+ORG_END = re.compile(f"(?:{ORG_SUFFIX})$")
+ORG_THEN_NAMES = re.compile(f"^(.+?(?:{ORG_SUFFIX}))([\u4e00-\u9fff]{{2,3}}(?:[、 ][\u4e00-\u9fff]{{2,3}})*)$")
+LABEL = re.compile(r"^(?:供稿单位|稿件来源|信息来源|报送单位|供稿|来源|撰稿|作者|报送)\s*[：:]\s*")
+LABEL_SUFFIX = re.compile(r"\s*(?:供稿|报送|提供)$")
+NOT_A_SOURCE = re.compile(r"^(?:见|详见|注|完|下同|略|待续|未完|续|图|表|附|上接|下转|摄|此)")
+ATTRIBUTION = re.compile(r"[（(]([^（）()\n]{1,40})[）)]\s*$")
+TIME_PHRASE = re.compile(
+    r"^(?:\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:以来|上半年|下半年|前三季度|全年|底|初)?"
+    r"|\d{1,2}月(?:\d{1,2}日)?(?:上午|下午|晚上|以来)?|近日|日前|近期|近年来|去年(?:以来|底)?"
+    r"|今年(?:以来|初)?|年初以来|上半年|下半年|前不久|目前|当前|截至[^，,]{1,12})[，,]")
+
+
+@dataclass
+class Attribution:
+    start: int  # where the bracket opens in the line
+    department: str
+    byline: str | None  # "（张三）" when a person is named after the department
+    dropped: list  # brackets and labels that are not kept anywhere
+
+
+def first_punct(text):
+    """`first_punct("近日，区")` -> 2; len(text) if there is no sentence punctuation."""
+    match = FIRST_PUNCT.search(text)
+    return match.start() if match else len(text)
+
+
+def split_run_in(text, minimum=4, loose=False):
+    """`split_run_in("区审计局提升信息宣传工作 一是打造一")` -> 12, the separating space, or None.
+
+    Looks before the first sentence punctuation for a space between two CJK characters,
+    then (a title followed by its date) a space before `1月4日`/`2021年`; `loose` also takes
+    the first space after a CJK character (only where an item must start anyway).
+    """
+    prefix = text[:first_punct(text)]
+    patterns = (CJK_SPACE, DATE_AHEAD, ANY_SPACE_AFTER_WIDE) if loose else (CJK_SPACE, DATE_AHEAD)
+    for pattern in patterns:
+        for match in pattern.finditer(prefix):
+            title = fix_spaces(prefix[:match.start()])
+            if len(title) >= minimum and not ENUMERATOR.match(title):
+                return match.start()
+    return None
+
+
+def is_title_line(text, minimum=4):
+    """`is_title_line("区劳动人事争议仲裁院着力营造法治化营商环境")` -> True: no sentence punctuation."""
+    title = fix_spaces(text)
+    return (minimum <= len(title) <= 60 and first_punct(title) == len(title)
+            and not ENUMERATOR.match(title))
+
+
+def title_start(text, minimum=6):
+    """Does this line open with a title (run-in or whole)? Used to find paragraph starts."""
+    return split_run_in(text, minimum) is not None or is_title_line(text, minimum)
+
+
+def attribution(text):
+    """`attribution("见效。（区督查局）")` -> Attribution, or None if the line does not end in one."""
+    match = ATTRIBUTION.search(text)
+    if not match:
+        return None
+    before = text[:match.start()].rstrip()
+    if before and not (before[-1] in "。！？!?…”’」』" or before.endswith(("。”", "！”", "？”"))):
+        return None
+    content = match.group(1).strip()
+    dropped = [match.group()[0], match.group().rstrip()[-1]]
+    label = LABEL.match(content) or LABEL_SUFFIX.search(content)
+    if label:
+        dropped.append(label.group().strip())
+        content = (content[label.end():] if label.start() == 0 else content[:label.start()]).strip()
+    return _source(content, match.start(), dropped, bool(label))
+
+
+def _source(content, start, dropped, labelled):
+    if not content or FIRST_PUNCT.search(content) or NOT_A_SOURCE.match(content):
+        return None
+    tokens = content.split()
+    for cut in range(1, len(tokens)):
+        unit = fix_spaces(" ".join(tokens[:cut]))
+        names = tokens[cut:]
+        if ORG_END.search(unit) and all(re.fullmatch("[\u4e00-\u9fff]{2,4}", n) for n in names):
+            return Attribution(start, unit, dropped[0] + " ".join(names) + dropped[1], dropped[2:])
+    whole = fix_spaces(content)
+    split = ORG_THEN_NAMES.match(whole)
+    if split and not ORG_END.search(whole):
+        return Attribution(start, split.group(1), dropped[0] + split.group(2) + dropped[1], dropped[2:])
+    if labelled or ORG_END.search(whole) or (re.fullmatch("[\u4e00-\u9fff·]{2,12}", whole)):
+        if not re.search(r"\d", whole):
+            return Attribution(start, whole, None, dropped)
+    return None
+
+
+def short_title(body):
+    """`short_title("去年，我区开展农产品定量检测57批次，…")` -> "我区开展农产品定量检测57批次".
+
+    The first clause, after a leading time phrase (`2020年，`, `去年，`, `近日，`), cut to at
+    most 24 characters at a word boundary with "…" when the clause is longer.
+    """
+    text = body.split("\n")[0].strip()
+    phrase = TIME_PHRASE.match(text)
+    if phrase and text[phrase.end():].strip():
+        text = text[phrase.end():]
+    clause = re.split(r"[，。；：！？,;:!?（(]", text)[0].strip() or text
+    if len(clause) <= MAX_SHORT_TITLE:
+        return clause
+    cut = ""
+    for word in _words(clause):
+        if len(cut) + len(word) > MAX_SHORT_TITLE - 1:
+            break
+        cut += word
+    return (cut or clause[:MAX_SHORT_TITLE - 1]) + "…"
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizer():
+    import logging
+
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _words(text):
+    return _tokenizer().lcut(text)
