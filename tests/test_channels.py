@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -280,6 +281,17 @@ def test_lease_is_exclusive_until_released_or_lapsed(db_path):
     store.end_lease(db, "token:x", "a")
     assert store.take_lease(db, "token:x", "b", 30)
     assert store.take_lease(db, "token:x", "c", 30, now=time.time() + 31)  # b crashed
+
+
+def test_concurrent_senders_wait_for_one_fetch(fake_wechat, db_path):
+    users = [f"u{i}" for i in range(6)]
+    fake_wechat.add_members(users)
+    fake_wechat.token_latency = 0.3
+    channels = [channel_for(fake_wechat, db_path, "work") for _ in users]
+    with ThreadPoolExecutor(len(users)) as pool:
+        results = list(pool.map(lambda pair: pair[0].send([pair[1]], TEXT), zip(channels, users)))
+    assert all(r[u] == Result(SENT) for r, u in zip(results, users))
+    assert fake_wechat.calls["gettoken"] == 1
 
 
 SEND_SCRIPT = """

@@ -13,6 +13,7 @@ processes wait for it and use the token it stored. `call` refetches once on 4000
 carries the channel timeout.
 """
 
+import logging
 import time
 import uuid
 
@@ -27,6 +28,9 @@ TOKEN_ERRORS = (40001, 40014, 42001)
 RETRYABLE = (-1, 45009, 45033)  # system busy, API rate limit, too many concurrent calls
 MARGIN = 300  # seconds: treat a token as expired this long before WeChat does
 POLL = 0.05
+
+# urllib3 logs every request URL at DEBUG, and ours carry corpsecret / access_token.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 
 class TokenFetchError(Exception):
