@@ -126,3 +126,15 @@ def test_digest_and_fit_stay_within_bytes(text, max_bytes):
     assert size(fit(text, max_bytes)) <= max_bytes
     assert "".join(sentences(text)) == text
 
+
+
+def test_sample_issue_cards_fit_every_channel(sample_path):
+    from bulletin import parse_file
+    issue = parse_file(sample_path)
+    for channel in CHANNELS:
+        cards = cards_for_issue(issue, channel)
+        assert len(cards) == len(issue.items) == 8
+        for card, item in zip(cards, issue.items):
+            assert card.digest and size(card.digest) <= LIMITS[channel]["description"]
+            assert card.title == item.title  # the sample's titles all fit
+            assert item.body.replace("\n", "").startswith(card.digest.rstrip("…"))

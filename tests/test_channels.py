@@ -319,3 +319,17 @@ def test_two_processes_share_one_token(fake_wechat, db_path):
     channel = channel_for(fake_wechat, db_path, "mp")
     assert channel.send(["o3"], TEXT) == {"o3": Result(SENT)}
     assert fake_wechat.token_fetches["mp"] == 1 and set(fake_wechat.delivered()) == {"o1", "o2", "o3"}
+
+
+@pytest.mark.parametrize("name", ["work", "mp"])
+def test_the_sample_issue_goes_out_and_is_accepted(fake_wechat, db_path, sample_path, name):
+    from bulletin import parse_file
+    from bulletin.cards import cards_for_issue
+    issue = parse_file(sample_path)
+    fake_wechat.add_members(["zhangsan"])
+    fake_wechat.add_followers(["zhangsan"])
+    channel = channel_for(fake_wechat, db_path, name)
+    payloads = channel.render(cards_for_issue(issue, name), title="上街区简报 2021-01-06")
+    assert len(payloads) == 1  # one message per issue: 8 items fit one news / one text
+    assert channel.send(["zhangsan"], payloads[0]) == {"zhangsan": Result(SENT)}
+    assert len(fake_wechat.received("zhangsan")) == 1
