@@ -30,7 +30,9 @@ SETTINGS = {
     "BOT_RETRY_BASE_SECONDS": (2.0, float),  # first retry delay; doubles, jittered
     "BOT_PAUSE_AFTER_FAILURES": (10, int),  # failed calls in a row that pause a push
     "BOT_LEASE_SECONDS": (120.0, float),  # a dead worker's claim expires after this
+    "BOT_WORKER_THREADS": (4, int),  # sending threads per worker (serve or `bot.py worker`)
     "BOT_LINK_TTL_DAYS": (30, int),
+    "BOT_QUERY_LIMIT": (20, int),  # keyword searches per user per minute; 0 = no limit
     "BOT_LOG_LEVEL": ("INFO", str),
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),

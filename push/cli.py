@@ -39,19 +39,22 @@ def send_with_progress(issue_id, queue=True):
     except publish.UnknownIssue:
         fail(f"no issue {issue_id}")
     first = status.summary(db, issue_id)
+    threads = [threading.Thread(target=worker.run_until_idle, daemon=True,
+                                args=(config["DATABASE_PATH"], config))
+               for _ in range(max(1, int(config.get("BOT_WORKER_THREADS") or 1)))]
+    for thread in threads:
+        thread.start()
     with click.progressbar(length=first["total"], label="Sending",
                            show_pos=True, file=sys.stderr) as bar:
-        bar.update(first["total"] - first["pending"])
-        shown = [first["total"] - first["pending"]]
-
-        def progress():
+        shown = 0
+        while True:
+            running = any(thread.is_alive() for thread in threads)
             now = status.summary(db, issue_id)
-            done = now["total"] - now["pending"]
-            bar.update(done - shown[0])
-            shown[0] = done
-
-        worker.run_until_idle(config["DATABASE_PATH"], config, on_progress=progress)
-        progress()
+            bar.update(now["total"] - now["pending"] - shown)
+            shown = now["total"] - now["pending"]
+            if not running:
+                break
+            time.sleep(0.2)
     echo_summary(db, issue_id)
 
 

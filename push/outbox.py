@@ -14,6 +14,7 @@ many failed calls in a row pause the issue's push (`push_runs.status = 'paused'`
 someone resumes it (push or resend).
 """
 
+import calendar
 import json
 import random
 import time
@@ -114,15 +115,16 @@ def claim(db, owner, lease_seconds=120.0, now=None):
 
 def record_results(db, row, results, policy):
     """Store each recipient's Result of a completed call and close the outbox row."""
-    any_sent = False
+    outcomes = {}
+    for recipient in row["recipients"]:
+        result = results.get(recipient)
+        key = (getattr(result, "status", None) or "failed", getattr(result, "errcode", None),
+               getattr(result, "reason", None) if result else "no result from the channel")
+        outcomes.setdefault(key, []).append(recipient)
+    any_sent = any(status == "sent" for status, _, _ in outcomes)
     with transaction(db) as conn:
-        for recipient in row["recipients"]:
-            result = results.get(recipient)
-            status = getattr(result, "status", None) or "failed"
-            errcode = getattr(result, "errcode", None)
-            reason = getattr(result, "reason", None) if result else "no result from the channel"
-            any_sent = any_sent or status == "sent"
-            _set_delivery(conn, row, [recipient], status, errcode, reason)
+        for (status, errcode, reason), recipients in outcomes.items():
+            _set_delivery(conn, row, recipients, status, errcode, reason)
         conn.execute("UPDATE outbox SET status = 'done', lease_owner = NULL, last_error = NULL,"
                      " done_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?", [row["id"]])
         if any_sent or not row["recipients"]:
@@ -151,6 +153,39 @@ def record_error(db, row, errcode, reason, policy, now=None):
             outcome = "retry"
         _count_failure(conn, row["issue_id"], reason, policy)
     return outcome
+
+
+def cap_delay(db, recipients, caps, now=None):
+    """Seconds to wait before `recipients` may get another message under `caps`, else 0.
+
+    `caps` is ((messages, seconds), …), e.g. WeCom's ((30, 60), (1000, 3600)) per member;
+    counted from the deliveries recorded `sent`."""
+    now = time.time() if now is None else now
+    wait = 0.0
+    for limit, seconds in caps:
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - seconds))
+        for start in range(0, len(recipients), 500):
+            chunk = recipients[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            row = db.conn.execute(f"""
+                SELECT MIN(first) FROM (
+                    SELECT MIN(sent_at) AS first FROM deliveries
+                    WHERE recipient IN ({marks}) AND status = 'sent' AND sent_at >= ?
+                    GROUP BY recipient HAVING COUNT(*) >= ?)""",
+                                  [*chunk, cutoff, limit]).fetchone()
+            if row[0]:
+                first = calendar.timegm(time.strptime(row[0], "%Y-%m-%dT%H:%M:%SZ"))
+                wait = max(wait, first + seconds - now + 1)
+    db.conn.commit()
+    return wait
+
+
+def postpone(db, row, seconds, reason):
+    """Put a claimed row back for later without counting the attempt (pacing, not failure)."""
+    with transaction(db) as conn:
+        conn.execute("UPDATE outbox SET status = 'pending', lease_owner = NULL, next_at = ?,"
+                     " attempts = MAX(0, attempts - 1), last_error = ? WHERE id = ?",
+                     [time.time() + seconds, reason, row["id"]])
 
 
 def resend(db, issue_id):

@@ -72,3 +72,9 @@ def m001_outbox(db):
             name TEXT PRIMARY KEY,
             next_at REAL NOT NULL                    -- unix time of the next free send slot
         )""")
+
+
+@migrations()
+def m002_recipient_index(db):
+    # per-recipient pacing (WeCom drops what a member gets beyond 30/min, 1,000/h)
+    db.execute("CREATE INDEX deliveries_recipient ON deliveries(recipient, sent_at)")

@@ -42,6 +42,11 @@ def process_one(db, channel, config, owner, policy=None):
     if row["attempts"] > policy.attempts:  # leases lost again and again: stop trying
         outbox.record_error(db, row, None, "no worker finished this call", policy)
         return row
+    caps = getattr(channel, "recipient_caps", ())
+    wait = outbox.cap_delay(db, row["recipients"], caps) if caps else 0
+    if wait:  # a member at the platform's per-member cap: sending now would be dropped silently
+        outbox.postpone(db, row, wait, f"per-recipient cap reached; waiting {wait:.0f} s")
+        return row
     rate.wait_for_slot(db, float(config.get("BOT_SEND_RATE") or 20.0))
     try:
         results = channel.send(row["recipients"], row["payload"])
@@ -92,8 +97,20 @@ def run_until_idle(db_path, config, channel=None, owner=None, on_progress=None,
     return calls
 
 
-def run_forever(db_path, config, stop, wake=None, poll=1.0):
-    """Work until `stop` is set; sleeps between rounds until `wake` is set or `poll` passes."""
+def run_forever(db_path, config, stop, wake=None, poll=1.0, threads=None):
+    """Work until `stop` is set, in BOT_WORKER_THREADS threads (calls overlap their latency).
+
+    Between rounds each thread sleeps until `wake` is set or `poll` seconds pass."""
+    threads = int(threads or config.get("BOT_WORKER_THREADS") or 1)
+    if threads > 1:
+        pool = [threading.Thread(target=run_forever, name=f"push-worker-{n}", daemon=True,
+                                 args=(db_path, config, stop, wake, poll, 1))
+                for n in range(threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+        return
     from push.channels import make_channel
 
     channel = make_channel(config, db_path)
@@ -104,10 +121,10 @@ def run_forever(db_path, config, stop, wake=None, poll=1.0):
             run_until_idle(db_path, config, channel=channel, owner=owner, stop=stop)
         except Exception:  # keep the worker alive (e.g. database locked for too long)
             log.exception("push worker round failed; retrying")
-        if wake is not None:
-            wake.wait(poll)
+        if wake is not None and wake.wait(poll):
+            time.sleep(0.05)  # let the other threads see the event before it is cleared
             wake.clear()
-        else:
+        elif wake is None:
             stop.wait(poll)
     log.info("push worker %s stopped", owner)
 

@@ -4,6 +4,7 @@ Every test drives the real channel code (wechatpy clients) over loopback.
 """
 
 import threading
+import time
 
 import pytest
 from fakewechat import fake_wechat  # noqa: F401 (fixture)
@@ -159,3 +160,18 @@ def test_rate_slots_are_shared_and_spaced(app, db):
              book_slot(db, 10.0, now=100.05)]
     assert slots == pytest.approx([100.0, 100.1, 100.2])
     assert book_slot(other, 10.0, now=200.0) == 200.0  # idle: no debt carried forward
+
+
+def test_a_member_at_the_wecom_per_minute_cap_is_paced_not_dropped(fake_wechat, make_app):
+    app, db, issue_id, users = work_setup(fake_wechat, make_app, members=1)
+    earlier = publish(db, make_issue(date="2020-12-30", number="第0期"))
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    db["deliveries"].insert_all([{"issue_id": earlier, "recipient": "user0", "part": n,
+                                  "items": "[]", "status": "sent", "sent_at": now}
+                                 for n in range(1, 31)])  # 30 messages this minute
+    publishing.push_issue(db, issue_id, app.config, app.config["DATABASE_PATH"])
+    run_until_idle(app.config["DATABASE_PATH"], app.config, max_wait=0.5)
+    assert fake_wechat.calls["message/send"] == 0  # WeCom would silently drop it
+    row = db.execute("SELECT status, attempts, next_at, last_error FROM outbox").fetchone()
+    assert row[0] == "pending" and row[1] == 0 and row[2] > time.time() + 30
+    assert "cap" in row[3]
