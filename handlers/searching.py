@@ -9,7 +9,7 @@ Paging lives in chat_state: the last query and the page shown.
 """
 
 from handlers.router import either, exact, menu, router
-from subscriptions import chat_state, issues
+from subscriptions import chat_state, issues, ratelimit
 from subscriptions.search import search
 from web.links import item_url
 
@@ -56,6 +56,8 @@ def keyword_search(ctx):
 
 
 def _search_page(ctx, query, page):
+    if not ratelimit.allow(ctx.db, ctx.user, ctx.config.get("BOT_QUERY_LIMIT")):
+        return ratelimit.SLOW_DOWN
     result = search(ctx.db, query, page=page, per_page=PER_PAGE)
     if not result.hits:
         chat_state.save_query(ctx.db, ctx.user, None)

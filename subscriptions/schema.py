@@ -114,3 +114,13 @@ def m003_search_and_binding(db):
             at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
         )""")
     db.execute("CREATE INDEX binding_attempts_identity ON binding_attempts(identity, at)")
+
+
+@migrations()
+def m004_query_rate(db):
+    db.execute("""
+        CREATE TABLE query_rate (              -- per-user query counter, one fixed window
+            user TEXT PRIMARY KEY,              -- openid or WeCom userid
+            window INTEGER NOT NULL,            -- unix time // 60 (one minute)
+            count INTEGER NOT NULL
+        )""")
