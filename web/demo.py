@@ -15,6 +15,7 @@ import pathlib
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from push.publish import ingest
 from subscriptions import binding, roster, subscribe
@@ -121,6 +122,7 @@ def _admin_password(config):
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load the demo data (sample issue, departments, sandbox cadres) and print where to go."""
     app = current_app
