@@ -24,6 +24,7 @@ MASTHEAD = re.compile(r"^.{1,12}(?:简报|信息|动态|通讯|快报|专报|要
 FOOTER = re.compile(r"^(?:报|送|发|抄送|抄报|报送|分送|主送|印发|发送)\s*[：:]|共印\s*\S{0,6}\s*份"
                     r"|^(?:责任编辑|编辑|审核|签发|校对|核稿|联系电话|电话|地址|邮箱|投稿邮箱)\s*[：:]")
 HEADER_SCAN = 6
+NUMBERED_TITLE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
 
 
 def _rest(text):
@@ -36,6 +37,8 @@ def _rest(text):
 def is_header_line(text):
     """`is_header_line("上街简报 第3期")` -> True."""
     rest = _rest(fix_spaces(text))
+    if any(c in "，。；！？,;!?" for c in rest) or NUMBERED_TITLE.match(text.strip()):
+        return False
     return rest == "" or bool(ISSUER.match(rest) or MASTHEAD.match(rest))
 
 

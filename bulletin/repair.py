@@ -137,12 +137,14 @@ def _breaks(line, after, common, blanks_break, ends_item, title_like):
 def join_lines(texts):
     """`join_lines(["郑州市 2021", "年第一批"])` -> "郑州市 2021年第一批": undo hard wraps.
 
-    Lines join with nothing between them, except two Latin words or numbers, which keep a space.
+    Lines join with nothing between them, except Latin words (`COVID` / `19`), which keep a
+    space; a number broken over two lines joins up again.
     """
     joined = ""
     for text in texts:
         if joined and text and joined[-1].isascii() and joined[-1].isalnum() \
-                and text[0].isascii() and text[0].isalnum():
+                and text[0].isascii() and text[0].isalnum() \
+                and not (joined[-1].isdigit() and text[0].isdigit()):
             joined += " "
         joined += text
     return joined

@@ -94,7 +94,7 @@ def _drafts(paragraphs, dropped):
             drafts.append(draft)
         elif not drafts:
             continue
-        source = attribution(texts[-1]) if texts else None
+        source = attribution(texts[-1], relaxed=True) if texts else None
         if source:
             texts[-1] = texts[-1][:source.start]
         drafts[-1].paragraphs.append(join_lines(texts))

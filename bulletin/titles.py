@@ -78,21 +78,28 @@ def title_start(text, minimum=6):
     return split_run_in(text, minimum) is not None or is_title_line(text, minimum)
 
 
-def attribution(text):
-    """`attribution("见效。（区督查局）")` -> Attribution, or None if the line does not end in one."""
+def attribution(text, relaxed=False):
+    """`attribution("见效。（区督查局）")` -> Attribution, or None if the line does not end in one.
+
+    The bracket must follow a sentence end or stand alone; `relaxed` (at the end of a
+    paragraph) also takes one straight after the text when it names a unit.
+    """
     match = ATTRIBUTION.search(text)
     if not match:
         return None
     before = text[:match.start()].rstrip()
-    if before and not (before[-1] in "。！？!?…”’」』" or before.endswith(("。”", "！”", "？”"))):
-        return None
+    after_sentence = not before or before[-1] in "。！？!?…" or before.endswith(("。”", "！”", "？”"))
     content = match.group(1).strip()
     dropped = [match.group()[0], match.group().rstrip()[-1]]
     label = LABEL.match(content) or LABEL_SUFFIX.search(content)
     if label:
         dropped.append(label.group().strip())
         content = (content[label.end():] if label.start() == 0 else content[:label.start()]).strip()
-    return _source(content, match.start(), dropped, bool(label))
+    found = _source(content, match.start(), dropped, bool(label))
+    if found and not after_sentence:
+        if not relaxed or found.byline or not ORG_END.search(found.department):
+            return None
+    return found
 
 
 def _source(content, start, dropped, labelled):

@@ -1,0 +1,158 @@
+"""Segmentation: the real sample gives exactly its 8 items; other offices' styles parse too."""
+
+import json
+
+import pytest
+
+from bulletin import ParseError, parse_bytes, parse_file, parse_text
+from tests.conftest import FIXTURES
+
+SAMPLE_ITEMS = [
+    ("lead", "上街区十个重大项目集中开工", None),
+    ("article", "区督查局新年谋新篇以“一引领四提升”献礼建党100周年", "区督查局"),
+    ("article", "区审计局“四个一”提升信息宣传工作", "区审计局"),
+    ("article", "区劳动人事争议仲裁院着力营造法治化营商环境", "区人社局"),
+    ("article", "工业路街道“三近”居民锻炼青年党员干部", "工业路街道"),
+    ("article", "峡窝镇发放“就地过年”倡议书扎实做好疫情防控工作", "峡窝镇"),
+    ("brief", None, "区资源规划局"),
+    ("brief", None, "区农委"),
+]
+
+
+@pytest.fixture(scope="module")
+def sample(sample_path):
+    return parse_file(sample_path)
+
+
+def test_sample_header(sample):
+    assert (sample.issuer, sample.date, sample.number) == ("中共上街区委办公室", "2021-01-06", None)
+    assert sample.header == "中共上街区委办公室2021年1月6日"
+    assert sample.footer == ""
+
+
+def test_sample_has_exactly_its_eight_items(sample):
+    assert [(i.kind, i.department) for i in sample.items] == [(k, d) for k, _, d in SAMPLE_ITEMS]
+    assert [i.seq for i in sample.items] == list(range(1, 9))
+    for item, (_, title, _) in zip(sample.items, SAMPLE_ITEMS):
+        if title:
+            assert item.title == title
+
+
+def test_sample_bodies_have_no_title_attribution_or_stray_spaces(sample):
+    for item in sample.items:
+        assert item.title not in item.body or item.kind == "brief"
+        assert not item.body.endswith("）"), item.body[-20:]
+        assert " " not in item.body  # the sample has no Latin words: every space was an artefact
+    assert sample.items[1].body.startswith("新年伊始，区督察局早行动早部署")
+    assert sample.items[5].body.startswith("近日，区峡窝镇")  # 工/作 wrapped inside the title
+    assert sample.items[3].body.startswith("去年以来，区劳动人事争议仲裁院")
+
+
+def test_sample_paragraphs_and_numbers(sample):
+    lead = sample.items[0].body
+    assert lead.count("\n") == 2  # three paragraphs; blank lines in the PDF text are not breaks
+    assert lead.startswith("1月4日，郑州市2021年第一批重大项目集中开工。")
+    assert "年度计划投资70亿元" in lead and "总投资24.4亿元" in lead and "16.5亿元" in lead
+    assert "其中，10亿元以上项目1个" in lead  # the page-break line (leading space) joined
+    assert "2021 " not in lead and "1月 4日" not in lead
+
+
+def test_sample_brief_titles_come_from_the_first_clause(sample):
+    brief1, brief2 = sample.items[6], sample.items[7]
+    assert brief2.title == "我区开展农产品定量检测57批次"  # `去年，` skipped
+    assert brief1.title.startswith("我区建成区面积") and len(brief1.title) <= 24
+    assert brief1.title.endswith("…")  # the clause is longer than 24 characters
+    assert brief1.body.startswith("2020年，我区建成区面积")
+    assert sample.derived_titles == [7, 8]
+
+
+@pytest.mark.parametrize("name", ["gaoxin-numbered", "jinshui-brackets", "erqi-gbk"])
+def test_fixture_issues(name):
+    expected = json.loads((FIXTURES / f"{name}.expected.json").read_text(encoding="utf-8"))
+    raw = (FIXTURES / f"{name}.txt").read_bytes()
+    if expected.get("encoding") == "gbk":
+        with pytest.raises(UnicodeDecodeError):
+            raw.decode("utf-8")  # the fixture really is GBK bytes
+    issue = parse_file(FIXTURES / f"{name}.txt")
+    assert (issue.issuer, issue.date, issue.number) == (
+        expected["issuer"], expected["date"], expected["number"])
+    assert len(issue.items) == len(expected["items"])
+    for item, want in zip(issue.items, expected["items"]):
+        assert item.kind == want["kind"]
+        assert item.department == want["department"]
+        if "title" in want:
+            assert item.title == want["title"]
+        else:
+            assert item.title.startswith(want["title_starts"]) and len(item.title) <= 24
+        assert item.body.startswith(want["body_starts"]), item.body[:40]
+        assert item.body.endswith(want["body_ends"]), item.body[-40:]
+        assert item.body.count("\n") + 1 == want["paragraphs"]
+    for text in expected["footer_contains"]:
+        assert text in issue.footer
+    for item in issue.items:
+        assert not any(text in item.body for text in expected["footer_contains"])
+
+
+def test_section_heading_is_not_an_item():
+    issue = parse_file(FIXTURES / "jinshui-brackets.txt")
+    assert "简讯" not in [i.title for i in issue.items]
+    assert "简讯" in issue.dropped
+
+
+def test_page_numbers_and_rules_are_dropped():
+    issue = parse_file(FIXTURES / "jinshui-brackets.txt")
+    assert "第 2 页" in issue.dropped
+    assert any(set(d) == {"─"} for d in issue.dropped)
+    assert all("页" not in i.body for i in issue.items)
+
+
+def test_attribution_forms():
+    text = ("某某简报\n第1期\n某某区委办公室 2021年2月1日\n"
+            "区审计局开展培训\n区审计局组织培训。（区审计局 张三）\n"
+            "区民政局走访困难群众\n区民政局走访困难群众。（供稿：区民政局）\n"
+            "区统计局发布数据\n一季度数据显示增长。（区统计局供稿）\n"
+            "区城管局整治市容\n城管局开展整治（见附件）。\n")
+    items = parse_text(text).items
+    assert [i.department for i in items] == ["区审计局", "区民政局", "区统计局", None]
+    assert items[0].body == "区审计局组织培训。\n（张三）"  # the byline stays, the unit moves
+    assert items[1].body == "区民政局走访困难群众。"
+    assert items[3].body == "城管局开展整治（见附件）。"
+
+
+def test_brief_titles_skip_a_leading_time_phrase():
+    text = ("甲区动态\n第 2 期\n甲区区委办公室 2021年3月1日\n"
+            "△ 2月28日，甲区召开安全生产会议，部署节后复工安全工作。（甲区应急局）\n"
+            "△ 今年以来，甲区新增市场主体1200户。（甲区市场监管局）\n")
+    items = parse_text(text).items
+    assert [i.kind for i in items] == ["brief", "brief"]
+    assert items[0].title == "甲区召开安全生产会议"
+    assert items[1].title == "甲区新增市场主体1200户"
+
+
+def test_json_issue():
+    issue = parse_file(FIXTURES / "cms-export.json")
+    assert (issue.issuer, issue.date, issue.number) == ("中共惠济区委办公室", "2021-05-20", "第8期")
+    assert [(i.seq, i.kind, i.department) for i in issue.items] == [
+        (1, "lead", None), (2, "article", "区发改委")]
+
+
+@pytest.mark.parametrize("payload, reason", [
+    (b'{"issuer": "x", "items": []}', "items 是空的"),
+    (b'{"issuer": "x"}', "缺少 items"),
+    (b'{"items": [{"title": "t"}]}', "缺少 title 或 body"),
+    (b'{"items": [{"title": "t", "body": "b", "kind": "news"}]}', "kind"),
+    (b'{"date": "yesterday", "items": [{"title": "t", "body": "b"}]}', "date"),
+    (b'{"items": [1]}', "必须是对象"),
+    (b'{"items": [', "JSON 格式错误"),
+    (b'[1, 2]', "顶层必须是一个对象"),
+])
+def test_bad_json_is_a_parse_error(payload, reason):
+    with pytest.raises(ParseError) as error:
+        parse_bytes(payload, filename="issue.json")
+    assert reason in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_text_with_no_items_is_a_parse_error():
+    with pytest.raises(ParseError, match="没有识别出任何条目"):
+        parse_text("上街简报\n第3期\n中共上街区委办公室 2021年1月6日\n")
