@@ -70,6 +70,7 @@ class FakeWeChat:
         self.token_latency = 0.0
         self.latency = 0.0
         self.messages, self.dropped, self.duplicates = [], [], []
+        self.by_user = defaultdict(list)  # touser -> their messages (fast lookups at scale)
         self.calls = Counter()
         self.faults = defaultdict(deque)
         self.window_quota = 5
@@ -123,7 +124,7 @@ class FakeWeChat:
     # ---- asserting -----------------------------------------------------------------
     def received(self, user):
         """Every message delivered to `user`, in order."""
-        return [m for m in self.messages if m["touser"] == user]
+        return list(self.by_user.get(user, ()))
 
     def delivered(self):
         """Counter of deliveries per recipient (exactly-once: every value is 1)."""
@@ -310,11 +311,11 @@ class FakeWeChat:
                              sort_keys=True, ensure_ascii=False)
         if data.get("enable_duplicate_check"):
             window = int(data.get("duplicate_check_interval") or 1800)
-            for m in self.messages:
-                if m["touser"] == user and m["content"] == content and now - m["at"] < window:
+            for m in self.by_user.get(user, ()):
+                if m["content"] == content and now - m["at"] < window:
                     self.duplicates.append({"touser": user, "body": data})
                     return
-        recent = [m["at"] for m in self.messages if m["api"] == "work" and m["touser"] == user]
+        recent = [m["at"] for m in self.by_user.get(user, ()) if m["api"] == "work"]
         if sum(now - t < 60 for t in recent) >= 30 or sum(now - t < 3600 for t in recent) >= 1000:
             self.dropped.append({"touser": user, "body": data, "at": now})
             return
@@ -322,8 +323,10 @@ class FakeWeChat:
 
     def _record(self, api, touser, msgtype, body, content=None):
         self._serial += 1
-        self.messages.append({"api": api, "touser": touser, "msgtype": msgtype, "body": body,
-                              "content": content, "at": time.time()})
+        record = {"api": api, "touser": touser, "msgtype": msgtype, "body": body,
+                  "content": content, "at": time.time()}
+        self.messages.append(record)
+        self.by_user[touser].append(record)
 
 
 def check_bytes(text, limit, errcode, errmsg):
@@ -359,6 +362,7 @@ def check_work_message(data):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as WeChat's servers do
     def log_request(self, *args, **kwargs):
         pass
 
