@@ -246,3 +246,24 @@ def test_roster_import_and_binding_codes(client, db, tmp_path):
 @pytest.mark.parametrize("path", ["/admin/", "/admin/subscribers", "/admin/roster", "/sandbox/"])
 def test_console_pages_need_login(client, path):
     assert client.get(path).status_code == 302
+
+
+@pytest.mark.parametrize("channel, expected", [
+    ("work", "卡片预览 · 企业微信"), ("mp", "卡片预览 · 公众号")])
+def test_card_preview_follows_the_channel(make_app, channel, expected):
+    settings = {"work": dict(WECOM_CORP_ID="ww1", WECOM_SECRET="s", WECOM_AGENT_ID="1000002",
+                             WECOM_TOKEN="t", WECOM_ENCODING_AES_KEY="a" * 43),
+                "mp": dict(WECHAT_APP_ID="wx1", WECHAT_SECRET="s", WECHAT_TOKEN="t")}[channel]
+    app = make_app(BOT_CHANNEL=channel, **settings)
+    from subscriptions.db import open_db
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = stored_issue(db)
+    db.conn.close()
+    client = app.test_client()
+    login(client)
+    page = client.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+    assert expected in page and "审计局开展业务培训" in page
+    if channel == "mp":  # several items: one text message listing titles and links
+        assert 'class="bubble bot"' in page and "1. 上街区十个重大项目集中开工" in page
+    else:
+        assert 'class="wx-card"' in page

@@ -92,3 +92,11 @@ def test_opening_records_one_receipt_per_reader(app, client, db):
 
 def test_404_for_non_numeric_item(client):
     assert client.get("/items/abc?t=x").status_code == 404
+
+
+def test_item_pages_are_not_cached_framed_or_referred(app, client, db):
+    items = issue_items(db, stored_issue(db))
+    response = client.get(path_for(app, items[0]["id"], cadre_id=1))
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"

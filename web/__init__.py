@@ -18,6 +18,7 @@ csrf = CSRFProtect()
 assets = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/static/web")
 SIGNED_PREFIXES = ("/wechat", "/api/")
+PRIVATE_PREFIXES = ("/items/", "/admin", "/sandbox")
 
 
 def init_app(app):
@@ -36,6 +37,7 @@ def init_app(app):
     render.init_app(app)
     csrf.init_app(app)
     app.before_request(_check_csrf)
+    app.after_request(_private_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
     for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp):
         app.register_blueprint(blueprint)
@@ -49,6 +51,16 @@ def _check_csrf():
     if request.path.startswith(SIGNED_PREFIXES):
         return
     csrf.protect(apply_exemptions=True)
+
+
+def _private_headers(response):
+    """Internal pages: never cached by proxies, never framed, no token leaking via Referer."""
+    if request.path.startswith(PRIVATE_PREFIXES):
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
 
 
 def _csrf_refused(error):

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from push.publish import ingest
 from subscriptions.db import get_db
-from subscriptions.issues import get_issue, list_issues
+from subscriptions.issues import get_issue, issue_items, list_issues
 from web import progress, store
 from web.auth import admin_required
 
@@ -26,8 +26,12 @@ def home():
     more = len(issues) > PAGE_SIZE
     issues = issues[:PAGE_SIZE]
     reads = store.issue_read_counts(db, [i["id"] for i in issues])
-    rows = [dict(issue, reads=reads[issue["id"]], delivery=progress.issue_progress(db, issue["id"]))
-            for issue in issues]
+    rows = []
+    for issue in issues:
+        items = issue_items(db, issue["id"])
+        item_reads = store.read_counts(db, [i["id"] for i in items])
+        rows.append(dict(issue, reads=reads[issue["id"]], delivery=progress.issue_progress(db, issue["id"]),
+                         items=[dict(i, reads=item_reads[i["id"]]) for i in items]))
     return render_template("admin/home.html", issues=rows, page=page, more=more)
 
 
