@@ -1,0 +1,128 @@
+"""Reading uploads: format by magic bytes / content type / extension, encodings, bad files."""
+
+import io
+import zipfile
+
+import docx
+import pytest
+
+from bulletin import ParseError, parse_bytes, parse_file
+from bulletin.read import decode_text, declared_kind, sniff
+
+ISSUE = "上街简报\n第3期\n中共上街区委办公室 2021年1月6日\n区审计局开展培训 近日，区审计局组织培训。（区审计局）\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_text_in_every_office_encoding(encoding):
+    issue = parse_bytes(ISSUE.encode(encoding), filename="issue.txt")
+    assert issue.issuer == "中共上街区委办公室" and issue.number == "第3期"
+    assert [(i.title, i.department) for i in issue.items] == [("区审计局开展培训", "区审计局")]
+
+
+def test_gb18030_only_characters():
+    text = ISSUE.replace("组织培训", "组织培训𠀀")  # outside GBK, inside GB18030
+    assert decode_text(text.encode("gb18030")) == text
+
+
+def test_windows_line_endings():
+    assert decode_text(ISSUE.replace("\n", "\r\n").encode("gbk")) == ISSUE
+
+
+def test_binary_garbage_is_refused():
+    garbage = bytes(range(256)) * 40
+    with pytest.raises(ParseError, match="编码"):
+        parse_bytes(garbage, filename="issue.txt")
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\n  "])
+def test_empty_file_is_refused(data):
+    with pytest.raises(ParseError, match="空的"):
+        parse_bytes(data, filename="issue.txt")
+
+
+def test_not_a_pdf():
+    with pytest.raises(ParseError, match="不是有效的 PDF"):
+        parse_bytes(ISSUE.encode(), filename="issue.pdf")
+    with pytest.raises(ParseError, match="不是有效的 PDF"):
+        parse_bytes(ISSUE.encode(), content_type="application/pdf")
+
+
+def test_truncated_pdf_is_refused():
+    with pytest.raises(ParseError, match="PDF"):
+        parse_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF", filename="broken.pdf")
+
+
+def test_not_a_docx():
+    with pytest.raises(ParseError, match="不是有效的 Word"):
+        parse_bytes(b"hello", filename="issue.docx")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "not word")
+    with pytest.raises(ParseError, match="不是有效的 Word"):
+        parse_bytes(buffer.getvalue(), filename="issue.docx")
+
+
+def test_old_word_doc_is_refused_with_advice():
+    with pytest.raises(ParseError, match=r"\.docx"):
+        parse_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, filename="issue.doc")
+
+
+def test_zip_bomb_docx_is_refused_before_unpacking():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<" + b"a" * (8 * 1024 * 1024))
+    with pytest.raises(ParseError, match="压缩炸弹"):
+        parse_bytes(buffer.getvalue(), filename="bomb.docx")
+
+
+def test_corrupt_docx_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document><unclosed")
+    with pytest.raises(ParseError, match="Word 文件已损坏"):
+        parse_bytes(buffer.getvalue(), filename="broken.docx")
+
+
+def test_docx_tables_are_read():
+    document = docx.Document()
+    document.add_paragraph("中共上街区委办公室 2021年1月6日")
+    table = document.add_table(rows=1, cols=1)
+    table.cell(0, 0).text = "△ 1月5日，区统计局发布年度数据。（区统计局）"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    issue = parse_bytes(buffer.getvalue())
+    assert [(i.kind, i.department) for i in issue.items] == [("brief", "区统计局")]
+
+
+def test_json_detected_by_its_first_brace():
+    data = '{"items": [{"title": "标题", "body": "正文。", "department": null}]}'.encode()
+    assert parse_bytes(data).items[0].title == "标题"
+
+
+@pytest.mark.parametrize("filename, content_type, kind", [
+    ("a.PDF", None, "pdf"), ("a.docx", None, "docx"), ("a.json", None, "json"),
+    (None, "application/pdf; charset=binary", "pdf"), (None, "text/plain", "text"),
+    ("a.bin", None, None), (None, None, None),
+])
+def test_declared_kind(filename, content_type, kind):
+    assert declared_kind(filename, content_type) == kind
+
+
+def test_sniff():
+    assert sniff(b"%PDF-1.4") == "pdf"
+    assert sniff(b"\n%PDF-1.4") == "pdf"
+    assert sniff("简报".encode()) == "text"
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(ParseError, match="找不到文件"):
+        parse_file(tmp_path / "nope.txt")
+    with pytest.raises(ParseError, match="目录"):
+        parse_file(tmp_path)
+
+
+def test_parse_errors_are_value_errors_with_one_line():
+    with pytest.raises(ValueError) as error:
+        parse_bytes(b"", filename="x.txt")
+    assert "\n" not in str(error.value)
