@@ -25,8 +25,10 @@ def fail(message):
     sys.exit(2)
 
 
-def send_with_progress(issue_id, queue=True):
-    """Queue the issue (if `queue`), send what is pending with a progress bar, print the counts."""
+def send_with_progress(issue_id, queue=True, err=False):
+    """Queue the issue (if `queue`), send what is pending with a progress bar, print the counts.
+
+    `err=True` prints the messages on stderr (when stdout carries JSON)."""
     from subscriptions.db import get_db
 
     config = current_app.config
@@ -35,7 +37,7 @@ def send_with_progress(issue_id, queue=True):
         if queue:
             result = publish.push_issue(db, issue_id, config, config["DATABASE_PATH"])
             click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued"
-                       f" for {result['recipients']} recipients.")
+                       f" for {result['recipients']} recipients.", err=err)
     except publish.UnknownIssue:
         fail(f"no issue {issue_id}")
     first = status.summary(db, issue_id)
@@ -55,19 +57,19 @@ def send_with_progress(issue_id, queue=True):
             if not running:
                 break
             time.sleep(0.2)
-    echo_summary(db, issue_id)
+    echo_summary(db, issue_id, err=err)
 
 
-def echo_summary(db, issue_id):
+def echo_summary(db, issue_id, err=False):
     counts = status.summary(db, issue_id)
     click.echo(f"Issue {issue_id}: {counts['total']} deliveries — {counts['sent']} sent,"
-               f" {counts['failed']} failed, {counts['pending']} pending.")
+               f" {counts['failed']} failed, {counts['pending']} pending.", err=err)
     for reason, n in sorted(counts["by_reason"].items(), key=lambda kv: -kv[1]):
-        click.echo(f"  {reason}: {n}")
+        click.echo(f"  {reason}: {n}", err=err)
     run = status.run_state(db, issue_id)
     if run and run["status"] == "paused":
         click.echo(f"Paused for review: {run['paused_reason']}."
-                   f" Resume with `python bot.py push {issue_id}` or `resend {issue_id}`.")
+                   f" Resume with `python bot.py push {issue_id}` or `resend {issue_id}`.", err=err)
 
 
 @click.command("push")

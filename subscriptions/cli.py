@@ -49,8 +49,9 @@ def publish_file(db, path):
 @click.command("publish")
 @click.argument("file", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help='Print {"id", "items": n}.')
+@click.option("--push", "push_now", is_flag=True, help="Then push it to the cadres (progress bar).")
 @with_appcontext
-def publish_command(file, as_json):
+def publish_command(file, as_json, push_now):
     """Store a bulletin issue (text, PDF, Word) and print its id; the same content twice
     gives the same id."""
     try:
@@ -63,6 +64,9 @@ def publish_command(file, as_json):
         click.echo(issue_id)
     if not created:
         click.echo(f"(already stored as issue {issue_id})", err=True)
+    if push_now:
+        from push.cli import send_with_progress
+        send_with_progress(issue_id, err=as_json)
 
 
 @click.command("search")
