@@ -78,7 +78,7 @@ def expired_path(app, item_id, cadre_id):
 
 def test_publish_correct_push_read_and_chat(live, browser, db, sample_path):
     base = live.config["BOT_PUBLIC_URL"]
-    desk = browser.new_page(viewport={"width": 1280, "height": 900})
+    desk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     sign_in(desk, base)
 
     desk.set_input_files("#file", str(sample_path))
@@ -114,6 +114,10 @@ def test_publish_correct_push_read_and_chat(live, browser, db, sample_path):
     assert counts["total"] == 3 and counts["sent"] == 3 and counts["pending"] == 0
     assert "推送完成" in desk.text_content("#push-state")
     shot(desk, "console-issue.png")
+    desk.goto(base + "/admin/")
+    desk.click("#archive summary")
+    assert moved["title"] in desk.text_content("#archive")
+    shot(desk, "console-archive.png")
 
     # 王明's sandbox phone shows his cards, including the corrected item.
     desk.goto(f"{base}/sandbox/{wang}")
@@ -124,7 +128,7 @@ def test_publish_correct_push_read_and_chat(live, browser, db, sample_path):
     link = desk.get_attribute("#inbox a.article", "href")
     assert link.startswith(base + "/items/")
 
-    phone = browser.new_page(viewport={"width": 375, "height": 667})
+    phone = browser.new_page(viewport={"width": 375, "height": 667}, locale="zh-CN")
     response = phone.goto(link)
     assert response.status == 200
     phone.wait_for_selector("h1.headline")
