@@ -189,14 +189,18 @@ def postpone(db, row, seconds, reason):
 
 
 def resend(db, issue_id):
-    """Queue the issue's `failed` deliveries again (same payloads); resumes a paused push.
+    """Queue the issue's `failed` and `window_closed` deliveries again (same payloads).
+
+    A closed Official Account window opens when the cadre writes to the account, so those
+    are worth retrying too. Resumes a paused push.
 
     Returns how many deliveries were queued."""
     with transaction(db) as conn:
         failed = conn.execute("""
             SELECT d.id, d.recipient, d.part, o.group_key, o.payload FROM deliveries d
             JOIN outbox o ON o.id = d.outbox_id
-            WHERE d.issue_id = ? AND d.status = 'failed' ORDER BY o.id, d.id""",
+            WHERE d.issue_id = ? AND d.status IN ('failed', 'window_closed')
+            ORDER BY o.id, d.id""",
                               [issue_id]).fetchall()
         calls = {}
         for delivery_id, recipient, part, group, payload in failed:

@@ -2,7 +2,7 @@
 
     POST /api/issues                  body = the issue; 201 new / 200 same content; ?push=1
     POST /api/issues/<id>/push        queue the issue's messages (twice = nothing new)
-    GET  /api/issues/<id>/deliveries  counts by status and per-recipient rows
+    GET  /api/issues/<id>/deliveries  counts by status and per-recipient rows (?limit&offset)
     POST /api/issues/<id>/resend      queue the failed deliveries again
 
 Every request carries `X-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>` keyed with
@@ -106,8 +106,13 @@ def deliveries(issue_id):
     db = get_db()
     if not publish.issue_exists(db, issue_id):
         raise WebhookError(404, f"no issue {issue_id}")
-    return jsonify({"issue": issue_id, **_counts(db, issue_id),
-                    "deliveries": status.rows(db, issue_id)})
+    try:
+        limit = min(int(request.args.get("limit", 1000)), 10000)
+        offset = max(int(request.args.get("offset", 0)), 0)
+    except ValueError:
+        raise WebhookError(400, "limit and offset must be whole numbers")
+    return jsonify({"issue": issue_id, **status.summary(db, issue_id), **_counts(db, issue_id),
+                    "deliveries": status.rows(db, issue_id, limit=limit, offset=offset)})
 
 
 @bp.errorhandler(WebhookError)

@@ -142,6 +142,17 @@ def start_background(app):
     return state["wake"]
 
 
+def stop_background(app, timeout=10.0):
+    """Stop the in-process worker (finishing the call in flight); True if it stopped."""
+    state = app.extensions.pop("push_worker", None)
+    if state is None:
+        return True
+    state["stop"].set()
+    state["wake"].set()
+    state["thread"].join(timeout)
+    return not state["thread"].is_alive()
+
+
 def wake(app):
     """Tell the in-process worker (if running) that new rows are queued."""
     state = app.extensions.get("push_worker")

@@ -164,3 +164,30 @@ def test_over_the_size_limit_is_413_over_real_http(make_app, sample):
         assert ok.status_code == 201 and ok.json()["items"][0]["title"] == "区审计局开展审计"
     finally:
         server.shutdown()
+
+
+def test_a_serving_app_starts_its_in_process_worker_which_sends_at_once(make_app, db, sample):
+    import time
+
+    from push.worker import stop_background
+
+    app = make_app(BOT_INPROCESS_WORKER=True)
+    add_cadre(db, "审计", "sandbox-1", ["区审计局"])
+    try:
+        assert post(app.test_client(), "/api/issues?push=1", sample).status_code == 201
+        deadline = time.monotonic() + 20
+        while not inbox(db, "sandbox-1") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(inbox(db, "sandbox-1")) == 1
+    finally:
+        assert stop_background(app)
+
+
+def test_deliveries_pages_its_rows(client, db, app, sample):
+    for n in range(3):
+        add_cadre(db, f"审计{n}", f"sandbox-{n}", ["区审计局"])
+    issue_id = post(client, "/api/issues?push=1", sample).get_json()["id"]
+    page = signed_get(client, f"/api/issues/{issue_id}/deliveries?limit=2&offset=1").get_json()
+    assert [d["recipient"] for d in page["deliveries"]] == ["sandbox-1", "sandbox-2"]
+    assert page["total"] == 3 and page["pending"] == 3
+    assert signed_get(client, f"/api/issues/{issue_id}/deliveries?limit=x").status_code == 400

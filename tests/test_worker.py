@@ -175,3 +175,20 @@ def test_a_member_at_the_wecom_per_minute_cap_is_paced_not_dropped(fake_wechat, 
     row = db.execute("SELECT status, attempts, next_at, last_error FROM outbox").fetchone()
     assert row[0] == "pending" and row[1] == 0 and row[2] > time.time() + 30
     assert "cap" in row[3]
+
+
+def test_official_account_window_closed_is_recorded_and_counted(fake_wechat, make_app):
+    app = make_app(**fake_wechat.app_config("mp", template=False), **FAST)
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish(db)
+    add_cadre(db, "窗口开", "o-open", ["区审计局"])
+    add_cadre(db, "窗口关", "o-closed", ["区审计局"])
+    fake_wechat.add_followers(["o-open"])
+    fake_wechat.add_followers(["o-closed"], window_open=False)
+    push_and_drain(app, db, issue_id)
+    assert status.summary(db, issue_id) == {"issue": issue_id, "total": 2, "sent": 1, "failed": 1,
+                                            "pending": 0, "by_reason": {"window_closed": 1}}
+    fake_wechat.add_followers(["o-closed"])  # the cadre wrote to the account: window open
+    assert publishing.resend_failed(db, issue_id) == 1
+    run_until_idle(app.config["DATABASE_PATH"], app.config, max_wait=30)
+    assert fake_wechat.delivered() == {"o-open": 1, "o-closed": 1}
