@@ -26,8 +26,10 @@ CODE_TTL_HOURS = 72
 @admin_required
 def subscribers():
     """Who follows each department (and who follows 全部)."""
-    return render_template("admin/subscribers.html",
-                           departments=subscribe.subscribers_by_department(get_db()))
+    db = get_db()
+    departments = [dict(d, names=[c["name"] for c in subscribe.recipients(db, d["id"])])
+                   for d in subscribe.subscribers_by_department(db)]
+    return render_template("admin/subscribers.html", departments=departments)
 
 
 @bp.route("/roster")
