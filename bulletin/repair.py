@@ -23,6 +23,7 @@ SPACE_BEFORE_PERCENT = re.compile(r"(?<=[0-9]) +(?=[%‰℃])")
 FINAL = "。！？!?…"
 CLOSERS = "”’」』）)》〕】"
 SENTENCE_PUNCT = "，。；：！？,;:!?"
+NEVER_STARTS = "，。；：、！？）》”’」』】〕"
 BULLETS = "△▲▽■□●○◆◇★☆◎•▪▫►▶❖※"
 BULLET = re.compile(f"^[{BULLETS}]")
 NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
@@ -82,15 +83,21 @@ def width(text):
 
 
 def layout(lines):
-    """`layout(lines)` -> (common width or None if not hard-wrapped, blank lines break?)."""
-    widths = sorted(width(line.text) for line in lines if width(line.text) >= 4)
+    """`layout(lines)` -> (common width or None if not hard-wrapped, blank lines break?).
+
+    Hard-wrapped text has most lines near one width, many of them ending mid-sentence;
+    typed text (a paragraph per line) does not, even when its paragraphs are alike in length.
+    """
     with_blank = sum(1 for line in lines[:-1] if line.blank_after)
     blanks_break = with_blank < 0.6 * max(len(lines) - 1, 1)
+    widths = sorted(width(line.text) for line in lines if width(line.text) >= 4)
     if len(widths) < 4:
         return None, blanks_break
     common = widths[int(0.8 * (len(widths) - 1))]
-    near = sum(1 for w in widths if abs(w - common) <= 0.12 * common)
-    wrapped = common >= 10 and near >= 0.5 * len(widths)
+    near = [line.text for line in lines if abs(width(line.text) - common) <= 0.12 * common]
+    mid_sentence = sum(1 for text in near if not ends_sentence(text) and text[-1] not in CLOSERS
+                       and any(c in SENTENCE_PUNCT for c in text))
+    wrapped = common >= 10 and len(near) >= 0.5 * len(widths) and mid_sentence >= max(2, 0.3 * len(near))
     return (common if wrapped else None), blanks_break
 
 
@@ -104,13 +111,14 @@ def starts_block(text):
     return bool(BULLET.match(text) or NUMBERED.match(text))
 
 
-def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text: False):
+def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text, short: False):
     """`paragraphs_of(lines)` -> [[Line]]: hard-wrapped lines joined back into paragraphs.
 
     A paragraph ends at a short line ending a sentence (short = clearly under the common
     line width of this document), at `ends_item` (an attribution), before an indented line,
     a bullet or a numbered title, at a blank line when blank lines are not after every line,
-    and before a `title_like` line after a sentence end. Unwrapped text: one line, one paragraph.
+    and before a `title_like` line after a sentence end. Unwrapped text: one line, one
+    paragraph. Never before a line that opens with closing punctuation (a broken-off `局）`).
     """
     common, blanks_break = layout(lines)
     paragraphs, current = [], []
@@ -118,20 +126,29 @@ def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text: F
         line.short = common is None or width(line.text) < 0.88 * common
         current.append(line)
         after = lines[index + 1] if index + 1 < len(lines) else None
-        if after is None or _breaks(line, after, common, blanks_break, ends_item, title_like):
+        tail = join_lines([line.text for line in current[-2:]])  # an attribution may wrap
+        if after is None or _breaks(line, after, common, blanks_break, ends_item(tail), title_like):
             paragraphs.append(current)
             current = []
     return paragraphs
 
 
 def _breaks(line, after, common, blanks_break, ends_item, title_like):
+    if after.text[0] in NEVER_STARTS:  # closing punctuation never begins a line in Chinese
+        return False
+    if _opens_bracket(line.text) and re.match(r"^[^（(]{1,20}[）)]", after.text):
+        return False  # a bracket broken over two lines: `（区资源规划` / `局）`
     if common is None or (blanks_break and line.blank_after):
         return True
-    if after.indented or starts_block(after.text) or ends_item(line.text):
+    if after.indented or starts_block(after.text) or ends_item:
         return True
     if ends_sentence(line.text):
-        return line.short or (title_like(after.text) and width(after.text) < 0.88 * common)
+        return line.short or title_like(after.text, width(after.text) < 0.88 * common)
     return False
+
+
+def _opens_bracket(text):
+    return max(text.rfind("（"), text.rfind("(")) > max(text.rfind("）"), text.rfind(")"))
 
 
 def join_lines(texts):

@@ -81,8 +81,7 @@ def _segment(lines, dropped, wrapped):
 def _drafts(paragraphs, dropped):
     drafts, open_ = [], False  # open_: the last item may still grow (no attribution yet)
     for para in paragraphs:
-        texts = [line.text for line in para]
-        source = attribution(texts[0]) if len(texts) == 1 else None
+        source = attribution(join_lines([line.text for line in para]))
         if source and source.start == 0 and open_ and drafts[-1].department is None:
             _attach(drafts[-1], source, dropped)
             open_ = False
@@ -92,12 +91,11 @@ def _drafts(paragraphs, dropped):
         if opened:
             draft, texts = opened
             drafts.append(draft)
-        elif not drafts:
-            continue
-        source = attribution(texts[-1], relaxed=True) if texts else None
-        if source:
-            texts[-1] = texts[-1][:source.start]
-        drafts[-1].paragraphs.append(join_lines(texts))
+        else:
+            texts = [line.text for line in para]
+        text = join_lines(texts)
+        source = attribution(text, relaxed=True)
+        drafts[-1].paragraphs.append(text[:source.start] if source else text)
         open_ = True
         if source:
             _attach(drafts[-1], source, dropped)
@@ -146,10 +144,9 @@ def _title(para, minimum, strong, skip=0):
     texts = [line.text for line in para]
     texts[0] = texts[0][skip:].strip()
     line0 = texts[0]
-    if len(texts) > 1 or first_punct(line0) < len(line0):
-        cut = split_run_in(line0, minimum, loose=strong)
-        if cut is not None:
-            return line0[:cut], [line0[cut + 1:]] + texts[1:]
+    cut = split_run_in(line0, minimum, loose=strong)
+    if cut is not None:
+        return line0[:cut], [line0[cut + 1:]] + texts[1:]
     if not is_title_line(line0, minimum) or ends_sentence(line0) or not (strong or para[0].short):
         return "", texts
     title, index = line0, 1

@@ -52,12 +52,15 @@ def first_punct(text):
 def split_run_in(text, minimum=4, loose=False):
     """`split_run_in("区审计局提升信息宣传工作 一是打造一")` -> 12, the separating space, or None.
 
-    Looks before the first sentence punctuation for a space between two CJK characters,
-    then (a title followed by its date) a space before `1月4日`/`2021年`; `loose` also takes
-    the first space after a CJK character (only where an item must start anyway).
+    Looks before the first sentence punctuation for a space between two CJK characters.
+    `loose` (only where an item must start anyway, and only when the body's first clause
+    ends on this line) then tries a space before a date (`开工 1月4日，`) and finally the
+    first space after a CJK character.
     """
     prefix = text[:first_punct(text)]
-    patterns = (CJK_SPACE, DATE_AHEAD, ANY_SPACE_AFTER_WIDE) if loose else (CJK_SPACE, DATE_AHEAD)
+    patterns = (CJK_SPACE,)
+    if loose and len(prefix) < len(text):
+        patterns = (CJK_SPACE, DATE_AHEAD, ANY_SPACE_AFTER_WIDE)
     for pattern in patterns:
         for match in pattern.finditer(prefix):
             title = fix_spaces(prefix[:match.start()])
@@ -73,9 +76,9 @@ def is_title_line(text, minimum=4):
             and not ENUMERATOR.match(title))
 
 
-def title_start(text, minimum=6):
-    """Does this line open with a title (run-in or whole)? Used to find paragraph starts."""
-    return split_run_in(text, minimum) is not None or is_title_line(text, minimum)
+def title_start(text, short, minimum=6):
+    """Does this line open with a title? Run-in (a CJK space), or a whole `short` line."""
+    return split_run_in(text, minimum) is not None or (short and is_title_line(text, minimum))
 
 
 def attribution(text, relaxed=False):
