@@ -39,13 +39,15 @@ def publish(live, body, content_type="text/plain", signature=None, headers=None)
 
 # ---- hostile files ------------------------------------------------------------------------
 
-def zip_bomb():
-    """A 200 KB .docx that inflates to 200 MB of document.xml."""
+def zip_bomb(megabytes=100):
+    """A ~100 KB .docx whose document.xml inflates to 100 MB."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    chunk = b"A" * (1024 * 1024)
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        z.writestr("word/document.xml", b"<w:document>" + b"A" * (200 * 1024 * 1024)
-                   + b"</w:document>")
+        with z.open("word/document.xml", "w", force_zip64=True) as member:
+            for _ in range(megabytes):
+                member.write(chunk)
     return buf.getvalue()
 
 
