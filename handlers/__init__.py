@@ -4,7 +4,7 @@
     xml = handlers.chat.answer(db, config, msg) # the same answer without HTTP
 
 Layout: router.py (match -> handle), one module per command family (access, welcome,
-subscribing, departments, searching), replies.py (data -> wechatpy reply), envelope.py
+subscribing, departments, searching, fallback), replies.py (data -> wechatpy reply), envelope.py
 (signatures and crypto), chat.py (one message -> one reply), callback.py (Flask adapter).
 See docs/chat.md.
 """

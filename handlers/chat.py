@@ -9,7 +9,7 @@ adapter calls this; so can the sandbox phone or a test, without HTTP.
 import logging
 
 # Handler modules register on the router when imported; the order here is the match order.
-from handlers import access, welcome, subscribing, departments, searching  # noqa: F401
+from handlers import access, welcome, subscribing, departments, searching, fallback  # noqa: F401
 from handlers.replies import render
 from handlers.router import Context, router
 from subscriptions import chat_state
