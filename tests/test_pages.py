@@ -100,3 +100,16 @@ def test_item_pages_are_not_cached_framed_or_referred(app, client, db):
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_links_of_a_cadre_who_left_the_roster_stop_working(app, client, db):
+    from subscriptions.roster import remove_cadre
+
+    items = issue_items(db, stored_issue(db))
+    cadre = add_cadre(db, "王明", "sandbox-1")
+    path = path_for(app, items[0]["id"], cadre_id=cadre)
+    assert client.get(path).status_code == 200
+    remove_cadre(db, cadre)
+    response = client.get(path)
+    assert response.status_code == 403 and "宋洁" not in response.get_data(as_text=True)
+    assert client.get(path_for(app, items[0]["id"], cadre_id=9999)).status_code == 403

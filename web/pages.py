@@ -2,6 +2,8 @@
 
     /items/42?t=…   -> 200, the item's full text (a read receipt is recorded)
     /items/42?t=bad -> 403, a friendly page saying the link is invalid or expired
+
+A link addressed to a cadre who has since left the roster is refused like an expired one.
 """
 
 from flask import Blueprint, current_app, render_template, request
@@ -9,7 +11,7 @@ from flask import Blueprint, current_app, render_template, request
 from subscriptions.db import get_db
 from subscriptions.issues import get_item, issue_items
 from web import links, store
-from web.people import cadre_name
+from web.people import active_cadre
 
 bp = Blueprint("pages", __name__)
 
@@ -21,14 +23,15 @@ def item_page(item_id):
     claim = links.read_token(config, request.args.get("t"), item_id)
     db = get_db()
     item = get_item(db, item_id) if claim else None
-    if item is None:
+    reader = active_cadre(db, claim["c"]) if claim and claim.get("c") is not None else None
+    if item is None or (claim.get("c") is not None and reader is None):
         return render_template("link_invalid.html"), 403
     siblings = issue_items(db, item["issue_id"])
     previous, following = _neighbours(siblings, item_id)
     store.record_read(db, item_id, claim)
     return render_template(
         "item.html", item=item, paragraphs=paragraphs(item["body"]),
-        watermark=_watermark(db, claim, item),
+        watermark=_watermark(reader, item),
         previous=previous and _link(config, previous, claim),
         following=following and _link(config, following, claim),
         position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))
@@ -56,10 +59,8 @@ def _link(config, item, claim):
                                     group=claim.get("g"))}
 
 
-def _watermark(db, claim, item):
-    if claim.get("c") is not None:
-        name = cadre_name(db, claim["c"])
-        if name:
-            return f"{name} · 内部资料"
+def _watermark(reader, item):
+    if reader is not None:
+        return f"{reader['name']} · 内部资料"
     parts = [item.get("department"), item.get("number") or item.get("date")]
     return " · ".join(p for p in parts if p) + " · 内部资料"

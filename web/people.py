@@ -5,7 +5,7 @@
     POST /admin/roster/import      a CSV upload (name,department,mobile,userid,subscriptions)
     POST /admin/roster/invite      one-time binding codes for every unbound cadre
 
-Also the cadre look-ups the item page and the sandbox phone need (`cadre_name`,
+Also the cadre look-ups the item page and the sandbox phone need (`active_cadre`,
 `sandbox_cadres`), all through the store's roster functions.
 """
 
@@ -80,10 +80,10 @@ def _flash_import(summary):
         flash(f"第 {error['line']} 行：{error['message']}", "error")
 
 
-def cadre_name(db, cadre_id):
-    """The cadre's name, or None when unknown."""
+def active_cadre(db, cadre_id):
+    """The cadre, or None when unknown or removed from the roster."""
     cadre = binding.get_cadre(db, cadre_id)
-    return cadre["name"] if cadre else None
+    return cadre if cadre and not cadre.get("removed_at") else None
 
 
 def sandbox_cadres(db):
