@@ -55,13 +55,19 @@ def header_length(lines):
 
 
 def footer_start(lines, start):
-    """`footer_start(lines, 1)` -> index of the first footer line, or len(lines)."""
-    for index in range(start, len(lines)):
-        if FOOTER.search(fix_spaces(lines[index].text)) and all(
-                FOOTER.search(fix_spaces(line.text)) or "。" not in line.text
-                for line in lines[index + 1:]):
-            return index
-    return len(lines)
+    """`footer_start(lines, 1)` -> index of the first footer line, or len(lines).
+
+    The footer is the first 报/送/发 or 共印 line after which every line is a footer line
+    or at least not a sentence (`区人大、区政协` continuing a 送 list).
+    """
+    texts = [fix_spaces(line.text) for line in lines[start:]]
+    tail_ok, found = True, len(lines)
+    for offset in range(len(texts) - 1, -1, -1):
+        footer_like = bool(FOOTER.search(texts[offset]))
+        if footer_like and tail_ok:
+            found = start + offset
+        tail_ok = tail_ok and (footer_like or "。" not in texts[offset])
+    return found
 
 
 def header_fields(header, footer=""):

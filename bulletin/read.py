@@ -58,7 +58,7 @@ def read_bytes(data, filename=None, content_type=None):
     if kind == "docx":
         return Source("docx", paragraphs=read_docx(data))
     text = decode_text(data)
-    if kind == "json" or (declared is None and text.lstrip().startswith("{")):
+    if kind == "json" or (declared in (None, "text") and text.lstrip().startswith("{")):
         return Source("json", data=read_json(text))
     return Source("text", text=text)
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 WIDE = (r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3200-\u9fff\uac00-\ud7af"
         r"\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe6f\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003ffff"
         r"\u2018-\u201f\u2026\u2014\u00b7\u25a0-\u25ff\u2605\u2606")
-WIDE_CHAR = re.compile(f"[{WIDE}]")
+NARROW_CHAR = re.compile(f"[^{WIDE} ]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SPACE_AFTER_WIDE = re.compile(f"(?<=[{WIDE}]) +(?=[{WIDE}0-9])")
 SPACE_BEFORE_WIDE = re.compile(f"(?<=[{WIDE}0-9]) +(?=[{WIDE}])")
 SPACE_BEFORE_PERCENT = re.compile(r"(?<=[0-9]) +(?=[%‰℃])")
@@ -33,6 +34,9 @@ PAGE_NUMBER = re.compile(
 RULE_LINE = re.compile(r"^[-—–－_=＝━─═~～*＊·•.]{3,}$")
 KANGXI = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff]")
 INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+SPACES = re.compile(r"[ \t\u3000]+")
+HAS_SPACE = re.compile(r"[^\S\n]")
+CLOSES_BRACKET = re.compile(r"^[^（(]{1,20}[）)]")
 INDENT = re.compile(r"^(?:\u3000|\t| {2,})")
 
 
@@ -45,12 +49,15 @@ class Line:
     heading: bool = False  # DOCX: the whole line is a title (heading style or all bold)
     run_in: str = ""  # DOCX: the bold title the line starts with
 
+    def __post_init__(self):
+        self.em = width(self.text)  # ems the line takes, measured once
+
 
 def normalize(text):
     """`normalize("⽇期\u200b")` -> "日期": Kangxi radicals to ideographs, invisible marks out."""
     text = KANGXI.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = INVISIBLE.sub("", text)
-    text = "".join(c if c in "\n\t" or unicodedata.category(c) != "Cc" else " " for c in text)
+    text = CONTROL.sub(" ", text)
     return text.replace("\u00a0", " ").replace("\u2002", " ").replace("\u2003", " ")
 
 
@@ -72,14 +79,14 @@ def clean_lines(text):
             dropped.append(raw.strip())
             continue
         indented = bool(INDENT.match(raw))
-        body = re.sub(r"[ \t\u3000]+", " ", raw).strip()
+        body = SPACES.sub(" ", raw).strip()
         lines.append(Line(body, indented=indented))
     return lines, dropped
 
 
 def width(text):
     """`width("2021年")` -> 3.0: ems a line takes; narrow characters count half, spaces none."""
-    return sum(1.0 if WIDE_CHAR.match(c) else 0.5 for c in text if c != " ")
+    return len(text) - text.count(" ") - 0.5 * len(NARROW_CHAR.findall(text))
 
 
 def layout(lines):
@@ -90,11 +97,11 @@ def layout(lines):
     """
     with_blank = sum(1 for line in lines[:-1] if line.blank_after)
     blanks_break = with_blank < 0.6 * max(len(lines) - 1, 1)
-    widths = sorted(width(line.text) for line in lines if width(line.text) >= 4)
+    widths = sorted(line.em for line in lines if line.em >= 4)
     if len(widths) < 4:
         return None, blanks_break
     common = widths[int(0.8 * (len(widths) - 1))]
-    near = [line.text for line in lines if abs(width(line.text) - common) <= 0.12 * common]
+    near = [line.text for line in lines if abs(line.em - common) <= 0.12 * common]
     mid_sentence = sum(1 for text in near if not ends_sentence(text) and text[-1] not in CLOSERS
                        and any(c in SENTENCE_PUNCT for c in text))
     wrapped = common >= 10 and len(near) >= 0.5 * len(widths) and mid_sentence >= max(2, 0.3 * len(near))
@@ -123,11 +130,12 @@ def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text, s
     common, blanks_break = layout(lines)
     paragraphs, current = [], []
     for index, line in enumerate(lines):
-        line.short = common is None or width(line.text) < 0.88 * common
+        line.short = common is None or line.em < 0.88 * common
         current.append(line)
         after = lines[index + 1] if index + 1 < len(lines) else None
-        tail = join_lines([line.text for line in current[-2:]])  # an attribution may wrap
-        if after is None or _breaks(line, after, common, blanks_break, ends_item(tail), title_like):
+        closes = line.text.endswith(("）", ")"))  # an attribution, perhaps wrapped over two lines
+        item_end = closes and ends_item(join_lines([line.text for line in current[-2:]]))
+        if after is None or _breaks(line, after, common, blanks_break, item_end, title_like):
             paragraphs.append(current)
             current = []
     return paragraphs
@@ -136,14 +144,14 @@ def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text, s
 def _breaks(line, after, common, blanks_break, ends_item, title_like):
     if after.text[0] in NEVER_STARTS:  # closing punctuation never begins a line in Chinese
         return False
-    if _opens_bracket(line.text) and re.match(r"^[^（(]{1,20}[）)]", after.text):
+    if _opens_bracket(line.text) and CLOSES_BRACKET.match(after.text):
         return False  # a bracket broken over two lines: `（区资源规划` / `局）`
     if common is None or (blanks_break and line.blank_after):
         return True
     if after.indented or starts_block(after.text) or ends_item:
         return True
     if ends_sentence(line.text):
-        return line.short or title_like(after.text, width(after.text) < 0.88 * common)
+        return line.short or title_like(after.text, after.em < 0.88 * common)
     return False
 
 
@@ -173,7 +181,9 @@ def fix_spaces(text):
     Spaces between CJK characters (or CJK punctuation) and between CJK and digits go;
     spaces between Latin words, inside numbers and between CJK and Latin words stay.
     """
-    text = re.sub(r"[ \t\u3000]+", " ", text)
+    if not HAS_SPACE.search(text):
+        return text.strip("\n")
+    text = SPACES.sub(" ", text)
     text = SPACE_AFTER_WIDE.sub("", text)
     text = SPACE_BEFORE_WIDE.sub("", text)
     text = SPACE_BEFORE_PERCENT.sub("", text)
