@@ -52,3 +52,14 @@ def test_demo_command_prints_where_to_go(runner):
     assert result.exit_code == 0, result.output
     assert re.search(r"Console:\s+http://jianbao.test/admin/", result.output)
     assert "Sandbox phone" in result.output
+
+
+def test_prepare_demo_points_links_at_the_served_address(make_app, monkeypatch):
+    from web.demo import prepare_demo
+
+    monkeypatch.delenv("BOT_PUBLIC_URL", raising=False)
+    app = make_app(BOT_PUBLIC_URL="http://127.0.0.1:5000", BOT_ADMIN_PASSWORD=None)
+    text = prepare_demo(app, "0.0.0.0", 8080)
+    assert "http://127.0.0.1:8080/admin/" in text and "Console password (generated" in text
+    assert app.config["BOT_PUBLIC_URL"] == "http://127.0.0.1:8080"
+    assert app.config["WEB_ADMIN_PASSWORD_HASH"]

@@ -2,6 +2,7 @@
 
     summary = load_demo(db, app.config)      # idempotent: run it on every start
     click.echo(describe(summary))            # the URLs and the console password to print
+    click.echo(prepare_demo(app, host, port))  # both, for `serve --demo` (opens its own db)
     python bot.py demo                       # the same from the command line
 
 Demo cadres come from web/demo/roster.csv; each is bound to the sandbox openid
@@ -119,6 +120,23 @@ def _admin_password(config):
         password = f.read().strip()
     auth.set_admin_password(config, password)
     return password, "generated"
+
+
+def prepare_demo(app, host, port):
+    """For `serve --demo`: load the demo into `app`'s database and return the text to print.
+
+    When BOT_PUBLIC_URL was not set in the environment, links point at http://host:port."""
+    import config as settings
+
+    served = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    if not os.environ.get("BOT_PUBLIC_URL") and \
+            app.config.get("BOT_PUBLIC_URL") == settings.SETTINGS["BOT_PUBLIC_URL"][0]:
+        app.config["BOT_PUBLIC_URL"] = served
+    db = open_db(app.config["DATABASE_PATH"])
+    try:
+        return describe(load_demo(db, app.config))
+    finally:
+        db.conn.close()
 
 
 @click.command("demo")
