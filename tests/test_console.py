@@ -155,6 +155,27 @@ def test_paste_publish_then_review(client, db, sample_path):
     assert again.location == response.location
 
 
+def test_word_upload_is_parsed_and_reviewed(client, db):
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("中共上街区委办公室    2021年1月6日")
+    for item in ISSUE.items[1:]:
+        document.add_paragraph().add_run(item.title).bold = True
+        document.add_paragraph(item.body + f"（{item.department}）")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    login(client)
+    response = client.post("/admin/publish", data={
+        "file": (io.BytesIO(buffer.getvalue()), "简报.docx"), "csrf_token": page_token(client)},
+        content_type="multipart/form-data", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "已读取 2 条" in page
+    assert 'value="审计局开展业务培训"' in page and 'value="峡窝镇"' in page
+
+
 def test_unreadable_upload_is_a_message_not_an_error(client):
     login(client)
     response = client.post("/admin/publish", data={
@@ -267,3 +288,17 @@ def test_card_preview_follows_the_channel(make_app, channel, expected):
         assert 'class="bubble bot"' in page and "1. 上街区十个重大项目集中开工" in page
     else:
         assert 'class="wx-card"' in page
+
+
+def test_oversized_upload_and_unknown_issue_get_readable_pages(make_app):
+    import io
+
+    client = make_app(BOT_MAX_BODY_BYTES=1024).test_client()
+    login(client)
+    token = page_token(client)
+    response = client.post("/admin/publish", data={
+        "file": (io.BytesIO(b"x" * 4096), "big.txt"), "csrf_token": token},
+        content_type="multipart/form-data")
+    assert response.status_code == 413 and "文件太大" in response.get_data(as_text=True)
+    missing = client.get("/admin/issues/424242")
+    assert missing.status_code == 404 and "找不到" in missing.get_data(as_text=True)
