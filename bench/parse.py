@@ -80,6 +80,12 @@ def main():
     for name, function in cases:
         wall, cpu = median_ms(function, args.runs)
         print(f"{name}: median {wall:.2f} ms wall, {cpu:.2f} ms CPU over {args.runs} runs")
+    from tests.test_roundtrip import render_pdf  # reportlab + WenQuanYi, as in the round trip
+    pdf = render_pdf([line for line in sample.split("\n") if line.strip()])
+    runs = max(3, args.runs // 10)
+    wall, cpu = median_ms(lambda: parse_bytes(pdf, filename="sample.pdf"), runs)
+    print(f"sample as a {len(pdf) // 1024} KB PDF (pdfplumber + parse): median {wall:.1f} ms wall, "
+          f"{cpu:.1f} ms CPU over {runs} runs")
 
 
 if __name__ == "__main__":

@@ -144,25 +144,26 @@ def read_json(text):
 def read_pdf(data):
     """`read_pdf(pdf_bytes)` -> the text of every page, in order (pdfplumber)."""
     import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfplumber.utils.exceptions import PdfminerException
 
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             pages = [page.extract_text() or "" for page in pdf.pages]
-    except (PDFPasswordIncorrect, PDFEncryptionError):
-        raise ParseError("PDF 文件已加密，请上传未加密的版本。")
-    except PdfminerException as error:
-        if isinstance(error.args[0] if error.args else None, (PDFPasswordIncorrect, PDFEncryptionError)):
+    except Exception as error:  # pdfminer raises many kinds on a broken file
+        if _encrypted(error):
             raise ParseError("PDF 文件已加密，请上传未加密的版本。")
-        raise ParseError("PDF 文件已损坏，无法读取。")
-    except (PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError, AssertionError):
         raise ParseError("PDF 文件已损坏，无法读取。")
     text = "\n".join(pages)
     if not text.strip():
         raise ParseError("PDF 中没有可提取的文字（可能是扫描件），请上传文字版 PDF、Word 或文本。")
     return text
+
+
+def _encrypted(error):
+    """pdfminer's password errors, possibly wrapped by pdfplumber."""
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    causes = [error, *getattr(error, "args", ())]
+    return any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes)
 
 
 def read_docx(data):

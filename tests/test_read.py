@@ -5,6 +5,8 @@ import zipfile
 
 import docx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bulletin import ParseError, parse_bytes, parse_file
 from bulletin.read import decode_text, declared_kind, sniff
@@ -126,3 +128,33 @@ def test_parse_errors_are_value_errors_with_one_line():
     with pytest.raises(ValueError) as error:
         parse_bytes(b"", filename="x.txt")
     assert "\n" not in str(error.value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=2000), st.sampled_from([None, "x.txt", "x.pdf", "x.docx", "x.json"]))
+def test_any_bytes_give_an_issue_or_a_parse_error(data, filename):
+    try:
+        parse_bytes(data, filename=filename)
+    except ParseError as error:
+        assert str(error) and "\n" not in str(error)
+
+
+@pytest.fixture(scope="module")
+def real_files(sample_path):
+    from tests.test_roundtrip import render_pdf, write_docx
+    issue = parse_file(sample_path)
+    return {"pdf": render_pdf(["中共上街区委办公室 2021年1月6日", "区审计局开展培训 近日，区审计局组织培训。"]),
+            "docx": write_docx(issue)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["pdf", "docx"]), cuts=st.lists(st.integers(0, 10**6), min_size=1, max_size=8))
+def test_damaged_pdf_and_docx_give_an_issue_or_a_parse_error(real_files, kind, cuts):
+    data = bytearray(real_files[kind])
+    for cut in cuts:  # overwrite a few bytes anywhere, as a bad transfer would
+        position = cut % len(data)
+        data[position:position + 4] = b"\x00\xff!?"
+    try:
+        parse_bytes(bytes(data), filename=f"damaged.{kind}")
+    except ParseError as error:
+        assert str(error) and "\n" not in str(error)
