@@ -8,7 +8,7 @@ publisher's signature instead. Console password: see web/auth.py and docs/web.md
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from web import auth
@@ -39,9 +39,6 @@ def init_app(app):
     app.before_request(_check_csrf)
     app.after_request(_private_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
-    for blueprint in (console.bp, issue_views.bp, people.bp, sandbox.bp):
-        blueprint.register_error_handler(404, _not_found)
-        blueprint.register_error_handler(413, _too_large)
     for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp):
         app.register_blueprint(blueprint)
     if app.config.get("BOT_CHANNEL") == "sandbox":  # elsewhere /sandbox does not exist (404)
@@ -64,20 +61,6 @@ def _private_headers(response):
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
-
-
-def _not_found(error):
-    if request.accept_mimetypes.best == "application/json":
-        return {"error": "找不到这个页面"}, 404
-    return render_template("message.html", title="找不到", message="没有这一期、这一条或这位干部。",
-                           back="/admin/"), 404
-
-
-def _too_large(error):
-    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-    return render_template("message.html", title="文件太大",
-                           message=f"上传的文件超过 {limit} MB，请压缩或拆分后再试。",
-                           back="/admin/"), 413
 
 
 def _csrf_refused(error):

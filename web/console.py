@@ -11,8 +11,10 @@ from subscriptions.db import get_db
 from subscriptions.issues import get_issue, issue_items, list_issues
 from web import progress, store
 from web.auth import admin_required
+from web.errors import on_console_errors
 
 bp = Blueprint("console", __name__, url_prefix="/admin")
+on_console_errors(bp)
 PAGE_SIZE = 20
 
 

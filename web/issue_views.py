@@ -14,8 +14,10 @@ from subscriptions.db import get_db
 from subscriptions.issues import get_issue, get_item, issue_items, update_item
 from web import previews, progress, store
 from web.auth import admin_required
+from web.errors import on_console_errors
 
 bp = Blueprint("issues", __name__, url_prefix="/admin")
+on_console_errors(bp)
 TITLE_MAX = 200
 DEPARTMENT_MAX = 60
 

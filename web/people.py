@@ -17,8 +17,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from subscriptions import binding, roster, subscribe
 from subscriptions.db import get_db
 from web.auth import admin_required
+from web.errors import on_console_errors
 
 bp = Blueprint("people", __name__, url_prefix="/admin")
+on_console_errors(bp)
 CODE_TTL_HOURS = 72
 
 

@@ -17,8 +17,10 @@ from push.channels import inbox
 from subscriptions.db import get_db
 from web import people, previews, wechat_sim
 from web.auth import admin_required
+from web.errors import on_console_errors
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
+on_console_errors(bp)
 SAY_MAX = 600
 INBOX_SHOWN = 30
 
