@@ -33,6 +33,9 @@ def init_app(app):
     if str(app.config.get("BOT_PUBLIC_URL", "")).startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     auth.set_admin_password(app.config, app.config.get("BOT_ADMIN_PASSWORD"))
+    if auth.is_plain(app.config.get("BOT_ADMIN_PASSWORD")) and not app.testing:
+        app.logger.warning("BOT_ADMIN_PASSWORD holds a plain password; store its hash instead "
+                           "(python bot.py admin-hash)")
 
     render.init_app(app)
     csrf.init_app(app)

@@ -28,13 +28,16 @@ HASH_PREFIXES = ("scrypt:", "pbkdf2:")
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
 
+def is_plain(value):
+    """True for a password typed as is, False for a werkzeug hash (or nothing)."""
+    return bool(value) and not (value.startswith(HASH_PREFIXES) and "$" in value)
+
+
 def password_hash(value):
     """`password_hash("s3cret")` -> a werkzeug hash; a value that already is one is kept."""
     if not value:
         return None
-    if value.startswith(HASH_PREFIXES) and "$" in value:
-        return value
-    return generate_password_hash(value)
+    return generate_password_hash(value) if is_plain(value) else value
 
 
 def set_admin_password(config, value):
