@@ -12,13 +12,12 @@ import time
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from subscriptions.issues import issue_items, list_issues
 from test_console import add_cadre
 from web import links
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -47,8 +46,8 @@ def live(make_app):
 @pytest.fixture(scope="module")
 def browser():
     if not pathlib.Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (scripts/install-system-deps.sh)")
-    with playwright_api.sync_playwright() as p:
+        pytest.fail("Debian chromium is not installed: run scripts/install-system-deps.sh")
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
