@@ -124,11 +124,11 @@ def record_results(db, row, results, policy):
     any_sent = any(status == "sent" for status, _, _ in outcomes)
     common = max(outcomes, key=lambda key: len(outcomes[key]), default=None)
     with transaction(db) as conn:
-        if common is not None:  # usually everyone: one statement over the call's rows
-            _set_call(conn, row, *common)
         for (status, errcode, reason), recipients in outcomes.items():
             if (status, errcode, reason) != common:
                 _set_delivery(conn, row, recipients, status, errcode, reason)
+        if common is not None:  # usually everyone: one statement over the rest of the call
+            _set_call(conn, row, *common)
         conn.execute("UPDATE outbox SET status = 'done', lease_owner = NULL, last_error = NULL,"
                      " done_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?", [row["id"]])
         if any_sent or not row["recipients"]:
@@ -253,12 +253,12 @@ def _set_delivery(conn, row, recipients, status, errcode, reason):
 
 
 def _set_call(conn, row, status, errcode, reason):
-    """Set every delivery this outbox row carries (not already sent) at once."""
+    """Set every still-pending delivery this outbox row carries at once."""
     sent_at = "strftime('%Y-%m-%dT%H:%M:%SZ','now')" if status == "sent" else "NULL"
     conn.execute(
         f"UPDATE deliveries SET status = ?, errcode = ?, reason = ?, sent_at = {sent_at},"
         " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
-        " WHERE outbox_id = ? AND status != 'sent'",
+        " WHERE outbox_id = ? AND status = 'pending'",
         [status, errcode, reason, row["id"]])
 
 

@@ -85,6 +85,20 @@ def test_a_recipient_missing_from_the_results_is_failed_not_lost(db):
         "a": ("sent", None), "b": ("failed", "no result from the channel")}
 
 
+def test_mixed_results_of_one_call_land_on_the_right_recipients(db):
+    from push.channels import Result
+
+    issue_id = publish(db)
+    queue(db, issue_id, ("a", "b", "c", "d"))
+    row = outbox.claim(db, "w")
+    gone = Result("failed", None, "invaliduser")
+    outbox.record_results(db, row, {"a": gone, "b": _sent(), "c": gone, "d": gone},
+                          outbox.RetryPolicy())
+    assert {r["recipient"]: r["status"] for r in status.rows(db, issue_id)} == {
+        "a": "failed", "b": "sent", "c": "failed", "d": "failed"}
+    assert status.summary(db, issue_id)["by_reason"] == {"invaliduser": 3}
+
+
 @pytest.mark.parametrize("attempts", [1, 3])
 def test_retry_policy_reads_its_settings(attempts):
     policy = outbox.RetryPolicy.from_config({"BOT_SEND_ATTEMPTS": attempts,
