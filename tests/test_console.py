@@ -302,3 +302,16 @@ def test_oversized_upload_and_unknown_issue_get_readable_pages(make_app):
     assert response.status_code == 413 and "文件太大" in response.get_data(as_text=True)
     missing = client.get("/admin/issues/424242")
     assert missing.status_code == 404 and "找不到" in missing.get_data(as_text=True)
+
+
+def test_lockout_ends_fifteen_minutes_after_the_failures(client, db):
+    import time
+
+    from web import store
+
+    for _ in range(5):
+        store.note_failure(db, "127.0.0.1", now=time.time() - 16 * 60)
+    assert login(client).status_code == 302
+    for _ in range(5):
+        store.note_failure(db, "127.0.0.1", now=time.time() - 14 * 60)
+    assert client.get("/admin/login").status_code == 429
