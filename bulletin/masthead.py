@@ -20,7 +20,7 @@ MARKINGS = re.compile(r"内部资料|注意保存|内部刊物|仅供参考|不�
 ISSUER = re.compile(r"^(?:主办|编印|主编|编发|承办|编)?[：:]?"
                     r"(.{2,30}?(?:办公室|委员会|政府|局|办|厅|部|中心|编辑部|委|研究室|督查室))"
                     r"(?:编印|编发|主办|印发|编|印)?$")
-MASTHEAD = re.compile(r"^.{1,12}(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报|情况|交流|工作)$")
+MASTHEAD = re.compile(r"^.{1,10}(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)$")
 FOOTER = re.compile(r"^(?:报|送|发|抄送|抄报|报送|分送|主送|印发|发送)\s*[：:]|共印\s*\S{0,6}\s*份"
                     r"|^(?:责任编辑|编辑|审核|签发|校对|核稿|联系电话|电话|地址|邮箱|投稿邮箱)\s*[：:]")
 HEADER_SCAN = 6
@@ -34,24 +34,37 @@ def _rest(text):
     return re.sub(r"[\s（）()【】〔〕\[\]|｜·—\-_]+", "", text)
 
 
-def is_header_line(text):
-    """`is_header_line("上街简报 第3期")` -> True."""
+def header_kind(text):
+    """`header_kind("第3期 2021年1月6日")` -> "strong"; "masthead" for `上街简报`; else None.
+
+    Strong lines hold only a date, an issue number, markings or an issuer.
+    """
     rest = _rest(fix_spaces(text))
     if any(c in "，。；！？,;!?" for c in rest) or NUMBERED_TITLE.match(text.strip()):
-        return False
-    return rest == "" or bool(ISSUER.match(rest) or MASTHEAD.match(rest))
+        return None
+    if rest == "" or ISSUER.match(rest):
+        return "strong"
+    return "masthead" if MASTHEAD.match(rest) else None
 
 
 def header_length(lines):
-    """`header_length(lines)` -> n: the first n lines are the header (0 if there is none)."""
-    length = 0
+    """`header_length(lines)` -> n: the first n lines are the header (0 if there is none).
+
+    The header runs to the last strong line among the first six; the lines before it may be
+    mastheads or other short lines without punctuation. With no strong line, a masthead on
+    the first line is the whole header.
+    """
+    last_strong = -1
     for index, line in enumerate(lines[:HEADER_SCAN]):
         text = fix_spaces(line.text)
-        if is_header_line(text):
-            length = index + 1
-        elif width(text) > 40 or any(c in SENTENCE_PUNCT for c in text):
+        kind = header_kind(text)
+        if kind == "strong":
+            last_strong = index
+        elif kind is None and (width(text) > 40 or any(c in SENTENCE_PUNCT for c in text)):
             break
-    return length
+    if last_strong >= 0:
+        return last_strong + 1
+    return 1 if lines and header_kind(lines[0].text) == "masthead" else 0
 
 
 def footer_start(lines, start):

@@ -21,6 +21,7 @@ from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_title_line,
                              split_run_in, title_start)
 
 MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
+MIN_TWO_LINE_TITLE = 8  # a shorter title line followed by another is a section heading (工作动态)
 
 
 @dataclass
@@ -86,6 +87,9 @@ def _drafts(paragraphs, dropped):
             _attach(drafts[-1], source, dropped)
             open_ = False
             continue
+        if drafts and _continues_title(drafts[-1], para):
+            drafts[-1].title = join_lines([drafts[-1].title, para[0].text])
+            continue
         opened = _open(para, strong=not open_, previous=drafts[-1] if drafts else None,
                        dropped=dropped)
         if opened:
@@ -101,6 +105,16 @@ def _drafts(paragraphs, dropped):
             _attach(drafts[-1], source, dropped)
             open_ = False
     return drafts
+
+
+def _continues_title(draft, para):
+    """A title typed over two lines: a long title with no body yet, then a title-like line."""
+    line = para[0]
+    if len(para) > 1 or any(draft.paragraphs) or len(fix_spaces(draft.title)) < MIN_TWO_LINE_TITLE:
+        return False
+    if BULLET.match(line.text) or NUMBERED.match(line.text) or line.run_in:
+        return False
+    return (line.heading or is_title_line(line.text, 1)) and len(fix_spaces(draft.title + line.text)) <= 60
 
 
 def _attach(draft, source, dropped):
@@ -130,7 +144,8 @@ def _open(para, strong, previous, dropped):
         if title:
             dropped.append(marker.group().replace(" ", ""))
             return Draft("article", title, numbered=True), body
-    title, body = _title(para, 4 if strong else 6, strong)
+    alone = len(para) == 1 and first_punct(first.text) == len(first.text)  # 工作动态
+    title, body = _title(para, 4 if strong or alone else 6, strong)
     if title:
         return Draft("article", title), body
     if strong:

@@ -27,7 +27,7 @@ ORG_END = re.compile(f"(?:{ORG_SUFFIX})$")
 ORG_THEN_NAMES = re.compile(f"^(.+?(?:{ORG_SUFFIX}))([\u4e00-\u9fff]{{2,3}}(?:[、 ][\u4e00-\u9fff]{{2,3}})*)$")
 LABEL = re.compile(r"^(?:供稿单位|稿件来源|信息来源|报送单位|供稿|来源|撰稿|作者|报送)\s*[：:]\s*")
 LABEL_SUFFIX = re.compile(r"\s*(?:供稿|报送|提供)$")
-NOT_A_SOURCE = re.compile(r"^(?:见|详见|注|完|下同|略|待续|未完|续|图|表|附|上接|下转|摄|此)")
+NOT_A_SOURCE = re.compile(r"^(?:见|详见|注|完|下同|略|待续|未完|续|图|表|附|上接|下转|摄|此|记者|通讯员|编者)")
 ATTRIBUTION = re.compile(r"[（(]([^（）()\n]{1,40})[）)]\s*$")
 TIME_PHRASE = re.compile(
     r"^(?:\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:以来|上半年|下半年|前三季度|全年|底|初)?"
@@ -70,10 +70,10 @@ def split_run_in(text, minimum=4, loose=False):
 
 
 def is_title_line(text, minimum=4):
-    """`is_title_line("区劳动人事争议仲裁院着力营造法治化营商环境")` -> True: no sentence punctuation."""
+    """`is_title_line("经开区：项目建设跑出“加速度”")` -> True: no sentence punctuation but `：`."""
     title = fix_spaces(text)
-    return (minimum <= len(title) <= 60 and first_punct(title) == len(title)
-            and not ENUMERATOR.match(title))
+    return (minimum <= len(title) <= 60 and first_punct(title.replace("：", "")) == len(title) - title.count("：")
+            and not title.endswith("：") and not ENUMERATOR.match(title))
 
 
 def title_start(text, short, minimum=6):

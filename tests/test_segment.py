@@ -156,3 +156,31 @@ def test_bad_json_is_a_parse_error(payload, reason):
 def test_text_with_no_items_is_a_parse_error():
     with pytest.raises(ParseError, match="没有识别出任何条目"):
         parse_text("上街简报\n第3期\n中共上街区委办公室 2021年1月6日\n")
+
+
+def test_title_typed_over_two_lines_and_section_headings():
+    text = ("上街简报\n第3期\n中共上街区委办公室 2021年1月6日\n"
+            "上街区召开2021年全区经济工作会议暨\n优化营商环境推进大会\n"
+            "1月5日，上街区召开全区经济工作会议。\n"
+            "工作动态\n区审计局开展业务培训\n1月4日，区审计局组织培训。（区审计局）\n"
+            "经开区：项目建设跑出“加速度”\n今年以来，经开区新开工项目21个。（经开区管委会）\n")
+    issue = parse_text(text)
+    assert [(i.kind, i.title, i.department) for i in issue.items] == [
+        ("lead", "上街区召开2021年全区经济工作会议暨优化营商环境推进大会", None),
+        ("article", "区审计局开展业务培训", "区审计局"),
+        ("article", "经开区：项目建设跑出“加速度”", "经开区管委会")]
+    assert "工作动态" in issue.dropped
+
+
+def test_a_title_that_looks_like_a_masthead_is_not_header():
+    text = ("中共上街区委办公室 2021年1月6日\n全区安全生产情况通报\n"
+            "1月5日，区安委办通报全区安全生产情况。\n")
+    issue = parse_text(text)
+    assert issue.header == "中共上街区委办公室2021年1月6日"
+    assert issue.items[0].title == "全区安全生产情况通报"
+
+
+def test_reporter_bylines_are_not_departments():
+    text = ("中共上街区委办公室 2021年1月6日\n区委召开常委会\n1月5日，区委召开常委会。（记者 张三）\n")
+    item = parse_text(text).items[0]
+    assert item.department is None and item.body.endswith("。（记者张三）")
