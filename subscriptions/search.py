@@ -8,8 +8,10 @@
 How: each item is indexed (search_index.py) as jieba words (ranking) and as its character
 stream (recall: any 1-, 2-, n-character word is a phrase of characters). A query word
 matches when it is a jieba word of the item *or* a run of its characters, in the title,
-body or department; all query words must match. bm25 ranks titles above bodies; among
-equal scores the more recent issue comes first. A part of the query that names one
+body or department; all query words must match. Index rows are kept newest first, so
+FTS5 walks a query's matches newest first and stops at WINDOW (then `total_exact=False`);
+the newest RANK_WINDOW are scored with BM25F, titles above bodies (ranking.py), newer
+issues first among equal scores. Cost stays flat however large the archive grows. A part of the query that names one
 department exactly (`峡窝镇`, `审计`) filters by department when the query has other
 words; a date (`2021年1月`, `2021-01`, `2021年`, `2021-01-06`) filters by issue date.
 User text never reaches MATCH: the expression is built from quoted tokens only, so any
@@ -20,12 +22,17 @@ import re
 from dataclasses import dataclass, field
 
 from subscriptions.departments import names, resolve
-from subscriptions.search_index import date_tokens
+from subscriptions.ranking import idf, newest_first, rank
+from subscriptions.search_index import date_tokens, item_of
 from subscriptions.text import add_words, chars, normalise, query_words
 
 MAX_QUERY_CHARS = 200  # longer input is cut here
 MAX_WORDS = 12  # query words beyond this are ignored
 MAX_PER_PAGE = 50
+WINDOW = 1000  # matches counted and paged, newest first ("1000+" beyond)
+RANK_WINDOW = 200  # the newest matches scored by ranking.rank; later pages are newest first
+MAX_IDF_WORDS = 4  # words past this weigh the same
+HIT_KEYS = ("item_id", "title", "department", "date", "score")
 DATE = re.compile(r"""
     (?P<y>(?:19|20)\d\d) \s* (?:
         年 \s* (?P<m1>\d{1,2}) \s* 月 (?: \s* (?P<d1>\d{1,2}) \s* [日号])?
@@ -39,7 +46,8 @@ CHAR_COLUMNS = "{title_chars body_chars department_chars}"
 @dataclass
 class SearchResult:
     hits: list = field(default_factory=list)  # [{"item_id", "title", "department", "date", "score"}]
-    total: int = 0  # all matches, every page
+    total: int = 0  # all matches, every page (at most WINDOW)
+    total_exact: bool = True  # False: more than WINDOW items match ("1000+")
     has_more: bool = False  # another page follows
     keywords: list = field(default_factory=list)  # the words searched for
     department: dict | None = None  # the department filter, {"id", "name"}
@@ -55,14 +63,21 @@ def search(db, query, page=0, per_page=5):
     expression = match_expression(parsed)
     if expression is None:
         return SearchResult(**parsed)
-    total = db.execute("SELECT COUNT(*) FROM items_search WHERE items_search MATCH ?",
-                       [expression]).fetchone()[0]
-    rows = db.execute("""
-        SELECT rowid, rank FROM items_search WHERE items_search MATCH ?
-        ORDER BY round(rank, 2), date DESC, rowid DESC LIMIT ? OFFSET ?""",
-                      [expression, per_page, page * per_page]).fetchall()
-    hits = _hits(db, rows)
-    return SearchResult(hits=hits, total=total, has_more=(page + 1) * per_page < total, **parsed)
+    newest = [r[0] for r in db.execute(
+        "SELECT rowid FROM items_search WHERE items_search MATCH ? ORDER BY rowid DESC LIMIT ?",
+        [expression, WINDOW + 1])]
+    if not newest:
+        return SearchResult(**parsed)
+    total = min(len(newest), WINDOW)
+    start = page * per_page
+    ranked = rank(_rows(db, newest[:RANK_WINDOW]), parsed["keywords"],
+                  _idf(db, parsed, expression, len(newest)))
+    if start + per_page > len(ranked):  # past the ranked window: newest first
+        tail = sorted(_rows(db, newest[len(ranked):total]), key=newest_first)
+        ranked += [dict(row, score=0.0) for row in tail]
+    hits = [{key: row[key] for key in HIT_KEYS} for row in ranked[start:start + per_page]]
+    return SearchResult(hits=hits, total=total, total_exact=len(newest) <= WINDOW,
+                        has_more=start + per_page < total, **parsed)
 
 
 def parse_query(db, query):
@@ -120,14 +135,30 @@ def _quote(text):
     return '"' + text.replace('"', '""') + '"'
 
 
-def _hits(db, rows):
-    if not rows:
+def _rows(db, rowids):
+    """Items for index rowids, in the same order, with what ranking and hits need."""
+    if not rowids:
         return []
-    ranks = {row[0]: row[1] for row in rows}
-    marks = ",".join("?" * len(ranks))
-    details = {row["item_id"]: row for row in db.query(f"""
-        SELECT i.id AS item_id, i.title, COALESCE(d.name, i.department) AS department, s.date
+    by_id = {item_of(rowid): rowid for rowid in rowids}
+    marks = ",".join("?" * len(by_id))
+    rows = {row["item_id"]: row for row in db.query(f"""
+        SELECT i.id AS item_id, i.title, i.body, COALESCE(d.name, i.department) AS department,
+               s.date
         FROM items i JOIN issues s ON s.id = i.issue_id
-        LEFT JOIN departments d ON d.id = i.department_id WHERE i.id IN ({marks})""", list(ranks))}
-    return [dict(details[item_id], score=round(-rank, 4))
-            for item_id, rank in ranks.items() if item_id in details]
+        LEFT JOIN departments d ON d.id = i.department_id WHERE i.id IN ({marks})""", list(by_id))}
+    return [dict(rows[item_id], rowid=rowid) for item_id, rowid in by_id.items() if item_id in rows]
+
+
+def _idf(db, parsed, expression, matches):
+    """IDF per keyword; one keyword needs none (it scales every score alike)."""
+    keywords = parsed["keywords"]
+    if len(keywords) < 2:
+        return None
+    total = db.execute("SELECT MAX(id) FROM items").fetchone()[0] or 1
+    weights = {}
+    for word in keywords[:MAX_IDF_WORDS]:
+        single = match_expression({"keywords": [word], "department": None, "date": None})
+        count = db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM items_search WHERE items_search "
+                           "MATCH ? LIMIT ?)", [single, WINDOW]).fetchone()[0]
+        weights[word] = idf(total, count)
+    return weights

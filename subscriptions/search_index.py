@@ -2,6 +2,10 @@
 
     index_item(db, item_id)        # after an insert or a correction (same transaction)
     reindex_all(db)                # rebuild everything, e.g. after importing aliases
+    item_of(index_rowid("2021-01-06", 7))   # -> 7
+
+Index rowids sort by issue date, then item id (`20210106 * 10**9 + item id`), so FTS5 can
+walk matches newest first without sorting — search ranks the newest matches of a query.
 
 Columns: jieba search-mode words of title and body (ranking), every character of title,
 body and department in order (so a 1- or 2-character phrase always matches), and filter
@@ -11,6 +15,8 @@ tokens `dept<id> y2021 m202101 d20210106` that `search` uses for department and 
 from subscriptions.text import chars, words
 from subscriptions.transaction import write
 
+ID_SPAN = 10 ** 9  # item ids stay below this
+
 
 def index_item(db, item_id):
     """Write (or rewrite) the index row of one item."""
@@ -18,12 +24,25 @@ def index_item(db, item_id):
         SELECT i.id, i.title, i.body, i.department, i.department_id, s.date
         FROM items i JOIN issues s ON s.id = i.issue_id WHERE i.id = ?""", [item_id]).fetchone()
     with write(db):
-        db.execute("DELETE FROM items_search WHERE rowid = ?", [item_id])
-        if row is not None:
-            db.execute("""
-                INSERT INTO items_search (rowid, title, body, title_chars, body_chars,
-                                          department_chars, filters, date)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", [row[0], *index_fields(*row[1:])])
+        if row is None:
+            return
+        rowid = index_rowid(row[5], item_id)
+        db.execute("DELETE FROM items_search WHERE rowid = ?", [rowid])
+        db.execute("""
+            INSERT INTO items_search (rowid, title, body, title_chars, body_chars,
+                                      department_chars, filters, date)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", [rowid, *index_fields(*row[1:])])
+
+
+def index_rowid(date, item_id):
+    """`index_rowid("2021-01-06", 7)` -> 20210106000000007: newer issues sort higher."""
+    digits = "".join(ch for ch in (date or "") if ch.isdigit())[:8].ljust(8, "0")
+    return int(digits) * ID_SPAN + int(item_id)
+
+
+def item_of(rowid):
+    """The item id inside an index rowid."""
+    return rowid % ID_SPAN
 
 
 def index_fields(title, body, department, department_id, date):

@@ -1,0 +1,54 @@
+"""Ranking a window of matching items: BM25F over title, department and body, in Python.
+
+    ranked = rank(rows, ["疫情", "防控"], idf={"疫情": 2.1, "防控": 1.4})
+    # rows: [{"rowid", "title", "body", "department", ...}] -> the same rows, best first,
+    # each with "score"; equal scores (to 2 decimals): newer issue first, then issue order.
+
+Why not FTS5's own bm25(): it reads every match of every phrase in the whole index to
+count documents (measured 60-250 ms for common words at 100k items), whatever the LIMIT.
+Search walks the newest matches instead (cheap) and scores only those here: per field
+tf·(k1+1) / (tf + k1·(1 − b + b·len/avg_len)), weighted title 10 > department 3 > body 2,
+times the word's IDF; k1 = 1.2, b = 0.75 as in Lucene and FTS5.
+"""
+
+import math
+
+from subscriptions.search_index import ID_SPAN
+
+K1 = 1.2
+B = 0.75
+WEIGHTS = {"title": 10.0, "department": 3.0, "body": 2.0}
+
+
+def idf(total_items, matching_items):
+    """`idf(100000, 50)` -> ~7.6: the BM25 inverse document frequency, never negative."""
+    n = min(matching_items, total_items)
+    return math.log(1 + (total_items - n + 0.5) / (n + 0.5))
+
+
+def rank(rows, keywords, idf_by_word=None):
+    """Score `rows` for `keywords` and sort them best first (newest first among equals)."""
+    if not rows:
+        return []
+    idf_by_word = idf_by_word or {}
+    words = [(w.replace(" ", ""), idf_by_word.get(w, 1.0)) for w in keywords if w.strip()]
+    lower = any(ch.isascii() for word, _ in words for ch in word)
+    fields = [(field, weight, [(row[field] or "").lower() if lower else (row[field] or "")
+                               for row in rows]) for field, weight in WEIGHTS.items()]
+    scores = [0.0] * len(rows)
+    for field, field_weight, texts in fields:
+        average = max(1.0, sum(map(len, texts)) / len(texts))
+        for word, word_weight in words:
+            weight = word_weight * field_weight * (K1 + 1)
+            for index, text in enumerate(texts):
+                tf = text.count(word)
+                if tf:
+                    scores[index] += weight * tf / (tf + K1 * (1 - B + B * len(text) / average))
+    ranked = [dict(row, score=round(score, 4)) for row, score in zip(rows, scores)]
+    ranked.sort(key=lambda row: (-round(row["score"], 2), *newest_first(row)))
+    return ranked
+
+
+def newest_first(row):
+    """Sort key: newer issue first, then the issue's own order (index rowids hold both)."""
+    return -(row["rowid"] // ID_SPAN), row["rowid"] % ID_SPAN
