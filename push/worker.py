@@ -129,8 +129,16 @@ def run_forever(db_path, config, stop, wake=None, poll=1.0, threads=None):
     log.info("push worker %s stopped", owner)
 
 
+_start_lock = threading.Lock()
+
+
 def start_background(app):
     """Start the in-process worker thread once per app; returns its wake event."""
+    with _start_lock:  # concurrent first requests must not each start a worker
+        return _start_once(app)
+
+
+def _start_once(app):
     state = app.extensions.get("push_worker")
     if state is None:
         stop, wake = threading.Event(), threading.Event()
