@@ -104,7 +104,7 @@ def layout(lines):
     near = [line.text for line in lines if abs(line.em - common) <= 0.12 * common]
     mid_sentence = sum(1 for text in near if not ends_sentence(text) and text[-1] not in CLOSERS
                        and any(c in SENTENCE_PUNCT for c in text))
-    wrapped = common >= 10 and len(near) >= 0.5 * len(widths) and mid_sentence >= max(2, 0.3 * len(near))
+    wrapped = common >= 10 and len(near) >= 0.3 * len(widths) and mid_sentence >= max(2, 0.3 * len(near))
     return (common if wrapped else None), blanks_break
 
 

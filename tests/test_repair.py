@@ -119,7 +119,7 @@ def test_dropped_artefacts_are_each_recorded():
 def test_nothing_lost_in_sample_and_fixtures(sample_path):
     from tests.conftest import FIXTURES
     check_nothing_lost(sample_path.read_text(encoding="utf-8"))
-    for name in ("gaoxin-numbered.txt", "jinshui-brackets.txt"):
+    for name in ("gaoxin-numbered.txt", "jinshui-brackets.txt", "shangjie-layout.txt"):
         check_nothing_lost((FIXTURES / name).read_text(encoding="utf-8"))
     check_nothing_lost((FIXTURES / "erqi-gbk.txt").read_bytes().decode("gbk"))
 

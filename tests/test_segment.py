@@ -66,7 +66,7 @@ def test_sample_brief_titles_come_from_the_first_clause(sample):
     assert sample.derived_titles == [7, 8]
 
 
-@pytest.mark.parametrize("name", ["gaoxin-numbered", "jinshui-brackets", "erqi-gbk"])
+@pytest.mark.parametrize("name", ["gaoxin-numbered", "jinshui-brackets", "erqi-gbk", "shangjie-layout"])
 def test_fixture_issues(name):
     expected = json.loads((FIXTURES / f"{name}.expected.json").read_text(encoding="utf-8"))
     raw = (FIXTURES / f"{name}.txt").read_bytes()
