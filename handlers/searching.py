@@ -82,7 +82,7 @@ def _latest_page(ctx, issue, page):
     items = issue.get("items") or issues.issue_items(ctx.db, issue["id"])
     shown = items[page * PER_PAGE:(page + 1) * PER_PAGE]
     if not shown:
-        return "没有更多了。"
+        return "没有更多了。" if page else "最新一期简报没有条目。"
     chat_state.save_query(ctx.db, ctx.user, f"{LATEST}{issue['id']}", page)
     title = "、".join(str(part) for part in (issue.get("date"), issue.get("number")) if part)
     lines = [f"最新一期简报（{title or '未注明日期'}，共{len(items)}条）："]

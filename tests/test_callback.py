@@ -301,3 +301,15 @@ def test_wecom_bad_msg_signature_is_403_and_garbage_is_success(make_app):
     signed = {**args, "msg_signature": sign(VECTOR_TOKEN, timestamp, "n", "abc")}
     undecryptable = client.post("/wechat", query_string=signed, data=body)
     assert undecryptable.status_code == 200
+
+
+def test_a_database_failure_is_an_apology_not_a_500_and_is_not_remembered(client, db, caplog):
+    db.execute("DROP TABLE chat_state")  # the store breaks under the handler
+    db.conn.commit()
+    xml = text_xml("o_x", "帮助", 401)
+    with caplog.at_level(logging.ERROR, logger="handlers.chat"):
+        response = post_xml(client, xml)
+    assert response.status_code == 200
+    assert "稍后再试" in content(response)
+    assert "handler failed" in caplog.text and "Traceback" in caplog.text
+    assert db.execute("SELECT COUNT(*) FROM inbound_replies").fetchone()[0] == 0
