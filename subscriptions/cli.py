@@ -92,6 +92,15 @@ def search_command(query, as_json, page, per_page):
     click.echo(f"{result.total} found{more}")
 
 
+@click.command("reindex")
+@with_appcontext
+def reindex_command():
+    """Rebuild the search index of every stored item (after an upgrade or a bulk import)."""
+    from subscriptions.search_index import reindex_all
+
+    click.echo(f"{reindex_all(get_db())} items indexed")
+
+
 @click.group("roster")
 def roster_group():
     """The roster of cadres: import it, issue binding codes, list it."""
@@ -185,6 +194,7 @@ def _one_line(error):
 
 def init_app(app):
     """Register the commands; start loading jieba in the background."""
-    for command in (publish_command, search_command, roster_group, departments_group):
+    for command in (publish_command, search_command, reindex_command, roster_group,
+                    departments_group):
         app.cli.add_command(command)
     warm_up_in_background()

@@ -173,3 +173,13 @@ def test_sample_issue_search(runner, sample_path, db):
     assert search(db, "审计").hits[0]["department"] == "区审计局"
     assert search(db, "宋洁").total == 1
     assert search(db, "督察局 督查").hits[0]["department"] == "区督查局"
+
+
+def test_reindex_rebuilds_the_same_answers(runner, archive):
+    before = search(archive, "项", per_page=10).hits
+    archive.execute("DELETE FROM items_search")
+    archive.conn.commit()
+    assert search(archive, "项").total == 0
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0 and "7 items indexed" in result.stdout
+    assert search(archive, "项", per_page=10).hits == before

@@ -126,3 +126,30 @@ def test_publish_cli_unreadable_file_is_one_line_exit_2(runner, tmp_path):
     broken = runner.invoke(args=["publish", str(junk)])
     assert broken.exit_code == 2
     assert broken.stderr.strip().count("\n") == 0
+
+
+def test_concurrent_saves_of_the_same_issue_store_it_once(app, db):
+    import threading
+
+    from subscriptions.db import open_db
+
+    results, errors = [], []
+
+    def save():
+        connection = open_db(app.config["DATABASE_PATH"], migrate=False)
+        try:
+            results.append(issues.save_issue(connection, make_issue()))
+        except Exception as error:  # noqa: BLE001 - the assertion below reports it
+            errors.append(error)
+        finally:
+            connection.conn.close()
+
+    threads = [threading.Thread(target=save) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len({issue_id for issue_id, _ in results}) == 1
+    assert sorted(created for _, created in results) == [False, False, False, True]
+    assert issues.count_issues(db) == 1
