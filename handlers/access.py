@@ -41,7 +41,7 @@ def identity(ctx):
     return {"userid": ctx.user} if ctx.channel == "work" else {"openid": ctx.user}
 
 
-@router.on(command("绑定"), help="绑定 绑定码 — 绑定干部身份（如：绑定 123456）")
+@router.on(command("绑定", glued=True), help="绑定 绑定码 — 绑定干部身份（如：绑定 123456）")
 def bind(ctx):
     """Bind this WeChat identity with a one-time code from `roster invite`."""
     code = re.sub(r"\s+", "", ctx.match)

@@ -97,13 +97,14 @@ class Router:
 
 # ---- reusable checks -------------------------------------------------------------------
 
-def command(*words):
+def command(*words, glued=False):
     """Check: the text is one of `words`, optionally followed by arguments.
 
     `command("订阅")` matches "订阅 审计 督查局" with the match "审计 督查局" ('' if bare).
+    With `glued=True` the arguments may follow without a space: "订阅审计局" -> "审计局".
     """
-    pattern = re.compile(r"^(?:%s)(?:[\s:：,，]+(.*)|$)" % "|".join(map(re.escape, words)),
-                         re.S)
+    gap = r"[\s:：,，]*" if glued else r"[\s:：,，]+"
+    pattern = re.compile(r"^(?:%s)(?:%s(.*)|$)" % ("|".join(map(re.escape, words)), gap), re.S)
 
     def check(ctx):
         found = pattern.match(ctx.text)

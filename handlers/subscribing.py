@@ -18,32 +18,6 @@ SEE_LIST = "回复“部门”查看全部部门。"
 NEEDS_BINDING = "订阅需要先绑定干部身份：请回复“绑定 绑定码”，绑定码向区委办公室索取。"
 
 
-@router.on(command("订阅"), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 审计 督查局；订阅 全部）")
-def subscribe(ctx):
-    if ctx.cadre is None:  # only with BOT_OPEN_ACCESS=1: reading is open, subscribing is not
-        return NEEDS_BINDING
-    words = split_words(ctx.match)
-    if not words:
-        return "请在“订阅”后写部门名，如：订阅 审计局。" + SEE_LIST
-    if ALL_WORDS.intersection(words):
-        store.subscribe_all(ctx.db, ctx.cadre["id"])
-        return "已订阅全部部门，今后每期简报的所有条目都会推送给您。"
-    return _apply(ctx, "subscribe", words)
-
-
-@router.on(command("退订", "取消订阅"), help="退订 部门… — 不再接收该部门的简报（退订 全部：全部退订）")
-def unsubscribe(ctx):
-    if ctx.cadre is None:
-        return NEEDS_BINDING
-    words = split_words(ctx.match)
-    if not words:
-        return "请在“退订”后写部门名，如：退订 审计局；或“退订 全部”。"
-    if ALL_WORDS.intersection(words):
-        store.unsubscribe_all(ctx.db, ctx.cadre["id"])
-        return "已退订全部部门，不会再收到推送。回复“订阅 部门名”可重新订阅。"
-    return _apply(ctx, "unsubscribe", words)
-
-
 @router.on(either(exact("我的订阅", "订阅列表", "已订阅"), menu("MY_SUBSCRIPTIONS")),
            help="我的订阅 — 查看已订阅的部门")
 def my_subscriptions(ctx):
@@ -56,6 +30,32 @@ def my_subscriptions(ctx):
     if not names:
         return "您还没有订阅任何部门。回复“订阅 部门名”订阅，" + SEE_LIST
     return f"您订阅了{len(names)}个部门：\n" + "\n".join(names)
+
+
+@router.on(command("订阅", glued=True), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 审计 督查局；订阅 全部）")
+def subscribe(ctx):
+    if ctx.cadre is None:  # only with BOT_OPEN_ACCESS=1: reading is open, subscribing is not
+        return NEEDS_BINDING
+    words = split_words(ctx.match)
+    if not words:
+        return "请在“订阅”后写部门名，如：订阅 审计局。" + SEE_LIST
+    if ALL_WORDS.intersection(words):
+        store.subscribe_all(ctx.db, ctx.cadre["id"])
+        return "已订阅全部部门，今后每期简报的所有条目都会推送给您。"
+    return _apply(ctx, "subscribe", words)
+
+
+@router.on(command("退订", "取消订阅", glued=True), help="退订 部门… — 不再接收该部门的简报（退订 全部：全部退订）")
+def unsubscribe(ctx):
+    if ctx.cadre is None:
+        return NEEDS_BINDING
+    words = split_words(ctx.match)
+    if not words:
+        return "请在“退订”后写部门名，如：退订 审计局；或“退订 全部”。"
+    if ALL_WORDS.intersection(words):
+        store.unsubscribe_all(ctx.db, ctx.cadre["id"])
+        return "已退订全部部门，不会再收到推送。回复“订阅 部门名”可重新订阅。"
+    return _apply(ctx, "unsubscribe", words)
 
 
 def _pending_choice(ctx):

@@ -290,3 +290,11 @@ def test_any_text_gives_hits_or_not_found_never_an_error(db, zhang, query):
 def test_not_found_reply_suggests_filters(zhang):
     reply = zhang.say("火星探测")
     assert reply.startswith("没有找到与“火星探测”相关的简报")
+
+
+def test_commands_typed_without_a_space(app, db, world):
+    phone = Phone(db, app.config, "o_lisi")
+    assert "绑定成功" in phone.say(f"绑定{world['李四']}")
+    assert "已订阅：区审计局" in phone.say("订阅审计局")
+    assert "区审计局" in phone.say("订阅列表")
+    assert "已退订全部" in phone.say("退订全部")

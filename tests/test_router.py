@@ -111,3 +111,10 @@ def test_fit_text_without_line_ends_cuts_at_a_sentence_or_bytes():
     assert len(fitted.encode("utf-8")) <= TEXT_LIMIT
     assert fitted.endswith("…")
     assert fit_text("短句。") == "短句。"
+
+
+def test_glued_commands_take_arguments_without_a_space():
+    glued, spaced = command("订阅", glued=True), command("订阅")
+    assert glued(ctx_for(text_xml("u", "订阅审计局", 1))) == "审计局"
+    assert glued(ctx_for(text_xml("u", "订阅 审计局", 2))) == "审计局"
+    assert spaced(ctx_for(text_xml("u", "订阅审计局", 3))) is None
