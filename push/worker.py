@@ -113,11 +113,11 @@ def run_forever(db_path, config, stop, wake=None, poll=1.0, threads=None):
         return
     from push.channels import make_channel
 
-    channel = make_channel(config, db_path)
-    owner = worker_name()
-    log.info("push worker %s started (channel %s)", owner, channel.name)
+    channel, owner = None, worker_name()
+    log.info("push worker %s started (channel %s)", owner, config.get("BOT_CHANNEL"))
     while not stop.is_set():
         try:
+            channel = channel or make_channel(config, db_path)
             run_until_idle(db_path, config, channel=channel, owner=owner, stop=stop)
         except Exception:  # keep the worker alive (e.g. database locked for too long)
             log.exception("push worker round failed; retrying")
