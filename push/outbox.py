@@ -14,7 +14,6 @@ many failed calls in a row pause the issue's push (`push_runs.status = 'paused'`
 someone resumes it (push or resend).
 """
 
-import calendar
 import json
 import random
 import time
@@ -157,31 +156,6 @@ def record_error(db, row, errcode, reason, policy, now=None):
             outcome = "retry"
         _count_failure(conn, row["issue_id"], reason, policy)
     return outcome
-
-
-def cap_delay(db, recipients, caps, now=None):
-    """Seconds to wait before `recipients` may get another message under `caps`, else 0.
-
-    `caps` is ((messages, seconds), …), e.g. WeCom's ((30, 60), (1000, 3600)) per member;
-    counted from the deliveries recorded `sent`."""
-    now = time.time() if now is None else now
-    wait = 0.0
-    for limit, seconds in caps:
-        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - seconds))
-        for start in range(0, len(recipients), 500):
-            chunk = recipients[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            row = db.conn.execute(f"""
-                SELECT MIN(first) FROM (
-                    SELECT MIN(sent_at) AS first FROM deliveries
-                    WHERE recipient IN ({marks}) AND status = 'sent' AND sent_at >= ?
-                    GROUP BY recipient HAVING COUNT(*) >= ?)""",
-                                  [*chunk, cutoff, limit]).fetchone()
-            if row[0]:
-                first = calendar.timegm(time.strptime(row[0], "%Y-%m-%dT%H:%M:%SZ"))
-                wait = max(wait, first + seconds - now + 1)
-    db.conn.commit()
-    return wait
 
 
 def postpone(db, row, seconds, reason):

@@ -10,6 +10,8 @@
 reasons are tallied in `by_reason`. `pending` is queued or in flight (also while paused).
 """
 
+import json
+
 
 def summary(db, issue_id):
     """The `status --json` shape for one issue."""
@@ -52,7 +54,7 @@ def rows(db, issue_id, limit=None, offset=0):
     out = []
     for row in cursor.fetchall():
         record = dict(zip(columns, row))
-        record["items"] = [int(i) for i in record["items"].strip("[]").split(",") if i.strip()]
+        record["items"] = json.loads(record["items"])
         out.append(record)
     return out
 

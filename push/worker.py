@@ -43,7 +43,7 @@ def process_one(db, channel, config, owner, policy=None):
         outbox.record_error(db, row, None, "no worker finished this call", policy)
         return row
     caps = getattr(channel, "recipient_caps", ())
-    wait = outbox.cap_delay(db, row["recipients"], caps) if caps else 0
+    wait = rate.cap_delay(db, row["recipients"], caps) if caps else 0
     if wait:  # a member at the platform's per-member cap: sending now would be dropped silently
         outbox.postpone(db, row, wait, f"per-recipient cap reached; waiting {wait:.0f} s")
         return row
