@@ -68,6 +68,8 @@ def bind(db, code, openid=None, userid=None):
         row = db.execute(f"SELECT cadre_id, used_at, expires_at < {NOW} FROM binding_codes "
                          "WHERE code = ?", [code]).fetchone()
         if row is None:
+            db.execute("DELETE FROM binding_attempts WHERE at < "
+                       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day')")
             db.execute("INSERT INTO binding_attempts (identity) VALUES (?)", [f"{column}:{identity}"])
             return BindResult(False, "unknown")
         cadre_id, used_at, expired = row

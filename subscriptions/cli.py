@@ -15,7 +15,6 @@ import os
 import sys
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from subscriptions import departments as departments_store

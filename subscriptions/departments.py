@@ -13,8 +13,6 @@ Matching, from strict to loose; the first tier with any match decides:
 One match is the answer; several are `choices` (at most MAX_CHOICES); none is `unknown`.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from subscriptions.text import add_words, fold
@@ -157,9 +155,10 @@ def import_departments(db, path):
     summary = {"departments": 0, "aliases": 0, "errors": []}
     for number, fields in _lines(path):
         name, aliases = fields[0], fields[1:]
-        existing = resolve(db, name, strict=True)
+        folded = fold(name)
+        known = any(folded in d["folded"] for d in _all_with_aliases(db))
         department_id = learn(db, name)
-        summary["departments"] += 0 if existing.department else 1
+        summary["departments"] += 0 if known else 1
         for alias in aliases:
             owner = _owner_by_name(db, alias)
             if fold(alias) == fold(name) or owner == department_id:
