@@ -158,6 +158,21 @@ def record_error(db, row, errcode, reason, policy, now=None):
     return outcome
 
 
+def drop_removed(db, row):
+    """Mark deliveries of cadres taken off the roster since planning as failed; returns the
+    row's remaining recipients (the call goes to them only)."""
+    removed = {r[0] for r in db.conn.execute("""
+        SELECT d.recipient FROM deliveries d JOIN cadres c ON c.id = d.cadre_id
+        WHERE d.outbox_id = ? AND c.removed_at IS NOT NULL AND d.status = 'pending'""",
+                                             [row["id"]]).fetchall()}
+    db.conn.commit()
+    if not removed:
+        return row["recipients"]
+    with transaction(db) as conn:
+        _set_delivery(conn, row, sorted(removed), "failed", None, "removed from the roster")
+    return [r for r in row["recipients"] if r not in removed]
+
+
 def postpone(db, row, seconds, reason):
     """Put a claimed row back for later without counting the attempt (pacing, not failure)."""
     with transaction(db) as conn:

@@ -42,6 +42,10 @@ def process_one(db, channel, config, owner, policy=None):
     if row["attempts"] > policy.attempts:  # leases lost again and again: stop trying
         outbox.record_error(db, row, None, "no worker finished this call", policy)
         return row
+    row["recipients"] = outbox.drop_removed(db, row)
+    if not row["recipients"]:  # everyone left the roster since planning
+        outbox.record_results(db, row, {}, policy)
+        return row
     caps = getattr(channel, "recipient_caps", ())
     wait = rate.cap_delay(db, row["recipients"], caps) if caps else 0
     if wait:  # a member at the platform's per-member cap: sending now would be dropped silently

@@ -192,3 +192,13 @@ def test_official_account_window_closed_is_recorded_and_counted(fake_wechat, mak
     assert publishing.resend_failed(db, issue_id) == 1
     run_until_idle(app.config["DATABASE_PATH"], app.config, max_wait=30)
     assert fake_wechat.delivered() == {"o-open": 1, "o-closed": 1}
+
+
+def test_a_cadre_removed_after_planning_is_not_sent_to(fake_wechat, make_app):
+    app, db, issue_id, users = work_setup(fake_wechat, make_app)
+    publishing.push_issue(db, issue_id, app.config, app.config["DATABASE_PATH"])
+    db.execute("UPDATE cadres SET removed_at = '2021-01-07T00:00:00Z' WHERE userid = 'user0'")
+    db.conn.commit()
+    run_until_idle(app.config["DATABASE_PATH"], app.config, max_wait=30)
+    assert fake_wechat.delivered() == {user: 1 for user in users[1:]}
+    assert status.summary(db, issue_id)["by_reason"] == {"removed from the roster": 1}
