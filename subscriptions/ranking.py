@@ -44,9 +44,8 @@ def rank(rows, keywords, idf_by_word=None):
                 tf = text.count(word)
                 if tf:
                     scores[index] += weight * tf / (tf + K1 * (1 - B + B * len(text) / average))
-    ranked = [dict(row, score=round(score, 4)) for row, score in zip(rows, scores)]
-    ranked.sort(key=lambda row: (-round(row["score"], 2), *newest_first(row)))
-    return ranked
+    order = sorted(range(len(rows)), key=lambda i: (-round(scores[i], 2), *newest_first(rows[i])))
+    return [dict(rows[i], score=round(scores[i], 4)) for i in order]
 
 
 def newest_first(row):

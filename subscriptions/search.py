@@ -33,6 +33,7 @@ WINDOW = 1000  # matches counted and paged, newest first ("1000+" beyond)
 RANK_WINDOW = 200  # the newest matches scored by ranking.rank; later pages are newest first
 MAX_IDF_WORDS = 4  # words past this weigh the same
 HIT_KEYS = ("item_id", "title", "department", "date", "score")
+ROW_KEYS = ("item_id", "title", "body", "department", "date")
 DATE = re.compile(r"""
     (?P<y>(?:19|20)\d\d) \s* (?:
         年 \s* (?P<m1>\d{1,2}) \s* 月 (?: \s* (?P<d1>\d{1,2}) \s* [日号])?
@@ -141,12 +142,12 @@ def _rows(db, rowids):
         return []
     by_id = {item_of(rowid): rowid for rowid in rowids}
     marks = ",".join("?" * len(by_id))
-    rows = {row["item_id"]: row for row in db.query(f"""
-        SELECT i.id AS item_id, i.title, i.body, COALESCE(d.name, i.department) AS department,
-               s.date
+    rows = {row[0]: row for row in db.execute(f"""
+        SELECT i.id, i.title, i.body, COALESCE(d.name, i.department), s.date
         FROM items i JOIN issues s ON s.id = i.issue_id
         LEFT JOIN departments d ON d.id = i.department_id WHERE i.id IN ({marks})""", list(by_id))}
-    return [dict(rows[item_id], rowid=rowid) for item_id, rowid in by_id.items() if item_id in rows]
+    return [dict(zip(ROW_KEYS, rows[item_id]), rowid=rowid)
+            for item_id, rowid in by_id.items() if item_id in rows]
 
 
 def _idf(db, parsed, expression, matches):
