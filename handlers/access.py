@@ -13,8 +13,8 @@ from handlers.router import command, router
 from subscriptions import roster
 
 HOW_TO_BIND = ("简报仅供本单位干部使用。请回复“绑定 绑定码”完成身份绑定，"
-               "如：绑定 123456。绑定码请向区委办公室索取。")
-BIND_USAGE = "请在“绑定”后写6位以上数字绑定码，如：绑定 123456。"
+               "如：绑定 12345678。绑定码请向区委办公室索取。")
+BIND_USAGE = "请在“绑定”后写6位以上数字绑定码，如：绑定 12345678。"
 BIND_FAILED = {
     "unknown": "绑定码不正确，请核对后重试；如有疑问请联系区委办公室。",
     "expired": "绑定码已过期，请向区委办公室索取新的绑定码。",
@@ -41,7 +41,7 @@ def identity(ctx):
     return {"userid": ctx.user} if ctx.channel == "work" else {"openid": ctx.user}
 
 
-@router.on(command("绑定", glued=True), help="绑定 绑定码 — 绑定干部身份（如：绑定 123456）")
+@router.on(command("绑定", glued=True), help="绑定 绑定码 — 绑定干部身份（如：绑定 12345678）")
 def bind(ctx):
     """Bind this WeChat identity with a one-time code from `roster invite`."""
     code = re.sub(r"\s+", "", ctx.match)
