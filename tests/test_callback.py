@@ -313,3 +313,32 @@ def test_a_database_failure_is_an_apology_not_a_500_and_is_not_remembered(client
     assert "稍后再试" in content(response)
     assert "handler failed" in caplog.text and "Traceback" in caplog.text
     assert db.execute("SELECT COUNT(*) FROM inbound_replies").fetchone()[0] == 0
+
+
+def test_a_cadres_whole_conversation_through_the_endpoint(client, db, tmp_path):
+    from fixtures_chat import publish_sample
+    publish_sample(db)
+    publish_sample(db, date="2021-01-13", number="第2期")
+    codes = enrol(db, tmp_path)
+    chat = Chat(client, "o_wangwu")
+    assert chat.say("疫情") == HOW_TO_BIND
+    assert "绑定成功" in chat.say(f"绑定 {codes['王五']}")
+    assert "已订阅：区农委、区督查局" in chat.say("订阅 农委 督察局")
+    assert "区农委" in chat.say("我的订阅")
+    assert "区审计局 2条" in chat.say("部门")
+    assert "第2期" in chat.say("最新")
+    two_chars = chat.say("审计")
+    assert two_chars.startswith("找到2条") and "区审计局 · 2021-01-13" in two_chars
+    one_char = chat.say("薪")
+    assert "区人社局落实农民工工资支付" in one_char
+    filtered = chat.say("峡窝镇 疫情")
+    assert filtered.startswith("找到2条") and "工业路街道" not in filtered
+    dated = chat.say("2021-01-13 疫情")
+    assert "2021-01-06" not in dated and "2021-01-13" in dated
+    assert "回复“更多”" in chat.say("疫情")
+    assert "第6–" in chat.say("更多")
+    assert chat.say('"AND ( NEAR*').startswith(("找到", "没有找到"))
+    assert "已退订：区农委" in chat.say("退订 农委")
+    assert "您还没有订阅" not in chat.say("我的订阅")
+    assert "已退订全部" in chat.say("退订 全部")
+    assert chat.event("CLICK", key="HELP").startswith("可用指令")
