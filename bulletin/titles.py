@@ -138,7 +138,7 @@ def short_title(body):
     if len(clause) <= MAX_SHORT_TITLE:
         return clause
     cut = ""
-    for word in _words(clause):
+    for word in _words(clause[:MAX_SHORT_TITLE * 2]):  # words near the cut are all that matter
         if len(cut) + len(word) > MAX_SHORT_TITLE - 1:
             break
         cut += word
