@@ -9,6 +9,7 @@ jieba loads its dictionary once per process (about a second): `warm_up()` does i
 early, in a background thread at app start; every other call waits for it if needed.
 """
 
+import os
 import re
 import threading
 import unicodedata
@@ -89,3 +90,17 @@ def warm_up_in_background():
     """Start loading jieba without blocking start-up."""
     if not jieba.dt.initialized:
         threading.Thread(target=warm_up, name="jieba-warm-up", daemon=True).start()
+
+
+def _after_fork_in_child():
+    # A fork (gunicorn --preload) during the background load would leave jieba's lock held
+    # by a thread that does not exist in the child: give the child fresh locks.
+    global _lock
+    _lock = threading.Lock()
+    if not jieba.dt.initialized:
+        jieba.dt.lock = threading.RLock()
+        jieba.DICT_WRITING.clear()  # per-dictionary cache-writing locks
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
