@@ -4,7 +4,8 @@
     python bot.py search "峡窝镇 疫情" [--json]
     python bot.py roster import roster.csv
     python bot.py roster invite [--json] [--hours 72]
-    python bot.py departments [import FILE]
+    python bot.py roster list | remove ID | unbind ID
+    python bot.py departments [import FILE | alias ALIAS DEPARTMENT]
 
 Each command is a thin shell over one library function; errors are one line on stderr
 and exit status 2.
@@ -149,6 +150,26 @@ def roster_list_command(unbound):
                    f"{cadre['subscriptions']} subscriptions")
 
 
+@roster_group.command("remove")
+@click.argument("cadre_id", type=int)
+@with_appcontext
+def roster_remove_command(cadre_id):
+    """Take a cadre off the roster (by id, see `roster list`): no pushes, no chat."""
+    if not roster_store.remove_cadre(get_db(), cadre_id):
+        fail(f"no cadre {cadre_id} on the roster")
+    click.echo(f"cadre {cadre_id} removed")
+
+
+@roster_group.command("unbind")
+@click.argument("cadre_id", type=int)
+@with_appcontext
+def roster_unbind_command(cadre_id):
+    """Forget a cadre's WeChat binding (new phone): they bind again with a new code."""
+    if not roster_store.unbind(get_db(), cadre_id):
+        fail(f"no cadre {cadre_id}")
+    click.echo(f"cadre {cadre_id} unbound; `roster invite` gives them a new code")
+
+
 @click.group("departments", invoke_without_command=True)
 @click.pass_context
 def departments_group(ctx):
@@ -183,6 +204,19 @@ def departments_import_command(file):
     click.echo(f"{summary['departments']} new departments, {summary['aliases']} aliases")
     for error in summary["errors"]:
         click.echo(error, err=True)
+
+
+@departments_group.command("alias")
+@click.argument("alias")
+@click.argument("department")
+@with_appcontext
+def departments_alias_command(alias, department):
+    """Add another name for a department: `departments alias 审计 区审计局`."""
+    try:
+        departments_store.add_alias(get_db(), alias, department)
+    except ValueError as error:
+        fail(_one_line(error))
+    click.echo(f"{alias} -> {department}")
 
 
 def _one_line(error):

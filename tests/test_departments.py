@@ -104,3 +104,11 @@ def test_departments_cli(runner, db, tmp_path):
     assert listed.exit_code == 0 and "区审计局" in listed.stdout and "审计" in listed.stdout
     missing = runner.invoke(args=["departments", "import", str(tmp_path / "none.csv")])
     assert missing.exit_code == 2 and missing.stderr.count("\n") == 1
+
+
+def test_departments_alias_cli(runner, known):
+    result = runner.invoke(args=["departments", "alias", "纪检", "督察局"])
+    assert result.exit_code == 0
+    assert departments.resolve(known, "纪检").department["name"] == "区督查局"
+    bad = runner.invoke(args=["departments", "alias", "x", "不存在的部门"])
+    assert bad.exit_code == 2 and "未知部门" in bad.stderr

@@ -212,3 +212,15 @@ def test_roster_cli(runner, known, tmp_path):
     assert "张三" in listed.stdout and "bound" in listed.stdout
     bad = runner.invoke(args=["roster", "import", str(tmp_path / "missing.csv")])
     assert bad.exit_code == 2 and bad.stderr.count("\n") == 1
+
+
+def test_roster_remove_and_unbind_cli(runner, known, cadres):
+    assert binding.bind(known, codes(known)["李四"], openid="o-li").ok
+    unbound = runner.invoke(args=["roster", "unbind", str(cadres["李四"])])
+    assert unbound.exit_code == 0 and binding.cadre_for(known, openid="o-li") is None
+    removed = runner.invoke(args=["roster", "remove", str(cadres["张三"])])
+    assert removed.exit_code == 0
+    assert [c["name"] for c in roster.list_cadres(known)] == ["李四"]
+    again = runner.invoke(args=["roster", "remove", str(cadres["张三"])])
+    assert again.exit_code == 2 and again.stderr.count("\n") == 1
+    assert runner.invoke(args=["roster", "unbind", "999"]).exit_code == 2
