@@ -5,6 +5,7 @@
     result.ok, result.reason, result.cadre    # True, "ok", {...}
     cadre_for(db, openid="o6_bmj…")           # the bound, active cadre, or None
     bind_wecom_member(db, "zhangsan")         # WeCom: a roster userid binds without a code
+    enrol(db, openid="o6_bmj…")               # BOT_OPEN_ACCESS=1: a follower's own record
 
 Codes are 8 random digits from `secrets`, single use, expiring; issuing new codes for a
 cadre expires their older unused ones. An identity with MAX_FAILED wrong codes within an
@@ -103,6 +104,20 @@ def bind_wecom_member(db, userid):
         db.execute(f"UPDATE cadres SET bound_at = {NOW} WHERE userid = ? AND bound_at IS NULL "
                    "AND removed_at IS NULL", [userid])
     return cadre_for(db, userid=userid)
+
+
+def enrol(db, openid=None, userid=None, name="公众用户"):
+    """Open access (BOT_OPEN_ACCESS=1): the cadre record of a self-registered follower, made
+    on first use so they can subscribe -> the cadre dict. A removed record is not revived."""
+    column, identity = _identity(openid, userid)
+    with write(db):
+        found = _cadres(db, f"{column} = ?", [identity])
+        if not found:
+            db.execute(f"INSERT INTO cadres (name, {column}, bound_at) VALUES (?, ?, {NOW})",
+                       [name, identity])
+        elif found[0]["bound_at"] is None and not found[0]["removed_at"]:
+            db.execute(f"UPDATE cadres SET bound_at = {NOW} WHERE id = ?", [found[0]["id"]])
+    return cadre_for(db, **{column: identity})
 
 
 def unbind(db, cadre_id):

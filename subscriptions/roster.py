@@ -18,7 +18,7 @@ import io
 import re
 
 from subscriptions.binding import (  # noqa: F401  (the roster's public binding API)
-    BindResult, bind, bind_wecom_member, cadre_for, get_cadre, invite, unbind)
+    BindResult, bind, bind_wecom_member, cadre_for, enrol, get_cadre, invite, unbind)
 from subscriptions.departments import resolve
 from subscriptions.subscribe import subscribe
 from subscriptions.transaction import write

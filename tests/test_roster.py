@@ -224,3 +224,14 @@ def test_roster_remove_and_unbind_cli(runner, known, cadres):
     again = runner.invoke(args=["roster", "remove", str(cadres["张三"])])
     assert again.exit_code == 2 and again.stderr.count("\n") == 1
     assert runner.invoke(args=["roster", "unbind", "999"]).exit_code == 2
+
+
+def test_open_access_enrolment(known, cadres):
+    follower = binding.enrol(known, openid="o-public")
+    assert follower["name"] == "公众用户" and follower["bound_at"]
+    assert binding.enrol(known, openid="o-public")["id"] == follower["id"]
+    subscribe.subscribe_all(known, follower["id"])
+    assert [c["id"] for c in subscribe.recipients(known, None)] == [follower["id"]]
+    roster.remove_cadre(known, follower["id"])
+    assert binding.enrol(known, openid="o-public") is None  # the office removed them
+    assert binding.enrol(known, userid="zhangsan")["id"] == cadres["张三"]  # roster member
