@@ -16,6 +16,7 @@ import itertools
 import os
 import pathlib
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -139,6 +140,22 @@ def load(url, clients, seconds, users):
     return latencies, errors
 
 
+def run_load(archive, work, args):
+    """Copy the archive into `work`, bind cadres, serve it, load it: (latencies, errors)."""
+    database = work / "jianbao.sqlite3"
+    database.write_bytes(archive.read_bytes())  # each run starts from the same archive
+    enrol_cadres(database, args.users)
+    port = free_port()
+    server = start_server(database, port, args.workers, args.threads)
+    try:
+        url = f"http://127.0.0.1:{port}/wechat"
+        load(url, 2, 2, args.users)  # warm up (jieba, caches)
+        return load(url, args.clients, args.seconds, args.users)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(15)
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
@@ -168,20 +185,11 @@ def main():
         how = build_archive(partial, args.items)
         partial.rename(archive)
         print(f"archive built with {how} in {time.time() - started:.0f} s", flush=True)
-    work = pathlib.Path(tempfile.mkdtemp(prefix="jianbao-bench-"))
-    database = work / "jianbao.sqlite3"
-    database.write_bytes(archive.read_bytes())  # each run starts from the same archive
-    enrol_cadres(database, args.users)
-
-    port = free_port()
-    server = start_server(database, port, args.workers, args.threads)
+    work = pathlib.Path(tempfile.mkdtemp(prefix="jianbao-bench-callback-"))
     try:
-        url = f"http://127.0.0.1:{port}/wechat"
-        load(url, 2, 2, args.users)  # warm up (jieba, caches)
-        latencies, errors = load(url, args.clients, args.seconds, args.users)
+        latencies, errors = run_load(archive, work, args)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(15)
+        shutil.rmtree(work, ignore_errors=True)  # the copy; the archive itself is kept
     count = len(latencies)
     print(f"archive: {args.items} items; server: gunicorn {args.workers} workers x {args.threads} "
           f"threads; {args.clients} clients for {args.seconds:.0f} s on loopback")
