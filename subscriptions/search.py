@@ -28,6 +28,7 @@ from subscriptions.text import add_words, chars, normalise, query_words
 
 MAX_QUERY_CHARS = 200  # longer input is cut here
 MAX_WORDS = 12  # query words beyond this are ignored
+MAX_FILTER_PARTS = 4  # only the first parts of a query are tried as a department
 MAX_PER_PAGE = 50
 WINDOW = 1000  # matches counted and paged, newest first ("1000+" beyond)
 RANK_WINDOW = 200  # the newest matches scored by ranking.rank; later pages are newest first
@@ -93,7 +94,7 @@ def parse_query(db, query):
     parts = text.split()
     department = None
     if len(parts) > 1 or (parts and date):
-        for part in parts:
+        for part in parts[:MAX_FILTER_PARTS]:
             resolution = resolve(db, part, strict=True)
             if resolution.department:
                 department = resolution.department
