@@ -55,8 +55,17 @@ def _instance_secret(app):
     """A random secret kept in the instance folder, so `make run` needs no setup."""
     path = os.path.join(app.instance_path, "secret_key")
     if not os.path.exists(path):
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        # Written aside, then linked in: several gunicorn workers starting together all end
+        # up reading the first one's complete secret, never a half-written file.
+        draft = f"{path}.{os.getpid()}"
+        with open(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             f.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     with open(path) as f:
         return f.read().strip()
 
@@ -87,12 +96,17 @@ cli.add_command(shell_command)
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-def serve_command(host, port):
+@click.option("--demo", is_flag=True, help="Load the demo data (once) and print where to go.")
+def serve_command(host, port, demo):
     """Run the web app (what `make run` starts). Use gunicorn in production (README)."""
     from flask import current_app
     from werkzeug.serving import run_simple
 
     app = current_app._get_current_object()
+    if demo:
+        from web.demo import prepare_demo
+
+        click.echo(prepare_demo(app, host, port))
     click.echo(f"Jianbao on http://{host}:{port}/  (channel: {app.config['BOT_CHANNEL']})")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 

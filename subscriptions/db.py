@@ -8,6 +8,8 @@ set; `SCHEMAS` lists them in the order they apply. All SQL lives in storage modu
 (`subscriptions/`, `push/`), never in views or handlers.
 """
 
+import contextlib
+import fcntl
 import importlib
 import os
 import sqlite3
@@ -28,12 +30,27 @@ def open_db(path, migrate=True):
     db = Database(conn)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
-    if str(path) != ":memory:":
-        db.enable_wal()
-        conn.execute("PRAGMA synchronous = NORMAL")
-    if migrate:
-        migrate_db(db)
+    with _migration_lock(path) if migrate else contextlib.nullcontext():
+        if str(path) != ":memory:":
+            db.enable_wal()
+            conn.execute("PRAGMA synchronous = NORMAL")
+        if migrate:
+            migrate_db(db)
     return db
+
+
+@contextlib.contextmanager
+def _migration_lock(path):
+    """One process at a time sets WAL and migrates (gunicorn workers start together)."""
+    if str(path) == ":memory:":
+        yield
+        return
+    with open(os.path.abspath(path) + ".migrate-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def migrate_db(db):
