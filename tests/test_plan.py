@@ -92,8 +92,12 @@ def test_wecom_batches_identical_item_sets_into_calls_of_at_most_1000(make_app):
     from subscriptions.db import open_db
     db = open_db(app.config["DATABASE_PATH"])
     issue_id = publish(db)
-    for n in range(2300):
-        add_cadre(db, f"审计{n}", f"audit{n}", ["区审计局"], identity="userid")
+    audit = learn(db, "区审计局")
+    first = db.execute("SELECT COALESCE(MAX(id), 0) FROM cadres").fetchone()[0] + 1
+    db["cadres"].insert_all([{"id": first + n, "name": f"审计{n}", "userid": f"audit{n}",
+                              "bound_at": "2021-01-01T00:00:00Z"} for n in range(2300)])
+    db["subscriptions"].insert_all([{"cadre_id": first + n, "department_id": audit}
+                                    for n in range(2300)])
     for n in range(5):
         add_cadre(db, f"镇{n}", f"town{n}", ["峡窝镇"], identity="userid")
     add_cadre(db, "公众号", "o-mp-only", ["峡窝镇"])  # no WeCom userid: not reachable on work

@@ -20,7 +20,7 @@ DEPARTMENTS = ["区审计局", "区督查局", "峡窝镇"]
 
 def work_setup(fake, make_app, members=6, **overrides):
     """A WeCom app on the fake server, an issue, `members` members over three item sets."""
-    app = make_app(**fake.app_config("work"), **FAST, **overrides)
+    app = make_app(**fake.app_config("work", timeout=1.0), **FAST, **overrides)
     db = open_db(app.config["DATABASE_PATH"])
     issue_id = publish(db)
     users = []
@@ -52,7 +52,7 @@ def test_every_member_gets_one_message_holding_their_items(fake_wechat, make_app
 @pytest.mark.parametrize("fault", [
     {"errcode": -1}, {"errcode": 45009}, {"errcode": 42001}, {"http": 500},
     {"drop": True}, {"drop": True, "accept": True},         # lost answers: already delivered
-    {"delay": 2.5, "accept": True},                         # slower than the 2 s client timeout
+    {"delay": 1.5, "accept": True},                         # slower than the 1 s client timeout
 ], ids=["busy", "rate-limited", "token-expired", "http500", "dropped", "lost-answer", "slow"])
 def test_exactly_once_under_faults(fake_wechat, make_app, fault):
     app, db, issue_id, users = work_setup(fake_wechat, make_app)
