@@ -30,6 +30,11 @@ def issue_content(db, issue_id):
     return [dict(zip(columns, r)) for r in cursor.fetchall()], meta
 
 
+def issue_exists(db, issue_id):
+    """True if an issue with this id is stored."""
+    return db.execute("SELECT 1 FROM issues WHERE id = ?", [issue_id]).fetchone() is not None
+
+
 def reachable_cadres(db, channel):
     """[{"id", "recipient", "all": bool, "departments": set}] for every cadre we can push to."""
     identity = IDENTITY[channel]

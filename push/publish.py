@@ -9,7 +9,9 @@ message to the outbox before anything is sent; workers do the sending. Pushing a
 queues nothing for recipients already planned, and resumes a paused push.
 """
 
-from push import outbox, plan
+from types import SimpleNamespace
+
+from push import audience, outbox, plan
 
 
 class UnknownIssue(LookupError):
@@ -51,28 +53,19 @@ def resend_failed(db, issue_id):
 
 
 def issue_exists(db, issue_id):
-    from push import audience
-
-    return audience.issue_content(db, issue_id)[1] is not None
+    """`issue_exists(db, 3)` -> True if issue 3 is stored."""
+    return audience.issue_exists(db, issue_id)
 
 
 def issue_view(db, issue_id, config):
     """{"id", "items": [...], "cards": [...]}: the webhook's answer for a stored issue.
 
     Cards are the configured channel's, each linking to the item page (no recipient)."""
-    from push import audience
-
     items, meta = audience.issue_content(db, issue_id)
-    channel = _RenderOnly(config.get("BOT_CHANNEL") or "sandbox")
+    channel = SimpleNamespace(name=config.get("BOT_CHANNEL") or "sandbox")  # cards need the name
     cards = plan.cards_for(items, meta, channel, config)
     return {"id": issue_id,
             "items": [{k: item[k] for k in ("id", "seq", "kind", "title", "body", "department")}
                       for item in items],
             "cards": [card.to_dict() for card in cards]}
 
-
-class _RenderOnly:
-    """Just the channel name, for building cards without opening a channel."""
-
-    def __init__(self, name):
-        self.name = name
