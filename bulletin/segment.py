@@ -21,6 +21,7 @@ from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_title_line,
                              split_run_in, title_start)
 
 MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
+WORDS = re.compile(r"[^\W_]")  # a letter, a digit or a CJK character
 MIN_TWO_LINE_TITLE = 8  # a shorter title line followed by another is a section heading (工作动态)
 
 
@@ -179,13 +180,17 @@ def _title(para, minimum, strong, skip=0):
 
 
 def _finish(draft, issue):
-    """Repair a draft's spaces and add it to the issue (empty bodies are section headings)."""
+    """Repair a draft's spaces and add it to the issue.
+
+    A draft with no words in its body is not an item: a section heading (`【简讯】`) or
+    stray punctuation; it goes to `issue.dropped`.
+    """
     body = "\n".join(p for p in (fix_spaces(p) for p in draft.paragraphs) if p)
     if draft.byline:
         body = (body + "\n" + fix_spaces(draft.byline)).strip()
     title = fix_spaces(draft.title)
-    if not body:
-        issue.dropped.extend(t for t in (title, draft.department) if t)
+    if not WORDS.search(body):  # nothing, or only punctuation such as `……` / `——`
+        issue.dropped.extend(t for t in (title, body, draft.department) if t)
         return
     seq = len(issue.items) + 1
     if not title:

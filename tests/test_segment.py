@@ -184,3 +184,10 @@ def test_reporter_bylines_are_not_departments():
     text = ("中共上街区委办公室 2021年1月6日\n区委召开常委会\n1月5日，区委召开常委会。（记者 张三）\n")
     item = parse_text(text).items[0]
     assert item.department is None and item.body.endswith("。（记者张三）")
+
+
+def test_punctuation_only_is_not_an_item():
+    with pytest.raises(ParseError, match="没有识别出任何条目"):
+        parse_text("……\n。。。\n——")
+    issue = parse_text("中共上街区委办公室 2021年1月6日\n区委召开常委会\n1月5日，区委召开常委会。\n……\n")
+    assert len(issue.items) == 1
