@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import importlib
 import os
+import queue
 import sqlite3
 
 import click
@@ -19,6 +20,7 @@ from flask import current_app, g
 from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 5000
+POOL_SIZE = 16  # idle connections an app keeps for reuse
 SCHEMAS = ("subscriptions.schema", "push.schema", "push.channels.schema", "web.schema")
 
 
@@ -70,15 +72,30 @@ def database_path(app):
 
 
 def get_db():
-    """This app context's database connection (opened on first use, closed on teardown)."""
+    """This app context's database connection, lent from the app's pool until teardown.
+
+    Connections are reused across requests: opening one per request costs a connect, the
+    PRAGMAs and, when the last one closes, a WAL checkpoint (~20 ms a request under load).
+    """
     if "db" not in g:
-        g.db = open_db(current_app.config["DATABASE_PATH"], migrate=False)
+        pool = current_app.extensions["db_pool"]
+        try:
+            g.db = pool.get_nowait()
+        except queue.Empty:
+            g.db = open_db(current_app.config["DATABASE_PATH"], migrate=False)
     return g.db
 
 
 def close_db(exception=None):
+    """Give this context's connection back to the pool (rolled back if left mid-transaction)."""
     db = g.pop("db", None)
-    if db is not None:
+    if db is None:
+        return
+    try:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        current_app.extensions["db_pool"].put_nowait(db)
+    except (sqlite3.Error, queue.Full):
         db.conn.close()
 
 
@@ -91,8 +108,9 @@ def init_db_command():
 
 
 def init_app(app):
-    """Resolve the database path, migrate once at start-up, close connections on teardown."""
+    """Resolve the database path, migrate once at start-up, pool connections for requests."""
     app.config["DATABASE_PATH"] = database_path(app)
     open_db(app.config["DATABASE_PATH"]).conn.close()
+    app.extensions["db_pool"] = queue.LifoQueue(maxsize=POOL_SIZE)
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)
