@@ -1,4 +1,4 @@
-"""`python bot.py worker` as a real process: kill -9 mid-push, restart, nothing lost, nothing twice.
+"""`python bot.py worker` as real processes: kill -9 mid-push, restart two, nothing lost or twice.
 
 The fake WeChat server runs in this test process; the worker process reaches it over loopback.
 """
@@ -16,6 +16,7 @@ from push import publish as publishing, status
 from subscriptions.db import open_db
 from subscriptions.departments import learn
 
+THREADS = 4  # sending threads per worker process
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOWNS = ["区审计局", "区督查局", "峡窝镇", "工业路街道", "区农委", "区人社局", "区卫健委"]
 
@@ -27,7 +28,8 @@ def worker_env(app):
                 "WECOM_TOKEN", "WECOM_ENCODING_AES_KEY", "WECOM_API_BASE"):
         env[key] = str(app.config[key])
     env.update(BOT_INSTANCE_PATH=app.instance_path, BOT_SEND_RATE="1000", BOT_LEASE_SECONDS="1",
-               BOT_RETRY_BASE_SECONDS="0.05", BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING")
+               BOT_RETRY_BASE_SECONDS="0.05", BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING",
+               BOT_WORKER_THREADS=str(THREADS))
     return env
 
 
@@ -72,12 +74,17 @@ def test_kill_9_mid_push_then_restart_delivers_everything_exactly_once(fake_wech
     assert killed_at < 127  # it really died mid-push
     assert status.summary(db, issue_id)["pending"] > 0
 
-    second = start_worker(env)
-    assert wait_for(lambda: status.summary(db, issue_id)["pending"] == 0), "worker did not finish"
-    second.send_signal(signal.SIGTERM)  # graceful: exits 0
-    assert second.wait(15) == 0, second.stderr.read().decode()
+    restarted = [start_worker(env), start_worker(env)]  # two workers at once from here on
+    assert wait_for(lambda: status.summary(db, issue_id)["pending"] == 0), "workers did not finish"
+    for worker in restarted:
+        worker.send_signal(signal.SIGTERM)  # graceful: exits 0
+    for worker in restarted:
+        assert worker.wait(15) == 0, worker.stderr.read().decode()
 
     assert fake_wechat.delivered() == {user: 1 for user in users}
+    # only calls in flight at the kill (one per sending thread) can have been sent twice —
+    # WeCom's duplicate check refused them; the two live workers never sent the same row
+    assert len(fake_wechat.duplicates) <= THREADS
     assert status.summary(db, issue_id) == {"issue": issue_id, "total": 127, "sent": 127,
                                             "failed": 0, "pending": 0, "by_reason": {}}
     db.conn.close()
