@@ -87,3 +87,9 @@ def test_missing_fake_or_directory_is_one_line_and_status_2(parse, tmp_path, nam
 def test_help_text(parse):
     result = parse("--help")
     assert result.returncode == 0 and "--cards" in result.stdout and "--json" in result.stdout
+
+
+def test_readable_cards_for_a_chosen_channel(parse, sample_path):
+    result = parse(sample_path, "--cards", "mp")
+    assert result.returncode == 0, result.stderr
+    assert "卡片 (mp)" in result.stdout and "1. [lead]" in result.stdout

@@ -72,6 +72,57 @@ def test_pdf_without_text_is_refused():
         parse_bytes(buffer.getvalue(), filename="scan.pdf")
 
 
+def typeset_pdf(issue):
+    """The issue laid out as an office would: 16pt title lines, indented 12pt paragraphs wrapped
+    at the text width (closing punctuation kept off line starts), △ briefs, page numbers."""
+    if "WQY" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("WQY", FONT, subfontIndex=0))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    state = {"y": 790, "page": 1}
+
+    def line(text, size, x=60):
+        if state["y"] < 70:
+            pdf.drawCentredString(297, 40, f"- {state['page']} -")
+            pdf.showPage()
+            state["y"], state["page"] = 790, state["page"] + 1
+        pdf.setFont("WQY", size)
+        pdf.drawString(x, state["y"], text)
+        state["y"] -= size * 1.8
+
+    def paragraph(text, size=12, first_indent=2):
+        rows, row, limit = [], "　" * first_indent, 475
+        for char in text:
+            if pdfmetrics.stringWidth(row + char, "WQY", size) > limit and char not in "，。、；：）”":
+                rows.append(row)
+                row = ""
+            row += char
+        for text_row in rows + [row]:
+            line(text_row, size)
+
+    line(f"{issue.issuer}    2021年1月6日", 12)
+    for item in issue.items:
+        ending = f"（{item.department}）" if item.department else ""
+        if item.kind == "brief":
+            paragraph("△ " + item.body + ending, first_indent=0)
+            continue
+        paragraph(item.title, size=16, first_indent=0)
+        parts = item.body.split("\n")
+        for index, text in enumerate(parts, start=1):
+            paragraph(text + (ending if index == len(parts) else ""))
+    pdf.drawCentredString(297, 40, f"- {state['page']} -")
+    pdf.save()
+    return buffer.getvalue()
+
+
+def test_typeset_pdf_gives_the_same_items(expected):
+    issue = parse_bytes(typeset_pdf(expected), filename="typeset.pdf")
+    assert (issue.issuer, issue.date) == (expected.issuer, expected.date)
+    got = [(i.kind, i.title, i.department, i.body.replace("\n", "")) for i in issue.items]
+    assert got == [(i.kind, i.title, i.department, i.body.replace("\n", "")) for i in expected.items]
+    assert issue.items[0].body.count("\n") == 2  # the lead's three paragraphs, from indentation
+
+
 def write_docx(issue, run_in=False):
     """The issue as an office would type it: header line, titles in bold, △ briefs."""
     document = docx.Document()
