@@ -41,12 +41,13 @@ def parse_command(file, as_json, channel):
 
 
 def fail(message):
+    """`fail("找不到文件")`: one line on stderr, exit status 2."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(2)
 
 
 def issue_cards(issue, channel):
-    """The cards engineer's `bulletin.cards.cards_for_issue`, as plain dicts."""
+    """`issue_cards(issue, "mp")` -> [dict]: `bulletin.cards.cards_for_issue`, as plain dicts."""
     try:
         from bulletin.cards import cards_for_issue
     except ImportError as error:
@@ -55,11 +56,12 @@ def issue_cards(issue, channel):
 
 
 def card_dict(card):
+    """`card_dict(card)` -> dict, for Card objects and plain dicts alike."""
     return card.to_dict() if hasattr(card, "to_dict") else dict(card)
 
 
 def readable(issue, cards, channel):
-    """The issue as a person reads it in a terminal."""
+    """`readable(issue, cards, "sandbox")` -> the issue as a person reads it in a terminal."""
     lines = [f"发文单位: {issue.issuer or '—'}", f"日期: {issue.date or '—'}",
              f"期号: {issue.number or '—'}", f"条目: {len(issue.items)}", ""]
     for item in issue.items:

@@ -198,7 +198,7 @@ def _table_paragraphs(table):
 
 
 def check_zip(data):
-    """Refuse corrupt archives and zip bombs before python-docx unpacks anything."""
+    """`check_zip(data)`: ParseError for a corrupt archive or a zip bomb, before python-docx unpacks."""
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError):

@@ -114,7 +114,7 @@ def ends_sentence(text):
 
 
 def starts_block(text):
-    """A line that always begins a paragraph: a bullet, `一、`, `（一）` or `【…】`."""
+    """`starts_block("△ 去年，…")` -> True: a bullet, `一、`, `（一）` or `【…】` begins a paragraph."""
     return bool(BULLET.match(text) or NUMBERED.match(text))
 
 

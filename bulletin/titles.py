@@ -77,7 +77,7 @@ def is_title_line(text, minimum=4):
 
 
 def title_start(text, short, minimum=6):
-    """Does this line open with a title? Run-in (a CJK space), or a whole `short` line."""
+    """`title_start("区审计局开展培训 近日，…", short=False)` -> True: a run-in title or a short title line."""
     return split_run_in(text, minimum) is not None or (short and is_title_line(text, minimum))
 
 
