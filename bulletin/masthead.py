@@ -20,6 +20,7 @@ MARKINGS = re.compile(r"内部资料|注意保存|内部刊物|仅供参考|不�
 ISSUER = re.compile(r"^(?:主办|编印|主编|编发|承办|编)?[：:]?"
                     r"(.{2,30}?(?:办公室|委员会|政府|局|办|厅|部|中心|编辑部|委|研究室|督查室))"
                     r"(?:编印|编发|主办|印发|编|印)?$")
+MASTHEAD_PREFIX = re.compile(r"^.{1,10}?(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)")
 MASTHEAD = re.compile(r"^.{1,10}(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)$")
 FOOTER = re.compile(r"^(?:报|送|发|抄送|抄报|报送|分送|主送|印发|发送)\s*[：:]|共印\s*\S{0,6}\s*份"
                     r"|^(?:责任编辑|编辑|审核|签发|校对|核稿|联系电话|电话|地址|邮箱|投稿邮箱)\s*[：:]")
@@ -87,7 +88,9 @@ def header_fields(header, footer=""):
     """`header_fields(header)` -> (issuer, ISO date, number), each None when not printed."""
     issuer = None
     for line in header.split("\n"):
-        match = ISSUER.match(_rest(line))
+        rest = _rest(line)
+        rest = MASTHEAD_PREFIX.sub("", rest) if ISSUER.match(MASTHEAD_PREFIX.sub("", rest)) else rest
+        match = ISSUER.match(rest)
         if match:
             issuer = match.group(1)
             break

@@ -191,3 +191,16 @@ def test_punctuation_only_is_not_an_item():
         parse_text("……\n。。。\n——")
     issue = parse_text("中共上街区委办公室 2021年1月6日\n区委召开常委会\n1月5日，区委召开常委会。\n……\n")
     assert len(issue.items) == 1
+
+
+@pytest.mark.parametrize("header, issuer, date, number", [
+    ("上街简报    中共上街区委办公室  2021年1月6日", "中共上街区委办公室", "2021-01-06", None),
+    ("内部资料 注意保存\n上街信息\n2021年第 3 期（总第125期）\n上街区委办公室编印 2021年1月6日",
+     "上街区委办公室", "2021-01-06", "第3期"),
+    ("主办：中共上街区委办公室\n（总第125期）\n二〇二一年一月六日", "中共上街区委办公室", "2021-01-06", "总第125期"),
+    ("上街动态\n第十二期\n2021.1.6", None, "2021-01-06", "第十二期"),
+])
+def test_header_styles(header, issuer, date, number):
+    issue = parse_text(header + "\n区委召开常委会\n1月5日，区委召开常委会。\n")
+    assert (issue.issuer, issue.date, issue.number) == (issuer, date, number)
+    assert [i.title for i in issue.items] == ["区委召开常委会"]
