@@ -142,6 +142,8 @@ def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text, s
 
 
 def _breaks(line, after, common, blanks_break, ends_item, title_like):
+    if line.heading or after.heading or after.run_in:  # DOCX formatting is structure
+        return True
     if after.text[0] in NEVER_STARTS:  # closing punctuation never begins a line in Chinese
         return False
     if _opens_bracket(line.text) and CLOSES_BRACKET.match(after.text):

@@ -38,11 +38,15 @@ class Draft:
 def segment_text(text):
     """`segment_text(raw)` -> Issue: text from a PDF or a text file, hard wraps and all."""
     lines, dropped = clean_lines(text)
-    return _segment(lines, dropped, wrapped=True)
+    return _segment(lines, dropped)
 
 
 def segment_paragraphs(paragraphs):
-    """`segment_paragraphs(read_docx(data))` -> Issue: each DOCX paragraph is a paragraph."""
+    """`segment_paragraphs(read_docx(data))` -> Issue.
+
+    Each DOCX paragraph is a line; headings and bold run-ins always start a paragraph, and
+    PDF text pasted into Word (a paragraph per printed line) is joined back like text.
+    """
     lines, dropped = [], []
     for paragraph in paragraphs:
         parts = [p for p in normalize(paragraph.text).split("\n") if p.strip()]
@@ -54,20 +58,17 @@ def segment_paragraphs(paragraphs):
             run_in = paragraph.text[:paragraph.bold_prefix] if index == 0 else ""
             lines.append(Line(text, heading=paragraph.heading and index == 0,
                               run_in=re.sub(r"[ \t\u3000]+", " ", run_in).strip()))
-    return _segment(lines, dropped, wrapped=False)
+    return _segment(lines, dropped)
 
 
-def _segment(lines, dropped, wrapped):
+def _segment(lines, dropped):
     if not lines:
         raise ParseError("文件中没有文字内容。")
     head = header_length(lines)
     foot = footer_start(lines, head)
     body = lines[head:foot]
-    if wrapped:
-        paragraphs = paragraphs_of(body, ends_item=lambda t: attribution(t) is not None,
-                                   title_like=title_start)
-    else:
-        paragraphs = [[line] for line in body]
+    paragraphs = paragraphs_of(body, ends_item=lambda t: attribution(t) is not None,
+                               title_like=title_start)
     drafts = _drafts(paragraphs, dropped)
     header = fix_spaces("\n".join(line.text for line in lines[:head]))
     footer = fix_spaces("\n".join(line.text for line in lines[foot:]))

@@ -169,3 +169,13 @@ def test_docx_heading_styles_are_titles():
     assert issue.number == "第7期" and issue.date == "2021-02-03"
     assert [(i.kind, i.title, i.department) for i in issue.items] == [
         ("lead", "区审计局开展审计培训", "区审计局"), ("article", "区教育局部署开学工作", None)]
+
+
+def test_pdf_text_pasted_into_word_is_joined_back(sample_path, expected):
+    document = docx.Document()
+    for line in sample_path.read_text(encoding="utf-8").split("\n"):
+        if line.strip():
+            document.add_paragraph(line)  # one Word paragraph per printed line
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert parse_bytes(buffer.getvalue(), filename="pasted.docx").to_dict() == expected.to_dict()
