@@ -14,13 +14,14 @@ BOUND = "(c.openid IS NOT NULL OR c.userid IS NOT NULL)"
 
 
 def subscribe(db, cadre_id, department_ids):
-    """Add subscriptions; returns the ids that were not already there (全部 stays on)."""
+    """Add subscriptions; returns the ids newly added (unknown ids are skipped; 全部 stays on)."""
     ids = _unique(department_ids)
     with write(db):
         before = _subscribed_ids(db, cadre_id)
         db.conn.executemany("INSERT OR IGNORE INTO subscriptions (cadre_id, department_id) "
-                            "VALUES (?, ?)", [(cadre_id, i) for i in ids])
-    return [i for i in ids if i not in before]
+                            "SELECT ?, id FROM departments WHERE id = ?", [(cadre_id, i) for i in ids])
+        after = _subscribed_ids(db, cadre_id)
+    return [i for i in ids if i in after and i not in before]
 
 
 def subscribe_all(db, cadre_id):

@@ -172,6 +172,7 @@ def test_subscriptions(known, cadres):
     binding.bind_wecom_member(known, "zhangsan")
     assert subscribe.subscribe(known, zhang, [audit, check, audit]) == [audit, check]
     assert subscribe.subscribe(known, zhang, [audit]) == []
+    assert subscribe.subscribe(known, zhang, [9999]) == []  # no such department
     mine = subscribe.subscriptions_of(known, zhang)
     assert mine["all"] is False and {d["name"] for d in mine["departments"]} == {"区审计局", "区督查局"}
     assert [c["id"] for c in subscribe.recipients(known, audit)] == [zhang]
