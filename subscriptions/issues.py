@@ -19,6 +19,7 @@ from subscriptions.search_index import index_item
 from subscriptions.text import add_words, normalise
 from subscriptions.transaction import write
 
+KINDS = ("lead", "article", "brief")  # items.kind CHECK; anything else is stored as article
 ISSUE_COLUMNS = "id, issuer, date, number, source, created_at"
 ITEM_COLUMNS = """i.id, i.issue_id, i.seq, i.kind, i.title, i.body, i.department AS printed_department,
     i.department_id, COALESCE(d.name, i.department) AS department"""
@@ -61,7 +62,7 @@ def save_issue(db, issue, source=None):
             item_id = db.execute("""
                 INSERT INTO items (issue_id, seq, kind, title, body, department, department_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""", [
-                issue_id, item.get("seq") or position, item.get("kind") or "article",
+                issue_id, position, item.get("kind") if item.get("kind") in KINDS else "article",
                 (item.get("title") or "").strip(), (item.get("body") or "").strip(),
                 department, learn(db, department) if department else None]).lastrowid
             index_item(db, item_id)

@@ -153,3 +153,15 @@ def test_concurrent_saves_of_the_same_issue_store_it_once(app, db):
     assert len({issue_id for issue_id, _ in results}) == 1
     assert sorted(created for _, created in results) == [False, False, False, True]
     assert issues.count_issues(db) == 1
+
+
+def test_a_dict_issue_with_odd_kinds_and_repeated_seqs_is_stored_in_order(db):
+    data = {"issuer": "x", "date": "2021-01-06", "number": None, "items": [
+        {"seq": 1, "kind": "lead", "title": "甲", "body": "一", "department": None},
+        {"seq": 1, "kind": "headline", "title": "乙", "body": "二", "department": "区审计局"},
+        {"kind": None, "title": "丙", "body": "三"},
+    ]}
+    issue_id, created = issues.save_issue(db, data)
+    items = issues.issue_items(db, issue_id)
+    assert created and [(i["seq"], i["kind"], i["title"]) for i in items] == [
+        (1, "lead", "甲"), (2, "article", "乙"), (3, "article", "丙")]
