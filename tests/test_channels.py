@@ -53,6 +53,20 @@ def test_sandbox_delivers_into_the_inbox(make_app, db):
     assert inbox(db, "sandbox-7", after_id=got[0]["id"]) == got[1:]
 
 
+def test_sandbox_delivers_a_resent_payload_once(db_path):
+    """A worker killed after delivering, before recording it, sends the same payload again."""
+    channel = make_channel({"BOT_CHANNEL": "sandbox"}, db_path)
+    payload = channel.render(cards(1), title="上街区简报")[0]
+    for _ in range(3):
+        assert channel.send(["sandbox-7"], payload) == {"sandbox-7": Result(SENT)}
+    other = channel.render(cards(2), title="上街区简报")[0]
+    channel.send(["sandbox-7"], other)
+    channel.send(["sandbox-8"], payload)
+    db = open_db(db_path)
+    assert [m["payload"] for m in inbox(db, "sandbox-7")] == json.loads(json.dumps([payload, other]))
+    assert len(inbox(db, "sandbox-8")) == 1
+
+
 def test_sandbox_refuses_a_batch(db_path):
     channel = make_channel({"BOT_CHANNEL": "sandbox"}, db_path)
     with pytest.raises(ValueError, match="at most 1"):

@@ -31,3 +31,12 @@ def m001_tokens_and_sandbox(db):
             received_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
         )""")
     db.execute("CREATE INDEX sandbox_inbox_recipient ON sandbox_inbox(recipient, id)")
+
+
+@migrations()
+def m002_sandbox_exactly_once(db):
+    # The same stored payload delivered again (a worker killed after the insert, before the
+    # outbox recorded it) lands once: like WeCom's duplicate check, but without a time limit.
+    # Payloads carry per-render signed links, so only a true resend has the same digest.
+    db.execute("ALTER TABLE sandbox_inbox ADD COLUMN digest TEXT")
+    db.execute("CREATE UNIQUE INDEX sandbox_inbox_once ON sandbox_inbox(recipient, digest)")

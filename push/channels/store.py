@@ -8,6 +8,7 @@
 Every function takes a `sqlite_utils.Database` (or anything with `.execute` and `.conn`).
 """
 
+import hashlib
 import json
 import threading
 import time
@@ -69,14 +70,21 @@ def end_lease(db, name, holder):
 
 
 def deliver_to_inbox(db, recipients, payload):
-    """Store `payload` (a dict) once per recipient; returns the new row ids."""
-    text = json.dumps(payload, ensure_ascii=False)
+    """Store `payload` (a dict) once per recipient; returns the new row ids.
+
+    Delivering the same payload to the same recipient again stores nothing (exactly once
+    across a worker crash between this insert and the outbox's record of it).
+    """
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     ids = []
     with db.conn:
         for recipient in recipients:
             cursor = db.execute(
-                "INSERT INTO sandbox_inbox (recipient, payload) VALUES (?, ?)", [recipient, text])
-            ids.append(cursor.lastrowid)
+                "INSERT OR IGNORE INTO sandbox_inbox (recipient, payload, digest) VALUES (?, ?, ?)",
+                [recipient, text, digest])
+            if cursor.rowcount:
+                ids.append(cursor.lastrowid)
     return ids
 
 
