@@ -107,6 +107,10 @@ def serve_command(host, port, demo):
         from web.demo import prepare_demo
 
         click.echo(prepare_demo(app, host, port))
+    if app.config["BOT_INPROCESS_WORKER"]:
+        from push.worker import start_background
+
+        start_background(app)  # resume queued pushes now, not at the first request
     click.echo(f"Jianbao on http://{host}:{port}/  (channel: {app.config['BOT_CHANNEL']})")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
