@@ -222,7 +222,7 @@ def main():
         proc, port = start_server(args, dict(base_env(), WECHAT_TOKEN=TOKEN), log)
         try:
             results["floor"] = run_wrk(port, args.seconds, args.connections, args.threads,
-                                       folder, ("<MsgType><![CDATA[text]]>",) * 2))
+                                       folder, ("<MsgType><![CDATA[text]]>",) * 2)
         finally:
             stop_server(proc)
     print(f"{'':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
