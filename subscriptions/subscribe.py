@@ -10,7 +10,7 @@
 from subscriptions.transaction import write
 
 ACTIVE = "c.removed_at IS NULL"
-BOUND = "(c.openid IS NOT NULL OR c.userid IS NOT NULL)"
+BOUND = "c.bound_at IS NOT NULL"  # as push/audience.py: bound by code, WeCom contact or enrol
 
 
 def subscribe(db, cadre_id, department_ids):
