@@ -15,8 +15,9 @@ import secrets
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, request
 from flask.cli import FlaskGroup, routes_command, shell_command
+from werkzeug.exceptions import HTTPException
 
 import config as settings
 
@@ -43,7 +44,15 @@ def create_app(config=None):
     _configure_logging(app)
     for name in COMPONENTS:
         __import__(name, fromlist=["init_app"]).init_app(app)
+    app.register_error_handler(HTTPException, _api_errors_as_json)
     return app
+
+
+def _api_errors_as_json(error):
+    """Scripts calling /api/… get JSON errors even for URLs no route matches (404, 405)."""
+    if request.path.startswith("/api/"):
+        return {"error": error.description}, error.code
+    return error
 
 
 def _instance_path(config):

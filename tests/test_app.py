@@ -47,3 +47,16 @@ def test_cli_config_error_is_one_line_exit_2(tmp_path):
 def test_every_command_has_help(app):
     for name, command in app.cli.commands.items():
         assert command.help, f"command {name} has no help text"
+
+
+def test_bare_address_opens_the_console(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
+
+
+def test_unrouted_api_urls_answer_json(client):
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404 and "error" in response.get_json()
+    response = client.get("/api/issues")  # POST only
+    assert response.status_code == 405 and "error" in response.get_json()
+    assert "<html" in client.get("/nothing-here").get_data(as_text=True).lower()

@@ -8,7 +8,7 @@ publisher's signature instead. Console password: see web/auth.py and docs/web.md
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from web import auth
@@ -48,6 +48,12 @@ def init_app(app):
         app.register_blueprint(sandbox.bp)
     app.cli.add_command(auth.admin_hash_command)
     app.cli.add_command(demo.demo_command)
+
+
+@assets.route("/")
+def home():
+    """The bare address opens the console (which asks for the password)."""
+    return redirect(url_for("console.home"))
 
 
 def _check_csrf():
