@@ -9,8 +9,9 @@
 
 import time
 
+from handlers.access import identity
 from handlers.router import command, either, exact, menu, router, split_words
-from subscriptions import chat_state, departments, subscribe as store
+from subscriptions import chat_state, departments, roster, subscribe as store
 
 ALL_WORDS = {"全部", "所有", "全部部门", "all", "ALL"}
 CHOICE_TTL_SECONDS = 600
@@ -18,10 +19,18 @@ SEE_LIST = "回复“部门”查看全部部门。"
 NEEDS_BINDING = "订阅需要先绑定干部身份：请回复“绑定 绑定码”，绑定码向区委办公室索取。"
 
 
+def subscriber(ctx):
+    """The cadre who subscribes: the bound cadre, or with BOT_OPEN_ACCESS=1 a follower's own
+    record (made on first use); None when they must bind first."""
+    if ctx.cadre is None and ctx.config.get("BOT_OPEN_ACCESS"):
+        ctx.cadre = roster.enrol(ctx.db, **identity(ctx))
+    return ctx.cadre
+
+
 @router.on(either(exact("我的订阅", "订阅列表", "已订阅"), menu("MY_SUBSCRIPTIONS")),
            help="我的订阅 — 查看已订阅的部门")
 def my_subscriptions(ctx):
-    if ctx.cadre is None:
+    if subscriber(ctx) is None:
         return NEEDS_BINDING
     mine = store.subscriptions_of(ctx.db, ctx.cadre["id"])
     if mine.get("all"):
@@ -34,7 +43,7 @@ def my_subscriptions(ctx):
 
 @router.on(command("订阅", glued=True), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 审计 督查局；订阅 全部）")
 def subscribe(ctx):
-    if ctx.cadre is None:  # only with BOT_OPEN_ACCESS=1: reading is open, subscribing is not
+    if subscriber(ctx) is None:
         return NEEDS_BINDING
     words = split_words(ctx.match)
     if not words:
@@ -47,7 +56,7 @@ def subscribe(ctx):
 
 @router.on(command("退订", "取消订阅", glued=True), help="退订 部门… — 不再接收该部门的简报（退订 全部：全部退订）")
 def unsubscribe(ctx):
-    if ctx.cadre is None:
+    if subscriber(ctx) is None:
         return NEEDS_BINDING
     words = split_words(ctx.match)
     if not words:
@@ -73,7 +82,7 @@ def _pending_choice(ctx):
 @router.on(_pending_choice)
 def pick_choice(ctx):
     """`1` after a numbered choice: apply the pending 订阅/退订 to that department."""
-    if ctx.cadre is None:
+    if subscriber(ctx) is None:
         return NEEDS_BINDING
     action = ctx.state["pending"].get("action")
     chat_state.save_pending(ctx.db, ctx.user, None)

@@ -98,12 +98,26 @@ def test_removed_cadres_are_treated_as_unbound(app, db, zhang):
     assert zhang.say("我的订阅") == HOW_TO_BIND
 
 
-def test_open_access_lets_anyone_read_but_not_subscribe(make_app, db):
+def test_open_access_lets_any_follower_read_and_subscribe(make_app, db):
     app = make_app(BOT_OPEN_ACCESS=True)
     publish_sample(db)
     phone = Phone(db, app.config, "o_public")
     assert "找到" in phone.say("疫情")
     assert "区审计局" in phone.say("部门")
+    assert db.execute("SELECT COUNT(*) FROM cadres").fetchone()[0] == 0  # reading enrols nobody
+    assert "区审计局" in phone.say("订阅 审计")
+    follower = roster.cadre_for(db, openid="o_public")
+    assert follower is not None
+    assert [d["name"] for d in store.subscriptions_of(db, follower["id"])["departments"]] == ["区审计局"]
+    assert "区审计局" in phone.say("我的订阅")
+
+
+def test_open_access_does_not_revive_a_removed_follower(make_app, db):
+    app = make_app(BOT_OPEN_ACCESS=True)
+    publish_sample(db)
+    phone = Phone(db, app.config, "o_public")
+    phone.say("订阅 审计")
+    roster.remove_cadre(db, roster.cadre_for(db, openid="o_public")["id"])
     assert "绑定" in phone.say("订阅 审计")
 
 
