@@ -226,8 +226,8 @@ def _one_line(error):
 
 
 def init_app(app):
-    """Register the commands; start loading jieba in the background."""
+    """Register the commands; the first request starts loading jieba in the background."""
     for command in (publish_command, search_command, reindex_command, roster_group,
                     departments_group):
         app.cli.add_command(command)
-    warm_up_in_background()
+    app.before_request(warm_up_in_background)

@@ -5,8 +5,10 @@
     words("重大项目集中开工")       # -> ["重大", "项目", "重大项目", "集中", "开工"]
     chars("项目2021年")            # -> ["项", "目", "2021", "年"]
 
-jieba loads its dictionary once per process (about a second): `warm_up()` does it
-early, in a background thread at app start; every other call waits for it if needed.
+jieba is imported on first use and loads its dictionary once per process (about a
+second): the web app starts that in a background thread at its first request
+(`warm_up_in_background`); CLI commands and push workers that never segment text never
+pay for it; every call waits for the load if needed.
 """
 
 import os
@@ -14,9 +16,6 @@ import re
 import threading
 import unicodedata
 
-import jieba
-
-jieba.setLogLevel(60)  # its "Building prefix dict" chatter is not for operators
 
 # Characters people (and OCR) confuse in department names: both sides compare equal.
 VARIANTS = str.maketrans({
@@ -29,6 +28,19 @@ TOKEN = re.compile(r"[0-9a-z]+|[^\W_]")  # ASCII runs whole; any other letter or
 WORD = re.compile(r"[^\W_]+")  # a run of letters, digits or ideographs
 _words_added = set()
 _lock = threading.Lock()
+_started = False
+_module = None
+
+
+def _jieba():
+    """The jieba module, imported on first use (it costs a third of a second)."""
+    global _module
+    if _module is None:
+        import jieba
+
+        jieba.setLogLevel(60)  # its "Building prefix dict" chatter is not for operators
+        _module = jieba
+    return _module
 
 
 def normalise(text):
@@ -50,7 +62,7 @@ def words(text):
     """`words("重大项目")` -> ["重大", "项目", "重大项目"]: jieba search-mode words, punctuation dropped."""
     warm_up()
     found = []
-    for word in jieba.cut_for_search(normalise(text)):
+    for word in _jieba().cut_for_search(normalise(text)):
         word = " ".join(WORD.findall(word))
         if word:
             found.append(word)
@@ -61,7 +73,7 @@ def query_words(text):
     """`query_words("疫情防控")` -> ["疫情", "防控"]: jieba precise mode, for the words of a query."""
     warm_up()
     found = []
-    for word in jieba.cut(normalise(text)):
+    for word in _jieba().cut(normalise(text)):
         word = " ".join(WORD.findall(word))
         if word:
             found.append(word)
@@ -76,19 +88,22 @@ def add_words(names):
     warm_up()
     with _lock:
         for name in new:
-            jieba.add_word(name, freq=20000)
+            _jieba().add_word(name, freq=20000)
             _words_added.add(name)
 
 
 def warm_up():
     """Load jieba's dictionary now (once per process; later calls return at once)."""
+    jieba = _jieba()
     if not jieba.dt.initialized:
         jieba.initialize()
 
 
 def warm_up_in_background():
-    """Start loading jieba without blocking start-up."""
-    if not jieba.dt.initialized:
+    """Start loading jieba in a thread, once per process (cheap to call on every request)."""
+    global _started
+    if not _started:
+        _started = True
         threading.Thread(target=warm_up, name="jieba-warm-up", daemon=True).start()
 
 
@@ -97,9 +112,9 @@ def _after_fork_in_child():
     # by a thread that does not exist in the child: give the child fresh locks.
     global _lock
     _lock = threading.Lock()
-    if not jieba.dt.initialized:
-        jieba.dt.lock = threading.RLock()
-        jieba.DICT_WRITING.clear()  # per-dictionary cache-writing locks
+    if _module is not None and not _module.dt.initialized:
+        _module.dt.lock = threading.RLock()
+        _module.DICT_WRITING.clear()  # per-dictionary cache-writing locks
 
 
 if hasattr(os, "register_at_fork"):
