@@ -12,6 +12,7 @@ that dies leaves its lease to expire (BOT_LEASE_SECONDS) so another takes the ro
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -39,6 +40,7 @@ def process_one(db, channel, config, owner, policy=None):
     row = outbox.claim(db, owner, lease_seconds(config))
     if row is None:
         return None
+    lease_ends = time.monotonic() + lease_seconds(config)
     if row["attempts"] > policy.attempts:  # leases lost again and again: stop trying
         outbox.record_error(db, row, None, "no worker finished this call", policy)
         return row
@@ -57,16 +59,34 @@ def process_one(db, channel, config, owner, policy=None):
     except TransientError as error:
         errcode = getattr(error, "errcode", None)
         reason = getattr(error, "reason", None) or str(error)
-        outcome = outbox.record_error(db, row, errcode, reason, policy)
+        outcome = _record(lease_ends, outbox.record_error, db, row, errcode, reason, policy)
         log.warning("issue %s call %s: %s (%s); %s", row["issue_id"], row["id"], reason,
                     errcode, outcome)
         return row
     except Exception as error:  # a bug or an unexpected answer: bounded retries, then failed
         log.exception("issue %s call %s raised", row["issue_id"], row["id"])
-        outbox.record_error(db, row, None, f"{type(error).__name__}: {error}", policy)
+        _record(lease_ends, outbox.record_error, db, row, None,
+                f"{type(error).__name__}: {error}", policy)
         return row
-    outbox.record_results(db, row, results, policy)
+    _record(lease_ends, outbox.record_results, db, row, results, policy)
     return row
+
+
+def _record(lease_ends, record, *args):
+    """Store the outcome of a call that already happened. A database locked past its busy
+    timeout is waited out while the lease holds: giving up would leave the row to be sent
+    again when the lease expires (a second message on channels without a duplicate check)."""
+    delay = 0.05
+    while True:
+        try:
+            return record(*args)
+        except sqlite3.OperationalError as error:
+            busy = "locked" in str(error) or "busy" in str(error)
+            if not busy or time.monotonic() + delay >= lease_ends:
+                raise
+            log.warning("database busy while recording a sent call; retrying in %.2f s", delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
 
 def run_until_idle(db_path, config, channel=None, owner=None, on_progress=None,

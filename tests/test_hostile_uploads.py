@@ -105,8 +105,6 @@ def test_bad_bulletins_are_400_with_a_reason_and_store_nothing(live, sample_path
     assert_unchanged(before, live.counts())
 
 
-@pytest.mark.xfail(strict=True, reason="parser: a bulletin of punctuation only becomes an item "
-                                       "titled '……' (bulletin/segment.py, uncommitted)")
 def test_a_bulletin_of_punctuation_only_has_no_items(live):
     before = live.counts()
     response = publish(live, "……\n。。。\n——")
