@@ -22,6 +22,7 @@ from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_title_line,
 
 MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
 WORDS = re.compile(r"[^\W_]")  # a letter, a digit or a CJK character
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a Chinese character
 MIN_TWO_LINE_TITLE = 8  # a shorter title line followed by another is a section heading (工作动态)
 
 
@@ -78,6 +79,9 @@ def _segment(lines, dropped):
         _finish(draft, issue)
     if not issue.items:
         raise ParseError("没有识别出任何条目：请检查文件是否为一期简报。")
+    if not any(HAN.search(item.title + item.body) for item in issue.items):
+        # a configuration file or a log is text with "items" too, but no bulletin is without Chinese
+        raise ParseError("没有识别出任何简报条目：内容中没有中文，请检查文件是否为一期简报。")
     return issue
 
 

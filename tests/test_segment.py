@@ -204,3 +204,10 @@ def test_header_styles(header, issuer, date, number):
     issue = parse_text(header + "\n区委召开常委会\n1月5日，区委召开常委会。\n")
     assert (issue.issuer, issue.date, issue.number) == (issuer, date, number)
     assert [i.title for i in issue.items] == ["区委召开常委会"]
+
+
+def test_text_without_any_chinese_is_not_a_bulletin(tmp_path):
+    """A configuration file or a log has lines that look like items, but no bulletin is without Chinese."""
+    config_file = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+    with pytest.raises(ParseError, match="没有中文"):
+        parse_text(config_file)
