@@ -7,7 +7,7 @@ import pytest
 from bulletin.model import Issue, Item
 from push.worker import run_until_idle
 from subscriptions import binding, subscribe
-from subscriptions.departments import resolve
+from subscriptions.departments import learn, resolve
 from subscriptions.issues import issue_items, save_issue
 from web import auth
 
@@ -207,6 +207,20 @@ def test_correcting_title_and_department(client, db):
                         follow_redirects=True)
     assert "标题不能为空" in empty.get_data(as_text=True)
     assert client.post("/admin/items/9999", data={"title": "x", "csrf_token": token}).status_code == 404
+
+
+def test_an_ambiguous_department_correction_is_refused_with_the_choices(client, db):
+    issue_id = stored_issue(db)
+    learn(db, "市审计局")  # 审计局 could now be 区审计局 or 市审计局
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    token = page_token(client, f"/admin/issues/{issue_id}")
+    response = client.post(f"/admin/items/{item['id']}", data={
+        "title": item["title"], "department": "审计局", "csrf_token": token}, follow_redirects=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "未更新" in page and "区审计局" in page and "市审计局" in page
+    assert issue_items(db, issue_id)[2]["department"] == item["department"]
 
 
 def test_review_shows_card_preview_of_the_active_channel(client, db):

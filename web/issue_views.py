@@ -68,7 +68,11 @@ def edit_item(item_id):
     if department != (item.get("department") or ""):
         changes["department"] = department
     if changes:
-        update_item(db, item_id, **changes)
+        try:
+            update_item(db, item_id, **changes)
+        except ValueError as error:  # e.g. a department word that names several departments
+            flash(f"第 {item['seq']} 条未更新：{error}", "error")
+            return redirect(back)
         flash(f"第 {item['seq']} 条已更新。")
     return redirect(back)
 
