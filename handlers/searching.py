@@ -67,7 +67,8 @@ def _search_page(ctx, query, page):
                 "可换个词，或加上部门、日期，如：峡窝镇 疫情、2021-01 项目。")
     chat_state.save_query(ctx.db, ctx.user, query, page)
     first = page * PER_PAGE
-    head = f"找到{result.total}条" + (f"，第{first + 1}–{first + len(result.hits)}条：" if page
+    found = result.total if getattr(result, "total_exact", True) else f"{result.total}多"
+    head = f"找到{found}条" + (f"，第{first + 1}–{first + len(result.hits)}条：" if page
                                      else "：")
     lines = [head]
     for n, hit in enumerate(result.hits, first + 1):
