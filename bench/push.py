@@ -12,6 +12,7 @@ import math
 import os
 import random
 import sys
+import shutil
 import tempfile
 import threading
 import time
@@ -169,6 +170,8 @@ def main():
           f" call ratio: {args.cadres / calls:.0f}x")
     print(f"send wall time: {wall:.2f} s; speed-up vs one call per cadre: {per_cadre_wall / wall:.0f}x"
           f" (target >= 50x); plan + send: {planned + wall:.2f} s")
+    db.conn.close()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import random
 import re
 import statistics
 import sys
+import shutil
 import tempfile
 import time
 
@@ -139,7 +140,13 @@ def main():
     parser.add_argument("--keep", help="keep the archive in this file")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="jianbao-bench-")
-    path = args.keep or os.path.join(folder, "archive.sqlite3")
+    try:  # the 100k archive is ~330 MB: never leave it behind unless --keep asks for it
+        measure(args, args.keep or os.path.join(folder, "archive.sqlite3"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(args, path):
     for suffix in ("", "-wal", "-shm"):  # always a fresh archive
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
