@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 
 from subscriptions import departments as departments_store
 from subscriptions import roster as roster_store
+from subscriptions import search_cache
 from subscriptions.db import get_db
 from subscriptions.issues import save_issue
 from subscriptions.search import search
@@ -230,4 +231,5 @@ def init_app(app):
     for command in (publish_command, search_command, reindex_command, roster_group,
                     departments_group):
         app.cli.add_command(command)
+    search_cache.configure(app.config["BOT_SEARCH_CACHE"])
     app.before_request(warm_up_in_background)

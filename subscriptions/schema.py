@@ -124,3 +124,23 @@ def m004_query_rate(db):
             window INTEGER NOT NULL,            -- unix time // 60 (one minute)
             count INTEGER NOT NULL
         )""")
+
+
+@migrations()
+def m005_search_version(db):
+    # Search results are cached per process (subscriptions/search_cache.py), keyed by this
+    # database's token and a version that every change to what search reads moves on:
+    # triggers, so no write path can forget. `token` tells databases apart in one process.
+    db.execute("""
+        CREATE TABLE search_version (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            token TEXT NOT NULL,
+            n INTEGER NOT NULL DEFAULT 0
+        )""")
+    db.execute("INSERT INTO search_version (id, token, n) VALUES (1, lower(hex(randomblob(8))), 0)")
+    for table in ("items", "issues", "departments", "department_aliases"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"""
+                CREATE TRIGGER {table}_{event.lower()}_moves_search
+                AFTER {event} ON {table}
+                BEGIN UPDATE search_version SET n = n + 1 WHERE id = 1; END""")

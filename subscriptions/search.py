@@ -19,10 +19,11 @@ input (FTS syntax, quotes, emoji, 5,000 characters) gives hits or an empty resul
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from subscriptions.departments import names, resolve
 from subscriptions.ranking import idf, newest_first, rank
+from subscriptions.search_cache import CACHE, cache_key
 from subscriptions.search_index import date_tokens, item_of
 from subscriptions.text import add_words, chars, normalise, query_words
 
@@ -59,9 +60,27 @@ class SearchResult:
 
 
 def search(db, query, page=0, per_page=5):
-    """`search(db, "项目", page=0, per_page=5)` -> SearchResult; never raises for user text."""
+    """`search(db, "项目", page=0, per_page=5)` -> SearchResult; never raises for user text.
+
+    Answers are cached per process until anything they read changes (search_cache.py)."""
     page = max(int(page or 0), 0)
     per_page = min(max(int(per_page or 5), 1), MAX_PER_PAGE)
+    key = cache_key(db, query, page, per_page)
+    cached = CACHE.get(key)
+    if cached is None:
+        cached = _search(db, query, page, per_page)
+        CACHE.put(key, _copy(cached))
+        return cached
+    return _copy(cached)  # callers may change what they get
+
+
+def _copy(result):
+    """A private copy of a SearchResult (its hits and filter dicts are mutable)."""
+    return replace(result, hits=[dict(hit) for hit in result.hits], keywords=list(result.keywords),
+                   department=dict(result.department) if result.department else None)
+
+
+def _search(db, query, page, per_page):
     add_words(names(db))
     parsed = parse_query(db, query)
     expression = match_expression(parsed)

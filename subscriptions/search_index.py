@@ -12,6 +12,7 @@ body and department in order (so a 1- or 2-character phrase always matches), and
 tokens `dept<id> y2021 m202101 d20210106` that `search` uses for department and date filters.
 """
 
+from subscriptions.search_cache import bump
 from subscriptions.text import chars, words
 from subscriptions.transaction import write
 
@@ -77,4 +78,5 @@ def reindex_all(db):
         db.execute("DELETE FROM items_search")
         for item_id in ids:
             index_item(db, item_id)
+        bump(db)  # cached answers came from the old index
     return len(ids)

@@ -1,0 +1,70 @@
+"""A per-process cache of search results, correct across processes and databases.
+
+    key = cache_key(db, "疫情", page=0, per_page=5)   # None when the cache is off
+    result = CACHE.get(key)                            # or None
+    CACHE.put(key, result)                             # stored as given: pass a private copy
+    bump(db)                                           # after rewriting the index by hand
+
+Cadres ask the same hot words after every issue (疫情, 项目, 审计); each answer costs ~2 ms
+of CPU in search(). The key holds the database's `search_version` (token, n): triggers move
+`n` on every change to items, issues, departments and aliases (subscriptions/schema.py m005),
+so a stale answer is never served, in this process or another. `configure(size)` sets the
+number of answers kept (BOT_SEARCH_CACHE; 0 turns the cache off).
+"""
+
+import threading
+from collections import OrderedDict
+
+
+class LRU:
+    """A small thread-safe least-recently-used map (gthread workers share one)."""
+
+    def __init__(self, size):
+        self.size = size
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        if key is None:
+            return None
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+        return value
+
+    def put(self, key, value):
+        if key is None or self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+
+CACHE = LRU(512)
+
+
+def configure(size):
+    """`configure(512)`: keep that many answers; 0 turns the cache off (and empties it)."""
+    CACHE.size = max(int(size), 0)
+    if CACHE.size == 0:
+        CACHE.clear()
+
+
+def cache_key(db, query, page, per_page):
+    """The key for one search on `db`, or None when the cache is off."""
+    if CACHE.size <= 0:
+        return None
+    token, n = db.execute("SELECT token, n FROM search_version WHERE id = 1").fetchone()
+    return token, n, str(query), int(page), int(per_page)
+
+
+def bump(db):
+    """Move the version on by hand (index rewrites that do not touch the watched tables)."""
+    db.execute("UPDATE search_version SET n = n + 1 WHERE id = 1")

@@ -1,0 +1,107 @@
+"""The per-process search cache: answers reused until anything they read changes — in this
+connection, another connection, or for another database in the same process."""
+
+import pytest
+
+from bulletin.model import Issue, Item
+from subscriptions import search as search_module
+from subscriptions import search_cache
+from subscriptions.db import open_db
+from subscriptions.departments import add_alias, learn
+from subscriptions.issues import issue_items, save_issue, update_item
+from subscriptions.search import search
+from subscriptions.search_index import reindex_all
+
+
+def issue(date, items):
+    return Issue("中共上街区委办公室", date, None,
+                 [Item(n, "article", title, body, department)
+                  for n, (title, body, department) in enumerate(items, start=1)])
+
+
+@pytest.fixture
+def searches(monkeypatch):
+    """Counts the searches that really ran (cache misses)."""
+    ran = []
+    real = search_module._search
+
+    def counting(*args):
+        ran.append(args[1])
+        return real(*args)
+    monkeypatch.setattr(search_module, "_search", counting)
+    search_cache.configure(512)
+    return ran
+
+
+@pytest.fixture
+def archive(db):
+    save_issue(db, issue("2021-01-06", [
+        ("峡窝镇扎实做好疫情防控工作", "峡窝镇发放倡议书，落实疫情防控措施。", "峡窝镇"),
+        ("区审计局提升信息宣传工作", "一是打造一支宣传队伍。", "区审计局"),
+    ]))
+    return db
+
+
+def titles(result):
+    return [hit["title"] for hit in result.hits]
+
+
+def test_the_same_question_is_answered_from_the_cache(archive, searches):
+    first = search(archive, "疫情")
+    assert search(archive, "疫情") == first
+    assert searches == ["疫情"]
+    search(archive, "疫情", page=1)  # another page is another question
+    assert searches == ["疫情", "疫情"]
+
+
+def test_a_new_issue_is_found_at_once(archive, searches):
+    assert titles(search(archive, "疫情")) == ["峡窝镇扎实做好疫情防控工作"]
+    save_issue(archive, issue("2021-02-03", [("工业路街道疫情防控志愿服务", "志愿者上岗。", "工业路街道")]))
+    assert "工业路街道疫情防控志愿服务" in titles(search(archive, "疫情"))
+
+
+def test_a_correction_from_another_connection_is_seen(app, archive, searches):
+    search(archive, "宣传")
+    other = open_db(app.config["DATABASE_PATH"])
+    item = [i for i in issue_items(other, 1) if i["department"] == "区审计局"][0]
+    update_item(other, item["id"], title="区审计局打造宣传队伍")
+    other.conn.close()
+    assert titles(search(archive, "宣传")) == ["区审计局打造宣传队伍"]
+
+
+def test_a_new_alias_changes_what_a_query_filters_on(archive, searches):
+    assert search(archive, "稽核 宣传").department is None
+    add_alias(archive, "稽核", "区审计局")
+    assert search(archive, "稽核 宣传").department["name"] == "区审计局"
+    learn(archive, "区稽查局")  # a new department moves the version too
+    search(archive, "稽核 宣传")
+    assert len(searches) == 3
+
+
+def test_reindex_moves_the_version(archive, searches):
+    search(archive, "疫情")
+    reindex_all(archive)
+    search(archive, "疫情")
+    assert searches == ["疫情", "疫情"]
+
+
+def test_databases_in_one_process_never_share_answers(make_app, tmp_path, searches):
+    one = open_db(str(tmp_path / "one.sqlite3"))
+    two = open_db(str(tmp_path / "two.sqlite3"))
+    save_issue(one, issue("2021-01-06", [("峡窝镇疫情防控", "落实措施。", "峡窝镇")]))
+    save_issue(two, issue("2021-01-06", [("区审计局疫情期间审计", "线上审计。", "区审计局")]))
+    assert titles(search(one, "疫情")) == ["峡窝镇疫情防控"]
+    assert titles(search(two, "疫情")) == ["区审计局疫情期间审计"]
+
+
+def test_changing_an_answer_does_not_change_the_cache(archive, searches):
+    search(archive, "疫情").hits[0]["title"] = "changed by a caller"
+    assert titles(search(archive, "疫情")) == ["峡窝镇扎实做好疫情防控工作"]
+
+
+def test_size_zero_turns_it_off(make_app, archive, searches):
+    make_app(BOT_SEARCH_CACHE=0)  # the app factory configures the process's cache
+    search(archive, "疫情")
+    search(archive, "疫情")
+    assert searches == ["疫情", "疫情"]
+    search_cache.configure(512)
