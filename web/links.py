@@ -9,13 +9,21 @@ one identical message to up to 1,000 members, so the page can only know the grou
 Tokens are signed with BOT_SECRET_KEY and expire after BOT_LINK_TTL_DAYS.
 """
 
+import functools
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 SALT = "jianbao.item-link"
 
 
 def _serializer(config):
-    return URLSafeTimedSerializer(config["SECRET_KEY"], salt=SALT)
+    return _serializer_for(config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=8)
+def _serializer_for(secret_key):
+    """One serializer per key: building it is most of a token's cost (a reply carries five)."""
+    return URLSafeTimedSerializer(secret_key, salt=SALT)
 
 
 def make_token(config, item_id, cadre_id=None, group=None):
