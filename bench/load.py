@@ -204,6 +204,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--search-cache", type=int, default=512,
+                        help="BOT_SEARCH_CACHE for Jianbao (0: every query searched afresh)")
     args = parser.parse_args()
     args.extra = []
     if not shutil.which("wrk"):
@@ -213,10 +215,12 @@ def main():
     built = build_archive(str(instance / "jianbao.sqlite3"), args.items)
     print(f"archive: {args.items} items, 64 bound cadres, built in {built:.1f} s")
     print(f"load: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, gunicorn "
-          f"-w {args.workers}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+          f"-w {args.workers}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
+          f"BOT_SEARCH_CACHE={args.search_cache} ({len(QUERIES)} distinct queries in rotation)")
     env = dict(base_env(), BOT_INSTANCE_PATH=str(instance), BOT_CHANNEL="sandbox",
                WECHAT_TOKEN=TOKEN, BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING",
-               BOT_SECRET_KEY="bench-secret", BOT_QUERY_LIMIT="100000000")
+               BOT_SECRET_KEY="bench-secret", BOT_QUERY_LIMIT="100000000",
+               BOT_SEARCH_CACHE=str(args.search_cache))
     results = {}
     with open(pathlib.Path(folder) / "jianbao.log", "w") as log:
         args.extra = ["bot:create_app()"]
