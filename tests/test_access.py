@@ -75,13 +75,13 @@ def test_a_retried_message_is_not_counted_twice(make_app, tmp_path):
     db.conn.close()
 
 
-# ---- every route is reviewed: docs/operations.md lists it with who may call it -------------
+# ---- every route is reviewed: the README lists it with who may call it ----------------------
 
 def documented_routes():
     import pathlib
     import re
 
-    doc = pathlib.Path(__file__).resolve().parent.parent / "docs" / "operations.md"
+    doc = pathlib.Path(__file__).resolve().parent.parent / "README.md"
     routes = set()
     for line in doc.read_text(encoding="utf-8").splitlines():
         match = re.match(r"\|\s*([A-Z, ]+?)\s*\|\s*(/\S*)\s*\|\s*([^|]+?)\s*\|", line)
@@ -103,8 +103,8 @@ def test_every_route_is_in_the_documented_table_and_nothing_documented_is_gone(m
 
     served = served_routes(make_app()) | served_routes(make_app(**WORK))
     documented = documented_routes()
-    assert served - documented == set(), "routes with no line in docs/operations.md"
-    assert documented - served == set(), "docs/operations.md lists routes that do not exist"
+    assert served - documented == set(), "routes with no line in the README's route table"
+    assert documented - served == set(), "the README lists routes that do not exist"
 
 
 def test_the_sandbox_phone_does_not_exist_on_real_channels(make_app):
