@@ -144,3 +144,10 @@ def m005_search_version(db):
                 CREATE TRIGGER {table}_{event.lower()}_moves_search
                 AFTER {event} ON {table}
                 BEGIN UPDATE search_version SET n = n + 1 WHERE id = 1; END""")
+
+
+@migrations()
+def m006_inbound_replies_by_age(db):
+    # The retry memory is purged of day-old rows now and then (chat_state.remember_reply);
+    # without this index each purge scanned the whole table, which grows with every message.
+    db.execute("CREATE INDEX inbound_replies_created ON inbound_replies(created_at)")

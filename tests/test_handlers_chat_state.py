@@ -22,6 +22,13 @@ def test_old_replies_are_purged(db, monkeypatch):
     assert chat_state.stored_reply(db, "msg:new") == "y"
 
 
+def test_the_purge_reads_only_old_rows(db):
+    """The retry memory grows with every message: the purge must not scan all of it."""
+    plan = " ".join(row[3] for row in
+                    db.execute("EXPLAIN QUERY PLAN " + chat_state.PURGE_SQL).fetchall())
+    assert "USING INDEX inbound_replies_created" in plan, plan
+
+
 def test_state_defaults_query_paging_and_pending_choice(db):
     assert chat_state.load_state(db, "u") == {"query": None, "page": 0, "pending": None}
     chat_state.save_pending(db, "u", {"action": "subscribe", "choices": [{"id": 1, "name": "区发改委"}]})
