@@ -50,7 +50,8 @@ local threads = {}
 function setup(thread)
   -- MsgIds must stay below 2^53: Lua numbers are doubles, and larger ids collapse into one
   -- another, so most requests would be answered from the retry memory instead of searched.
-  thread:set("base", (#threads + 1) * 1000000000)
+  -- The run's start second (mod 10^7) spaces runs apart: soak.py runs wrk slice after slice.
+  thread:set("base", %(epoch)d * 100000000 + (#threads + 1) * 10000000)
   table.insert(threads, thread)
 end
 
@@ -152,7 +153,7 @@ def run_wrk(port, seconds, connections, threads, folder, expect):
     script.write_text(LUA % {
         "users": ", ".join(f'"{u}"' for u in USERS),
         "queries": ", ".join(f'"{q}"' for q in QUERIES),
-        "path": signed_path(stamp), "stamp": stamp, "expect1": expect[0],
+        "path": signed_path(stamp), "stamp": stamp, "epoch": stamp % 10_000_000, "expect1": expect[0],
         "expect2": expect[1]}, encoding="utf-8")
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
                           "--timeout", "5s", "-s", str(script), f"http://127.0.0.1:{port}"],

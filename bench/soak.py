@@ -70,7 +70,7 @@ def main():
             start = {pid: rss_mb(pid) for pid in workers}
             print(f"{'t s':>5}{'req/s':>8}{'p99 ms':>8}{'errors':>8}  RSS MB per worker "
                   f"(after warm-up: {', '.join(f'{v:.0f}' for v in start.values())})")
-            elapsed, rows, errors = 0, [], 0
+            elapsed, rows, errors, requests = 0, [], 0, 0
             while elapsed < args.seconds:
                 step = min(args.slice, args.seconds - elapsed)
                 result = load.run_wrk(port, step, args.connections, 2, folder,
@@ -79,6 +79,7 @@ def main():
                 now = {pid: rss_mb(pid) for pid in workers}
                 rows.append(now)
                 errors += result["errors"]
+                requests += result["requests"]
                 print(f"{elapsed:>5}{result['rps']:>8.0f}{result['p99_ms']:>8.1f}"
                       f"{result['errors']:>8}  " + ", ".join(f"{v:.0f}" for v in now.values()))
             if workers_of(proc.pid) != workers:
@@ -92,6 +93,9 @@ def main():
                   + f";  errors in total: {errors}")
         finally:
             load.stop_server(proc)
+    handled = load.distinct_messages(instance / "jianbao.sqlite3")
+    print(f"distinct messages answered: {handled} of {requests} requests + 200 warm-up "
+          "(fewer would mean replies from the retry memory)")
     shutil.rmtree(folder, ignore_errors=True)
 
 
