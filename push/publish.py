@@ -26,8 +26,6 @@ def ingest(db, data, filename=None, content_type=None, source=None):
     from subscriptions.issues import save_issue
 
     issue = bulletin.parse_bytes(data, filename=filename, content_type=content_type)
-    if not issue.items:
-        raise bulletin.ParseError("这一期没有识别出任何条目。")
     return save_issue(db, issue, source=source or filename or "webhook")
 
 

@@ -38,10 +38,9 @@ def publish_file(db, path):
     with a readable reason when the file is not a bulletin issue."""
     import bulletin
 
-    parse_error = getattr(bulletin, "ParseError", ValueError)
     try:
         issue = bulletin.parse_file(path)
-    except (parse_error, ValueError, UnicodeError, LookupError) as error:
+    except (ValueError, LookupError) as error:  # bulletin.ParseError is a ValueError
         raise ValueError(f"cannot read {os.path.basename(path)}: {_one_line(error)}") from None
     issue_id, created = save_issue(db, issue, source=os.path.basename(path))
     return issue_id, created, len(issue.items)
