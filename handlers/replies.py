@@ -11,6 +11,8 @@ first is kept. Text longer than the passive-reply limit is cut at a line or sent
 from wechatpy import replies as mp_replies
 from wechatpy.enterprise import replies as work_replies
 
+from bulletin.cards import cut_bytes, size
+
 TEXT_LIMIT = 2047  # UTF-8 bytes; the passive text reply limit (design for the stricter reading)
 MORE_MARK = "…"
 SENTENCE_ENDS = "。！？；!?;"
@@ -32,10 +34,9 @@ def render(data, message, channel="sandbox"):
 def fit_text(text, limit=TEXT_LIMIT):
     """`text` if it fits in `limit` UTF-8 bytes, else cut at the last line/sentence end + '…'."""
     text = text or ""
-    if len(text.encode("utf-8")) <= limit:
+    if size(text) <= limit:
         return text
-    room = limit - len(MORE_MARK.encode("utf-8"))
-    head = text.encode("utf-8")[:room].decode("utf-8", "ignore")
+    head = cut_bytes(text, limit - size(MORE_MARK))
     cut = head.rfind("\n")
     if cut < len(head) // 2:
         cut = max(head.rfind(mark) for mark in SENTENCE_ENDS)
