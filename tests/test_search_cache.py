@@ -3,7 +3,6 @@ connection, another connection, or for another database in the same process."""
 
 import pytest
 
-from bulletin.model import Issue, Item
 from subscriptions import search as search_module
 from subscriptions import search_cache
 from subscriptions.db import open_db
@@ -11,12 +10,7 @@ from subscriptions.departments import add_alias, learn
 from subscriptions.issues import issue_items, save_issue, update_item
 from subscriptions.search import search
 from subscriptions.search_index import reindex_all
-
-
-def issue(date, items):
-    return Issue("中共上街区委办公室", date, None,
-                 [Item(n, "article", title, body, department)
-                  for n, (title, body, department) in enumerate(items, start=1)])
+from test_search import issue, titles
 
 
 @pytest.fixture
@@ -40,10 +34,6 @@ def archive(db):
         ("区审计局提升信息宣传工作", "一是打造一支宣传队伍。", "区审计局"),
     ]))
     return db
-
-
-def titles(result):
-    return [hit["title"] for hit in result.hits]
 
 
 def test_the_same_question_is_answered_from_the_cache(archive, searches):
