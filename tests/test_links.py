@@ -29,3 +29,31 @@ def test_refused_for_other_item_tamper_and_expiry(monkeypatch):
     later = time.time() + 31 * 86400
     monkeypatch.setattr(time, "time", lambda: later)
     assert links.read_token(CONFIG, token, 42) is None
+
+
+def test_group_keys_of_any_text_round_trip():
+    for group in ("dept:3|issue:9", "审计局·第12期", "a-b.c_d"):
+        token = links.make_token(CONFIG, 8, group=group)
+        assert links.read_token(CONFIG, token, 8) == {"i": 8, "g": group}
+
+
+def test_token_is_short_and_url_safe():
+    token = links.make_token(CONFIG, 123456, cadre_id=98765)
+    assert token.startswith("123456-c98765.") and len(token) < 50
+    assert all(ch.isalnum() or ch in "-_." for ch in token)
+
+
+def test_links_sent_before_the_compact_format_still_open():
+    from itsdangerous import URLSafeTimedSerializer
+
+    legacy = URLSafeTimedSerializer("k", salt=links.SALT).dumps({"i": 42, "c": 7})
+    assert links.read_token(CONFIG, legacy, 42) == {"i": 42, "c": 7}
+    assert links.read_token(CONFIG, legacy, 41) is None
+
+
+def test_a_signed_value_that_is_not_a_claim_is_refused():
+    from itsdangerous import TimestampSigner
+
+    signer = TimestampSigner("k", salt=links.SALT)
+    for value in ("42-x7", "42-c", "42-cx", "4a", "42-g!!!"):
+        assert links.read_token(CONFIG, signer.sign(value).decode(), 42) is None
