@@ -13,6 +13,7 @@ from handlers import access, welcome, subscribing, departments, searching, fallb
 from handlers.replies import render
 from handlers.router import Context, router
 from subscriptions import chat_state
+from subscriptions.transaction import write
 
 log = logging.getLogger(__name__)
 SORRY = "抱歉，系统暂时出了点问题，请稍后再试。"
@@ -46,10 +47,24 @@ def answer(db, config, message):
             return ""
         ctx = make_context(db, config, message)
         xml = render(router.dispatch(ctx), message, ctx.channel).render()
-        return chat_state.remember_reply(db, key, xml)
+        return _store(db, key, xml, ctx.writes)
     except Exception:  # a store failure must not become a 500 or a silent nothing
         log.exception("handler failed for %s (%s)", key, message.type)
         return render(SORRY, message, config.get("BOT_CHANNEL")).render()
+
+
+def _store(db, key, xml, writes):
+    """Store the reply and the handler's queued writes in one transaction; return what to send.
+
+    Two copies of one message (WeChat retries while the first is still being answered)
+    both get the reply stored first, and only the first copy's writes are made.
+    """
+    with write(db):
+        if not chat_state.remember_reply(db, key, xml):
+            return chat_state.stored_reply(db, key)
+        for make, args in writes:
+            make(db, *args)
+    return xml
 
 
 def _for_this_agent(config, message):

@@ -25,6 +25,11 @@ class Context:
     `message` is the wechatpy message, `user` the sender's openid (mp, sandbox) or userid
     (work), `cadre` the bound cadre dict or None, `state` the user's chat state
     (`subscriptions.chat_state.load_state`), `channel` one of sandbox/mp/work.
+
+    Handlers that remember something for the next message (chat state, the query count)
+    do not write it themselves: `ctx.on_reply(write, *args)` queues it, and
+    `handlers.chat.answer` makes every queued write in the one transaction that stores the
+    reply — one write lock per message, and nothing half-saved when a reply is not.
     """
     message: Any
     user: str
@@ -34,6 +39,11 @@ class Context:
     cadre: dict | None = None
     state: dict = field(default_factory=lambda: {"query": None, "page": 0, "pending": None})
     match: Any = None
+    writes: list = field(default_factory=list)
+
+    def on_reply(self, write, *args):
+        """Queue `write(db, *args)` for the transaction that stores this message's reply."""
+        self.writes.append((write, args))
 
     @property
     def text(self):

@@ -56,16 +56,18 @@ def keyword_search(ctx):
 
 
 def _search_page(ctx, query, page):
-    if not ratelimit.allow(ctx.db, ctx.user, ctx.config.get("BOT_QUERY_LIMIT")):
+    limit = ctx.config.get("BOT_QUERY_LIMIT")
+    if not ratelimit.allow(ctx.db, ctx.user, limit):
         return ratelimit.SLOW_DOWN
+    ctx.on_reply(ratelimit.count, ctx.user, limit)
     result = search(ctx.db, query, page=page, per_page=PER_PAGE)
     if not result.hits:
-        chat_state.save_query(ctx.db, ctx.user, None)
+        ctx.on_reply(chat_state.save_query, ctx.user, None)
         if page:
             return "没有更多了。"
         return (f"没有找到与“{query[:20]}”相关的简报。"
                 "可换个词，或加上部门、日期，如：峡窝镇 疫情、2021-01 项目。")
-    chat_state.save_query(ctx.db, ctx.user, query, page)
+    ctx.on_reply(chat_state.save_query, ctx.user, query, page)
     first = page * PER_PAGE
     found = result.total if getattr(result, "total_exact", True) else f"{result.total}多"
     head = f"找到{found}条" + (f"，第{first + 1}–{first + len(result.hits)}条：" if page
@@ -84,7 +86,7 @@ def _latest_page(ctx, issue, page):
     shown = items[page * PER_PAGE:(page + 1) * PER_PAGE]
     if not shown:
         return "没有更多了。" if page else "最新一期简报没有条目。"
-    chat_state.save_query(ctx.db, ctx.user, f"{LATEST}{issue['id']}", page)
+    ctx.on_reply(chat_state.save_query, ctx.user, f"{LATEST}{issue['id']}", page)
     title = "、".join(str(part) for part in (issue.get("date"), issue.get("number")) if part)
     lines = [f"最新一期简报（{title or '未注明日期'}，共{len(items)}条）："]
     for n, item in enumerate(shown, page * PER_PAGE + 1):

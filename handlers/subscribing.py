@@ -85,7 +85,7 @@ def pick_choice(ctx):
     if subscriber(ctx) is None:
         return NEEDS_BINDING
     action = ctx.state["pending"].get("action")
-    chat_state.save_pending(ctx.db, ctx.user, None)
+    ctx.on_reply(chat_state.save_pending, ctx.user, None)
     return _done(ctx, action, [ctx.match], [], None)
 
 
@@ -122,8 +122,8 @@ def _done(ctx, action, chosen, unknown, ambiguous, more_ambiguous=()):
     if ambiguous:
         word, choices = ambiguous
         choices = [{"id": c["id"], "name": c["name"]} for c in choices[:9]]
-        chat_state.save_pending(ctx.db, ctx.user, {"action": action, "word": word,
-                                                   "choices": choices, "at": time.time()})
+        ctx.on_reply(chat_state.save_pending, ctx.user, {"action": action, "word": word,
+                                                        "choices": choices, "at": time.time()})
         verb = "订阅" if action == "subscribe" else "退订"
         lines.append(f"“{word}”对应多个部门，要{verb}哪一个？请回复序号：")
         lines.extend(f"{n}. {c['name']}" for n, c in enumerate(choices, 1))

@@ -1,7 +1,8 @@
 """Chat memory: replies already sent (for WeChat retries) and each user's paging/choice state.
 
     saved = stored_reply(db, "msg:6954...")          # the reply XML sent before, or None
-    reply = remember_reply(db, key, xml)             # first writer wins; returns what to send
+    if not remember_reply(db, key, xml):             # first writer wins
+        xml = stored_reply(db, key)
     state = load_state(db, "o6_bmjrPTlm6_2sgVt7hMZOPfL2M")   # {"query", "page", "pending"}
     save_query(db, user, "疫情", page=0)             # for 更多
     save_pending(db, user, {"action": "subscribe", "choices": [...]})   # numbered choice
@@ -28,17 +29,17 @@ def stored_reply(db, key):
 
 
 def remember_reply(db, key, reply):
-    """Record `reply` for `key` unless one is already there; return the reply to send.
+    """Record `reply` for `key` unless one is already there; True if this one was recorded.
 
-    Two concurrent copies of one message both get the reply that was stored first.
+    Of two concurrent copies of one message only the first records its reply; the other
+    sends `stored_reply(db, key)` (handlers.chat does both in one transaction).
     """
     with write(db):
-        db.execute("INSERT OR IGNORE INTO inbound_replies (key, reply) VALUES (?, ?)",
-                   [key, reply or ""])
+        recorded = db.execute("INSERT OR IGNORE INTO inbound_replies (key, reply) VALUES (?, ?)",
+                              [key, reply or ""]).rowcount == 1
         if random.random() < PURGE_CHANCE:
             db.execute(PURGE_SQL)
-    saved = stored_reply(db, key)
-    return reply if saved is None else saved
+    return recorded
 
 
 def load_state(db, user):

@@ -49,15 +49,29 @@ def test_queries_past_the_limit_get_a_polite_reply_and_other_users_are_unaffecte
     db.conn.close()
 
 
+def query(db, user, limit, now):
+    """One query as the search handler makes it: ask, then count it with the reply."""
+    allowed = ratelimit.allow(db, user, limit, now=now)
+    if allowed:
+        ratelimit.count(db, user, limit, now=now)
+    return allowed
+
+
 def test_the_limit_resets_in_the_next_minute(db):
-    assert [ratelimit.allow(db, "u", 2, now=600.0) for _ in range(3)] == [True, True, False]
-    assert ratelimit.allow(db, "u", 2, now=659.9) is False
-    assert ratelimit.allow(db, "u", 2, now=660.0) is True
-    assert ratelimit.allow(db, "v", 2, now=659.9) is True
+    assert [query(db, "u", 2, now=600.0) for _ in range(3)] == [True, True, False]
+    assert query(db, "u", 2, now=659.9) is False
+    assert query(db, "u", 2, now=660.0) is True
+    assert query(db, "v", 2, now=659.9) is True
+
+
+def test_asking_does_not_count_only_counting_does(db):
+    assert all(ratelimit.allow(db, "u", 1, now=600.0) for _ in range(5))
+    ratelimit.count(db, "u", 1, now=600.0)
+    assert ratelimit.allow(db, "u", 1, now=600.0) is False
 
 
 def test_zero_means_no_limit(db):
-    assert all(ratelimit.allow(db, "u", 0, now=600.0) for _ in range(50))
+    assert all(query(db, "u", 0, now=600.0) for _ in range(50))
     assert db.execute("SELECT count(*) FROM query_rate").fetchone()[0] == 0
 
 

@@ -312,3 +312,32 @@ def test_commands_typed_without_a_space(app, db, world):
     assert "已订阅：区审计局" in phone.say("订阅审计局")
     assert "区审计局" in phone.say("订阅列表")
     assert "已退订全部" in phone.say("退订全部")
+
+
+# ---- one write transaction per message -------------------------------------------------------
+
+def test_a_query_takes_the_write_lock_once(app, db, zhang):
+    """Retry memory, paging state and the query count are stored together with the reply."""
+    app.config["BOT_QUERY_LIMIT"] = 50
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        assert zhang.say("疫情").startswith("找到")
+    finally:
+        db.conn.set_trace_callback(None)
+    assert sum(s.startswith("BEGIN") for s in statements) == 1, statements
+    assert db.execute("SELECT query FROM chat_state WHERE user = 'o_zhangsan'").fetchone()[0] == "疫情"
+    assert db.execute("SELECT count FROM query_rate WHERE user = 'o_zhangsan'").fetchone()[0] == 1
+
+
+def test_a_copy_of_a_message_answered_meanwhile_sends_that_reply_and_writes_nothing(app, db, zhang):
+    """WeChat retries after 5 s; if the first copy stores its reply while this one is being
+    answered, this one sends the stored reply and its own writes are dropped."""
+    from handlers import chat
+    from subscriptions import chat_state
+
+    chat_state.remember_reply(db, "msg:424242", "<xml>first</xml>")
+    calls = []
+    sent = chat._store(db, "msg:424242", "<xml>second</xml>",
+                       [(lambda db, *args: calls.append(args), ("would page",))])
+    assert sent == "<xml>first</xml>" and calls == []

@@ -3,12 +3,12 @@
 from subscriptions import chat_state
 
 
-def test_first_reply_wins_and_is_returned_to_later_writers(db):
+def test_first_reply_wins_and_later_writers_read_it(db):
     assert chat_state.stored_reply(db, "msg:1") is None
-    assert chat_state.remember_reply(db, "msg:1", "<xml>first</xml>") == "<xml>first</xml>"
-    assert chat_state.remember_reply(db, "msg:1", "<xml>second</xml>") == "<xml>first</xml>"
+    assert chat_state.remember_reply(db, "msg:1", "<xml>first</xml>") is True
+    assert chat_state.remember_reply(db, "msg:1", "<xml>second</xml>") is False
     assert chat_state.stored_reply(db, "msg:1") == "<xml>first</xml>"
-    assert chat_state.remember_reply(db, "evt:u:1", "") == ""
+    assert chat_state.remember_reply(db, "evt:u:1", "") is True
     assert chat_state.stored_reply(db, "evt:u:1") == ""  # seen, and "no reply" was the answer
 
 
