@@ -4,25 +4,40 @@
         db.execute("INSERT ...")
 
 `BEGIN IMMEDIATE` waits (busy timeout) for other writers instead of failing half-way
-when a read turns into a write. Nested blocks become savepoints (sqlite-utils' `atomic`).
+when a read turns into a write. A block inside another one is a savepoint: an error rolls
+back that block only, and the outer transaction carries on if the caller catches it.
 """
 
 import contextlib
+
+# One name for every savepoint: SQLite nests savepoints of the same name (RELEASE and
+# ROLLBACK TO take the innermost), and three fixed statements stay in sqlite3's statement
+# cache. (sqlite-utils' `atomic()` names each savepoint afresh, so each one is parsed anew:
+# ~35 µs a block, a tenth of a chat message's time when a reply stores three.)
+SAVEPOINT = "jianbao_write"
 
 
 @contextlib.contextmanager
 def write(db):
     """Run the block in one write transaction: committed on success, rolled back on error."""
-    if db.conn.in_transaction:
-        with db.atomic():
+    conn = db.conn
+    if conn.in_transaction:
+        conn.execute(f"SAVEPOINT {SAVEPOINT}")
+        try:
             yield db
+        except BaseException:
+            if conn.in_transaction:  # a RAISE(ROLLBACK) trigger may have ended it already
+                conn.execute(f"ROLLBACK TO {SAVEPOINT}")
+                conn.execute(f"RELEASE {SAVEPOINT}")
+            raise
+        conn.execute(f"RELEASE {SAVEPOINT}")
         return
-    db.conn.execute("BEGIN IMMEDIATE")
+    conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
     except BaseException:
-        if db.conn.in_transaction:
-            db.conn.rollback()
+        if conn.in_transaction:
+            conn.rollback()
         raise
     else:
-        db.conn.commit()
+        conn.commit()
