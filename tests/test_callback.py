@@ -342,3 +342,16 @@ def test_a_cadres_whole_conversation_through_the_endpoint(client, db, tmp_path):
     assert "您还没有订阅" not in chat.say("我的订阅")
     assert "已退订全部" in chat.say("退订 全部")
     assert chat.event("CLICK", key="HELP").startswith("可用指令")
+
+
+def test_the_callback_has_no_cookie_session(app, client):
+    """WeChat sends no cookies; the chat path skips Flask's session (and never sets one)."""
+    from flask import session
+    from flask.sessions import NullSession
+
+    with app.test_request_context("/wechat", method="POST"):
+        assert isinstance(session._get_current_object(), NullSession)
+    with app.test_request_context("/admin"):
+        assert not isinstance(session._get_current_object(), NullSession)
+    response = post_xml(client, text_xml("o_x", "帮助", 9901))
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers

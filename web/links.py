@@ -17,6 +17,7 @@ change, JSON tokens from `URLSafeTimedSerializer`, are still read until they exp
 import base64
 import binascii
 import functools
+import hashlib
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
@@ -25,7 +26,9 @@ SALT = "jianbao.item-link"
 
 @functools.lru_cache(maxsize=8)
 def _signer(secret_key):
-    return TimestampSigner(secret_key, salt=SALT)
+    # SHA-1 as itsdangerous' default, but named by hashlib's function, so HMAC runs in OpenSSL
+    # (the default, a Python function, takes the hmac module's pure-Python path).
+    return TimestampSigner(secret_key, salt=SALT, digest_method=hashlib.sha1)
 
 
 @functools.lru_cache(maxsize=8)
