@@ -13,7 +13,7 @@ The only SQL for the `inbound_replies` and `chat_state` tables (migration m002).
 import json
 import random
 
-from subscriptions.transaction import write
+from subscriptions.transaction import write_one
 
 # Retries come within seconds; a day of history is plenty.
 REPLY_KEEP_SQL = "datetime('now', '-1 day')"
@@ -34,11 +34,10 @@ def remember_reply(db, key, reply):
     Of two concurrent copies of one message only the first records its reply; the other
     sends `stored_reply(db, key)` (handlers.chat does both in one transaction).
     """
-    with write(db):
-        recorded = db.execute("INSERT OR IGNORE INTO inbound_replies (key, reply) VALUES (?, ?)",
-                              [key, reply or ""]).rowcount == 1
-        if random.random() < PURGE_CHANCE:
-            db.execute(PURGE_SQL)
+    recorded = write_one(db, "INSERT OR IGNORE INTO inbound_replies (key, reply) VALUES (?, ?)",
+                         [key, reply or ""]).rowcount == 1
+    if random.random() < PURGE_CHANCE:
+        write_one(db, PURGE_SQL)
     return recorded
 
 
@@ -69,9 +68,8 @@ def _upsert(db, user, **values):
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
     updates = ", ".join(f"{name} = excluded.{name}" for name in values)
-    with write(db):
-        db.execute(
-            f"INSERT INTO chat_state (user, {columns}) VALUES (?, {marks}) "
-            f"ON CONFLICT(user) DO UPDATE SET {updates}, "
-            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
-            [user, *values.values()])
+    write_one(db,
+              f"INSERT INTO chat_state (user, {columns}) VALUES (?, {marks}) "
+              f"ON CONFLICT(user) DO UPDATE SET {updates}, "
+              "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+              [user, *values.values()])

@@ -16,7 +16,7 @@ server runs at once (gunicorn workers × threads) — this is a courtesy limit, 
 import random
 import time
 
-from subscriptions.transaction import write
+from subscriptions.transaction import write_one
 
 WINDOW_SECONDS = 60
 SLOW_DOWN = "查询太频繁了，请稍候一分钟再试。"
@@ -37,14 +37,12 @@ def count(db, user, limit, now=None):
     if not limit or limit <= 0:
         return
     window = _window(now)
-    with write(db):
-        db.execute(
-            "INSERT INTO query_rate (user, window, count) VALUES (?, ?, 1) "
-            "ON CONFLICT(user) DO UPDATE SET "
-            "count = CASE WHEN window = excluded.window THEN count + 1 ELSE 1 END, "
-            "window = excluded.window", [user, window])
-        if random.random() < PURGE_CHANCE:
-            db.execute("DELETE FROM query_rate WHERE window < ?", [window - 1])
+    write_one(db, "INSERT INTO query_rate (user, window, count) VALUES (?, ?, 1) "
+                  "ON CONFLICT(user) DO UPDATE SET "
+                  "count = CASE WHEN window = excluded.window THEN count + 1 ELSE 1 END, "
+                  "window = excluded.window", [user, window])
+    if random.random() < PURGE_CHANCE:
+        write_one(db, "DELETE FROM query_rate WHERE window < ?", [window - 1])
 
 
 def _window(now):

@@ -3,6 +3,8 @@
     with write(db):
         db.execute("INSERT ...")
 
+    write_one(db, "UPDATE ...", [params])      # one statement: no savepoint when nested
+
 `BEGIN IMMEDIATE` waits (busy timeout) for other writers instead of failing half-way
 when a read turns into a write. A block inside another one is a savepoint: an error rolls
 back that block only, and the outer transaction carries on if the caller catches it.
@@ -41,3 +43,13 @@ def write(db):
         raise
     else:
         conn.commit()
+
+
+def write_one(db, sql, params=()):
+    """Run one write statement -> its cursor: inside the caller's transaction when there is
+    one, else in a transaction of its own. A single statement is atomic by itself, so unlike
+    a nested `write` block it costs no savepoint (the chat reply stores three such writes)."""
+    if db.conn.in_transaction:
+        return db.conn.execute(sql, params)
+    with write(db):
+        return db.conn.execute(sql, params)

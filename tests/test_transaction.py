@@ -63,3 +63,18 @@ def test_the_write_lock_is_taken_at_the_start(table, app):
         with pytest.raises(Exception, match="locked"):
             other.conn.execute("BEGIN IMMEDIATE")
     other.conn.close()
+
+
+def test_write_one_commits_alone_or_joins_the_callers_transaction(table):
+    from subscriptions.transaction import write_one
+
+    write_one(table, "INSERT INTO t VALUES (1)")
+    assert not table.conn.in_transaction and values(table) == [1]
+    with pytest.raises(ZeroDivisionError):
+        with write(table):
+            write_one(table, "INSERT INTO t VALUES (2)")
+            1 / 0
+    assert values(table) == [1]
+    with pytest.raises(Exception):
+        write_one(table, "INSERT INTO no_such_table VALUES (3)")
+    assert not table.conn.in_transaction
