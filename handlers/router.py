@@ -13,6 +13,7 @@ before `handle(ctx)` runs. Handlers return plain data; `handlers.replies.render`
 into a wechatpy reply. The router knows nothing of Flask or HTTP.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -45,7 +46,7 @@ class Context:
         """Queue `write(db, *args)` for the transaction that stores this message's reply."""
         self.writes.append((write, args))
 
-    @property
+    @functools.cached_property  # every route's check reads it
     def text(self):
         """The message text, stripped ('' for non-text messages)."""
         if getattr(self.message, "type", None) != "text":

@@ -52,8 +52,19 @@ def test_links_sent_before_the_compact_format_still_open():
 
 
 def test_a_signed_value_that_is_not_a_claim_is_refused():
-    from itsdangerous import TimestampSigner
-
-    signer = TimestampSigner("k", salt=links.SALT)
+    signer = links._signer("k")  # validly signed, so only the claim's shape can refuse them
+    assert links.read_token(CONFIG, signer.sign("42-c7").decode(), 42) == {"i": 42, "c": 7}
     for value in ("42-x7", "42-c", "42-cx", "4a", "42-g!!!"):
         assert links.read_token(CONFIG, signer.sign(value).decode(), 42) is None
+
+
+def test_tokens_are_itsdangerous_hmac_sha1_with_the_salt():
+    """The signer built once per key signs exactly as itsdangerous would with the salt."""
+    import hashlib
+
+    from itsdangerous import TimestampSigner
+
+    reference = TimestampSigner("k", salt=links.SALT, key_derivation="hmac",
+                                digest_method=hashlib.sha1)
+    token = links.make_token(CONFIG, 42, cadre_id=7)
+    assert reference.unsign(token) == b"42-c7"

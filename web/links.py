@@ -18,17 +18,21 @@ import base64
 import binascii
 import functools
 import hashlib
+import hmac
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import want_bytes
 
 SALT = "jianbao.item-link"
 
 
 @functools.lru_cache(maxsize=8)
 def _signer(secret_key):
-    # SHA-1 as itsdangerous' default, but named by hashlib's function, so HMAC runs in OpenSSL
-    # (the default, a Python function, takes the hmac module's pure-Python path).
-    return TimestampSigner(secret_key, salt=SALT, digest_method=hashlib.sha1)
+    # itsdangerous' HMAC-SHA1 with its "hmac" key derivation, done once here rather than on
+    # every token (key_derivation="none" takes the derived key as given); SHA-1 is named by
+    # hashlib's function so HMAC runs in OpenSSL, not the hmac module's pure-Python path.
+    derived = hmac.new(want_bytes(secret_key), SALT.encode(), hashlib.sha1).digest()
+    return TimestampSigner(derived, key_derivation="none", digest_method=hashlib.sha1)
 
 
 @functools.lru_cache(maxsize=8)
