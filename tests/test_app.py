@@ -19,6 +19,17 @@ def test_database_is_wal_with_schema(db):
     assert {"issues", "items", "departments", "cadres", "subscriptions"} <= set(db.table_names())
 
 
+def test_every_connection_checkpoints_at_the_same_wal_size(app, db):
+    """Request connections (from the pool) and others check the WAL in at CHECKPOINT_PAGES."""
+    from subscriptions.db import CHECKPOINT_PAGES, get_db
+
+    with app.test_request_context("/"):
+        pooled = get_db()
+        for conn in (pooled.conn, db.conn):
+            assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == CHECKPOINT_PAGES
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
 def test_bad_channel_is_a_clear_error(make_app):
     with pytest.raises(settings.ConfigError, match="BOT_CHANNEL"):
         make_app(BOT_CHANNEL="telegram")
