@@ -78,3 +78,50 @@ def test_write_one_commits_alone_or_joins_the_callers_transaction(table):
     with pytest.raises(Exception):
         write_one(table, "INSERT INTO no_such_table VALUES (3)")
     assert not table.conn.in_transaction
+
+
+# ---- waiting for another writer ---------------------------------------------------------------
+
+@pytest.fixture
+def other(app):
+    from subscriptions.db import open_db
+
+    database = open_db(app.config["DATABASE_PATH"])
+    yield database
+    database.conn.close()
+
+
+def test_a_writer_waits_in_short_steps_until_the_lock_is_free(table, other, monkeypatch):
+    from subscriptions import transaction
+
+    waits = []
+
+    def sleep(seconds):            # the other writer commits after the third wait
+        waits.append(seconds)
+        if len(waits) == 3:
+            other.conn.commit()
+
+    other.conn.execute("BEGIN IMMEDIATE")
+    other.conn.execute("INSERT INTO t VALUES (1)")
+    monkeypatch.setattr(transaction.time, "sleep", sleep)
+    with write(table):
+        table.execute("INSERT INTO t VALUES (2)")
+    assert waits == [0.00005, 0.0001, 0.0002]      # not SQLite's 1, 2, 5 ms
+    assert values(table) == [1, 2]
+    assert table.execute("PRAGMA busy_timeout").fetchone()[0] == 5000   # restored
+
+
+def test_a_writer_gives_up_after_the_busy_timeout(table, other):
+    import sqlite3
+    import time
+
+    table.execute("PRAGMA busy_timeout = 200")
+    other.conn.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        with write(table):
+            pass
+    assert 0.2 <= time.monotonic() - started < 1.5
+    assert table.execute("PRAGMA busy_timeout").fetchone()[0] == 200
+    assert not table.conn.in_transaction
+    other.conn.rollback()
