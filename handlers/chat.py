@@ -13,7 +13,7 @@ from handlers import access, welcome, subscribing, departments, searching, fallb
 from handlers.replies import render
 from handlers.router import Context, router
 from subscriptions import chat_state
-from subscriptions.transaction import write
+from subscriptions.transaction import snapshot, write
 
 log = logging.getLogger(__name__)
 SORRY = "抱歉，系统暂时出了点问题，请稍后再试。"
@@ -39,14 +39,16 @@ def answer(db, config, message):
     """The reply XML for `message`; a message seen before gets its first reply again."""
     key = retry_key(message)
     try:
-        saved = chat_state.stored_reply(db, key)
-        if saved is not None:
-            log.info("retry of %s answered from memory", key)
-            return saved
-        if not _for_this_agent(config, message):
-            return ""
-        ctx = make_context(db, config, message)
-        xml = render(router.dispatch(ctx), message, ctx.channel).render()
+        with snapshot(db):  # the reads see one state; a handler's own write ends it first
+            saved = chat_state.stored_reply(db, key)
+            if saved is not None:
+                log.info("retry of %s answered from memory", key)
+                return saved
+            if not _for_this_agent(config, message):
+                return ""
+            ctx = make_context(db, config, message)
+            data = router.dispatch(ctx)
+        xml = render(data, message, ctx.channel).render()
         return _store(db, key, xml, ctx.writes)
     except Exception:  # a store failure must not become a 500 or a silent nothing
         log.exception("handler failed for %s (%s)", key, message.type)

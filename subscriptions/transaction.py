@@ -5,6 +5,9 @@
 
     write_one(db, "UPDATE ...", [params])      # one statement: no savepoint when nested
 
+    with snapshot(db):                         # reads in one read transaction
+        ...
+
 `BEGIN IMMEDIATE` waits for other writers instead of failing half-way when a read turns
 into a write. A block inside another one is a savepoint: an error rolls back that block
 only, and the outer transaction carries on if the caller catches it.
@@ -28,11 +31,39 @@ import time
 SAVEPOINT = "jianbao_write"
 FIRST_WAIT = 0.00005  # seconds
 LONGEST_WAIT = 0.002
+SNAPSHOT_FLAG = "_jianbao_read_snapshot"  # set on the sqlite_utils.Database while one is open
+
+
+@contextlib.contextmanager
+def snapshot(db):
+    """Run the block's reads in one read transaction: one consistent view of the database,
+    and one read lock and one look at the WAL instead of one per statement (a chat message
+    makes five small reads). A `write` or `write_one` inside ends the snapshot first — a read
+    transaction must not turn into a write, which SQLite refuses at once if another process
+    has written since it began — and reads after that are autocommit again."""
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN")
+    setattr(db, SNAPSHOT_FLAG, True)
+    try:
+        yield db
+    finally:
+        _end_snapshot(db)
+
+
+def _end_snapshot(db):
+    if getattr(db, SNAPSHOT_FLAG, False):
+        setattr(db, SNAPSHOT_FLAG, False)
+        if db.conn.in_transaction:
+            db.conn.commit()  # it only read: this just lets go of the read lock
 
 
 @contextlib.contextmanager
 def write(db):
     """Run the block in one write transaction: committed on success, rolled back on error."""
+    _end_snapshot(db)
     conn = db.conn
     if conn.in_transaction:
         conn.execute(f"SAVEPOINT {SAVEPOINT}")
@@ -79,6 +110,7 @@ def write_one(db, sql, params=()):
     """Run one write statement -> its cursor: inside the caller's transaction when there is
     one, else in a transaction of its own. A single statement is atomic by itself, so unlike
     a nested `write` block it costs no savepoint (the chat reply stores three such writes)."""
+    _end_snapshot(db)
     if db.conn.in_transaction:
         return db.conn.execute(sql, params)
     with write(db):

@@ -317,7 +317,8 @@ def test_commands_typed_without_a_space(app, db, world):
 # ---- one write transaction per message -------------------------------------------------------
 
 def test_a_query_takes_the_write_lock_once(app, db, zhang):
-    """Retry memory, paging state and the query count are stored together with the reply."""
+    """Retry memory, paging state and the query count are stored together with the reply;
+    the reads before it share one read transaction."""
     app.config["BOT_QUERY_LIMIT"] = 50
     statements = []
     db.conn.set_trace_callback(statements.append)
@@ -325,7 +326,8 @@ def test_a_query_takes_the_write_lock_once(app, db, zhang):
         assert zhang.say("疫情").startswith("找到")
     finally:
         db.conn.set_trace_callback(None)
-    assert sum(s.startswith("BEGIN") for s in statements) == 1, statements
+    assert statements.count("BEGIN IMMEDIATE") == 1, statements    # one write transaction
+    assert statements.count("BEGIN") == 1, statements              # and one read snapshot
     assert db.execute("SELECT query FROM chat_state WHERE user = 'o_zhangsan'").fetchone()[0] == "疫情"
     assert db.execute("SELECT count FROM query_rate WHERE user = 'o_zhangsan'").fetchone()[0] == 1
 

@@ -125,3 +125,42 @@ def test_a_writer_gives_up_after_the_busy_timeout(table, other):
     assert table.execute("PRAGMA busy_timeout").fetchone()[0] == 200
     assert not table.conn.in_transaction
     other.conn.rollback()
+
+
+# ---- read snapshots ---------------------------------------------------------------------------
+
+def test_reads_in_a_snapshot_see_one_state(table, other):
+    from subscriptions.transaction import snapshot
+
+    with snapshot(table):
+        assert values(table) == []
+        other.execute("INSERT INTO t VALUES (1)")
+        other.conn.commit()
+        assert values(table) == []           # still the state the snapshot began with
+    assert values(table) == [1] and not table.conn.in_transaction
+
+
+def test_a_write_in_a_snapshot_ends_it_and_succeeds_after_anothers_write(table, other):
+    """Upgrading the read transaction would fail at once (SQLITE_BUSY_SNAPSHOT): the other
+    connection wrote after it began. write() ends the snapshot and writes afresh instead."""
+    from subscriptions.transaction import snapshot, write_one
+
+    with snapshot(table):
+        assert values(table) == []
+        other.execute("INSERT INTO t VALUES (1)")
+        other.conn.commit()
+        with write(table):
+            table.execute("INSERT INTO t VALUES (2)")
+        write_one(table, "INSERT INTO t VALUES (3)")
+        assert values(table) == [1, 2, 3]     # autocommit reads again, after the write
+    assert not table.conn.in_transaction
+
+
+def test_a_snapshot_inside_a_transaction_joins_it(table):
+    from subscriptions.transaction import snapshot
+
+    with write(table):
+        table.execute("INSERT INTO t VALUES (1)")
+        with snapshot(table):
+            assert values(table) == [1]
+    assert values(table) == [1]
