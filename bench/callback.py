@@ -3,8 +3,9 @@
     .venv/bin/python bench/callback.py                      # 100k items, 8 clients, 15 s
     .venv/bin/python bench/callback.py --items 20000 --seconds 5 --clients 16
 
-A real server (gunicorn, gthread workers, as in production) serves a database holding an
-archive of `--items` items; bound cadres send signed plain-mode messages (keyword queries,
+A real server (gunicorn with sync workers, as the README runs it in production; `--threads N`
+for gthread workers) serves a database holding an archive of `--items` items; bound
+cadres send signed plain-mode messages (keyword queries,
 更多, 部门, 最新, 帮助, retries) from `--clients` threads for `--seconds`. Prints requests/s,
 p50/p95/p99 latency and error counts. The archive is built once and kept (see --archive):
 bench/search.py's builder (the store engineer's) when it exists, else the test fixtures'
@@ -89,9 +90,10 @@ def start_server(database, port, workers, threads):
     env = dict(os.environ, BOT_DATABASE=str(database), BOT_CHANNEL="sandbox",
                WECHAT_TOKEN=TOKEN, BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING",
                BOT_SECRET_KEY="bench-secret", BOT_INSTANCE_PATH=str(pathlib.Path(database).parent))
+    kind = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else []
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads",
-         str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bot:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), *kind, "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bot:create_app()"],
         cwd=ROOT, env=env)
     deadline = time.time() + 60
     while time.time() < deadline and server.poll() is None:
@@ -167,7 +169,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="over 1: gthread workers")
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--archive", default=None,
                         help="archive file to build once and reuse "
@@ -191,8 +193,9 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)  # the copy; the archive itself is kept
     count = len(latencies)
-    print(f"archive: {args.items} items; server: gunicorn {args.workers} workers x {args.threads} "
-          f"threads; {args.clients} clients for {args.seconds:.0f} s on loopback")
+    kind = f"gthread x {args.threads} threads" if args.threads > 1 else "sync"
+    print(f"archive: {args.items} items; server: gunicorn {args.workers} workers ({kind}); "
+          f"{args.clients} clients for {args.seconds:.0f} s on loopback")
     print(f"requests: {count} ok, {len(errors)} failed; {count / args.seconds:.1f} requests/s")
     print(f"latency ms: p50 {percentile(latencies, 0.50) * 1000:.1f}  "
           f"p95 {percentile(latencies, 0.95) * 1000:.1f}  "

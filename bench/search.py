@@ -6,7 +6,9 @@ Builds the archive in a temporary SQLite file by multiplying the real items (the
 issue and the parser fixtures): weekly issues back from 2021, departments rotated over
 thirty names, bodies varied by dropping and borrowing sentences. The index rows are the
 ones `search_index.index_fields` writes (jieba is cached per sentence to build faster).
-Prints p50/p95 per query and overall, and the ratio against `LIKE '%…%'`.
+Prints p50/p95 per query and overall, and the ratio against `LIKE '%…%'`. Every search is
+made afresh: the per-process answer cache (subscriptions/search_cache.py) is off unless
+`--cache` asks for it, which measures answers served from the cache instead.
 """
 
 import argparse
@@ -27,7 +29,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bulletin  # noqa: E402
-from subscriptions import search_index, text  # noqa: E402
+from subscriptions import search_cache, search_index, text  # noqa: E402
 from subscriptions.db import open_db  # noqa: E402
 from subscriptions.departments import learn  # noqa: E402
 from subscriptions.search import search  # noqa: E402
@@ -138,7 +140,10 @@ def main():
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--keep", help="keep the archive in this file")
+    parser.add_argument("--cache", action="store_true",
+                        help="keep the search answer cache on (measures cached answers)")
     args = parser.parse_args()
+    search_cache.configure(512 if args.cache else 0)
     folder = tempfile.mkdtemp(prefix="jianbao-bench-")
     try:  # the 100k archive is ~330 MB: never leave it behind unless --keep asks for it
         measure(args, args.keep or os.path.join(folder, "archive.sqlite3"))
@@ -158,7 +163,8 @@ def measure(args, path):
     size = os.path.getsize(path) / 1e6
     print(f"archive: {args.items} items from {sources} real items, built in {built:.1f} s, "
           f"{size:.0f} MB ({path})")
-    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; answer "
+          f"cache {'on' if args.cache else 'off: every search made afresh'}")
     print(f"{'query':<16}{'hits':>6}{'p50 ms':>8}{'p95 ms':>8}{'cpu p50':>9}{'cpu p95':>9}"
           f"{'LIKE p50':>10}{'ratio':>7}")
     wall_all, cpu_all, like_all = [], [], []
