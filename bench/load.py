@@ -29,6 +29,7 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -203,16 +204,10 @@ def line(name, r):
             f"timeouts {r['timeouts']}, wrong answers {r['wrong_answers']})")
 
 
-def median(values):
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def summary(runs):
     """The medians of a server's rounds (errors: the total)."""
     keys = ("rps", "p50_ms", "p99_ms", "max_ms")
-    result = {key: median([run[key] for run in runs]) for key in keys}
+    result = {key: statistics.median(run[key] for run in runs) for key in keys}
     for key in ("errors", "socket_errors", "non_2xx", "timeouts", "wrong_answers", "requests"):
         result[key] = sum(run[key] for run in runs)
     return result
