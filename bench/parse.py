@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from bulletin import parse_bytes, parse_text  # noqa: E402
 
-SAMPLE = ROOT.parent / "shared" / "samples" / "shangjie-2021-01-06.txt"
+SAMPLE = ROOT / "tests" / "fixtures" / "shangjie-2021-01-06.txt"
 HAN = "安保备比边标表并步材采参测层查产长场车成城承程持充筹出初处传创从村达大带单当导"
 UNITS = ["区审计局", "区人社局", "峡窝镇", "工业路街道", "区农委", "区资源规划局", "区教育局"]
 

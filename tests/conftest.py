@@ -15,8 +15,8 @@ from bot import create_app
 from subscriptions.db import open_db
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SAMPLE = ROOT.parent / "shared" / "samples" / "shangjie-2021-01-06.txt"
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
+SAMPLE = FIXTURES / "shangjie-2021-01-06.txt"
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -32,7 +32,7 @@ TEST_CONFIG = {
 
 @pytest.fixture(scope="session")
 def sample_path():
-    """The real bulletin issue in ../shared/samples (text pulled from its PDF)."""
+    """The real bulletin issue, copied into tests/fixtures (text pulled from its PDF)."""
     if not SAMPLE.exists():
         pytest.fail(f"sample bulletin missing: {SAMPLE}")
     return SAMPLE

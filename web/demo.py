@@ -24,16 +24,15 @@ from subscriptions.db import open_db
 from web import auth, links
 
 HERE = pathlib.Path(__file__).resolve().parent / "demo"
-SHARED_SAMPLE = (pathlib.Path(__file__).resolve().parent.parent.parent
-                 / "shared" / "samples" / "shangjie-2021-01-06.txt")
+SAMPLE = HERE / "shangjie-2021-01-06.txt"
 ROSTER = HERE / "roster.csv"
 FOLLOWS_ALL = ("刘洋",)
 PASSWORD_FILE = "demo-admin-password"
 
 
 def sample_path():
-    """The shared sample issue if present, else the copy shipped in web/demo/."""
-    return SHARED_SAMPLE if SHARED_SAMPLE.exists() else HERE / SHARED_SAMPLE.name
+    """The sample issue shipped in web/demo/."""
+    return SAMPLE
 
 
 def load_demo(db, config, base_url=None):
