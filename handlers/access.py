@@ -10,7 +10,7 @@ The bulletin is internal: until a user is bound, every command and query gets on
 import re
 
 from handlers.router import command, router
-from subscriptions import roster
+from store import roster
 
 HOW_TO_BIND = ("简报仅供本单位干部使用。请回复“绑定 绑定码”完成身份绑定，"
                "如：绑定 12345678。绑定码请向区委办公室索取。")

@@ -4,7 +4,7 @@
 """
 
 from handlers.router import either, exact, menu, router
-from subscriptions.departments import list_with_counts
+from store.departments import list_with_counts
 
 LIST_LIMIT_BYTES = 1800  # leave room for the closing hint inside the 2,047-byte reply
 

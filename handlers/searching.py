@@ -9,9 +9,9 @@ Paging lives in chat_state: the last query and the page shown.
 """
 
 from handlers.router import either, exact, menu, router
-from subscriptions import chat_state, issues, ratelimit
-from subscriptions.search import search
-from web.links import item_url
+from store import chat_state, issues, ratelimit
+from store.search import search
+from channels.links import item_url
 
 PER_PAGE = 5
 LATEST = "#latest:"  # chat_state query marker: paging through an issue, not a search

@@ -11,7 +11,8 @@ import time
 
 from handlers.access import identity
 from handlers.router import command, either, exact, menu, router, split_words
-from subscriptions import chat_state, departments, roster, subscribe as store
+from store import chat_state, departments, roster
+from subscriptions import subscribe as store
 
 ALL_WORDS = {"全部", "所有", "全部部门", "all", "ALL"}
 CHOICE_TTL_SECONDS = 600

@@ -7,7 +7,7 @@ the lead item goes to every reachable cadre. Each cadre gets ONE message per iss
 all their items (split into parts only where the channel's limit forces it), never the
 same item twice. Cadres whose item sets are equal share a payload; where the channel takes
 many recipients per call (WeCom, `max_batch` 1,000) they share the call too, and their links
-carry the group key instead of a cadre id (`web.links.item_url(group=…)`).
+carry the group key instead of a cadre id (`channels.links.item_url(group=…)`).
 Recipients that already have a delivery for the issue are left out: planning again after
 new cadres bind plans only the newcomers.
 """
@@ -15,7 +15,7 @@ new cadres bind plans only the newcomers.
 import hashlib
 from dataclasses import dataclass, field
 
-from push import audience
+from subscriptions import audience
 
 
 @dataclass
@@ -92,7 +92,7 @@ def cards_for(items, meta, channel, config, cadre_id=None, group=None):
     """The channel's cards for these item rows, each linking to its signed item page."""
     from bulletin.cards import item_card
     from bulletin.model import Item
-    from web.links import item_url
+    from channels.links import item_url
 
     cards = []
     for row in items:

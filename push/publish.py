@@ -11,7 +11,8 @@ queues nothing for recipients already planned, and resumes a paused push.
 
 from types import SimpleNamespace
 
-from push import audience, outbox, plan
+from subscriptions import audience
+from push import outbox, plan
 
 
 class UnknownIssue(LookupError):
@@ -23,7 +24,7 @@ def ingest(db, data, filename=None, content_type=None, source=None):
 
     Raises bulletin.ParseError with a readable reason when the bytes are not an issue."""
     import bulletin
-    from subscriptions.issues import save_issue
+    from store.issues import save_issue
 
     issue = bulletin.parse_bytes(data, filename=filename, content_type=content_type)
     return save_issue(db, issue, source=source or filename or "webhook")
@@ -31,7 +32,7 @@ def ingest(db, data, filename=None, content_type=None, source=None):
 
 def push_issue(db, issue_id, config, db_path, channel=None):
     """Queue the issue's messages; returns {"issue", "queued", "recipients"} (queued = new)."""
-    from push.channels import make_channel
+    from channels import make_channel
 
     channel = channel or make_channel(config, db_path)
     messages = plan.plan_issue(db, issue_id, channel, config)

@@ -34,7 +34,7 @@ def lease_seconds(config):
 
 def process_one(db, channel, config, owner, policy=None):
     """Claim one outbox row and send it. Returns the row handled, or None if none was ready."""
-    from push.channels.base import TransientError
+    from channels.base import TransientError
 
     policy = policy or outbox.RetryPolicy.from_config(config)
     row = outbox.claim(db, owner, lease_seconds(config))
@@ -94,8 +94,8 @@ def run_until_idle(db_path, config, channel=None, owner=None, on_progress=None,
     """Send until no row of an active push is left (waiting out backoffs); returns calls made.
 
     `stop` (a threading.Event) ends early; `max_wait` bounds the total seconds spent."""
-    from push.channels import make_channel
-    from subscriptions.db import open_db
+    from channels import make_channel
+    from store.db import open_db
 
     db = open_db(db_path, migrate=False)
     channel = channel or make_channel(config, db_path)
@@ -135,7 +135,7 @@ def run_forever(db_path, config, stop, wake=None, poll=1.0, threads=None):
         for thread in pool:
             thread.join()
         return
-    from push.channels import make_channel
+    from channels import make_channel
 
     channel, owner = None, worker_name()
     log.info("push worker %s started (channel %s)", owner, config.get("BOT_CHANNEL"))

@@ -7,7 +7,7 @@
     recipients(db, department_id)        # bound, active cadres who get that department's items
 """
 
-from subscriptions.transaction import write
+from store.transaction import write
 
 ACTIVE = "c.removed_at IS NULL"
 BOUND = "c.bound_at IS NOT NULL"  # as push/audience.py: bound by code, WeCom contact or enrol

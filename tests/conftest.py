@@ -12,7 +12,7 @@ import pathlib
 import pytest
 
 from bot import create_app
-from subscriptions.db import open_db
+from store.db import open_db
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"

@@ -41,7 +41,7 @@ def sample_issue(date="2021-01-06", number="第1期"):
 
 def publish_sample(db, **kwargs):
     """Store the sample issue; returns its id."""
-    from subscriptions import issues
+    from store import issues
 
     issue_id, _ = issues.save_issue(db, sample_issue(**kwargs), source="test")
     return issue_id
@@ -49,7 +49,7 @@ def publish_sample(db, **kwargs):
 
 def enrol(db, tmp_path, rows=None):
     """Import a roster and invite everyone; returns {name: code}."""
-    from subscriptions import roster
+    from store import roster
 
     rows = rows or [("张三", "区审计局", "13800000001", "", ""),
                     ("李四", "峡窝镇", "13800000002", "lisi", ""),

@@ -17,8 +17,8 @@ from handlers.access import HOW_TO_BIND
 from push import publish as publishing, status
 from push.webhook import sign
 from push.worker import run_until_idle
-from subscriptions import ratelimit, roster
-from subscriptions.db import open_db
+from store import ratelimit, roster
+from store.db import open_db
 
 
 def bound_chat(client, db, tmp_path, user="o_zhangsan", name="张三"):

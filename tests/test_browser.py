@@ -15,9 +15,9 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from subscriptions.issues import issue_items, list_issues
+from store.issues import issue_items, list_issues
 from test_console import add_cadre
-from web import links
+from channels import links
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from subscriptions import departments
+from store import departments
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_import_gbk_file(db, tmp_path):
 
 def test_list_with_counts(db):
     from tests.test_store import make_issue
-    from subscriptions.issues import save_issue
+    from store.issues import save_issue
 
     save_issue(db, make_issue("2021-01-06"))
     save_issue(db, make_issue("2021-01-13"))

@@ -22,8 +22,8 @@ from test_worker_process import start_worker, wait_for, worker_env
 from handlers.chat import SORRY
 from push import publish as publishing, status
 from push.worker import run_forever, run_until_idle
-from subscriptions import roster
-from subscriptions.db import open_db
+from store import roster
+from store.db import open_db
 
 FAST = {"BOT_RETRY_BASE_SECONDS": 0.01, "BOT_SEND_RATE": 1000.0}
 SEND_PATH = {"work": "message/send", "mp": "message/custom/send"}

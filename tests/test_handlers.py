@@ -14,8 +14,9 @@ from handlers.access import HOW_TO_BIND
 from handlers.chat import answer
 from handlers.replies import TEXT_LIMIT
 from handlers.router import router
-from subscriptions import roster, subscribe as store
-from web.links import read_token
+from store import roster
+from subscriptions import subscribe as store
+from channels.links import read_token
 
 IDS = itertools.count(10_000)
 
@@ -336,7 +337,7 @@ def test_a_copy_of_a_message_answered_meanwhile_sends_that_reply_and_writes_noth
     """WeChat retries after 5 s; if the first copy stores its reply while this one is being
     answered, this one sends the stored reply and its own writes are dropped."""
     from handlers import chat
-    from subscriptions import chat_state
+    from store import chat_state
 
     chat_state.remember_reply(db, "msg:424242", "<xml>first</xml>")
     calls = []

@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 from fixtures_chat import enrol, publish_sample, signed_args, text_xml, event_xml, TOKEN, sign
 from handlers.access import HOW_TO_BIND
-from subscriptions.db import open_db
+from store.db import open_db
 
 WATCHED = ("issues", "items", "outbox", "deliveries", "sandbox_inbox", "subscriptions",
            "binding_codes", "inbound_replies", "read_receipts")
@@ -81,7 +81,7 @@ def live(app, tmp_path):
     db = open_db(app.config["DATABASE_PATH"])
     publish_sample(db)
     codes = enrol(db, tmp_path)
-    from subscriptions import roster
+    from store import roster
     assert roster.bind(db, codes["张三"], openid=BOUND).ok
     db.conn.close()
     server = Live(app)

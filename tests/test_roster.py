@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from subscriptions import binding, departments, roster, subscribe
+from store import binding, departments, roster
+from subscriptions import subscribe
 
 HEADER = "name,department,mobile,userid,subscriptions\n"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from subscriptions.transaction import write
+from store.transaction import write
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_an_inner_error_left_uncaught_rolls_back_everything(table):
 
 
 def test_the_write_lock_is_taken_at_the_start(table, app):
-    from subscriptions.db import open_db
+    from store.db import open_db
 
     other = open_db(app.config["DATABASE_PATH"])
     other.conn.execute("PRAGMA busy_timeout = 0")
@@ -66,7 +66,7 @@ def test_the_write_lock_is_taken_at_the_start(table, app):
 
 
 def test_write_one_commits_alone_or_joins_the_callers_transaction(table):
-    from subscriptions.transaction import write_one
+    from store.transaction import write_one
 
     write_one(table, "INSERT INTO t VALUES (1)")
     assert not table.conn.in_transaction and values(table) == [1]
@@ -84,7 +84,7 @@ def test_write_one_commits_alone_or_joins_the_callers_transaction(table):
 
 @pytest.fixture
 def other(app):
-    from subscriptions.db import open_db
+    from store.db import open_db
 
     database = open_db(app.config["DATABASE_PATH"])
     yield database
@@ -92,7 +92,7 @@ def other(app):
 
 
 def test_a_writer_waits_in_short_steps_until_the_lock_is_free(table, other, monkeypatch):
-    from subscriptions import transaction
+    from store import transaction
 
     waits = []
 
@@ -130,7 +130,7 @@ def test_a_writer_gives_up_after_the_busy_timeout(table, other):
 # ---- read snapshots ---------------------------------------------------------------------------
 
 def test_reads_in_a_snapshot_see_one_state(table, other):
-    from subscriptions.transaction import snapshot
+    from store.transaction import snapshot
 
     with snapshot(table):
         assert values(table) == []
@@ -143,7 +143,7 @@ def test_reads_in_a_snapshot_see_one_state(table, other):
 def test_a_write_in_a_snapshot_ends_it_and_succeeds_after_anothers_write(table, other):
     """Upgrading the read transaction would fail at once (SQLITE_BUSY_SNAPSHOT): the other
     connection wrote after it began. write() ends the snapshot and writes afresh instead."""
-    from subscriptions.transaction import snapshot, write_one
+    from store.transaction import snapshot, write_one
 
     with snapshot(table):
         assert values(table) == []
@@ -157,7 +157,7 @@ def test_a_write_in_a_snapshot_ends_it_and_succeeds_after_anothers_write(table, 
 
 
 def test_a_snapshot_inside_a_transaction_joins_it(table):
-    from subscriptions.transaction import snapshot
+    from store.transaction import snapshot
 
     with write(table):
         table.execute("INSERT INTO t VALUES (1)")

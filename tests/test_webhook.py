@@ -8,7 +8,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from push.channels import inbox
+from channels import inbox
 from push.webhook import sign
 from push.worker import run_until_idle
 from test_plan import add_cadre

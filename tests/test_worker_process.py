@@ -13,8 +13,8 @@ from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from test_plan import make_issue, publish
 
 from push import publish as publishing, status
-from subscriptions.db import open_db
-from subscriptions.departments import learn
+from store.db import open_db
+from store.departments import learn
 
 THREADS = 4  # sending threads per worker process
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -10,9 +10,9 @@
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 
-from subscriptions.db import get_db
-from subscriptions.issues import get_issue, get_item, issue_items, update_item
-from web import previews, progress, store
+from store.db import get_db
+from store.issues import get_issue, get_item, issue_items, update_item
+from web import previews, push_actions as progress, store
 from web.auth import admin_required
 from web.errors import on_console_errors
 

@@ -14,8 +14,9 @@ import tempfile
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from subscriptions import binding, roster, subscribe
-from subscriptions.db import get_db
+from store import binding, roster
+from subscriptions import subscribe
+from store.db import get_db
 from web.auth import admin_required
 from web.errors import on_console_errors
 

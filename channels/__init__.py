@@ -1,11 +1,11 @@
 """Delivery channels behind one interface (see push/channels/base.py and docs/channels.md).
 
-    from push.channels import make_channel, Result, TransientError, inbox
+    from channels import make_channel, Result, TransientError, inbox
 """
 
-from push.channels.base import (FAILED, SENT, STATUSES, WINDOW_CLOSED, Channel, Result,
+from channels.base import (FAILED, SENT, STATUSES, WINDOW_CLOSED, Channel, Result,
                                 TransientError, make_channel)
-from push.channels.sandbox import inbox
+from channels.sandbox import inbox
 
 __all__ = ["Channel", "Result", "TransientError", "make_channel", "inbox",
            "SENT", "FAILED", "WINDOW_CLOSED", "STATUSES"]

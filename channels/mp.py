@@ -17,8 +17,8 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bulletin.cards import LIMITS, fit, split_text
-from push.channels.base import FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
-from push.channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
+from channels.base import FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
+from channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
                                  describe, transient)
 
 DEFAULT_BASE = "https://api.weixin.qq.com/cgi-bin/"

@@ -15,8 +15,8 @@ One match is the answer; several are `choices` (at most MAX_CHOICES); none is `u
 
 from dataclasses import dataclass, field
 
-from subscriptions.text import add_words, fold
-from subscriptions.transaction import write
+from store.text import add_words, fold
+from store.transaction import write
 
 MAX_CHOICES = 9
 PREFIXES = ("上街区", "郑州市", "区委", "区", "市", "县")

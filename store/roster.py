@@ -17,11 +17,11 @@ import csv
 import io
 import re
 
-from subscriptions.binding import (  # noqa: F401  (the roster's public binding API)
+from store.binding import (  # noqa: F401  (the roster's public binding API)
     BindResult, bind, bind_wecom_member, cadre_for, enrol, get_cadre, invite, unbind)
-from subscriptions.departments import resolve
+from store.departments import resolve
 from subscriptions.subscribe import subscribe
-from subscriptions.transaction import write
+from store.transaction import write
 
 HEADERS = {
     "name": "name", "姓名": "name", "department": "department", "部门": "department",

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 
-from subscriptions.db import open_db
+from store.db import open_db
 
 _local = threading.local()
 

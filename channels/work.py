@@ -16,8 +16,8 @@ from wechatpy.enterprise import WeChatClient as EnterpriseClient
 from wechatpy.exceptions import WeChatClientException
 
 from bulletin.cards import LIMITS
-from push.channels.base import FAILED, SENT, Channel, Result, news_payloads
-from push.channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
+from channels.base import FAILED, SENT, Channel, Result, news_payloads
+from channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
                                  describe, transient)
 
 DEFAULT_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"

@@ -9,8 +9,8 @@ WeCom member would see.
 """
 
 from bulletin.cards import LIMITS
-from push.channels import store
-from push.channels.base import SENT, Channel, Result, news_payloads
+from channels import store
+from channels.base import SENT, Channel, Result, news_payloads
 
 
 class SandboxChannel(Channel):

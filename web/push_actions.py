@@ -9,7 +9,7 @@ Everything here calls the push package (push.publish, push.status, push.worker).
 """
 
 from push import publish, status, worker
-from subscriptions.db import get_db
+from store.db import get_db
 
 STATE_TEXT = {
     "new": "尚未推送。核对无误后点击“推送给订阅者”。",

@@ -16,7 +16,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from subscriptions.transaction import write
+from store.transaction import write
 
 CODE_DIGITS = 8
 MAX_FAILED = 10  # wrong codes per identity per hour

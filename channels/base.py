@@ -91,16 +91,16 @@ def make_channel(app_config, db_path):
     public_url = app_config.get("BOT_PUBLIC_URL", "")
     timeout = float(app_config.get("BOT_HTTP_TIMEOUT") or DEFAULT_TIMEOUT)
     if name == "sandbox":
-        from push.channels.sandbox import SandboxChannel
+        from channels.sandbox import SandboxChannel
         return SandboxChannel(db_path, public_url=public_url)
     if name == "work":
-        from push.channels.work import WorkChannel
+        from channels.work import WorkChannel
         return WorkChannel(
             app_config["WECOM_CORP_ID"], app_config["WECOM_SECRET"], app_config["WECOM_AGENT_ID"],
             db_path, api_base=app_config.get("WECOM_API_BASE"), public_url=public_url,
             timeout=timeout)
     if name == "mp":
-        from push.channels.mp import MpChannel
+        from channels.mp import MpChannel
         return MpChannel(
             app_config["WECHAT_APP_ID"], app_config["WECHAT_SECRET"], db_path,
             template_id=app_config.get("WECHAT_TEMPLATE_ID"),
