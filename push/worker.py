@@ -18,6 +18,7 @@ import time
 import uuid
 
 from push import outbox, rate
+from store.transaction import is_busy
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE_SECONDS = 120.0
@@ -81,8 +82,7 @@ def _record(lease_ends, record, *args):
         try:
             return record(*args)
         except sqlite3.OperationalError as error:
-            busy = "locked" in str(error) or "busy" in str(error)
-            if not busy or time.monotonic() + delay >= lease_ends:
+            if not is_busy(error) or time.monotonic() + delay >= lease_ends:
                 raise
             log.warning("database busy while recording a sent call; retrying in %.2f s", delay)
             time.sleep(delay)

@@ -1,4 +1,4 @@
-"""subscriptions/transaction.py on a real SQLite file: write blocks and nested savepoints."""
+"""store/transaction.py on a real SQLite file: write blocks, nested savepoints, busy detection."""
 
 import pytest
 
@@ -164,3 +164,72 @@ def test_a_snapshot_inside_a_transaction_joins_it(table):
         with snapshot(table):
             assert values(table) == [1]
     assert values(table) == [1]
+
+
+# ---- one idiom everywhere -----------------------------------------------------------------------
+
+def test_a_writer_held_by_another_process_is_busy_by_error_code(table, app):
+    """A second process holds the write lock; the error that ends the wait is recognised by
+    its SQLite error code (is_busy), whatever the message's wording."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from store.transaction import is_busy
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"c = sqlite3.connect({app.config['DATABASE_PATH']!r})\n"
+        "c.execute('BEGIN IMMEDIATE'); c.execute('INSERT INTO t VALUES (9)')\n"
+        "print('held', flush=True); sys.stdin.readline(); c.commit()\n")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        table.execute("PRAGMA busy_timeout = 100")
+        with pytest.raises(sqlite3.OperationalError) as raised:
+            with write(table):
+                table.execute("INSERT INTO t VALUES (1)")
+        assert is_busy(raised.value)
+        assert not is_busy(sqlite3.OperationalError("no such table: locked"))
+    finally:
+        holder.communicate("\n", timeout=10)
+    assert values(table) == [9]
+
+
+def test_storage_functions_join_the_callers_transaction_instead_of_committing_it(app, db):
+    """The outbox and the send rate used to COMMIT whatever the caller had open; now a caller's
+    block that fails rolls back their writes too."""
+    from push import outbox, rate
+    from push.plan import Message
+
+    db.execute("INSERT INTO issues (content_hash) VALUES ('x')")
+    db.conn.commit()
+    issue_id = db.execute("SELECT id FROM issues").fetchone()[0]
+    message = Message(group="g", recipients=[(None, "someone")], items=[1], payloads=[{"a": 1}])
+    with pytest.raises(RuntimeError):
+        with write(db):
+            assert outbox.enqueue(db, issue_id, "sandbox", [message]) == 1
+            rate.book_slot(db, rate=20.0)
+            raise RuntimeError("the caller changes its mind")
+    assert db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM push_rate").fetchone()[0] == 0
+
+
+def test_no_module_handles_transactions_by_hand():
+    """One idiom: only store/transaction.py (and the pool's rollback in store/db.py) may
+    commit, roll back or use `with conn:`."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    allowed = {"store/transaction.py", "store/db.py"}
+    offenders = []
+    for path in root.glob("*/**/*.py"):
+        relative = path.relative_to(root).as_posix()
+        if relative.split("/")[0] in ("tests", "bench", ".venv") or relative in allowed:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\.(commit|rollback)\(\)|with \w+\.conn:|BEGIN IMMEDIATE\"", text):
+            offenders.append(relative)
+    assert offenders == []
