@@ -10,6 +10,7 @@ keys the operator sets in the environment. The README lists every variable.
 import os
 
 CHANNELS = ("sandbox", "work", "mp")
+DEFAULT_FOLLOWS = ("own", "none", "all")
 
 # name -> (default, parser). Defaults are the embedded, no-account setup `make run` uses.
 SETTINGS = {
@@ -35,11 +36,14 @@ SETTINGS = {
     "BOT_SEARCH_CACHE": (512, int),  # search answers kept per process; 0 = off
     "BOT_QUERY_LIMIT": (20, int),  # keyword searches per user per minute; 0 = no limit
     "BOT_LOG_LEVEL": ("INFO", str),
+    "BOT_DEFAULT_FOLLOW": ("own", str),  # what a cadre receives unasked: own | none | all
+    "BOT_DISTRICT": (None, str),  # the district's own prefix (区名); None: from the org chart
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),
     "WECHAT_ENCODING_AES_KEY": (None, str),
     "WECHAT_TEMPLATE_ID": (None, str),
+    "WECHAT_TEMPLATE_FIELDS": (None, str),  # the template's fields: title=…,date=…,items=…
     "WECHAT_API_BASE": ("https://api.weixin.qq.com/cgi-bin/", str),
     "WECOM_CORP_ID": (None, str),
     "WECOM_SECRET": (None, str),
@@ -60,6 +64,11 @@ REQUIRED = {
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
+
+
+def default(name):
+    """`default("BOT_HTTP_TIMEOUT")` -> 10.0: the one place a default is stated."""
+    return SETTINGS[name][0]
 
 
 def parse_bool(value):
@@ -99,6 +108,9 @@ def check(config):
     aes_key = config.get("WECOM_ENCODING_AES_KEY" if channel == "work" else "WECHAT_ENCODING_AES_KEY")
     if aes_key and len(aes_key) != 43:
         raise ConfigError("the EncodingAESKey must be the 43 characters shown on the WeChat admin page")
+    if config.get("BOT_DEFAULT_FOLLOW", "own") not in DEFAULT_FOLLOWS:
+        raise ConfigError(f"BOT_DEFAULT_FOLLOW={config.get('BOT_DEFAULT_FOLLOW')!r} is not valid:"
+                          f" use one of {', '.join(DEFAULT_FOLLOWS)}")
     if config.get("BOT_SEND_RATE", 1) <= 0:
         raise ConfigError("BOT_SEND_RATE must be a positive number of calls per second")
 

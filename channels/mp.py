@@ -17,7 +17,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bulletin.cards import LIMITS, fit, split_text
-from channels.base import FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
+from channels.base import http_timeout, FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
 from channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
                                  describe, transient)
 
@@ -42,6 +42,7 @@ class MpClient(SharedTokenClient, WeChatClient):
 
 class MpChannel(Channel):
     name = "mp"
+    identity = "openid"
     max_batch = 1
 
     def __init__(self, appid, secret, db_path, *, template_id=None, api_base=None,
@@ -49,6 +50,13 @@ class MpChannel(Channel):
         super().__init__(public_url, timeout)
         self.template_id = template_id or None
         self.client = MpClient(appid, secret, db_path, api_base=api_base, timeout=timeout)
+
+    @classmethod
+    def from_config(cls, config, db_path):
+        return cls(config["WECHAT_APP_ID"], config["WECHAT_SECRET"], db_path,
+                   template_id=config.get("WECHAT_TEMPLATE_ID"),
+                   api_base=config.get("WECHAT_API_BASE"),
+                   public_url=config.get("BOT_PUBLIC_URL", ""), timeout=http_timeout(config))
 
     def render(self, cards, *, title):
         """One item: a 1-article news message; several: one text list (parts past 2,048 B)."""

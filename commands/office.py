@@ -15,8 +15,11 @@ import json
 import os
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
+from channels import identity_of
+from store import binding
 from store import departments as departments_store
 from store import roster as roster_store
 from store.db import get_db
@@ -121,8 +124,10 @@ def roster_import_command(file):
               help="How long the codes stay valid.")
 @with_appcontext
 def roster_invite_command(as_json, hours):
-    """Issue one-time binding codes to every unbound cadre (older unused codes expire)."""
-    invitations = roster_store.invite(get_db(), ttl_hours=hours)
+    """Issue one-time binding codes to the cadres who need one (older unused codes expire):
+    on WeCom only cadres without a userid, elsewhere those not bound yet."""
+    invitations = binding.invite(get_db(), ttl_hours=hours,
+                                 identity=identity_of(current_app.config))
     if as_json:
         click.echo(json.dumps([{"name": i["name"], "code": i["code"]} for i in invitations],
                               ensure_ascii=False))
@@ -138,7 +143,8 @@ def roster_invite_command(as_json, hours):
 @with_appcontext
 def roster_list_command(unbound):
     """List the cadres on the roster and whether they have bound WeChat."""
-    for cadre in roster_store.list_cadres(get_db(), bound=False if unbound else None):
+    for cadre in roster_store.list_cadres(get_db(), bound=False if unbound else None,
+                                          identity=identity_of(current_app.config)):
         state = "bound" if cadre["bound"] else "unbound"
         click.echo(f"{cadre['id']:>5}  {cadre['name']}\t{cadre['department'] or ''}\t{state}\t"
                    f"{cadre['subscriptions']} subscriptions")
@@ -159,7 +165,7 @@ def roster_remove_command(cadre_id):
 @with_appcontext
 def roster_unbind_command(cadre_id):
     """Forget a cadre's WeChat binding (new phone): they bind again with a new code."""
-    if not roster_store.unbind(get_db(), cadre_id):
+    if not binding.unbind(get_db(), cadre_id):
         raise Fail(f"no cadre {cadre_id}")
     click.echo(f"cadre {cadre_id} unbound; `roster invite` gives them a new code")
 

@@ -58,6 +58,20 @@ def send_with_progress(issue_id, queue=True, err=False):
     echo_summary(db, issue_id, err=err)
 
 
+def describe_preview(preview):
+    """The dry run in words: who would receive what, and who would not, and why."""
+    lines = [f"Issue {preview['issue']}: {preview['recipients']} recipients,"
+             f" {preview['messages']} messages in {preview['api_calls']} API calls (nothing sent)."]
+    for name, n in sorted(preview["by_department"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {name or '(no department)'}: {n}")
+    unreached = {reason: n for reason, n in preview["unreached"].items() if n}
+    if unreached:
+        lines.append("Not reached: " + ", ".join(f"{r} {n}" for r, n in unreached.items()))
+    if preview.get("already_planned"):
+        lines.append(f"Already pushed to {preview['already_planned']} recipients.")
+    return "\n".join(lines)
+
+
 def echo_summary(db, issue_id, err=False):
     counts = status.summary(db, issue_id)
     click.echo(f"Issue {issue_id}: {counts['total']} deliveries — {counts['sent']} sent,"
@@ -73,11 +87,25 @@ def echo_summary(db, issue_id, err=False):
 @click.command("push")
 @click.argument("issue_id", type=int)
 @click.option("--no-wait", is_flag=True, help="Only queue the messages; a worker sends them.")
+@click.option("--dry-run", is_flag=True, help="Count who would receive what; send nothing.")
+@click.option("--json", "as_json", is_flag=True,
+              help='With --dry-run: {"issue", "recipients", "messages", "api_calls", '
+                   '"by_department", "unreached"}.')
 @with_appcontext
-def push_command(issue_id, no_wait):
+def push_command(issue_id, no_wait, dry_run, as_json):
     """Push an issue to its cadres (pushing again sends nothing new)."""
     from store.db import get_db
 
+    if dry_run:
+        try:
+            preview = publish.preview_push(get_db(), issue_id, current_app.config,
+                                           current_app.config["DATABASE_PATH"])
+        except publish.UnknownIssue:
+            raise Fail(f"no issue {issue_id}")
+        click.echo(json.dumps(preview, ensure_ascii=False) if as_json else describe_preview(preview))
+        return
+    if as_json:
+        raise Fail("--json goes with --dry-run (use `status ID --json` after a push)")
     if no_wait:
         try:
             result = publish.push_issue(get_db(), issue_id, current_app.config,

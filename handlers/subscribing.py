@@ -11,7 +11,7 @@ import time
 
 from handlers.access import identity
 from handlers.router import command, either, exact, menu, router, split_words
-from store import chat_state, departments, roster
+from store import binding, chat_state, departments
 from subscriptions import subscribe as store
 
 ALL_WORDS = {"全部", "所有", "全部部门", "all", "ALL"}
@@ -24,7 +24,7 @@ def subscriber(ctx):
     """The cadre who subscribes: the bound cadre, or with BOT_OPEN_ACCESS=1 a follower's own
     record (made on first use); None when they must bind first."""
     if ctx.cadre is None and ctx.config.get("BOT_OPEN_ACCESS"):
-        ctx.cadre = roster.enrol(ctx.db, **identity(ctx))
+        ctx.cadre = binding.enrol(ctx.db, **identity(ctx))
     return ctx.cadre
 
 

@@ -2,6 +2,7 @@
 
     issue_id, created = ingest(db, data, filename="a.pdf", content_type="application/pdf")
     result = push_issue(db, issue_id, app.config, db_path)   # {"issue", "queued", "recipients"}
+    preview = preview_push(db, issue_id, app.config, db_path) # the same, counted, nothing queued
     queued = resend_failed(db, issue_id)
 
 `push_issue` plans the issue for the configured channel (BOT_CHANNEL) and writes every
@@ -11,8 +12,9 @@ queues nothing for recipients already planned, and resumes a paused push.
 
 from types import SimpleNamespace
 
-from subscriptions import audience
+from channels import make_channel
 from push import outbox, plan
+from subscriptions import audience
 
 
 class UnknownIssue(LookupError):
@@ -32,8 +34,6 @@ def ingest(db, data, filename=None, content_type=None, source=None):
 
 def push_issue(db, issue_id, config, db_path, channel=None):
     """Queue the issue's messages; returns {"issue", "queued", "recipients"} (queued = new)."""
-    from channels import make_channel
-
     channel = channel or make_channel(config, db_path)
     messages = plan.plan_issue(db, issue_id, channel, config)
     if messages is None:
@@ -42,6 +42,15 @@ def push_issue(db, issue_id, config, db_path, channel=None):
     outbox.resume(db, issue_id)
     recipients = len({r for m in messages for _, r in m.recipients})
     return {"issue": issue_id, "queued": queued, "recipients": recipients}
+
+
+def preview_push(db, issue_id, config, db_path, channel=None):
+    """What `push_issue` would queue now, counted and not written (push.plan.dry_run)."""
+    channel = channel or make_channel(config, db_path)
+    preview = plan.dry_run(db, issue_id, channel, config)
+    if preview is None:
+        raise UnknownIssue(issue_id)
+    return preview
 
 
 def resend_failed(db, issue_id):

@@ -37,11 +37,23 @@ class BindResult:
     already: bool = False  # ok, and this identity was already bound to this cadre
 
 
-def invite(db, ttl_hours=72, cadre_ids=None):
-    """New one-time codes for unbound, active cadres (or just `cadre_ids`):
-    -> [{"name", "code", "cadre_id", "department", "expires_at"}] by name."""
+# When a cadre can be reached without a code, per channel identity (subscriptions.audience).
+REACHABLE = {
+    "userid": "(userid IS NOT NULL OR bound_at IS NOT NULL)",
+    "openid": "(openid IS NOT NULL AND bound_at IS NOT NULL)",
+    "any": "(bound_at IS NOT NULL)",
+}
+
+
+def invite(db, ttl_hours=72, cadre_ids=None, identity="any"):
+    """New one-time codes for active cadres who need one to be reached (or just `cadre_ids`):
+    -> [{"name", "code", "cadre_id", "department", "expires_at"}] by name.
+
+    Who needs one depends on the channel's `identity`: on WeCom (`userid`) the address book
+    is the identity, so only cadres without a userid; on the Official Account (`openid`)
+    cadres without an openid; in the sandbox (`any`) every unbound cadre."""
     ttl = f"{int(ttl_hours * 3600):+d} seconds"
-    cadres = [c for c in _cadres(db, "bound_at IS NULL AND removed_at IS NULL")
+    cadres = [c for c in _cadres(db, f"NOT {REACHABLE[identity]} AND removed_at IS NULL")
               if cadre_ids is None or c["id"] in set(cadre_ids)]
     invitations = []
     with write(db):

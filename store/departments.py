@@ -7,19 +7,24 @@
 
 Matching, from strict to loose; the first tier with any match decides:
 1. the name or an alias, after folding (NFKC, spaces, variant characters such as 察/查);
-2. the core: 区/市/县 prefixes and 局/委/办/镇/街道… suffixes stripped from both sides;
+2. the core: the district's own prefix (BOT_DISTRICT, else the `X区`/`X县`/`X市` most
+   department names share), then 区委/区/市/县, and 局/委/办/镇/街道… suffixes stripped;
 3. the word inside a name (`资源规划` -> 区资源规划局);
 4. the word's characters in order within a name (`资规` -> 区资源规划局).
 One match is the answer; several are `choices` (at most MAX_CHOICES); none is `unknown`.
 """
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from store.text import add_words, fold
 from store.transaction import write
 
 MAX_CHOICES = 9
-PREFIXES = ("上街区", "郑州市", "区委", "区", "市", "县")
+PREFIXES = ("区委", "县委", "市委", "区", "市", "县")
+DISTRICT = re.compile(r"^(?:中共)?(\w{1,4}?[区县市旗])(?=\w{2,})")
+_district = {"configured": None}
 SUFFIXES = ("办事处", "委员会", "街道", "管委会", "中心", "局", "委", "办", "镇", "乡", "部",
             "室", "所", "院", "会")
 
@@ -37,9 +42,30 @@ class Resolution:
         return self.department is None and not self.choices
 
 
-def core(name):
-    """`core("区审计局")` -> "审计": folded, one known prefix and one known suffix removed."""
+def configure(district=None):
+    """`configure("东城区")`: the district's own prefix (BOT_DISTRICT); None: learn it from
+    the department names (store.init_app calls this)."""
+    _district["configured"] = fold(district) if district else None
+
+
+def district_prefix(department_names):
+    """`district_prefix(["东城区财政局", "东城区审计局", "区委办"])` -> "东城区": BOT_DISTRICT,
+    else the place prefix that at least two names (and most of those with one) share."""
+    if _district["configured"]:
+        return _district["configured"]
+    found = Counter(m.group(1) for m in map(DISTRICT.match, map(fold, department_names)) if m)
+    if not found:
+        return None
+    prefix, n = found.most_common(1)[0]
+    return prefix if n >= 2 and n * 2 > sum(found.values()) else None
+
+
+def core(name, district=None):
+    """`core("区审计局")` -> "审计": folded, one known prefix and one known suffix removed;
+    `district` ("东城区") is stripped first when the name starts with it."""
     text = fold(name)
+    if district and text.startswith(district) and len(text) > len(district):
+        text = text[len(district):]
     for prefix in PREFIXES:
         if text.startswith(prefix) and len(text) > len(prefix):
             text = text[len(prefix):]
@@ -58,9 +84,10 @@ def resolve(db, word, strict=False):
     if not folded:
         return Resolution(word)
     departments = _all_with_aliases(db)
+    district = departments[0]["district"] if departments else None
     tiers = [
         lambda d: folded in d["folded"],
-        lambda d: core(word) == d["core"],
+        lambda d: core(word, district) == d["core"],
     ]
     if not strict:
         tiers += [
@@ -220,13 +247,32 @@ def _all_with_aliases(db):
     rows = db.execute("""
         SELECT d.id, d.name, a.alias FROM departments d
         LEFT JOIN department_aliases a ON a.department_id = d.id ORDER BY d.id""").fetchall()
+    district = district_prefix({r[1] for r in rows})
     departments = {}
     for department_id, name, alias in rows:
         entry = departments.setdefault(department_id, {
-            "id": department_id, "name": name, "folded": [fold(name)], "core": core(name)})
+            "id": department_id, "name": name, "folded": [fold(name)],
+            "core": core(name, district), "district": district})
         if alias:
             entry["folded"].append(fold(alias))
     return list(departments.values())
+
+
+def suggest(db, word, limit=3):
+    """`suggest(db, "财政")` -> up to `limit` known names closest to an unknown word (shared
+    characters of the cores, then of the names), for "did you mean" answers."""
+    departments = _all_with_aliases(db)
+    if not departments:
+        return []
+    district = departments[0]["district"]
+    wanted, whole = set(core(word, district)), set(fold(word))
+
+    def score(d):
+        return (len(wanted & set(d["core"])) / max(1, len(wanted | set(d["core"]))),
+                len(whole & set(d["folded"][0])))
+
+    ranked = sorted(departments, key=lambda d: (score(d), -len(d["name"])), reverse=True)
+    return [d["name"] for d in ranked[:limit] if score(d)[1] > 0]
 
 
 def _public(department):

@@ -22,7 +22,7 @@ from test_worker_process import start_worker, wait_for, worker_env
 from handlers.chat import SORRY
 from push import publish as publishing, status
 from push.worker import run_forever, run_until_idle
-from store import roster
+from store import binding, roster
 from store.db import open_db
 
 FAST = {"BOT_RETRY_BASE_SECONDS": 0.01, "BOT_SEND_RATE": 1000.0}
@@ -168,7 +168,7 @@ def bound_client(app, tmp_path):
     db = open_db(app.config["DATABASE_PATH"])
     publish_sample(db)
     codes = enrol(db, tmp_path)
-    assert roster.bind(db, codes["张三"], openid="o_zhang").ok
+    assert binding.bind(db, codes["张三"], openid="o_zhang").ok
     db.conn.close()
     return app.test_client()
 

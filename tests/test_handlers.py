@@ -14,7 +14,7 @@ from handlers.access import HOW_TO_BIND
 from handlers.chat import answer
 from handlers.replies import TEXT_LIMIT
 from handlers.router import router
-from store import roster
+from store import binding, roster
 from subscriptions import subscribe as store
 from channels.links import read_token
 
@@ -74,7 +74,7 @@ def test_bind_with_a_code_then_the_code_is_spent(app, db, world):
     phone = Phone(db, app.config, "o_zhangsan")
     reply = phone.say(f"绑定 {world['张三']}")
     assert "绑定成功" in reply and "张三" in reply and "区审计局" in reply
-    assert roster.cadre_for(db, openid="o_zhangsan")["name"] == "张三"
+    assert binding.cadre_for(db, openid="o_zhangsan")["name"] == "张三"
     assert "已绑定为张三" in phone.say(f"绑定 {world['张三']}")
     other = Phone(db, app.config, "o_someone_else")
     assert "已被使用" in other.say(f"绑定 {world['张三']}")
@@ -107,7 +107,7 @@ def test_open_access_lets_any_follower_read_and_subscribe(make_app, db):
     assert "区审计局" in phone.say("部门")
     assert db.execute("SELECT COUNT(*) FROM cadres").fetchone()[0] == 0  # reading enrols nobody
     assert "区审计局" in phone.say("订阅 审计")
-    follower = roster.cadre_for(db, openid="o_public")
+    follower = binding.cadre_for(db, openid="o_public")
     assert follower is not None
     assert [d["name"] for d in store.subscriptions_of(db, follower["id"])["departments"]] == ["区审计局"]
     assert "区审计局" in phone.say("我的订阅")
@@ -118,7 +118,7 @@ def test_open_access_does_not_revive_a_removed_follower(make_app, db):
     publish_sample(db)
     phone = Phone(db, app.config, "o_public")
     phone.say("订阅 审计")
-    roster.remove_cadre(db, roster.cadre_for(db, openid="o_public")["id"])
+    roster.remove_cadre(db, binding.cadre_for(db, openid="o_public")["id"])
     assert "绑定" in phone.say("订阅 审计")
 
 

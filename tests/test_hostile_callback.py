@@ -81,8 +81,8 @@ def live(app, tmp_path):
     db = open_db(app.config["DATABASE_PATH"])
     publish_sample(db)
     codes = enrol(db, tmp_path)
-    from store import roster
-    assert roster.bind(db, codes["张三"], openid=BOUND).ok
+    from store import binding, roster
+    assert binding.bind(db, codes["张三"], openid=BOUND).ok
     db.conn.close()
     server = Live(app)
     yield server
