@@ -1,8 +1,8 @@
 """订阅 / 退订 / 我的订阅, and the numbered choice when a department word is ambiguous.
 
-    订阅 审计 督查局     -> 已订阅：区审计局、区督查局
+    订阅 财政 教育       -> 已订阅：区财政局、区教育局
     订阅 全部            -> every department, present and future
-    退订 审计 / 退订 全部
+    退订 财政 / 退订 全部
     我的订阅 (menu MY_SUBSCRIPTIONS)
     订阅 发展            -> “发展”对应多个部门，请回复序号：1. … 2. …   then `1`
 """
@@ -12,6 +12,7 @@ import time
 from handlers.access import identity
 from handlers.router import command, either, exact, menu, router, split_words
 from store import binding, chat_state, departments
+from store.examples import examples
 from subscriptions import subscribe as store
 
 ALL_WORDS = {"全部", "所有", "全部部门", "all", "ALL"}
@@ -42,13 +43,13 @@ def my_subscriptions(ctx):
     return f"您订阅了{len(names)}个部门：\n" + "\n".join(names)
 
 
-@router.on(command("订阅", glued=True), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 审计 督查局；订阅 全部）")
+@router.on(command("订阅", glued=True), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 {short}；订阅 全部）")
 def subscribe(ctx):
     if subscriber(ctx) is None:
         return NEEDS_BINDING
     words = split_words(ctx.match)
     if not words:
-        return "请在“订阅”后写部门名，如：订阅 审计局。" + SEE_LIST
+        return f"请在“订阅”后写部门名，如：订阅 {examples(ctx.db).short}。" + SEE_LIST
     if ALL_WORDS.intersection(words):
         store.subscribe_all(ctx.db, ctx.cadre["id"])
         return "已订阅全部部门，今后每期简报的所有条目都会推送给您。"
@@ -61,7 +62,7 @@ def unsubscribe(ctx):
         return NEEDS_BINDING
     words = split_words(ctx.match)
     if not words:
-        return "请在“退订”后写部门名，如：退订 审计局；或“退订 全部”。"
+        return f"请在“退订”后写部门名，如：退订 {examples(ctx.db).short}；或“退订 全部”。"
     if ALL_WORDS.intersection(words):
         store.unsubscribe_all(ctx.db, ctx.cadre["id"])
         return "已退订全部部门，不会再收到推送。回复“订阅 部门名”可重新订阅。"

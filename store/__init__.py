@@ -11,9 +11,10 @@ Views, handlers and commands call functions here; they never write SQL themselve
 
 def init_app(app):
     """Open (and migrate) the database, size the search cache, warm jieba on first request."""
-    from store import db, search_cache
+    from store import db, departments, search_cache
     from store.text import warm_up_in_background
 
+    departments.configure(app.config.get("BOT_DISTRICT"))
     db.init_app(app)
     search_cache.configure(app.config["BOT_SEARCH_CACHE"])
     app.before_request(warm_up_in_background)
