@@ -62,6 +62,29 @@ REQUIRED = {
 }
 
 
+# What a template field may show: the issue's title, the item titles (首条等N条), the date,
+# a closing note, the first item's department. WECHAT_TEMPLATE_FIELDS maps the template's own
+# field names (as in its content, e.g. {{thing1.DATA}}) onto these.
+TEMPLATE_VALUES = ("title", "items", "date", "note", "department")
+DEFAULT_TEMPLATE_FIELDS = "first=title,keyword1=items,keyword2=date,remark=note"
+
+
+def parse_template_fields(text):
+    """`parse_template_fields("thing1=items,time2=date")` -> {"thing1": "items", "time2":
+    "date"}; None for no text; ValueError naming what is wrong."""
+    if not text:
+        return None
+    fields = {}
+    for part in filter(None, (p.strip() for p in str(text).split(","))):
+        field, _, value = (x.strip() for x in part.partition("="))
+        if not field.replace("_", "").isalnum() or value not in TEMPLATE_VALUES:
+            raise ValueError(f"{part!r}: write field=value, value one of {', '.join(TEMPLATE_VALUES)}")
+        fields[field] = value
+    if not fields:
+        raise ValueError("no field=value pairs")
+    return fields
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
@@ -108,6 +131,11 @@ def check(config):
     aes_key = config.get("WECOM_ENCODING_AES_KEY" if channel == "work" else "WECHAT_ENCODING_AES_KEY")
     if aes_key and len(aes_key) != 43:
         raise ConfigError("the EncodingAESKey must be the 43 characters shown on the WeChat admin page")
+    if config.get("WECHAT_TEMPLATE_FIELDS"):
+        try:
+            parse_template_fields(config["WECHAT_TEMPLATE_FIELDS"])
+        except ValueError as error:
+            raise ConfigError(f"WECHAT_TEMPLATE_FIELDS is not valid: {error}") from None
     if config.get("BOT_DEFAULT_FOLLOW", "own") not in DEFAULT_FOLLOWS:
         raise ConfigError(f"BOT_DEFAULT_FOLLOW={config.get('BOT_DEFAULT_FOLLOW')!r} is not valid:"
                           f" use one of {', '.join(DEFAULT_FOLLOWS)}")

@@ -35,12 +35,25 @@ def my_subscriptions(ctx):
     if subscriber(ctx) is None:
         return NEEDS_BINDING
     mine = store.subscriptions_of(ctx.db, ctx.cadre["id"])
+    default = _default_part(ctx)
     if mine.get("all"):
         return "您订阅了全部部门。回复“退订 全部”可取消。"
     names = [d["name"] for d in mine.get("departments", [])]
     if not names:
-        return "您还没有订阅任何部门。回复“订阅 部门名”订阅，" + SEE_LIST
-    return f"您订阅了{len(names)}个部门：\n" + "\n".join(names)
+        return (f"{default}您还没有另外订阅部门。回复“订阅 部门名”订阅，" + SEE_LIST).lstrip()
+    return f"{default}您另外订阅了{len(names)}个部门：\n" + "\n".join(names)
+
+
+def _default_part(ctx):
+    """What the cadre receives unasked (BOT_DEFAULT_FOLLOW), as the first line of 我的订阅."""
+    follow = ctx.config.get("BOT_DEFAULT_FOLLOW") or "own"
+    if follow == "all":
+        return "默认：您接收每期简报的全部条目。\n"
+    own = departments.get_department(ctx.db, ctx.cadre.get("department_id")) \
+        if ctx.cadre.get("department_id") else None
+    if follow == "own" and own:
+        return f"默认：您接收每期头条和本部门（{own['name']}）的条目。\n"
+    return "默认：您接收每期头条。\n"
 
 
 @router.on(command("订阅", glued=True), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 {short}；订阅 全部）")
@@ -117,6 +130,9 @@ def _done(ctx, action, chosen, unknown, ambiguous, more_ambiguous=()):
     elif ids:
         store.unsubscribe(ctx.db, ctx.cadre["id"], ids)
         lines.append(f"已退订：{names}")
+        if (ctx.config.get("BOT_DEFAULT_FOLLOW") or "own") == "own" \
+                and ctx.cadre.get("department_id") in ids:
+            lines.append("本部门的条目仍会默认推送给您。")
     if unknown:
         lines.append(f"没有找到部门：{'、'.join(unknown)}。{SEE_LIST}")
     for word, _ in more_ambiguous:

@@ -23,7 +23,7 @@ MAX_FAILED = 10  # wrong codes per identity per hour
 NOW = "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 PAST = "strftime('%Y-%m-%dT%H:%M:%SZ','now','-1 second')"  # expire a code right away
 CADRE_COLUMNS = ("id, name, department, mobile, userid, openid, bound_at, subscribe_all, "
-                 "removed_at, created_at")
+                 "removed_at, created_at, department_id")
 # Why a bind failed, for the chat reply ("ok" when it worked).
 REASONS = ("ok", "unknown", "expired", "used", "bound_elsewhere", "identity_taken", "removed",
            "throttled")

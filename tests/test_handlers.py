@@ -210,10 +210,34 @@ def test_ambiguous_department_gets_a_numbered_choice_then_the_number_picks(db, z
 
 def test_unsubscribe_and_unsubscribe_all(db, zhang):
     zhang.say("订阅 审计 督查局 峡窝镇")
-    assert "已退订：区审计局" in zhang.say("退订 审计")
-    assert "区审计局" not in zhang.say("我的订阅")
+    unsubscribed = zhang.say("退订 审计")
+    assert "已退订：区审计局" in unsubscribed
+    assert "本部门" in unsubscribed  # 张三's own department still comes by default
+    mine = zhang.say("我的订阅")
+    assert mine.startswith("默认：您接收每期头条和本部门（区审计局）的条目。")
+    assert "区审计局" not in mine.split("\n", 1)[1]
     assert "已退订全部" in zhang.say("退订 全部")
-    assert "还没有订阅" in zhang.say("我的订阅")
+    assert "还没有另外订阅" in zhang.say("我的订阅")
+
+
+@pytest.mark.parametrize("follow, first_line", [
+    ("own", "默认：您接收每期头条和本部门（区审计局）的条目。"),
+    ("none", "默认：您接收每期头条。"),
+    ("all", "默认：您接收每期简报的全部条目。"),
+])
+def test_my_subscriptions_says_which_part_is_the_default(make_app, tmp_path, follow,
+                                                         first_line):
+    from store.db import open_db
+
+    app = make_app(BOT_DEFAULT_FOLLOW=follow)
+    db = open_db(app.config["DATABASE_PATH"])
+    try:
+        publish_sample(db)
+        phone = Phone(db, app.config, "o_zhangsan")
+        assert "绑定成功" in phone.say(f"绑定 {enrol(db, tmp_path)['张三']}")
+        assert phone.say("我的订阅").split("\n")[0] == first_line
+    finally:
+        db.conn.close()
 
 
 def test_subscribe_all(db, zhang):
