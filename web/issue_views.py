@@ -42,6 +42,7 @@ def review(issue_id):
         phone=previews.phone_messages(current_app.config, issue, items),
         channel=current_app.config["BOT_CHANNEL"],
         delivery=progress.issue_progress(db, issue_id),
+        preview=progress.push_preview(current_app, issue_id),
         readers=store.readers_of_issue(db, issue_id))
 
 
