@@ -142,6 +142,7 @@ def _advice(errcode, errmsg):
 
 
 def _network(client, reason):
+    reason = str(reason).removeprefix("token fetch failed: ")
     if "Timeout" in str(reason) or "timeout" in str(reason):
         return (f"企业微信 {client.timeout:g} 秒内没有应答：请检查本服务器到 "
                 f"{client.API_BASE_URL} 的网络（BOT_HTTP_TIMEOUT、WECOM_API_BASE）")

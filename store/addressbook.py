@@ -19,8 +19,8 @@ sync from the WeCom address book"):
   1 and 4 (not yet activated: they receive once they install WeCom) mean on the roster.
 - Removal: only rows the book brought or matched (`synced_at` set) are removed when their
   member is gone; CSV cadres the book never matched are left alone. A removal by the book
-  sets `removed_at` = `synced_at`; only such rows are restored when the member is back, so
-  a cadre the office removed by hand stays removed.
+  sets `removed_at` = `synced_at` (to the millisecond); only such rows are restored when
+  the member is back, so a cadre the office removed by hand stays removed.
 - Counts: `added` (new cadres and restored ones), `updated` (changed fields or first
   matched), `removed`, and `departments`: how many departments the book holds. Rows that
   do not change are not written, so syncing an unchanged book counts 0, 0, 0.
@@ -29,6 +29,7 @@ sync from the WeCom address book"):
 import datetime
 import re
 
+from store.departments import resolve
 from store.text import add_words, fold
 from store.transaction import write
 
@@ -325,10 +326,20 @@ def _find(db, chart, member, department, mobile, previous):
         return None
     for cadre in db.query(f"SELECT {CADRE} FROM cadres WHERE name = ? AND userid IS NULL "
                           "ORDER BY id", [member["name"]]):
-        if cadre["department_id"] == department["id"] or (
-                cadre["department"] and chart.holder(cadre["department"]) == department["id"]):
+        if cadre["department_id"] == department["id"] or _means(db, chart, cadre["department"],
+                                                                 department["id"]):
             return cadre
     return None
+
+
+def _means(db, chart, text, department_id):
+    """Does the roster's department text name this department (name, alias or core)?"""
+    if not text:
+        return False
+    if chart.holder(text) == department_id:
+        return True
+    found = resolve(db, text, strict=True).department
+    return bool(found) and found["id"] == department_id
 
 
 def _cadre_by(db, column, value, extra=""):
@@ -369,4 +380,7 @@ def _mobile(value):
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC with milliseconds: a removal by the book writes this same value to `removed_at`
+    and `synced_at`; `roster remove` writes whole seconds, so the two never look alike."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"

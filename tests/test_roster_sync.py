@@ -135,3 +135,169 @@ def test_600_members_sync_publish_push_leave_and_sync_again(fake_wechat, make_ap
     before = roster_state(db)
     assert sync(app) == (0, counts())  # a third sync of the same book changes nothing
     assert roster_state(db) == before
+
+
+# ---- failures: one line, exit status 2, nothing changed ------------------------------------
+
+def synced_then_changed(fake, make_app, **overrides):
+    """An app whose roster was synced once, and a book that has changed since."""
+    departments, users = make_book(60)
+    fake.set_address_book(departments, users)
+    app, db = work_app(fake, make_app, **overrides)
+    assert sync(app)[0] == 0
+    fake.set_address_book(departments + [{"id": 500, "name": "新设科", "parentid": 10}],
+                          users[5:] + [{"userid": "new1", "name": "新人", "department": [500]}])
+    return app, db
+
+
+@pytest.mark.parametrize("arrange, expected", [
+    (lambda fake, app: app.config.update(WECOM_SECRET="wrong-secret"), "40001"),
+    (lambda fake, app: setattr(fake, "contact_privilege", False), "60011"),
+    (lambda fake, app: fake.inject("user/list", errcode=60020), "企业可信IP"),
+    (lambda fake, app: fake.inject("department/list", http=502), "HTTP 502"),
+    (lambda fake, app: fake.inject("user/list", delay=3), "2 秒内没有应答"),
+], ids=["wrong-secret", "no-privilege", "untrusted-ip", "http-502", "timeout"])
+def test_a_failure_is_one_line_and_changes_nothing(fake_wechat, make_app, arrange, expected):
+    app, db = synced_then_changed(fake_wechat, make_app)
+    app.config["BOT_HTTP_TIMEOUT"] = 2.0
+    fake_wechat.revoke_tokens()  # the secret is checked again
+    arrange(fake_wechat, app)
+    before = roster_state(db)
+    code, message = sync(app)
+    assert code == 2 and expected in message
+    assert message.startswith("Error: 读取企业微信通讯录失败：") and "\n" not in message
+    assert roster_state(db) == before
+
+
+def test_no_privilege_names_what_to_set_in_the_wecom_admin(fake_wechat, make_app):
+    fake_wechat.set_address_book(*make_book(10))
+    fake_wechat.contact_privilege = False
+    app, _ = work_app(fake_wechat, make_app)
+    _, message = sync(app)
+    assert "可见范围" in message and "WECOM_CONTACT_SECRET" in message
+
+
+def test_network_down_is_one_line_and_changes_nothing(make_app):
+    fake, server = serve()
+    try:
+        app, db = synced_then_changed(fake, make_app)
+    finally:
+        server.shutdown()
+        server.server_close()
+    before = roster_state(db)
+    code, message = sync(app)
+    assert code == 2 and "无法连接企业微信" in message and "\n" not in message
+    assert roster_state(db) == before
+
+
+def test_an_empty_book_does_not_remove_everyone(fake_wechat, make_app):
+    app, db = synced_then_changed(fake_wechat, make_app)
+    fake_wechat.set_address_book(users=[])
+    before = roster_state(db)
+    code, message = sync(app)
+    assert code == 2 and "没有任何成员" in message
+    assert roster_state(db) == before
+
+
+def test_sync_is_only_for_the_work_channel(runner):
+    result = runner.invoke(args=["roster", "sync"])
+    assert result.exit_code == 2
+    assert result.output.strip() == ("Error: 通讯录同步只用于企业微信（BOT_CHANNEL=work），"
+                                     "当前是 sandbox")
+
+
+# ---- dry run, restore, what the book does not own -----------------------------------------
+
+def test_dry_run_counts_the_same_and_changes_nothing(fake_wechat, make_app):
+    app, db = synced_then_changed(fake_wechat, make_app)
+    before = roster_state(db)
+    code, dry = sync(app, "--dry-run")
+    assert code == 0 and roster_state(db) == before
+    assert dry == counts(added=1, removed=5, departments=27)
+    assert sync(app) == (0, dry)
+    text = app.test_cli_runner().invoke(args=["roster", "sync", "--dry-run"]).output
+    assert text.startswith("0 would be added, 0 would be updated, 0 would be removed")
+
+
+def test_members_who_come_back_are_restored_with_their_history(fake_wechat, make_app):
+    from subscriptions import subscribe
+
+    departments, users = make_book(20)
+    fake_wechat.set_address_book(departments, users)
+    app, db = work_app(fake_wechat, make_app)
+    sync(app)
+    cadre_id = db.execute("SELECT id FROM cadres WHERE userid = 'm0002'").fetchone()[0]
+    subscribe.subscribe(db, cadre_id, [db.execute("SELECT id FROM departments WHERE wecom_id = 10")
+                                       .fetchone()[0]])
+    fake_wechat.set_address_book(users=[dict(u, status=2) if u["userid"] == "m0002" else u
+                                        for u in users])
+    assert sync(app) == (0, counts(removed=1))
+    fake_wechat.set_address_book(users=[u for u in users if u["userid"] != "m0002"])
+    assert sync(app) == (0, counts())  # already removed: nothing more to count
+    fake_wechat.set_address_book(users=users)
+    assert sync(app) == (0, counts(added=1))
+    row = db.execute("SELECT id, removed_at FROM cadres WHERE userid = 'm0002'").fetchone()
+    assert tuple(row) == (cadre_id, None)  # the same row, back on the roster
+    assert subscribe.subscriptions_of(db, cadre_id)["departments"]  # history kept
+    assert sync(app) == (0, counts())
+
+
+def test_csv_cadres_are_matched_or_left_alone_and_hand_removals_stand(fake_wechat, make_app,
+                                                                      tmp_path):
+    from store import roster
+
+    departments, users = make_book(20)
+    fake_wechat.set_address_book(departments, users)
+    app, db = work_app(fake_wechat, make_app)
+    csv = tmp_path / "roster.csv"
+    csv.write_text("name,department,mobile,userid,subscriptions\n"
+                   "老张,区财政局,13900000000,,\n"          # m0000 by mobile
+                   "成员0001,财政局办公室,,,\n"              # m0001 by name + department
+                   "外聘顾问,区财政局,13700000000,,\n"       # not in the book
+                   "旧账号,区财政局,,old-id,\n", encoding="utf-8")  # a userid the book lacks
+    roster.import_roster(db, str(csv))
+    assert sync(app) == (0, counts(added=len(active_userids(users)) - 2, updated=2))
+    by_name = {r["name"]: r for r in db.query("SELECT * FROM cadres")}
+    assert "老张" not in by_name and by_name["成员0000"]["userid"] == "m0000"
+    assert by_name["成员0001"]["userid"] == "m0001"
+    for outsider in ("外聘顾问", "旧账号"):
+        assert by_name[outsider]["removed_at"] is None and by_name[outsider]["synced_at"] is None
+    # the office takes a member off by hand: the next syncs leave them off
+    roster.remove_cadre(db, by_name["成员0005"]["id"])
+    assert sync(app) == (0, counts())
+    assert db.execute("SELECT removed_at FROM cadres WHERE userid = 'm0005'").fetchone()[0]
+
+
+def test_departments_from_issues_are_linked_and_renames_keep_the_old_name(fake_wechat, make_app):
+    from store.departments import learn, resolve
+
+    departments, users = make_book(20)
+    fake_wechat.set_address_book(departments, users)
+    app, db = work_app(fake_wechat, make_app)
+    learned = learn(db, "区审計局")  # printed in an issue before the sync, a variant spelling
+    sync(app)
+    assert db.execute("SELECT wecom_id FROM departments WHERE id = ?", [learned]).fetchone()[0] == 20
+    assert db.execute("SELECT COUNT(*) FROM departments").fetchone()[0] == 26
+    renamed = [dict(d, name="区审计监督局") if d["id"] == 20 else d for d in departments]
+    fake_wechat.set_address_book(departments=renamed)
+    assert sync(app) == (0, counts())  # no member changed: their department text follows
+    assert resolve(db, "区审计局").department["id"] == learned  # the old name still resolves
+    assert db.execute("SELECT COUNT(*) FROM cadres WHERE department = '区审计监督局'").fetchone()[0]
+
+
+def test_the_contact_secret_reads_the_book_when_set(fake_wechat, make_app):
+    fake_wechat.contact_secret = "fake-contact-secret"
+    fake_wechat.set_address_book(*make_book(10))
+    app, _ = work_app(fake_wechat, make_app, WECOM_CONTACT_SECRET="fake-contact-secret")
+    assert sync(app)[0] == 0
+    assert fake_wechat.token_fetches == {"contact": 1}
+
+
+def test_apply_book_alone_is_one_transaction(app, db):
+    departments, users = make_book(5)
+    book = {"departments": [dict(d) for d in departments],
+            "members": [dict(u, status=u.get("status", 1)) for u in users]}
+    book["members"].append({"userid": "m0000", "name": "重复", "department": [1]})
+    result = apply_book(db, book)
+    assert result == counts(added=5)
+    assert db.execute("SELECT name FROM cadres WHERE userid = 'm0000'").fetchone()[0] == "重复"
