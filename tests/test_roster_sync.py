@@ -301,3 +301,42 @@ def test_apply_book_alone_is_one_transaction(app, db):
     result = apply_book(db, book)
     assert result == counts(added=5)
     assert db.execute("SELECT name FROM cadres WHERE userid = 'm0000'").fetchone()[0] == "重复"
+
+
+# ---- the console button ---------------------------------------------------------------------
+
+def test_the_console_button_syncs_and_shows_the_counts(fake_wechat, make_app):
+    from test_console import login, page_token
+
+    departments, users = make_book(40)
+    fake_wechat.set_address_book(departments, users)
+    app, db = work_app(fake_wechat, make_app)
+    client = app.test_client()
+    login(client)
+    page = client.get("/admin/roster").get_data(as_text=True)
+    assert "从通讯录同步" in page
+    assert client.post("/admin/roster/sync").status_code == 400  # no CSRF token: refused
+    assert db.execute("SELECT COUNT(*) FROM cadres").fetchone()[0] == 0
+    token = page_token(client, "/admin/roster")
+    response = client.post("/admin/roster/sync", data={"csrf_token": token}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    active = len(active_userids(users))
+    assert f"新增 {active} 人，更新 0 人，移除 0 人；通讯录共 26 个部门" in page
+    assert page.count("成员00") >= active  # the roster below lists them
+    fake_wechat.contact_privilege = False
+    before = roster_state(db)
+    page = client.post("/admin/roster/sync", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "读取企业微信通讯录失败：应用没有通讯录读取权限" in page and "60011" in page
+    assert roster_state(db) == before
+
+
+def test_the_console_button_is_refused_off_work(client):
+    from test_console import login, page_token
+
+    login(client)
+    assert "从通讯录同步" not in client.get("/admin/roster").get_data(as_text=True)
+    token = page_token(client, "/admin/roster")
+    page = client.post("/admin/roster/sync", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "通讯录同步只用于企业微信" in page

@@ -4,6 +4,7 @@
     GET  /admin/roster             the roster, the import form, the invite button
     POST /admin/roster/import      a CSV upload (name,department,mobile,userid,subscriptions)
     POST /admin/roster/invite      one-time binding codes for every unbound cadre
+    POST /admin/roster/sync        WeCom only: the roster from the address book (`roster sync`)
 
 Also the cadre look-ups the item page and the sandbox phone need (`active_cadre`,
 `sandbox_cadres`), all through the store's roster functions.
@@ -12,8 +13,9 @@ Also the cadre look-ups the item page and the sandbox phone need (`active_cadre`
 import os
 import tempfile
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from channels.addressbook import AddressBookError, sync_roster
 from store import binding, roster
 from subscriptions import subscribe
 from store.db import get_db
@@ -74,6 +76,20 @@ def invite():
         flash("所有干部都已绑定，无需生成绑定码。")
     return render_template("admin/roster.html", cadres=roster.list_cadres(db), codes=codes,
                            ttl_hours=CODE_TTL_HOURS)
+
+
+@bp.route("/roster/sync", methods=["POST"])
+@admin_required
+def roster_sync():
+    """Sync the roster and departments from the WeCom address book; the counts as a flash."""
+    try:
+        counts = sync_roster(current_app.config, get_db())
+    except AddressBookError as error:
+        flash(str(error), "error")
+        return redirect(url_for("people.roster_page"))
+    flash(f"已从企业微信通讯录同步：新增 {counts['added']} 人，更新 {counts['updated']} 人，"
+          f"移除 {counts['removed']} 人；通讯录共 {counts['departments']} 个部门。")
+    return redirect(url_for("people.roster_page"))
 
 
 def _flash_import(summary):
