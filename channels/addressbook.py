@@ -3,7 +3,7 @@
     counts = sync_roster(app.config, db)     # fetch + store.addressbook.apply_book, see there
     book = fetch_book(app.config)            # {"departments": [...], "members": [...]}
     member = fetch_member(app.config, "zhangsan")      # one member (user/get), or None
-    party = fetch_department(app.config, 5)            # one department, or None
+    departments = fetch_departments(app.config)        # the department list alone
 
 `departments`: [{"id", "name", "parentid", "order"}], parents before children, as
 `department/list` gives them (every department the app may see). `members`:
@@ -100,16 +100,10 @@ def fetch_member(config, userid, db_path=None, timeout=None):
     return _member(user)
 
 
-def fetch_department(config, wecom_id, db_path=None, timeout=None):
-    """One department by its WeCom id (`department/list?id=`), or None if unknown."""
+def fetch_departments(config, db_path=None, timeout=None):
+    """Every department the app may see (`department/list`), parents first."""
     client = contact_client(config, db_path, timeout)
-    try:
-        found = _ask(client, lambda: client.department.get(id=int(wecom_id)))
-    except AddressBookError as error:
-        if error.errcode in (60003, 60123):
-            return None
-        raise
-    return next((_department(d) for d in found if int(d["id"]) == int(wecom_id)), None)
+    return [_department(d) for d in _ask(client, lambda: client.department.get())]
 
 
 def _ask(client, fetch):
