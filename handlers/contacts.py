@@ -26,7 +26,7 @@ from store.org_chart import apply_departments, apply_party_change
 log = logging.getLogger(__name__)
 MEMBER_CHANGES = ("create_user", "update_user", "delete_user")
 PARTY_CHANGES = ("create_party", "update_party", "delete_party")
-FETCH_SECONDS = 2.0
+FETCH_SECONDS = 1.0  # per HTTP call; a token refetch and a retry stay inside WeChat's 5 s
 
 
 def is_contact_change(config, message):
