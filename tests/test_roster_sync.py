@@ -113,6 +113,7 @@ def test_600_members_sync_publish_push_leave_and_sync_again(fake_wechat, make_ap
     push_and_drain(app, db, first)
     assert fake_wechat.delivered() == {userid: 1 for userid in active}  # disabled: none
     assert summary(db, first)["sent"] == len(active)
+    assert fake_wechat.calls["gettoken"] == 1  # the sync and the push share one access token
 
     # 30 members leave the company, 10 more are disabled
     leavers = sorted(active)[:30]
