@@ -48,9 +48,9 @@ class AddressBookError(Exception):
         self.errcode = errcode
 
 
-def sync_roster(config, db, dry_run=False, db_path=None):
+def sync_roster(config, db, dry_run=False, db_path=None, changes=None):
     """`roster sync` and the console button: fetch the book, apply it in one transaction
-    -> {"added", "updated", "removed", "departments"}. Raises AddressBookError (one line)
+    -> {"added", "updated", "removed", "departments"} (`changes`: see apply_book). Raises AddressBookError (one line)
     off the `work` channel, when the book cannot be read, or when it lists nobody; the
     database is then unchanged."""
     channel = config.get("BOT_CHANNEL")
@@ -59,7 +59,7 @@ def sync_roster(config, db, dry_run=False, db_path=None):
                                prefix="")
     book = fetch_book(config, db_path)
     try:
-        return apply_book(db, book, dry_run=dry_run)
+        return apply_book(db, book, dry_run=dry_run, changes=changes)
     except EmptyBook as error:
         raise AddressBookError(str(error)) from None
 

@@ -2,6 +2,7 @@
 
     counts = apply_book(db, book)                # {"added", "updated", "removed", "departments"}
     counts = apply_book(db, book, dry_run=True)  # the same counts; nothing changes
+    apply_book(db, book, dry_run=True, changes=[])  # ... and [(outcome, name, userid)] in it
     apply_member_change(db, {"change": "update_user", "userid": "zhangsan", "name": "张三"})
 
 `book` has channels.addressbook.fetch_book's shape. The rules (docs/storage.md, "Roster
@@ -41,8 +42,9 @@ class _DryRun(Exception):
     pass
 
 
-def apply_book(db, book, dry_run=False):
-    """Apply a whole address book -> {"added", "updated", "removed", "departments"}."""
+def apply_book(db, book, dry_run=False, changes=None):
+    """Apply a whole address book -> {"added", "updated", "removed", "departments"}; a list
+    passed as `changes` receives (outcome, name, userid) for every cadre counted."""
     departments = book.get("departments") or []
     members = list({m["userid"]: m for m in book.get("members") or [] if m.get("userid")}.values())
     counts = {"added": 0, "updated": 0, "removed": 0,
@@ -59,7 +61,12 @@ def apply_book(db, book, dry_run=False):
                 outcome = _save_member(db, chart, member, now)
                 if outcome:
                     counts[outcome] += 1
-            counts["removed"] += _remove_absent(db, {m["userid"] for m in members}, now)
+                    if changes is not None:
+                        changes.append((outcome, member["name"], member["userid"]))
+            gone = _remove_absent(db, {m["userid"] for m in members}, now)
+            counts["removed"] += len(gone)
+            if changes is not None:
+                changes.extend(("removed", name, userid) for name, userid in gone)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -174,12 +181,13 @@ def _cadre_by(db, column, value, extra=""):
 
 
 def _remove_absent(db, userids, now):
-    """Remove the synced, on-roster cadres whose member the book no longer lists."""
-    gone = [cadre_id for cadre_id, userid in db.execute(
-        "SELECT id, userid FROM cadres WHERE synced_at IS NOT NULL AND removed_at IS NULL")
-        if userid not in userids]
-    _remove(db, gone, now)
-    return len(gone)
+    """Remove the synced, on-roster cadres whose member the book no longer lists
+    -> [(name, userid)] of those removed."""
+    gone = [(cadre_id, name, userid) for cadre_id, name, userid in db.execute(
+        "SELECT id, name, userid FROM cadres WHERE synced_at IS NOT NULL AND removed_at IS NULL"
+        " ORDER BY id") if userid not in userids]
+    _remove(db, [cadre_id for cadre_id, _, _ in gone], now)
+    return [(name, userid) for _, name, userid in gone]
 
 
 def _remove(db, cadre_ids, now):

@@ -215,6 +215,13 @@ def test_dry_run_counts_the_same_and_changes_nothing(fake_wechat, make_app):
     code, dry = sync(app, "--dry-run")
     assert code == 0 and roster_state(db) == before
     assert dry == counts(added=1, removed=5, departments=27)
+    listed = app.test_cli_runner().invoke(args=["roster", "sync", "--dry-run"]).output
+    lines = listed.splitlines()
+    assert sorted(lines[:-1]) == ["would add\t新人\tnew1",
+                                  *(f"would remove\t成员000{n}\tm000{n}" for n in range(5))]
+    assert lines[-1] == ("1 would be added, 0 would be updated, 5 would be removed (27 "
+                         "departments in the address book); nothing changed (--dry-run)")
+    assert roster_state(db) == before
     assert sync(app) == (0, dry)
     text = app.test_cli_runner().invoke(args=["roster", "sync", "--dry-run"]).output
     assert text.startswith("0 would be added, 0 would be updated, 0 would be removed")
