@@ -5,6 +5,7 @@
     python bot.py roster import roster.csv
     python bot.py roster invite [--json] [--hours 72]
     python bot.py roster list | remove ID | unbind ID
+    python bot.py roster sync [--dry-run] [--json]      # commands/addressbook.py
     python bot.py departments [import FILE | alias ALIAS DEPARTMENT]
 
 Each command is a thin shell over one library function; errors are one line on stderr
@@ -26,6 +27,7 @@ from store.db import get_db
 from store.ingest import ingest
 from store.issues import get_issue
 from store.search import search
+from commands.addressbook import roster_sync_command
 from commands.errors import Fail
 
 
@@ -102,7 +104,10 @@ def reindex_command():
 
 @click.group("roster")
 def roster_group():
-    """The roster of cadres: import it, issue binding codes, list it."""
+    """The roster of cadres: import it or sync it from WeCom, issue binding codes, list it."""
+
+
+roster_group.add_command(roster_sync_command)
 
 
 @roster_group.command("import")
