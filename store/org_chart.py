@@ -13,6 +13,7 @@ loses its `wecom_id` and stays (items still point at it). store/addressbook.py a
 members; docs/storage.md has the rules.
 """
 
+from store.departments import core, district_prefix
 from store.text import add_words, fold
 from store.transaction import write
 
@@ -89,6 +90,7 @@ class Chart:
                          "parent_id": parent_id})
         for alias, department_id in db.execute("SELECT alias, department_id FROM department_aliases"):
             self.folded.setdefault(fold(alias), department_id)
+        self.district = district_prefix(row["name"] for row in self.rows.values())
 
     def _index(self, row):
         self.rows[row["id"]] = row
@@ -102,6 +104,14 @@ class Chart:
     def holder(self, name):
         """The id of the department this name or alias means (after folding), or None."""
         return self.folded.get(fold(name))
+
+    def same_core(self, name):
+        """The one department not yet linked to the book whose short name equals this
+        name's (财政局办公室 for 区财政局办公室: a roster or an issue named it first), else None."""
+        wanted = core(name, self.district)
+        found = [row["id"] for row in self.rows.values()
+                 if row["wecom_id"] is None and core(row["name"], self.district) == wanted]
+        return found[0] if len(found) == 1 else None
 
     def main_department(self, member):
         """The member's main department row (`main_department`, else the first listed)."""
@@ -117,6 +127,8 @@ class Chart:
         row = self.by_wecom(entry["id"])
         if row is None:
             holder = self.holder(name)
+            if holder is None:
+                holder = self.same_core(name)
             if holder is not None and self.rows[holder]["wecom_id"] is None:
                 row = self.rows[holder]
         parent = self.by_wecom(entry["parentid"])
