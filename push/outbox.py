@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 import config as settings
+from store.db import NOW
 from store.transaction import write
 
 
@@ -117,7 +118,7 @@ def record_results(db, row, results, policy):
         if common is not None:  # usually everyone: one statement over the rest of the call
             _set_call(conn, row, *common)
         conn.execute("UPDATE outbox SET status = 'done', lease_owner = NULL, last_error = NULL,"
-                     " done_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?", [row["id"]])
+                     f" done_at = {NOW} WHERE id = ?", [row["id"]])
         if any_sent or not row["recipients"]:
             _reset_failures(conn, row["issue_id"])
         else:
@@ -135,7 +136,7 @@ def record_error(db, row, errcode, reason, policy, now=None):
             _set_delivery(conn, row, row["recipients"], "failed", errcode,
                           f"{reason} (gave up after {row['attempts']} attempts)")
             conn.execute("UPDATE outbox SET status = 'done', lease_owner = NULL, last_error = ?,"
-                         " done_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+                         f" done_at = {NOW} WHERE id = ?",
                          [reason, row["id"]])
             outcome = "failed"
         else:
@@ -197,7 +198,7 @@ def resend(db, issue_id):
                  payload]).lastrowid
             conn.executemany(
                 "UPDATE deliveries SET status = 'pending', errcode = NULL, reason = NULL,"
-                " outbox_id = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+                f" outbox_id = ?, updated_at = {NOW} WHERE id = ?",
                 [(outbox_id, delivery_id) for delivery_id, _ in members])
         _resume(conn, issue_id)
     return len(failed)
@@ -223,10 +224,10 @@ def next_wake(db, now=None):
 
 
 def _set_delivery(conn, row, recipients, status, errcode, reason):
-    sent_at = "strftime('%Y-%m-%dT%H:%M:%SZ','now')" if status == "sent" else "NULL"
+    sent_at = NOW if status == "sent" else "NULL"
     conn.executemany(
         f"UPDATE deliveries SET status = ?, errcode = ?, reason = ?, sent_at = {sent_at},"
-        " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+        f" updated_at = {NOW}"
         " WHERE issue_id = ? AND recipient = ? AND part = ? AND status != 'sent'",
         [(status, errcode, reason, row["issue_id"], recipient, row["part"])
          for recipient in recipients])
@@ -234,10 +235,10 @@ def _set_delivery(conn, row, recipients, status, errcode, reason):
 
 def _set_call(conn, row, status, errcode, reason):
     """Set every still-pending delivery this outbox row carries at once."""
-    sent_at = "strftime('%Y-%m-%dT%H:%M:%SZ','now')" if status == "sent" else "NULL"
+    sent_at = NOW if status == "sent" else "NULL"
     conn.execute(
         f"UPDATE deliveries SET status = ?, errcode = ?, reason = ?, sent_at = {sent_at},"
-        " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+        f" updated_at = {NOW}"
         " WHERE outbox_id = ? AND status = 'pending'",
         [status, errcode, reason, row["id"]])
 
@@ -248,11 +249,11 @@ def _reset_failures(conn, issue_id):
 
 
 def _count_failure(conn, issue_id, reason, policy):
-    conn.execute("""
+    conn.execute(f"""
         UPDATE push_runs SET failures = failures + 1,
             status = CASE WHEN failures + 1 >= ? THEN 'paused' ELSE status END,
             paused_reason = CASE WHEN failures + 1 >= ? THEN ? ELSE paused_reason END,
-            updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')
+            updated_at = {NOW}
         WHERE issue_id = ?""",
                  [policy.pause_after, policy.pause_after,
                   f"{policy.pause_after} failed calls in a row, last: {reason}", issue_id])
@@ -260,5 +261,5 @@ def _count_failure(conn, issue_id, reason, policy):
 
 def _resume(conn, issue_id):
     conn.execute("UPDATE push_runs SET status = 'active', failures = 0, paused_reason = NULL,"
-                 " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE issue_id = ?",
+                 f" updated_at = {NOW} WHERE issue_id = ?",
                  [issue_id])

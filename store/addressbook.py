@@ -28,6 +28,7 @@ import re
 from store.departments import resolve
 from store.org_chart import Chart, apply_chart
 from store.text import add_words
+from store.db import EXPIRED
 from store.transaction import write
 
 INACTIVE = (2, 5)  # WeCom status: disabled, quit
@@ -198,7 +199,7 @@ def _remove(db, cadre_ids, now):
 
 def _expire_codes(db, cadre_ids):
     db.conn.executemany(
-        "UPDATE binding_codes SET expires_at = strftime('%Y-%m-%dT%H:%M:%SZ','now','-1 second') "
+        f"UPDATE binding_codes SET expires_at = {EXPIRED} "
         "WHERE cadre_id = ? AND used_at IS NULL", [(cadre_id,) for cadre_id in cadre_ids])
 
 

@@ -16,12 +16,12 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
+from store.db import EXPIRED, NOW, at
 from store.transaction import write
 
+DAY_AGO, HOUR_AGO = at("'-1 day'"), at("'-1 hour'")
 CODE_DIGITS = 8
 MAX_FAILED = 10  # wrong codes per identity per hour
-NOW = "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
-PAST = "strftime('%Y-%m-%dT%H:%M:%SZ','now','-1 second')"  # expire a code right away
 CADRE_COLUMNS = ("id, name, department, mobile, userid, openid, bound_at, subscribe_all, "
                  "removed_at, created_at, department_id")
 # Why a bind failed, for the chat reply ("ok" when it worked).
@@ -58,11 +58,11 @@ def invite(db, ttl_hours=72, cadre_ids=None, identity="any"):
     invitations = []
     with write(db):
         for cadre in cadres:
-            db.execute(f"UPDATE binding_codes SET expires_at = {PAST} "
+            db.execute(f"UPDATE binding_codes SET expires_at = {EXPIRED} "
                        f"WHERE cadre_id = ? AND used_at IS NULL AND expires_at > {NOW}", [cadre["id"]])
             code = _new_code(db)
             db.execute("INSERT INTO binding_codes (code, cadre_id, expires_at) "
-                       "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
+                       f"VALUES (?, ?, {at('?')})",
                        [code, cadre["id"], ttl])
             expires = db.execute("SELECT expires_at FROM binding_codes WHERE code = ?",
                                  [code]).fetchone()[0]
@@ -82,7 +82,7 @@ def bind(db, code, openid=None, userid=None):
                          "WHERE code = ?", [code]).fetchone()
         if row is None:
             db.execute("DELETE FROM binding_attempts WHERE at < "
-                       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 day')")
+                       f"{DAY_AGO}")
             db.execute("INSERT INTO binding_attempts (identity) VALUES (?)", [f"{column}:{identity}"])
             return BindResult(False, "unknown")
         cadre_id, used_at, expired = row
@@ -155,7 +155,7 @@ def _identity(openid, userid):
 
 def _failures(db, column, identity):
     return db.execute("SELECT COUNT(*) FROM binding_attempts WHERE identity = ? "
-                      "AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hour')",
+                      f"AND at > {HOUR_AGO}",
                       [f"{column}:{identity}"]).fetchone()[0]
 
 

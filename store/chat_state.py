@@ -13,12 +13,12 @@ The only SQL for the `inbound_replies` and `chat_state` tables (migration m002).
 import json
 import random
 
+from store.db import NOW, at
 from store.transaction import write_one
 
 # Retries come within seconds; a day of history is plenty.
-REPLY_KEEP_SQL = "datetime('now', '-1 day')"
 PURGE_SQL = ("DELETE FROM inbound_replies WHERE created_at < "
-             "strftime('%Y-%m-%dT%H:%M:%SZ', " + REPLY_KEEP_SQL + ")")  # by index (m006)
+             + at("'-1 day'"))  # by index (m006)
 PURGE_CHANCE = 0.01
 
 
@@ -71,5 +71,5 @@ def _upsert(db, user, **values):
     write_one(db,
               f"INSERT INTO chat_state (user, {columns}) VALUES (?, {marks}) "
               f"ON CONFLICT(user) DO UPDATE SET {updates}, "
-              "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+              f"updated_at = {NOW}",
               [user, *values.values()])

@@ -26,6 +26,16 @@ from store import schema as store_schema
 from store.search_index import register_functions
 
 BUSY_TIMEOUT_MS = 5000
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # every stored time: UTC, ISO 8601, to the second
+
+
+def at(modifier):
+    """`at("'-1 day'")` -> the SQL for "now, shifted by that SQLite modifier", as stored."""
+    return f"strftime('{TIME_FORMAT}', 'now', {modifier})"
+
+
+NOW = f"strftime('{TIME_FORMAT}', 'now')"  # the SQL for "now" in stored time format
+EXPIRED = at("'-1 second'")  # a moment ago: what an expiry is set to, to end it at once
 POOL_SIZE = 16  # idle connections an app keeps for reuse
 # A commit that takes the WAL past this many pages copies them into the database file and
 # fsyncs it (a checkpoint) before its request answers. SQLite's default, 1,000 pages, meant

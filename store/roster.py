@@ -5,6 +5,7 @@
 """
 
 from store.binding import REACHABLE
+from store.db import NOW, EXPIRED
 from store.transaction import write
 
 
@@ -34,8 +35,8 @@ def remove_cadre(db, cadre_id):
     """Take a cadre off the roster (kept for history): no pushes, no chat, no search.
     Their unused codes expire. Returns False for an unknown or already removed cadre."""
     with write(db):
-        changed = db.execute("UPDATE cadres SET removed_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "
+        changed = db.execute(f"UPDATE cadres SET removed_at = {NOW} "
                              "WHERE id = ? AND removed_at IS NULL", [cadre_id]).rowcount
-        db.execute("UPDATE binding_codes SET expires_at = strftime('%Y-%m-%dT%H:%M:%SZ','now','-1 second') "
+        db.execute(f"UPDATE binding_codes SET expires_at = {EXPIRED} "
                    "WHERE cadre_id = ? AND used_at IS NULL", [cadre_id])
     return bool(changed)

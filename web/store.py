@@ -7,6 +7,7 @@
 
 import time
 
+from store.db import NOW
 from store.transaction import write
 
 
@@ -25,11 +26,11 @@ def record_read(db, item_id, claim):
     if reader is None:
         return
     with write(db):
-        db.execute("""
+        db.execute(f"""
             INSERT INTO read_receipts (item_id, reader, cadre_id) VALUES (?, ?, ?)
             ON CONFLICT (item_id, reader) DO UPDATE SET
                 opens = opens + 1,
-                last_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')
+                last_at = {NOW}
         """, [int(item_id), reader, claim.get("c")])
 
 
