@@ -117,7 +117,7 @@ def inflated_size(data, ceiling):
             while chunk:
                 out = inflater.decompress(chunk, 1 << 20)
                 total += len(out)
-                while inflater.unconsumed_tail and total <= ceiling:
+                while inflater.unconsumed_tail and not inflater.eof and total <= ceiling:
                     out = inflater.decompress(inflater.unconsumed_tail, 1 << 20)
                     total += len(out)
                 if total > ceiling or inflater.eof:

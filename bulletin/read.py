@@ -187,7 +187,11 @@ def read_pdf(data, scanned_ok=False):
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             pages = [page.extract_text() or "" for page in pdf.pages]
+    except MemoryError:
+        raise  # bulletin.bounded turns it into TooLarge("memory")
     except Exception as error:  # pdfminer raises many kinds on a broken file
+        if _out_of_memory(error):
+            raise MemoryError(str(error))
         if _encrypted(error):
             raise ParseError("PDF 文件已加密，请上传未加密的版本。")
         raise ParseError("PDF 文件已损坏，无法读取。")
@@ -197,6 +201,12 @@ def read_pdf(data, scanned_ok=False):
             return None
         raise ParseError("PDF 中没有可提取的文字（可能是扫描件），请上传文字版 PDF、Word 或文本。")
     return text
+
+
+def _out_of_memory(error):
+    """pdfplumber wraps pdfminer's errors; zlib's allocation failure is one (under a memory limit)."""
+    causes = [error, *getattr(error, "args", ()), error.__cause__, error.__context__]
+    return any(isinstance(c, MemoryError) for c in causes) or "allocate" in str(error)
 
 
 def _encrypted(error):
@@ -221,7 +231,7 @@ def read_docx(data):
                 paragraphs.extend(_table_paragraphs(block))
             else:
                 paragraphs.append(docx_paragraph(block))
-    except ParseError:
+    except (ParseError, MemoryError):
         raise
     except Exception:  # python-docx raises many kinds on a broken package
         raise ParseError("Word 文件已损坏，无法读取。")
