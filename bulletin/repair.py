@@ -45,6 +45,7 @@ class Line:
     text: str  # stripped, inner spaces kept (single spaces)
     indented: bool = False  # began with an ideographic space, a tab or several spaces
     blank_after: bool = False
+    blank_before: bool = False
     short: bool = True  # clearly shorter than the document's common line width
     heading: bool = False  # DOCX: the whole line is a title (heading style or all bold)
     run_in: str = ""  # DOCX: the bold title the line starts with
@@ -80,7 +81,7 @@ def clean_lines(text):
             continue
         indented = bool(INDENT.match(raw))
         body = SPACES.sub(" ", raw).strip()
-        lines.append(Line(body, indented=indented))
+        lines.append(Line(body, indented=indented, blank_before=bool(lines) and lines[-1].blank_after))
     return lines, dropped
 
 
@@ -148,13 +149,25 @@ def _breaks(line, after, common, blanks_break, ends_item, title_like):
         return False
     if _opens_bracket(line.text) and CLOSES_BRACKET.match(after.text):
         return False  # a bracket broken over two lines: `（区资源规划` / `局）`
-    if common is None or (blanks_break and line.blank_after):
+    if common is None:
+        return not _continues(line.text, after)
+    if blanks_break and line.blank_after:
         return True
     if after.indented or starts_block(after.text) or ends_item:
         return True
     if ends_sentence(line.text):
         return line.short or title_like(after.text, after.em < 0.88 * common)
     return False
+
+
+def _continues(text, after):
+    """Typed text (a paragraph per line) broken inside a sentence: at a page break, or a word
+    split over two lines (`…扶持企` / `业发展。`). The line has a clause inside, stops without a
+    sentence end, and the next line is no new block (indented, a bullet, a numbered title)."""
+    if after.indented or starts_block(after.text) or after.blank_before:
+        return False
+    last = text.rstrip()[-1:]
+    return bool(last) and last not in FINAL + CLOSERS + "：:" and any(c in "，；,;" for c in text)
 
 
 def _opens_bracket(text):

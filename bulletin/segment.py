@@ -12,9 +12,11 @@ punctuation, then a space or the end of its line). docs/parsing.md has the rules
 import re
 from dataclasses import dataclass, field
 
-from bulletin.masthead import find_date, footer_start, header_fields, header_length
+from bulletin.chrome import is_editors_note, strip_chrome, strip_toc
+from bulletin.masthead import classification, find_date, footer_start, header_fields, header_length
 from bulletin.model import KINDS, Issue, Item
 from bulletin.read import ParseError
+from bulletin.review import warn_dropped
 from bulletin.repair import (BULLET, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
                              is_artefact_line, join_lines, normalize, paragraphs_of, width)
 from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_title_line, short_title,
@@ -32,6 +34,7 @@ class Draft:
     title: str  # raw (spaces kept); "" when it must be made from the body
     numbered: bool = False
     paragraphs: list = field(default_factory=list)  # raw paragraph texts
+    marker: str = ""  # the numbering style of a numbered title: "（一）" or "一、"
     department: str | None = None
     byline: str | None = None
 
@@ -63,20 +66,29 @@ def segment_paragraphs(paragraphs):
 
 
 def _segment(lines, dropped):
+    lines, chrome = strip_chrome(lines)
     if not lines:
         raise ParseError("文件中没有文字内容。")
     head = header_length(lines)
+    rest, toc = strip_toc(lines[head:])
+    lines = lines[:head] + rest
     foot = footer_start(lines, head)
     body = lines[head:foot]
     paragraphs = paragraphs_of(body, ends_item=lambda t: attribution(t) is not None,
                                title_like=title_start)
+    front = []
+    while paragraphs and is_editors_note(paragraphs[0][0].text):  # an editor's note, not the lead
+        front.append(fix_spaces(join_lines([line.text for line in paragraphs.pop(0)])))
     drafts = _drafts(paragraphs, dropped)
     header = fix_spaces("\n".join(line.text for line in lines[:head]))
     footer = fix_spaces("\n".join(line.text for line in lines[foot:]))
     issuer, date, number = header_fields(header, footer)
-    issue = Issue(issuer, date, number, header=header, footer=footer, dropped=dropped)
+    issue = Issue(issuer, date, number, header=header, footer=footer, dropped=dropped,
+                  classification=classification(header), front=[fix_spaces(t) for t in toc] + front)
+    warn_dropped(issue, chrome, "网页内容（导航、发布信息、留言表单、备案号等）")
+    section = None
     for draft in drafts:
-        _finish(draft, issue)
+        section = _finish(draft, issue, section)
     if not issue.items:
         raise ParseError("没有识别出任何条目：请检查文件是否为一期简报。")
     if not any(HAN.search(item.title + item.body) for item in issue.items):
@@ -96,6 +108,15 @@ def _drafts(paragraphs, dropped):
         if drafts and _continues_title(drafts[-1], para):
             drafts[-1].title = join_lines([drafts[-1].title, para[0].text])
             continue
+        if open_ and _is_subheading(drafts[-1], para[0].text):
+            texts = [line.text for line in para]
+            text = join_lines(texts)
+            source = attribution(text, relaxed=True)
+            drafts[-1].paragraphs.append(text[:source.start] if source else text)
+            if source:
+                _attach(drafts[-1], source, dropped)
+                open_ = False
+            continue
         opened = _open(para, strong=not open_, previous=drafts[-1] if drafts else None,
                        dropped=dropped)
         if opened:
@@ -111,6 +132,34 @@ def _drafts(paragraphs, dropped):
             _attach(drafts[-1], source, dropped)
             open_ = False
     return drafts
+
+
+SUB_MARKERS = (("（", "）"), ("(", ")"), ("", "、"), ("", "是"))
+NUMERALS = "一二三四五六七八九十"
+
+
+def _style(text):
+    """`_style("（二）存在问题")` -> ("（）", 2); ("、", 1) for `一、…`; None if not numbered."""
+    match = re.match(r"^([（(]?)\s*([一二三四五六七八九十])\s*([）)、]|是)", text)
+    if not match or (match.group(1) and match.group(3) not in "）)") or (not match.group(1) and match.group(3) in "）)"):
+        return None
+    return ("（）" if match.group(1) else match.group(3)), NUMERALS.index(match.group(2)) + 1
+
+
+def _is_subheading(draft, text):
+    """A numbered line inside an open item is a sub-heading of its body (`（一）总体情况`), not a
+    new item: when it starts a numbering (`（一）`) after the item's first paragraph, or continues
+    a numbering already inside this body; never the item's own numbering style."""
+    style = _style(text)
+    if style is None or not draft.paragraphs or not WORDS.search("".join(draft.paragraphs)):
+        return False
+    kind, number = style
+    if draft.marker and draft.marker == kind:
+        return False  # `（二）` after an item titled `（一）…`: the next item
+    if number == 1:
+        return True
+    inner = [_style(p) for p in draft.paragraphs]
+    return (kind, number - 1) in inner
 
 
 def _continues_title(draft, para):
@@ -149,7 +198,8 @@ def _open(para, strong, previous, dropped):
         title, body = _title(para, 1, strong=True, skip=marker.end())
         if title:
             dropped.append(marker.group().replace(" ", ""))
-            return Draft("article", title, numbered=True), body
+            style = _style(first.text)
+            return Draft("article", title, numbered=True, marker=style[0] if style else ""), body
     alone = len(para) == 1 and first_punct(first.text) == len(first.text)  # 工作动态
     title, body = _title(para, 4 if strong or alone else 6, strong)
     if title:
@@ -184,11 +234,12 @@ def _title(para, minimum, strong, skip=0):
     return title, texts[index:]
 
 
-def _finish(draft, issue):
-    """Repair a draft's spaces and add it to the issue.
+def _finish(draft, issue, section):
+    """Repair a draft's spaces and add it to the issue -> the section the next item stands under.
 
-    A draft with no words in its body is not an item: a section heading (`【简讯】`) or
-    stray punctuation; it goes to `issue.dropped`.
+    A draft with no words in its body is not an item: a section heading (`【简讯】`,
+    `一、工作动态`: it becomes the `section` of the items under it) or stray punctuation;
+    either goes to `issue.dropped`.
     """
     body = "\n".join(p for p in (fix_spaces(p) for p in draft.paragraphs) if p)
     if draft.byline:
@@ -196,15 +247,16 @@ def _finish(draft, issue):
     title = fix_spaces(draft.title)
     if not WORDS.search(body):  # nothing, or only punctuation such as `……` / `——`
         issue.dropped.extend(t for t in (title, body, draft.department) if t)
-        return
+        return title if WORDS.search(title) and not draft.department else section
     seq = len(issue.items) + 1
     if not title:
         title = short_title(body)
         issue.derived_titles.append(seq)
     kind = draft.kind
-    if kind == "article" and seq == 1 and not draft.numbered:
+    if kind == "article" and seq == 1 and not draft.numbered and section is None:
         kind = "lead"
-    issue.items.append(Item(seq, kind, title, body, draft.department))
+    issue.items.append(Item(seq, kind, title, body, draft.department, section=section))
+    return section
 
 
 def segment_json(data):
