@@ -70,6 +70,7 @@ class Issue:
     ocr: bool = False  # the text was read from page images (a scan or a photo)
     classification: str | None = None  # "秘密"/"机密"/"绝密" (★期限 kept), "内部", or None
     front: list[str] = field(default_factory=list)  # 编者按, 目录 lines (not items, not lost)
+    chrome: list[str] = field(default_factory=list)  # a web copy's navigation, meta lines, forms
 
     def to_dict(self):
         """The public JSON shape: {"issuer", "date", "number", "items", "warnings", "ocr", "classification"}."""

@@ -4,7 +4,8 @@
     review_ocr(issue, ocr_result)        # marks issue.ocr and warns of low recognition scores
 
 Codes: no_department, long_title, short_item, long_item, dropped (web chrome or other lines
-not kept in any item, quoted), not_a_bulletin, ocr_low_confidence. A reviewer reads them
+not kept in any item, quoted), front_matter (an editor's note or a table of contents, quoted),
+not_a_bulletin, ocr (the text came from OCR), ocr_low_confidence. A reviewer reads them
 before anything is pushed.
 """
 
@@ -31,13 +32,13 @@ def review(issue):
     return issue
 
 
-def warn_dropped(issue, lines, why):
+def warn_dropped(issue, lines, why, code="dropped"):
     """`warn_dropped(issue, ["网站备案号：…"], "网页元素")`: quote lines that are in no item."""
     lines = [line for line in lines if line.strip()]
     if not lines:
         return
     quoted = "；".join(_quote(line) for line in lines[:8]) + ("；……" if len(lines) > 8 else "")
-    issue.warn(None, "dropped", f"已略去 {len(lines)} 行{why}：{quoted}")
+    issue.warn(None, code, f"已略去 {len(lines)} 行{why}：{quoted}")
 
 
 def _quote(line):

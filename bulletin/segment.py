@@ -25,6 +25,7 @@ from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_title_line,
 MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
 WORDS = re.compile(r"[^\W_]")  # a letter, a digit or a CJK character
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a Chinese character
+MAX_UNTITLED_BRIEF = 150  # characters: an untitled one-paragraph item this short is a brief
 MIN_TWO_LINE_TITLE = 8  # a shorter title line followed by another is a section heading (工作动态)
 
 
@@ -84,8 +85,11 @@ def _segment(lines, dropped):
     footer = fix_spaces("\n".join(line.text for line in lines[foot:]))
     issuer, date, number = header_fields(header, footer)
     issue = Issue(issuer, date, number, header=header, footer=footer, dropped=dropped,
-                  classification=classification(header), front=[fix_spaces(t) for t in toc] + front)
+                  classification=classification(header), front=[fix_spaces(t) for t in toc] + front,
+                  chrome=chrome)
     warn_dropped(issue, chrome, "网页内容（导航、发布信息、留言表单、备案号等）")
+    warn_dropped(issue, toc, "目录（不是条目）", code="front_matter")
+    warn_dropped(issue, front, "编者按（不是条目）", code="front_matter")
     section = None
     for draft in drafts:
         section = _finish(draft, issue, section)
@@ -249,10 +253,12 @@ def _finish(draft, issue, section):
         issue.dropped.extend(t for t in (title, body, draft.department) if t)
         return title if WORDS.search(title) and not draft.department else section
     seq = len(issue.items) + 1
+    kind = draft.kind
     if not title:
         title = short_title(body)
         issue.derived_titles.append(seq)
-    kind = draft.kind
+        if "\n" not in body and len(body) <= MAX_UNTITLED_BRIEF and seq > 1:
+            kind = "brief"  # a short untitled item is a brief even when its bullet was lost (a scan)
     if kind == "article" and seq == 1 and not draft.numbered and section is None:
         kind = "lead"
     issue.items.append(Item(seq, kind, title, body, draft.department, section=section))
