@@ -25,6 +25,7 @@ FORM_LABEL = re.compile(r"^(?:姓\s*名|联系方式|联系电话|手机号码?|
                         r"验\s*证\s*码|地\s*址|我要留言|提\s*交|重\s*置|发\s*表|评\s*论|网友评论)\s*[：:]?\s*\*?$")
 TOC_HEAD = re.compile(r"^(?:本期要目|本期目录|目\s*录|本期导读|要\s*目|本期内容)\s*[：:]?$")
 TOC_MARK = re.compile(r"^[◇◆□■●○△▲★☆※▶►•·\-—]\s*")
+TOP = 6  # lines at the top of a page where its chrome may be
 EDITORS_NOTE = re.compile(r"^[【\[]?\s*(?:编者按|编\s*者\s*按|编前语|编者的话)\s*[】\]]?\s*[：:]?")
 
 
@@ -41,6 +42,11 @@ def strip_chrome(lines):
     start = 0
     while start < len(lines) and is_chrome(lines[start].text):
         start += 1
+    # a web page's title may stand between its navigation and its meta line: up to the last
+    # chrome line among the first few, when every line before it is short and no sentence
+    top = [index for index in range(min(TOP, len(lines))) if is_chrome(lines[index].text)]
+    if top and all(is_chrome(line.text) or not _sentence(line.text) for line in lines[:top[-1]]):
+        start = max(start, top[-1] + 1)
     end = len(lines)
     for index in range(len(lines) - 1, start - 1, -1):
         text = lines[index].text
@@ -53,6 +59,10 @@ def strip_chrome(lines):
         end += 1
     removed = [line.text for line in lines[:start] + lines[end:]]
     return lines[start:end], removed
+
+
+def _sentence(text):
+    return len(fix_spaces(text)) > 40 or any(c in "。；！？" for c in text)
 
 
 def strip_toc(lines, scan=12):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 # Characters that take a full em in Chinese typesetting: CJK, fullwidth forms, CJK punctuation.
 WIDE = (r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3200-\u9fff\uac00-\ud7af"
         r"\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe6f\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003ffff"
-        r"\u2018-\u201f\u2026\u2014\u00b7\u25a0-\u25ff\u2605\u2606")
+        r"\u2018-\u201f\u2026\u2014\u00b7\u25a0-\u25ff\u2605\u2606\u2b50\u203b\u2726\u2727\u27a4")
 NARROW_CHAR = re.compile(f"[^{WIDE} ]")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SPACE_AFTER_WIDE = re.compile(f"(?<=[{WIDE}]) +(?=[{WIDE}0-9])")
@@ -25,7 +25,7 @@ FINAL = "。！？!?…"
 CLOSERS = "”’」』）)》〕】"
 SENTENCE_PUNCT = "，。；：！？,;:!?"
 NEVER_STARTS = "，。；：、！？）》”’」』】〕"
-BULLETS = "△▲▽■□●○◆◇★☆◎•▪▫►▶❖※"
+BULLETS = "△▲▽■□●○◆◇★☆◎•▪▫►▶❖※⭐✦✧➤"
 BULLET = re.compile(f"^[{BULLETS}]")
 NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
 PAGE_NUMBER = re.compile(
@@ -33,7 +33,7 @@ PAGE_NUMBER = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,3}|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$")
 RULE_LINE = re.compile(r"^[-—–－_=＝━─═~～*＊·•.]{3,}$")
 KANGXI = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff]")
-INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\ufe0e\ufe0f]")
 SPACES = re.compile(r"[ \t\u3000]+")
 HAS_SPACE = re.compile(r"[^\S\n]")
 CLOSES_BRACKET = re.compile(r"^[^（(]{1,20}[）)]")
@@ -68,10 +68,31 @@ def is_artefact_line(text):
     return bool(PAGE_NUMBER.match(stripped) or RULE_LINE.match(stripped.replace(" ", "")))
 
 
+def leading(raw):
+    """`leading("\u3000\u3000正文")` -> 4: leading whitespace in half-width columns."""
+    width = 0
+    for char in raw:
+        if char == " ":
+            width += 1
+        elif char == "\u3000":
+            width += 2
+        elif char == "\t":
+            width += 4
+        else:
+            break
+    return width
+
+
 def clean_lines(text):
-    """`clean_lines(raw)` -> ([Line], dropped): artefact lines out, blank lines folded in."""
+    """`clean_lines(raw)` -> ([Line], dropped): artefact lines out, blank lines folded in.
+
+    A line is indented when it starts at least two columns right of the document's leftmost
+    text (`pdftotext -layout` puts the whole page behind a margin of spaces).
+    """
     lines, dropped = [], []
-    for raw in normalize(text).split("\n"):
+    raws = normalize(text).split("\n")
+    margin = min((leading(raw) for raw in raws if raw.strip()), default=0)
+    for raw in raws:
         if not raw.strip():
             if lines:
                 lines[-1].blank_after = True
@@ -79,7 +100,7 @@ def clean_lines(text):
         if is_artefact_line(raw):
             dropped.append(raw.strip())
             continue
-        indented = bool(INDENT.match(raw))
+        indented = leading(raw) >= margin + 2
         body = SPACES.sub(" ", raw).strip()
         lines.append(Line(body, indented=indented, blank_before=bool(lines) and lines[-1].blank_after))
     return lines, dropped
