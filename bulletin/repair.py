@@ -92,17 +92,23 @@ def clean_lines(text):
     lines, dropped = [], []
     raws = normalize(text).split("\n")
     margin = min((leading(raw) for raw in raws if raw.strip()), default=0)
+    page_break = False  # blank lines around a page number are the page's edge, not a paragraph end
     for raw in raws:
         if not raw.strip():
-            if lines:
+            if lines and not page_break:
                 lines[-1].blank_after = True
             continue
         if is_artefact_line(raw):
             dropped.append(raw.strip())
+            if PAGE_NUMBER.match(raw.strip()):
+                page_break = True
+                if lines:
+                    lines[-1].blank_after = False
             continue
         indented = leading(raw) >= margin + 2
         body = SPACES.sub(" ", raw).strip()
         lines.append(Line(body, indented=indented, blank_before=bool(lines) and lines[-1].blank_after))
+        page_break = False
     return lines, dropped
 
 

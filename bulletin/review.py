@@ -13,6 +13,7 @@ LONG_TITLE = 40  # characters: a longer title is probably a first sentence taken
 SHORT_ITEM = 15  # characters of body
 LONG_ITEM = 5000
 QUOTE = 60  # characters of a dropped line quoted in a warning
+MAX_QUOTED = 40  # dropped lines quoted in one warning
 
 
 def review(issue):
@@ -26,7 +27,7 @@ def review(issue):
             issue.warn(item.seq, "short_item", f"第 {item.seq} 条正文只有 {len(item.body)} 字，可能是被拆开的条目。")
         elif len(item.body) > LONG_ITEM:
             issue.warn(item.seq, "long_item", f"第 {item.seq} 条正文有 {len(item.body)} 字，可能是几条合在了一起。")
-    if not (issue.issuer or issue.date or issue.number or issue.footer) and len(issue.items) > 1 \
+    if not (issue.issuer or issue.date or issue.number or issue.footer) \
             and not any(item.department for item in issue.items):
         issue.warn(None, "not_a_bulletin", "没有报头、报送栏，也没有任何署名单位：这份文件可能不是一期简报，请核对各条目后再推送。")
     return issue
@@ -37,7 +38,9 @@ def warn_dropped(issue, lines, why, code="dropped"):
     lines = [line for line in lines if line.strip()]
     if not lines:
         return
-    quoted = "；".join(_quote(line) for line in lines[:8]) + ("；……" if len(lines) > 8 else "")
+    quoted = "；".join(_quote(line) for line in lines[:MAX_QUOTED])
+    if len(lines) > MAX_QUOTED:
+        quoted += f"；另有 {len(lines) - MAX_QUOTED} 行"
     issue.warn(None, code, f"已略去 {len(lines)} 行{why}：{quoted}")
 
 
