@@ -22,7 +22,7 @@ from bulletin.read import ParseError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the upload itself
 MAX_PAGES = 60  # PDF pages (a bulletin has 2–20)
-MAX_OCR_PAGES = 12  # pages of a scan read through OCR (a few seconds each)
+MAX_OCR_PAGES = 6  # pages of a scan read through OCR (about 5–10 s of CPU each)
 MAX_ITEMS = 300  # items in one issue
 MAX_TITLE_CHARS = 200  # characters in one title
 MAX_DEPARTMENT_CHARS = 60  # characters in one department (attribution)
@@ -30,7 +30,7 @@ MAX_TEXT_CHARS = 400_000  # characters of text after reading (about 200 pages of
 MAX_PARAGRAPHS = 20_000  # DOCX paragraphs
 MAX_INFLATED_BYTES = 256 * 1024 * 1024  # all of a PDF's compressed streams, inflated
 MAX_JSON_DEPTH = 32  # nesting of JSON arrays and objects
-MAX_SECONDS = 60.0  # wall time of one bounded parse (OCR included)
+MAX_SECONDS = 90.0  # wall time of one bounded parse (OCR included)
 MAX_MEMORY_MB = 2048  # address space of the child process that parses
 
 # Which HTTP status a caller should answer for each limit: too much (413) or malformed (422).

@@ -308,4 +308,13 @@ def _json_item(entry, seq):
     kind = values["kind"] or "article"
     if kind not in KINDS:
         raise ParseError(f"{where}的 kind 必须是 lead、article 或 brief。")
-    return Item(seq, kind, values["title"], values["body"], values["department"] or None)
+    section = entry.get("section")
+    departments = entry.get("departments")
+    if section is not None and not isinstance(section, str):
+        raise ParseError(f"{where}的 section 必须是字符串。")
+    if departments is not None and not (isinstance(departments, list)
+                                        and all(isinstance(d, str) for d in departments)):
+        raise ParseError(f"{where}的 departments 必须是字符串列表。")
+    departments = [d.strip() for d in departments if d.strip()] if departments else None
+    return Item(seq, kind, values["title"], values["body"], values["department"] or None,
+                section=(section or "").strip() or None, departments=departments)

@@ -122,3 +122,12 @@ def test_inflated_size_stops_counting_past_the_ceiling(bomb):
     start = time.monotonic()
     assert inflated_size(bomb, 64 << 20) > 64 << 20
     assert time.monotonic() - start < 5
+
+
+def test_a_scan_is_read_through_ocr_within_the_child_limits():
+    from tests.conftest import FIXTURES
+
+    data = (FIXTURES / "corpus" / "yunxi-scan.png").read_bytes()
+    issue = parse_bytes_bounded(data, filename="scan.png")
+    assert issue.ocr and len(issue.items) == 3
+    assert children_mb() <= DEFAULT_LIMITS.memory_mb
