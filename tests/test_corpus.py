@@ -108,3 +108,17 @@ def test_every_expected_file_is_valid_json_with_items():
     for expected in CORPUS.glob("*.expected.json"):
         data = json.loads(expected.read_text(encoding="utf-8"))
         assert data["items"] and all(set(i) >= {"kind", "title", "body", "department"} for i in data["items"])
+
+
+def test_a_photo_as_jpeg_is_read_too():
+    import io
+
+    from PIL import Image
+
+    image = Image.open(CORPUS / "yunxi-scan.png")
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=85)
+    issue = parse_bytes(buffer.getvalue(), filename="photo.jpg")
+    expected = json.loads((CORPUS / "yunxi-scan.png.expected.json").read_text(encoding="utf-8"))
+    assert issue.ocr and [i.title for i in issue.items] == [i["title"] for i in expected["items"]]
+    assert issue.classification == "内部" and issue.number == "20期"

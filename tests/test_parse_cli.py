@@ -96,3 +96,12 @@ def test_readable_cards_for_a_chosen_channel(parse, sample_path):
     result = parse(sample_path, "--cards", "mp")
     assert result.returncode == 0, result.stderr
     assert "卡片 (mp)" in result.stdout and "1. [lead]" in result.stdout
+
+
+def test_readable_form_shows_sections_and_warnings(parse):
+    from tests.conftest import FIXTURES
+
+    result = parse(FIXTURES / "corpus" / "xinghu-web.txt")
+    assert result.returncode == 0, result.stderr
+    assert "〔工作动态〕 区委组织部精简会议文件" in result.stdout
+    assert "提示:" in result.stdout and "⚠ 已略去" in result.stdout and "验证码" in result.stdout
