@@ -103,7 +103,7 @@ def _segment(lines, dropped):
 
 def _drafts(paragraphs, dropped):
     drafts, open_ = [], False  # open_: the last item may still grow (no attribution yet)
-    for para in paragraphs:
+    for index, para in enumerate(paragraphs):
         source = attribution(join_lines([line.text for line in para]))
         if source and source.start == 0 and open_ and drafts[-1].department is None:
             _attach(drafts[-1], source, dropped)
@@ -112,7 +112,8 @@ def _drafts(paragraphs, dropped):
         if drafts and _continues_title(drafts[-1], para):
             drafts[-1].title = join_lines([drafts[-1].title, para[0].text])
             continue
-        if open_ and _is_subheading(drafts[-1], para[0].text):
+        if open_ and _is_subheading(drafts[-1], para[0].text) \
+                and not _numbers_items(paragraphs, index, _style(para[0].text)):
             texts = [line.text for line in para]
             text = join_lines(texts)
             source = attribution(text, relaxed=True)
@@ -138,7 +139,6 @@ def _drafts(paragraphs, dropped):
     return drafts
 
 
-SUB_MARKERS = (("（", "）"), ("(", ")"), ("", "、"), ("", "是"))
 NUMERALS = "一二三四五六七八九十"
 
 
@@ -164,6 +164,19 @@ def _is_subheading(draft, text):
         return True
     inner = [_style(p) for p in draft.paragraphs]
     return (kind, number - 1) in inner
+
+
+def _numbers_items(paragraphs, index, style):
+    """Does the numbering that starts at paragraphs[index] number items? It does when an
+    attribution closes the text before the next number (`（一）…（区审计局）（二）…`)."""
+    kind, number = style
+    for para in paragraphs[index:]:
+        text = join_lines([line.text for line in para])
+        if para is not paragraphs[index] and _style(para[0].text) == (kind, number + 1):
+            return False
+        if attribution(text, relaxed=True):
+            return any(_style(p[0].text) == (kind, number + 1) for p in paragraphs[index + 1:])
+    return False
 
 
 def _continues_title(draft, para):
