@@ -37,7 +37,7 @@ def parse_bytes(data, filename=None, content_type=None, limits=None):
     limits = limits or DEFAULT_LIMITS
     source = read_bytes(data, filename=filename, content_type=content_type, limits=limits)
     if source.kind == "json":
-        issue = segment_json(source.data)
+        issue = review(segment_json(source.data), whole=False)
     elif source.kind == "docx":
         issue = review(segment_paragraphs(source.paragraphs))
     else:

@@ -16,8 +16,9 @@ QUOTE = 60  # characters of a dropped line quoted in a warning
 MAX_QUOTED = 40  # dropped lines quoted in one warning
 
 
-def review(issue):
-    """`review(issue)` -> issue, with warnings about each doubtful item and the whole issue."""
+def review(issue, whole=True):
+    """`review(issue)` -> issue, with warnings about each doubtful item and the whole issue
+    (`whole=False`: the items only, for a JSON upload whose structure was given)."""
     for item in issue.items:
         if not item.department:
             issue.warn(item.seq, "no_department", f"第 {item.seq} 条没有署名单位，不会推送给任何部门的订阅者。")
@@ -27,7 +28,7 @@ def review(issue):
             issue.warn(item.seq, "short_item", f"第 {item.seq} 条正文只有 {len(item.body)} 字，可能是被拆开的条目。")
         elif len(item.body) > LONG_ITEM:
             issue.warn(item.seq, "long_item", f"第 {item.seq} 条正文有 {len(item.body)} 字，可能是几条合在了一起。")
-    if not (issue.issuer or issue.date or issue.number or issue.footer) \
+    if whole and not (issue.issuer or issue.date or issue.number or issue.footer) \
             and not any(item.department for item in issue.items):
         issue.warn(None, "not_a_bulletin", "没有报头、报送栏，也没有任何署名单位：这份文件可能不是一期简报，请核对各条目后再推送。")
     return issue
