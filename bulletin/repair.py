@@ -163,13 +163,14 @@ def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text, s
         after = lines[index + 1] if index + 1 < len(lines) else None
         closes = line.text.endswith(("）", ")"))  # an attribution, perhaps wrapped over two lines
         item_end = closes and ends_item(join_lines([line.text for line in current[-2:]]))
-        if after is None or _breaks(line, after, common, blanks_break, item_end, title_like):
+        if after is None or _breaks(line, after, common, blanks_break, item_end, title_like,
+                                    inside=len(current) > 1):
             paragraphs.append(current)
             current = []
     return paragraphs
 
 
-def _breaks(line, after, common, blanks_break, ends_item, title_like):
+def _breaks(line, after, common, blanks_break, ends_item, title_like, inside=False):
     if line.heading or after.heading or after.run_in:  # DOCX formatting is structure
         return True
     if after.text[0] in NEVER_STARTS:  # closing punctuation never begins a line in Chinese
@@ -177,7 +178,7 @@ def _breaks(line, after, common, blanks_break, ends_item, title_like):
     if _opens_bracket(line.text) and CLOSES_BRACKET.match(after.text):
         return False  # a bracket broken over two lines: `（区资源规划` / `局）`
     if common is None:
-        return not _continues(line.text, after)
+        return not _continues(line.text, after, inside)
     if blanks_break and line.blank_after:
         return True
     if after.indented or starts_block(after.text) or ends_item:
@@ -187,14 +188,15 @@ def _breaks(line, after, common, blanks_break, ends_item, title_like):
     return False
 
 
-def _continues(text, after):
+def _continues(text, after, inside=False):
     """Typed text (a paragraph per line) broken inside a sentence: at a page break, or a word
-    split over two lines (`…扶持企` / `业发展。`). The line has a clause inside, stops without a
-    sentence end, and the next line is no new block (indented, a bullet, a numbered title)."""
+    split over two lines (`…扶持企` / `业发展。`). The line stops without a sentence end and
+    has a clause inside or is itself a continuation (`inside`: a title is a line of its own),
+    and the next line is no new block (indented, a bullet, a numbered title)."""
     if after.indented or starts_block(after.text) or after.blank_before:
         return False
     last = text.rstrip()[-1:]
-    return bool(last) and last not in FINAL + CLOSERS + "：:" and any(c in "，；,;" for c in text)
+    return bool(last) and last not in FINAL + CLOSERS + "：:" and (inside or any(c in "，；,;" for c in text))
 
 
 def _opens_bracket(text):
