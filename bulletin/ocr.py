@@ -70,6 +70,10 @@ def read_scanned_pdf(data, limits):
     try:
         check_pages(len(document), limits, ocr=True)
         images = [document[i].render(scale=RENDER_SCALE).to_pil().convert("RGB") for i in range(len(document))]
+    except (ParseError, MemoryError):
+        raise
+    except Exception:  # pdfium: a page that cannot be loaded or rendered
+        raise ParseError("PDF 文件已损坏，无法读取。")
     finally:
         document.close()
     return _recognise(images)
@@ -83,7 +87,12 @@ def _recognise(images):
     pages, scores, low = [], [], []
     for image in images:
         pixels = numpy.asarray(image)
-        result, _ = engine(pixels[:, :, ::-1], use_cls=False)  # BGR like OpenCV; pages are upright
+        try:
+            result, _ = engine(pixels[:, :, ::-1], use_cls=False)  # BGR like OpenCV; pages are upright
+        except MemoryError:
+            raise
+        except Exception:  # the recogniser on a picture it cannot handle (too small, one colour…)
+            raise ParseError("无法识别扫描件中的文字，请上传更清晰的扫描件或文字版文件。")
         boxes = [(box, text, float(score)) for box, text, score in (result or []) if text.strip()]
         pages.append(layout(boxes, ink=pixels.min(axis=2)))
         for _, text, score in boxes:
