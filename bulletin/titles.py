@@ -8,7 +8,6 @@ Titles carry no sentence punctuation; in PDF text a run-in title is followed by 
 (the gap before the body's first word), which is why lines reach here with raw spaces.
 """
 
-import functools
 import re
 from dataclasses import dataclass
 
@@ -140,8 +139,8 @@ def _source(content, start, dropped, labelled):
 def short_title(body):
     """`short_title("去年，我区开展农产品定量检测57批次，…")` -> "我区开展农产品定量检测57批次".
 
-    The first clause, after a leading time phrase (`2020年，`, `去年，`, `近日，`), cut to at
-    most 24 characters at a word boundary with "…" when the clause is longer.
+    The first clause after any leading time phrases (`2020年，`, `1至2月，`, `清明假期，`); a
+    long one without an inserted `经…认定`-like phrase when that fits 24 characters; else whole.
     """
     text = body.split("\n")[0].strip()
     for _ in range(3):  # `2023年，一季度，…`: time phrases one after another
@@ -156,17 +155,3 @@ def short_title(body):
     if len(shorter) <= MAX_SHORT_TITLE:
         return shorter
     return clause  # never cut inside a word: the first clause whole
-
-
-@functools.lru_cache(maxsize=1)
-def _tokenizer():
-    import logging
-
-    import jieba
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-def _words(text):
-    return _tokenizer().lcut(text)
