@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/parse.py [--runs 50]
 
-Heavy resources (jieba's dictionary, for brief titles) load once, before timing starts.
-Target: <= 5 ms for the sample. Prints one line per case.
+One warm-up parse runs before timing starts (pdfplumber's and the parser's imports).
+Target: <= 5 ms for the sample. Prints one line per case, then OCR seconds per page for scans.
 """
 
 import argparse
@@ -69,7 +69,7 @@ def main():
     args = parser.parse_args()
     sample = SAMPLE.read_text(encoding="utf-8")
     big = generated_issue()
-    parse_text(sample)  # warm up: jieba's dictionary loads here, once
+    parse_text(sample)  # warm up
     issue = parse_text(big)
     assert len(issue.items) == 100, len(issue.items)
     cases = [
@@ -86,6 +86,32 @@ def main():
     wall, cpu = median_ms(lambda: parse_bytes(pdf, filename="sample.pdf"), runs)
     print(f"sample as a {len(pdf) // 1024} KB PDF (pdfplumber + parse): median {wall:.1f} ms wall, "
           f"{cpu:.1f} ms CPU over {runs} runs")
+    ocr_figures(max(1, args.runs // 50))
+
+
+def ocr_figures(runs):
+    """OCR seconds per page: a one-page PNG scan and a two-page image-only PDF of the corpus."""
+    from bulletin.ocr import _engine, read_image, read_scanned_pdf
+    from bulletin.limits import DEFAULT_LIMITS
+
+    corpus = ROOT / "tests" / "fixtures" / "corpus"
+    start = time.perf_counter()
+    _engine()  # the models load once per process
+    print(f"OCR models load: {time.perf_counter() - start:.2f} s once per process")
+    png = (corpus / "tongshan-scan.png").read_bytes()
+    pdf = (corpus / "nanhu-scan.pdf").read_bytes()
+    for name, function in (("PNG scan (150 dpi)", lambda: read_image(png)),
+                           ("image-only PDF (rendered at 150 dpi)", lambda: read_scanned_pdf(pdf, DEFAULT_LIMITS))):
+        seconds, pages, cpu = [], 1, []
+        for _ in range(runs):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            result = function()
+            seconds.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+            pages = result.pages
+        print(f"OCR of a {name}: median {statistics.median(seconds) / pages:.2f} s wall, "
+              f"{statistics.median(cpu) / pages:.2f} s CPU per page ({pages} page(s), {runs} runs, "
+              f"mean line confidence {result.confidence:.3f})")
 
 
 if __name__ == "__main__":

@@ -5,31 +5,47 @@
     issue = parse_bytes(upload, filename="x.pdf")        # format from magic bytes / type / name
     issue.to_dict()                                      # the `parse --json` shape
 
-Every failure is a ParseError (a ValueError) whose message is one sentence for the user.
+Every failure is a ParseError (a ValueError) whose message is one sentence for the user;
+over a limit (bulletin.limits) it is a TooLarge (a ParseError with `.limit` and `.status`).
+For uploads, `bulletin.bounded.parse_bytes_bounded` parses in a child process with a memory
+and time limit as well.
 """
 
+from bulletin.limits import DEFAULT_LIMITS, Limits, TooLarge, check_issue, check_text
 from bulletin.model import Issue, Item
 from bulletin.read import ParseError, read_bytes
+from bulletin.review import review, review_ocr
 from bulletin.segment import segment_json, segment_paragraphs, segment_text
 
-__all__ = ["Issue", "Item", "ParseError", "parse_bytes", "parse_file", "parse_text"]
+__all__ = ["Issue", "Item", "Limits", "ParseError", "TooLarge", "parse_bytes", "parse_file",
+           "parse_text"]
 
 
-def parse_text(text):
+def parse_text(text, limits=None):
     """`parse_text("中共上街区委办公室 2021年1月6日\\n…")` -> Issue."""
     if not isinstance(text, str) or not text.strip():
         raise ParseError("文件是空的，没有可读取的内容。")
-    return segment_text(text)
+    limits = limits or DEFAULT_LIMITS
+    check_text(text, limits)
+    issue = review(segment_text(text))
+    check_issue(issue, limits)
+    return issue
 
 
-def parse_bytes(data, filename=None, content_type=None):
+def parse_bytes(data, filename=None, content_type=None, limits=None):
     """`parse_bytes(open("a.docx", "rb").read(), filename="a.docx")` -> Issue."""
-    source = read_bytes(data, filename=filename, content_type=content_type)
+    limits = limits or DEFAULT_LIMITS
+    source = read_bytes(data, filename=filename, content_type=content_type, limits=limits)
     if source.kind == "json":
-        return segment_json(source.data)
-    if source.kind == "docx":
-        return segment_paragraphs(source.paragraphs)
-    return parse_text(source.text)
+        issue = review(segment_json(source.data), whole=False)
+    elif source.kind == "docx":
+        issue = review(segment_paragraphs(source.paragraphs))
+    else:
+        issue = review(segment_text(source.text))
+        if source.ocr is not None:
+            review_ocr(issue, source.ocr)
+    check_issue(issue, limits)
+    return issue
 
 
 def parse_file(path):

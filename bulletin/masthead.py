@@ -9,14 +9,22 @@ import re
 
 from bulletin.repair import SENTENCE_PUNCT, fix_spaces, width
 
-DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
+DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?:\s*日|(?![\d月日号]))"
+                  r"|(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)")
 CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
 CN_DATE = re.compile(r"([〇○零Ｏ一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
 NUMBER = re.compile(r"(?<!总)第\s*([0-9０-９一二三四五六七八九十百零〇]+)\s*期")
+BARE_NUMBER = re.compile(r"(?<![总第\d])([0-9０-９]{1,5})\s*期")  # `20期`, `1886 期` (no 第)
+PAGE_LABEL = re.compile(r"第\s*[0-9０-９一二三四五六七八九十]+\s*版|[（(]?\s*共\s*\d+\s*版\s*[）)]?")
+CLASSIFICATION = re.compile(r"(绝密|机密|秘密)(?:\s*★\s*([0-9一二三四五六七八九十]+\s*(?:年|个月|月|天|日)|长期))?"
+                            r"|(内部资料|内部刊物|内部|仅供参考)")
 YEAR_NUMBER = re.compile(r"\d{4}\s*年\s*(?=第)")
 TOTAL = re.compile(r"[（(]?\s*总\s*第\s*[0-9０-９]+\s*期\s*[）)]?")
-MARKINGS = re.compile(r"内部资料|注意保存|内部刊物|仅供参考|不得外传|请勿外传|机密|秘密|内部"
-                      r"|(?:签发|审核|审签|编辑|责任编辑|主编)\s*[：:]\s*[\u4e00-\u9fff]{2,4}")
+MARKINGS = re.compile(r"内部资料|注意保存|内部刊物|仅供参考|不得外传|请勿外传|注意保密|妥善保管"
+                      r"|(?:绝密|机密|秘密)(?:\s*★\s*(?:[0-9一二三四五六七八九十]+\s*(?:年|个月|月|天|日)|长期))?|内部"
+                      r"|(?:签发人|签发|审核|审签|编辑|责任编辑|主编|核稿)\s*[：:]\s*[\u4e00-\u9fff]{2,4}"
+                      r"|[（(]?\s*共\s*\d+\s*版\s*[）)]?|第\s*[0-9０-９一二三四五六七八九十]+\s*版"
+                      r"|加急|特急|急件")
 ISSUER = re.compile(r"^(?:主办|编印|主编|编发|承办|编)?[：:]?"
                     r"(.{2,30}?(?:办公室|委员会|政府|局|办|厅|部|中心|编辑部|委|研究室|督查室))"
                     r"(?:编印|编发|主办|印发|编|印)?$")
@@ -30,9 +38,9 @@ NUMBERED_TITLE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[�
 
 def _rest(text):
     """What a header line says besides its date, number and markings."""
-    for pattern in (DATE, CN_DATE, YEAR_NUMBER, NUMBER, TOTAL, MARKINGS):
+    for pattern in (DATE, CN_DATE, YEAR_NUMBER, NUMBER, TOTAL, BARE_NUMBER, MARKINGS):
         text = pattern.sub(" ", text)
-    return re.sub(r"[\s（）()【】〔〕\[\]|｜·—\-_]+", "", text)
+    return re.sub(r"[\s（）()【】〔〕\[\]|｜·—\-_/／]+", "", text)
 
 
 def header_kind(text):
@@ -94,9 +102,26 @@ def header_fields(header, footer=""):
         if match:
             issuer = match.group(1)
             break
-    number = NUMBER.search(header) or re.search(r"总\s*第\s*[0-9０-９]+\s*期", header)
+    number = (NUMBER.search(header) or BARE_NUMBER.search(DATE.sub(" ", header))
+              or re.search(r"总\s*第\s*[0-9０-９]+\s*期", header))
     number = re.sub(r"\s+", "", number.group()) if number else None
     return issuer, find_date(header) or find_date(footer), number
+
+
+def classification(header):
+    """`classification("秘密★1年\\n某某专报")` -> "秘密★1年"; "内部" for 内部资料; None if unmarked.
+
+    Only the masthead counts: the marking is printed above or beside the title.
+    """
+    for line in header.split("\n")[:HEADER_SCAN]:
+        match = CLASSIFICATION.search(re.sub(r"\s+", "", line))
+        if match and match.group(1):
+            return match.group(1) + (f"★{match.group(2)}" if match.group(2) else "")
+    for line in header.split("\n")[:HEADER_SCAN]:
+        match = CLASSIFICATION.search(re.sub(r"\s+", "", line))
+        if match and match.group(3) and not ISSUER.match(_rest(line) or "-"):
+            return "内部"
+    return None
 
 
 def find_date(text):

@@ -3,11 +3,23 @@
     issue = Issue(issuer="中共上街区委办公室", date="2021-01-06", number=None,
                   items=[Item(seq=1, kind="lead", title="…", body="…", department=None)])
     issue.to_dict()   # the `parse --json` shape
+
+The JSON shape only grows: fields added later (`section`, `departments`, `warnings`, `ocr`,
+`classification`) come after the original ones.
 """
 
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import dataclass, field
 
 KINDS = ("lead", "article", "brief")
+JOINT = re.compile(r"\s*[、，,；;／/]\s*|\s+和\s+")  # separators of a joint attribution
+
+
+def split_departments(department):
+    """`split_departments("区审计局、区财政局")` -> ["区审计局", "区财政局"]; None -> []."""
+    if not department:
+        return []
+    return [part for part in (p.strip() for p in JOINT.split(department)) if part]
 
 
 @dataclass
@@ -16,10 +28,29 @@ class Item:
     kind: str  # "lead" (the opening story), "article", or "brief" (△/■/● short items)
     title: str
     body: str  # without the title and without the trailing attribution
-    department: str | None  # from the trailing （…） attribution, exactly as printed
+    department: str | None  # the trailing （…） attribution, exactly as printed (joint ones whole)
+    section: str | None = None  # the section heading the item stands under (`工作动态`), if any
+    departments: list | None = None  # each unit of a joint attribution; from `department` if None
+
+    def __post_init__(self):
+        if self.departments is None:
+            self.departments = split_departments(self.department)
 
     def to_dict(self):
-        return asdict(self)
+        return {"seq": self.seq, "kind": self.kind, "title": self.title, "body": self.body,
+                "department": self.department, "section": self.section,
+                "departments": list(self.departments)}
+
+
+@dataclass
+class ParseWarning:
+    """Something the parser is unsure of: `ParseWarning(3, "no_department", "第 3 条没有署名单位。")`."""
+    item: int | None  # the item's seq, or None for the whole issue
+    code: str
+    message: str
+
+    def to_dict(self):
+        return {"item": self.item, "code": self.code, "message": self.message}
 
 
 @dataclass
@@ -35,17 +66,29 @@ class Issue:
     # items whose title was made from their body (briefs) rather than printed.
     dropped: list[str] = field(default_factory=list)
     derived_titles: list[int] = field(default_factory=list)
+    warnings: list[ParseWarning] = field(default_factory=list)
+    ocr: bool = False  # the text was read from page images (a scan or a photo)
+    classification: str | None = None  # "秘密"/"机密"/"绝密" (★期限 kept), "内部", or None
+    front: list[str] = field(default_factory=list)  # 编者按, 目录 lines (not items, not lost)
+    chrome: list[str] = field(default_factory=list)  # a web copy's navigation, meta lines, forms
 
     def to_dict(self):
-        """The public JSON shape: {"issuer", "date", "number", "items": [...]}."""
+        """The public JSON shape: {"issuer", "date", "number", "items", "warnings", "ocr", "classification"}."""
         return {
             "issuer": self.issuer,
             "date": self.date,
             "number": self.number,
             "items": [item.to_dict() for item in self.items],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "ocr": self.ocr,
+            "classification": self.classification,
         }
+
+    def warn(self, item, code, message):
+        """`issue.warn(3, "no_department", "…")`: record one warning."""
+        self.warnings.append(ParseWarning(item, code, message))
 
     @property
     def departments(self):
-        """Departments in order of first appearance, without repeats."""
-        return list(dict.fromkeys(i.department for i in self.items if i.department))
+        """Departments in order of first appearance, without repeats (joint ones split)."""
+        return list(dict.fromkeys(d for i in self.items for d in i.departments))

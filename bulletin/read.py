@@ -20,10 +20,11 @@ class ParseError(ValueError):
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_DOCX_UNPACKED = 64 * 1024 * 1024  # bytes, all members together
 MAX_DOCX_RATIO = 200  # uncompressed / compressed, per member
-KIND_BY_EXTENSION = {".pdf": "pdf", ".docx": "docx", ".json": "json", ".txt": "text", ".text": "text"}
+KIND_BY_EXTENSION = {".pdf": "pdf", ".docx": "docx", ".json": "json", ".txt": "text", ".text": "text",
+                     ".png": "image", ".jpg": "image", ".jpeg": "image"}
 KIND_BY_TYPE = {"application/pdf": "pdf", DOCX_TYPE: "docx", "application/json": "json",
-                "text/plain": "text"}
-NAMES = {"pdf": "PDF", "docx": "Word（.docx）", "json": "JSON", "text": "文本"}
+                "text/plain": "text", "image/png": "image", "image/jpeg": "image"}
+NAMES = {"pdf": "PDF", "docx": "Word（.docx）", "json": "JSON", "text": "文本", "image": "图片"}
 
 
 @dataclass
@@ -40,27 +41,58 @@ class Source:
     text: str = ""
     paragraphs: list = field(default_factory=list)
     data: dict | None = None
+    ocr: object = None  # bulletin.ocr.OcrText when the text was read from page images
 
 
-def read_bytes(data, filename=None, content_type=None):
-    """`read_bytes(b"%PDF-1.7...")` -> Source; raises ParseError if the bytes cannot be read."""
+def read_bytes(data, filename=None, content_type=None, limits=None):
+    """`read_bytes(b"%PDF-1.7...")` -> Source; raises ParseError if the bytes cannot be read.
+
+    `limits` (bulletin.limits.Limits, default DEFAULT_LIMITS): over one, TooLarge (a ParseError).
+    """
+    from bulletin import limits as bounds
+
+    limits = limits or bounds.DEFAULT_LIMITS
     if not data or not data.strip():
         raise ParseError("文件是空的，没有可读取的内容。")
+    bounds.check_size(data, limits)
     declared = declared_kind(filename, content_type)
     sniffed = sniff(data)
-    if declared in ("pdf", "docx") and sniffed != declared:
+    if declared in ("pdf", "docx", "image") and sniffed != declared:
         raise ParseError(f"文件声明为 {NAMES[declared]}，但内容不是有效的 {NAMES[declared]} 文件。")
-    kind = sniffed if sniffed in ("pdf", "docx", "doc") else (declared or sniffed)
+    kind = sniffed if sniffed in ("pdf", "docx", "doc", "image") else (declared or sniffed)
     if kind == "doc":
         raise ParseError("不支持旧版 Word（.doc）文件，请另存为 .docx 或 PDF 后再上传。")
+    if kind == "image":
+        from bulletin.ocr import read_image
+        return ocr_source(read_image(data), limits)
     if kind == "pdf":
-        return Source("text", text=read_pdf(data))
+        bounds.check_pdf(data, limits)
+        text = read_pdf(data, scanned_ok=True)
+        if text is None:  # no text layer: a scan
+            from bulletin.ocr import read_scanned_pdf
+            return ocr_source(read_scanned_pdf(data, limits), limits)
+        bounds.check_text(text, limits)
+        return Source("text", text=text)
     if kind == "docx":
-        return Source("docx", paragraphs=read_docx(data))
+        check_zip(data)
+        bounds.check_docx(data, limits)
+        paragraphs = read_docx(data)
+        bounds.check_text("".join(p.text for p in paragraphs), limits)
+        return Source("docx", paragraphs=paragraphs)
     text = decode_text(data)
+    bounds.check_text(text, limits)
     if kind == "json" or (declared in (None, "text") and text.lstrip().startswith("{")):
+        bounds.check_json_depth(text, limits)
         return Source("json", data=read_json(text))
     return Source("text", text=text)
+
+
+def ocr_source(result, limits):
+    """An OCR result (bulletin.ocr.OcrText) -> Source of kind "text" marked as OCR'd."""
+    from bulletin import limits as bounds
+
+    bounds.check_text(result.text, limits)
+    return Source("text", text=result.text, ocr=result)
 
 
 def declared_kind(filename, content_type):
@@ -85,6 +117,8 @@ def sniff(data):
         return "docx" if _zip_has(data, "word/document.xml") else "zip"
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "doc"
+    if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        return "image"
     return "text"
 
 
@@ -134,6 +168,8 @@ def read_json(text):
     """`read_json('{"items": [...]}')` -> the dict, or ParseError naming the fault."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise ParseError("JSON 嵌套过深，无法读取。")
     except json.JSONDecodeError as error:
         raise ParseError(f"JSON 格式错误（第 {error.lineno} 行第 {error.colno} 列）：{error.msg}。")
     if not isinstance(data, dict):
@@ -141,21 +177,51 @@ def read_json(text):
     return data
 
 
-def read_pdf(data):
-    """`read_pdf(pdf_bytes)` -> the text of every page, in order (pdfplumber)."""
+def read_pdf(data, scanned_ok=False):
+    """`read_pdf(pdf_bytes)` -> the text of every page, in order (pdfplumber).
+
+    A PDF with no text layer (a scan) is a ParseError, or None when `scanned_ok`.
+    """
     import pdfplumber
 
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [page.extract_text() or "" for page in pdf.pages]
+            pages = [_page_text(page) for page in pdf.pages]
+    except MemoryError:
+        raise  # bulletin.bounded turns it into TooLarge("memory")
     except Exception as error:  # pdfminer raises many kinds on a broken file
+        if _out_of_memory(error):
+            raise MemoryError(str(error))
         if _encrypted(error):
             raise ParseError("PDF 文件已加密，请上传未加密的版本。")
         raise ParseError("PDF 文件已损坏，无法读取。")
     text = "\n".join(pages)
     if not text.strip():
+        if scanned_ok:
+            return None
         raise ParseError("PDF 中没有可提取的文字（可能是扫描件），请上传文字版 PDF、Word 或文本。")
     return text
+
+
+def _page_text(page):
+    """A page's text lines (pdfplumber), a line starting clearly right of the page's left margin
+    marked as indented (two ideographic spaces): a paragraph's first line or a centred title."""
+    import statistics
+
+    lines = page.extract_text_lines(return_chars=True)
+    if not lines:
+        return ""
+    margin = min(line["x0"] for line in lines)
+    widths = [c["x1"] - c["x0"] for line in lines for c in line["chars"] if c["text"].strip()]
+    em = statistics.median(widths) if widths else 10
+    return "\n".join(("\u3000\u3000" if line["x0"] - margin > 1.5 * em else "") + line["text"]
+                     for line in lines)
+
+
+def _out_of_memory(error):
+    """pdfplumber wraps pdfminer's errors; zlib's allocation failure is one (under a memory limit)."""
+    causes = [error, *getattr(error, "args", ()), error.__cause__, error.__context__]
+    return any(isinstance(c, MemoryError) for c in causes) or "allocate" in str(error)
 
 
 def _encrypted(error):
@@ -168,7 +234,7 @@ def _encrypted(error):
 
 def read_docx(data):
     """`read_docx(docx_bytes)` -> [Paragraph]: body paragraphs and table cells, in order."""
-    check_zip(data)
+    check_zip(data)  # again when called alone
     import docx
     from docx.table import Table
 
@@ -180,7 +246,7 @@ def read_docx(data):
                 paragraphs.extend(_table_paragraphs(block))
             else:
                 paragraphs.append(docx_paragraph(block))
-    except ParseError:
+    except (ParseError, MemoryError):
         raise
     except Exception:  # python-docx raises many kinds on a broken package
         raise ParseError("Word 文件已损坏，无法读取。")

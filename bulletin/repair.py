@@ -15,7 +15,7 @@ from dataclasses import dataclass
 # Characters that take a full em in Chinese typesetting: CJK, fullwidth forms, CJK punctuation.
 WIDE = (r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3200-\u9fff\uac00-\ud7af"
         r"\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe6f\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003ffff"
-        r"\u2018-\u201f\u2026\u2014\u00b7\u25a0-\u25ff\u2605\u2606")
+        r"\u2018-\u201f\u2026\u2014\u00b7\u25a0-\u25ff\u2605\u2606\u2b50\u203b\u2726\u2727\u27a4")
 NARROW_CHAR = re.compile(f"[^{WIDE} ]")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SPACE_AFTER_WIDE = re.compile(f"(?<=[{WIDE}]) +(?=[{WIDE}0-9])")
@@ -25,7 +25,7 @@ FINAL = "。！？!?…"
 CLOSERS = "”’」』）)》〕】"
 SENTENCE_PUNCT = "，。；：！？,;:!?"
 NEVER_STARTS = "，。；：、！？）》”’」』】〕"
-BULLETS = "△▲▽■□●○◆◇★☆◎•▪▫►▶❖※"
+BULLETS = "△▲▽■□●○◆◇★☆◎•▪▫►▶❖※⭐✦✧➤"
 BULLET = re.compile(f"^[{BULLETS}]")
 NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
 PAGE_NUMBER = re.compile(
@@ -33,7 +33,7 @@ PAGE_NUMBER = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,3}|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$")
 RULE_LINE = re.compile(r"^[-—–－_=＝━─═~～*＊·•.]{3,}$")
 KANGXI = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff]")
-INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\ufe0e\ufe0f]")
 SPACES = re.compile(r"[ \t\u3000]+")
 HAS_SPACE = re.compile(r"[^\S\n]")
 CLOSES_BRACKET = re.compile(r"^[^（(]{1,20}[）)]")
@@ -45,6 +45,7 @@ class Line:
     text: str  # stripped, inner spaces kept (single spaces)
     indented: bool = False  # began with an ideographic space, a tab or several spaces
     blank_after: bool = False
+    blank_before: bool = False
     short: bool = True  # clearly shorter than the document's common line width
     heading: bool = False  # DOCX: the whole line is a title (heading style or all bold)
     run_in: str = ""  # DOCX: the bold title the line starts with
@@ -67,20 +68,47 @@ def is_artefact_line(text):
     return bool(PAGE_NUMBER.match(stripped) or RULE_LINE.match(stripped.replace(" ", "")))
 
 
+def leading(raw):
+    """`leading("\u3000\u3000正文")` -> 4: leading whitespace in half-width columns."""
+    width = 0
+    for char in raw:
+        if char == " ":
+            width += 1
+        elif char == "\u3000":
+            width += 2
+        elif char == "\t":
+            width += 4
+        else:
+            break
+    return width
+
+
 def clean_lines(text):
-    """`clean_lines(raw)` -> ([Line], dropped): artefact lines out, blank lines folded in."""
+    """`clean_lines(raw)` -> ([Line], dropped): artefact lines out, blank lines folded in.
+
+    A line is indented when it starts at least two columns right of the document's leftmost
+    text (`pdftotext -layout` puts the whole page behind a margin of spaces).
+    """
     lines, dropped = [], []
-    for raw in normalize(text).split("\n"):
+    raws = normalize(text).split("\n")
+    margin = min((leading(raw) for raw in raws if raw.strip()), default=0)
+    page_break = False  # blank lines around a page number are the page's edge, not a paragraph end
+    for raw in raws:
         if not raw.strip():
-            if lines:
+            if lines and not page_break:
                 lines[-1].blank_after = True
             continue
         if is_artefact_line(raw):
             dropped.append(raw.strip())
+            if PAGE_NUMBER.match(raw.strip()):
+                page_break = True
+                if lines:
+                    lines[-1].blank_after = False
             continue
-        indented = bool(INDENT.match(raw))
+        indented = leading(raw) >= margin + 2
         body = SPACES.sub(" ", raw).strip()
-        lines.append(Line(body, indented=indented))
+        lines.append(Line(body, indented=indented, blank_before=bool(lines) and lines[-1].blank_after))
+        page_break = False
     return lines, dropped
 
 
@@ -135,26 +163,40 @@ def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text, s
         after = lines[index + 1] if index + 1 < len(lines) else None
         closes = line.text.endswith(("）", ")"))  # an attribution, perhaps wrapped over two lines
         item_end = closes and ends_item(join_lines([line.text for line in current[-2:]]))
-        if after is None or _breaks(line, after, common, blanks_break, item_end, title_like):
+        if after is None or _breaks(line, after, common, blanks_break, item_end, title_like,
+                                    inside=len(current) > 1):
             paragraphs.append(current)
             current = []
     return paragraphs
 
 
-def _breaks(line, after, common, blanks_break, ends_item, title_like):
+def _breaks(line, after, common, blanks_break, ends_item, title_like, inside=False):
     if line.heading or after.heading or after.run_in:  # DOCX formatting is structure
         return True
     if after.text[0] in NEVER_STARTS:  # closing punctuation never begins a line in Chinese
         return False
     if _opens_bracket(line.text) and CLOSES_BRACKET.match(after.text):
         return False  # a bracket broken over two lines: `（区资源规划` / `局）`
-    if common is None or (blanks_break and line.blank_after):
+    if common is None:
+        return not _continues(line.text, after, inside)
+    if blanks_break and line.blank_after:
         return True
     if after.indented or starts_block(after.text) or ends_item:
         return True
     if ends_sentence(line.text):
         return line.short or title_like(after.text, after.em < 0.88 * common)
     return False
+
+
+def _continues(text, after, inside=False):
+    """Typed text (a paragraph per line) broken inside a sentence: at a page break, or a word
+    split over two lines (`…扶持企` / `业发展。`). The line stops without a sentence end and
+    has a clause inside or is itself a continuation (`inside`: a title is a line of its own),
+    and the next line is no new block (indented, a bullet, a numbered title)."""
+    if after.indented or starts_block(after.text) or after.blank_before:
+        return False
+    last = text.rstrip()[-1:]
+    return bool(last) and last not in FINAL + CLOSERS + "：:" and (inside or any(c in "，；,;" for c in text))
 
 
 def _opens_bracket(text):

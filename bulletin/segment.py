@@ -12,9 +12,11 @@ punctuation, then a space or the end of its line). docs/parsing.md has the rules
 import re
 from dataclasses import dataclass, field
 
-from bulletin.masthead import find_date, footer_start, header_fields, header_length
+from bulletin.chrome import is_editors_note, strip_chrome, strip_toc
+from bulletin.masthead import classification, find_date, footer_start, header_fields, header_length
 from bulletin.model import KINDS, Issue, Item
 from bulletin.read import ParseError
+from bulletin.review import warn_dropped
 from bulletin.repair import (BULLET, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
                              is_artefact_line, join_lines, normalize, paragraphs_of, width)
 from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_title_line, short_title,
@@ -23,6 +25,7 @@ from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_title_line,
 MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
 WORDS = re.compile(r"[^\W_]")  # a letter, a digit or a CJK character
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a Chinese character
+MAX_UNTITLED_BRIEF = 150  # characters: an untitled one-paragraph item this short is a brief
 MIN_TWO_LINE_TITLE = 8  # a shorter title line followed by another is a section heading (工作动态)
 
 
@@ -32,6 +35,7 @@ class Draft:
     title: str  # raw (spaces kept); "" when it must be made from the body
     numbered: bool = False
     paragraphs: list = field(default_factory=list)  # raw paragraph texts
+    marker: str = ""  # the numbering style of a numbered title: "（一）" or "一、"
     department: str | None = None
     byline: str | None = None
 
@@ -63,20 +67,32 @@ def segment_paragraphs(paragraphs):
 
 
 def _segment(lines, dropped):
+    lines, chrome = strip_chrome(lines)
     if not lines:
         raise ParseError("文件中没有文字内容。")
     head = header_length(lines)
+    rest, toc = strip_toc(lines[head:])
+    lines = lines[:head] + rest
     foot = footer_start(lines, head)
     body = lines[head:foot]
     paragraphs = paragraphs_of(body, ends_item=lambda t: attribution(t) is not None,
                                title_like=title_start)
+    front = []
+    while paragraphs and is_editors_note(paragraphs[0][0].text):  # an editor's note, not the lead
+        front.append(fix_spaces(join_lines([line.text for line in paragraphs.pop(0)])))
     drafts = _drafts(paragraphs, dropped)
     header = fix_spaces("\n".join(line.text for line in lines[:head]))
     footer = fix_spaces("\n".join(line.text for line in lines[foot:]))
     issuer, date, number = header_fields(header, footer)
-    issue = Issue(issuer, date, number, header=header, footer=footer, dropped=dropped)
+    issue = Issue(issuer, date, number, header=header, footer=footer, dropped=dropped,
+                  classification=classification(header), front=[fix_spaces(t) for t in toc] + front,
+                  chrome=chrome)
+    warn_dropped(issue, chrome, "网页内容（导航、发布信息、留言表单、备案号等）")
+    warn_dropped(issue, toc, "目录（不是条目）", code="front_matter")
+    warn_dropped(issue, front, "编者按（不是条目）", code="front_matter")
+    section = None
     for draft in drafts:
-        _finish(draft, issue)
+        section = _finish(draft, issue, section)
     if not issue.items:
         raise ParseError("没有识别出任何条目：请检查文件是否为一期简报。")
     if not any(HAN.search(item.title + item.body) for item in issue.items):
@@ -87,7 +103,7 @@ def _segment(lines, dropped):
 
 def _drafts(paragraphs, dropped):
     drafts, open_ = [], False  # open_: the last item may still grow (no attribution yet)
-    for para in paragraphs:
+    for index, para in enumerate(paragraphs):
         source = attribution(join_lines([line.text for line in para]))
         if source and source.start == 0 and open_ and drafts[-1].department is None:
             _attach(drafts[-1], source, dropped)
@@ -95,6 +111,16 @@ def _drafts(paragraphs, dropped):
             continue
         if drafts and _continues_title(drafts[-1], para):
             drafts[-1].title = join_lines([drafts[-1].title, para[0].text])
+            continue
+        if open_ and _is_subheading(drafts[-1], para[0].text) \
+                and not _numbers_items(paragraphs, index, _style(para[0].text)):
+            texts = [line.text for line in para]
+            text = join_lines(texts)
+            source = attribution(text, relaxed=True)
+            drafts[-1].paragraphs.append(text[:source.start] if source else text)
+            if source:
+                _attach(drafts[-1], source, dropped)
+                open_ = False
             continue
         opened = _open(para, strong=not open_, previous=drafts[-1] if drafts else None,
                        dropped=dropped)
@@ -111,6 +137,46 @@ def _drafts(paragraphs, dropped):
             _attach(drafts[-1], source, dropped)
             open_ = False
     return drafts
+
+
+NUMERALS = "一二三四五六七八九十"
+
+
+def _style(text):
+    """`_style("（二）存在问题")` -> ("（）", 2); ("、", 1) for `一、…`; None if not numbered."""
+    match = re.match(r"^([（(]?)\s*([一二三四五六七八九十])\s*([）)、]|是)", text)
+    if not match or (match.group(1) and match.group(3) not in "）)") or (not match.group(1) and match.group(3) in "）)"):
+        return None
+    return ("（）" if match.group(1) else match.group(3)), NUMERALS.index(match.group(2)) + 1
+
+
+def _is_subheading(draft, text):
+    """A numbered line inside an open item is a sub-heading of its body (`（一）总体情况`), not a
+    new item: when it starts a numbering (`（一）`) after the item's first paragraph, or continues
+    a numbering already inside this body; never the item's own numbering style."""
+    style = _style(text)
+    if style is None or not draft.paragraphs or not WORDS.search("".join(draft.paragraphs)):
+        return False
+    kind, number = style
+    if draft.marker and draft.marker == kind:
+        return False  # `（二）` after an item titled `（一）…`: the next item
+    if number == 1:
+        return True
+    inner = [_style(p) for p in draft.paragraphs]
+    return (kind, number - 1) in inner
+
+
+def _numbers_items(paragraphs, index, style):
+    """Does the numbering that starts at paragraphs[index] number items? It does when an
+    attribution closes the text before the next number (`（一）…（区审计局）（二）…`)."""
+    kind, number = style
+    for para in paragraphs[index:]:
+        text = join_lines([line.text for line in para])
+        if para is not paragraphs[index] and _style(para[0].text) == (kind, number + 1):
+            return False
+        if attribution(text, relaxed=True):
+            return any(_style(p[0].text) == (kind, number + 1) for p in paragraphs[index + 1:])
+    return False
 
 
 def _continues_title(draft, para):
@@ -149,7 +215,8 @@ def _open(para, strong, previous, dropped):
         title, body = _title(para, 1, strong=True, skip=marker.end())
         if title:
             dropped.append(marker.group().replace(" ", ""))
-            return Draft("article", title, numbered=True), body
+            style = _style(first.text)
+            return Draft("article", title, numbered=True, marker=style[0] if style else ""), body
     alone = len(para) == 1 and first_punct(first.text) == len(first.text)  # 工作动态
     title, body = _title(para, 4 if strong or alone else 6, strong)
     if title:
@@ -184,11 +251,12 @@ def _title(para, minimum, strong, skip=0):
     return title, texts[index:]
 
 
-def _finish(draft, issue):
-    """Repair a draft's spaces and add it to the issue.
+def _finish(draft, issue, section):
+    """Repair a draft's spaces and add it to the issue -> the section the next item stands under.
 
-    A draft with no words in its body is not an item: a section heading (`【简讯】`) or
-    stray punctuation; it goes to `issue.dropped`.
+    A draft with no words in its body is not an item: a section heading (`【简讯】`,
+    `一、工作动态`: it becomes the `section` of the items under it) or stray punctuation;
+    either goes to `issue.dropped`.
     """
     body = "\n".join(p for p in (fix_spaces(p) for p in draft.paragraphs) if p)
     if draft.byline:
@@ -196,15 +264,18 @@ def _finish(draft, issue):
     title = fix_spaces(draft.title)
     if not WORDS.search(body):  # nothing, or only punctuation such as `……` / `——`
         issue.dropped.extend(t for t in (title, body, draft.department) if t)
-        return
+        return title if WORDS.search(title) and not draft.department else section
     seq = len(issue.items) + 1
+    kind = draft.kind
     if not title:
         title = short_title(body)
         issue.derived_titles.append(seq)
-    kind = draft.kind
-    if kind == "article" and seq == 1 and not draft.numbered:
+        if "\n" not in body and len(body) <= MAX_UNTITLED_BRIEF and seq > 1:
+            kind = "brief"  # a short untitled item is a brief even when its bullet was lost (a scan)
+    if kind == "article" and seq == 1 and not draft.numbered and section is None:
         kind = "lead"
-    issue.items.append(Item(seq, kind, title, body, draft.department))
+    issue.items.append(Item(seq, kind, title, body, draft.department, section=section))
+    return section
 
 
 def segment_json(data):
@@ -250,4 +321,13 @@ def _json_item(entry, seq):
     kind = values["kind"] or "article"
     if kind not in KINDS:
         raise ParseError(f"{where}的 kind 必须是 lead、article 或 brief。")
-    return Item(seq, kind, values["title"], values["body"], values["department"] or None)
+    section = entry.get("section")
+    departments = entry.get("departments")
+    if section is not None and not isinstance(section, str):
+        raise ParseError(f"{where}的 section 必须是字符串。")
+    if departments is not None and not (isinstance(departments, list)
+                                        and all(isinstance(d, str) for d in departments)):
+        raise ParseError(f"{where}的 departments 必须是字符串列表。")
+    departments = [d.strip() for d in departments if d.strip()] if departments else None
+    return Item(seq, kind, values["title"], values["body"], values["department"] or None,
+                section=(section or "").strip() or None, departments=departments)

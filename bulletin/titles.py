@@ -8,7 +8,6 @@ Titles carry no sentence punctuation; in PDF text a run-in title is followed by 
 (the gap before the body's first word), which is why lines reach here with raw spaces.
 """
 
-import functools
 import re
 from dataclasses import dataclass
 
@@ -29,10 +28,23 @@ LABEL = re.compile(r"^(?:供稿单位|稿件来源|信息来源|报送单位|供
 LABEL_SUFFIX = re.compile(r"\s*(?:供稿|报送|提供)$")
 NOT_A_SOURCE = re.compile(r"^(?:见|详见|注|完|下同|略|待续|未完|续|图|表|附|上接|下转|摄|此|记者|通讯员|编者)")
 ATTRIBUTION = re.compile(r"[（(]([^（）()\n]{1,40})[）)]\s*$")
-TIME_PHRASE = re.compile(
-    r"^(?:\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:以来|上半年|下半年|前三季度|全年|底|初)?"
-    r"|\d{1,2}月(?:\d{1,2}日)?(?:上午|下午|晚上|以来)?|近日|日前|近期|近年来|去年(?:以来|底)?"
-    r"|今年(?:以来|初)?|年初以来|上半年|下半年|前不久|目前|当前|截至[^，,]{1,12})[，,]")
+_N = r"[0-9一二三四五六七八九十两]{1,3}"
+_WHEN = (r"(?:\d{4}年|今年|去年|前年|明年|本年|全年)?"
+         r"(?:" + _N + r"(?:(?:至|到|—|-|~)" + _N + r")?月(?:份)?(?:" + _N + r"日(?:(?:至|到|—|-|~)(?:" + _N + r"月)?" + _N + r"日)?)?(?:上旬|中旬|下旬|底|初|末)?"
+         r"|[一二三四1-4]季度|第[一二三四1-4]季度|前[一二三三]季度|上半年|下半年|全年|年初|年底|年末|年内)?"
+         r"(?:以来|期间|前后|前夕|之际|当天|上午|下午|晚上)?")
+_PERIOD = r"(?:春节|元旦|清明|五一|劳动节|端午|中秋|国庆|暑|寒|汛|节日?)[^，,。]{0,4}?(?:假期|期间|前夕|前后|以来|节)(?:期间|以来)?"
+OLD_TIMES = (r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:以来|上半年|下半年|前三季度|全年|底|初)?"
+             r"|\d{1,2}月(?:\d{1,2}日)?(?:上午|下午|晚上|以来)?|近日|日前|近期|近年来|去年(?:以来|底)?"
+             r"|今年(?:以来|初)?|年初以来|上半年|下半年|前不久|目前|当前|截至[^，,]{1,12}")
+TIME_PHRASE = re.compile(r"^(?:" + OLD_TIMES + "|" + _PERIOD + "|" + _WHEN + r")[，,]")
+
+
+# A phrase inserted between subject and verb that a short title can do without: `经…认定`,
+# `在…的指导下`, `按照…要求`, `通过…方式`.
+INSERTED = re.compile(r"经[^，。；]{2,16}?(?=认定|批准|核定|审定|评定|确认|核准|审核|评估|检测|测算|统计|验收)"
+                      r"|在[^，。；]{2,16}?的?(?:指导|支持|带领|帮助|推动)下|按照[^，。；]{2,16}?(?:要求|部署|安排)"
+                      r"|通过[^，。；]{2,12}?(?:方式|形式)")
 
 
 @dataclass
@@ -127,33 +139,19 @@ def _source(content, start, dropped, labelled):
 def short_title(body):
     """`short_title("去年，我区开展农产品定量检测57批次，…")` -> "我区开展农产品定量检测57批次".
 
-    The first clause, after a leading time phrase (`2020年，`, `去年，`, `近日，`), cut to at
-    most 24 characters at a word boundary with "…" when the clause is longer.
+    The first clause after any leading time phrases (`2020年，`, `1至2月，`, `清明假期，`); a
+    long one without an inserted `经…认定`-like phrase when that fits 24 characters; else whole.
     """
     text = body.split("\n")[0].strip()
-    phrase = TIME_PHRASE.match(text)
-    if phrase and text[phrase.end():].strip():
+    for _ in range(3):  # `2023年，一季度，…`: time phrases one after another
+        phrase = TIME_PHRASE.match(text)
+        if not (phrase and phrase.end() > 1 and text[phrase.end():].strip()):
+            break
         text = text[phrase.end():]
     clause = re.split(r"[，。；：！？,;:!?（(]", text)[0].strip() or text
     if len(clause) <= MAX_SHORT_TITLE:
         return clause
-    cut = ""
-    for word in _words(clause[:MAX_SHORT_TITLE * 2]):  # words near the cut are all that matter
-        if len(cut) + len(word) > MAX_SHORT_TITLE - 1:
-            break
-        cut += word
-    return (cut or clause[:MAX_SHORT_TITLE - 1]) + "…"
-
-
-@functools.lru_cache(maxsize=1)
-def _tokenizer():
-    import logging
-
-    import jieba
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-def _words(text):
-    return _tokenizer().lcut(text)
+    shorter = INSERTED.sub("", clause)  # `经市规划局认定为` -> `认定为`: who did it is in the body
+    if len(shorter) <= MAX_SHORT_TITLE:
+        return shorter
+    return clause  # never cut inside a word: the first clause whole

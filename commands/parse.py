@@ -60,14 +60,24 @@ def card_dict(card):
 def readable(issue, cards, channel):
     """`readable(issue, cards, "sandbox")` -> the issue as a person reads it in a terminal."""
     lines = [f"发文单位: {issue.issuer or '—'}", f"日期: {issue.date or '—'}",
-             f"期号: {issue.number or '—'}", f"条目: {len(issue.items)}", ""]
+             f"期号: {issue.number or '—'}", f"条目: {len(issue.items)}"]
+    if issue.classification:
+        lines.append(f"密级: {issue.classification}")
+    if issue.ocr:
+        lines.append("来源: 扫描件（文字识别）")
+    lines.append("")
     for item in issue.items:
         body = item.body.replace("\n", " ")
         excerpt = body if len(body) <= EXCERPT else body[:EXCERPT] + "…"
-        lines.append(f"{item.seq}. [{item.kind}] {item.title}")
+        section = f" 〔{item.section}〕" if item.section else ""
+        lines.append(f"{item.seq}. [{item.kind}]{section} {item.title}")
         lines.append(f"   部门: {item.department or '—'}    正文 {len(item.body)} 字")
         lines.append(f"   {excerpt}")
+        lines += [f"   ⚠ {w.message}" for w in issue.warnings if w.item == item.seq]
     lines += ["", "部门: " + ("、".join(issue.departments) or "—")]
+    general = [w for w in issue.warnings if w.item is None]
+    if general:
+        lines += ["", "提示:"] + [f"⚠ {w.message}" for w in general]
     if cards is not None:
         lines += ["", f"卡片 ({channel}):"]
         for card in cards:

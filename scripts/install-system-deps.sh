@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: headless Chromium (browser tests), a TrueType
 # CJK font (the PDF round-trip test renders Chinese with it) and a CJK font for
-# readable screenshots. Installs what is missing when run as root; otherwise
+# readable screenshots; libgl1 and libglib2.0-0, which OpenCV (under the OCR of
+# scanned issues, rapidocr-onnxruntime) loads. Installs what is missing when run as root; otherwise
 # says what to install and fails.
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+libs=$(ldconfig -p)
+grep -q 'libGL\.so\.1 ' <<<"$libs" || need+=(libgl1)
+grep -q 'libglib-2\.0\.so\.0 ' <<<"$libs" || need+=(libglib2.0-0)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "Missing system packages: ${need[*]}" >&2

@@ -27,11 +27,14 @@ def test_json_is_exactly_the_documented_shape(parse, sample_path):
     result = parse(sample_path, "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["issuer", "date", "number", "items"]
+    assert list(data) == ["issuer", "date", "number", "items", "warnings", "ocr", "classification"]
+    assert data["ocr"] is False and data["classification"] is None
+    assert all(set(w) == {"item", "code", "message"} for w in data["warnings"])
     assert (data["issuer"], data["date"], data["number"]) == ("中共上街区委办公室", "2021-01-06", None)
     assert len(data["items"]) == 8
     for item in data["items"]:
-        assert list(item) == ["seq", "kind", "title", "body", "department"]
+        assert list(item) == ["seq", "kind", "title", "body", "department", "section", "departments"]
+        assert item["departments"] == ([item["department"]] if item["department"] else [])
     assert "上街区十个重大项目集中开工" in result.stdout  # ensure_ascii=False
     assert result.stdout.startswith("{\n  ")  # indented
 
@@ -93,3 +96,12 @@ def test_readable_cards_for_a_chosen_channel(parse, sample_path):
     result = parse(sample_path, "--cards", "mp")
     assert result.returncode == 0, result.stderr
     assert "卡片 (mp)" in result.stdout and "1. [lead]" in result.stdout
+
+
+def test_readable_form_shows_sections_and_warnings(parse):
+    from tests.conftest import FIXTURES
+
+    result = parse(FIXTURES / "corpus" / "xinghu-web.txt")
+    assert result.returncode == 0, result.stderr
+    assert "〔工作动态〕 区委组织部精简会议文件" in result.stdout
+    assert "提示:" in result.stdout and "⚠ 已略去" in result.stdout and "验证码" in result.stdout

@@ -1,0 +1,94 @@
+"""Segmentation rules of issue 12, one case each (the corpus tests them in whole issues)."""
+
+import pytest
+
+from bulletin import parse_text
+from bulletin.masthead import classification, header_fields, header_kind
+
+HEAD = "某某信息\n第1期\n某某办公室 2024年1月2日\n"
+
+
+@pytest.mark.parametrize("line, fields", [
+    ("1886 期 / 第2版", (None, None, "1886期")),
+    ("20期", (None, None, "20期")),
+    ("2023年第4期（总第56期）", (None, None, "第4期")),
+    ("某某县委督查室  签发人：王某某", ("某某县委督查室", None, None)),
+    ("某某区委办公室编        2023年4月12日", ("某某区委办公室", "2023-04-12", None)),
+    ("某某县人民政府办公室    2024.5.8", ("某某县人民政府办公室", "2024-05-08", None)),
+    ("某某区委办公室 2021年1月6", ("某某区委办公室", "2021-01-06", None)),
+])
+def test_masthead_variants_are_header_lines(line, fields):
+    assert header_kind(line) == "strong"
+    assert header_fields(line) == fields
+
+
+@pytest.mark.parametrize("header, marking", [
+    ("秘密★1年\n某某专报", "秘密★1年"), ("机密\n某某专报", "机密"), ("绝密★长期", "绝密★长期"),
+    ("内部资料  注意保存\n某某简报", "内部"), ("某某简报\n第3期", None),
+])
+def test_classification(header, marking):
+    assert classification(header) == marking
+
+
+def test_signatory_on_the_issuer_line_is_no_item_and_the_date_no_title():
+    issue = parse_text("某某专报\n第2期\n某某县委督查室  签发人：王某某\n2023年6月30日\n"
+                       "关于某某工作的报告\n督查室对全县重点项目开展了督查，发现问题3个。（县委督查室）\n")
+    assert (issue.issuer, issue.date, issue.number) == ("某某县委督查室", "2023-06-30", "第2期")
+    assert [i.title for i in issue.items] == ["关于某某工作的报告"]
+
+
+def test_numbered_subheadings_stay_in_their_article():
+    issue = parse_text(HEAD + "关于某某工作的报告\n某某局对重点项目开展了督查。\n（一）总体情况\n"
+                       "项目进展总体顺利。\n（二）存在问题\n一是手续慢，二是资金不到位。\n"
+                       "二是人手不足，工期偏紧。（某某局）\n")
+    assert len(issue.items) == 1
+    assert issue.items[0].body.split("\n")[1:4] == ["（一）总体情况", "项目进展总体顺利。", "（二）存在问题"]
+
+
+def test_numbered_items_after_an_unattributed_lead_are_items():
+    issue = parse_text(HEAD + "某某区召开经济工作会议\n1月2日，某某区召开经济工作会议，部署今年任务。\n"
+                       "（一）区住建局加快推进城市更新\n区住建局推进城市更新项目23个。（区住建局）\n"
+                       "（二）区教育局做好寒假安全工作\n区教育局开展安全检查40次。（区教育局）\n")
+    assert [(i.kind, i.department) for i in issue.items] == [
+        ("lead", None), ("article", "区住建局"), ("article", "区教育局")]
+
+
+def test_sections_label_the_items_under_them():
+    issue = parse_text(HEAD + "【工作动态】\n某某局开展培训\n某某局组织干部开展业务培训。（某某局）\n"
+                       "某某镇推进改造\n某某镇完成老旧小区改造3个。（某某镇）\n【简讯】\n"
+                       "△近日，某某街道开展义诊活动。（某某街道）\n")
+    assert [(i.kind, i.section) for i in issue.items] == [
+        ("article", "工作动态"), ("article", "工作动态"), ("brief", "简讯")]
+
+
+@pytest.mark.parametrize("marker", list("⭐★◆▲◇○※▶"))
+@pytest.mark.parametrize("space, indent", [("", ""), (" ", "  "), ("  ", "\u3000")])
+def test_brief_markers_with_any_spacing_and_indent(marker, space, indent):
+    issue = parse_text(HEAD + f"{indent}{marker}{space}近日，某某局完成检查工作，发现问题3个。（某某局）\n"
+                       f"{indent}{marker}{space}3月下旬，某某镇开展培训，参训120人。（某某镇）\n")
+    assert [(i.kind, i.title) for i in issue.items] == [
+        ("brief", "某某局完成检查工作"), ("brief", "某某镇开展培训")]
+
+
+@pytest.mark.parametrize("opening, title", [
+    ("1至2月，全区新增市场主体2316户，同比增长12.4%。", "全区新增市场主体2316户"),
+    ("一季度，全区完成投资86亿元，同比增长9%。", "全区完成投资86亿元"),
+    ("清明假期，全区接待游客18.6万人次，同比增长6%。", "全区接待游客18.6万人次"),
+    ("2月份，某某局办理案件46件，结案率100%。", "某某局办理案件46件"),
+    ("2020年，我区建成区面积经市自然资源和规划局认定为33.28平方公里，相较去年新增。",
+     "我区建成区面积认定为33.28平方公里"),
+])
+def test_brief_titles_are_never_a_time_phrase_nor_cut(opening, title):
+    issue = parse_text(HEAD + f"△{opening}（某某局）\n")
+    assert issue.items[0].title == title
+
+
+def test_a_title_after_a_last_sentence_without_a_blank_line():
+    issue = parse_text(HEAD + "某某区召开经济工作会议\n1月2日，某某区召开经济工作会议，部署今年任务。\n"
+                       "某某局开展业务培训\n某某局组织干部开展业务培训，参训80人。（某某局）\n")
+    assert [i.title for i in issue.items] == ["某某区召开经济工作会议", "某某局开展业务培训"]
+
+
+def test_a_word_broken_over_two_typed_lines_is_joined():
+    issue = parse_text(HEAD + "某某局扶持企业发展\n某某局出台措施，扶持企\n业发展，兑现资金3200万元。（某某局）\n")
+    assert issue.items[0].body == "某某局出台措施，扶持企业发展，兑现资金3200万元。"
