@@ -35,6 +35,10 @@ SETTINGS = {
     "BOT_SEARCH_CACHE": (512, int),  # search answers kept per process; 0 = off
     "BOT_QUERY_LIMIT": (20, int),  # keyword searches per user per minute; 0 = no limit
     "BOT_LOG_LEVEL": ("INFO", str),
+    "BOT_MAX_PAGES": (60, int),  # PDF pages one upload may have
+    "BOT_MAX_ITEMS": (300, int),  # items one issue may have
+    "BOT_PARSE_SECONDS": (90.0, float),  # wall time to read one upload (OCR included)
+    "BOT_PARSE_MEMORY_MB": (2048, int),  # memory of the process that reads one upload
     "BOT_DEFAULT_FOLLOW": ("own", str),  # what a cadre receives unasked: own | none | all
     "BOT_DISTRICT": (None, str),  # the district's own prefix (区名); None: from the org chart
     "WECHAT_APP_ID": (None, str),

@@ -25,7 +25,7 @@ from store import departments as departments_store
 from store import roster as roster_store
 from subscriptions import roster_csv
 from store.db import get_db
-from store.ingest import ingest
+from store.ingest import ingest, limits_from
 from store.issues import get_issue
 from store.search import search
 from commands.addressbook import roster_sync_command
@@ -42,7 +42,8 @@ def publish_file(db, path):
     with open(path, "rb") as f:
         data = f.read()
     try:
-        issue_id, created = ingest(db, data, filename=name, source=name)
+        issue_id, created = ingest(db, data, filename=name, source=name,
+                                   limits=limits_from(current_app.config))
     except (ValueError, LookupError) as error:  # bulletin.ParseError is a ValueError
         raise ValueError(f"cannot read {name}: {_one_line(error)}") from None
     return issue_id, created, get_issue(db, issue_id)["item_count"]

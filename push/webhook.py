@@ -19,7 +19,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from push import publish, status, worker
-from store.ingest import ingest
+from store.ingest import ingest, limits_from
 
 log = logging.getLogger(__name__)
 bp = Blueprint("push_api", __name__, url_prefix="/api/issues")
@@ -71,9 +71,10 @@ def create_issue():
     data, filename, content_type = _issue_upload()
     db = get_db()
     try:
-        issue_id, created = ingest(db, data, filename, content_type, source="webhook")
-    except ParseError as error:
-        raise WebhookError(400, str(error))
+        issue_id, created = ingest(db, data, filename, content_type, source="webhook",
+                                   limits=limits_from(current_app.config), bounded=True)
+    except ParseError as error:  # over a limit (413/422), classified (422), unreadable (400)
+        raise WebhookError(getattr(error, "status", 400), str(error))
     answer = publish.issue_view(db, issue_id, current_app.config)
     if request.args.get("push") in ("1", "true", "yes") or current_app.config.get("BOT_AUTO_PUSH"):
         answer["push"] = _push(db, issue_id)

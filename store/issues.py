@@ -19,9 +19,9 @@ from store.text import add_words, normalise
 from store.transaction import write
 
 KINDS = ("lead", "article", "brief")  # items.kind CHECK; anything else is stored as article
-ISSUE_COLUMNS = "id, issuer, date, number, source, created_at"
+ISSUE_COLUMNS = "id, issuer, date, number, source, created_at, warnings, ocr, classification"
 ITEM_COLUMNS = """i.id, i.issue_id, i.seq, i.kind, i.title, i.body, i.department AS printed_department,
-    i.department_id, COALESCE(d.name, i.department) AS department"""
+    i.department_id, COALESCE(d.name, i.department) AS department, i.section"""
 
 
 def content_hash(issue):
@@ -40,7 +40,8 @@ def content_hash(issue):
 def save_issue(db, issue, source=None):
     """Store a parsed issue (`bulletin.model.Issue` or its `to_dict()`): -> (issue_id, created).
 
-    The same content again returns the first issue's id and `created=False`.
+    The same content again returns the first issue's id and `created=False`. Every department
+    of a joint attribution is linked (`item_departments`); `department_id` is the first.
     Raises ValueError for an issue without items.
     """
     data = _as_dict(issue)
@@ -54,17 +55,32 @@ def save_issue(db, issue, source=None):
         if row:
             return row[0], False
         issue_id = db.execute(
-            "INSERT INTO issues (content_hash, issuer, date, number, source) VALUES (?, ?, ?, ?, ?)",
-            [digest, data.get("issuer"), data.get("date"), data.get("number"), source]).lastrowid
+            "INSERT INTO issues (content_hash, issuer, date, number, source, warnings, ocr,"
+            " classification) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [digest, data.get("issuer"), data.get("date"), data.get("number"), source,
+             json.dumps(data.get("warnings") or [], ensure_ascii=False),
+             int(bool(data.get("ocr"))), data.get("classification")]).lastrowid
         for position, item in enumerate(items, start=1):
             department = (item.get("department") or "").strip() or None
-            db.execute("""
-                INSERT INTO items (issue_id, seq, kind, title, body, department, department_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?)""", [
+            ids = [learn(db, name) for name in _departments_of(item, department)]
+            item_id = db.execute("""
+                INSERT INTO items (issue_id, seq, kind, title, body, department, department_id,
+                                   section)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", [
                 issue_id, position, item.get("kind") if item.get("kind") in KINDS else "article",
                 (item.get("title") or "").strip(), (item.get("body") or "").strip(),
-                department, learn(db, department) if department else None])  # indexed by trigger
+                department, ids[0] if ids else None,
+                (item.get("section") or "").strip() or None]).lastrowid  # indexed by trigger
+            db.conn.executemany("INSERT OR IGNORE INTO item_departments (item_id, department_id)"
+                                " VALUES (?, ?)", [(item_id, i) for i in ids])
     return issue_id, True
+
+
+def _departments_of(item, department):
+    """The department names an item is attributed to: its `departments` list (a joint
+    attribution), else its one `department`."""
+    listed = [" ".join(str(d).split()) for d in item.get("departments") or [] if str(d).strip()]
+    return list(dict.fromkeys(listed)) or ([department] if department else [])
 
 
 def get_issue(db, issue_id):
@@ -74,6 +90,7 @@ def get_issue(db, issue_id):
         return None
     row["items"] = issue_items(db, issue_id)
     row["item_count"] = len(row["items"])
+    row["warnings"] = json.loads(row.get("warnings") or "[]")
     return row
 
 
@@ -130,6 +147,10 @@ def update_item(db, item_id, title=None, department=None):
             name, department_id = _correction(db, department)
             db.execute("UPDATE items SET department = ?, department_id = ? WHERE id = ?",
                        [name, department_id, item_id])
+            db.execute("DELETE FROM item_departments WHERE item_id = ?", [item_id])
+            if department_id is not None:  # a correction names the one department meant
+                db.execute("INSERT INTO item_departments (item_id, department_id) VALUES (?, ?)",
+                           [item_id, department_id])
     return get_item(db, item_id)
 
 

@@ -190,3 +190,23 @@ def m008_search_index_by_triggers(db):
                 SELECT jianbao_rowid(OLD.date, id) FROM items WHERE issue_id = NEW.id);
             UPDATE items SET title = title WHERE issue_id = NEW.id;
         END""")
+
+
+@migrations()
+def m009_sections_joint_departments_warnings(db):
+    # What the parser now tells (docs/parsing.md): the section an item sits under, every
+    # department of a joint attribution (push routing uses all of them), the warnings shown
+    # beside the items before a push, whether the text came from OCR, and the marking.
+    db.execute("ALTER TABLE items ADD COLUMN section TEXT")
+    db.execute("""
+        CREATE TABLE item_departments (        -- 1 row per department an item is attributed to
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            department_id INTEGER NOT NULL REFERENCES departments(id) ON DELETE CASCADE,
+            PRIMARY KEY (item_id, department_id)
+        )""")
+    db.execute("CREATE INDEX item_departments_department ON item_departments(department_id)")
+    db.execute("INSERT INTO item_departments (item_id, department_id)"
+               " SELECT id, department_id FROM items WHERE department_id IS NOT NULL")
+    db.execute("ALTER TABLE issues ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'")  # JSON list
+    db.execute("ALTER TABLE issues ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE issues ADD COLUMN classification TEXT")  # 内部, or None

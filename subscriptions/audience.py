@@ -87,9 +87,10 @@ def audience(db, issue_id, rule, skip_planned=True):
 
 
 def items_for(cadre, items, rule):
-    """`items_for(cadre, items, rule)` -> the ids of the items this cadre gets, in order."""
-    return tuple(item["id"] for item in items if follows(cadre, item["department_id"], rule)
-                 or item["kind"] == "lead")
+    """`items_for(cadre, items, rule)` -> the ids of the items this cadre gets, in order.
+    An item of a joint attribution reaches the followers of each of its departments."""
+    return tuple(item["id"] for item in items if item["kind"] == "lead"
+                 or any(follows(cadre, d, rule) for d in item["department_ids"] or [None]))
 
 
 def follows(cadre, department_id, rule):
@@ -131,7 +132,14 @@ def issue_content(db, issue_id):
         "SELECT id, seq, kind, title, body, department, department_id FROM items"
         " WHERE issue_id = ? ORDER BY seq", [issue_id])
     columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, r)) for r in cursor.fetchall()], meta
+    items = [dict(zip(columns, r), department_ids=[]) for r in cursor.fetchall()]
+    by_id = {item["id"]: item for item in items}
+    for item_id, department_id in db.execute("""
+            SELECT j.item_id, j.department_id FROM item_departments j
+            JOIN items i ON i.id = j.item_id WHERE i.issue_id = ? ORDER BY j.rowid""",
+                                             [issue_id]).fetchall():
+        by_id[item_id]["department_ids"].append(department_id)
+    return items, meta
 
 
 def issue_exists(db, issue_id):

@@ -4,9 +4,9 @@
     POST /admin/publish    a file (text/PDF/DOCX) or pasted text -> parse, store -> its preview
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from store.ingest import ingest
+from store.ingest import ingest, limits_from
 from store.db import get_db
 from store.issues import get_issue, issue_items, list_issues
 from web import push_actions as progress, store
@@ -54,7 +54,8 @@ def publish():
 
     db = get_db()
     try:
-        issue_id, created = ingest(db, data, filename=name, content_type=kind, source=name)
+        issue_id, created = ingest(db, data, filename=name, content_type=kind, source=name,
+                                   limits=limits_from(current_app.config), bounded=True)
     except (ParseError, ValueError) as error:  # unreadable, or no items found
         flash(f"无法读取“{name}”：{error}", "error")
         return redirect(url_for("console.home"))
