@@ -2,17 +2,25 @@
 
     def test_something(app, client, runner, db): ...
 
-Fixtures for one area (the fake WeChat server, a live HTTP server) live beside that
-area's tests in tests/fixtures_*.py and are loaded here as plugins.
+Fixtures for one area live beside its tests and are loaded here as plugins (`pytest_plugins`),
+so a test names them as arguments and imports nothing:
+- `live_server` (tests/fixtures_live.py): any WSGI app over real HTTP on loopback;
+- `fake_wechat` (tests/fakewechat.py): the fake WeChat API server, on a live server;
+- `live` (tests/fixtures_hostile.py): the bad-input catalogue's served app with its row counts.
+Plain helpers (XML builders, sample data) are imported from tests/fixtures_chat.py.
+
+Markers (pytest.ini): `slow` for processes, kill -9, fault timeouts and hypothesis-heavy
+tests; `browser` for Chromium. `make test-fast` runs the rest.
 """
 
-import os
 import pathlib
 
 import pytest
 
 from bot import create_app
 from subscriptions.db import open_db
+
+pytest_plugins = ["fixtures_live", "fakewechat", "fixtures_hostile"]
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"

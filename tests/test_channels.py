@@ -10,7 +10,6 @@ import pytest
 
 from bulletin.cards import LIMITS, Card, size
 from conftest import ROOT
-from fakewechat import fake_wechat  # noqa: F401  (the fixture)
 from push.channels import (FAILED, SENT, WINDOW_CLOSED, Result, TransientError, inbox,
                            make_channel)
 from push.channels import store

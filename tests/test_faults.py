@@ -14,7 +14,6 @@ import time
 
 import pytest
 import xmltodict
-from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from fixtures_chat import enrol, post_xml, publish_sample, text_xml
 from test_plan import add_cadre, publish
 from test_worker_process import start_worker, wait_for, worker_env

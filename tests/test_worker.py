@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from test_plan import add_cadre, make_issue, publish
 
 from push import outbox, publish as publishing, status

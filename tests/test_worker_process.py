@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from test_plan import make_issue, publish
 
 from push import publish as publishing, status
