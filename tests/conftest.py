@@ -16,6 +16,7 @@ tests; `browser` for Chromium. `make test-fast` runs the rest.
 import pathlib
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from bot import create_app
 from subscriptions.db import open_db
@@ -25,13 +26,16 @@ pytest_plugins = ["fixtures_live", "fakewechat", "fixtures_hostile"]
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 SAMPLE = FIXTURES / "shangjie-2021-01-06.txt"
+ADMIN_PASSWORD = "test-admin-password"
 
 TEST_CONFIG = {
     "TESTING": True,
     "BOT_CHANNEL": "sandbox",
     "BOT_SECRET_KEY": "test-secret-key",
     "BOT_PUBLISH_SECRET": "test-publish-secret",
-    "BOT_ADMIN_PASSWORD": "test-admin-password",
+    # stored hashed, as in production (`bot.py admin-hash`): hashing a plain password at every
+    # start-up costs ~0.1 s of scrypt per app; test_console covers the plain-password path
+    "BOT_ADMIN_PASSWORD": generate_password_hash(ADMIN_PASSWORD),
     "BOT_PUBLIC_URL": "http://jianbao.test",
     "BOT_INPROCESS_WORKER": False,
     "WECHAT_TOKEN": "test-token",
