@@ -17,6 +17,8 @@ from subscriptions.issues import issue_items, list_issues
 from test_console import add_cadre
 from web import links
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -24,6 +24,8 @@ from push.worker import run_forever, run_until_idle
 from subscriptions import roster
 from subscriptions.db import open_db
 
+pytestmark = pytest.mark.slow  # real client timeouts, database locks held for seconds, processes
+
 FAST = {"BOT_RETRY_BASE_SECONDS": 0.01, "BOT_SEND_RATE": 1000.0}
 SEND_PATH = {"work": "message/send", "mp": "message/custom/send"}
 

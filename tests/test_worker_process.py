@@ -9,11 +9,14 @@ import subprocess
 import sys
 import time
 
+import pytest
 from test_plan import make_issue, publish
 
 from push import publish as publishing, status
 from subscriptions.db import open_db
 from subscriptions.departments import learn
+
+pytestmark = pytest.mark.slow  # worker processes, kill -9
 
 THREADS = 4  # sending threads per worker process
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
