@@ -23,12 +23,11 @@ import config as settings
 
 # Each component wires itself in with init_app(app): teardown hooks, blueprints, CLI.
 COMPONENTS = (
-    "subscriptions.db",
-    "bulletin.cli",
-    "subscriptions.cli",
+    "store",
     "push",
     "handlers",
     "web",
+    "commands",
 )
 
 

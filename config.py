@@ -10,6 +10,7 @@ keys the operator sets in the environment. The README lists every variable.
 import os
 
 CHANNELS = ("sandbox", "work", "mp")
+DEFAULT_FOLLOWS = ("own", "none", "all")
 
 # name -> (default, parser). Defaults are the embedded, no-account setup `make run` uses.
 SETTINGS = {
@@ -35,11 +36,14 @@ SETTINGS = {
     "BOT_SEARCH_CACHE": (512, int),  # search answers kept per process; 0 = off
     "BOT_QUERY_LIMIT": (20, int),  # keyword searches per user per minute; 0 = no limit
     "BOT_LOG_LEVEL": ("INFO", str),
+    "BOT_DEFAULT_FOLLOW": ("own", str),  # what a cadre receives unasked: own | none | all
+    "BOT_DISTRICT": (None, str),  # the district's own prefix (区名); None: from the org chart
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),
     "WECHAT_ENCODING_AES_KEY": (None, str),
     "WECHAT_TEMPLATE_ID": (None, str),
+    "WECHAT_TEMPLATE_FIELDS": (None, str),  # the template's fields: title=…,date=…,items=…
     "WECHAT_API_BASE": ("https://api.weixin.qq.com/cgi-bin/", str),
     "WECOM_CORP_ID": (None, str),
     "WECOM_SECRET": (None, str),
@@ -58,8 +62,36 @@ REQUIRED = {
 }
 
 
+# What a template field may show: the issue's title, the item titles (首条等N条), the date,
+# a closing note, the first item's department. WECHAT_TEMPLATE_FIELDS maps the template's own
+# field names (as in its content, e.g. {{thing1.DATA}}) onto these.
+TEMPLATE_VALUES = ("title", "items", "date", "note", "department")
+DEFAULT_TEMPLATE_FIELDS = "first=title,keyword1=items,keyword2=date,remark=note"
+
+
+def parse_template_fields(text):
+    """`parse_template_fields("thing1=items,time2=date")` -> {"thing1": "items", "time2":
+    "date"}; None for no text; ValueError naming what is wrong."""
+    if not text:
+        return None
+    fields = {}
+    for part in filter(None, (p.strip() for p in str(text).split(","))):
+        field, _, value = (x.strip() for x in part.partition("="))
+        if not field.replace("_", "").isalnum() or value not in TEMPLATE_VALUES:
+            raise ValueError(f"{part!r}: write field=value, value one of {', '.join(TEMPLATE_VALUES)}")
+        fields[field] = value
+    if not fields:
+        raise ValueError("no field=value pairs")
+    return fields
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
+
+
+def default(name):
+    """`default("BOT_HTTP_TIMEOUT")` -> 10.0: the one place a default is stated."""
+    return SETTINGS[name][0]
 
 
 def parse_bool(value):
@@ -99,6 +131,14 @@ def check(config):
     aes_key = config.get("WECOM_ENCODING_AES_KEY" if channel == "work" else "WECHAT_ENCODING_AES_KEY")
     if aes_key and len(aes_key) != 43:
         raise ConfigError("the EncodingAESKey must be the 43 characters shown on the WeChat admin page")
+    if config.get("WECHAT_TEMPLATE_FIELDS"):
+        try:
+            parse_template_fields(config["WECHAT_TEMPLATE_FIELDS"])
+        except ValueError as error:
+            raise ConfigError(f"WECHAT_TEMPLATE_FIELDS is not valid: {error}") from None
+    if config.get("BOT_DEFAULT_FOLLOW", "own") not in DEFAULT_FOLLOWS:
+        raise ConfigError(f"BOT_DEFAULT_FOLLOW={config.get('BOT_DEFAULT_FOLLOW')!r} is not valid:"
+                          f" use one of {', '.join(DEFAULT_FOLLOWS)}")
     if config.get("BOT_SEND_RATE", 1) <= 0:
         raise ConfigError("BOT_SEND_RATE must be a positive number of calls per second")
 

@@ -32,7 +32,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fixtures_chat import signed_args, text_xml  # noqa: E402  (the tests' XML helpers)
-from subscriptions.db import open_db  # noqa: E402
+from store.db import open_db  # noqa: E402
 
 TOKEN = "bench-token"
 QUERIES = ["项目", "疫情", "审计", "项", "峡窝镇 疫情", "2021-01 项目", "防控", "督查", "工资",
@@ -56,7 +56,7 @@ def build_archive(path, items):
         db.conn.close()
         return "bench/search.py"
     from fixtures_chat import ITEMS, sample_issue
-    from subscriptions.issues import save_issue
+    from store.issues import save_issue
 
     for n in range(items // len(ITEMS)):
         date = f"{2010 + n % 12}-{1 + n % 12:02d}-{1 + n % 28:02d}"
@@ -67,7 +67,7 @@ def build_archive(path, items):
 
 def enrol_cadres(path, count):
     """`count` cadres bound to openids bench-0 … (through the store's binding functions)."""
-    from subscriptions import roster
+    from store import binding, roster
 
     db = open_db(str(path))
     csv_path = pathlib.Path(path).with_suffix(".roster.csv")
@@ -75,8 +75,8 @@ def enrol_cadres(path, count):
     lines += [f"干部{n},区审计局,139{n:08d},," for n in range(count)]
     csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     roster.import_roster(db, str(csv_path))
-    for n, invitation in enumerate(roster.invite(db)):
-        roster.bind(db, invitation["code"], openid=f"bench-{n}")
+    for n, invitation in enumerate(binding.invite(db)):
+        binding.bind(db, invitation["code"], openid=f"bench-{n}")
     db.conn.close()
 
 

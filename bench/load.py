@@ -102,8 +102,8 @@ def load_search_bench():
 
 
 def build_archive(path, items):
-    from subscriptions import text
-    from subscriptions.db import open_db
+    from store import text
+    from store.db import open_db
 
     search_bench = load_search_bench()
     db = open_db(path)

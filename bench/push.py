@@ -27,8 +27,8 @@ DEPARTMENTS = [f"区第{n}局" for n in range(1, 21)]
 def build(db, cadres, seed):
     """An issue with a lead and one item for each of 10 departments; random subscriptions."""
     from bulletin.model import Issue, Item
-    from subscriptions.departments import learn
-    from subscriptions.issues import save_issue
+    from store.departments import learn
+    from store.issues import save_issue
 
     rng = random.Random(seed)
     ids = [learn(db, name) for name in DEPARTMENTS]
@@ -123,7 +123,7 @@ def main():
     from bot import create_app
     from push import publish, status
     from push.worker import run_until_idle
-    from subscriptions.db import open_db
+    from store.db import open_db
 
     fake_config, fake, process = start_fake([f"u{n}" for n in range(1, args.cadres + 1)],
                                             args.latency)

@@ -1,4 +1,4 @@
-"""Search latency on a 100k-item archive: jieba FTS5 (subscriptions.search) vs a LIKE scan.
+"""Search latency on a 100k-item archive: jieba FTS5 (store.search) vs a LIKE scan.
 
     .venv/bin/python bench/search.py [--items 100000] [--repeat 20] [--keep FILE]
 
@@ -29,10 +29,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bulletin  # noqa: E402
-from subscriptions import search_cache, search_index, text  # noqa: E402
-from subscriptions.db import open_db  # noqa: E402
-from subscriptions.departments import learn  # noqa: E402
-from subscriptions.search import search  # noqa: E402
+from store import search_cache, search_index
+from subscriptions import text  # noqa: E402
+from store.db import open_db  # noqa: E402
+from store.departments import learn  # noqa: E402
+from store.search import search  # noqa: E402
 
 QUERIES = ["项", "疫", "审计", "项目", "疫情", "督查", "宣传", "党员", "法治", "营商环境",
            "重大项目", "就地过年", "峡窝镇 疫情", "2021年1月 项目", "2019-03 宣传", "审计 2020年"]

@@ -10,7 +10,7 @@ The bulletin is internal: until a user is bound, every command and query gets on
 import re
 
 from handlers.router import command, router
-from subscriptions import roster
+from store import binding
 
 HOW_TO_BIND = ("简报仅供本单位干部使用。请回复“绑定 绑定码”完成身份绑定，"
                "如：绑定 12345678。绑定码请向区委办公室索取。")
@@ -32,8 +32,8 @@ def identify(db, channel, user):
     On WeCom a member whose userid is in the roster is bound on first contact, no code.
     """
     if channel == "work":
-        return roster.cadre_for(db, userid=user) or roster.bind_wecom_member(db, user)
-    return roster.cadre_for(db, openid=user)
+        return binding.cadre_for(db, userid=user) or binding.bind_wecom_member(db, user)
+    return binding.cadre_for(db, openid=user)
 
 
 def identity(ctx):
@@ -49,7 +49,7 @@ def bind(ctx):
         return f"您已绑定为{ctx.cadre['name']}，无需再次绑定。"
     if not re.fullmatch(r"\d{6,12}", code):
         return BIND_USAGE
-    result = roster.bind(ctx.db, code, **identity(ctx))
+    result = binding.bind(ctx.db, code, **identity(ctx))
     if result.ok and result.already:
         return f"您已绑定为{result.cadre['name']}，无需再次绑定。"
     if result.ok:

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, request
 
 from handlers import envelope
 from handlers.chat import answer
-from subscriptions.db import get_db
+from store.db import get_db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)

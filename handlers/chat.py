@@ -12,8 +12,8 @@ import logging
 from handlers import access, welcome, subscribing, departments, searching, fallback  # noqa: F401
 from handlers.replies import render
 from handlers.router import Context, router
-from subscriptions import chat_state
-from subscriptions.transaction import snapshot, write
+from store import chat_state
+from store.transaction import snapshot, write
 
 log = logging.getLogger(__name__)
 SORRY = "抱歉，系统暂时出了点问题，请稍后再试。"

@@ -1,10 +1,11 @@
 """部门: the departments cadres can subscribe to, with how many items each has.
 
-    部门 (menu DEPARTMENTS)  ->  可订阅的部门（共12个）：\n区审计局 8条\n…
+    部门 (menu DEPARTMENTS)  ->  可订阅的部门（共12个）：\n区财政局 8条\n…
 """
 
 from handlers.router import either, exact, menu, router
-from subscriptions.departments import list_with_counts
+from store.departments import list_with_counts
+from store.examples import examples
 
 LIST_LIMIT_BYTES = 1800  # leave room for the closing hint inside the 2,047-byte reply
 
@@ -24,5 +25,5 @@ def list_departments(ctx):
             break
         lines.append(line)
         shown += 1
-    lines.append("回复“订阅 部门名”订阅，可写简称，如：订阅 审计。")
+    lines.append(f"回复“订阅 部门名”订阅，可写简称，如：订阅 {examples(ctx.db).short}。")
     return "\n".join(lines)

@@ -9,4 +9,4 @@ from handlers.welcome import help_text
 
 @router.on(event("click"))
 def unknown_menu_key(ctx):
-    return "这个菜单项暂不可用。\n" + help_text()
+    return "这个菜单项暂不可用。\n" + help_text(ctx.db)

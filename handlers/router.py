@@ -25,7 +25,7 @@ class Context:
 
     `message` is the wechatpy message, `user` the sender's openid (mp, sandbox) or userid
     (work), `cadre` the bound cadre dict or None, `state` the user's chat state
-    (`subscriptions.chat_state.load_state`), `channel` one of sandbox/mp/work.
+    (`store.chat_state.load_state`), `channel` one of sandbox/mp/work.
 
     Handlers that remember something for the next message (chat state, the query count)
     do not write it themselves: `ctx.on_reply(write, *args)` queues it, and

@@ -1,7 +1,7 @@
 """最新, 更多 and keyword search — anything that is not a command is a query.
 
-    疫情                -> 找到3条：1. 标题\n区卫健委 · 2021-01-06\nhttps://…/items/7?t=…
-    峡窝镇 疫情 / 2021-01 项目   (department and date filters are the store's search syntax)
+    项目                -> 找到3条：1. 标题\n区财政局 · 2021-01-06\nhttps://…/items/7?t=…
+    财政 项目 / 2021-01 项目   (department and date filters are the store's search syntax)
     更多                -> the next page of the last query (or of 最新)
     最新 (menu LATEST)  -> the latest issue's items, with links
 
@@ -9,9 +9,10 @@ Paging lives in chat_state: the last query and the page shown.
 """
 
 from handlers.router import either, exact, menu, router
-from subscriptions import chat_state, issues, ratelimit
-from subscriptions.search import search
-from web.links import item_url
+from store import chat_state, issues, ratelimit
+from store.examples import examples
+from store.search import search
+from channels.links import item_url
 
 PER_PAGE = 5
 LATEST = "#latest:"  # chat_state query marker: paging through an issue, not a search
@@ -66,7 +67,7 @@ def _search_page(ctx, query, page):
         if page:
             return "没有更多了。"
         return (f"没有找到与“{query[:20]}”相关的简报。"
-                "可换个词，或加上部门、日期，如：峡窝镇 疫情、2021-01 项目。")
+                f"可换个词，或加上部门、日期，如：{examples(ctx.db).queries()}。")
     ctx.on_reply(chat_state.save_query, ctx.user, query, page)
     first = page * PER_PAGE
     found = result.total if getattr(result, "total_exact", True) else f"{result.total}多"

@@ -1,8 +1,8 @@
 """订阅 / 退订 / 我的订阅, and the numbered choice when a department word is ambiguous.
 
-    订阅 审计 督查局     -> 已订阅：区审计局、区督查局
+    订阅 财政 教育       -> 已订阅：区财政局、区教育局
     订阅 全部            -> every department, present and future
-    退订 审计 / 退订 全部
+    退订 财政 / 退订 全部
     我的订阅 (menu MY_SUBSCRIPTIONS)
     订阅 发展            -> “发展”对应多个部门，请回复序号：1. … 2. …   then `1`
 """
@@ -11,7 +11,9 @@ import time
 
 from handlers.access import identity
 from handlers.router import command, either, exact, menu, router, split_words
-from subscriptions import chat_state, departments, roster, subscribe as store
+from store import binding, chat_state, departments
+from store.examples import examples
+from subscriptions import subscribe as store
 
 ALL_WORDS = {"全部", "所有", "全部部门", "all", "ALL"}
 CHOICE_TTL_SECONDS = 600
@@ -23,7 +25,7 @@ def subscriber(ctx):
     """The cadre who subscribes: the bound cadre, or with BOT_OPEN_ACCESS=1 a follower's own
     record (made on first use); None when they must bind first."""
     if ctx.cadre is None and ctx.config.get("BOT_OPEN_ACCESS"):
-        ctx.cadre = roster.enrol(ctx.db, **identity(ctx))
+        ctx.cadre = binding.enrol(ctx.db, **identity(ctx))
     return ctx.cadre
 
 
@@ -33,21 +35,34 @@ def my_subscriptions(ctx):
     if subscriber(ctx) is None:
         return NEEDS_BINDING
     mine = store.subscriptions_of(ctx.db, ctx.cadre["id"])
+    default = _default_part(ctx)
     if mine.get("all"):
         return "您订阅了全部部门。回复“退订 全部”可取消。"
     names = [d["name"] for d in mine.get("departments", [])]
     if not names:
-        return "您还没有订阅任何部门。回复“订阅 部门名”订阅，" + SEE_LIST
-    return f"您订阅了{len(names)}个部门：\n" + "\n".join(names)
+        return (f"{default}您还没有另外订阅部门。回复“订阅 部门名”订阅，" + SEE_LIST).lstrip()
+    return f"{default}您另外订阅了{len(names)}个部门：\n" + "\n".join(names)
 
 
-@router.on(command("订阅", glued=True), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 审计 督查局；订阅 全部）")
+def _default_part(ctx):
+    """What the cadre receives unasked (BOT_DEFAULT_FOLLOW), as the first line of 我的订阅."""
+    follow = ctx.config.get("BOT_DEFAULT_FOLLOW") or "own"
+    if follow == "all":
+        return "默认：您接收每期简报的全部条目。\n"
+    own = departments.get_department(ctx.db, ctx.cadre.get("department_id")) \
+        if ctx.cadre.get("department_id") else None
+    if follow == "own" and own:
+        return f"默认：您接收每期头条和本部门（{own['name']}）的条目。\n"
+    return "默认：您接收每期头条。\n"
+
+
+@router.on(command("订阅", glued=True), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 {short}；订阅 全部）")
 def subscribe(ctx):
     if subscriber(ctx) is None:
         return NEEDS_BINDING
     words = split_words(ctx.match)
     if not words:
-        return "请在“订阅”后写部门名，如：订阅 审计局。" + SEE_LIST
+        return f"请在“订阅”后写部门名，如：订阅 {examples(ctx.db).short}。" + SEE_LIST
     if ALL_WORDS.intersection(words):
         store.subscribe_all(ctx.db, ctx.cadre["id"])
         return "已订阅全部部门，今后每期简报的所有条目都会推送给您。"
@@ -60,7 +75,7 @@ def unsubscribe(ctx):
         return NEEDS_BINDING
     words = split_words(ctx.match)
     if not words:
-        return "请在“退订”后写部门名，如：退订 审计局；或“退订 全部”。"
+        return f"请在“退订”后写部门名，如：退订 {examples(ctx.db).short}；或“退订 全部”。"
     if ALL_WORDS.intersection(words):
         store.unsubscribe_all(ctx.db, ctx.cadre["id"])
         return "已退订全部部门，不会再收到推送。回复“订阅 部门名”可重新订阅。"
@@ -115,6 +130,9 @@ def _done(ctx, action, chosen, unknown, ambiguous, more_ambiguous=()):
     elif ids:
         store.unsubscribe(ctx.db, ctx.cadre["id"], ids)
         lines.append(f"已退订：{names}")
+        if (ctx.config.get("BOT_DEFAULT_FOLLOW") or "own") == "own" \
+                and ctx.cadre.get("department_id") in ids:
+            lines.append("本部门的条目仍会默认推送给您。")
     if unknown:
         lines.append(f"没有找到部门：{'、'.join(unknown)}。{SEE_LIST}")
     for word, _ in more_ambiguous:

@@ -8,15 +8,19 @@ polite answers to what the bot cannot read.
 
 from handlers.access import HOW_TO_BIND
 from handlers.router import command, either, event, menu, router
+from store.examples import examples
 
 WELCOME = "欢迎使用简报！区委办公室编发的简报将按您订阅的部门推送到这里。"
 TEXT_ONLY = "暂时只能看懂文字。发送关键词即可搜索简报，回复“帮助”查看用法。"
 
 
-def help_text():
-    """The help reply: one line per command, generated from the registered handlers."""
-    lines = ["可用指令："] + [f"· {line}" for line in router.help_lines()]
-    lines.append("其他文字将作为关键词搜索，如：疫情、峡窝镇 项目、2021-01 审计。")
+def help_text(db):
+    """The help reply: one line per command, generated from the registered handlers, with
+    examples from this office's own departments and items (store.examples)."""
+    ex = examples(db)
+    lines = ["可用指令："] + [f"· {line.format(short=ex.short, other=ex.other_short)}"
+                          for line in router.help_lines()]
+    lines.append(f"其他文字将作为关键词搜索，如：{ex.queries()}。")
     return "\n".join(lines)
 
 
@@ -25,7 +29,7 @@ def welcome(ctx):
     """A new follower: welcome, then help (bound or open access) or how to bind."""
     if ctx.cadre is None and not ctx.open_access:
         return f"{WELCOME}\n{HOW_TO_BIND}"
-    return f"{WELCOME}\n{help_text()}"
+    return f"{WELCOME}\n{help_text(ctx.db)}"
 
 
 @router.on(event("unsubscribe", "enter_agent", "view", "location", "scan"))
@@ -37,7 +41,7 @@ def quiet_event(ctx):
 @router.on(either(command("帮助", "help", "HELP", "?", "？"), menu("HELP")),
            help="帮助 — 显示本说明")
 def show_help(ctx):
-    return help_text()
+    return help_text(ctx.db)
 
 
 def _not_text(ctx):

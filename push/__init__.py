@@ -1,6 +1,6 @@
 """Pushing issues to cadres: planning, the durable outbox, workers, the webhook, status.
 
-    push.init_app(app)     # the /api/issues webhook and the push/resend/status/worker commands
+    push.init_app(app)     # the /api/issues webhook; the in-process worker
 
 When BOT_INPROCESS_WORKER is on, the first request a serving app handles starts one
 background worker thread (so `python bot.py serve` sends, while CLI commands and tests
@@ -9,10 +9,9 @@ don't start one); `python bot.py worker` runs the same loop as a separate proces
 
 
 def init_app(app):
-    from push import cli, webhook, worker
+    from push import webhook, worker
 
     app.register_blueprint(webhook.bp)
-    cli.init_app(app)
     if app.config.get("BOT_INPROCESS_WORKER"):
         @app.before_request
         def _start_worker():

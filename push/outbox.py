@@ -17,8 +17,9 @@ someone resumes it (push or resend).
 import json
 import random
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
+
+from store.transaction import write
 
 
 @dataclass
@@ -40,25 +41,11 @@ class RetryPolicy:
         return min(self.cap, self.base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
 
 
-@contextmanager
-def transaction(db):
-    """`with transaction(db): …` — BEGIN IMMEDIATE … COMMIT (rolled back on error)."""
-    conn = db.conn
-    if conn.in_transaction:
-        conn.commit()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
-
-
 def enqueue(db, issue_id, channel_name, messages):
     """Write planned messages; returns how many new deliveries were queued (0 = nothing new)."""
     queued = 0
-    with transaction(db) as conn:
+    with write(db):
+        conn = db.conn
         conn.execute("INSERT OR IGNORE INTO push_runs (issue_id, channel) VALUES (?, ?)",
                      [issue_id, channel_name])
         for message in messages:
@@ -90,19 +77,18 @@ def enqueue(db, issue_id, channel_name, messages):
 def claim(db, owner, lease_seconds=120.0, now=None):
     """Lease the next sendable row to `owner`: a dict (recipients, payload decoded) or None."""
     now = time.time() if now is None else now
-    cursor = db.conn.execute("""
-        UPDATE outbox SET status = 'leased', lease_owner = ?, lease_until = ?,
-                          attempts = attempts + 1
-        WHERE id = (
-            SELECT o.id FROM outbox o JOIN push_runs r ON r.issue_id = o.issue_id
-            WHERE r.status = 'active'
-              AND ((o.status = 'pending' AND o.next_at <= ?)
-                   OR (o.status = 'leased' AND o.lease_until <= ?))
-            ORDER BY o.next_at, o.id LIMIT 1)
-        RETURNING id, issue_id, group_key, part, recipients, payload, attempts""",
-                                 [owner, now + lease_seconds, now, now])
-    row = cursor.fetchone()
-    db.conn.commit()
+    with write(db):
+        row = db.conn.execute("""
+            UPDATE outbox SET status = 'leased', lease_owner = ?, lease_until = ?,
+                              attempts = attempts + 1
+            WHERE id = (
+                SELECT o.id FROM outbox o JOIN push_runs r ON r.issue_id = o.issue_id
+                WHERE r.status = 'active'
+                  AND ((o.status = 'pending' AND o.next_at <= ?)
+                       OR (o.status = 'leased' AND o.lease_until <= ?))
+                ORDER BY o.next_at, o.id LIMIT 1)
+            RETURNING id, issue_id, group_key, part, recipients, payload, attempts""",
+                              [owner, now + lease_seconds, now, now]).fetchone()
     if row is None:
         return None
     keys = ("id", "issue_id", "group_key", "part", "recipients", "payload", "attempts")
@@ -122,7 +108,8 @@ def record_results(db, row, results, policy):
         outcomes.setdefault(key, []).append(recipient)
     any_sent = any(status == "sent" for status, _, _ in outcomes)
     common = max(outcomes, key=lambda key: len(outcomes[key]), default=None)
-    with transaction(db) as conn:
+    with write(db):
+        conn = db.conn
         for (status, errcode, reason), recipients in outcomes.items():
             if (status, errcode, reason) != common:
                 _set_delivery(conn, row, recipients, status, errcode, reason)
@@ -141,7 +128,8 @@ def record_error(db, row, errcode, reason, policy, now=None):
 
     Returns "retry" or "failed"."""
     now = time.time() if now is None else now
-    with transaction(db) as conn:
+    with write(db):
+        conn = db.conn
         if row["attempts"] >= policy.attempts:
             _set_delivery(conn, row, row["recipients"], "failed", errcode,
                           f"{reason} (gave up after {row['attempts']} attempts)")
@@ -165,17 +153,18 @@ def drop_removed(db, row):
         SELECT d.recipient FROM deliveries d JOIN cadres c ON c.id = d.cadre_id
         WHERE d.outbox_id = ? AND c.removed_at IS NOT NULL AND d.status = 'pending'""",
                                              [row["id"]]).fetchall()}
-    db.conn.commit()
     if not removed:
         return row["recipients"]
-    with transaction(db) as conn:
+    with write(db):
+        conn = db.conn
         _set_delivery(conn, row, sorted(removed), "failed", None, "removed from the roster")
     return [r for r in row["recipients"] if r not in removed]
 
 
 def postpone(db, row, seconds, reason):
     """Put a claimed row back for later without counting the attempt (pacing, not failure)."""
-    with transaction(db) as conn:
+    with write(db):
+        conn = db.conn
         conn.execute("UPDATE outbox SET status = 'pending', lease_owner = NULL, next_at = ?,"
                      " attempts = MAX(0, attempts - 1), last_error = ? WHERE id = ?",
                      [time.time() + seconds, reason, row["id"]])
@@ -188,7 +177,8 @@ def resend(db, issue_id):
     are worth retrying too. Resumes a paused push.
 
     Returns how many deliveries were queued."""
-    with transaction(db) as conn:
+    with write(db):
+        conn = db.conn
         failed = conn.execute("""
             SELECT d.id, d.recipient, d.part, o.group_key, o.payload FROM deliveries d
             JOIN outbox o ON o.id = d.outbox_id
@@ -214,7 +204,8 @@ def resend(db, issue_id):
 
 def resume(db, issue_id):
     """Un-pause an issue's push (failure count back to zero)."""
-    with transaction(db) as conn:
+    with write(db):
+        conn = db.conn
         _resume(conn, issue_id)
 
 
@@ -225,7 +216,6 @@ def next_wake(db, now=None):
         SELECT MIN(CASE o.status WHEN 'pending' THEN o.next_at ELSE o.lease_until END)
         FROM outbox o JOIN push_runs r ON r.issue_id = o.issue_id
         WHERE o.status != 'done' AND r.status = 'active'""").fetchone()
-    db.conn.commit()
     if row[0] is None:
         return None
     return max(0.0, row[0] - now)

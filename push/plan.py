@@ -1,13 +1,14 @@
 """Planning: which cadre gets which items of an issue, as the fewest messages the channel allows.
 
     messages = plan_issue(db, issue_id, channel, app.config)   # [Message], nothing written
+    preview = dry_run(db, issue_id, channel, app.config)       # what a push would send, counted
 
-Rules: an item goes to bound, on-roster cadres subscribed to its department or to 全部;
-the lead item goes to every reachable cadre. Each cadre gets ONE message per issue holding
+Who gets which items is subscriptions.audience's one rule (the console shows the same).
+Each cadre gets ONE message per issue holding
 all their items (split into parts only where the channel's limit forces it), never the
 same item twice. Cadres whose item sets are equal share a payload; where the channel takes
 many recipients per call (WeCom, `max_batch` 1,000) they share the call too, and their links
-carry the group key instead of a cadre id (`web.links.item_url(group=…)`).
+carry the group key instead of a cadre id (`channels.links.item_url(group=…)`).
 Recipients that already have a delivery for the issue are left out: planning again after
 new cadres bind plans only the newcomers.
 """
@@ -15,7 +16,7 @@ new cadres bind plans only the newcomers.
 import hashlib
 from dataclasses import dataclass, field
 
-from push import audience
+from subscriptions import audience
 
 
 @dataclass
@@ -26,17 +27,17 @@ class Message:
     payloads: list = field(default_factory=list)  # channel.render() parts, in order
 
 
-def plan_issue(db, issue_id, channel, config):
+def plan_issue(db, issue_id, channel, config, reach=None):
     """The messages still to send for `issue_id` (empty if all planned), or None if no issue."""
     items, meta = audience.issue_content(db, issue_id)
     if items is None:
         return None
-    done = audience.planned_recipients(db, issue_id)
-    cadres = [c for c in audience.reachable_cadres(db, channel.name) if c["recipient"] not in done]
+    if reach is None:
+        reach = audience.audience(db, issue_id, audience.rule_for(config, channel.identity))
     by_id = {item["id"]: item for item in items}
     title = issue_title(meta)
     messages = []
-    for item_ids, members in group_by_items(items, cadres).items():
+    for item_ids, members in group_by_items(reach.recipients).items():
         group = group_key(issue_id, item_ids)
         chosen = [by_id[i] for i in item_ids]
         if channel.max_batch > 1:
@@ -54,22 +55,37 @@ def plan_issue(db, issue_id, channel, config):
     return messages
 
 
-def items_for(cadre, items):
-    """`items_for(cadre, items)` -> tuple of the item ids this cadre should get, in order."""
-    return tuple(item["id"] for item in items
-                 if item["kind"] == "lead" or cadre["all"]
-                 or (item["department_id"] is not None
-                     and item["department_id"] in cadre["departments"]))
-
-
-def group_by_items(items, cadres):
-    """{item ids: [cadre, …]} for every non-empty item set, cadres in id order."""
+def group_by_items(recipients):
+    """{item ids: [recipient, …]} for every item set, recipients in cadre id order."""
     groups = {}
-    for cadre in cadres:
-        chosen = items_for(cadre, items)
-        if chosen:
-            groups.setdefault(chosen, []).append(cadre)
+    for recipient in recipients:
+        groups.setdefault(recipient["items"], []).append(recipient)
     return groups
+
+
+def dry_run(db, issue_id, channel, config):
+    """What pushing `issue_id` now would send, written nowhere, or None if no issue:
+    {"issue", "recipients", "messages", "api_calls", "by_department": {name: n},
+     "unreached": {reason: n}, "already_planned": n}. `messages` are the deliveries (one per
+    recipient and message part), `api_calls` the calls they take; `by_department` counts the
+    recipients who get at least one item of each department (items without one under "")."""
+    items, _ = audience.issue_content(db, issue_id)
+    if items is None:
+        return None
+    reach = audience.audience(db, issue_id, audience.rule_for(config, channel.identity))
+    messages = plan_issue(db, issue_id, channel, config, reach=reach)  # rendered, not sent
+    department = {item["id"]: item["department"] or "" for item in items}
+    by_department = {}
+    for recipient in reach.recipients:
+        for name in dict.fromkeys(department[i] for i in recipient["items"]):
+            by_department[name] = by_department.get(name, 0) + 1
+    return {"issue": issue_id, "recipients": len(reach.recipients),
+            "messages": sum(len(m.recipients) * len(m.payloads) for m in messages),
+            "api_calls": sum(len(m.payloads) for m in messages),
+            "by_department": by_department,
+            "unreached": dict(reach.unreached),
+            "already_planned": reach.planned}
+
 
 
 def group_key(issue_id, item_ids):
@@ -92,7 +108,7 @@ def cards_for(items, meta, channel, config, cadre_id=None, group=None):
     """The channel's cards for these item rows, each linking to its signed item page."""
     from bulletin.cards import item_card
     from bulletin.model import Item
-    from web.links import item_url
+    from channels.links import item_url
 
     cards = []
     for row in items:

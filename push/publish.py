@@ -2,6 +2,7 @@
 
     issue_id, created = ingest(db, data, filename="a.pdf", content_type="application/pdf")
     result = push_issue(db, issue_id, app.config, db_path)   # {"issue", "queued", "recipients"}
+    preview = preview_push(db, issue_id, app.config, db_path) # the same, counted, nothing queued
     queued = resend_failed(db, issue_id)
 
 `push_issue` plans the issue for the configured channel (BOT_CHANNEL) and writes every
@@ -11,7 +12,9 @@ queues nothing for recipients already planned, and resumes a paused push.
 
 from types import SimpleNamespace
 
-from push import audience, outbox, plan
+from channels import make_channel
+from push import outbox, plan
+from subscriptions import audience
 
 
 class UnknownIssue(LookupError):
@@ -23,7 +26,7 @@ def ingest(db, data, filename=None, content_type=None, source=None):
 
     Raises bulletin.ParseError with a readable reason when the bytes are not an issue."""
     import bulletin
-    from subscriptions.issues import save_issue
+    from store.issues import save_issue
 
     issue = bulletin.parse_bytes(data, filename=filename, content_type=content_type)
     return save_issue(db, issue, source=source or filename or "webhook")
@@ -31,8 +34,6 @@ def ingest(db, data, filename=None, content_type=None, source=None):
 
 def push_issue(db, issue_id, config, db_path, channel=None):
     """Queue the issue's messages; returns {"issue", "queued", "recipients"} (queued = new)."""
-    from push.channels import make_channel
-
     channel = channel or make_channel(config, db_path)
     messages = plan.plan_issue(db, issue_id, channel, config)
     if messages is None:
@@ -41,6 +42,15 @@ def push_issue(db, issue_id, config, db_path, channel=None):
     outbox.resume(db, issue_id)
     recipients = len({r for m in messages for _, r in m.recipients})
     return {"issue": issue_id, "queued": queued, "recipients": recipients}
+
+
+def preview_push(db, issue_id, config, db_path, channel=None):
+    """What `push_issue` would queue now, counted and not written (push.plan.dry_run)."""
+    channel = channel or make_channel(config, db_path)
+    preview = plan.dry_run(db, issue_id, channel, config)
+    if preview is None:
+        raise UnknownIssue(issue_id)
+    return preview
 
 
 def resend_failed(db, issue_id):

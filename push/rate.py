@@ -12,13 +12,14 @@ silently dropped) are counted from the deliveries recorded `sent`.
 import calendar
 import time
 
-from push.outbox import transaction
+from store.transaction import write
 
 
 def book_slot(db, rate, name="send", now=None):
     """Reserve the next slot; returns its unix time (may be now or in the future)."""
     now = time.time() if now is None else now
-    with transaction(db) as conn:
+    with write(db):
+        conn = db.conn
         row = conn.execute("SELECT next_at FROM push_rate WHERE name = ?", [name]).fetchone()
         slot = max(now, row[0] if row else 0.0)
         conn.execute("INSERT INTO push_rate (name, next_at) VALUES (?, ?)"
@@ -56,5 +57,4 @@ def cap_delay(db, recipients, caps, now=None):
             if row[0]:
                 first = calendar.timegm(time.strptime(row[0], "%Y-%m-%dT%H:%M:%SZ"))
                 wait = max(wait, first + seconds - now + 1)
-    db.conn.commit()
     return wait

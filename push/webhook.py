@@ -65,7 +65,7 @@ def check_signature():
 @bp.post("")
 def create_issue():
     from bulletin import ParseError
-    from subscriptions.db import get_db
+    from store.db import get_db
 
     data, filename, content_type = _issue_upload()
     db = get_db()
@@ -81,14 +81,14 @@ def create_issue():
 
 @bp.post("/<int:issue_id>/push")
 def push_issue(issue_id):
-    from subscriptions.db import get_db
+    from store.db import get_db
 
     return jsonify(_push(get_db(), issue_id)), 202
 
 
 @bp.post("/<int:issue_id>/resend")
 def resend(issue_id):
-    from subscriptions.db import get_db
+    from store.db import get_db
 
     db = get_db()
     try:
@@ -101,7 +101,7 @@ def resend(issue_id):
 
 @bp.get("/<int:issue_id>/deliveries")
 def deliveries(issue_id):
-    from subscriptions.db import get_db
+    from store.db import get_db
 
     db = get_db()
     if not publish.issue_exists(db, issue_id):

@@ -18,6 +18,7 @@ import time
 import uuid
 
 from push import outbox, rate
+from store.transaction import is_busy
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE_SECONDS = 120.0
@@ -34,7 +35,7 @@ def lease_seconds(config):
 
 def process_one(db, channel, config, owner, policy=None):
     """Claim one outbox row and send it. Returns the row handled, or None if none was ready."""
-    from push.channels.base import TransientError
+    from channels.base import TransientError
 
     policy = policy or outbox.RetryPolicy.from_config(config)
     row = outbox.claim(db, owner, lease_seconds(config))
@@ -81,8 +82,7 @@ def _record(lease_ends, record, *args):
         try:
             return record(*args)
         except sqlite3.OperationalError as error:
-            busy = "locked" in str(error) or "busy" in str(error)
-            if not busy or time.monotonic() + delay >= lease_ends:
+            if not is_busy(error) or time.monotonic() + delay >= lease_ends:
                 raise
             log.warning("database busy while recording a sent call; retrying in %.2f s", delay)
             time.sleep(delay)
@@ -94,8 +94,8 @@ def run_until_idle(db_path, config, channel=None, owner=None, on_progress=None,
     """Send until no row of an active push is left (waiting out backoffs); returns calls made.
 
     `stop` (a threading.Event) ends early; `max_wait` bounds the total seconds spent."""
-    from push.channels import make_channel
-    from subscriptions.db import open_db
+    from channels import make_channel
+    from store.db import open_db
 
     db = open_db(db_path, migrate=False)
     channel = channel or make_channel(config, db_path)
@@ -135,7 +135,7 @@ def run_forever(db_path, config, stop, wake=None, poll=1.0, threads=None):
         for thread in pool:
             thread.join()
         return
-    from push.channels import make_channel
+    from channels import make_channel
 
     channel, owner = None, worker_name()
     log.info("push worker %s started (channel %s)", owner, config.get("BOT_CHANNEL"))

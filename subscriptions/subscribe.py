@@ -4,13 +4,13 @@
     subscribe_all(db, cadre_id)          # every department, including ones learned later
     unsubscribe(db, cadre_id, [3])       # under 全部: becomes "every department except 3"
     subscriptions_of(db, cadre_id)       # {"all": False, "departments": [{"id", "name"}]}
-    recipients(db, department_id)        # bound, active cadres who get that department's items
+
+Who receives what — subscriptions, 全部 and the default follow — is decided in one place:
+subscriptions/audience.py.
 """
 
-from subscriptions.transaction import write
+from store.transaction import write
 
-ACTIVE = "c.removed_at IS NULL"
-BOUND = "c.bound_at IS NOT NULL"  # as push/audience.py: bound by code, WeCom contact or enrol
 
 
 def subscribe(db, cadre_id, department_ids):
@@ -60,26 +60,6 @@ def subscriptions_of(db, cadre_id):
         SELECT d.id, d.name FROM subscriptions s JOIN departments d ON d.id = s.department_id
         WHERE s.cadre_id = ? ORDER BY d.name""", [cadre_id]))
     return {"all": _is_all(db, cadre_id), "departments": departments}
-
-
-def subscribers_by_department(db):
-    """For the console: [{"id", "name", "subscribers"}] — bound, active cadres, 全部 included."""
-    return list(db.query(f"""
-        SELECT d.id, d.name,
-               (SELECT COUNT(*) FROM cadres c WHERE {ACTIVE} AND {BOUND} AND (c.subscribe_all = 1
-                OR c.id IN (SELECT cadre_id FROM subscriptions WHERE department_id = d.id)))
-               AS subscribers
-        FROM departments d ORDER BY subscribers DESC, d.name"""))
-
-
-def recipients(db, department_id):
-    """Bound, active cadres who receive items of `department_id` (None: items without a
-    department, which go to 全部 subscribers only): [{"id", "name", "openid", "userid"}]."""
-    return list(db.query(f"""
-        SELECT c.id, c.name, c.department, c.openid, c.userid FROM cadres c
-        WHERE {ACTIVE} AND {BOUND} AND (c.subscribe_all = 1 OR c.id IN (
-            SELECT cadre_id FROM subscriptions WHERE department_id = ?))
-        ORDER BY c.id""", [department_id]))
 
 
 def _is_all(db, cadre_id):

@@ -19,7 +19,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from bot import create_app
-from subscriptions.db import open_db
+from store.db import open_db
 
 pytest_plugins = ["fixtures_live", "fakewechat", "fixtures_hostile"]
 

@@ -42,7 +42,7 @@ def sample_issue(date="2021-01-06", number="第1期"):
 
 def publish_sample(db, **kwargs):
     """Store the sample issue; returns its id."""
-    from subscriptions import issues
+    from store import issues
 
     issue_id, _ = issues.save_issue(db, sample_issue(**kwargs), source="test")
     return issue_id
@@ -50,7 +50,7 @@ def publish_sample(db, **kwargs):
 
 def enrol(db, tmp_path, rows=None):
     """Import a roster and invite everyone; returns {name: code}."""
-    from subscriptions import roster
+    from store import binding, roster
 
     rows = rows or [("张三", "区审计局", "13800000001", "", ""),
                     ("李四", "峡窝镇", "13800000002", "lisi", ""),
@@ -59,7 +59,7 @@ def enrol(db, tmp_path, rows=None):
     lines = ["name,department,mobile,userid,subscriptions"] + [",".join(r) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     roster.import_roster(db, str(path))
-    return {row["name"]: row["code"] for row in roster.invite(db)}
+    return {row["name"]: row["code"] for row in binding.invite(db)}
 
 
 # ---- callback XML and signatures, built by the app's own WeChat stand-in (web.wechat_sim) ----

@@ -64,9 +64,9 @@ def assert_unchanged(before, after, remembered=0):
 @pytest.fixture
 def live(app, db, tmp_path, live_server):
     """The app on loopback (a WatchedServer) with the sample issue published and 张三 bound."""
-    from subscriptions import roster
+    from store import binding
 
     publish_sample(db)
     codes = enrol(db, tmp_path)
-    assert roster.bind(db, codes["张三"], openid=BOUND).ok
+    assert binding.bind(db, codes["张三"], openid=BOUND).ok
     return live_server(app, server_class=WatchedServer)

@@ -15,8 +15,8 @@ from handlers.access import HOW_TO_BIND
 from push import publish as publishing, status
 from push.webhook import sign
 from push.worker import run_until_idle
-from subscriptions import ratelimit, roster
-from subscriptions.db import open_db
+from store import binding, ratelimit, roster
+from store.db import open_db
 
 
 def bound_chat(client, db, tmp_path, user="o_zhangsan", name="张三"):
@@ -41,7 +41,7 @@ def test_queries_past_the_limit_get_a_polite_reply_and_other_users_are_unaffecte
     assert zhang.say("更多") == ratelimit.SLOW_DOWN          # paging is a query too
     assert "订阅" in zhang.say("帮助")                       # commands still answer
     li = Chat(client, "o_lisi")
-    codes = {row["name"]: row["code"] for row in roster.invite(db)}
+    codes = {row["name"]: row["code"] for row in binding.invite(db)}
     assert "绑定成功" in li.say(f"绑定 {codes['李四']}")
     assert li.say("疫情").startswith("找到")
     db.conn.close()

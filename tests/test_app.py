@@ -21,7 +21,7 @@ def test_database_is_wal_with_schema(db):
 
 def test_every_connection_checkpoints_at_the_same_wal_size(app, db):
     """Request connections (from the pool) and others check the WAL in at CHECKPOINT_PAGES."""
-    from subscriptions.db import CHECKPOINT_PAGES, get_db
+    from store.db import CHECKPOINT_PAGES, get_db
 
     with app.test_request_context("/"):
         pooled = get_db()

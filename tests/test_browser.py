@@ -13,9 +13,9 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from playwright.sync_api import sync_playwright
 
-from subscriptions.issues import issue_items, list_issues
+from store.issues import issue_items, list_issues
 from test_console import add_cadre
-from web import links
+from channels import links
 
 pytestmark = pytest.mark.browser
 

@@ -261,7 +261,7 @@ def work_post(client, xml, nonce="wn"):
 
 def test_wecom_roster_member_is_bound_without_a_code(make_app, tmp_path):
     app = make_app(**WORK)
-    from subscriptions.db import open_db
+    from store.db import open_db
     db = open_db(app.config["DATABASE_PATH"])
     enrol(db, tmp_path)  # 李四 has userid lisi
     client = app.test_client()

@@ -10,11 +10,11 @@ import pytest
 
 from bulletin.cards import LIMITS, Card, size
 from conftest import ROOT
-from push.channels import (FAILED, SENT, WINDOW_CLOSED, Result, TransientError, inbox,
+from channels import (FAILED, SENT, WINDOW_CLOSED, Result, TransientError, inbox,
                            make_channel)
-from push.channels import store
-from push.channels.token import SQLiteSessionStorage
-from subscriptions.db import open_db
+from channels import store
+from channels.token import SQLiteSessionStorage
+from store.db import open_db
 
 TEXT = {"msgtype": "text", "text": {"content": "上街区简报：十个重大项目集中开工。"}}
 
@@ -310,7 +310,7 @@ def test_concurrent_senders_wait_for_one_fetch(fake_wechat, db_path):
 SEND_SCRIPT = """
 import json, sys
 sys.path.insert(0, {root!r})
-from push.channels import make_channel
+from channels import make_channel
 config, db_path, openid = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 channel = make_channel(config, db_path)
 print(channel.send([openid], {{"msgtype": "text", "text": {{"content": "你好，" + openid}}}})[openid].status)

@@ -6,9 +6,10 @@ import pytest
 
 from bulletin.model import Issue, Item
 from push.worker import run_until_idle
-from subscriptions import binding, subscribe
-from subscriptions.departments import learn, resolve
-from subscriptions.issues import issue_items, save_issue
+from store import binding
+from subscriptions import subscribe
+from store.departments import learn, resolve
+from store.issues import issue_items, save_issue
 from web import auth
 
 ISSUE = Issue(issuer="中共上街区委办公室", date="2021-01-06", number="第1期", items=[
@@ -290,7 +291,7 @@ def test_card_preview_follows_the_channel(make_app, channel, expected):
                              WECOM_TOKEN="t", WECOM_ENCODING_AES_KEY="a" * 43),
                 "mp": dict(WECHAT_APP_ID="wx1", WECHAT_SECRET="s", WECHAT_TOKEN="t")}[channel]
     app = make_app(BOT_CHANNEL=channel, **settings)
-    from subscriptions.db import open_db
+    from store.db import open_db
     db = open_db(app.config["DATABASE_PATH"])
     issue_id = stored_issue(db)
     db.conn.close()

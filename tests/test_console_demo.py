@@ -4,8 +4,8 @@ import re
 from urllib.parse import unquote
 
 from subscriptions import subscribe
-from subscriptions.db import open_db
-from subscriptions.issues import list_issues
+from store.db import open_db
+from store.issues import list_issues
 from test_console import csrf_from
 from web.demo import describe, load_demo
 

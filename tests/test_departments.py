@@ -2,7 +2,7 @@
 
 import pytest
 
-from subscriptions import departments
+from store import departments
 
 
 @pytest.fixture
@@ -86,13 +86,13 @@ def test_import_gbk_file(db, tmp_path):
 
 def test_list_with_counts(db):
     from tests.test_store import make_issue
-    from subscriptions.issues import save_issue
+    from store.issues import save_issue
 
     save_issue(db, make_issue("2021-01-06"))
     save_issue(db, make_issue("2021-01-13"))
     rows = departments.list_with_counts(db)
     assert {r["name"]: r["items"] for r in rows} == {"区督查局": 2, "区审计局": 2, "峡窝镇": 2}
-    assert set(rows[0]) == {"id", "name", "items", "aliases"}
+    assert set(rows[0]) == {"id", "name", "items", "aliases", "parent"}
 
 
 def test_departments_cli(runner, db, tmp_path):
@@ -112,3 +112,54 @@ def test_departments_alias_cli(runner, known):
     assert departments.resolve(known, "纪检").department["name"] == "区督查局"
     bad = runner.invoke(args=["departments", "alias", "x", "不存在的部门"])
     assert bad.exit_code == 2 and "未知部门" in bad.stderr
+
+
+# ---- the org chart ------------------------------------------------------------------------------
+
+def test_org_chart_csv_with_aliases_and_parents(db, tmp_path):
+    path = tmp_path / "org.csv"
+    path.write_text("name,aliases,parent\n"
+                    "东城区财政局,财政|财政局,\n"
+                    "东城区国库中心,国库,东城区财政局\n"
+                    "东城区教育局,,\n"
+                    "东城区第一中学,一中,东城区教育局\n"
+                    "东城区税务所,税务,东城区财政局\n", encoding="utf-8")
+    summary = departments.import_departments(db, str(path))
+    assert summary == {"departments": 5, "aliases": 5, "errors": []}
+    rows = {r["name"]: r for r in departments.list_with_counts(db)}
+    assert rows["东城区国库中心"]["parent"] == "东城区财政局"
+    assert rows["东城区第一中学"]["parent"] == "东城区教育局"
+    assert rows["东城区财政局"]["parent"] is None and rows["东城区财政局"]["aliases"] == ["财政", "财政局"]
+    assert departments.resolve(db, "国库").department["name"] == "东城区国库中心"
+    assert departments.import_departments(db, str(path)) == {"departments": 0, "aliases": 0, "errors": []}
+
+
+def test_the_district_prefix_comes_from_the_org_chart_not_from_code(db):
+    """Names that share an `X区` prefix: the prefix is stripped like 区 is, so `教育` finds
+    东城区教育局 exactly; nothing about any one district is built in."""
+    for name in ("东城区教育局", "东城区卫生健康委员会", "东城区财政局", "清河镇"):
+        departments.learn(db, name)
+    assert departments.district_prefix(["东城区教育局", "东城区财政局", "清河镇"]) == "东城区"
+    assert departments.district_prefix(["东城区教育局", "西城区财政局"]) is None
+    found = departments.resolve(db, "教育", strict=True)
+    assert found.department["name"] == "东城区教育局" and found.exact
+    assert departments.core("东城区财政局", "东城区") == "财政"
+
+
+def test_bot_district_names_the_prefix(make_app):
+    from store.db import open_db
+
+    app = make_app(BOT_DISTRICT="南湖县")
+    db = open_db(app.config["DATABASE_PATH"])
+    try:
+        departments.learn(db, "南湖县水利局")
+        assert departments.resolve(db, "水利", strict=True).department["name"] == "南湖县水利局"
+    finally:
+        departments.configure(None)
+        db.conn.close()
+
+
+def test_unknown_words_get_the_closest_known_names(known):
+    assert departments.suggest(known, "审记局")[0] == "区审计局"
+    assert departments.suggest(known, "卫生健康委") [0] == "区卫健委"
+    assert departments.suggest(known, "😀") == []

@@ -21,8 +21,8 @@ from test_worker_process import start_worker, wait_for, worker_env
 from handlers.chat import SORRY
 from push import publish as publishing, status
 from push.worker import run_forever, run_until_idle
-from subscriptions import roster
-from subscriptions.db import open_db
+from store import binding, roster
+from store.db import open_db
 
 pytestmark = pytest.mark.slow  # real client timeouts, database locks held for seconds, processes
 
@@ -169,7 +169,7 @@ def bound_client(app, tmp_path):
     db = open_db(app.config["DATABASE_PATH"])
     publish_sample(db)
     codes = enrol(db, tmp_path)
-    assert roster.bind(db, codes["张三"], openid="o_zhang").ok
+    assert binding.bind(db, codes["张三"], openid="o_zhang").ok
     db.conn.close()
     return app.test_client()
 

@@ -14,8 +14,9 @@ from handlers.access import HOW_TO_BIND
 from handlers.chat import answer
 from handlers.replies import TEXT_LIMIT
 from handlers.router import router
-from subscriptions import roster, subscribe as store
-from web.links import read_token
+from store import binding, roster
+from subscriptions import subscribe as store
+from channels.links import read_token
 
 IDS = itertools.count(10_000)
 
@@ -73,7 +74,7 @@ def test_bind_with_a_code_then_the_code_is_spent(app, db, world):
     phone = Phone(db, app.config, "o_zhangsan")
     reply = phone.say(f"绑定 {world['张三']}")
     assert "绑定成功" in reply and "张三" in reply and "区审计局" in reply
-    assert roster.cadre_for(db, openid="o_zhangsan")["name"] == "张三"
+    assert binding.cadre_for(db, openid="o_zhangsan")["name"] == "张三"
     assert "已绑定为张三" in phone.say(f"绑定 {world['张三']}")
     other = Phone(db, app.config, "o_someone_else")
     assert "已被使用" in other.say(f"绑定 {world['张三']}")
@@ -106,7 +107,7 @@ def test_open_access_lets_any_follower_read_and_subscribe(make_app, db):
     assert "区审计局" in phone.say("部门")
     assert db.execute("SELECT COUNT(*) FROM cadres").fetchone()[0] == 0  # reading enrols nobody
     assert "区审计局" in phone.say("订阅 审计")
-    follower = roster.cadre_for(db, openid="o_public")
+    follower = binding.cadre_for(db, openid="o_public")
     assert follower is not None
     assert [d["name"] for d in store.subscriptions_of(db, follower["id"])["departments"]] == ["区审计局"]
     assert "区审计局" in phone.say("我的订阅")
@@ -117,7 +118,7 @@ def test_open_access_does_not_revive_a_removed_follower(make_app, db):
     publish_sample(db)
     phone = Phone(db, app.config, "o_public")
     phone.say("订阅 审计")
-    roster.remove_cadre(db, roster.cadre_for(db, openid="o_public")["id"])
+    roster.remove_cadre(db, binding.cadre_for(db, openid="o_public")["id"])
     assert "绑定" in phone.say("订阅 审计")
 
 
@@ -135,10 +136,37 @@ def test_help_is_generated_from_every_handlers_help_text(zhang):
     reply = zhang.say("帮助")
     assert router.help_lines()  # the handlers carry help text ...
     for line in router.help_lines():
-        assert line in reply  # ... and 帮助 shows all of it
+        assert line.split("{")[0] in reply  # ... and 帮助 shows all of it
     for word in ("订阅", "退订", "我的订阅", "部门", "最新", "绑定", "更多"):
         assert word in reply
+    assert "{" not in reply
     assert zhang.click("HELP") == reply
+
+
+def test_help_examples_come_from_the_offices_own_departments_and_items(app, db, zhang):
+    """No example is built in: 帮助 and "nothing found" quote this office's departments,
+    words and months, so another office sees its own."""
+    from store import departments
+    from store.examples import examples
+
+    ex = examples(db)
+    reply = zhang.say("帮助")
+    assert f"订阅 {ex.short}" in reply and ex.queries() in reply
+    assert ex.short in departments.cores(db).values()
+    assert ex.keyword in " ".join(r[0] for r in db.execute("SELECT title FROM items"))
+    assert ex.month == db.execute("SELECT substr(MAX(date), 1, 7) FROM issues").fetchone()[0]
+    assert ex.queries() in zhang.say("毫无关系的词语组合甲乙丙")
+
+
+def test_help_examples_are_neutral_before_any_data(make_app):
+    from store.db import open_db
+    from store.examples import examples
+
+    app = make_app()
+    fresh = open_db(app.config["DATABASE_PATH"])
+    ex = examples(fresh)
+    assert (ex.short, ex.keyword, ex.month) == ("部门简称", "关键词", None)
+    fresh.conn.close()
 
 
 def test_menu_keys_map_to_the_same_handlers(zhang):
@@ -182,10 +210,34 @@ def test_ambiguous_department_gets_a_numbered_choice_then_the_number_picks(db, z
 
 def test_unsubscribe_and_unsubscribe_all(db, zhang):
     zhang.say("订阅 审计 督查局 峡窝镇")
-    assert "已退订：区审计局" in zhang.say("退订 审计")
-    assert "区审计局" not in zhang.say("我的订阅")
+    unsubscribed = zhang.say("退订 审计")
+    assert "已退订：区审计局" in unsubscribed
+    assert "本部门" in unsubscribed  # 张三's own department still comes by default
+    mine = zhang.say("我的订阅")
+    assert mine.startswith("默认：您接收每期头条和本部门（区审计局）的条目。")
+    assert "区审计局" not in mine.split("\n", 1)[1]
     assert "已退订全部" in zhang.say("退订 全部")
-    assert "还没有订阅" in zhang.say("我的订阅")
+    assert "还没有另外订阅" in zhang.say("我的订阅")
+
+
+@pytest.mark.parametrize("follow, first_line", [
+    ("own", "默认：您接收每期头条和本部门（区审计局）的条目。"),
+    ("none", "默认：您接收每期头条。"),
+    ("all", "默认：您接收每期简报的全部条目。"),
+])
+def test_my_subscriptions_says_which_part_is_the_default(make_app, tmp_path, follow,
+                                                         first_line):
+    from store.db import open_db
+
+    app = make_app(BOT_DEFAULT_FOLLOW=follow)
+    db = open_db(app.config["DATABASE_PATH"])
+    try:
+        publish_sample(db)
+        phone = Phone(db, app.config, "o_zhangsan")
+        assert "绑定成功" in phone.say(f"绑定 {enrol(db, tmp_path)['张三']}")
+        assert phone.say("我的订阅").split("\n")[0] == first_line
+    finally:
+        db.conn.close()
 
 
 def test_subscribe_all(db, zhang):
@@ -336,7 +388,7 @@ def test_a_copy_of_a_message_answered_meanwhile_sends_that_reply_and_writes_noth
     """WeChat retries after 5 s; if the first copy stores its reply while this one is being
     answered, this one sends the stored reply and its own writes are dropped."""
     from handlers import chat
-    from subscriptions import chat_state
+    from store import chat_state
 
     chat_state.remember_reply(db, "msg:424242", "<xml>first</xml>")
     calls = []

@@ -1,6 +1,6 @@
 """subscriptions/chat_state.py on a real SQLite file: retry memory and per-user chat state."""
 
-from subscriptions import chat_state
+from store import chat_state
 
 
 def test_first_reply_wins_and_later_writers_read_it(db):

@@ -281,7 +281,7 @@ def test_item_pages_without_a_valid_link_are_403(live, query):
 
 
 def test_an_expired_item_link_is_403_and_records_no_receipt(live, monkeypatch):
-    from web.links import item_url
+    from channels.links import item_url
 
     url = item_url(live.app.config, 1, cadre_id=1)
     path = url[url.index("/items/"):]

@@ -2,7 +2,7 @@
 
 import time
 
-from web import links
+from channels import links
 
 CONFIG = {"SECRET_KEY": "k", "BOT_LINK_TTL_DAYS": 30, "BOT_PUBLIC_URL": "https://bot.example/"}
 

@@ -4,7 +4,7 @@ import pytest
 
 from push import outbox, status
 from push.plan import Message
-from subscriptions.db import open_db
+from store.db import open_db
 from test_plan import publish
 
 PAYLOAD = {"msgtype": "news", "news": {"articles": [{"title": "简报", "url": "http://x/1"}]}}
@@ -86,7 +86,7 @@ def test_a_recipient_missing_from_the_results_is_failed_not_lost(db):
 
 
 def test_mixed_results_of_one_call_land_on_the_right_recipients(db):
-    from push.channels import Result
+    from channels import Result
 
     issue_id = publish(db)
     queue(db, issue_id, ("a", "b", "c", "d"))
@@ -108,5 +108,5 @@ def test_retry_policy_reads_its_settings(attempts):
 
 
 def _sent():
-    from push.channels import Result
+    from channels import Result
     return Result("sent")

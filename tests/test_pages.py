@@ -4,9 +4,10 @@ import re
 import time
 from urllib.parse import unquote
 
-from subscriptions.issues import issue_items
+from store.issues import issue_items
 from test_console import add_cadre, login, stored_issue
-from web import links, store
+from channels import links
+from web import store
 
 
 def path_for(app, item_id, **who):
@@ -103,7 +104,7 @@ def test_item_pages_are_not_cached_framed_or_referred(app, client, db):
 
 
 def test_links_of_a_cadre_who_left_the_roster_stop_working(app, client, db):
-    from subscriptions.roster import remove_cadre
+    from store.roster import remove_cadre
 
     items = issue_items(db, stored_issue(db))
     cadre = add_cadre(db, "王明", "sandbox-1")

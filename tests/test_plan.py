@@ -7,9 +7,9 @@ import json
 
 from bulletin.model import Issue, Item
 from push import outbox, plan
-from push.channels import make_channel
-from subscriptions.departments import learn
-from subscriptions.issues import save_issue
+from channels import make_channel
+from store.departments import learn
+from store.issues import save_issue
 
 ITEMS = [
     ("lead", "上街区十个重大项目集中开工", "1月4日，郑州市2021年第一批重大项目集中开工。", None),
@@ -76,7 +76,7 @@ def test_each_cadre_gets_the_lead_and_exactly_the_items_they_follow(app, db):
 
 
 def test_links_name_the_cadre_on_single_recipient_channels(app, db):
-    from web.links import read_token
+    from channels.links import read_token
 
     issue_id = publish(db)
     cadre = add_cadre(db, "审计", "o-audit", ["区审计局"])
@@ -89,7 +89,7 @@ def test_links_name_the_cadre_on_single_recipient_channels(app, db):
 def test_wecom_batches_identical_item_sets_into_calls_of_at_most_1000(make_app):
     app = make_app(BOT_CHANNEL="work", WECOM_CORP_ID="ww", WECOM_SECRET="s", WECOM_AGENT_ID="1",
                    WECOM_TOKEN="t", WECOM_ENCODING_AES_KEY="a" * 43)
-    from subscriptions.db import open_db
+    from store.db import open_db
     db = open_db(app.config["DATABASE_PATH"])
     issue_id = publish(db)
     audit = learn(db, "区审计局")

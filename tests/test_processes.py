@@ -31,7 +31,7 @@ GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 
 def _open_together(path, barrier, queue):
     sys.path.insert(0, ROOT)
-    from subscriptions.db import open_db
+    from store.db import open_db
 
     barrier.wait(60)  # every process imported: now all open the file at once
     try:

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from push.channels import inbox
+from channels import inbox
 from test_plan import add_cadre, publish
-from subscriptions.db import open_db
+from store.db import open_db
 
 
 def test_publish_with_push_shows_progress_and_ends_with_the_counts(runner, db, sample_path):

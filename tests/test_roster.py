@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from subscriptions import binding, departments, roster, subscribe
+from store import binding, departments, roster
+from subscriptions import audience
+from subscriptions import subscribe
 
 HEADER = "name,department,mobile,userid,subscriptions\n"
 
@@ -147,6 +149,14 @@ def test_wecom_member_binds_without_code(known, cadres):
         binding.cadre_for(known)
 
 
+RULE = audience.Rule(identity="any", default_follow="none")
+
+
+def followers(db, department_id):
+    """Who gets that department's items in the sandbox, with no default follow."""
+    return audience.followers(db, department_id, RULE)
+
+
 def test_removed_cadre_gets_nothing_and_returns_on_reimport(known, cadres, tmp_path):
     assert binding.bind(known, codes(known)["李四"], openid="o-li").ok
     subscribe.subscribe_all(known, cadres["李四"])
@@ -155,7 +165,7 @@ def test_removed_cadre_gets_nothing_and_returns_on_reimport(known, cadres, tmp_p
     assert roster.remove_cadre(known, cadres["张三"])
     assert not roster.remove_cadre(known, cadres["张三"])
     assert binding.cadre_for(known, openid="o-li") is None
-    assert subscribe.recipients(known, None) == []
+    assert followers(known, None) == []
     assert binding.bind(known, pending, openid="o-zhang").reason == "removed"
     assert binding.bind_wecom_member(known, "zhangsan") is None
     assert {c["name"] for c in roster.list_cadres(known)} == set()
@@ -175,18 +185,18 @@ def test_subscriptions(known, cadres):
     assert subscribe.subscribe(known, zhang, [9999]) == []  # no such department
     mine = subscribe.subscriptions_of(known, zhang)
     assert mine["all"] is False and {d["name"] for d in mine["departments"]} == {"区审计局", "区督查局"}
-    assert [c["id"] for c in subscribe.recipients(known, audit)] == [zhang]
-    assert subscribe.recipients(known, land) == []
+    assert [c["id"] for c in followers(known, audit)] == [zhang]
+    assert followers(known, land) == []
     assert subscribe.unsubscribe(known, zhang, [audit, land]) == [audit]
     subscribe.subscribe_all(known, zhang)
     assert subscribe.subscriptions_of(known, zhang)["all"] is True
-    assert [c["id"] for c in subscribe.recipients(known, land)] == [zhang]
-    assert [c["id"] for c in subscribe.recipients(known, None)] == [zhang]
+    assert [c["id"] for c in followers(known, land)] == [zhang]
+    assert [c["id"] for c in followers(known, None)] == [zhang]
     # dropping one department under 全部 keeps every other one
     assert subscribe.unsubscribe(known, zhang, [land]) == [land]
     mine = subscribe.subscriptions_of(known, zhang)
     assert mine["all"] is False and len(mine["departments"]) == 4
-    counts = {r["name"]: r["subscribers"] for r in subscribe.subscribers_by_department(known)}
+    counts = {r["name"]: r["subscribers"] for r in audience.follower_counts(known, RULE)}
     assert counts["区审计局"] == 1 and counts["区资源规划局"] == 0
     subscribe.unsubscribe_all(known, zhang)
     assert subscribe.subscriptions_of(known, zhang) == {"all": False, "departments": []}
@@ -195,7 +205,7 @@ def test_subscriptions(known, cadres):
 def test_unbound_cadres_receive_nothing(known, cadres):
     li = cadres["李四"]  # no WeCom userid, not bound
     subscribe.subscribe_all(known, li)
-    assert subscribe.recipients(known, None) == []
+    assert followers(known, None) == []
 
 
 def test_roster_cli(runner, known, tmp_path):
@@ -232,7 +242,7 @@ def test_open_access_enrolment(known, cadres):
     assert follower["name"] == "公众用户" and follower["bound_at"]
     assert binding.enrol(known, openid="o-public")["id"] == follower["id"]
     subscribe.subscribe_all(known, follower["id"])
-    assert [c["id"] for c in subscribe.recipients(known, None)] == [follower["id"]]
+    assert [c["id"] for c in followers(known, None)] == [follower["id"]]
     roster.remove_cadre(known, follower["id"])
     assert binding.enrol(known, openid="o-public") is None  # the office removed them
     assert binding.enrol(known, userid="zhangsan")["id"] == cadres["张三"]  # roster member

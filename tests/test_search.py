@@ -5,9 +5,9 @@ import json
 import pytest
 
 from bulletin.model import Issue, Item
-from subscriptions import search as search_module
-from subscriptions.issues import issue_items, save_issue
-from subscriptions.search import search
+from store import search as search_module
+from store.issues import issue_items, save_issue
+from store.search import search
 
 HOSTILE = ['"', '""', "*", "项*", "AND (", "OR", "NOT 项目", "NEAR", "NEAR(项目 疫情, 2)",
            "'; DROP TABLE items; --", "title:项目", "{title}:项目", "^项目", "项目 -疫情", "😀",
@@ -148,7 +148,7 @@ def test_fts_syntax_is_searched_as_words(archive):
 
 
 def test_corrections_are_searchable(archive):
-    from subscriptions.issues import update_item, latest_issue
+    from store.issues import update_item, latest_issue
 
     item = issue_items(archive, latest_issue(archive)["id"])[0]
     update_item(archive, item["id"], title="卫星遥感图斑核查")

@@ -3,13 +3,13 @@ connection, another connection, or for another database in the same process."""
 
 import pytest
 
-from subscriptions import search as search_module
-from subscriptions import search_cache
-from subscriptions.db import open_db
-from subscriptions.departments import add_alias, learn
-from subscriptions.issues import issue_items, save_issue, update_item
-from subscriptions.search import search
-from subscriptions.search_index import reindex_all
+from store import search as search_module
+from store import search_cache
+from store.db import open_db
+from store.departments import add_alias, learn
+from store.issues import issue_items, save_issue, update_item
+from store.search import search
+from store.search_index import reindex_all
 from test_search import issue, titles
 
 

@@ -3,7 +3,7 @@
 import json
 
 from bulletin.model import Issue, Item
-from subscriptions import departments, issues
+from store import departments, issues
 
 
 def make_issue(date="2021-01-06", extra=""):
@@ -75,7 +75,7 @@ def test_attribution_variant_joins_the_known_department(db):
 
 
 def test_update_item_reindexes_and_resolves(db):
-    from subscriptions.search import search
+    from store.search import search
 
     issue_id, _ = issues.save_issue(db, make_issue())
     item_id = issues.issue_items(db, issue_id)[0]["id"]
@@ -131,7 +131,7 @@ def test_publish_cli_unreadable_file_is_one_line_exit_2(runner, tmp_path):
 def test_concurrent_saves_of_the_same_issue_store_it_once(app, db):
     import threading
 
-    from subscriptions.db import open_db
+    from store.db import open_db
 
     results, errors = [], []
 

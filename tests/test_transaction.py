@@ -1,8 +1,8 @@
-"""subscriptions/transaction.py on a real SQLite file: write blocks and nested savepoints."""
+"""store/transaction.py on a real SQLite file: write blocks, nested savepoints, busy detection."""
 
 import pytest
 
-from subscriptions.transaction import write
+from store.transaction import write
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_an_inner_error_left_uncaught_rolls_back_everything(table):
 
 
 def test_the_write_lock_is_taken_at_the_start(table, app):
-    from subscriptions.db import open_db
+    from store.db import open_db
 
     other = open_db(app.config["DATABASE_PATH"])
     other.conn.execute("PRAGMA busy_timeout = 0")
@@ -66,7 +66,7 @@ def test_the_write_lock_is_taken_at_the_start(table, app):
 
 
 def test_write_one_commits_alone_or_joins_the_callers_transaction(table):
-    from subscriptions.transaction import write_one
+    from store.transaction import write_one
 
     write_one(table, "INSERT INTO t VALUES (1)")
     assert not table.conn.in_transaction and values(table) == [1]
@@ -84,7 +84,7 @@ def test_write_one_commits_alone_or_joins_the_callers_transaction(table):
 
 @pytest.fixture
 def other(app):
-    from subscriptions.db import open_db
+    from store.db import open_db
 
     database = open_db(app.config["DATABASE_PATH"])
     yield database
@@ -92,7 +92,7 @@ def other(app):
 
 
 def test_a_writer_waits_in_short_steps_until_the_lock_is_free(table, other, monkeypatch):
-    from subscriptions import transaction
+    from store import transaction
 
     waits = []
 
@@ -130,7 +130,7 @@ def test_a_writer_gives_up_after_the_busy_timeout(table, other):
 # ---- read snapshots ---------------------------------------------------------------------------
 
 def test_reads_in_a_snapshot_see_one_state(table, other):
-    from subscriptions.transaction import snapshot
+    from store.transaction import snapshot
 
     with snapshot(table):
         assert values(table) == []
@@ -143,7 +143,7 @@ def test_reads_in_a_snapshot_see_one_state(table, other):
 def test_a_write_in_a_snapshot_ends_it_and_succeeds_after_anothers_write(table, other):
     """Upgrading the read transaction would fail at once (SQLITE_BUSY_SNAPSHOT): the other
     connection wrote after it began. write() ends the snapshot and writes afresh instead."""
-    from subscriptions.transaction import snapshot, write_one
+    from store.transaction import snapshot, write_one
 
     with snapshot(table):
         assert values(table) == []
@@ -157,10 +157,80 @@ def test_a_write_in_a_snapshot_ends_it_and_succeeds_after_anothers_write(table, 
 
 
 def test_a_snapshot_inside_a_transaction_joins_it(table):
-    from subscriptions.transaction import snapshot
+    from store.transaction import snapshot
 
     with write(table):
         table.execute("INSERT INTO t VALUES (1)")
         with snapshot(table):
             assert values(table) == [1]
     assert values(table) == [1]
+
+
+# ---- one idiom everywhere -----------------------------------------------------------------------
+
+@pytest.mark.slow  # a second process
+def test_a_writer_held_by_another_process_is_busy_by_error_code(table, app):
+    """A second process holds the write lock; the error that ends the wait is recognised by
+    its SQLite error code (is_busy), whatever the message's wording."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from store.transaction import is_busy
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"c = sqlite3.connect({app.config['DATABASE_PATH']!r})\n"
+        "c.execute('BEGIN IMMEDIATE'); c.execute('INSERT INTO t VALUES (9)')\n"
+        "print('held', flush=True); sys.stdin.readline(); c.commit()\n")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        table.execute("PRAGMA busy_timeout = 100")
+        with pytest.raises(sqlite3.OperationalError) as raised:
+            with write(table):
+                table.execute("INSERT INTO t VALUES (1)")
+        assert is_busy(raised.value)
+        assert not is_busy(sqlite3.OperationalError("no such table: locked"))
+    finally:
+        holder.communicate("\n", timeout=10)
+    assert values(table) == [9]
+
+
+def test_storage_functions_join_the_callers_transaction_instead_of_committing_it(app, db):
+    """The outbox and the send rate used to COMMIT whatever the caller had open; now a caller's
+    block that fails rolls back their writes too."""
+    from push import outbox, rate
+    from push.plan import Message
+
+    db.execute("INSERT INTO issues (content_hash) VALUES ('x')")
+    db.conn.commit()
+    issue_id = db.execute("SELECT id FROM issues").fetchone()[0]
+    message = Message(group="g", recipients=[(None, "someone")], items=[1], payloads=[{"a": 1}])
+    with pytest.raises(RuntimeError):
+        with write(db):
+            assert outbox.enqueue(db, issue_id, "sandbox", [message]) == 1
+            rate.book_slot(db, rate=20.0)
+            raise RuntimeError("the caller changes its mind")
+    assert db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM push_rate").fetchone()[0] == 0
+
+
+def test_no_module_handles_transactions_by_hand():
+    """One idiom: only store/transaction.py (and the pool's rollback in store/db.py) may
+    commit, roll back or use `with conn:`."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    allowed = {"store/transaction.py", "store/db.py"}
+    offenders = []
+    for path in root.glob("*/**/*.py"):
+        relative = path.relative_to(root).as_posix()
+        if relative.split("/")[0] in ("tests", "bench", ".venv") or relative in allowed:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\.(commit|rollback)\(\)|with \w+\.conn:|BEGIN IMMEDIATE\"", text):
+            offenders.append(relative)
+    assert offenders == []

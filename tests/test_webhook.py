@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from push.channels import inbox
+from channels import inbox
 from push.webhook import sign
 from push.worker import run_until_idle
 from test_plan import add_cadre

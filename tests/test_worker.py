@@ -11,7 +11,7 @@ from test_plan import add_cadre, make_issue, publish
 
 from push import outbox, publish as publishing, status
 from push.worker import process_one, run_until_idle
-from subscriptions.db import open_db
+from store.db import open_db
 
 FAST = {"BOT_RETRY_BASE_SECONDS": 0.01, "BOT_SEND_RATE": 1000.0}
 DEPARTMENTS = ["区审计局", "区督查局", "峡窝镇"]

@@ -13,8 +13,8 @@ import pytest
 from test_plan import make_issue, publish
 
 from push import publish as publishing, status
-from subscriptions.db import open_db
-from subscriptions.departments import learn
+from store.db import open_db
+from store.departments import learn
 
 pytestmark = pytest.mark.slow  # worker processes, kill -9
 
@@ -36,8 +36,13 @@ def worker_env(app):
 
 
 def start_worker(env):
-    return subprocess.Popen([sys.executable, "bot.py", "worker"], cwd=ROOT, env=env,
+    """A `bot.py worker` process, returned once it is running (its banner printed: its
+    SIGTERM handler is in place, so stopping it is a clean exit however loaded the machine)."""
+    proc = subprocess.Popen([sys.executable, "bot.py", "worker"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    banner = proc.stderr.readline().decode()
+    assert "Push worker on" in banner, banner + proc.stderr.read().decode()
+    return proc
 
 
 def wait_for(predicate, timeout=60.0):

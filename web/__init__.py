@@ -24,7 +24,7 @@ PRIVATE_PREFIXES = ("/items/", "/admin", "/sandbox")
 
 def init_app(app):
     """Register the web blueprints and their protections on `app`."""
-    from web import console, demo, issue_views, pages, people, render, sandbox
+    from web import console, issue_views, pages, people, render, sandbox
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked below, minus signed paths
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # as long as the session lives
@@ -48,8 +48,6 @@ def init_app(app):
         app.register_blueprint(blueprint)
     if app.config.get("BOT_CHANNEL") == "sandbox":  # elsewhere /sandbox does not exist (404)
         app.register_blueprint(sandbox.bp)
-    app.cli.add_command(auth.admin_hash_command)
-    app.cli.add_command(demo.demo_command)
 
 
 @assets.route("/")

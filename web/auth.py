@@ -13,12 +13,11 @@ import functools
 import secrets
 import time
 
-import click
 from flask import (Blueprint, current_app, redirect, render_template, request, session,
                    url_for)
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from subscriptions.db import get_db
+from store.db import get_db
 from web import store
 
 LOCKOUT_FAILURES = 5
@@ -124,15 +123,6 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@click.command("admin-hash")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="The console password to hash.")
-def admin_hash_command(password):
-    """Print a password hash for BOT_ADMIN_PASSWORD (so the plain password is kept nowhere)."""
-    click.echo(generate_password_hash(password))
-
-
 def new_password():
     """A random console password for demo mode: 16 URL-safe characters."""
     return secrets.token_urlsafe(12)
-

@@ -7,9 +7,9 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from push.publish import ingest
-from subscriptions.db import get_db
-from subscriptions.issues import get_issue, issue_items, list_issues
-from web import progress, store
+from store.db import get_db
+from store.issues import get_issue, issue_items, list_issues
+from web import push_actions as progress, store
 from web.auth import admin_required
 from web.errors import on_console_errors
 

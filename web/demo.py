@@ -14,14 +14,13 @@ generated once, kept beside the database (`demo-admin-password`, mode 0600) and 
 import os
 import pathlib
 
-import click
-from flask import current_app
-from flask.cli import with_appcontext
 
 from push.publish import ingest
-from subscriptions import binding, roster, subscribe
-from subscriptions.db import open_db
-from web import auth, links
+from store import binding, roster
+from subscriptions import subscribe
+from store.db import open_db
+from web import auth
+from channels import links
 
 HERE = pathlib.Path(__file__).resolve().parent / "demo"
 SAMPLE = HERE / "shangjie-2021-01-06.txt"
@@ -101,7 +100,7 @@ def _bind_to_sandbox(db, cadres):
 
 
 def _first_item(db, issue_id):
-    from subscriptions.issues import issue_items
+    from store.issues import issue_items
 
     items = issue_items(db, issue_id)
     return items[0]["id"] if items else None
@@ -134,17 +133,5 @@ def prepare_demo(app, host, port):
     db = open_db(app.config["DATABASE_PATH"])
     try:
         return describe(load_demo(db, app.config))
-    finally:
-        db.conn.close()
-
-
-@click.command("demo")
-@with_appcontext
-def demo_command():
-    """Load the demo data (sample issue, departments, sandbox cadres) and print where to go."""
-    app = current_app
-    db = open_db(app.config["DATABASE_PATH"])
-    try:
-        click.echo(describe(load_demo(db, app.config)))
     finally:
         db.conn.close()

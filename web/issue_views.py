@@ -10,9 +10,9 @@
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 
-from subscriptions.db import get_db
-from subscriptions.issues import get_issue, get_item, issue_items, update_item
-from web import previews, progress, store
+from store.db import get_db
+from store.issues import get_issue, get_item, issue_items, update_item
+from web import previews, push_actions as progress, store
 from web.auth import admin_required
 from web.errors import on_console_errors
 
@@ -42,6 +42,7 @@ def review(issue_id):
         phone=previews.phone_messages(current_app.config, issue, items),
         channel=current_app.config["BOT_CHANNEL"],
         delivery=progress.issue_progress(db, issue_id),
+        preview=progress.push_preview(current_app, issue_id),
         readers=store.readers_of_issue(db, issue_id))
 
 

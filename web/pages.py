@@ -8,9 +8,10 @@ A link addressed to a cadre who has since left the roster is refused like an exp
 
 from flask import Blueprint, current_app, render_template, request
 
-from subscriptions.db import get_db
-from subscriptions.issues import get_item, issue_items
-from web import links, store
+from store.db import get_db
+from store.issues import get_item, issue_items
+from channels import links
+from web import store
 from web.people import active_cadre
 
 bp = Blueprint("pages", __name__)

@@ -12,10 +12,12 @@ Also the cadre look-ups the item page and the sandbox phone need (`active_cadre`
 import os
 import tempfile
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from subscriptions import binding, roster, subscribe
-from subscriptions.db import get_db
+from channels import identity_of
+from store import binding, roster
+from store.db import get_db
+from subscriptions import audience
 from web.auth import admin_required
 from web.errors import on_console_errors
 
@@ -29,16 +31,18 @@ CODE_TTL_HOURS = 72
 def subscribers():
     """Who follows each department (and who follows 全部)."""
     db = get_db()
-    departments = [dict(d, names=[c["name"] for c in subscribe.recipients(db, d["id"])])
-                   for d in subscribe.subscribers_by_department(db)]
-    return render_template("admin/subscribers.html", departments=departments)
+    rule = audience.rule_for(current_app.config, identity_of(current_app.config))
+    departments = [dict(d, names=[c["name"] for c in audience.followers(db, d["id"], rule)])
+                   for d in audience.follower_counts(db, rule)]
+    return render_template("admin/subscribers.html", departments=departments,
+                           default_follow=rule.default_follow)
 
 
 @bp.route("/roster")
 @admin_required
 def roster_page():
     """The roster with binding state, and the import/invite forms."""
-    return render_template("admin/roster.html", cadres=roster.list_cadres(get_db()), codes=None)
+    return render_template("admin/roster.html", cadres=_cadres(get_db()), codes=None)
 
 
 @bp.route("/roster/import", methods=["POST"])
@@ -68,11 +72,15 @@ def roster_import():
 def invite():
     """Make binding codes for unbound cadres and show them once."""
     db = get_db()
-    codes = binding.invite(db, ttl_hours=CODE_TTL_HOURS)
+    codes = binding.invite(db, ttl_hours=CODE_TTL_HOURS, identity=identity_of(current_app.config))
     if not codes:
-        flash("所有干部都已绑定，无需生成绑定码。")
-    return render_template("admin/roster.html", cadres=roster.list_cadres(db), codes=codes,
+        flash("所有干部都已可以接收推送，无需生成绑定码。")
+    return render_template("admin/roster.html", cadres=_cadres(db), codes=codes,
                            ttl_hours=CODE_TTL_HOURS)
+
+
+def _cadres(db):
+    return roster.list_cadres(db, identity=identity_of(current_app.config))
 
 
 def _flash_import(summary):

@@ -13,7 +13,7 @@ import xmltodict
 from flask import current_app
 from xml.parsers.expat import ExpatError
 
-from push.channels import make_channel
+from channels import make_channel
 from push.plan import cards_for, issue_title
 
 

@@ -13,8 +13,8 @@ Console sign-in is required: the sandbox shows any cadre's inbox.
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from push.channels import inbox
-from subscriptions.db import get_db
+from channels import inbox
+from store.db import get_db
 from web import people, previews, wechat_sim
 from web.auth import admin_required
 from web.errors import on_console_errors

@@ -7,6 +7,8 @@
 
 import time
 
+from store.transaction import write
+
 
 def reader_key(claim):
     """`reader_key({"c": 7})` -> "c:7"; a group token -> "g:<key>"; neither -> None."""
@@ -22,7 +24,7 @@ def record_read(db, item_id, claim):
     reader = reader_key(claim)
     if reader is None:
         return
-    with db.conn:
+    with write(db):
         db.execute("""
             INSERT INTO read_receipts (item_id, reader, cadre_id) VALUES (?, ?, ?)
             ON CONFLICT (item_id, reader) DO UPDATE SET
@@ -73,7 +75,7 @@ def readers_of_issue(db, issue_id):
 def note_failure(db, ip, now=None):
     """Remember one failed console login from `ip`; old entries (over a day) are dropped."""
     now = time.time() if now is None else now
-    with db.conn:
+    with write(db):
         db.execute("DELETE FROM login_failures WHERE at < ?", [now - 86400])
         db.execute("INSERT INTO login_failures (ip, at) VALUES (?, ?)", [ip, now])
 
@@ -87,5 +89,5 @@ def recent_failures(db, ip, since):
 
 def clear_failures(db, ip):
     """Forget the failures of `ip` (after a successful login)."""
-    with db.conn:
+    with write(db):
         db.execute("DELETE FROM login_failures WHERE ip = ?", [ip])

@@ -18,18 +18,16 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from push import publish, status, worker
+from commands.errors import Fail
 
 
-def fail(message):
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(2)
 
 
 def send_with_progress(issue_id, queue=True, err=False):
     """Queue the issue (if `queue`), send what is pending with a progress bar, print the counts.
 
     `err=True` prints the messages on stderr (when stdout carries JSON)."""
-    from subscriptions.db import get_db
+    from store.db import get_db
 
     config = current_app.config
     db = get_db()
@@ -39,7 +37,7 @@ def send_with_progress(issue_id, queue=True, err=False):
             click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued"
                        f" for {result['recipients']} recipients.", err=err)
     except publish.UnknownIssue:
-        fail(f"no issue {issue_id}")
+        raise Fail(f"no issue {issue_id}")
     first = status.summary(db, issue_id)
     threads = [threading.Thread(target=worker.run_until_idle, daemon=True,
                                 args=(config["DATABASE_PATH"], config))
@@ -60,6 +58,20 @@ def send_with_progress(issue_id, queue=True, err=False):
     echo_summary(db, issue_id, err=err)
 
 
+def describe_preview(preview):
+    """The dry run in words: who would receive what, and who would not, and why."""
+    lines = [f"Issue {preview['issue']}: {preview['recipients']} recipients,"
+             f" {preview['messages']} messages in {preview['api_calls']} API calls (nothing sent)."]
+    for name, n in sorted(preview["by_department"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {name or '(no department)'}: {n}")
+    unreached = {reason: n for reason, n in preview["unreached"].items() if n}
+    if unreached:
+        lines.append("Not reached: " + ", ".join(f"{r} {n}" for r, n in unreached.items()))
+    if preview.get("already_planned"):
+        lines.append(f"Already pushed to {preview['already_planned']} recipients.")
+    return "\n".join(lines)
+
+
 def echo_summary(db, issue_id, err=False):
     counts = status.summary(db, issue_id)
     click.echo(f"Issue {issue_id}: {counts['total']} deliveries — {counts['sent']} sent,"
@@ -75,17 +87,31 @@ def echo_summary(db, issue_id, err=False):
 @click.command("push")
 @click.argument("issue_id", type=int)
 @click.option("--no-wait", is_flag=True, help="Only queue the messages; a worker sends them.")
+@click.option("--dry-run", is_flag=True, help="Count who would receive what; send nothing.")
+@click.option("--json", "as_json", is_flag=True,
+              help='With --dry-run: {"issue", "recipients", "messages", "api_calls", '
+                   '"by_department", "unreached"}.')
 @with_appcontext
-def push_command(issue_id, no_wait):
+def push_command(issue_id, no_wait, dry_run, as_json):
     """Push an issue to its cadres (pushing again sends nothing new)."""
-    from subscriptions.db import get_db
+    from store.db import get_db
 
+    if dry_run:
+        try:
+            preview = publish.preview_push(get_db(), issue_id, current_app.config,
+                                           current_app.config["DATABASE_PATH"])
+        except publish.UnknownIssue:
+            raise Fail(f"no issue {issue_id}")
+        click.echo(json.dumps(preview, ensure_ascii=False) if as_json else describe_preview(preview))
+        return
+    if as_json:
+        raise Fail("--json goes with --dry-run (use `status ID --json` after a push)")
     if no_wait:
         try:
             result = publish.push_issue(get_db(), issue_id, current_app.config,
                                         current_app.config["DATABASE_PATH"])
         except publish.UnknownIssue:
-            fail(f"no issue {issue_id}")
+            raise Fail(f"no issue {issue_id}")
         click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued.")
         return
     send_with_progress(issue_id)
@@ -97,12 +123,12 @@ def push_command(issue_id, no_wait):
 @with_appcontext
 def resend_command(issue_id, no_wait):
     """Retry the failed deliveries of an issue (and resume it if paused)."""
-    from subscriptions.db import get_db
+    from store.db import get_db
 
     try:
         queued = publish.resend_failed(get_db(), issue_id)
     except publish.UnknownIssue:
-        fail(f"no issue {issue_id}")
+        raise Fail(f"no issue {issue_id}")
     click.echo(f"Issue {issue_id}: {queued} failed deliveries queued again.")
     if not no_wait:
         send_with_progress(issue_id, queue=False)
@@ -116,11 +142,11 @@ def resend_command(issue_id, no_wait):
 @with_appcontext
 def status_command(issue_id, as_json, wait, timeout):
     """Show how an issue's push went: sent, failed (by reason), pending."""
-    from subscriptions.db import get_db
+    from store.db import get_db
 
     db = get_db()
     if not publish.issue_exists(db, issue_id):
-        fail(f"no issue {issue_id}")
+        raise Fail(f"no issue {issue_id}")
     deadline = None if timeout is None else time.monotonic() + timeout
     while wait and status.summary(db, issue_id)["pending"]:
         run = status.run_state(db, issue_id)
@@ -146,6 +172,4 @@ def worker_command():
     worker.run_forever(config["DATABASE_PATH"], config, stop, poll=0.5)
 
 
-def init_app(app):
-    for command in (push_command, resend_command, status_command, worker_command):
-        app.cli.add_command(command)
+COMMANDS = (push_command, resend_command, status_command, worker_command)

@@ -2,6 +2,7 @@
 
     issue_progress(db, 3)    # {"total", "sent", "failed", "pending", "by_reason", "state",
                              #  "state_text", "done"}
+    push_preview(app, 3)     # push --dry-run's numbers, before anything is sent
     start_push(app, 3)       # {"issue", "queued", "recipients"}, the worker woken
     resend_failed(app, 3)    # {"queued": n}
 
@@ -9,7 +10,7 @@ Everything here calls the push package (push.publish, push.status, push.worker).
 """
 
 from push import publish, status, worker
-from subscriptions.db import get_db
+from store.db import get_db
 
 STATE_TEXT = {
     "new": "尚未推送。核对无误后点击“推送给订阅者”。",
@@ -40,6 +41,17 @@ def issue_progress(db, issue_id):
         text += f"（{run['paused_reason']}）"
     return dict(counts, state=state, state_text=text,
                 done=state in ("empty", "done", "done_failed"))
+
+
+UNREACHED_TEXT = {"unbound": "未绑定", "removed": "已移除", "no_matching_items": "无对应条目"}
+
+
+def push_preview(app, issue_id):
+    """What pushing now would send (push --dry-run), with the reasons in words."""
+    preview = publish.preview_push(get_db(), issue_id, app.config, app.config["DATABASE_PATH"])
+    preview["unreached_text"] = {UNREACHED_TEXT.get(reason, reason): n
+                                 for reason, n in preview["unreached"].items() if n}
+    return preview
 
 
 def start_push(app, issue_id):

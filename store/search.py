@@ -21,11 +21,11 @@ input (FTS syntax, quotes, emoji, 5,000 characters) gives hits or an empty resul
 import re
 from dataclasses import dataclass, field, replace
 
-from subscriptions.departments import names, resolve
-from subscriptions.ranking import idf, newest_first, rank
-from subscriptions.search_cache import CACHE, cache_key
-from subscriptions.search_index import date_tokens, item_of
-from subscriptions.text import add_words, chars, normalise, query_words
+from store.departments import names, resolve
+from store.ranking import idf, newest_first, rank
+from store.search_cache import CACHE, cache_key
+from store.search_index import date_tokens, item_of
+from store.text import add_words, chars, normalise, query_words
 
 MAX_QUERY_CHARS = 200  # longer input is cut here
 MAX_WORDS = 12  # query words beyond this are ignored

@@ -16,8 +16,8 @@ from wechatpy.enterprise import WeChatClient as EnterpriseClient
 from wechatpy.exceptions import WeChatClientException
 
 from bulletin.cards import LIMITS
-from push.channels.base import FAILED, SENT, Channel, Result, news_payloads
-from push.channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
+from channels.base import http_timeout, FAILED, SENT, Channel, Result, news_payloads
+from channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
                                  describe, transient)
 
 DEFAULT_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
@@ -43,6 +43,7 @@ def split_ids(value):
 
 class WorkChannel(Channel):
     name = "work"
+    identity = "userid"  # the WeCom address book is the identity: no binding needed
     max_batch = 1000
     recipient_caps = ((30, 60), (1000, 3600))  # (messages, seconds) per member
 
@@ -51,6 +52,12 @@ class WorkChannel(Channel):
         super().__init__(public_url, timeout)
         self.agent_id = int(agent_id) if str(agent_id).isdigit() else agent_id
         self.client = WeComClient(corp_id, secret, db_path, api_base=api_base, timeout=timeout)
+
+    @classmethod
+    def from_config(cls, config, db_path):
+        return cls(config["WECOM_CORP_ID"], config["WECOM_SECRET"], config["WECOM_AGENT_ID"],
+                   db_path, api_base=config.get("WECOM_API_BASE"),
+                   public_url=config.get("BOT_PUBLIC_URL", ""), timeout=http_timeout(config))
 
     def render(self, cards, *, title):
         """One message per issue: news of ≤ 8 articles (a second message only past 8 cards)."""

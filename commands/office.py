@@ -13,24 +13,21 @@ and exit status 2.
 
 import json
 import os
-import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
-from subscriptions import departments as departments_store
-from subscriptions import roster as roster_store
-from subscriptions import search_cache
-from subscriptions.db import get_db
-from subscriptions.issues import save_issue
-from subscriptions.search import search
-from subscriptions.text import warm_up_in_background
+from channels import identity_of
+from store import binding
+from store import departments as departments_store
+from store import roster as roster_store
+from store.db import get_db
+from store.issues import save_issue
+from store.search import search
+from commands.errors import Fail
 
 
-def fail(message):
-    """One line on stderr, exit status 2."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(2)
 
 
 def publish_file(db, path):
@@ -57,7 +54,7 @@ def publish_command(file, as_json, push_now):
     try:
         issue_id, created, count = publish_file(get_db(), file)
     except (OSError, ValueError) as error:
-        fail(_one_line(error))
+        raise Fail.from_error(error)
     if as_json:
         click.echo(json.dumps({"id": issue_id, "items": count}))
     else:
@@ -65,7 +62,7 @@ def publish_command(file, as_json, push_now):
     if not created:
         click.echo(f"(already stored as issue {issue_id})", err=True)
     if push_now:
-        from push.cli import send_with_progress
+        from commands.push import send_with_progress
         send_with_progress(issue_id, err=as_json)
 
 
@@ -96,7 +93,7 @@ def search_command(query, as_json, page, per_page):
 @with_appcontext
 def reindex_command():
     """Rebuild the search index of every stored item (after an upgrade or a bulk import)."""
-    from subscriptions.search_index import reindex_all
+    from store.search_index import reindex_all
 
     click.echo(f"{reindex_all(get_db())} items indexed")
 
@@ -114,7 +111,7 @@ def roster_import_command(file):
     try:
         summary = roster_store.import_roster(get_db(), file)
     except (OSError, ValueError) as error:
-        fail(_one_line(error))
+        raise Fail.from_error(error)
     click.echo(f"{summary['created']} added, {summary['updated']} updated, "
                f"{summary['subscriptions']} subscriptions added, {len(summary['errors'])} problems")
     for error in summary["errors"]:
@@ -127,8 +124,10 @@ def roster_import_command(file):
               help="How long the codes stay valid.")
 @with_appcontext
 def roster_invite_command(as_json, hours):
-    """Issue one-time binding codes to every unbound cadre (older unused codes expire)."""
-    invitations = roster_store.invite(get_db(), ttl_hours=hours)
+    """Issue one-time binding codes to the cadres who need one (older unused codes expire):
+    on WeCom only cadres without a userid, elsewhere those not bound yet."""
+    invitations = binding.invite(get_db(), ttl_hours=hours,
+                                 identity=identity_of(current_app.config))
     if as_json:
         click.echo(json.dumps([{"name": i["name"], "code": i["code"]} for i in invitations],
                               ensure_ascii=False))
@@ -144,7 +143,8 @@ def roster_invite_command(as_json, hours):
 @with_appcontext
 def roster_list_command(unbound):
     """List the cadres on the roster and whether they have bound WeChat."""
-    for cadre in roster_store.list_cadres(get_db(), bound=False if unbound else None):
+    for cadre in roster_store.list_cadres(get_db(), bound=False if unbound else None,
+                                          identity=identity_of(current_app.config)):
         state = "bound" if cadre["bound"] else "unbound"
         click.echo(f"{cadre['id']:>5}  {cadre['name']}\t{cadre['department'] or ''}\t{state}\t"
                    f"{cadre['subscriptions']} subscriptions")
@@ -156,7 +156,7 @@ def roster_list_command(unbound):
 def roster_remove_command(cadre_id):
     """Take a cadre off the roster (by id, see `roster list`): no pushes, no chat."""
     if not roster_store.remove_cadre(get_db(), cadre_id):
-        fail(f"no cadre {cadre_id} on the roster")
+        raise Fail(f"no cadre {cadre_id} on the roster")
     click.echo(f"cadre {cadre_id} removed")
 
 
@@ -165,8 +165,8 @@ def roster_remove_command(cadre_id):
 @with_appcontext
 def roster_unbind_command(cadre_id):
     """Forget a cadre's WeChat binding (new phone): they bind again with a new code."""
-    if not roster_store.unbind(get_db(), cadre_id):
-        fail(f"no cadre {cadre_id}")
+    if not binding.unbind(get_db(), cadre_id):
+        raise Fail(f"no cadre {cadre_id}")
     click.echo(f"cadre {cadre_id} unbound; `roster invite` gives them a new code")
 
 
@@ -200,7 +200,7 @@ def departments_import_command(file):
     try:
         summary = departments_store.import_departments(get_db(), file)
     except (OSError, ValueError) as error:
-        fail(_one_line(error))
+        raise Fail.from_error(error)
     click.echo(f"{summary['departments']} new departments, {summary['aliases']} aliases")
     for error in summary["errors"]:
         click.echo(error, err=True)
@@ -215,7 +215,7 @@ def departments_alias_command(alias, department):
     try:
         departments_store.add_alias(get_db(), alias, department)
     except ValueError as error:
-        fail(_one_line(error))
+        raise Fail.from_error(error)
     click.echo(f"{alias} -> {department}")
 
 
@@ -225,10 +225,4 @@ def _one_line(error):
     return " ".join(str(error).split()) or type(error).__name__
 
 
-def init_app(app):
-    """Register the commands; the first request starts loading jieba in the background."""
-    for command in (publish_command, search_command, reindex_command, roster_group,
-                    departments_group):
-        app.cli.add_command(command)
-    search_cache.configure(app.config["BOT_SEARCH_CACHE"])
-    app.before_request(warm_up_in_background)
+COMMANDS = (publish_command, search_command, reindex_command, roster_group, departments_group)

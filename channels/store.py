@@ -13,7 +13,8 @@ import json
 import threading
 import time
 
-from subscriptions.db import open_db
+from store.db import open_db
+from store.transaction import write
 
 _local = threading.local()
 
@@ -35,7 +36,7 @@ def get_token(db, key, now=None):
 
 
 def put_token(db, key, value, expires_at=None):
-    with db.conn:
+    with write(db):
         db.execute(
             "INSERT INTO channel_tokens (key, value, expires_at) VALUES (?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
@@ -44,7 +45,7 @@ def put_token(db, key, value, expires_at=None):
 
 def drop_token(db, key, value=None):
     """Delete `key`; with `value`, only if it still holds that (stale) value."""
-    with db.conn:
+    with write(db):
         if value is None:
             db.execute("DELETE FROM channel_tokens WHERE key = ?", [key])
         else:
@@ -54,7 +55,7 @@ def drop_token(db, key, value=None):
 def take_lease(db, name, holder, seconds, now=None):
     """Hold lock `name` for `seconds` unless someone else's lease is still running."""
     now = time.time() if now is None else now
-    with db.conn:
+    with write(db):
         db.execute(
             "INSERT INTO channel_locks (name, holder, expires_at) VALUES (?, ?, ?) "
             "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, "
@@ -65,7 +66,7 @@ def take_lease(db, name, holder, seconds, now=None):
 
 
 def end_lease(db, name, holder):
-    with db.conn:
+    with write(db):
         db.execute("DELETE FROM channel_locks WHERE name = ? AND holder = ?", [name, holder])
 
 
@@ -78,7 +79,7 @@ def deliver_to_inbox(db, recipients, payload):
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     ids = []
-    with db.conn:
+    with write(db):
         for recipient in recipients:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO sandbox_inbox (recipient, payload, digest) VALUES (?, ?, ?)",

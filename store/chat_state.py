@@ -13,7 +13,7 @@ The only SQL for the `inbound_replies` and `chat_state` tables (migration m002).
 import json
 import random
 
-from subscriptions.transaction import write_one
+from store.transaction import write_one
 
 # Retries come within seconds; a day of history is plenty.
 REPLY_KEEP_SQL = "datetime('now', '-1 day')"

@@ -13,7 +13,7 @@ times the word's IDF; k1 = 1.2, b = 0.75 as in Lucene and FTS5.
 
 import math
 
-from subscriptions.search_index import ID_SPAN
+from store.search_index import ID_SPAN
 
 K1 = 1.2
 B = 0.75

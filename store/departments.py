@@ -7,19 +7,25 @@
 
 Matching, from strict to loose; the first tier with any match decides:
 1. the name or an alias, after folding (NFKC, spaces, variant characters such as 察/查);
-2. the core: 区/市/县 prefixes and 局/委/办/镇/街道… suffixes stripped from both sides;
+2. the core: the district's own prefix (BOT_DISTRICT, else the `X区`/`X县`/`X市` most
+   department names share), then 区委/区/市/县, and 局/委/办/镇/街道… suffixes stripped;
 3. the word inside a name (`资源规划` -> 区资源规划局);
 4. the word's characters in order within a name (`资规` -> 区资源规划局).
 One match is the answer; several are `choices` (at most MAX_CHOICES); none is `unknown`.
 """
 
+import csv
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
-from subscriptions.text import add_words, fold
-from subscriptions.transaction import write
+from store.text import add_words, fold
+from store.transaction import write
 
 MAX_CHOICES = 9
-PREFIXES = ("上街区", "郑州市", "区委", "区", "市", "县")
+PREFIXES = ("区委", "县委", "市委", "区", "市", "县")
+DISTRICT = re.compile(r"^(?:中共)?(\w{1,4}?[区县市旗])(?=\w{2,})")
+_district = {"configured": None}
 SUFFIXES = ("办事处", "委员会", "街道", "管委会", "中心", "局", "委", "办", "镇", "乡", "部",
             "室", "所", "院", "会")
 
@@ -37,9 +43,30 @@ class Resolution:
         return self.department is None and not self.choices
 
 
-def core(name):
-    """`core("区审计局")` -> "审计": folded, one known prefix and one known suffix removed."""
+def configure(district=None):
+    """`configure("东城区")`: the district's own prefix (BOT_DISTRICT); None: learn it from
+    the department names (store.init_app calls this)."""
+    _district["configured"] = fold(district) if district else None
+
+
+def district_prefix(department_names):
+    """`district_prefix(["东城区财政局", "东城区审计局", "区委办"])` -> "东城区": BOT_DISTRICT,
+    else the place prefix that at least two names (and most of those with one) share."""
+    if _district["configured"]:
+        return _district["configured"]
+    found = Counter(m.group(1) for m in map(DISTRICT.match, map(fold, department_names)) if m)
+    if not found:
+        return None
+    prefix, n = found.most_common(1)[0]
+    return prefix if n >= 2 and n * 2 > sum(found.values()) else None
+
+
+def core(name, district=None):
+    """`core("区审计局")` -> "审计": folded, one known prefix and one known suffix removed;
+    `district` ("东城区") is stripped first when the name starts with it."""
     text = fold(name)
+    if district and text.startswith(district) and len(text) > len(district):
+        text = text[len(district):]
     for prefix in PREFIXES:
         if text.startswith(prefix) and len(text) > len(prefix):
             text = text[len(prefix):]
@@ -58,9 +85,10 @@ def resolve(db, word, strict=False):
     if not folded:
         return Resolution(word)
     departments = _all_with_aliases(db)
+    district = departments[0]["district"] if departments else None
     tiers = [
         lambda d: folded in d["folded"],
-        lambda d: core(word) == d["core"],
+        lambda d: core(word, district) == d["core"],
     ]
     if not strict:
         tiers += [
@@ -127,9 +155,11 @@ def get_department(db, department_id):
 
 
 def list_with_counts(db):
-    """`list_with_counts(db)` -> [{"id", "name", "items", "aliases"}], busiest first."""
+    """`list_with_counts(db)` -> [{"id", "name", "items", "aliases", "parent"}], busiest
+    first (`parent`: the name of the department above it in the org chart, or None)."""
     rows = db.query("""
         SELECT d.id, d.name, COUNT(i.id) AS items,
+               (SELECT p.name FROM departments p WHERE p.id = d.parent_id) AS parent,
                (SELECT group_concat(alias, '|') FROM department_aliases a
                 WHERE a.department_id = d.id) AS aliases
         FROM departments d LEFT JOIN items i ON i.department_id = d.id
@@ -147,41 +177,77 @@ def names(db):
 def import_departments(db, path):
     """`import_departments(db, "departments.csv")` -> {"departments", "aliases", "errors"}.
 
-    One department per line: the canonical name, then its aliases, separated by commas
-    (CSV), tabs, `|` or spaces — `区审计局,审计,审计局`. Blank lines and lines starting
-    with `#` are skipped. UTF-8 (with or without BOM) or GBK. An alias already used by
-    another department is moved to this one. Errors name the line.
+    The org chart as CSV with a header row `name,aliases,parent` (中文表头 名称/部门,
+    别名, 上级 also work): `aliases` is `|`-separated, `parent` names another department
+    (in the file or already known; created when new). Without that header, one department
+    per line: the canonical name, then its aliases, separated by commas, tabs, `|` or
+    spaces — `区审计局,审计,审计局`. Blank lines and lines starting with `#` are skipped.
+    UTF-8 (with or without BOM) or GBK. An alias already used by another department is
+    refused with its line; other errors name the line too.
     """
     summary = {"departments": 0, "aliases": 0, "errors": []}
-    for number, fields in _lines(path):
-        name, aliases = fields[0], fields[1:]
-        folded = fold(name)
-        known = any(folded in d["folded"] for d in _all_with_aliases(db))
-        department_id = learn(db, name)
-        summary["departments"] += 0 if known else 1
-        for alias in aliases:
-            owner = _owner_by_name(db, alias)
-            if fold(alias) == fold(name) or owner == department_id:
-                continue
-            if owner is not None:
-                summary["errors"].append(f"第{number}行：别名“{alias}”已是另一个部门的名称")
-                continue
-            add_alias(db, alias, department_id)
-            summary["aliases"] += 1
+    with write(db):
+        for number, name, aliases, parent in _rows(path):
+            folded = fold(name)
+            known = any(folded in d["folded"] for d in _all_with_aliases(db))
+            department_id = learn(db, name)
+            summary["departments"] += 0 if known else 1
+            for alias in aliases:
+                owner = _owner_by_name(db, alias)
+                if fold(alias) == fold(name) or owner == department_id or db.execute(
+                        "SELECT 1 FROM department_aliases WHERE alias = ? AND department_id = ?",
+                        [" ".join(alias.split()), department_id]).fetchone():
+                    continue
+                if owner is not None:
+                    summary["errors"].append(f"第{number}行：别名“{alias}”已是另一个部门的名称")
+                    continue
+                add_alias(db, alias, department_id)
+                summary["aliases"] += 1
+            if parent:
+                parent_id = learn(db, parent)
+                if parent_id == department_id:
+                    summary["errors"].append(f"第{number}行：上级不能是部门自己")
+                else:
+                    set_parent(db, department_id, parent_id)
     return summary
 
 
-def _lines(path):
+def set_parent(db, department_id, parent_id):
+    """`set_parent(db, 5, 2)`: department 5 sits under 2 in the org chart (None: top level)."""
+    with write(db):
+        db.execute("UPDATE departments SET parent_id = ? WHERE id = ?", [parent_id, department_id])
+
+
+HEADER_NAMES = {"name": "name", "名称": "name", "部门": "name", "aliases": "aliases",
+                "别名": "aliases", "简称": "aliases", "parent": "parent", "上级": "parent",
+                "上级部门": "parent"}
+
+
+def _rows(path):
+    """(line number, name, [aliases], parent or None) per department line of the file."""
     with open(path, "rb") as f:
-        raw = f.read()
-    text = _decode(raw)
-    for number, line in enumerate(text.splitlines(), start=1):
+        text = _decode(f.read())
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()
+                  and not line.lstrip().startswith("#")), None)
+    header = ([HEADER_NAMES.get(h.strip().lower()) for h in next(csv.reader([lines[first]]))]
+              if first is not None else [])
+    if "name" in header:
+        for number, fields in enumerate(csv.reader(lines[first + 1:]), start=first + 2):
+            row = dict(zip(header, (" ".join(f.split()) for f in fields)))
+            if not row.get("name") or row["name"].startswith("#"):
+                continue
+            aliases = [a.strip() for a in re.split(r"[|｜]", row.get("aliases") or "") if a.strip()]
+            yield number, row["name"], aliases, row.get("parent") or None
+        return
+    for number, line in enumerate(lines, start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         for separator in (",", "，", "\t", "|", "、"):
             line = line.replace(separator, " ")
-        yield number, line.split()
+        fields = line.split()
+        yield number, fields[0], fields[1:], None
 
 
 def _decode(raw):
@@ -220,13 +286,37 @@ def _all_with_aliases(db):
     rows = db.execute("""
         SELECT d.id, d.name, a.alias FROM departments d
         LEFT JOIN department_aliases a ON a.department_id = d.id ORDER BY d.id""").fetchall()
+    district = district_prefix({r[1] for r in rows})
     departments = {}
     for department_id, name, alias in rows:
         entry = departments.setdefault(department_id, {
-            "id": department_id, "name": name, "folded": [fold(name)], "core": core(name)})
+            "id": department_id, "name": name, "folded": [fold(name)],
+            "core": core(name, district), "district": district})
         if alias:
             entry["folded"].append(fold(alias))
     return list(departments.values())
+
+
+def cores(db):
+    """`cores(db)` -> {department id: core}: each department's short name (区审计局 -> 审计)."""
+    return {d["id"]: d["core"] for d in _all_with_aliases(db)}
+
+
+def suggest(db, word, limit=3):
+    """`suggest(db, "财政")` -> up to `limit` known names closest to an unknown word (shared
+    characters of the cores, then of the names), for "did you mean" answers."""
+    departments = _all_with_aliases(db)
+    if not departments:
+        return []
+    district = departments[0]["district"]
+    wanted, whole = set(core(word, district)), set(fold(word))
+
+    def score(d):
+        return (len(wanted & set(d["core"])) / max(1, len(wanted | set(d["core"]))),
+                len(whole & set(d["folded"][0])))
+
+    ranked = sorted(departments, key=lambda d: (score(d), -len(d["name"])), reverse=True)
+    return [d["name"] for d in ranked[:limit] if score(d)[1] > 0]
 
 
 def _public(department):

@@ -1,11 +1,15 @@
 """The one interface the push worker uses to deliver, whatever BOT_CHANNEL is.
 
-    channel = make_channel(app.config, db_path)     # sandbox, work (WeCom) or mp (Official Account)
+    channel = make_channel(app.config, db_path)     # channels/__init__.py: sandbox, work or mp
     payloads = channel.render(cards, title="上街区简报 2021-01-06")   # ONE message, split if forced
     results = channel.send(["zhangsan", "lisi"], payloads[0])         # {recipient: Result}
 
 A channel has:
 - `name`: "sandbox", "work" or "mp";
+- `identity`: the cadres column that addresses a recipient (`userid` on WeCom, `openid` on
+  the Official Account; `any` in the sandbox, which takes either);
+- `from_config(config, db_path)`: the channel built from the app's settings (the registry
+  in channels/__init__.py calls it; nobody else compares channel names);
 - `max_batch`: recipients per API call (work 1000, mp 1, sandbox 1); the worker never passes
   more to `send`;
 - `recipient_caps`: ((messages, seconds), …) each recipient may receive; WeCom silently drops
@@ -23,9 +27,11 @@ A channel has:
 
 from dataclasses import asdict, dataclass
 
+import config as settings
+
 SENT, FAILED, WINDOW_CLOSED = "sent", "failed", "window_closed"
 STATUSES = (SENT, FAILED, WINDOW_CLOSED)
-DEFAULT_TIMEOUT = 10.0  # seconds, every HTTP call to WeChat (BOT_HTTP_TIMEOUT overrides)
+DEFAULT_TIMEOUT = settings.default("BOT_HTTP_TIMEOUT")
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,13 @@ class Channel:
     """Base class: subclasses set `name`, `max_batch`, and implement render/send."""
 
     name = "base"
+    identity = "openid"
     max_batch = 1
     recipient_caps = ()
+
+    @classmethod
+    def from_config(cls, config, db_path):
+        raise NotImplementedError
 
     def __init__(self, public_url="", timeout=DEFAULT_TIMEOUT):
         self.public_url = str(public_url or "").rstrip("/")
@@ -85,24 +96,6 @@ def news_payloads(channel, cards, per_message):
             for i in range(0, len(articles), per_message)]
 
 
-def make_channel(app_config, db_path):
-    """The channel BOT_CHANNEL names, configured from the app settings."""
-    name = app_config.get("BOT_CHANNEL", "sandbox")
-    public_url = app_config.get("BOT_PUBLIC_URL", "")
-    timeout = float(app_config.get("BOT_HTTP_TIMEOUT") or DEFAULT_TIMEOUT)
-    if name == "sandbox":
-        from push.channels.sandbox import SandboxChannel
-        return SandboxChannel(db_path, public_url=public_url)
-    if name == "work":
-        from push.channels.work import WorkChannel
-        return WorkChannel(
-            app_config["WECOM_CORP_ID"], app_config["WECOM_SECRET"], app_config["WECOM_AGENT_ID"],
-            db_path, api_base=app_config.get("WECOM_API_BASE"), public_url=public_url,
-            timeout=timeout)
-    if name == "mp":
-        from push.channels.mp import MpChannel
-        return MpChannel(
-            app_config["WECHAT_APP_ID"], app_config["WECHAT_SECRET"], db_path,
-            template_id=app_config.get("WECHAT_TEMPLATE_ID"),
-            api_base=app_config.get("WECHAT_API_BASE"), public_url=public_url, timeout=timeout)
-    raise ValueError(f"unknown channel {name!r}: use sandbox, work or mp")
+def http_timeout(config):
+    """Seconds per WeChat HTTP call: BOT_HTTP_TIMEOUT."""
+    return float(config.get("BOT_HTTP_TIMEOUT") or settings.default("BOT_HTTP_TIMEOUT"))

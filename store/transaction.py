@@ -8,6 +8,13 @@
     with snapshot(db):                         # reads in one read transaction
         ...
 
+    except sqlite3.OperationalError as error:
+        if is_busy(error): ...                 # another writer held the lock too long
+
+The one transaction idiom of the whole code base: no module commits, rolls back or opens a
+transaction by hand (`with db.conn:` included), so nesting is always safe and a caller's
+open transaction is never committed behind its back.
+
 `BEGIN IMMEDIATE` waits for other writers instead of failing half-way when a read turns
 into a write. A block inside another one is a savepoint: an error rolls back that block
 only, and the outer transaction carries on if the caller catches it.
@@ -115,3 +122,13 @@ def write_one(db, sql, params=()):
         return db.conn.execute(sql, params)
     with write(db):
         return db.conn.execute(sql, params)
+
+
+BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def is_busy(error):
+    """`is_busy(error)` -> True when `error` is SQLite's "database is locked/busy" (by error
+    code, not by message text): the write lock was not had within the busy timeout."""
+    return (isinstance(error, sqlite3.OperationalError)
+            and getattr(error, "sqlite_errorcode", None) in BUSY_CODES)

@@ -16,14 +16,14 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from subscriptions.transaction import write
+from store.transaction import write
 
 CODE_DIGITS = 8
 MAX_FAILED = 10  # wrong codes per identity per hour
 NOW = "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 PAST = "strftime('%Y-%m-%dT%H:%M:%SZ','now','-1 second')"  # expire a code right away
 CADRE_COLUMNS = ("id, name, department, mobile, userid, openid, bound_at, subscribe_all, "
-                 "removed_at, created_at")
+                 "removed_at, created_at, department_id")
 # Why a bind failed, for the chat reply ("ok" when it worked).
 REASONS = ("ok", "unknown", "expired", "used", "bound_elsewhere", "identity_taken", "removed",
            "throttled")
@@ -37,11 +37,23 @@ class BindResult:
     already: bool = False  # ok, and this identity was already bound to this cadre
 
 
-def invite(db, ttl_hours=72, cadre_ids=None):
-    """New one-time codes for unbound, active cadres (or just `cadre_ids`):
-    -> [{"name", "code", "cadre_id", "department", "expires_at"}] by name."""
+# When a cadre can be reached without a code, per channel identity (subscriptions.audience).
+REACHABLE = {
+    "userid": "(userid IS NOT NULL OR bound_at IS NOT NULL)",
+    "openid": "(openid IS NOT NULL AND bound_at IS NOT NULL)",
+    "any": "(bound_at IS NOT NULL)",
+}
+
+
+def invite(db, ttl_hours=72, cadre_ids=None, identity="any"):
+    """New one-time codes for active cadres who need one to be reached (or just `cadre_ids`):
+    -> [{"name", "code", "cadre_id", "department", "expires_at"}] by name.
+
+    Who needs one depends on the channel's `identity`: on WeCom (`userid`) the address book
+    is the identity, so only cadres without a userid; on the Official Account (`openid`)
+    cadres without an openid; in the sandbox (`any`) every unbound cadre."""
     ttl = f"{int(ttl_hours * 3600):+d} seconds"
-    cadres = [c for c in _cadres(db, "bound_at IS NULL AND removed_at IS NULL")
+    cadres = [c for c in _cadres(db, f"NOT {REACHABLE[identity]} AND removed_at IS NULL")
               if cadre_ids is None or c["id"] in set(cadre_ids)]
     invitations = []
     with write(db):

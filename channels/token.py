@@ -21,8 +21,8 @@ import requests
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from push.channels import store
-from push.channels.base import TransientError
+from channels import store
+from channels.base import TransientError
 
 TOKEN_ERRORS = (40001, 40014, 42001)
 RETRYABLE = (-1, 45009, 45033)  # system busy, API rate limit, too many concurrent calls

@@ -9,17 +9,22 @@ WeCom member would see.
 """
 
 from bulletin.cards import LIMITS
-from push.channels import store
-from push.channels.base import SENT, Channel, Result, news_payloads
+from channels import store
+from channels.base import SENT, Channel, Result, news_payloads
 
 
 class SandboxChannel(Channel):
     name = "sandbox"
+    identity = "any"  # a bound cadre's openid, else their userid
     max_batch = 1
 
     def __init__(self, db_path, *, public_url=""):
         super().__init__(public_url, timeout=0)
         self.db_path = db_path
+
+    @classmethod
+    def from_config(cls, config, db_path):
+        return cls(db_path, public_url=config.get("BOT_PUBLIC_URL", ""))
 
     def render(self, cards, *, title):
         return news_payloads(self, cards, LIMITS["sandbox"]["articles"])

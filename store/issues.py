@@ -14,10 +14,10 @@ sets `items.department_id` and indexes every item for search, all in one transac
 import hashlib
 import json
 
-from subscriptions.departments import learn, names, resolve
-from subscriptions.search_index import index_item
-from subscriptions.text import add_words, normalise
-from subscriptions.transaction import write
+from store.departments import learn, names, resolve
+from store.search_index import index_item
+from store.text import add_words, normalise
+from store.transaction import write
 
 KINDS = ("lead", "article", "brief")  # items.kind CHECK; anything else is stored as article
 ISSUE_COLUMNS = "id, issuer, date, number, source, created_at"

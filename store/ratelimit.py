@@ -16,7 +16,7 @@ server runs at once (gunicorn workers × threads) — this is a courtesy limit, 
 import random
 import time
 
-from subscriptions.transaction import write_one
+from store.transaction import write_one
 
 WINDOW_SECONDS = 60
 SLOW_DOWN = "查询太频繁了，请稍候一分钟再试。"

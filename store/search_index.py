@@ -12,9 +12,9 @@ body and department in order (so a 1- or 2-character phrase always matches), and
 tokens `dept<id> y2021 m202101 d20210106` that `search` uses for department and date filters.
 """
 
-from subscriptions.search_cache import bump
-from subscriptions.text import chars, words
-from subscriptions.transaction import write
+from store.search_cache import bump
+from store.text import chars, words
+from store.transaction import write
 
 ID_SPAN = 10 ** 9  # item ids stay below this
 

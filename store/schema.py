@@ -151,3 +151,18 @@ def m006_inbound_replies_by_age(db):
     # The retry memory is purged of day-old rows now and then (chat_state.remember_reply);
     # without this index each purge scanned the whole table, which grows with every message.
     db.execute("CREATE INDEX inbound_replies_created ON inbound_replies(created_at)")
+
+
+@migrations()
+def m007_org_chart(db):
+    # Departments form an org chart: from the WeCom address book (wecom_id, the book's
+    # department id), `departments import` (name,aliases,parent) and the roster's own
+    # department column, not only from what published issues mention.
+    db.execute("ALTER TABLE departments ADD COLUMN parent_id INTEGER REFERENCES departments(id)")
+    db.execute("ALTER TABLE departments ADD COLUMN wecom_id INTEGER")
+    db.execute("CREATE UNIQUE INDEX departments_wecom_id ON departments(wecom_id)"
+               " WHERE wecom_id IS NOT NULL")
+    # A cadre's own (main) department, resolved: the default audience sends them its items.
+    db.execute("ALTER TABLE cadres ADD COLUMN department_id INTEGER REFERENCES departments(id)")
+    # Set when the row came from (or was matched to) the WeCom address book by `roster sync`.
+    db.execute("ALTER TABLE cadres ADD COLUMN synced_at TEXT")

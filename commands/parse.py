@@ -8,12 +8,12 @@ A file that cannot be read or holds no items: one line on stderr, exit status 2.
 """
 
 import json
-import sys
 
 import click
 from flask import current_app
 
 from bulletin import ParseError, parse_file
+from commands.errors import Fail
 
 CHANNELS = ("sandbox", "work", "mp")
 EXCERPT = 60  # characters of body shown per item in the readable form
@@ -32,7 +32,7 @@ def parse_command(file, as_json, channel):
         if channel or not as_json:
             cards = issue_cards(issue, channel or current_app.config.get("BOT_CHANNEL", "sandbox"))
     except ParseError as error:
-        fail(str(error))
+        raise Fail(str(error))
     if as_json:
         shape = [card_dict(c) for c in cards] if channel else issue.to_dict()
         click.echo(json.dumps(shape, ensure_ascii=False, indent=2))
@@ -40,10 +40,6 @@ def parse_command(file, as_json, channel):
         click.echo(readable(issue, cards, channel or current_app.config.get("BOT_CHANNEL")))
 
 
-def fail(message):
-    """`fail("找不到文件")`: one line on stderr, exit status 2."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(2)
 
 
 def issue_cards(issue, channel):
@@ -51,7 +47,7 @@ def issue_cards(issue, channel):
     try:
         from bulletin.cards import cards_for_issue
     except ImportError as error:
-        fail(f"cards are not available yet ({error})")
+        raise Fail(f"cards are not available yet ({error})")
     return [card_dict(card) for card in cards_for_issue(issue, channel)]
 
 
@@ -80,5 +76,4 @@ def readable(issue, cards, channel):
     return "\n".join(lines)
 
 
-def init_app(app):
-    app.cli.add_command(parse_command)
+COMMANDS = (parse_command,)

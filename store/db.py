@@ -18,7 +18,6 @@ import os
 import queue
 import sqlite3
 
-import click
 from flask import current_app, g
 from sqlite_utils import Database
 
@@ -31,7 +30,7 @@ POOL_SIZE = 16  # idle connections an app keeps for reuse
 # many messages. Larger still, each checkpoint stalls its request longer (bench/load.py).
 CHECKPOINT_PAGES = 4000  # ~16 MB of WAL
 WAL_SIZE_LIMIT = 64 * 1024 * 1024  # a WAL grown past this (a long reader) shrinks back on reset
-SCHEMAS = ("subscriptions.schema", "push.schema", "push.channels.schema", "web.schema")
+SCHEMAS = ("store.schema", "push.schema", "channels.schema", "web.schema")
 
 
 def open_db(path, migrate=True):
@@ -111,18 +110,9 @@ def close_db(exception=None):
         db.conn.close()
 
 
-@click.command("init-db")
-def init_db_command():
-    """Create the database and apply pending migrations (safe to run again)."""
-    path = current_app.config["DATABASE_PATH"]
-    open_db(path).conn.close()
-    click.echo(f"Database ready: {path}")
-
-
 def init_app(app):
     """Resolve the database path, migrate once at start-up, pool connections for requests."""
     app.config["DATABASE_PATH"] = database_path(app)
     open_db(app.config["DATABASE_PATH"]).conn.close()
     app.extensions["db_pool"] = queue.LifoQueue(maxsize=POOL_SIZE)
     app.teardown_appcontext(close_db)
-    app.cli.add_command(init_db_command)

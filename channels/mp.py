@@ -17,8 +17,9 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bulletin.cards import LIMITS, fit, split_text
-from push.channels.base import FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
-from push.channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
+from config import DEFAULT_TEMPLATE_FIELDS, parse_template_fields
+from channels.base import http_timeout, FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
+from channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
                                  describe, transient)
 
 DEFAULT_BASE = "https://api.weixin.qq.com/cgi-bin/"
@@ -42,13 +43,23 @@ class MpClient(SharedTokenClient, WeChatClient):
 
 class MpChannel(Channel):
     name = "mp"
+    identity = "openid"
     max_batch = 1
 
-    def __init__(self, appid, secret, db_path, *, template_id=None, api_base=None,
-                 public_url="", timeout=10.0):
+    def __init__(self, appid, secret, db_path, *, template_id=None, template_fields=None,
+                 api_base=None, public_url="", timeout=10.0):
         super().__init__(public_url, timeout)
         self.template_id = template_id or None
+        self.template_fields = template_fields or parse_template_fields(DEFAULT_TEMPLATE_FIELDS)
         self.client = MpClient(appid, secret, db_path, api_base=api_base, timeout=timeout)
+
+    @classmethod
+    def from_config(cls, config, db_path):
+        return cls(config["WECHAT_APP_ID"], config["WECHAT_SECRET"], db_path,
+                   template_id=config.get("WECHAT_TEMPLATE_ID"),
+                   template_fields=parse_template_fields(config.get("WECHAT_TEMPLATE_FIELDS")),
+                   api_base=config.get("WECHAT_API_BASE"),
+                   public_url=config.get("BOT_PUBLIC_URL", ""), timeout=http_timeout(config))
 
     def render(self, cards, *, title):
         """One item: a 1-article news message; several: one text list (parts past 2,048 B)."""
@@ -70,16 +81,16 @@ class MpChannel(Channel):
         return "\n".join(lines)
 
     def template(self, cards, title):
-        """The template message standing in for this message outside the 48 h window."""
+        """The template message standing in for this message outside the 48 h window: each
+        of the template's fields (WECHAT_TEMPLATE_FIELDS) gets the value it names."""
         names = fit(cards[0].title, TEMPLATE_VALUE_BYTES)
         if len(cards) > 1:
             names += f"等{len(cards)}条"
+        values = {"title": fit(title or "简报", TEMPLATE_VALUE_BYTES), "items": names,
+                  "date": cards[0].date or "", "note": "点击查看全文",
+                  "department": fit(cards[0].department or "", TEMPLATE_VALUE_BYTES)}
         return {"url": self.url(cards[0].link), "data": {
-            "first": {"value": fit(title or "简报", TEMPLATE_VALUE_BYTES)},
-            "keyword1": {"value": names},
-            "keyword2": {"value": cards[0].date or ""},
-            "remark": {"value": "点击查看全文"},
-        }}
+            field: {"value": values[value]} for field, value in self.template_fields.items()}}
 
     def send(self, recipients, payload):
         """Send to one follower: customer-service message, else template, else window_closed."""

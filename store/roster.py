@@ -7,7 +7,9 @@
 CSV columns `name,department,mobile,userid,subscriptions` (Chinese headers 姓名, 部门, 手机,
 企业微信账号, 订阅 work too); UTF-8 (BOM or not) or GBK, as Excel saves it. `subscriptions`
 is an optional `|`-separated list of departments, resolved forgivingly, added to what the
-cadre already has. Identity, so a re-import updates instead of duplicating: the WeCom
+cadre already has. Every `department` named in the file is a known department from then on
+(the org chart grows with the roster), so subscriptions may name departments that no issue
+has mentioned yet; an unknown one is refused with the closest known names. Identity, so a re-import updates instead of duplicating: the WeCom
 `userid` when the row has one and it is known, else the `mobile`, else `name` + `department`.
 A row that fails is reported with its line number; the other rows are imported.
 A removed cadre who appears in a later import is restored.
@@ -17,11 +19,10 @@ import csv
 import io
 import re
 
-from subscriptions.binding import (  # noqa: F401  (the roster's public binding API)
-    BindResult, bind, bind_wecom_member, cadre_for, enrol, get_cadre, invite, unbind)
-from subscriptions.departments import resolve
+from store.binding import REACHABLE
+from store.departments import learn, resolve, suggest
 from subscriptions.subscribe import subscribe
-from subscriptions.transaction import write
+from store.transaction import write
 
 HEADERS = {
     "name": "name", "姓名": "name", "department": "department", "部门": "department",
@@ -40,6 +41,9 @@ def import_roster(db, path):
     summary = {"created": 0, "updated": 0, "subscriptions": 0, "errors": []}
     seen = {}
     with write(db):
+        for _, row in rows:  # the roster's departments first: subscriptions may name them
+            if row["department"] and not _check(dict(row)):
+                row["department_id"] = learn(db, row["department"])
         for line, row in rows:
             problem = _check(row) or _duplicate(seen, row, line)
             if problem:
@@ -56,20 +60,23 @@ def import_roster(db, path):
     return summary
 
 
-def list_cadres(db, bound=None, include_removed=False, search=None, limit=None, offset=0):
+def list_cadres(db, bound=None, include_removed=False, search=None, limit=None, offset=0,
+                identity="any"):
     """`list_cadres(db, bound=True)` -> [{cadre row..., "bound": bool, "subscriptions": n}]
-    by name; `search` matches name, department or mobile."""
+    by name; `search` matches name, department or mobile. `bound` means reachable without a
+    code on a channel of that `identity` (store.binding.REACHABLE): on WeCom, a userid."""
+    reachable = REACHABLE[identity]
     where, params = ["1"], []
     if not include_removed:
         where.append("removed_at IS NULL")
     if bound is not None:
-        where.append("bound_at IS NOT NULL" if bound else "bound_at IS NULL")
+        where.append(reachable if bound else f"NOT {reachable}")
     if search:
         where.append("(name LIKE ? OR department LIKE ? OR mobile LIKE ?)")
         params += [f"%{search}%"] * 3
     params += [-1 if limit is None else int(limit), int(offset)]
     rows = db.query(f"""
-        SELECT c.*, c.bound_at IS NOT NULL AS bound,
+        SELECT c.*, {reachable} AS bound,
                (SELECT COUNT(*) FROM subscriptions s WHERE s.cadre_id = c.id) AS subscriptions
         FROM cadres c WHERE {' AND '.join(where)} ORDER BY name, id LIMIT ? OFFSET ?""", params)
     return [dict(row, bound=bool(row["bound"])) for row in rows]
@@ -146,15 +153,18 @@ def _save(db, row):
         if owner and existing and owner[0] != existing:
             return None, False, f"企业微信账号“{row['userid']}”已属于另一名干部"
     if existing is None:
-        cadre_id = db.execute("INSERT INTO cadres (name, department, mobile, userid) "
-                              "VALUES (?, ?, ?, ?)", [row["name"], row["department"] or None,
-                                                      row["mobile"] or None, row["userid"] or None]).lastrowid
+        cadre_id = db.execute(
+            "INSERT INTO cadres (name, department, department_id, mobile, userid)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [row["name"], row["department"] or None, row.get("department_id"),
+             row["mobile"] or None, row["userid"] or None]).lastrowid
         return cadre_id, True, None
     db.execute("""
-        UPDATE cadres SET name = ?, department = ?, mobile = COALESCE(?, mobile),
-               userid = COALESCE(?, userid), removed_at = NULL WHERE id = ?""",
-               [row["name"], row["department"] or None, row["mobile"] or None,
-                row["userid"] or None, existing])
+        UPDATE cadres SET name = ?, department = ?, department_id = ?,
+               mobile = COALESCE(?, mobile), userid = COALESCE(?, userid), removed_at = NULL
+        WHERE id = ?""",
+               [row["name"], row["department"] or None, row.get("department_id"),
+                row["mobile"] or None, row["userid"] or None, existing])
     return existing, False, None
 
 
@@ -180,6 +190,8 @@ def _departments(db, text):
             names = "、".join(d["name"] for d in found.choices)
             problems.append(f"订阅“{word}”不唯一（{names}），请写全称")
         else:
-            problems.append(f"订阅“{word}”不是已知部门（先发布简报或导入部门表）")
+            close = suggest(db, word)
+            hint = f"，是否指：{'、'.join(close)}" if close else "（可先导入部门表）"
+            problems.append(f"订阅“{word}”不是已知部门{hint}")
     return ids, problems
 
