@@ -10,10 +10,14 @@ so a test names them as arguments and imports nothing:
 Plain helpers (XML builders, sample data) are imported from tests/fixtures_chat.py.
 
 Markers (pytest.ini): `slow` for processes, kill -9, fault timeouts and hypothesis-heavy
-tests; `browser` for Chromium. `make test-fast` runs the rest.
+tests; `browser` for Chromium. `make test-fast` runs the rest, and two guards below keep it
+honest: a hypothesis test without `slow` is a usage error, and a test without `slow` or
+`browser` that starts a process fails, saying so.
 """
 
+import os
 import pathlib
+import subprocess
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -82,3 +86,29 @@ def db(app):
     database = open_db(app.config["DATABASE_PATH"])
     yield database
     database.conn.close()
+
+
+# ---- keeping `make test-fast` fast ----------------------------------------------------------
+
+def pytest_collection_modifyitems(items):
+    """Every hypothesis test must be marked slow (each generates hundreds of examples)."""
+    unmarked = [item.nodeid for item in items
+                if getattr(getattr(item, "function", None), "is_hypothesis_test", False)
+                and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError("mark these hypothesis tests @pytest.mark.slow: "
+                                + ", ".join(unmarked))
+
+
+@pytest.fixture(autouse=True)
+def _processes_only_in_slow_tests(request, monkeypatch):
+    """A test outside `slow` and `browser` may not start a process (subprocess, fork)."""
+    if request.node.get_closest_marker("slow") or request.node.get_closest_marker("browser"):
+        return
+
+    def refuse(*args, **kwargs):
+        pytest.fail(f"{request.node.nodeid} starts a process: mark it @pytest.mark.slow",
+                    pytrace=False)
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    monkeypatch.setattr(os, "fork", refuse)
