@@ -47,6 +47,7 @@ SETTINGS = {
     "WECHAT_API_BASE": ("https://api.weixin.qq.com/cgi-bin/", str),
     "WECOM_CORP_ID": (None, str),
     "WECOM_SECRET": (None, str),
+    "WECOM_CONTACT_SECRET": (None, str),  # roster sync: the 通讯录同步 secret; unset: WECOM_SECRET
     "WECOM_AGENT_ID": (None, str),
     "WECOM_TOKEN": (None, str),
     "WECOM_ENCODING_AES_KEY": (None, str),

@@ -5,7 +5,7 @@
 Builds the archive in a temporary SQLite file by multiplying the real items (the sample
 issue and the parser fixtures): weekly issues back from 2021, departments rotated over
 thirty names, bodies varied by dropping and borrowing sentences. The index rows are the
-ones `search_index.index_fields` writes (jieba is cached per sentence to build faster).
+ones the store's triggers write (jieba is cached per sentence to build faster).
 Prints p50/p95 per query and overall, and the ratio against `LIKE '%…%'`. Every search is
 made afresh: the per-process answer cache (subscriptions/search_cache.py) is off unless
 `--cache` asks for it, which measures answers served from the cache instead.
@@ -29,8 +29,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bulletin  # noqa: E402
-from store import search_cache, search_index
-from subscriptions import text  # noqa: E402
+from store import search_cache, search_index  # noqa: E402
+from store.transaction import write  # noqa: E402
+from store import text  # noqa: E402
 from store.db import open_db  # noqa: E402
 from store.departments import learn  # noqa: E402
 from store.search import search  # noqa: E402
@@ -79,8 +80,8 @@ def build(db, count, rng):
     department_ids = [learn(db, name) for name in DEPARTMENTS]
     per_issue = 10
     day = datetime.date(2021, 6, 30)
-    rows_items, rows_index = [], []
-    with db.conn:
+    rows_items = []
+    with write(db):
         for n in range(0, count, per_issue):
             date = (day - datetime.timedelta(days=7 * (n // per_issue) % 3650)).isoformat()
             issue_id = db.execute("INSERT INTO issues (content_hash, issuer, date, source) "
@@ -96,16 +97,10 @@ def build(db, count, rng):
                 item_id = n + seq
                 rows_items.append((item_id, issue_id, seq, item.kind, item.title, body,
                                    DEPARTMENTS[department_index], department_ids[department_index]))
-                rows_index.append((search_index.index_rowid(date, item_id), *search_index.index_fields(
-                    item.title, body, DEPARTMENTS[department_index],
-                    department_ids[department_index], date)))
         db.conn.executemany("INSERT INTO items (id, issue_id, seq, kind, title, body, department, "
                             "department_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows_items)
-        db.conn.executemany("INSERT INTO items_search (rowid, title, body, title_chars, body_chars, "
-                            "department_chars, filters, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            rows_index)
-    db.execute("INSERT INTO items_search(items_search) VALUES ('optimize')")
-    db.conn.commit()
+    with write(db):
+        db.execute("INSERT INTO items_search(items_search) VALUES ('optimize')")
     return len(items)
 
 

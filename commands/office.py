@@ -5,6 +5,7 @@
     python bot.py roster import roster.csv
     python bot.py roster invite [--json] [--hours 72]
     python bot.py roster list | remove ID | unbind ID
+    python bot.py roster sync [--dry-run] [--json]      # commands/addressbook.py
     python bot.py departments [import FILE | alias ALIAS DEPARTMENT]
 
 Each command is a thin shell over one library function; errors are one line on stderr
@@ -23,24 +24,27 @@ from store import binding
 from store import departments as departments_store
 from store import roster as roster_store
 from store.db import get_db
-from store.issues import save_issue
+from store.ingest import ingest
+from store.issues import get_issue
 from store.search import search
+from commands.addressbook import roster_sync_command
 from commands.errors import Fail
 
 
 
 
 def publish_file(db, path):
-    """`publish_file(db, "issue.pdf")` -> (issue_id, created, item_count); ValueError/OSError
-    with a readable reason when the file is not a bulletin issue."""
-    import bulletin
-
+    """`publish_file(db, "issue.pdf")` -> (issue_id, created, item_count) through the one
+    ingest path (store.ingest); ValueError/OSError with a readable reason when the file is
+    not a bulletin issue."""
+    name = os.path.basename(path)
+    with open(path, "rb") as f:
+        data = f.read()
     try:
-        issue = bulletin.parse_file(path)
+        issue_id, created = ingest(db, data, filename=name, source=name)
     except (ValueError, LookupError) as error:  # bulletin.ParseError is a ValueError
-        raise ValueError(f"cannot read {os.path.basename(path)}: {_one_line(error)}") from None
-    issue_id, created = save_issue(db, issue, source=os.path.basename(path))
-    return issue_id, created, len(issue.items)
+        raise ValueError(f"cannot read {name}: {_one_line(error)}") from None
+    return issue_id, created, get_issue(db, issue_id)["item_count"]
 
 
 @click.command("publish")
@@ -100,7 +104,10 @@ def reindex_command():
 
 @click.group("roster")
 def roster_group():
-    """The roster of cadres: import it, issue binding codes, list it."""
+    """The roster of cadres: import it or sync it from WeCom, issue binding codes, list it."""
+
+
+roster_group.add_command(roster_sync_command)
 
 
 @roster_group.command("import")

@@ -3,13 +3,15 @@
     xml = answer(db, config, message)    # '' means "no reply"; a retry gets the same XML
 
 `message` is a wechatpy message (parse_message / enterprise.parse_message). The callback
-adapter calls this; so can the sandbox phone or a test, without HTTP.
+adapter calls this; so can the sandbox phone or a test, without HTTP. A WeCom contact-change
+event updates the roster (handlers.contacts) and gets no reply.
 """
 
 import logging
 
 # Handler modules register on the router when imported; the order here is the match order.
 from handlers import access, welcome, subscribing, departments, searching, fallback  # noqa: F401
+from handlers import contacts
 from handlers.replies import render
 from handlers.router import Context, router
 from store import chat_state
@@ -37,6 +39,9 @@ def make_context(db, config, message):
 
 def answer(db, config, message):
     """The reply XML for `message`; a message seen before gets its first reply again."""
+    if contacts.is_contact_change(config, message):  # from "sys", no AgentID; idempotent
+        contacts.apply_contact_change(db, config, message)
+        return ""
     key = retry_key(message)
     try:
         with snapshot(db):  # the reads see one state; a handler's own write ends it first

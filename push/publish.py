@@ -1,6 +1,6 @@
-"""Publishing and pushing an issue: the functions the webhook and the CLI share.
+"""Pushing an issue: the functions the webhook, the console and the CLI share (taking the
+issue in is store.ingest).
 
-    issue_id, created = ingest(db, data, filename="a.pdf", content_type="application/pdf")
     result = push_issue(db, issue_id, app.config, db_path)   # {"issue", "queued", "recipients"}
     preview = preview_push(db, issue_id, app.config, db_path) # the same, counted, nothing queued
     queued = resend_failed(db, issue_id)
@@ -19,17 +19,6 @@ from subscriptions import audience
 
 class UnknownIssue(LookupError):
     """No issue has this id."""
-
-
-def ingest(db, data, filename=None, content_type=None, source=None):
-    """Parse bytes (text, PDF, DOCX or JSON) and store the issue: (issue_id, created).
-
-    Raises bulletin.ParseError with a readable reason when the bytes are not an issue."""
-    import bulletin
-    from store.issues import save_issue
-
-    issue = bulletin.parse_bytes(data, filename=filename, content_type=content_type)
-    return save_issue(db, issue, source=source or filename or "webhook")
 
 
 def push_issue(db, issue_id, config, db_path, channel=None):

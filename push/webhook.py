@@ -19,6 +19,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from push import publish, status, worker
+from store.ingest import ingest
 
 log = logging.getLogger(__name__)
 bp = Blueprint("push_api", __name__, url_prefix="/api/issues")
@@ -70,7 +71,7 @@ def create_issue():
     data, filename, content_type = _issue_upload()
     db = get_db()
     try:
-        issue_id, created = publish.ingest(db, data, filename, content_type, source="webhook")
+        issue_id, created = ingest(db, data, filename, content_type, source="webhook")
     except ParseError as error:
         raise WebhookError(400, str(error))
     answer = publish.issue_view(db, issue_id, current_app.config)

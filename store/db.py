@@ -21,6 +21,8 @@ import sqlite3
 from flask import current_app, g
 from sqlite_utils import Database
 
+from store.search_index import register_functions
+
 BUSY_TIMEOUT_MS = 5000
 POOL_SIZE = 16  # idle connections an app keeps for reuse
 # A commit that takes the WAL past this many pages copies them into the database file and
@@ -41,6 +43,7 @@ def open_db(path, migrate=True):
     db = Database(conn)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
+    register_functions(conn)  # the search index's triggers call these
     with _migration_lock(path) if migrate else contextlib.nullcontext():
         if str(path) != ":memory:":
             db.enable_wal()

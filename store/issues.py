@@ -15,7 +15,6 @@ import hashlib
 import json
 
 from store.departments import learn, names, resolve
-from store.search_index import index_item
 from store.text import add_words, normalise
 from store.transaction import write
 
@@ -59,13 +58,12 @@ def save_issue(db, issue, source=None):
             [digest, data.get("issuer"), data.get("date"), data.get("number"), source]).lastrowid
         for position, item in enumerate(items, start=1):
             department = (item.get("department") or "").strip() or None
-            item_id = db.execute("""
+            db.execute("""
                 INSERT INTO items (issue_id, seq, kind, title, body, department, department_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""", [
                 issue_id, position, item.get("kind") if item.get("kind") in KINDS else "article",
                 (item.get("title") or "").strip(), (item.get("body") or "").strip(),
-                department, learn(db, department) if department else None]).lastrowid
-            index_item(db, item_id)
+                department, learn(db, department) if department else None])  # indexed by trigger
     return issue_id, True
 
 
@@ -132,7 +130,6 @@ def update_item(db, item_id, title=None, department=None):
             name, department_id = _correction(db, department)
             db.execute("UPDATE items SET department = ?, department_id = ? WHERE id = ?",
                        [name, department_id, item_id])
-        index_item(db, item_id)
     return get_item(db, item_id)
 
 

@@ -166,3 +166,27 @@ def m007_org_chart(db):
     db.execute("ALTER TABLE cadres ADD COLUMN department_id INTEGER REFERENCES departments(id)")
     # Set when the row came from (or was matched to) the WeCom address book by `roster sync`.
     db.execute("ALTER TABLE cadres ADD COLUMN synced_at TEXT")
+
+
+@migrations()
+def m008_search_index_by_triggers(db):
+    # The index follows `items` by triggers, as the answer cache's version already does
+    # (store/search_index.py): the jianbao_* functions are registered on every connection.
+    row = ("jianbao_rowid(s.date, NEW.id), jianbao_words(NEW.title), jianbao_words(NEW.body),"
+           " jianbao_chars(NEW.title), jianbao_chars(NEW.body), jianbao_chars(NEW.department),"
+           " jianbao_filters(NEW.department_id, s.date), COALESCE(s.date, '')")
+    insert = ("INSERT INTO items_search (rowid, title, body, title_chars, body_chars,"
+              " department_chars, filters, date)"
+              f" SELECT {row} FROM issues s WHERE s.id = NEW.issue_id;")
+    delete = ("DELETE FROM items_search WHERE rowid = jianbao_rowid("
+              "(SELECT date FROM issues WHERE id = OLD.issue_id), OLD.id);")
+    db.execute(f"CREATE TRIGGER items_indexed AFTER INSERT ON items BEGIN {insert} END")
+    db.execute("CREATE TRIGGER items_reindexed AFTER UPDATE OF title, body, department,"
+               f" department_id ON items BEGIN {delete} {insert} END")
+    db.execute(f"CREATE TRIGGER items_unindexed AFTER DELETE ON items BEGIN {delete} END")
+    db.execute("""
+        CREATE TRIGGER issues_redated AFTER UPDATE OF date ON issues BEGIN
+            DELETE FROM items_search WHERE rowid IN (
+                SELECT jianbao_rowid(OLD.date, id) FROM items WHERE issue_id = NEW.id);
+            UPDATE items SET title = title WHERE issue_id = NEW.id;
+        END""")

@@ -3,11 +3,10 @@
     key = cache_key(db, "疫情", page=0, per_page=5)   # None when the cache is off
     result = CACHE.get(key)                            # or None
     CACHE.put(key, result)                             # stored as given: pass a private copy
-    bump(db)                                           # after rewriting the index by hand
 
 Cadres ask the same hot words after every issue (疫情, 项目, 审计); each answer costs ~2 ms
 of CPU in search(). The key holds the database's `search_version` (token, n): triggers move
-`n` on every change to items, issues, departments and aliases (subscriptions/schema.py m005),
+`n` on every change to items, issues, departments and aliases (store/schema.py m005),
 so a stale answer is never served, in this process or another. `configure(size)` sets the
 number of answers kept (BOT_SEARCH_CACHE; 0 turns the cache off).
 """
@@ -64,7 +63,3 @@ def cache_key(db, query, page, per_page):
     token, n = db.execute("SELECT token, n FROM search_version WHERE id = 1").fetchone()
     return token, n, str(query), int(page), int(per_page)
 
-
-def bump(db):
-    """Move the version on by hand (index rewrites that do not touch the watched tables)."""
-    db.execute("UPDATE search_version SET n = n + 1 WHERE id = 1")

@@ -1,8 +1,15 @@
-"""The search index: one `items_search` row per item, kept in step with `items`.
+"""The search index: one `items_search` row per item, kept in step with `items` by triggers.
 
-    index_item(db, item_id)        # after an insert or a correction (same transaction)
+    register_functions(conn)       # open_db does this on every connection
     reindex_all(db)                # rebuild everything, e.g. after importing aliases
     item_of(index_rowid("2021-01-06", 7))   # -> 7
+
+One mechanism keeps search current: SQLite triggers (store/schema.py m005, m008). Inserting,
+correcting or deleting an item rewrites its index row in the same statement — the triggers
+call the Python tokeniser through functions registered on the connection — and every change
+to items, issues, departments or aliases moves `search_version`, which keys the answer cache.
+No write path can forget either. (The functions exist only on Jianbao's own connections:
+change items through Jianbao, not through the sqlite3 shell.)
 
 Index rowids sort by issue date, then item id (`20210106 * 10**9 + item id`), so FTS5 can
 walk matches newest first without sorting — search ranks the newest matches of a query.
@@ -12,27 +19,24 @@ body and department in order (so a 1- or 2-character phrase always matches), and
 tokens `dept<id> y2021 m202101 d20210106` that `search` uses for department and date filters.
 """
 
-from store.search_cache import bump
 from store.text import chars, words
 from store.transaction import write
 
 ID_SPAN = 10 ** 9  # item ids stay below this
 
 
-def index_item(db, item_id):
-    """Write (or rewrite) the index row of one item."""
-    row = db.execute("""
-        SELECT i.id, i.title, i.body, i.department, i.department_id, s.date
-        FROM items i JOIN issues s ON s.id = i.issue_id WHERE i.id = ?""", [item_id]).fetchone()
-    with write(db):
-        if row is None:
-            return
-        rowid = index_rowid(row[5], item_id)
-        db.execute("DELETE FROM items_search WHERE rowid = ?", [rowid])
-        db.execute("""
-            INSERT INTO items_search (rowid, title, body, title_chars, body_chars,
-                                      department_chars, filters, date)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", [rowid, *index_fields(*row[1:])])
+FUNCTIONS = {  # name: (arguments, Python function) — used by the triggers of m008
+    "jianbao_words": (1, lambda text: " ".join(words(text or ""))),
+    "jianbao_chars": (1, lambda text: " ".join(chars(text or ""))),
+    "jianbao_filters": (2, lambda department_id, date: filter_tokens(department_id, date)),
+    "jianbao_rowid": (2, lambda date, item_id: index_rowid(date, item_id)),
+}
+
+
+def register_functions(conn):
+    """Make the index's tokeniser callable from SQL on this connection (the triggers' part)."""
+    for name, (arity, function) in FUNCTIONS.items():
+        conn.create_function(name, arity, function, deterministic=True)
 
 
 def index_rowid(date, item_id):
@@ -44,19 +48,6 @@ def index_rowid(date, item_id):
 def item_of(rowid):
     """The item id inside an index rowid."""
     return rowid % ID_SPAN
-
-
-def index_fields(title, body, department, department_id, date):
-    """The column values of one index row (title, body, *_chars, filters, date)."""
-    return [
-        " ".join(words(title)),
-        " ".join(words(body)),
-        " ".join(chars(title)),
-        " ".join(chars(body)),
-        " ".join(chars(department or "")),
-        filter_tokens(department_id, date),
-        date or "",
-    ]
 
 
 def filter_tokens(department_id, date):
@@ -72,11 +63,10 @@ def date_tokens(date):
 
 
 def reindex_all(db):
-    """Rebuild the whole index (departments or the tokeniser changed). Returns the count."""
-    ids = [r[0] for r in db.execute("SELECT id FROM items ORDER BY id")]
+    """Rebuild the whole index (departments or the tokeniser changed). Returns the count.
+
+    Touching every item lets the triggers do it: each row is re-tokenised and the search
+    version moves, exactly as after a correction."""
     with write(db):
         db.execute("DELETE FROM items_search")
-        for item_id in ids:
-            index_item(db, item_id)
-        bump(db)  # cached answers came from the old index
-    return len(ids)
+        return db.execute("UPDATE items SET title = title").rowcount

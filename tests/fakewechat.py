@@ -11,7 +11,10 @@
 
 Endpoints (under `fake.base`, i.e. http://127.0.0.1:<port>/cgi-bin/): `token` (Official
 Account), `gettoken` (WeCom), `message/custom/send`, `message/template/send` and WeCom
-`message/send`. What it enforces, with WeChat's error codes:
+`message/send`; the WeCom address book `department/list` (`id`: that department and its
+subtree), `user/list` and `user/simplelist` (`department_id`, `fetch_child`), `user/get`
+(`userid`) and the paged `user/list_id` (POST `cursor`, `limit`). What it enforces, with
+WeChat's error codes:
 - tokens: unknown 40014, expired 42001 (`expire_tokens()`), missing 41001; wrong app id /
   corp id 40013, wrong secret 40001. An Official Account fetch gives a new token and leaves
   the previous one 5 minutes; WeCom returns the current token while it is valid.
@@ -23,6 +26,14 @@ Account), `gettoken` (WeCom), `message/custom/send`, `message/template/send` and
   ≤ 2,048 B (45002) — strict where WeChat would silently truncate; duplicate check
   (`enable_duplicate_check`) and the per-member caps (30/min, 1,000/h) drop messages
   silently, recorded in `duplicates` / `dropped`.
+- address book: loaded with `set_address_book(departments=[{"id", "name", "parentid",
+  "order"}], users=[{"userid", "name", "department": [ids], "main_department", "status",
+  "mobile"}])` (status 1 active, 2 disabled, 4 not activated, 5 quit; members with status 1
+  or 4 receive `message/send`, the others are `invaliduser`). `contact_privilege = False`
+  (the app may not read the address book) answers every address-book call 60011; an unknown
+  department 60003, a department id that is not a number 60123, an unknown userid 60111,
+  `limit` outside 1–10,000 or a bad cursor 40058. `contact_secret` (optional) is a second
+  secret, like WeCom's 通讯录同步 secret: its tokens read the address book but cannot send.
 - Official Account: unknown openid 40003, unfollowed 43004, window closed 45015, 5 messages
   per window spent 45047, news with ≠ 1 article 45008, text > 2,048 B 45002; template id
   40037.
@@ -30,7 +41,7 @@ Faults: `inject(path, errcode=…|http=500|drop=True|delay=seconds, times=1, acc
 applies to the next `times` calls of `path`; `accept=True` processes the message first (it
 is delivered) and then misbehaves — the lost-answer case. `latency` delays every call.
 Records: `messages` (every delivery: api, touser, msgtype, body), `calls` (per path, all
-calls), `token_fetches` ({"mp": n, "work": n}), `received(user)`.
+calls), `token_fetches` ({"mp": n, "work": n, "contact": n}), `received(user)`.
 """
 
 import json
@@ -75,6 +86,10 @@ class FakeWeChat:
         self.calls = Counter()
         self.faults = defaultdict(deque)
         self.window_quota = 5
+        self.book_departments, self.book_users = {}, {}  # the address book, by id / userid
+        self.book_members = set()  # members that came from set_address_book
+        self.contact_privilege = True
+        self.contact_secret = None
         self.lock = threading.Lock()
         self._serial = 0
 
@@ -84,6 +99,32 @@ class FakeWeChat:
             self.members.update(userids)
             if not licensed:
                 self.unlicensed.update(userids)
+
+    def set_address_book(self, departments=None, users=None):
+        """Replace the WeCom address book (either part; None keeps it). Users with status 1
+        or 4 become members `message/send` reaches; users no longer listed stop being ones."""
+        with self.lock:
+            if departments is not None:
+                self.book_departments = {
+                    int(d["id"]): {"id": int(d["id"]), "name": d["name"],
+                                   "parentid": int(d.get("parentid") or 0),
+                                   "order": int(d.get("order") or 0)} for d in departments}
+            if users is not None:
+                self.book_users = {}
+                for user in users:
+                    departments_of = [int(d) for d in user.get("department") or [1]]
+                    entry = {"userid": user["userid"], "name": user.get("name", user["userid"]),
+                             "department": departments_of,
+                             "main_department": int(user.get("main_department")
+                                                    or departments_of[0]),
+                             "status": int(user.get("status", 1))}
+                    if user.get("mobile"):
+                        entry["mobile"] = user["mobile"]
+                    self.book_users[user["userid"]] = entry
+                active = {u for u, e in self.book_users.items() if e["status"] in (1, 4)}
+                self.members -= self.book_members - active
+                self.members |= active
+                self.book_members = active
 
     def add_followers(self, openids, window_open=True):
         with self.lock:
@@ -167,7 +208,10 @@ class FakeWeChat:
         handlers = {"token": self._mp_token, "gettoken": self._work_token,
                     "message/custom/send": self._custom_send,
                     "message/template/send": self._template_send,
-                    "message/send": self._work_send}
+                    "message/send": self._work_send,
+                    "department/list": self._department_list, "user/list": self._user_list,
+                    "user/simplelist": self._user_simplelist, "user/get": self._user_get,
+                    "user/list_id": self._user_list_id}
         if path not in handlers:
             return {"errcode": 48001, "errmsg": f"api unauthorized: /{path} is not faked"}
         try:
@@ -199,21 +243,26 @@ class FakeWeChat:
     def _work_token(self, request):
         if request.args.get("corpid") != self.corp_id:
             raise Reject(40013, "invalid corpid")
-        if request.args.get("corpsecret") != self.corp_secret:
+        secret = request.args.get("corpsecret")
+        if secret == self.corp_secret:
+            wanted = "work"
+        elif self.contact_secret and secret == self.contact_secret:
+            wanted = "contact"
+        else:
             raise Reject(40001, "invalid secret")
         now = time.time()
         for token, (kind, expires) in self.tokens.items():
-            if kind == "work" and expires > now:
-                self.token_fetches["work"] += 1
+            if kind == wanted and expires > now:
+                self.token_fetches[wanted] += 1
                 return {"errcode": 0, "errmsg": "ok", "access_token": token,
                         "expires_in": int(expires - now)}
-        return dict(self._issue("work"), errcode=0, errmsg="ok")
+        return dict(self._issue(wanted), errcode=0, errmsg="ok")
 
-    def _check_token(self, request, kind):
+    def _check_token(self, request, *kinds):
         token = request.args.get("access_token")
         if not token:
             raise Reject(41001, "access_token missing")
-        if token not in self.tokens or self.tokens[token][0] != kind:
+        if token not in self.tokens or self.tokens[token][0] not in kinds:
             raise Reject(40014, "invalid access_token")
         if self.tokens[token][1] <= time.time():
             raise Reject(42001, "access_token expired")
@@ -321,6 +370,83 @@ class FakeWeChat:
             self.dropped.append({"touser": user, "body": data, "at": now})
             return
         self._record("work", user, data["msgtype"], data, content)
+
+    # ---- WeCom address book ----------------------------------------------------------
+    def _contact_access(self, request):
+        self._check_token(request, "work", "contact")
+        if not self.contact_privilege:
+            raise Reject(60011, "no privilege to access/modify contact/party/agent")
+
+    def _department_id(self, value):
+        try:
+            department = int(value)
+        except (TypeError, ValueError):
+            raise Reject(60123, "invalid party id")
+        if department not in self.book_departments:
+            raise Reject(60003, "department not found")
+        return department
+
+    def _subtree(self, top):
+        """`top` and every department below it, parents before children."""
+        found, queue = [], [top]
+        while queue:
+            department = queue.pop(0)
+            found.append(department)
+            children = [d for d in self.book_departments.values() if d["parentid"] == department]
+            queue += [d["id"] for d in sorted(children, key=lambda d: (-d["order"], d["id"]))]
+        return found
+
+    def _department_list(self, request):
+        self._contact_access(request)
+        if request.args.get("id"):
+            ids = self._subtree(self._department_id(request.args["id"]))
+        else:
+            roots = [d for d in self.book_departments.values()
+                     if d["parentid"] not in self.book_departments]
+            ids = [i for root in sorted(roots, key=lambda d: d["id"]) for i in self._subtree(root["id"])]
+        return {"errcode": 0, "errmsg": "ok",
+                "department": [dict(self.book_departments[i]) for i in ids]}
+
+    def _users_of(self, request):
+        self._contact_access(request)
+        department = self._department_id(request.args.get("department_id"))
+        wanted = set(self._subtree(department)) if request.args.get("fetch_child") == "1" \
+            else {department}
+        return [user for user in self.book_users.values() if wanted & set(user["department"])]
+
+    def _user_list(self, request):
+        return {"errcode": 0, "errmsg": "ok",
+                "userlist": [dict(user) for user in self._users_of(request)]}
+
+    def _user_simplelist(self, request):
+        return {"errcode": 0, "errmsg": "ok",
+                "userlist": [{"userid": u["userid"], "name": u["name"],
+                              "department": list(u["department"])}
+                             for u in self._users_of(request)]}
+
+    def _user_get(self, request):
+        self._contact_access(request)
+        user = self.book_users.get(request.args.get("userid"))
+        if user is None:
+            raise Reject(60111, "userid not found")
+        return dict(user, errcode=0, errmsg="ok")
+
+    def _user_list_id(self, request):
+        self._contact_access(request)
+        data = self._body(request)
+        limit = data.get("limit", 10000)
+        if not isinstance(limit, int) or not 1 <= limit <= 10000:
+            raise Reject(40058, "invalid parameter: limit should be 1 ~ 10000")
+        cursor = str(data.get("cursor") or "")
+        if cursor and not re.fullmatch(r"c\d+", cursor):
+            raise Reject(40058, "invalid parameter: cursor")
+        start = int(cursor[1:]) if cursor else 0
+        pairs = [{"userid": u["userid"], "department": d}
+                 for u in self.book_users.values() for d in u["department"]]
+        page = pairs[start:start + limit]
+        more = start + limit < len(pairs)
+        return {"errcode": 0, "errmsg": "ok", "next_cursor": f"c{start + limit}" if more else "",
+                "dept_user": page}
 
     def _record(self, api, touser, msgtype, body, content=None):
         self._serial += 1

@@ -144,7 +144,7 @@ def test_a_retried_message_is_answered_once_with_the_same_reply(client, db, tmp_
     assert "已退订：区审计局" in chat.say("退订 审计")
     retry = post_xml(client, first_xml, signed_args(nonce="retry-2")).get_data(as_text=True)
     assert retry == first  # the same reply XML again ...
-    assert "您还没有订阅" in chat.say("我的订阅")  # ... and the subscription was not re-made
+    assert "您还没有另外订阅" in chat.say("我的订阅")  # ... and the subscription was not re-made
 
 
 def test_a_retried_event_is_deduplicated_by_user_and_create_time(client, db):
@@ -266,7 +266,7 @@ def test_wecom_roster_member_is_bound_without_a_code(make_app, tmp_path):
     enrol(db, tmp_path)  # 李四 has userid lisi
     client = app.test_client()
     _, reply = work_post(client, text_xml("lisi", "我的订阅", 301, to=VECTOR_CORP_ID, agent=1))
-    assert "您还没有订阅" in reply
+    assert "您还没有另外订阅" in reply
     _, stranger = work_post(client, text_xml("nobody", "我的订阅", 302, to=VECTOR_CORP_ID,
                                              agent=1))
     assert stranger == HOW_TO_BIND
@@ -330,7 +330,7 @@ def test_a_cadres_whole_conversation_through_the_endpoint(client, db, tmp_path):
     assert "第6–" in chat.say("更多")
     assert chat.say('"AND ( NEAR*').startswith(("找到", "没有找到"))
     assert "已退订：区农委" in chat.say("退订 农委")
-    assert "您还没有订阅" not in chat.say("我的订阅")
+    assert "您还没有另外订阅" not in chat.say("我的订阅")
     assert "已退订全部" in chat.say("退订 全部")
     assert chat.event("CLICK", key="HELP").startswith("可用指令")
 

@@ -96,5 +96,98 @@ def test_faults_before_or_after_accepting(fake_wechat, accept, delivered):
 
 
 def test_unknown_endpoint_is_an_error_not_a_crash(fake_wechat):
-    answer = requests.get(fake_wechat.base + "user/get", timeout=5).json()
+    answer = requests.get(fake_wechat.base + "tag/list", timeout=5).json()
     assert answer["errcode"] == 48001
+
+
+# ---- the WeCom address book, through wechatpy's own WeCom client ----------------------------
+
+BOOK_DEPARTMENTS = [{"id": 1, "name": "本区", "parentid": 0, "order": 1},
+                    {"id": 2, "name": "区财政局", "parentid": 1, "order": 20},
+                    {"id": 3, "name": "办公室", "parentid": 2, "order": 5},
+                    {"id": 4, "name": "区审计局", "parentid": 1, "order": 10}]
+BOOK_USERS = [{"userid": "zhao", "name": "赵一", "department": [3, 4], "main_department": 4,
+               "mobile": "13900000001"},
+              {"userid": "qian", "name": "钱二", "department": [2]},
+              {"userid": "sun", "name": "孙三", "department": [3], "status": 2}]
+
+
+def book_client(fake, tmp_path, secret=None):
+    from channels.work import WeComClient
+    from store.db import open_db
+
+    path = str(tmp_path / "t.sqlite3")
+    open_db(path).conn.close()  # the token table
+    return WeComClient(fake.corp_id, secret or fake.corp_secret, path, api_base=fake.base,
+                       timeout=5)
+
+
+def test_address_book_is_served_as_wechatpy_asks_for_it(fake_wechat, tmp_path):
+    fake_wechat.set_address_book(BOOK_DEPARTMENTS, BOOK_USERS)
+    client = book_client(fake_wechat, tmp_path)
+    assert [d["id"] for d in client.department.get()] == [1, 2, 4, 3]  # parents first
+    assert [d["id"] for d in client.department.get(id=2)] == [2, 3]    # a subtree
+    assert [u["userid"] for u in client.user.list(3)] == ["zhao", "sun"]
+    assert [u["userid"] for u in client.user.list(2, fetch_child=True)] == ["zhao", "qian", "sun"]
+    zhao = client.user.list(4)[0]
+    assert (zhao["main_department"], zhao["status"], zhao["mobile"]) == (4, 1, "13900000001")
+    assert client.user.list(3, simple=True)[1] == {"userid": "sun", "name": "孙三",
+                                                   "department": [3]}
+    assert client.user.get("sun")["status"] == 2
+    assert fake_wechat.members == {"zhao", "qian"}  # the disabled member cannot be messaged
+
+
+def test_address_book_error_codes(fake_wechat, tmp_path):
+    from wechatpy.exceptions import WeChatClientException
+
+    fake_wechat.set_address_book(BOOK_DEPARTMENTS, BOOK_USERS)
+    client = book_client(fake_wechat, tmp_path)
+
+    def errcode(call):
+        with pytest.raises(WeChatClientException) as caught:
+            call()
+        return caught.value.errcode
+
+    assert errcode(lambda: client.department.get(id=99)) == 60003
+    assert errcode(lambda: client.user.list("x")) == 60123
+    assert errcode(lambda: client.user.get("nobody")) == 60111
+    assert errcode(lambda: client.post("user/list_id", data={"limit": 0})) == 40058
+    fake_wechat.contact_privilege = False
+    for call in (client.department.get, lambda: client.user.list(1, fetch_child=True),
+                 lambda: client.user.list(1, simple=True), lambda: client.user.get("zhao"),
+                 lambda: client.post("user/list_id", data={})):
+        assert errcode(call) == 60011
+
+
+def test_member_ids_are_paged_with_a_cursor(fake_wechat, tmp_path):
+    fake_wechat.set_address_book(BOOK_DEPARTMENTS, BOOK_USERS)
+    client = book_client(fake_wechat, tmp_path)
+    pairs, cursor = [], None
+    while True:
+        page = client.post("user/list_id", data={"cursor": cursor, "limit": 2} if cursor
+                           else {"limit": 2})
+        pairs += [(p["userid"], p["department"]) for p in page["dept_user"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert pairs == [("zhao", 3), ("zhao", 4), ("qian", 2), ("sun", 3)]
+
+
+def test_contact_secret_reads_the_book_but_cannot_send(fake_wechat, tmp_path):
+    from wechatpy.exceptions import WeChatClientException
+
+    fake_wechat.contact_secret = "fake-contact-secret"
+    fake_wechat.set_address_book(BOOK_DEPARTMENTS, BOOK_USERS)
+    client = book_client(fake_wechat, tmp_path, secret="fake-contact-secret")
+    assert len(client.department.get()) == 4
+    with pytest.raises(WeChatClientException) as caught:
+        client.message.send(1000002, ["zhao"], msg={"msgtype": "text", "text": {"content": "x"}})
+    assert caught.value.errcode == 40014
+    assert fake_wechat.token_fetches["contact"] == 1 and fake_wechat.token_fetches["work"] == 0
+
+
+def test_members_who_leave_the_book_can_no_longer_be_messaged(fake_wechat):
+    fake_wechat.add_members(["outsider"])
+    fake_wechat.set_address_book(BOOK_DEPARTMENTS, BOOK_USERS)
+    fake_wechat.set_address_book(users=BOOK_USERS[1:])
+    assert fake_wechat.members == {"outsider", "qian"}

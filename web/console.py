@@ -6,7 +6,7 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from push.publish import ingest
+from store.ingest import ingest
 from store.db import get_db
 from store.issues import get_issue, issue_items, list_issues
 from web import push_actions as progress, store

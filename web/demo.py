@@ -15,7 +15,7 @@ import os
 import pathlib
 
 
-from push.publish import ingest
+from store.ingest import ingest
 from store import binding, roster
 from subscriptions import subscribe
 from store.db import open_db

@@ -4,6 +4,7 @@
     GET  /admin/roster             the roster, the import form, the invite button
     POST /admin/roster/import      a CSV upload (name,department,mobile,userid,subscriptions)
     POST /admin/roster/invite      one-time binding codes for every unbound cadre
+    POST /admin/roster/sync        WeCom only: the roster from the address book (`roster sync`)
 
 Also the cadre look-ups the item page and the sandbox phone need (`active_cadre`,
 `sandbox_cadres`), all through the store's roster functions.
@@ -15,6 +16,7 @@ import tempfile
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from channels import identity_of
+from channels.addressbook import AddressBookError, sync_roster
 from store import binding, roster
 from store.db import get_db
 from subscriptions import audience
@@ -77,6 +79,20 @@ def invite():
         flash("所有干部都已可以接收推送，无需生成绑定码。")
     return render_template("admin/roster.html", cadres=_cadres(db), codes=codes,
                            ttl_hours=CODE_TTL_HOURS)
+
+
+@bp.route("/roster/sync", methods=["POST"])
+@admin_required
+def roster_sync():
+    """Sync the roster and departments from the WeCom address book; the counts as a flash."""
+    try:
+        counts = sync_roster(current_app.config, get_db())
+    except AddressBookError as error:
+        flash(str(error), "error")
+        return redirect(url_for("people.roster_page"))
+    flash(f"已从企业微信通讯录同步：新增 {counts['added']} 人，更新 {counts['updated']} 人，"
+          f"移除 {counts['removed']} 人；通讯录共 {counts['departments']} 个部门。")
+    return redirect(url_for("people.roster_page"))
 
 
 def _cadres(db):
