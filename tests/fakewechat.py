@@ -40,6 +40,7 @@ WeChat's error codes:
 Faults: `inject(path, errcode=…|http=500|drop=True|delay=seconds, times=1, accept=False)`
 applies to the next `times` calls of `path`; `accept=True` processes the message first (it
 is delivered) and then misbehaves — the lost-answer case. `latency` delays every call.
+`fake_wechat.server.stop()` takes the fake off the network (connection refused).
 Records: `messages` (every delivery: api, touser, msgtype, body), `calls` (per path, all
 calls), `token_fetches` ({"mp": n, "work": n, "contact": n}), `received(user)`.
 """
@@ -506,5 +507,6 @@ def serve(fake=None):
 def fake_wechat(live_server):
     """A FakeWeChat serving on loopback for the duration of one test."""
     fake = FakeWeChat()
-    fake.base = live_server(fake, handler=_KeepAliveHandler).url("/cgi-bin/")
+    fake.server = live_server(fake, handler=_KeepAliveHandler)  # `.server.stop()`: network down
+    fake.base = fake.server.url("/cgi-bin/")
     return fake

@@ -32,7 +32,7 @@ class LiveServer:
     """`LiveServer(wsgi_app)`: serving on `.base` (http://127.0.0.1:<port>) until `.stop()`."""
 
     def __init__(self, app, handler=QuietHandler):
-        self.app = app
+        self.app, self.stopped = app, False
         self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=handler)
         self.server.daemon_threads = True  # a held keep-alive connection never delays a stop
         self.port = self.server.server_port
@@ -45,7 +45,11 @@ class LiveServer:
         return self.base + path
 
     def stop(self):
-        """Stop serving, close the socket, and stop the app's in-process push worker if running."""
+        """Stop serving, close the socket, and stop the app's in-process push worker if running.
+        Stopping again does nothing."""
+        if self.stopped:
+            return
+        self.stopped = True
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
