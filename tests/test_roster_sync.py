@@ -153,7 +153,8 @@ def synced_then_changed(fake, make_app, **overrides):
     (lambda fake, app: setattr(fake, "contact_privilege", False), "60011"),
     (lambda fake, app: fake.inject("user/list", errcode=60020), "企业可信IP"),
     (lambda fake, app: fake.inject("department/list", http=502), "HTTP 502"),
-    (lambda fake, app: fake.inject("user/list", delay=3), "2 秒内没有应答"),
+    pytest.param(lambda fake, app: fake.inject("user/list", delay=3), "2 秒内没有应答",
+                 marks=pytest.mark.slow),  # waits out the 2 s timeout
 ], ids=["wrong-secret", "no-privilege", "untrusted-ip", "http-502", "timeout"])
 def test_a_failure_is_one_line_and_changes_nothing(fake_wechat, make_app, arrange, expected):
     app, db = synced_then_changed(fake_wechat, make_app)
