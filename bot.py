@@ -19,6 +19,7 @@ from flask import Flask, request
 from flask.cli import FlaskGroup, routes_command, shell_command
 from werkzeug.exceptions import HTTPException
 
+import channels
 import config as settings
 
 # Each component wires itself in with init_app(app): teardown hooks, blueprints, CLI.
@@ -37,6 +38,7 @@ def create_app(config=None):
     app.config.update(settings.from_env())
     app.config.update(config or {})
     settings.check(app.config)
+    channels.check_config(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config["SECRET_KEY"] = app.config["BOT_SECRET_KEY"] or _instance_secret(app)
     app.config["MAX_CONTENT_LENGTH"] = app.config["BOT_MAX_BODY_BYTES"]

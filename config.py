@@ -9,7 +9,6 @@ keys the operator sets in the environment. The README lists every variable.
 
 import os
 
-CHANNELS = ("sandbox", "work", "mp")
 DEFAULT_FOLLOWS = ("own", "none", "all")
 
 # name -> (default, parser). Defaults are the embedded, no-account setup `make run` uses.
@@ -53,15 +52,6 @@ SETTINGS = {
     "WECOM_ENCODING_AES_KEY": (None, str),
     "WECOM_API_BASE": ("https://qyapi.weixin.qq.com/cgi-bin/", str),
 }
-
-# What each channel cannot run without.
-REQUIRED = {
-    "sandbox": (),
-    "mp": ("WECHAT_APP_ID", "WECHAT_SECRET", "WECHAT_TOKEN"),
-    "work": ("WECOM_CORP_ID", "WECOM_SECRET", "WECOM_AGENT_ID", "WECOM_TOKEN",
-             "WECOM_ENCODING_AES_KEY"),
-}
-
 
 # What a template field may show: the issue's title, the item titles (首条等N条), the date,
 # a closing note, the first item's department. WECHAT_TEMPLATE_FIELDS maps the template's own
@@ -122,16 +112,9 @@ def from_env(environ=None):
 
 
 def check(config):
-    """Raise ConfigError if the settings cannot work together."""
-    channel = config.get("BOT_CHANNEL")
-    if channel not in CHANNELS:
-        raise ConfigError(f"BOT_CHANNEL={channel!r} is not valid: use one of {', '.join(CHANNELS)}")
-    missing = [name for name in REQUIRED[channel] if not config.get(name)]
-    if missing:
-        raise ConfigError(f"BOT_CHANNEL={channel} needs {', '.join(missing)} (see README, Configuration)")
-    aes_key = config.get("WECOM_ENCODING_AES_KEY" if channel == "work" else "WECHAT_ENCODING_AES_KEY")
-    if aes_key and len(aes_key) != 43:
-        raise ConfigError("the EncodingAESKey must be the 43 characters shown on the WeChat admin page")
+    """Raise ConfigError if the settings cannot work together (channel-free checks)."""
+    # What one channel needs (its credentials, its AES key) each channel class states:
+    # channels.check_config, which create_app runs after this.
     if config.get("WECHAT_TEMPLATE_FIELDS"):
         try:
             parse_template_fields(config["WECHAT_TEMPLATE_FIELDS"])

@@ -67,14 +67,15 @@ def build_archive(path, items):
 
 def enrol_cadres(path, count):
     """`count` cadres bound to openids bench-0 … (through the store's binding functions)."""
-    from store import binding, roster
+    from store import binding
+    from subscriptions import roster_csv
 
     db = open_db(str(path))
     csv_path = pathlib.Path(path).with_suffix(".roster.csv")
     lines = ["name,department,mobile,userid,subscriptions"]
     lines += [f"干部{n},区审计局,139{n:08d},," for n in range(count)]
     csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    roster.import_roster(db, str(csv_path))
+    roster_csv.import_roster(db, str(csv_path))
     for n, invitation in enumerate(binding.invite(db)):
         binding.bind(db, invitation["code"], openid=f"bench-{n}")
     db.conn.close()

@@ -9,6 +9,7 @@ Each channel class (sandbox.py, work.py, mp.py) holds what is particular to it; 
 this package asks the registry and never compares channel names.
 """
 
+from config import ConfigError
 from channels.base import (FAILED, SENT, STATUSES, WINDOW_CLOSED, Channel, Result,
                            TransientError)
 from channels.mp import MpChannel
@@ -26,6 +27,20 @@ def channel_class(name):
         raise ValueError(f"unknown channel {name!r}: use {', '.join(REGISTRY)}") from None
 
 
+def check_config(config):
+    """Raise config.ConfigError naming what BOT_CHANNEL's channel cannot run without."""
+    name = config.get("BOT_CHANNEL")
+    if name not in REGISTRY:
+        raise ConfigError(f"BOT_CHANNEL={name!r} is not valid: use one of {', '.join(REGISTRY)}")
+    cls = REGISTRY[name]
+    missing = [setting for setting in cls.required_settings if not config.get(setting)]
+    if missing:
+        raise ConfigError(f"BOT_CHANNEL={name} needs {', '.join(missing)} (see README, Configuration)")
+    aes_key = config.get(cls.aes_key_setting) if cls.aes_key_setting else None
+    if aes_key and len(aes_key) != 43:
+        raise ConfigError("the EncodingAESKey must be the 43 characters shown on the WeChat admin page")
+
+
 def identity_of(config):
     """`identity_of(app.config)` -> "userid", "openid" or "any": how BOT_CHANNEL addresses a
     cadre (subscriptions.audience and store.binding take it)."""
@@ -37,5 +52,5 @@ def make_channel(config, db_path):
     return channel_class(config.get("BOT_CHANNEL") or "sandbox").from_config(config, db_path)
 
 
-__all__ = ["Channel", "Result", "TransientError", "make_channel", "channel_class", "identity_of", "inbox",
+__all__ = ["Channel", "Result", "TransientError", "make_channel", "channel_class", "identity_of", "check_config", "inbox",
            "REGISTRY", "SENT", "FAILED", "WINDOW_CLOSED", "STATUSES"]

@@ -58,6 +58,9 @@ class Channel:
 
     name = "base"
     identity = "openid"
+    required_settings = ()  # what BOT_CHANNEL=<name> cannot start without (check_config)
+    aes_key_setting = None  # the EncodingAESKey setting, checked for its 43 characters
+    has_sandbox_phone = False  # the built-in /sandbox pages exist only for the sandbox
     max_batch = 1
     recipient_caps = ()
 

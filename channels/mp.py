@@ -18,6 +18,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bulletin.cards import LIMITS, fit, split_text
 from config import DEFAULT_TEMPLATE_FIELDS, parse_template_fields
+from channels.inbound import Inbound
 from channels.base import http_timeout, FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
 from channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
                                  describe, transient)
@@ -41,9 +42,11 @@ class MpClient(SharedTokenClient, WeChatClient):
             params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
 
 
-class MpChannel(Channel):
+class MpChannel(Inbound, Channel):
     name = "mp"
     identity = "openid"
+    required_settings = ("WECHAT_APP_ID", "WECHAT_SECRET", "WECHAT_TOKEN")
+    aes_key_setting = "WECHAT_ENCODING_AES_KEY"
     max_batch = 1
 
     def __init__(self, appid, secret, db_path, *, template_id=None, template_fields=None,

@@ -10,12 +10,14 @@ WeCom member would see.
 
 from bulletin.cards import LIMITS
 from channels import store
+from channels.inbound import SandboxInbound
 from channels.base import SENT, Channel, Result, news_payloads
 
 
-class SandboxChannel(Channel):
+class SandboxChannel(SandboxInbound, Channel):
     name = "sandbox"
     identity = "any"  # a bound cadre's openid, else their userid
+    has_sandbox_phone = True
     max_batch = 1
 
     def __init__(self, db_path, *, public_url=""):

@@ -16,6 +16,7 @@ from wechatpy.enterprise import WeChatClient as EnterpriseClient
 from wechatpy.exceptions import WeChatClientException
 
 from bulletin.cards import LIMITS
+from channels.inbound import WorkInbound
 from channels.base import http_timeout, FAILED, SENT, Channel, Result, news_payloads
 from channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
                                  describe, transient)
@@ -41,9 +42,12 @@ def split_ids(value):
     return {part for part in str(value or "").split("|") if part}
 
 
-class WorkChannel(Channel):
+class WorkChannel(WorkInbound, Channel):
     name = "work"
     identity = "userid"  # the WeCom address book is the identity: no binding needed
+    required_settings = ("WECOM_CORP_ID", "WECOM_SECRET", "WECOM_AGENT_ID", "WECOM_TOKEN",
+                         "WECOM_ENCODING_AES_KEY")
+    aes_key_setting = "WECOM_ENCODING_AES_KEY"
     max_batch = 1000
     recipient_caps = ((30, 60), (1000, 3600))  # (messages, seconds) per member
 

@@ -23,6 +23,7 @@ from channels import identity_of
 from store import binding
 from store import departments as departments_store
 from store import roster as roster_store
+from subscriptions import roster_csv
 from store.db import get_db
 from store.ingest import ingest
 from store.issues import get_issue
@@ -116,7 +117,7 @@ roster_group.add_command(roster_sync_command)
 def roster_import_command(file):
     """Import or update cadres from a CSV file (name,department,mobile,userid,subscriptions)."""
     try:
-        summary = roster_store.import_roster(get_db(), file)
+        summary = roster_csv.import_roster(get_db(), file)
     except (OSError, ValueError) as error:
         raise Fail.from_error(error)
     click.echo(f"{summary['created']} added, {summary['updated']} updated, "

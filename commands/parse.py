@@ -13,9 +13,10 @@ import click
 from flask import current_app
 
 from bulletin import ParseError, parse_file
+from channels import REGISTRY
 from commands.errors import Fail
 
-CHANNELS = ("sandbox", "work", "mp")
+CHANNELS = tuple(REGISTRY)
 EXCERPT = 60  # characters of body shown per item in the readable form
 
 

@@ -1,6 +1,6 @@
 """Who is talking, the 绑定 command, and the gate that keeps strangers out.
 
-    cadre = identify(db, "work", "zhangsan")     # roster member (auto-bound on WeCom) or None
+    cadre = identify(db, ctx.channel, "zhangsan")  # roster member (auto-bound on WeCom) or None
     绑定 123456                                   # binds this WeChat identity to a roster entry
 
 The bulletin is internal: until a user is bound, every command and query gets only
@@ -27,18 +27,19 @@ BIND_FAILED = {
 
 
 def identify(db, channel, user):
-    """The bound, non-removed cadre for `user` on `channel`, or None.
+    """The bound, non-removed cadre for `user` on `channel` (a channel class), or None.
 
-    On WeCom a member whose userid is in the roster is bound on first contact, no code.
+    Where the address book is the identity (WeCom: `identity` "userid"), a member whose
+    userid is on the roster is bound on first contact, no code.
     """
-    if channel == "work":
+    if channel.identity == "userid":
         return binding.cadre_for(db, userid=user) or binding.bind_wecom_member(db, user)
-    return binding.cadre_for(db, openid=user)
+    return binding.cadre_for(db, **channel.user_identity(user))
 
 
 def identity(ctx):
     """`{"userid": …}` on WeCom, `{"openid": …}` elsewhere: how roster functions name the user."""
-    return {"userid": ctx.user} if ctx.channel == "work" else {"openid": ctx.user}
+    return ctx.channel.user_identity(ctx.user)
 
 
 @router.on(command("绑定", glued=True), help="绑定 绑定码 — 绑定干部身份（如：绑定 12345678）")

@@ -6,14 +6,16 @@
 
 Refusals: bad or missing signature, or a timestamp more than 300 s away -> 403; a body over
 BOT_MAX_CALLBACK_BYTES -> 413; XML that cannot be read -> `success` (no reply) and a log
-line. Never a 500. The work is in handlers.envelope (crypto) and handlers.chat (replies).
+line. Never a 500. The work is in the channel's inbound half (channels/inbound.py: crypto)
+and handlers.chat (replies).
 """
 
 import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from handlers import envelope
+from channels import channel_class
+from channels.inbound import Malformed, Refused
 from handlers.chat import answer
 from store.db import get_db
 
@@ -25,34 +27,38 @@ bp = Blueprint("wechat", __name__)
 def verify():
     """WeChat's URL check when the callback is configured."""
     try:
-        return _text(envelope.verify_url(current_app.config, request.args))
-    except envelope.Refused as refused:
+        return _text(_inbound().verify_url(current_app.config, request.args))
+    except Refused as refused:
         return _refuse(refused)
 
 
 @bp.post("/wechat")
 def receive():
     """One message or event: authenticate, read, answer (well inside WeChat's 5 s)."""
-    config = current_app.config
+    config, inbound = current_app.config, _inbound()
     try:
-        envelope.check_query(config, request.args)
+        inbound.check_query(config, request.args)
         body = _capped_body(config["BOT_MAX_CALLBACK_BYTES"])
-        message = envelope.parse(config, envelope.open_body(config, request.args, body))
-    except envelope.Refused as refused:
+        message = inbound.parse(config, inbound.open_body(config, request.args, body))
+    except Refused as refused:
         return _refuse(refused)
-    except envelope.Malformed as error:
+    except Malformed as error:
         log.warning("unreadable callback body from %s: %s", request.remote_addr, error)
         return _text("success")
     reply = answer(get_db(), config, message)
-    return _text(envelope.seal(config, request.args, reply), xml=bool(reply))
+    return _text(inbound.seal(config, request.args, reply), xml=bool(reply))
+
+
+def _inbound():
+    return channel_class(current_app.config["BOT_CHANNEL"])
 
 
 def _capped_body(limit):
     if request.content_length is not None and request.content_length > limit:
-        raise envelope.Refused(413, f"body of {request.content_length} bytes")
+        raise Refused(413, f"body of {request.content_length} bytes")
     body = request.stream.read(limit + 1)
     if len(body) > limit:
-        raise envelope.Refused(413, "body over the limit")
+        raise Refused(413, "body over the limit")
     return body
 
 

@@ -10,6 +10,7 @@ event updates the roster (handlers.contacts) and gets no reply.
 import logging
 
 # Handler modules register on the router when imported; the order here is the match order.
+from channels import channel_class
 from handlers import access, welcome, subscribing, departments, searching, fallback  # noqa: F401
 from handlers import contacts
 from handlers.replies import render
@@ -30,7 +31,7 @@ def retry_key(message):
 
 def make_context(db, config, message):
     """The handler context for `message`: who sent it, their cadre and their chat state."""
-    channel = config.get("BOT_CHANNEL", "sandbox")
+    channel = channel_class(config.get("BOT_CHANNEL") or "sandbox")
     user = message.source
     return Context(message=message, user=user, db=db, config=config, channel=channel,
                    cadre=access.identify(db, channel, user),
@@ -49,15 +50,18 @@ def answer(db, config, message):
             if saved is not None:
                 log.info("retry of %s answered from memory", key)
                 return saved
-            if not _for_this_agent(config, message):
+            if not channel_class(config["BOT_CHANNEL"]).for_this_app(config, message):
+                log.warning("ignoring a message for another application (AgentID %s)",
+                            getattr(message, "agent", ""))
                 return ""
             ctx = make_context(db, config, message)
             data = router.dispatch(ctx)
-        xml = render(data, message, ctx.channel).render()
+        xml = render(data, message, ctx.channel.reply_kinds).render()
         return _store(db, key, xml, ctx.writes)
     except Exception:  # a store failure must not become a 500 or a silent nothing
         log.exception("handler failed for %s (%s)", key, message.type)
-        return render(SORRY, message, config.get("BOT_CHANNEL")).render()
+        return render(SORRY, message,
+                      channel_class(config.get("BOT_CHANNEL") or "sandbox").reply_kinds).render()
 
 
 def _store(db, key, xml, writes):
@@ -72,15 +76,3 @@ def _store(db, key, xml, writes):
         for make, args in writes:
             make(db, *args)
     return xml
-
-
-def _for_this_agent(config, message):
-    """WeCom only: a message for another application of the corp is politely ignored."""
-    if config.get("BOT_CHANNEL") != "work":
-        return True
-    agent = str(getattr(message, "agent", "") or "")
-    if agent == str(config.get("WECOM_AGENT_ID")):
-        return True
-    log.warning("ignoring a WeCom message for AgentID %s (ours is %s)", agent,
-                config.get("WECOM_AGENT_ID"))
-    return False

@@ -19,6 +19,7 @@ wechatpy has no class for them (an UnknownMessage): the fields are read from its
 
 import logging
 
+from channels import channel_class
 from channels.addressbook import AddressBookError, fetch_departments, fetch_member
 from store.addressbook import apply_member_change
 from store.org_chart import apply_departments, apply_party_change
@@ -30,8 +31,8 @@ FETCH_SECONDS = 1.0  # per HTTP call; a token refetch and a retry stay inside We
 
 
 def is_contact_change(config, message):
-    """True for a WeCom `change_contact` event (on BOT_CHANNEL=work)."""
-    if config.get("BOT_CHANNEL") != "work":
+    """True for a WeCom `change_contact` event (on a channel with an address book)."""
+    if not channel_class(config.get("BOT_CHANNEL") or "sandbox").has_address_book:
         return False
     fields = _fields(message)
     return str(fields.get("MsgType") or "").lower() == "event" and \

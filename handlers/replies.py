@@ -1,6 +1,6 @@
 """Turn what a handler returned into a wechatpy reply — the one place that does it.
 
-    reply = render("已订阅：区审计局", message, channel="mp")   # TextReply, ≤ 2,047 bytes
+    reply = render("已订阅：区财政局", message, channel.reply_kinds)   # TextReply, ≤ 2,047 B
     xml = reply.render()                                        # '' for "no reply"
 
 Handlers return a str (text), a list of article dicts (`title`, `description`, `url`,
@@ -9,7 +9,6 @@ first is kept. Text longer than the passive-reply limit is cut at a line or sent
 """
 
 from wechatpy import replies as mp_replies
-from wechatpy.enterprise import replies as work_replies
 
 from bulletin.cards import cut_bytes, size
 
@@ -18,11 +17,11 @@ MORE_MARK = "…"
 SENTENCE_ENDS = "。！？；!?;"
 
 
-def render(data, message, channel="sandbox"):
-    """The wechatpy reply for `data` answering `message` (EmptyReply for None/'')."""
+def render(data, message, kinds=mp_replies):
+    """The wechatpy reply for `data` answering `message` (EmptyReply for None/''), made with
+    the channel's replies module (`channel.reply_kinds`: wechatpy's mp or WeCom replies)."""
     if not data:
         return mp_replies.EmptyReply()
-    kinds = work_replies if channel == "work" else mp_replies
     if isinstance(data, str):
         return kinds.TextReply(message=message, content=fit_text(data))
     article = dict(data[0])

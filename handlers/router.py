@@ -25,7 +25,7 @@ class Context:
 
     `message` is the wechatpy message, `user` the sender's openid (mp, sandbox) or userid
     (work), `cadre` the bound cadre dict or None, `state` the user's chat state
-    (`store.chat_state.load_state`), `channel` one of sandbox/mp/work.
+    (`store.chat_state.load_state`), `channel` the configured channel's class.
 
     Handlers that remember something for the next message (chat state, the query count)
     do not write it themselves: `ctx.on_reply(write, *args)` queues it, and
@@ -36,7 +36,7 @@ class Context:
     user: str
     db: Any
     config: dict
-    channel: str = "sandbox"
+    channel: type = None  # the channel class (channels.channel_class): identity, replies
     cadre: dict | None = None
     state: dict = field(default_factory=lambda: {"query": None, "page": 0, "pending": None})
     match: Any = None

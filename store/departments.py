@@ -19,6 +19,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bulletin import ParseError
+from bulletin.read import decode_text
 from store.text import add_words, fold
 from store.transaction import write
 
@@ -251,12 +253,10 @@ def _rows(path):
 
 
 def _decode(raw):
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError("文件不是 UTF-8 或 GBK 文本")
+    try:
+        return decode_text(raw)  # the one upload decoder (bulletin.read)
+    except ParseError:
+        raise ValueError("文件不是 UTF-8 或 GBK 文本") from None
 
 
 def _is_new_spelling(db, name, department):

@@ -50,7 +50,8 @@ def publish_sample(db, **kwargs):
 
 def enrol(db, tmp_path, rows=None):
     """Import a roster and invite everyone; returns {name: code}."""
-    from store import binding, roster
+    from store import binding
+    from subscriptions import roster_csv
 
     rows = rows or [("张三", "区审计局", "13800000001", "", ""),
                     ("李四", "峡窝镇", "13800000002", "lisi", ""),
@@ -58,7 +59,7 @@ def enrol(db, tmp_path, rows=None):
     path = tmp_path / "roster.csv"
     lines = ["name,department,mobile,userid,subscriptions"] + [",".join(r) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    roster.import_roster(db, str(path))
+    roster_csv.import_roster(db, str(path))
     return {row["name"]: row["code"] for row in binding.invite(db)}
 
 

@@ -13,7 +13,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
 
 from fixtures_chat import (Chat, TOKEN, content, enrol, event_xml, post_xml, sign, signed_args,
                            text_xml)
-from handlers import envelope
+from channels import inbound as envelope
 from handlers.access import HOW_TO_BIND
 
 # wechatpy's published WeCom test vector: wechatpy/wechatpy tests/test_crypto.py

@@ -130,7 +130,7 @@ def test_a_replayed_request_is_answered_from_memory_not_handled_again(live):
 
 
 def test_a_replay_after_the_window_is_refused(live, monkeypatch):
-    from handlers import envelope
+    from channels import inbound as envelope
 
     args = signed_args()
     assert post(live, MSG, args).status_code == 200

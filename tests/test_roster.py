@@ -6,7 +6,7 @@ import json
 import pytest
 
 from store import binding, departments, roster
-from subscriptions import audience
+from subscriptions import audience, roster_csv
 from subscriptions import subscribe
 
 HEADER = "name,department,mobile,userid,subscriptions\n"
@@ -28,13 +28,13 @@ def write_csv(tmp_path, text, name="roster.csv", encoding="utf-8"):
 def test_import_and_reimport_updates_instead_of_duplicating(known, tmp_path):
     path = write_csv(tmp_path, HEADER + "张三,区审计局,13800000001,zhangsan,审计|督察局\n"
                      "李四,峡窝镇,13800000002,,\n王五,区人社局,,,\n")
-    first = roster.import_roster(known, path)
+    first = roster_csv.import_roster(known, path)
     assert (first["created"], first["updated"], first["errors"]) == (3, 0, [])
     assert first["subscriptions"] == 2
     changed = write_csv(tmp_path, HEADER + "张三,区审计局办公室,13800000009,zhangsan,\n"
                         "李四,峡窝镇党政办,13800000002,lisi,\n王五,区人社局,13900000003,,\n",
                         name="roster2.csv")
-    second = roster.import_roster(known, changed)
+    second = roster_csv.import_roster(known, changed)
     assert (second["created"], second["updated"]) == (0, 3)
     cadres = {c["name"]: c for c in roster.list_cadres(known)}
     assert len(cadres) == 3
@@ -51,7 +51,7 @@ def test_import_reports_bad_rows_with_line_numbers(known, tmp_path):
                      "王五,峡窝镇,,bad id!,\n"
                      "赵六,峡窝镇,,zhangsan,\n"
                      "钱七,峡窝镇,+86 138-0000-0007,,局|交通局|审计\n")
-    summary = roster.import_roster(known, path)
+    summary = roster_csv.import_roster(known, path)
     assert summary["created"] == 2
     lines = [(e["line"], e["message"]) for e in summary["errors"]]
     assert [line for line, _ in lines] == [3, 4, 5, 6, 7, 7]
@@ -64,19 +64,19 @@ def test_import_reports_bad_rows_with_line_numbers(known, tmp_path):
 def test_gbk_roster_with_chinese_headers(known, tmp_path):
     path = write_csv(tmp_path, "姓名,部门,手机,企业微信账号,订阅\n张三,区审计局,13800000001,,审计\n",
                      encoding="gbk")
-    assert roster.import_roster(known, path)["created"] == 1
+    assert roster_csv.import_roster(known, path)["created"] == 1
 
 
 def test_not_a_roster(known, tmp_path):
     with pytest.raises(ValueError):
-        roster.import_roster(known, write_csv(tmp_path, "a,b,c\n1,2,3\n"))
+        roster_csv.import_roster(known, write_csv(tmp_path, "a,b,c\n1,2,3\n"))
     with pytest.raises(ValueError):
-        roster.import_roster(known, write_csv(tmp_path, "", name="empty.csv"))
+        roster_csv.import_roster(known, write_csv(tmp_path, "", name="empty.csv"))
 
 
 @pytest.fixture
 def cadres(known, tmp_path):
-    roster.import_roster(known, write_csv(tmp_path, HEADER + "张三,区审计局,13800000001,zhangsan,\n"
+    roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "张三,区审计局,13800000001,zhangsan,\n"
                                           "李四,峡窝镇,13800000002,,\n"))
     return {c["name"]: c["id"] for c in roster.list_cadres(known)}
 
@@ -170,7 +170,7 @@ def test_removed_cadre_gets_nothing_and_returns_on_reimport(known, cadres, tmp_p
     assert binding.bind_wecom_member(known, "zhangsan") is None
     assert {c["name"] for c in roster.list_cadres(known)} == set()
     assert len(roster.list_cadres(known, include_removed=True)) == 2
-    roster.import_roster(known, write_csv(tmp_path, HEADER + "李四,峡窝镇,13800000002,,\n",
+    roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "李四,峡窝镇,13800000002,,\n",
                                           name="back.csv"))
     assert binding.cadre_for(known, openid="o-li")["name"] == "李四"
 

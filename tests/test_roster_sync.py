@@ -247,6 +247,7 @@ def test_members_who_come_back_are_restored_with_their_history(fake_wechat, make
 def test_csv_cadres_are_matched_or_left_alone_and_hand_removals_stand(fake_wechat, make_app,
                                                                       tmp_path):
     from store import roster
+    from subscriptions import roster_csv
 
     departments, users = make_book(20)
     fake_wechat.set_address_book(departments, users)
@@ -257,7 +258,7 @@ def test_csv_cadres_are_matched_or_left_alone_and_hand_removals_stand(fake_wecha
                    "成员0001,财政局办公室,,,\n"              # m0001 by name + department
                    "外聘顾问,区财政局,13700000000,,\n"       # not in the book
                    "旧账号,区财政局,,old-id,\n", encoding="utf-8")  # a userid the book lacks
-    roster.import_roster(db, str(csv))
+    roster_csv.import_roster(db, str(csv))
     assert sync(app) == (0, counts(added=len(active_userids(users)) - 2, updated=2))
     by_name = {r["name"]: r for r in db.query("SELECT * FROM cadres")}
     assert "老张" not in by_name and by_name["成员0000"]["userid"] == "m0000"

@@ -5,6 +5,7 @@ import xmltodict
 from wechatpy import parse_message
 
 from fixtures_chat import event_xml, image_xml, text_xml
+from channels import channel_class
 from handlers.replies import TEXT_LIMIT, fit_text, render
 from handlers.router import (Context, Router, command, either, event, exact, menu,
                              split_words)
@@ -69,7 +70,7 @@ def test_split_words_accepts_chinese_and_ascii_separators():
 
 def test_render_text_reply_addressed_back_to_the_sender():
     message = parse_message(text_xml("o_user", "帮助", 1))
-    xml = render("你好", message, "mp").render()
+    xml = render("你好", message, channel_class("mp").reply_kinds).render()
     reply = xmltodict.parse(xml)["xml"]
     assert reply["ToUserName"] == "o_user" and reply["FromUserName"] == "gh_jianbao"
     assert reply["MsgType"] == "text" and reply["Content"] == "你好"
@@ -84,7 +85,7 @@ def test_render_articles_keeps_one_article_as_wechat_shows():
     message = parse_message(text_xml("o_user", "x", 1))
     articles = [{"title": "甲", "description": "一", "url": "http://a", "image": ""},
                 {"title": "乙", "description": "二", "url": "http://b", "image": ""}]
-    reply = xmltodict.parse(render(articles, message, "mp").render())["xml"]
+    reply = xmltodict.parse(render(articles, message, channel_class("mp").reply_kinds).render())["xml"]
     assert reply["ArticleCount"] == "1"
 
 
@@ -92,7 +93,7 @@ def test_work_replies_carry_the_agent_id():
     from wechatpy.enterprise import parse_message as parse_work
 
     message = parse_work(text_xml("zhangsan", "帮助", 1, agent=1000002))
-    reply = xmltodict.parse(render("好", message, "work").render())["xml"]
+    reply = xmltodict.parse(render("好", message, channel_class("work").reply_kinds).render())["xml"]
     assert reply["AgentID"] == "1000002"
 
 

@@ -12,6 +12,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from channels import channel_class
 from web import auth
 
 csrf = CSRFProtect()
@@ -46,7 +47,7 @@ def init_app(app):
     app.register_error_handler(CSRFError, _csrf_refused)
     for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp):
         app.register_blueprint(blueprint)
-    if app.config.get("BOT_CHANNEL") == "sandbox":  # elsewhere /sandbox does not exist (404)
+    if channel_class(app.config["BOT_CHANNEL"]).has_sandbox_phone:  # elsewhere: 404
         app.register_blueprint(sandbox.bp)
 
 

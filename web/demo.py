@@ -17,7 +17,7 @@ import pathlib
 
 from store.ingest import ingest
 from store import binding, roster
-from subscriptions import subscribe
+from subscriptions import roster_csv, subscribe
 from store.db import open_db
 from web import auth
 from channels import links
@@ -38,7 +38,7 @@ def load_demo(db, config, base_url=None):
     """Load (or top up) the demo data; returns a summary for `describe`."""
     path = sample_path()
     issue_id, created = ingest(db, path.read_bytes(), filename=path.name, source="demo")
-    imported = roster.import_roster(db, str(ROSTER))
+    imported = roster_csv.import_roster(db, str(ROSTER))
     demo_names = _roster_names()
     cadres = [c for c in roster.list_cadres(db) if c["name"] in demo_names]
     _bind_to_sandbox(db, cadres)

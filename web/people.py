@@ -19,7 +19,7 @@ from channels import identity_of
 from channels.addressbook import AddressBookError, sync_roster
 from store import binding, roster
 from store.db import get_db
-from subscriptions import audience
+from subscriptions import audience, roster_csv
 from web.auth import admin_required
 from web.errors import on_console_errors
 
@@ -59,7 +59,7 @@ def roster_import():
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(upload.read())
-        summary = roster.import_roster(get_db(), path)
+        summary = roster_csv.import_roster(get_db(), path)
     except (ValueError, UnicodeError) as error:
         flash(f"无法读取名册：{error}", "error")
         return redirect(url_for("people.roster_page"))

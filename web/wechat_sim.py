@@ -5,7 +5,7 @@
 
 The XML is the one WeChat sends (ToUserName, FromUserName, CreateTime, MsgType, Content,
 MsgId); the query carries `signature`, `timestamp`, `nonce` made with wechatpy's
-`WeChatSigner` and the callback token the channel checks (`handlers.envelope.channel_token`).
+`WeChatSigner` and the callback token the channel checks (`callback_token` of channels/inbound.py).
 """
 
 import secrets
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import xmltodict
 from wechatpy.utils import WeChatSigner
 
-from handlers.envelope import channel_token
+from channels import channel_class
 
 BOT_ACCOUNT = "gh_jianbao_sandbox"
 
@@ -57,7 +57,7 @@ def send_text(app, sender, text):
     """Post `text` from `sender` to /wechat, signed; the reply read back as phone messages."""
     from web.previews import reply_messages
 
-    query = signed_query(channel_token(app.config))
+    query = signed_query(channel_class(app.config["BOT_CHANNEL"]).callback_token(app.config))
     with app.test_client() as client:
         response = client.post("/wechat", query_string=query, data=text_message(sender, text).encode(),
                                content_type="text/xml; charset=utf-8")
