@@ -25,6 +25,7 @@ import config as settings
 # Each component wires itself in with init_app(app): teardown hooks, blueprints, CLI.
 COMPONENTS = (
     "store",
+    "channels",
     "push",
     "handlers",
     "web",

@@ -85,6 +85,13 @@ def default(name):
     return SETTINGS[name][0]
 
 
+def setting(config, name):
+    """`setting(app.config, "BOT_SEND_RATE")`: the value, or its one stated default when a
+    partial config (a test's, a script's) leaves it out."""
+    value = config.get(name)
+    return default(name) if value is None else value
+
+
 def parse_bool(value):
     """`parse_bool("1")` -> True. Accepts 1/0, true/false, yes/no, on/off."""
     text = str(value).strip().lower()

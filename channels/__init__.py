@@ -27,6 +27,14 @@ def channel_class(name):
         raise ValueError(f"unknown channel {name!r}: use {', '.join(REGISTRY)}") from None
 
 
+def init_app(app):
+    """Register the channels' own tables (tokens, locks, the sandbox inbox)."""
+    from channels.schema import migrations
+    from store.db import add_schema
+
+    add_schema(app, migrations)
+
+
 def check_config(config):
     """Raise config.ConfigError naming what BOT_CHANNEL's channel cannot run without."""
     name = config.get("BOT_CHANNEL")

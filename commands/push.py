@@ -19,6 +19,7 @@ from flask.cli import with_appcontext
 
 from push import publish, status, worker
 from commands.errors import Fail
+from config import setting
 
 
 
@@ -41,7 +42,7 @@ def send_with_progress(issue_id, queue=True, err=False):
     first = status.summary(db, issue_id)
     threads = [threading.Thread(target=worker.run_until_idle, daemon=True,
                                 args=(config["DATABASE_PATH"], config))
-               for _ in range(max(1, int(config.get("BOT_WORKER_THREADS") or 1)))]
+               for _ in range(max(1, int(setting(config, "BOT_WORKER_THREADS"))))]
     for thread in threads:
         thread.start()
     with click.progressbar(length=first["total"], label="Sending",

@@ -10,6 +10,10 @@ don't start one); `python bot.py worker` runs the same loop as a separate proces
 
 def init_app(app):
     from push import webhook, worker
+    from push.schema import migrations
+    from store.db import add_schema
+
+    add_schema(app, migrations)
 
     app.register_blueprint(webhook.bp)
     if app.config.get("BOT_INPROCESS_WORKER"):

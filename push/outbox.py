@@ -19,15 +19,16 @@ import random
 import time
 from dataclasses import dataclass
 
+import config as settings
 from store.transaction import write
 
 
 @dataclass
 class RetryPolicy:
-    attempts: int = 5  # API calls per outbox row before its recipients are marked failed
-    base: float = 2.0  # seconds before the first retry; doubles each time, with jitter
+    attempts: int = settings.default("BOT_SEND_ATTEMPTS")  # calls per row before it fails
+    base: float = settings.default("BOT_RETRY_BASE_SECONDS")  # first retry; doubles, jittered
     cap: float = 300.0  # longest wait between two attempts
-    pause_after: int = 10  # failed calls in a row that pause the push
+    pause_after: int = settings.default("BOT_PAUSE_AFTER_FAILURES")  # failed calls in a row
 
     @classmethod
     def from_config(cls, config):

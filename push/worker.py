@@ -17,11 +17,11 @@ import threading
 import time
 import uuid
 
+from config import setting
 from push import outbox, rate
 from store.transaction import is_busy
 
 log = logging.getLogger(__name__)
-DEFAULT_LEASE_SECONDS = 120.0
 
 
 def worker_name():
@@ -30,7 +30,7 @@ def worker_name():
 
 
 def lease_seconds(config):
-    return float(config.get("BOT_LEASE_SECONDS") or DEFAULT_LEASE_SECONDS)
+    return float(setting(config, "BOT_LEASE_SECONDS"))
 
 
 def process_one(db, channel, config, owner, policy=None):
@@ -54,7 +54,7 @@ def process_one(db, channel, config, owner, policy=None):
     if wait:  # a member at the platform's per-member cap: sending now would be dropped silently
         outbox.postpone(db, row, wait, f"per-recipient cap reached; waiting {wait:.0f} s")
         return row
-    rate.wait_for_slot(db, float(config.get("BOT_SEND_RATE") or 20.0))
+    rate.wait_for_slot(db, float(setting(config, "BOT_SEND_RATE")))
     try:
         results = channel.send(row["recipients"], row["payload"])
     except TransientError as error:
@@ -125,7 +125,7 @@ def run_forever(db_path, config, stop, wake=None, poll=1.0, threads=None):
     """Work until `stop` is set, in BOT_WORKER_THREADS threads (calls overlap their latency).
 
     Between rounds each thread sleeps until `wake` is set or `poll` seconds pass."""
-    threads = int(threads or config.get("BOT_WORKER_THREADS") or 1)
+    threads = int(threads or setting(config, "BOT_WORKER_THREADS"))
     if threads > 1:
         pool = [threading.Thread(target=run_forever, name=f"push-worker-{n}", daemon=True,
                                  args=(db_path, config, stop, wake, poll, 1))

@@ -7,13 +7,14 @@ the last commits, never corrupt the file) and checkpoints every CHECKPOINT_PAGES
     db = get_db()                              # inside a Flask app context: this request's one
 
 Every package keeps its tables in a `schema` module holding a `sqlite_utils.Migrations`
-set; `SCHEMAS` lists them in the order they apply. All SQL lives in storage modules
+set, and its `init_app` registers it (`add_schema(app, migrations)`): the database is
+migrated then, and every later `open_db` applies what is registered. All SQL lives in
+storage modules
 (`subscriptions/`, `push/`), never in views or handlers.
 """
 
 import contextlib
 import fcntl
-import importlib
 import os
 import queue
 import sqlite3
@@ -21,6 +22,7 @@ import sqlite3
 from flask import current_app, g
 from sqlite_utils import Database
 
+from store import schema as store_schema
 from store.search_index import register_functions
 
 BUSY_TIMEOUT_MS = 5000
@@ -32,7 +34,9 @@ POOL_SIZE = 16  # idle connections an app keeps for reuse
 # many messages. Larger still, each checkpoint stalls its request longer (bench/load.py).
 CHECKPOINT_PAGES = 4000  # ~16 MB of WAL
 WAL_SIZE_LIMIT = 64 * 1024 * 1024  # a WAL grown past this (a long reader) shrinks back on reset
-SCHEMAS = ("store.schema", "push.schema", "channels.schema", "web.schema")
+# Registered Migrations sets, in the order the components registered them; the store's own
+# tables come first and need no app (benches and scripts open a bare store).
+SCHEMAS = [store_schema.migrations]
 
 
 def open_db(path, migrate=True):
@@ -70,15 +74,16 @@ def _migration_lock(path):
 
 
 def migrate_db(db):
-    """Apply every pending migration, package by package, in `SCHEMAS` order."""
-    for name in SCHEMAS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name == name:
-                continue  # that package keeps no tables (yet)
-            raise
-        module.migrations.apply(db)
+    """Apply every pending migration, set by set, in the order they were registered."""
+    for migrations in SCHEMAS:
+        migrations.apply(db)
+
+
+def add_schema(app, migrations):
+    """A component's `init_app` registers its tables: migrated now, and by every open_db."""
+    if all(known is not migrations for known in SCHEMAS):
+        SCHEMAS.append(migrations)
+    open_db(app.config["DATABASE_PATH"]).conn.close()
 
 
 def database_path(app):
@@ -114,8 +119,8 @@ def close_db(exception=None):
 
 
 def init_app(app):
-    """Resolve the database path, migrate once at start-up, pool connections for requests."""
+    """Resolve the database path, migrate the store's tables, pool connections for requests."""
     app.config["DATABASE_PATH"] = database_path(app)
-    open_db(app.config["DATABASE_PATH"]).conn.close()
+    add_schema(app, store_schema.migrations)
     app.extensions["db_pool"] = queue.LifoQueue(maxsize=POOL_SIZE)
     app.teardown_appcontext(close_db)

@@ -25,7 +25,11 @@ PRIVATE_PREFIXES = ("/items/", "/admin", "/sandbox")
 
 def init_app(app):
     """Register the web blueprints and their protections on `app`."""
+    from store.db import add_schema
     from web import console, issue_views, pages, people, render, sandbox
+    from web.schema import migrations
+
+    add_schema(app, migrations)
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked below, minus signed paths
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # as long as the session lives
