@@ -1,6 +1,6 @@
 """A fake WeChat API server on 127.0.0.1 for every WeChat test: real endpoints, real limits.
 
-    from fakewechat import fake_wechat          # the pytest fixture (import it into the test module)
+    # the fixture `fake_wechat` is loaded for every test by conftest.py (pytest_plugins)
 
     def test_push(fake_wechat, make_app):
         fake_wechat.add_members(["zhangsan", "lisi"])          # WeCom members
@@ -40,6 +40,7 @@ WeChat's error codes:
 Faults: `inject(path, errcode=…|http=500|drop=True|delay=seconds, times=1, accept=False)`
 applies to the next `times` calls of `path`; `accept=True` processes the message first (it
 is delivered) and then misbehaves — the lost-answer case. `latency` delays every call.
+`fake_wechat.server.stop()` takes the fake off the network (connection refused).
 Records: `messages` (every delivery: api, touser, msgtype, body), `calls` (per path, all
 calls), `token_fetches` ({"mp": n, "work": n, "contact": n}), `received(user)`.
 """
@@ -52,8 +53,9 @@ import time
 from collections import Counter, defaultdict, deque
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from fixtures_live import LiveServer, QuietHandler
 
 ESCAPED_NON_ASCII = re.compile(r"\\u(?!00[0-7][0-9a-fA-F])[0-9a-fA-F]{4}")
 OLD_TOKEN_GRACE = 300
@@ -487,26 +489,24 @@ def check_work_message(data):
         raise Reject(40008, f"invalid message type {msgtype!r}")
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _KeepAliveHandler(QuietHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as WeChat's servers do
-    def log_request(self, *args, **kwargs):
-        pass
 
 
 def serve(fake=None):
-    """Start `fake` (a new FakeWeChat) on 127.0.0.1, a random port; returns (fake, server)."""
+    """Start `fake` (a new FakeWeChat) on 127.0.0.1, a random port; returns (fake, server).
+
+    For scripts (bench/push.py); stop it with `server.shutdown()`. Tests use the fixture."""
     fake = fake or FakeWeChat()
-    server = make_server("127.0.0.1", 0, fake, threaded=True, request_handler=_QuietHandler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    fake.base = f"http://127.0.0.1:{server.server_port}/cgi-bin/"
-    return fake, server
+    live = LiveServer(fake, handler=_KeepAliveHandler)
+    fake.base = live.url("/cgi-bin/")
+    return fake, live.server
 
 
 @pytest.fixture
-def fake_wechat():
+def fake_wechat(live_server):
     """A FakeWeChat serving on loopback for the duration of one test."""
-    fake, server = serve()
-    yield fake
-    server.shutdown()
-    server.server_close()
+    fake = FakeWeChat()
+    fake.server = live_server(fake, handler=_KeepAliveHandler)  # `.server.stop()`: network down
+    fake.base = fake.server.url("/cgi-bin/")
+    return fake

@@ -1,5 +1,5 @@
-"""Helpers for the chat tests: WeChat callback XML in wechatpy's formats, signed query strings,
-a small published issue and a roster with binding codes.
+"""Helpers for the chat tests: WeChat callback XML and signed query strings (built by the app's
+own WeChat stand-in, web/wechat_sim.py), a small published issue and a roster with binding codes.
 
     xml = text_xml("o_user", "疫情", msg_id=1)
     response = post_xml(client, xml)                    # signed with the sandbox/mp token
@@ -13,6 +13,7 @@ import xmltodict
 from wechatpy.utils import WeChatSigner
 
 from bulletin.model import Issue, Item
+from web.wechat_sim import callback_xml, signed_query
 
 TOKEN = "test-token"  # conftest's WECHAT_TOKEN
 ACCOUNT = "gh_jianbao"
@@ -62,36 +63,29 @@ def enrol(db, tmp_path, rows=None):
     return {row["name"]: row["code"] for row in binding.invite(db)}
 
 
-# ---- callback XML, as WeChat sends it (the formats wechatpy parses) ----------------------
+# ---- callback XML and signatures, built by the app's own WeChat stand-in (web.wechat_sim) ----
+
+def _optional(**fields):
+    return {name: value for name, value in fields.items() if value is not None}
+
 
 def text_xml(user, content, msg_id, to=ACCOUNT, created=None, agent=None):
-    agent_xml = f"<AgentID>{agent}</AgentID>" if agent is not None else ""
-    return (f"<xml><ToUserName><![CDATA[{to}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{user}]]></FromUserName>"
-            f"<CreateTime>{created or int(time.time())}</CreateTime>"
-            f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
-            f"<MsgId>{msg_id}</MsgId>{agent_xml}</xml>")
+    return callback_xml(user, "text", to=to, created=created or int(time.time()),
+                        Content=content, MsgId=msg_id, **_optional(AgentID=agent))
 
 
 def event_xml(user, event, key=None, to=ACCOUNT, created=None, agent=None):
-    key_xml = f"<EventKey><![CDATA[{key}]]></EventKey>" if key is not None else ""
-    agent_xml = f"<AgentID>{agent}</AgentID>" if agent is not None else ""
-    return (f"<xml><ToUserName><![CDATA[{to}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{user}]]></FromUserName>"
-            f"<CreateTime>{created or int(time.time())}</CreateTime>"
-            f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>"
-            f"{key_xml}{agent_xml}</xml>")
+    return callback_xml(user, "event", to=to, created=created or int(time.time()),
+                        Event=event, **_optional(EventKey=key, AgentID=agent))
 
 
 def image_xml(user, msg_id, to=ACCOUNT):
-    return (f"<xml><ToUserName><![CDATA[{to}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{user}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[image]]></MsgType>"
-            f"<PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl>"
-            f"<MediaId><![CDATA[media_id]]></MediaId><MsgId>{msg_id}</MsgId></xml>")
+    return callback_xml(user, "image", to=to, PicUrl="http://example.invalid/a.jpg",
+                        MediaId="media_id", MsgId=msg_id)
 
 
 def sign(*parts):
+    """WeChat's SHA-1 signature over `parts` (the safe-mode msg_signature has four)."""
     signer = WeChatSigner()
     signer.add_data(*parts)
     return signer.signature
@@ -99,8 +93,7 @@ def sign(*parts):
 
 def signed_args(token=TOKEN, timestamp=None, nonce="20261124"):
     """The query string of a plain-mode callback: signature over token, timestamp, nonce."""
-    timestamp = str(timestamp or int(time.time()))
-    return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+    return signed_query(token, timestamp or int(time.time()), nonce)
 
 
 def post_xml(client, xml, args=None):

@@ -9,8 +9,6 @@ client, pushes through the real planner and worker against the fake WeChat serve
 
 import logging
 
-import pytest
-from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from fixtures_chat import Chat, enrol, publish_sample
 
 from handlers.access import HOW_TO_BIND

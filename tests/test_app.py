@@ -46,6 +46,7 @@ def test_env_parsing_rejects_garbage():
     assert settings.from_env({"BOT_OPEN_ACCESS": "yes"})["BOT_OPEN_ACCESS"] is True
 
 
+@pytest.mark.slow  # a process
 def test_cli_config_error_is_one_line_exit_2(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "BOT_CHANNEL": "mp", "BOT_INSTANCE_PATH": str(tmp_path)}
     result = subprocess.run([sys.executable, "bot.py", "init-db"], cwd=ROOT, env=env,

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from push import publish as publishing
 from push.worker import run_until_idle
 from store.db import open_db

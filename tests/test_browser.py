@@ -7,17 +7,17 @@ Screenshots go to tests/artifacts/ (git-ignored) for a reviewer to look at.
 """
 
 import pathlib
-import threading
 import time
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from store.issues import issue_items, list_issues
 from test_console import add_cadre
 from channels import links
+
+pytestmark = pytest.mark.browser
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -27,20 +27,11 @@ PASSWORD = "test-admin-password"
 
 
 @pytest.fixture
-def live(make_app):
+def served_app(make_app, live_server):
     """The app served over real HTTP on a random loopback port, with its push worker."""
     app = make_app(BOT_INPROCESS_WORKER=True, BOT_SEND_RATE=200.0)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["BOT_PUBLIC_URL"] = f"http://127.0.0.1:{server.port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app
-    server.shutdown()
-    worker = app.extensions.get("push_worker")
-    if worker:
-        worker["stop"].set()
-        worker["wake"].set()
-        worker["thread"].join(timeout=5)
+    app.config["BOT_PUBLIC_URL"] = live_server(app).base
+    return app
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +66,8 @@ def expired_path(app, item_id, cadre_id):
     return f"/items/{item_id}?t={token}"
 
 
-def test_publish_correct_push_read_and_chat(live, browser, db, sample_path):
-    base = live.config["BOT_PUBLIC_URL"]
+def test_publish_correct_push_read_and_chat(served_app, browser, db, sample_path):
+    base = served_app.config["BOT_PUBLIC_URL"]
     desk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     sign_in(desk, base)
 
@@ -140,7 +131,7 @@ def test_publish_correct_push_read_and_chat(live, browser, db, sample_path):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
 
     # An expired link shows the friendly 403 page, not the text.
-    response = phone.goto(base + expired_path(live, items[0]["id"], wang))
+    response = phone.goto(base + expired_path(served_app, items[0]["id"], wang))
     assert response.status == 403
     assert "链接无效或已过期" in phone.text_content("h1")
     shot(phone, "link-expired.png")

@@ -3,13 +3,11 @@ retries, safe mode and WeCom crypto (wechatpy's own published vectors), and one 
 over real loopback HTTP."""
 
 import logging
-import threading
 import time
 
 import pytest
 import requests
 import xmltodict
-from werkzeug.serving import make_server
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
 
@@ -157,25 +155,18 @@ def test_a_retried_event_is_deduplicated_by_user_and_create_time(client, db):
     assert db.execute("SELECT COUNT(*) FROM inbound_replies").fetchone()[0] == 1
 
 
-def test_over_real_loopback_http(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/wechat"
-        got = requests.get(url, params={**signed_args(), "echostr": "loop"}, timeout=5)
-        assert got.text == "loop"
-        posted = requests.post(url, params=signed_args(), timeout=5,
-                               data=text_xml("o_loop", "最新", 900).encode("utf-8"),
-                               headers={"Content-Type": "text/xml"})
-        assert posted.status_code == 200
-        assert content(posted.text) == HOW_TO_BIND
-        bad = requests.post(url, params={**signed_args(), "signature": "0" * 40}, timeout=5,
-                            data=b"<xml/>")
-        assert bad.status_code == 403
-    finally:
-        server.shutdown()
-        thread.join(5)
+def test_over_real_loopback_http(app, live_server):
+    url = live_server(app).url("/wechat")
+    got = requests.get(url, params={**signed_args(), "echostr": "loop"}, timeout=5)
+    assert got.text == "loop"
+    posted = requests.post(url, params=signed_args(), timeout=5,
+                           data=text_xml("o_loop", "最新", 900).encode("utf-8"),
+                           headers={"Content-Type": "text/xml"})
+    assert posted.status_code == 200
+    assert content(posted.text) == HOW_TO_BIND
+    bad = requests.post(url, params={**signed_args(), "signature": "0" * 40}, timeout=5,
+                        data=b"<xml/>")
+    assert bad.status_code == 403
 
 
 # ---- Official Account safe mode (AES) -----------------------------------------------------

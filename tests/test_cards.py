@@ -85,6 +85,7 @@ def test_split_text_keeps_ten_or_more_parts_in_limit():
     assert all(size(p) <= 100 for p in parts)
 
 
+@pytest.mark.slow  # hypothesis: many generated examples
 @settings(max_examples=150, deadline=None)
 @given(st.builds(Item, seq=st.integers(1, 99), kind=st.sampled_from(["lead", "article", "brief"]),
                  title=anything | chinese, body=anything | chinese,
@@ -100,6 +101,7 @@ def test_every_card_respects_its_channel_limits(item, channel):
         assert card.digest  # something of the body always shows
 
 
+@pytest.mark.slow  # hypothesis: many generated examples
 @settings(max_examples=200, deadline=None)
 @given(anything | chinese, st.integers(min_value=20, max_value=2048))
 def test_split_never_breaks_a_character_nor_loses_text(text, max_bytes):
@@ -119,6 +121,7 @@ def test_split_never_breaks_a_character_nor_loses_text(text, max_bytes):
     assert "".join(bodies) == text
 
 
+@pytest.mark.slow  # hypothesis: many generated examples
 @settings(max_examples=150, deadline=None)
 @given(anything | chinese, st.integers(min_value=8, max_value=600))
 def test_digest_and_fit_stay_within_bytes(text, max_bytes):

@@ -10,7 +10,6 @@ import pytest
 
 from bulletin.cards import LIMITS, Card, size
 from conftest import ROOT
-from fakewechat import fake_wechat  # noqa: F401  (the fixture)
 from channels import (FAILED, SENT, WINDOW_CLOSED, Result, TransientError, inbox,
                            make_channel)
 from channels import store
@@ -318,6 +317,7 @@ print(channel.send([openid], {{"msgtype": "text", "text": {{"content": "你好�
 """
 
 
+@pytest.mark.slow  # two processes
 def test_two_processes_share_one_token(fake_wechat, db_path):
     fake_wechat.add_followers(["o1", "o2", "o3"])
     fake_wechat.token_latency = 0.5  # both processes ask while the first fetch is under way

@@ -5,7 +5,6 @@ import time
 
 import pytest
 import xmltodict
-from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from fixtures_book import make_book
 from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
 

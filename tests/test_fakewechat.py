@@ -5,8 +5,6 @@ import json
 import pytest
 import requests
 
-from fakewechat import fake_wechat  # noqa: F401  (the fixture)
-
 
 def token(fake, kind="work"):
     if kind == "work":

@@ -14,7 +14,6 @@ import time
 
 import pytest
 import xmltodict
-from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from fixtures_chat import enrol, post_xml, publish_sample, text_xml
 from test_plan import add_cadre, publish
 from test_worker_process import start_worker, wait_for, worker_env
@@ -24,6 +23,8 @@ from push import publish as publishing, status
 from push.worker import run_forever, run_until_idle
 from store import binding, roster
 from store.db import open_db
+
+pytestmark = pytest.mark.slow  # real client timeouts, database locks held for seconds, processes
 
 FAST = {"BOT_RETRY_BASE_SECONDS": 0.01, "BOT_SEND_RATE": 1000.0}
 SEND_PATH = {"work": "message/send", "mp": "message/custom/send"}

@@ -7,86 +7,20 @@ SQLite file, and asserts three things: the exact status (and reply), that the se
 answers a signed URL check afterwards, and that nothing was stored or pushed (row counts of
 issues, items, outbox, deliveries, the sandbox inbox, subscriptions, bindings — and the
 retry memory `inbound_replies`, which grows by one only for a message that was answered).
+The harness (the `live` fixture, `assert_unchanged`) is tests/fixtures_hostile.py.
 """
 
 import sqlite3
-import threading
 import time
 
 import pytest
 import requests
 import xmltodict
-from werkzeug.serving import make_server
 
-from fixtures_chat import enrol, publish_sample, signed_args, text_xml, event_xml, TOKEN, sign
+from fixtures_chat import ACCOUNT, TOKEN, event_xml, signed_args, text_xml
+from fixtures_hostile import BOUND, STRANGER, assert_unchanged
 from handlers.access import HOW_TO_BIND
-from store.db import open_db
-
-WATCHED = ("issues", "items", "outbox", "deliveries", "sandbox_inbox", "subscriptions",
-           "binding_codes", "inbound_replies", "read_receipts")
-BOUND = "o_zhangsan"      # bound to 张三 in every test below
-STRANGER = "o_stranger"   # not on the roster
-
-
-# ---- the harness (also used by the other test_hostile_* files) -----------------------------
-
-class Live:
-    """The app on 127.0.0.1:<port> in a thread; `url(path)`, `counts()`, `alive()`."""
-
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
-        self.http = requests.Session()
-
-    def url(self, path):
-        return self.base + path
-
-    def counts(self):
-        conn = sqlite3.connect(self.app.config["DATABASE_PATH"])
-        try:
-            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in WATCHED}
-            counts["bound"] = conn.execute(
-                "SELECT count(*) FROM cadres WHERE bound_at IS NOT NULL").fetchone()[0]
-            return counts
-        finally:
-            conn.close()
-
-    def alive(self):
-        """A fresh signed URL check must still be answered with its echostr."""
-        args = dict(signed_args(token=self.app.config.get("WECHAT_TOKEN") or TOKEN,
-                                nonce=str(time.monotonic_ns())), echostr="still-here")
-        response = requests.get(self.url("/wechat"), params=args, timeout=10)
-        return response.status_code == 200 and response.text == "still-here"
-
-    def close(self):
-        self.http.close()
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def assert_unchanged(before, after, remembered=0):
-    """Nothing stored or pushed; `remembered` retry-memory rows (an answered message) allowed."""
-    assert after["inbound_replies"] - before["inbound_replies"] == remembered
-    changed = {t: (before[t], after[t]) for t in before
-               if t != "inbound_replies" and before[t] != after[t]}
-    assert changed == {}, f"rows changed: {changed}"
-
-
-@pytest.fixture
-def live(app, tmp_path):
-    """The app on loopback with the sample issue published and 张三 bound as o_zhangsan."""
-    db = open_db(app.config["DATABASE_PATH"])
-    publish_sample(db)
-    codes = enrol(db, tmp_path)
-    from store import binding, roster
-    assert binding.bind(db, codes["张三"], openid=BOUND).ok
-    db.conn.close()
-    server = Live(app)
-    yield server
-    server.close()
+from web.wechat_sim import callback_xml
 
 
 def reply_text(body):
@@ -224,21 +158,16 @@ def test_other_methods_are_405(live, method):
 # ---- odd but authentic messages: a short, polite reply and nothing stored but the memory -----
 
 def message(kind, user=BOUND, msg_id=None):
-    head = (f"<xml><ToUserName><![CDATA[gh_jianbao]]></ToUserName>"
-            f"<FromUserName><![CDATA[{user}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[{kind}]]></MsgType>")
-    extra = {
-        "image": "<PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl>"
-                 "<MediaId><![CDATA[m]]></MediaId>",
-        "voice": "<MediaId><![CDATA[m]]></MediaId><Format><![CDATA[amr]]></Format>",
-        "video": "<MediaId><![CDATA[m]]></MediaId><ThumbMediaId><![CDATA[t]]></ThumbMediaId>",
-        "location": "<Location_X>34.8</Location_X><Location_Y>113.3</Location_Y>"
-                    "<Scale>15</Scale><Label><![CDATA[上街区]]></Label>",
-        "link": "<Title><![CDATA[t]]></Title><Description><![CDATA[d]]></Description>"
-                "<Url><![CDATA[http://example.invalid]]></Url>",
-        "hologram": "<Payload><![CDATA[???]]></Payload>",
+    fields = {
+        "image": {"PicUrl": "http://example.invalid/a.jpg", "MediaId": "m"},
+        "voice": {"MediaId": "m", "Format": "amr"},
+        "video": {"MediaId": "m", "ThumbMediaId": "t"},
+        "location": {"Location_X": 34.8, "Location_Y": 113.3, "Scale": 15, "Label": "上街区"},
+        "link": {"Title": "t", "Description": "d", "Url": "http://example.invalid"},
+        "hologram": {"Payload": "???"},
     }[kind]
-    return head + extra + f"<MsgId>{msg_id or time.monotonic_ns() % 10**15}</MsgId></xml>"
+    return callback_xml(user, kind, to=ACCOUNT, **fields,
+                        MsgId=msg_id or time.monotonic_ns() % 10**15)
 
 
 @pytest.mark.parametrize("kind", ["image", "voice", "video", "location", "link", "hologram"])
@@ -275,7 +204,7 @@ ODD_TEXT = [
 @pytest.mark.parametrize("text", ODD_TEXT)
 def test_odd_queries_get_hits_or_not_found_and_store_nothing(live, text):
     before = live.counts()
-    body = text_xml(BOUND, text.replace("]]>", "]]]]><![CDATA[>"), msg_id=time.monotonic_ns())
+    body = text_xml(BOUND, text, msg_id=time.monotonic_ns())  # markup escaped by the builder
     response = post(live, body)
     reply = reply_text(response.text)
     assert response.status_code == 200

@@ -3,7 +3,7 @@ console, the item pages and the sandbox phone; a WeCom message for another appli
 
     pytest tests/test_hostile_uploads.py
 
-Same harness as part 1 (tests/test_hostile_callback.py): the real app over loopback HTTP, the
+Same harness as part 1 (tests/fixtures_hostile.py): the real app over loopback HTTP, the
 exact status, the server still answering, and no rows added to issues, items, outbox,
 deliveries, the sandbox inbox, subscriptions or bindings.
 """
@@ -20,7 +20,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from push.webhook import sign
-from test_hostile_callback import Live, assert_unchanged, live  # noqa: F401 (fixture)
+from fixtures_hostile import assert_unchanged, row_counts
 
 SECRET = "test-publish-secret"  # conftest's BOT_PUBLISH_SECRET
 
@@ -300,13 +300,9 @@ def test_a_wecom_message_for_another_agent_gets_no_reply_and_stores_nothing(make
     from fixtures_chat import text_xml
 
     app = make_app(**WORK)
-    server = Live(app)
-    try:
-        before = server.counts()
-        response, reply = work_post(app.test_client(),
-                                    text_xml("lisi", "帮助", 8080, to=VECTOR_CORP_ID, agent=99))
-        assert response.status_code == 200 and reply == ""
-        assert_unchanged(before, server.counts())
-        assert server.counts()["bound"] == 0  # not even auto-bound as a WeCom member
-    finally:
-        server.close()
+    before = row_counts(app)
+    response, reply = work_post(app.test_client(),
+                                text_xml("lisi", "帮助", 8080, to=VECTOR_CORP_ID, agent=99))
+    assert response.status_code == 200 and reply == ""
+    assert_unchanged(before, row_counts(app))
+    assert row_counts(app)["bound"] == 0  # not even auto-bound as a WeCom member

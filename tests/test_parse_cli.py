@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import FIXTURES, ROOT
 
+pytestmark = pytest.mark.slow  # every test starts `python bot.py`
+
 
 @pytest.fixture
 def parse(tmp_path):

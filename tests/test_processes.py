@@ -23,6 +23,8 @@ import requests
 from fixtures_chat import signed_args, text_xml
 from push.webhook import sign
 
+pytestmark = pytest.mark.slow  # gunicorn and worker processes
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 

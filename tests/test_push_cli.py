@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from fakewechat import fake_wechat  # noqa: F401 (fixture)
 
 from channels import inbox
 from test_plan import add_cadre, publish

@@ -130,6 +130,7 @@ def test_parse_errors_are_value_errors_with_one_line():
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.slow  # hypothesis: many generated examples
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=2000), st.sampled_from([None, "x.txt", "x.pdf", "x.docx", "x.json"]))
 def test_any_bytes_give_an_issue_or_a_parse_error(data, filename):
@@ -147,6 +148,7 @@ def real_files(sample_path):
             "docx": write_docx(issue)}
 
 
+@pytest.mark.slow  # hypothesis: many generated examples
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["pdf", "docx"]), cuts=st.lists(st.integers(0, 10**6), min_size=1, max_size=8))
 def test_damaged_pdf_and_docx_give_an_issue_or_a_parse_error(real_files, kind, cuts):

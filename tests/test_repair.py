@@ -134,6 +134,7 @@ PIECES = list("区委办公室审计局镇街道年月日第期简报一二三�
        "2021 年 1 月 6 日", "中 共上 街 区委 办 公室", "⼀"]
 
 
+@pytest.mark.slow  # hypothesis: many generated examples
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(PIECES) | st.characters(), max_size=120).map("".join))
 def test_no_content_character_lost_or_duplicated(text):
@@ -185,6 +186,7 @@ def render_pdf_text(articles, briefs):
     return "\n\n".join(lines)
 
 
+@pytest.mark.slow  # hypothesis: many generated examples
 @settings(max_examples=150, deadline=None)
 @given(st.lists(ARTICLE, min_size=1, max_size=5), st.lists(BRIEF, max_size=3),
        st.sampled_from([render_typed, render_pdf_text]))

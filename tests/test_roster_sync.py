@@ -7,7 +7,6 @@ CLI through Flask's runner, a real SQLite file, the planner and the push worker.
 import json
 
 import pytest
-from fakewechat import fake_wechat, serve  # noqa: F401 (fixture)
 from fixtures_book import active_userids, make_book
 
 from store.addressbook import apply_book
@@ -154,7 +153,8 @@ def synced_then_changed(fake, make_app, **overrides):
     (lambda fake, app: setattr(fake, "contact_privilege", False), "60011"),
     (lambda fake, app: fake.inject("user/list", errcode=60020), "企业可信IP"),
     (lambda fake, app: fake.inject("department/list", http=502), "HTTP 502"),
-    (lambda fake, app: fake.inject("user/list", delay=3), "2 秒内没有应答"),
+    pytest.param(lambda fake, app: fake.inject("user/list", delay=3), "2 秒内没有应答",
+                 marks=pytest.mark.slow),  # waits out the 2 s timeout
 ], ids=["wrong-secret", "no-privilege", "untrusted-ip", "http-502", "timeout"])
 def test_a_failure_is_one_line_and_changes_nothing(fake_wechat, make_app, arrange, expected):
     app, db = synced_then_changed(fake_wechat, make_app)
@@ -176,13 +176,9 @@ def test_no_privilege_names_what_to_set_in_the_wecom_admin(fake_wechat, make_app
     assert "可见范围" in message and "WECOM_CONTACT_SECRET" in message
 
 
-def test_network_down_is_one_line_and_changes_nothing(make_app):
-    fake, server = serve()
-    try:
-        app, db = synced_then_changed(fake, make_app)
-    finally:
-        server.shutdown()
-        server.server_close()
+def test_network_down_is_one_line_and_changes_nothing(fake_wechat, make_app):
+    app, db = synced_then_changed(fake_wechat, make_app)
+    fake_wechat.server.stop()  # the network goes down
     before = roster_state(db)
     code, message = sync(app)
     assert code == 2 and "无法连接企业微信" in message and "\n" not in message

@@ -168,6 +168,7 @@ def test_a_snapshot_inside_a_transaction_joins_it(table):
 
 # ---- one idiom everywhere -----------------------------------------------------------------------
 
+@pytest.mark.slow  # a second process
 def test_a_writer_held_by_another_process_is_busy_by_error_code(table, app):
     """A second process holds the write lock; the error that ends the wait is recognised by
     its SQLite error code (is_busy), whatever the message's wording."""

@@ -2,11 +2,9 @@
 
 import io
 import json
-import threading
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from channels import inbox
 from push.webhook import sign
@@ -146,24 +144,18 @@ def test_status_and_resend_need_the_signature_and_a_known_issue(client, sample):
     assert response.status_code == 202 and response.get_json()["queued"] == 0
 
 
-def test_over_the_size_limit_is_413_over_real_http(make_app, sample):
-    app = make_app(BOT_MAX_BODY_BYTES=1000)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    try:
-        too_big = requests.post(f"{base}/api/issues", data=sample, timeout=10,
-                                headers={"X-Signature-256": sign(SECRET, sample),
-                                         "Content-Type": "text/plain"})
-        assert too_big.status_code == 413 and "BOT_MAX_BODY_BYTES" in too_big.json()["error"]
-        small = "中共上街区委办公室 2021年1月6日\n\n区审计局开展审计\n区审计局对项目开展审计。（区审计局）\n"
-        data = small.encode()
-        ok = requests.post(f"{base}/api/issues", data=data, timeout=10,
-                           headers={"X-Signature-256": sign(SECRET, data),
-                                    "Content-Type": "text/plain; charset=utf-8"})
-        assert ok.status_code == 201 and ok.json()["items"][0]["title"] == "区审计局开展审计"
-    finally:
-        server.shutdown()
+def test_over_the_size_limit_is_413_over_real_http(make_app, live_server, sample):
+    server = live_server(make_app(BOT_MAX_BODY_BYTES=1000))
+    too_big = requests.post(server.url("/api/issues"), data=sample, timeout=10,
+                            headers={"X-Signature-256": sign(SECRET, sample),
+                                     "Content-Type": "text/plain"})
+    assert too_big.status_code == 413 and "BOT_MAX_BODY_BYTES" in too_big.json()["error"]
+    small = "中共上街区委办公室 2021年1月6日\n\n区审计局开展审计\n区审计局对项目开展审计。（区审计局）\n"
+    data = small.encode()
+    ok = requests.post(server.url("/api/issues"), data=data, timeout=10,
+                       headers={"X-Signature-256": sign(SECRET, data),
+                                "Content-Type": "text/plain; charset=utf-8"})
+    assert ok.status_code == 201 and ok.json()["items"][0]["title"] == "区审计局开展审计"
 
 
 def test_a_serving_app_starts_its_in_process_worker_which_sends_at_once(make_app, db, sample):

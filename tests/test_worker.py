@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from test_plan import add_cadre, make_issue, publish
 
 from push import outbox, publish as publishing, status
@@ -52,7 +51,8 @@ def test_every_member_gets_one_message_holding_their_items(fake_wechat, make_app
 @pytest.mark.parametrize("fault", [
     {"errcode": -1}, {"errcode": 45009}, {"errcode": 42001}, {"http": 500},
     {"drop": True}, {"drop": True, "accept": True},         # lost answers: already delivered
-    {"delay": 1.5, "accept": True},                         # slower than the 1 s client timeout
+    pytest.param({"delay": 1.5, "accept": True},            # slower than the 1 s client timeout
+                 marks=pytest.mark.slow),
 ], ids=["busy", "rate-limited", "token-expired", "http500", "dropped", "lost-answer", "slow"])
 def test_exactly_once_under_faults(fake_wechat, make_app, fault):
     app, db, issue_id, users = work_setup(fake_wechat, make_app)

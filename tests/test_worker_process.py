@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 
-from fakewechat import fake_wechat  # noqa: F401 (fixture)
+import pytest
 from test_plan import make_issue, publish
 
 from push import publish as publishing, status
 from store.db import open_db
 from store.departments import learn
+
+pytestmark = pytest.mark.slow  # worker processes, kill -9
 
 THREADS = 4  # sending threads per worker process
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -35,16 +35,22 @@ def signed_query(token, timestamp=None, nonce=None):
     return {"signature": signer.signature, "timestamp": timestamp, "nonce": nonce}
 
 
+def callback_xml(sender, msg_type, to=BOT_ACCOUNT, created=None, **fields):
+    """`callback_xml("o1", "event", Event="subscribe")` -> the XML WeChat posts to a callback:
+    ToUserName, FromUserName, CreateTime, MsgType, then `fields` in the order given."""
+    return xmltodict.unparse({"xml": {
+        "ToUserName": to,
+        "FromUserName": sender,
+        "CreateTime": str(int(time.time()) if created is None else created),
+        "MsgType": msg_type,
+        **{name: str(value) for name, value in fields.items()},
+    }}, full_document=False)
+
+
 def text_message(sender, text, msg_id=None):
     """The XML of a text message from `sender` to the bot's account."""
-    return xmltodict.unparse({"xml": {
-        "ToUserName": BOT_ACCOUNT,
-        "FromUserName": sender,
-        "CreateTime": str(int(time.time())),
-        "MsgType": "text",
-        "Content": text,
-        "MsgId": str(msg_id or (time.time_ns() // 1000 + secrets.randbelow(1000))),
-    }}, full_document=False)
+    return callback_xml(sender, "text", Content=text,
+                        MsgId=msg_id or (time.time_ns() // 1000 + secrets.randbelow(1000)))
 
 
 def send_text(app, sender, text):
