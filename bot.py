@@ -29,6 +29,7 @@ COMPONENTS = (
     "push",
     "handlers",
     "web",
+    "ops",
 )
 
 

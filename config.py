@@ -35,6 +35,7 @@ SETTINGS = {
     "BOT_SEARCH_CACHE": (512, int),  # search answers kept per process; 0 = off
     "BOT_QUERY_LIMIT": (20, int),  # keyword searches per user per minute; 0 = no limit
     "BOT_LOG_LEVEL": ("INFO", str),
+    "BOT_BACKUP_DIR": (None, str),  # None: instance/backups
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 
+from ops import heartbeat
 from push import outbox, rate
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def run_until_idle(db_path, config, channel=None, owner=None, on_progress=None,
     calls = 0
     try:
         while not (stop and stop.is_set()):
+            heartbeat.tick(db)
             if deadline is not None and time.monotonic() > deadline:
                 break
             if process_one(db, channel, config, owner, policy) is not None:

@@ -31,7 +31,7 @@ POOL_SIZE = 16  # idle connections an app keeps for reuse
 # many messages. Larger still, each checkpoint stalls its request longer (bench/load.py).
 CHECKPOINT_PAGES = 4000  # ~16 MB of WAL
 WAL_SIZE_LIMIT = 64 * 1024 * 1024  # a WAL grown past this (a long reader) shrinks back on reset
-SCHEMAS = ("subscriptions.schema", "push.schema", "push.channels.schema", "web.schema")
+SCHEMAS = ("subscriptions.schema", "push.schema", "push.channels.schema", "web.schema", "ops.schema")
 
 
 def open_db(path, migrate=True):

@@ -1,0 +1,71 @@
+"""Operations commands: `backup`, `restore`, `stats` (and `check`, in ops/preflight.py).
+
+    python bot.py backup /srv/jianbao/backups --keep 14 --json
+    python bot.py restore /srv/jianbao/backups/jianbao-20260130T021500Z.sqlite3
+    python bot.py stats
+
+Errors are one line on stderr with exit status 2.
+"""
+
+import json
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ops import backup as backups, presence
+
+
+def fail(message):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def backup_dir(app):
+    return app.config.get("BOT_BACKUP_DIR") or os.path.join(app.instance_path, "backups")
+
+
+@click.command("backup")
+@click.argument("directory", required=False)
+@click.option("--keep", default=backups.DEFAULT_KEEP, show_default=True, type=int,
+              help="How many of the newest backups to keep in DIR.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"path", "bytes", "kept"}.')
+@with_appcontext
+def backup_command(directory, keep, as_json):
+    """Copy the database into DIR (default BOT_BACKUP_DIR) while the app runs, check it,
+    keep the N newest."""
+    directory = directory or backup_dir(current_app)
+    try:
+        path, size, kept = backups.make_backup(current_app.config["DATABASE_PATH"], directory,
+                                               keep=keep)
+    except (backups.BackupError, OSError) as error:
+        fail(str(error))
+    if as_json:
+        click.echo(json.dumps({"path": path, "bytes": size, "kept": kept}))
+    else:
+        click.echo(f"Backup: {path} ({size:,} bytes, integrity ok; {kept} kept in {directory})")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def restore_command(file):
+    """Replace the database with FILE (a backup). Stop the web app and the worker first; the
+    replaced database is kept beside it."""
+    db_path = current_app.config["DATABASE_PATH"]
+    try:
+        aside = backups.restore(file, db_path)
+    except presence.InUse as error:
+        fail(f"{error}: stop the web app and the worker first")
+    except (backups.BackupError, OSError) as error:
+        fail(str(error))
+    click.echo(f"Restored {file} into {db_path}.")
+    if aside:
+        click.echo(f"The replaced database is kept at {aside}.")
+
+
+def init_app(app):
+    for command in (backup_command, restore_command):
+        app.cli.add_command(command)
