@@ -36,6 +36,7 @@ SETTINGS = {
     "BOT_QUERY_LIMIT": (20, int),  # keyword searches per user per minute; 0 = no limit
     "BOT_LOG_LEVEL": ("INFO", str),
     "BOT_BACKUP_DIR": (None, str),  # None: instance/backups
+    "BOT_METRICS_TOKEN": (None, str),  # bearer token for /metrics (loopback needs none)
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),

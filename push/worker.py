@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 
-from ops import heartbeat
+from ops import heartbeat, metrics
 from push import outbox, rate
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ def process_one(db, channel, config, owner, policy=None):
         results = channel.send(row["recipients"], row["payload"])
     except TransientError as error:
         errcode = getattr(error, "errcode", None)
+        metrics.call_failed(channel.name, errcode)
         reason = getattr(error, "reason", None) or str(error)
         outcome = _record(lease_ends, outbox.record_error, db, row, errcode, reason, policy)
         log.warning("issue %s call %s: %s (%s); %s", row["issue_id"], row["id"], reason,
@@ -69,6 +70,7 @@ def process_one(db, channel, config, owner, policy=None):
         _record(lease_ends, outbox.record_error, db, row, None,
                 f"{type(error).__name__}: {error}", policy)
         return row
+    metrics.call_outcome(channel.name, results)
     _record(lease_ends, outbox.record_results, db, row, results, policy)
     return row
 
