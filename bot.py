@@ -12,7 +12,6 @@ dict passed here overrides them (tests do this).
 import logging
 import os
 import secrets
-import sys
 
 import click
 from flask import Flask, request
@@ -88,11 +87,9 @@ def _configure_logging(app):
 
 
 def _load_app(*args, **kwargs):
-    try:
-        return create_app()
-    except settings.ConfigError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
+    from ops.startup import create_or_exit
+
+    return create_or_exit()  # a bad setting or database: one line, exit status 2
 
 
 cli = FlaskGroup(create_app=_load_app, load_dotenv=False, add_default_commands=False,

@@ -7,7 +7,13 @@
 keys the operator sets in the environment. The README lists every variable.
 """
 
+import base64
+import binascii
+import ipaddress
+import math
 import os
+import re
+import urllib.parse
 
 CHANNELS = ("sandbox", "work", "mp")
 
@@ -37,6 +43,7 @@ SETTINGS = {
     "BOT_LOG_LEVEL": ("INFO", str),
     "BOT_BACKUP_DIR": (None, str),  # None: instance/backups
     "BOT_METRICS_TOKEN": (None, str),  # bearer token for /metrics (loopback needs none)
+    "BOT_TRUSTED_PROXIES": (None, str),  # addresses/networks whose X-Forwarded-* are honoured
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),
@@ -49,6 +56,17 @@ SETTINGS = {
     "WECOM_TOKEN": (None, str),
     "WECOM_ENCODING_AES_KEY": (None, str),
     "WECOM_API_BASE": ("https://qyapi.weixin.qq.com/cgi-bin/", str),
+}
+
+MIN_SECRET_KEY = 16  # characters of BOT_SECRET_KEY: a short one lets a console cookie be forged
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The least value each number may take (sizes and limits cannot be negative; 0 means "off"
+# only where the README says so).
+LOWER_BOUNDS = {
+    "BOT_MAX_BODY_BYTES": 1, "BOT_MAX_CALLBACK_BYTES": 1, "BOT_SEND_RATE": 0.001,
+    "BOT_HTTP_TIMEOUT": 0.1, "BOT_SEND_ATTEMPTS": 1, "BOT_RETRY_BASE_SECONDS": 0.001,
+    "BOT_PAUSE_AFTER_FAILURES": 1, "BOT_LEASE_SECONDS": 1, "BOT_WORKER_THREADS": 1,
+    "BOT_LINK_TTL_DAYS": 1, "BOT_SEARCH_CACHE": 0, "BOT_QUERY_LIMIT": 0,
 }
 
 # What each channel cannot run without.
@@ -98,11 +116,47 @@ def check(config):
     missing = [name for name in REQUIRED[channel] if not config.get(name)]
     if missing:
         raise ConfigError(f"BOT_CHANNEL={channel} needs {', '.join(missing)} (see README, Configuration)")
-    aes_key = config.get("WECOM_ENCODING_AES_KEY" if channel == "work" else "WECHAT_ENCODING_AES_KEY")
-    if aes_key and len(aes_key) != 43:
-        raise ConfigError("the EncodingAESKey must be the 43 characters shown on the WeChat admin page")
-    if config.get("BOT_SEND_RATE", 1) <= 0:
-        raise ConfigError("BOT_SEND_RATE must be a positive number of calls per second")
+    aes_name = "WECOM_ENCODING_AES_KEY" if channel == "work" else "WECHAT_ENCODING_AES_KEY"
+    if config.get(aes_name) and not _valid_aes_key(config[aes_name]):
+        raise ConfigError(f"{aes_name} is not valid: the EncodingAESKey is the 43 letters and "
+                          "digits shown on the WeChat admin page")
+    if channel == "work" and not str(config.get("WECOM_AGENT_ID")).strip().isdigit():
+        raise ConfigError(f"WECOM_AGENT_ID={config.get('WECOM_AGENT_ID')!r} is not valid: "
+                          "the AgentId is a number (WeCom admin, the app's page)")
+    url = urllib.parse.urlsplit(str(config.get("BOT_PUBLIC_URL") or ""))
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ConfigError(f"BOT_PUBLIC_URL={config.get('BOT_PUBLIC_URL')!r} is not valid: "
+                          "use the full address, e.g. https://jianbao.example.gov.cn")
+    secret = config.get("BOT_SECRET_KEY")
+    if secret is not None and len(str(secret).strip()) < MIN_SECRET_KEY:
+        raise ConfigError(f"BOT_SECRET_KEY is too short: use at least {MIN_SECRET_KEY} random "
+                          "characters (e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
+    for name, least in LOWER_BOUNDS.items():
+        value = config.get(name)
+        if value is not None and not (math.isfinite(float(value)) and float(value) >= least):
+            need = {0: "it cannot be negative", 1: "use 1 or more"}.get(least, "use a positive number")
+            raise ConfigError(f"{name}={value!r} is not valid: {need}")
+    level = str(config.get("BOT_LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"BOT_LOG_LEVEL={config.get('BOT_LOG_LEVEL')!r} is not valid: "
+                          f"use one of {', '.join(LOG_LEVELS)}")
+    for entry in str(config.get("BOT_TRUSTED_PROXIES") or "").split(","):
+        try:
+            if entry.strip():
+                ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise ConfigError(f"BOT_TRUSTED_PROXIES: {entry.strip()!r} is not an address or "
+                              "network (e.g. 127.0.0.1,::1 or 10.0.0.0/24)") from None
+
+
+def _valid_aes_key(key):
+    """43 base64 characters that decode to a 32-byte AES key (what WeChat generates)."""
+    if len(key) != 43 or not re.fullmatch(r"[A-Za-z0-9+/]{43}", key):
+        return False
+    try:
+        return len(base64.b64decode(key + "=", validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _describe(kind):

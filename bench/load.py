@@ -238,7 +238,7 @@ def main():
           "distinct queries in rotation)")
     env = dict(base_env(), BOT_INSTANCE_PATH=str(instance), BOT_CHANNEL="sandbox",
                WECHAT_TOKEN=TOKEN, BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING",
-               BOT_SECRET_KEY="bench-secret", BOT_QUERY_LIMIT="100000000",
+               BOT_SECRET_KEY="bench-secret-0123456789", BOT_QUERY_LIMIT="100000000",
                BOT_SEARCH_CACHE=str(args.search_cache))
     servers = {
         "jianbao": (["bot:create_app()"], env, ("找到", "没有找到")),

@@ -14,9 +14,15 @@ from flask import g, request
 
 
 def init_app(app):
-    from ops import cli, health, metrics, presence
+    from ops import cli, health, integrity, metrics, presence, proxy
+    from ops.startup import StartupError
 
     metrics.setup(app)
+    proxy.init_app(app)
+    verdict = integrity.quick(app.config["DATABASE_PATH"])
+    if verdict != "ok":
+        raise StartupError(f"the database {app.config['DATABASE_PATH']} is damaged ({verdict}): "
+                           "restore the latest backup (python bot.py restore FILE)")
     if not app.testing:  # a server, worker or command: restore waits until it is gone
         presence.hold(app.config["DATABASE_PATH"])
     app.register_blueprint(health.bp)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: headless Chromium (browser tests), a TrueType
-# CJK font (the PDF round-trip test renders Chinese with it) and a CJK font for
-# readable screenshots. Installs what is missing when run as root; otherwise
+# CJK font (the PDF round-trip test renders Chinese with it), a CJK font for
+# readable screenshots and nginx (tests/test_deploy.py runs the shipped site). Installs what is missing when run as root; otherwise
 # says what to install and fails.
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "Missing system packages: ${need[*]}" >&2

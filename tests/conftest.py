@@ -21,7 +21,7 @@ SAMPLE = FIXTURES / "shangjie-2021-01-06.txt"
 TEST_CONFIG = {
     "TESTING": True,
     "BOT_CHANNEL": "sandbox",
-    "BOT_SECRET_KEY": "test-secret-key",
+    "BOT_SECRET_KEY": "test-secret-key-0123456789",
     "BOT_PUBLISH_SECRET": "test-publish-secret",
     "BOT_ADMIN_PASSWORD": "test-admin-password",
     "BOT_PUBLIC_URL": "http://jianbao.test",
