@@ -67,5 +67,7 @@ def restore_command(file):
 
 
 def init_app(app):
-    for command in (backup_command, restore_command):
+    from ops.preflight import check_command
+
+    for command in (backup_command, restore_command, check_command):
         app.cli.add_command(command)
