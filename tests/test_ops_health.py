@@ -8,7 +8,6 @@ metrics, `gunicorn -w 2` and `python bot.py worker` as real processes pushing to
 Official Account server and answering signed callbacks over loopback.
 """
 
-import json
 import os
 import re
 import signal
@@ -22,10 +21,9 @@ from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from fixtures_chat import publish_sample, signed_args, text_xml
 from test_processes import GUNICORN, ROOT, free_port, production_env, wait_until
 
-from ops import health, store
+from ops import store
 from push import publish as publishing
 from push.webhook import sign
-from push.worker import run_until_idle
 from subscriptions.db import open_db
 
 OUTSIDE = {"REMOTE_ADDR": "10.0.0.5"}
