@@ -7,6 +7,8 @@
 
 import time
 
+from subscriptions.transaction import write
+
 
 def reader_key(claim):
     """`reader_key({"c": 7})` -> "c:7"; a group token -> "g:<key>"; neither -> None."""
@@ -76,6 +78,23 @@ def note_failure(db, ip, now=None):
     with db.conn:
         db.execute("DELETE FROM login_failures WHERE at < ?", [now - 86400])
         db.execute("INSERT INTO login_failures (ip, at) VALUES (?, ?)", [ip, now])
+
+
+def count_attempt(db, ip, since, limit, now=None):
+    """Check and count one login attempt from `ip` atomically -> (allowed, failures so far).
+
+    The attempt is recorded as a failure before the password is checked (a success clears
+    it), in the same write transaction that counts the earlier ones: of 100 concurrent
+    guesses exactly `limit` are checked, not every one that read the count before the others
+    wrote theirs."""
+    now = time.time() if now is None else now
+    with write(db):
+        count = db.conn.execute("SELECT COUNT(*) FROM login_failures WHERE ip = ? AND at > ?",
+                                [ip, since]).fetchone()[0]
+        if count >= limit:
+            return False, count
+        db.conn.execute("INSERT INTO login_failures (ip, at) VALUES (?, ?)", [ip, now])
+    return True, count + 1
 
 
 def recent_failures(db, ip, since):
