@@ -212,6 +212,18 @@ def resend(db, issue_id):
     return len(failed)
 
 
+def pause_active(db, reason, since=None):
+    """Pause every active push (e.g. the disk is full) not resumed or changed after `since`
+    (unix time); returns how many were paused."""
+    changed = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if since is None
+                                                               else since))
+    with transaction(db) as conn:
+        return conn.execute("UPDATE push_runs SET status = 'paused', paused_reason = ?,"
+                            " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+                            " WHERE status = 'active' AND updated_at <= ?",
+                            [reason, changed]).rowcount
+
+
 def resume(db, issue_id):
     """Un-pause an issue's push (failure count back to zero)."""
     with transaction(db) as conn:

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from werkzeug.serving import make_server
 
 from test_processes import ROOT, free_port, production_env, wait_until
@@ -46,3 +47,84 @@ def test_of_100_concurrent_wrong_guesses_exactly_5_are_checked(served):
         codes = list(pool.map(guess, sessions))
     assert codes.count(401) == 5 and codes.count(429) == 95
     assert requests.get(base + "/admin/login", timeout=10).status_code == 429   # locked out
+
+
+# ---- a disk that fills during a push ------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 16 MB tmpfs: a real filesystem that runs out of space (mounting needs root)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def fill(path):
+    """Write `path` until the filesystem has no byte left."""
+    with open(path, "wb", buffering=0) as handle:
+        for size in (1 << 20, 1 << 16, 1 << 12, 1 << 8, 1):
+            while True:
+                try:
+                    handle.write(b"\0" * size)
+                except OSError:
+                    break
+
+
+def test_a_disk_filling_mid_push_pauses_it_with_the_reason_and_health_shows_it(
+        fake_wechat, make_app, small_disk, tmp_path):
+    import os
+    import signal
+
+    from test_backup import CADRES, arrange_push, sent
+    from test_worker_process import worker_env
+
+    from push import publish as publishing, outbox, status
+    from subscriptions.db import open_db
+
+    app = make_app(**fake_wechat.app_config("work"), BOT_DATABASE=str(small_disk / "jb.sqlite3"))
+    db_path = app.config["DATABASE_PATH"]
+    db = open_db(db_path)
+    issue_id = arrange_push(fake_wechat, db)
+    fake_wechat.latency = 0.05
+    publishing.push_issue(db, issue_id, app.config, db_path)
+    db.conn.close()
+    log_path = tmp_path / "worker.log"
+    env = worker_env(app)
+    env["BOT_LEASE_SECONDS"] = "5"
+    with open(log_path, "w") as log:
+        worker = subprocess.Popen([sys.executable, "bot.py", "worker"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        assert wait_until(lambda: len(sent(db_path)) >= 15, timeout=60)
+        fill(small_disk / "filler")
+        assert wait_until(lambda: "the database failed" in log_path.read_text(), timeout=60)
+        client = app.test_client()
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert any(p.startswith("disk nearly full") for p in health.get_json()["problems"])
+        stalled = len(sent(db_path))
+        assert stalled < CADRES
+        os.unlink(small_disk / "filler")                      # the operator frees space
+        db = open_db(db_path, migrate=False)
+        paused = lambda: (status.run_state(db, issue_id) or {}).get("status") == "paused"
+        assert wait_until(paused, timeout=90), log_path.read_text()
+        reason = status.run_state(db, issue_id)["paused_reason"]
+        assert reason.startswith("disk full")
+        problems = client.get("/healthz").get_json()["problems"]
+        assert f"push of issue {issue_id} paused: {reason}" in problems
+        outbox.resume(db, issue_id)                            # the console's 推送 resumes it
+        assert wait_until(lambda: status.summary(db, issue_id)["pending"] == 0, timeout=90)
+        assert status.summary(db, issue_id)["sent"] == CADRES
+        db.conn.close()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    text = log_path.read_text()
+    assert "Traceback" not in text
+    assert 1 <= text.count("the database failed") <= 12      # a line per backoff, not a flood
+    assert fake_wechat.delivered() == {f"u{n}": 1 for n in range(1, CADRES + 1)}
