@@ -109,7 +109,16 @@ def serve_command(host, port, demo):
     from flask import current_app
     from werkzeug.serving import run_simple
 
+    from ops.startup import StartupError, guard_sandbox
+
     app = current_app._get_current_object()
+    try:
+        notice = guard_sandbox(app, host)  # off loopback: no public callback token
+    except StartupError as error:
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None
+    if notice:
+        click.echo(notice)
     if demo:
         from web.demo import prepare_demo
 

@@ -41,3 +41,31 @@ def _database(config):
 def _exit(message):
     print(f"Error: {message}", file=sys.stderr)
     sys.exit(2)
+
+
+def guard_sandbox(app, host):
+    """`serve --host H` on the sandbox channel: outside loopback the public default callback
+    token would let anyone on the network post as any cadre. Returns a line to print (the
+    generated token) or None; raises StartupError when the token is the public default."""
+    import ipaddress
+    import secrets
+
+    from handlers.envelope import SANDBOX_TOKEN
+
+    if app.config.get("BOT_CHANNEL") != "sandbox":
+        return None
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = host == "localhost"
+    if local:
+        return None
+    token = app.config.get("WECHAT_TOKEN")
+    if token == SANDBOX_TOKEN:
+        raise StartupError(f"WECHAT_TOKEN is the public sandbox default: serving on {host} "
+                           "needs a token of your own (or unset it to get a generated one)")
+    if token:
+        return None
+    app.config["WECHAT_TOKEN"] = secrets.token_urlsafe(18)
+    return (f"Sandbox on {host}: /wechat needs the generated callback token "
+            f"{app.config['WECHAT_TOKEN']} (WECHAT_TOKEN)")

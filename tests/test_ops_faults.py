@@ -128,3 +128,38 @@ def test_a_disk_filling_mid_push_pauses_it_with_the_reason_and_health_shows_it(
     assert "Traceback" not in text
     assert 1 <= text.count("the database failed") <= 12      # a line per backoff, not a flood
     assert fake_wechat.delivered() == {f"u{n}": 1 for n in range(1, CADRES + 1)}
+
+
+# ---- the sandbox on a network address -----------------------------------------------------------
+
+def test_the_sandbox_off_loopback_needs_a_generated_token_or_refuses(tmp_path):
+    from fixtures_chat import signed_args, text_xml
+
+    from handlers.envelope import SANDBOX_TOKEN
+
+    env = production_env(tmp_path / "instance", PYTHONUNBUFFERED="1")
+    env.pop("WECHAT_TOKEN")
+    port = free_port()
+    serve = subprocess.Popen([sys.executable, "bot.py", "serve", "--host", "0.0.0.0",
+                              "--port", str(port)], cwd=ROOT, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        first = serve.stdout.readline()
+        token = re.search(r"generated callback token (\S+)", first).group(1)
+        assert len(token) >= 20 and token != SANDBOX_TOKEN
+        base = f"http://127.0.0.1:{port}/wechat"
+        body = text_xml("o_anyone", "帮助", 770001).encode()
+        assert wait_until(lambda: requests.get(base, timeout=5).status_code == 403)
+        public = requests.post(base, params=signed_args(SANDBOX_TOKEN), data=body, timeout=10)
+        assert public.status_code == 403                       # the public constant: refused
+        own = requests.post(base, params=signed_args(token), data=body, timeout=10)
+        assert own.status_code == 200 and "<xml>" in own.text
+    finally:
+        serve.terminate()
+        serve.wait(15)
+    env["WECHAT_TOKEN"] = SANDBOX_TOKEN
+    refused = subprocess.run([sys.executable, "bot.py", "serve", "--host", "0.0.0.0", "--port",
+                              str(free_port())], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith("Error: WECHAT_TOKEN is the public sandbox default")
