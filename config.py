@@ -44,6 +44,10 @@ SETTINGS = {
     "BOT_BACKUP_DIR": (None, str),  # None: instance/backups
     "BOT_METRICS_TOKEN": (None, str),  # bearer token for /metrics (loopback needs none)
     "BOT_TRUSTED_PROXIES": (None, str),  # addresses/networks whose X-Forwarded-* are honoured
+    "BOT_KEEP_CHAT_DAYS": (90, float),  # chat memory and sandbox messages; 0 = forever
+    "BOT_KEEP_RETRIES_DAYS": (2, float),  # WeChat retry memory
+    "BOT_KEEP_RECEIPTS_DAYS": (730, float),  # read receipts
+    "BOT_KEEP_LOGS_DAYS": (180, float),  # finished outbox calls, binding attempts
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),
@@ -67,6 +71,8 @@ LOWER_BOUNDS = {
     "BOT_HTTP_TIMEOUT": 0.1, "BOT_SEND_ATTEMPTS": 1, "BOT_RETRY_BASE_SECONDS": 0.001,
     "BOT_PAUSE_AFTER_FAILURES": 1, "BOT_LEASE_SECONDS": 0.1, "BOT_WORKER_THREADS": 1,
     "BOT_LINK_TTL_DAYS": 1, "BOT_SEARCH_CACHE": 0, "BOT_QUERY_LIMIT": 0,
+    "BOT_KEEP_CHAT_DAYS": 0, "BOT_KEEP_RETRIES_DAYS": 0, "BOT_KEEP_RECEIPTS_DAYS": 0,
+    "BOT_KEEP_LOGS_DAYS": 0,
 }
 
 # What each channel cannot run without.

@@ -66,8 +66,48 @@ def restore_command(file):
         click.echo(f"The replaced database is kept at {aside}.")
 
 
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"files": {name: bytes}, "tables": [{"name", "rows", "bytes"}], '
+                   '"pages": {"size", "count", "free"}}.')
+@with_appcontext
+def stats_command(as_json):
+    """Sizes: the database and its WAL, the backups, each table's rows and bytes."""
+    from ops import store
+    from subscriptions.db import get_db
+
+    path = current_app.config["DATABASE_PATH"]
+    directory = backup_dir(current_app)
+    files = {"database": _size(path), "wal": _size(path + "-wal"),
+             "backups": sum(_size(p) for p in backups.backups(directory))}
+    db = get_db()
+    space = store.space_by_table(db)
+    tables = [{"name": name, "rows": rows, "bytes": space.get(name)}
+              for name, rows in store.table_sizes(db)]
+    size, count, free = store.page_figures(db)
+    if as_json:
+        click.echo(json.dumps({"files": files, "tables": tables,
+                               "pages": {"size": size, "count": count, "free": free}}))
+        return
+    click.echo(f"Database {path}: {files['database']:,} bytes (WAL {files['wal']:,}); "
+               f"{count:,} pages of {size:,} bytes, {free:,} free")
+    click.echo(f"Backups in {directory}: {len(backups.backups(directory))}, "
+               f"{files['backups']:,} bytes")
+    click.echo(f"{'table':<24}{'rows':>12}{'bytes':>14}")
+    for table in tables:
+        shown = "" if table["bytes"] is None else f"{table['bytes']:,}"
+        click.echo(f"{table['name']:<24}{table['rows']:>12,}{shown:>14}")
+
+
+def _size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def init_app(app):
     from ops.preflight import check_command
 
-    for command in (backup_command, restore_command, check_command):
+    for command in (backup_command, restore_command, check_command, stats_command):
         app.cli.add_command(command)

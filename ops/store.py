@@ -58,3 +58,53 @@ def table_sizes(db):
         quoted = '"' + name.replace('"', '""') + '"'
         sizes.append((name, db.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0]))
     return sorted(sizes, key=lambda pair: -pair[1])
+
+
+# ---- retention --------------------------------------------------------------------------------
+
+# What each retention setting purges: (table, the age column, an extra condition).
+PURGES = {
+    "BOT_KEEP_CHAT_DAYS": [("chat_state", "updated_at", ""),
+                           ("sandbox_inbox", "received_at", "")],
+    "BOT_KEEP_RETRIES_DAYS": [("inbound_replies", "created_at", "")],
+    "BOT_KEEP_RECEIPTS_DAYS": [("read_receipts", "last_at", "")],
+    "BOT_KEEP_LOGS_DAYS": [("outbox", "done_at", " AND status = 'done'"),
+                           ("binding_attempts", "at", "")],
+}
+
+
+def purge_older(db, table, column, days, extra="", now=None):
+    """Delete `table` rows whose ISO-time `column` is more than `days` old -> rows deleted."""
+    now = time.time() if now is None else now
+    cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - days * 86400))
+    with write(db):
+        return db.conn.execute(f"DELETE FROM {table} WHERE {column} < ?{extra}",
+                               [cutoff]).rowcount
+
+
+def purge_rate_windows(db, now=None):
+    """Query-limit rows of windows long past (one per user who ever searched)."""
+    now = time.time() if now is None else now
+    with write(db):
+        return db.conn.execute("DELETE FROM query_rate WHERE window < ?",
+                               [int(now // 60) - 60]).rowcount
+
+
+def optimize(db):
+    db.conn.execute("PRAGMA optimize")
+
+
+def space_by_table(db):
+    """{table or index: bytes} from SQLite's dbstat (empty when it is not compiled in)."""
+    import sqlite3
+
+    try:
+        return dict(db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
+    except sqlite3.Error:
+        return {}
+
+
+def page_figures(db):
+    """(page size, pages, free pages)."""
+    return tuple(db.execute(f"PRAGMA {name}").fetchone()[0]
+                 for name in ("page_size", "page_count", "freelist_count"))

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 
-from ops import heartbeat, metrics
+from ops import heartbeat, metrics, retention
 from push import outbox, rate
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ def run_until_idle(db_path, config, channel=None, owner=None, on_progress=None,
     try:
         while not (stop and stop.is_set()):
             heartbeat.tick(db)
+            retention.maybe_purge(db, config)
             if deadline is not None and time.monotonic() > deadline:
                 break
             if process_one(db, channel, config, owner, policy) is not None:
