@@ -19,7 +19,7 @@ def init_app(app):
 
     metrics.setup(app)
     proxy.init_app(app)
-    verdict = integrity.quick(app.config["DATABASE_PATH"])
+    verdict = integrity.cached(app.config["DATABASE_PATH"])  # gunicorn: the master's
     if verdict != "ok":
         raise StartupError(f"the database {app.config['DATABASE_PATH']} is damaged ({verdict}): "
                            "restore the latest backup (python bot.py restore FILE)")
