@@ -26,7 +26,8 @@ def create_or_exit(config=None):
     except sqlite3.Error as error:
         _exit(f"the database ({_database(config)}) cannot be used: {error}")
     except OSError as error:
-        _exit(f"{error.strerror or error}: {error.filename or _database(config)}")
+        _exit(f"cannot use {error.filename or _database(config)}: {error.strerror or error} "
+              "(BOT_DATABASE, BOT_INSTANCE_PATH)")
 
 
 def _database(config):

@@ -144,3 +144,22 @@ def test_database_file_is_created_private(tmp_path):
         path = app.config["DATABASE_PATH"] + suffix
         if os.path.exists(path):
             assert os.stat(path).st_mode & 0o077 == 0, (suffix, oct(os.stat(path).st_mode))
+
+
+def test_a_read_only_database_is_one_line(tmp_path):
+    """The database on a filesystem mounted read-only (root's writes are refused there too)."""
+    disk = tmp_path / "ro"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        env = production_env(tmp_path / "instance", BOT_DATABASE=str(disk / "jb.sqlite3"))
+        assert run_cli(env, "init-db").returncode == 0
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        result = run_cli(env, "init-db")
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith("Error: ") and str(disk) in result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
