@@ -251,6 +251,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--cache-size", type=int, default=512,
+                        help="BOT_SEARCH_CACHE of the cache-on server (the default is 512)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian package `wrk`)")
@@ -273,13 +275,13 @@ def main():
           + ", ".join(f"{k} {v / total:.1%}" for k, v in kinds.most_common()))
     print(f"load: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, {args.rounds} "
           f"rounds each, gunicorn -w {args.workers}, {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f}")
+          f"{os.getloadavg()[0]:.1f}, cache on: BOT_SEARCH_CACHE={args.cache_size}")
     common = dict(base_env(), BOT_CHANNEL="sandbox", WECHAT_TOKEN=TOKEN,
                   BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING",
                   BOT_SECRET_KEY="bench-secret-0123456789", BOT_QUERY_LIMIT="100000000")
     servers = {
         "cache_on": (["bot:create_app()"], dict(common, BOT_INSTANCE_PATH=str(
-            instances["cache_on"]), BOT_SEARCH_CACHE="512")),
+            instances["cache_on"]), BOT_SEARCH_CACHE=str(args.cache_size))),
         "cache_off": (["bot:create_app()"], dict(common, BOT_INSTANCE_PATH=str(
             instances["cache_off"]), BOT_SEARCH_CACHE="0")),
         "floor": (["--pythonpath", str(ROOT / "bench"), "floor_app:create_app()"],
