@@ -19,6 +19,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command
 from werkzeug.exceptions import HTTPException
 
 import config as settings
+from ops.cli import restore_command
 
 # Each component wires itself in with init_app(app): teardown hooks, blueprints, CLI.
 COMPONENTS = (
@@ -98,6 +99,7 @@ cli = FlaskGroup(create_app=_load_app, load_dotenv=False, add_default_commands=F
 cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
 cli.add_command(routes_command)
 cli.add_command(shell_command)
+cli.add_command(restore_command)  # works without the app: the database may be damaged
 
 
 @cli.command("serve")

@@ -50,11 +50,10 @@ def backup_command(directory, keep, as_json):
 
 @click.command("restore")
 @click.argument("file", type=click.Path(dir_okay=False))
-@with_appcontext
 def restore_command(file):
     """Replace the database with FILE (a backup). Stop the web app and the worker first; the
     replaced database is kept beside it."""
-    db_path = current_app.config["DATABASE_PATH"]
+    db_path = database_from_env()
     try:
         aside = backups.restore(file, db_path)
     except presence.InUse as error:
@@ -99,6 +98,21 @@ def stats_command(as_json):
         click.echo(f"{table['name']:<24}{table['rows']:>12,}{shown:>14}")
 
 
+def database_from_env():
+    """The database path from BOT_DATABASE / BOT_INSTANCE_PATH, without building the app.
+
+    `restore` must work when the app cannot start — the database is damaged, which is when
+    a restore is wanted — so it is a command of bot.py's group, not of the app's."""
+    import config as settings
+    from bot import _instance_path
+
+    try:
+        values = settings.from_env()
+    except settings.ConfigError as error:
+        fail(str(error))
+    return values["BOT_DATABASE"] or os.path.join(_instance_path(None), "jianbao.sqlite3")
+
+
 def _size(path):
     try:
         return os.path.getsize(path)
@@ -109,5 +123,5 @@ def _size(path):
 def init_app(app):
     from ops.preflight import check_command
 
-    for command in (backup_command, restore_command, check_command, stats_command):
+    for command in (backup_command, check_command, stats_command):  # restore: bot.py
         app.cli.add_command(command)

@@ -24,7 +24,9 @@ def create_or_exit(config=None):
     except (settings.ConfigError, StartupError) as error:
         _exit(str(error))
     except sqlite3.Error as error:
-        _exit(f"the database ({_database(config)}) cannot be used: {error}")
+        damaged = any(word in str(error) for word in ("malformed", "not a database"))
+        _exit(f"the database ({_database(config)}) cannot be used: {error}" +
+              (": restore the latest backup (python bot.py restore FILE)" if damaged else ""))
     except OSError as error:
         _exit(f"cannot use {error.filename or _database(config)}: {error.strerror or error} "
               "(BOT_DATABASE, BOT_INSTANCE_PATH)")

@@ -44,6 +44,11 @@ def arrange_push(fake_wechat, db):
     return issue_id
 
 
+def restore(env, path):
+    return subprocess.run([sys.executable, "bot.py", "restore", str(path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
 def sent(path):
     conn = sqlite3.connect(path)
     try:
@@ -82,12 +87,12 @@ def test_a_backup_made_during_a_push_restores_every_delivery_recorded_before_it(
     assert not os.path.exists(copy + "-wal")                # one self-contained file
     db.conn.close()
 
-    result = app.test_cli_runner().invoke(args=["restore", copy])
-    assert result.exit_code == 0, result.output
+    result = restore(worker_env(app), copy)
+    assert result.returncode == 0, result.stderr
     assert sent(db_path) == sent(copy)
     aside = [name for name in os.listdir(tmp_path) if ".replaced-" in name
              and name.endswith(tuple("0123456789Z"))]
-    assert len(aside) == 1 and f"kept at {tmp_path / aside[0]}" in result.output
+    assert len(aside) == 1 and f"kept at {tmp_path / aside[0]}" in result.stdout
     assert len(sent(str(tmp_path / aside[0]))) == CADRES    # the replaced one, whole
     restored = open_db(db_path)                             # the app opens it again
     assert status.summary(restored, issue_id)["sent"] == len(sent(copy))
@@ -121,12 +126,13 @@ def test_restore_refuses_bad_files_in_one_line_and_leaves_the_database(app, tmp_
     for offset in range(2 * page, len(data) - page, page):   # every page past the second
         data[offset + 100:offset + 400] = os.urandom(300)
     damaged.write_bytes(bytes(data))
-    runner = app.test_cli_runner()
+    env = worker_env(app)
     for bad, says in ((tmp_path / "missing.sqlite3", "no file"), (text, "not a SQLite"),
                       (other, "not a Jianbao database"), (damaged, "integrity")):
-        result = runner.invoke(args=["restore", str(bad)])
-        assert result.exit_code == 2, (bad, result.output)
-        assert says in result.output and result.output.count("\n") == 1, result.output
+        result = restore(env, bad)
+        assert result.returncode == 2, (bad, result.stderr)
+        assert result.stderr.startswith("Error: ") and says in result.stderr
+        assert result.stderr.count("\n") == 1 and not result.stdout
     assert os.path.getsize(path) == before
     assert not [name for name in os.listdir(tmp_path) if ".replaced-" in name]
 
@@ -152,3 +158,28 @@ def test_restore_refuses_while_a_worker_runs(make_app, tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "Restored" in done.stdout
+
+
+def test_a_damaged_database_is_restored_although_the_app_cannot_start(make_app, tmp_path):
+    app = make_app()
+    db = open_db(app.config["DATABASE_PATH"])
+    publish(db)
+    db.conn.close()
+    copy, _, _ = backups.make_backup(app.config["DATABASE_PATH"], str(tmp_path / "b"))
+    path = app.config["DATABASE_PATH"]
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = bytearray(open(path, "rb").read())
+    for offset in range(4096 * 3, len(data), 4096):
+        data[offset:offset + 8] = b"\x00\xff" * 4
+    open(path, "wb").write(bytes(data))
+    env = worker_env(app)
+    broken = subprocess.run([sys.executable, "bot.py", "init-db"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert broken.returncode == 2 and "restore the latest backup" in broken.stderr
+    assert restore(env, copy).returncode == 0
+    fixed = subprocess.run([sys.executable, "bot.py", "init-db"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert fixed.returncode == 0, fixed.stderr
+    assert backups.integrity(path) == "ok"
