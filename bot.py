@@ -9,9 +9,11 @@ Settings come from environment variables (see config.py and the README); a `conf
 dict passed here overrides them (tests do this).
 """
 
+import ipaddress
 import logging
 import os
 import secrets
+import sqlite3
 import sys
 
 import click
@@ -21,6 +23,8 @@ from werkzeug.exceptions import HTTPException
 
 import channels
 import config as settings
+from channels.inbound import SANDBOX_TOKEN
+from commands.upkeep import restore_command
 
 # Each component wires itself in with init_app(app): teardown hooks, blueprints, CLI.
 COMPONENTS = (
@@ -35,7 +39,7 @@ COMPONENTS = (
 
 def create_app(config=None):
     """Build the app: settings from the environment, overridden by `config`."""
-    app = Flask(__name__, instance_path=_instance_path(config))
+    app = Flask(__name__, instance_path=settings.instance_path(config))
     app.config.update(settings.from_env())
     app.config.update(config or {})
     settings.check(app.config)
@@ -55,11 +59,6 @@ def _api_errors_as_json(error):
     if request.path.startswith("/api/"):
         return {"error": error.description}, error.code
     return error
-
-
-def _instance_path(config):
-    path = (config or {}).get("INSTANCE_PATH") or os.environ.get("BOT_INSTANCE_PATH")
-    return os.path.abspath(path or os.path.join(os.path.dirname(__file__), "instance"))
 
 
 def _instance_secret(app):
@@ -88,12 +87,62 @@ def _configure_logging(app):
     app.logger.setLevel(level)
 
 
-def _load_app(*args, **kwargs):
+def create_or_exit(config=None):
+    """`create_app`, or one line on stderr and exit status 2: bad settings, a database path
+    that cannot be used, a damaged database (the CLI and gunicorn's master both use it)."""
     try:
-        return create_app()
-    except settings.ConfigError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
+        return create_app(config)
+    except (settings.ConfigError, settings.StartupError) as error:
+        _exit(str(error))
+    except sqlite3.Error as error:
+        damaged = any(word in str(error) for word in ("malformed", "not a database"))
+        _exit(f"the database ({_database(config)}) cannot be used: {error}" +
+              (": restore the latest backup (python bot.py restore FILE)" if damaged else ""))
+    except OSError as error:
+        _exit(f"cannot use {error.filename or _database(config)}: {error.strerror or error} "
+              "(BOT_DATABASE, BOT_INSTANCE_PATH)")
+
+
+def _database(config):
+    try:
+        from_env = settings.from_env()
+    except settings.ConfigError:
+        from_env = {}
+    return (config or {}).get("BOT_DATABASE") or from_env.get("BOT_DATABASE") or \
+        "instance/jianbao.sqlite3 (BOT_DATABASE)"
+
+
+def _exit(message):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def guard_sandbox(app, host):
+    """`serve --host H` on the sandbox: outside loopback the public default callback token
+    would let anyone on the network post as any cadre. Returns a line to print (a generated
+    token) or None; raises StartupError when the token is the public default."""
+    if not channels.channel_class(app.config["BOT_CHANNEL"]).has_sandbox_phone:
+        return None
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = host == "localhost"
+    if local:
+        return None
+    token = app.config.get("WECHAT_TOKEN")
+    if token == SANDBOX_TOKEN:
+        raise settings.StartupError(f"WECHAT_TOKEN is the public sandbox default: serving on "
+                                    f"{host} needs a token of your own (or unset it to get a "
+                                    "generated one)")
+    if token:
+        return None
+    app.config["WECHAT_TOKEN"] = secrets.token_urlsafe(18)
+    return (f"Sandbox on {host}: /wechat needs the generated callback token "
+            f"{app.config['WECHAT_TOKEN']} (WECHAT_TOKEN)")
+
+
+def _load_app(*args, **kwargs):
+    return create_or_exit()  # a bad setting or database: one line, exit status 2
 
 
 cli = FlaskGroup(create_app=_load_app, load_dotenv=False, add_default_commands=False,
@@ -102,6 +151,7 @@ cli = FlaskGroup(create_app=_load_app, load_dotenv=False, add_default_commands=F
 cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
 cli.add_command(routes_command)
 cli.add_command(shell_command)
+cli.add_command(restore_command)  # works without the app: the database may be damaged
 
 
 @cli.command("serve")
@@ -114,6 +164,13 @@ def serve_command(host, port, demo):
     from werkzeug.serving import run_simple
 
     app = current_app._get_current_object()
+    try:
+        notice = guard_sandbox(app, host)  # off loopback: no public callback token
+    except settings.StartupError as error:
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None
+    if notice:
+        click.echo(notice)
     if demo:
         from web.demo import prepare_demo
 

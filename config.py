@@ -7,7 +7,13 @@
 keys the operator sets in the environment. The README lists every variable.
 """
 
+import base64
+import binascii
+import ipaddress
+import math
 import os
+import re
+import urllib.parse
 
 DEFAULT_FOLLOWS = ("own", "none", "all")
 
@@ -41,6 +47,13 @@ SETTINGS = {
     "BOT_PARSE_MEMORY_MB": (2048, int),  # memory of the process that reads one upload
     "BOT_DEFAULT_FOLLOW": ("own", str),  # what a cadre receives unasked: own | none | all
     "BOT_DISTRICT": (None, str),  # the district's own prefix (区名); None: from the org chart
+    "BOT_BACKUP_DIR": (None, str),  # None: instance/backups
+    "BOT_METRICS_TOKEN": (None, str),  # bearer token for /metrics (loopback needs none)
+    "BOT_TRUSTED_PROXIES": (None, str),  # addresses/networks whose X-Forwarded-* are honoured
+    "BOT_KEEP_CHAT_DAYS": (90, float),  # chat memory and sandbox messages; 0 = forever
+    "BOT_KEEP_RETRIES_DAYS": (2, float),  # WeChat retry memory
+    "BOT_KEEP_RECEIPTS_DAYS": (730, float),  # read receipts
+    "BOT_KEEP_LOGS_DAYS": (180, float),  # finished outbox calls, binding attempts
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),
@@ -79,9 +92,34 @@ def parse_template_fields(text):
         raise ValueError("no field=value pairs")
     return fields
 
+MIN_SECRET_KEY = 16  # characters of BOT_SECRET_KEY: a short one lets a console cookie be forged
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The least value each number may take (sizes and limits cannot be negative; 0 means "off"
+# only where the README says so).
+LOWER_BOUNDS = {
+    "BOT_MAX_BODY_BYTES": 1, "BOT_MAX_CALLBACK_BYTES": 1, "BOT_SEND_RATE": 0.001,
+    "BOT_HTTP_TIMEOUT": 0.1, "BOT_SEND_ATTEMPTS": 1, "BOT_RETRY_BASE_SECONDS": 0.001,
+    "BOT_PAUSE_AFTER_FAILURES": 1, "BOT_LEASE_SECONDS": 0.1, "BOT_WORKER_THREADS": 1,
+    "BOT_LINK_TTL_DAYS": 1, "BOT_SEARCH_CACHE": 0, "BOT_QUERY_LIMIT": 0,
+    "BOT_KEEP_CHAT_DAYS": 0, "BOT_KEEP_RETRIES_DAYS": 0, "BOT_KEEP_RECEIPTS_DAYS": 0,
+    "BOT_KEEP_LOGS_DAYS": 0, "BOT_MAX_PAGES": 1, "BOT_MAX_ITEMS": 1, "BOT_PARSE_SECONDS": 1,
+    "BOT_PARSE_MEMORY_MB": 256,
+}
+
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
+
+
+class StartupError(Exception):
+    """The app cannot start (a damaged or unusable database); the message says what to fix."""
+
+
+def instance_path(config=None):
+    """The instance folder: `INSTANCE_PATH` in `config`, else BOT_INSTANCE_PATH, else
+    ./instance beside bot.py."""
+    path = (config or {}).get("INSTANCE_PATH") or os.environ.get("BOT_INSTANCE_PATH")
+    return os.path.abspath(path or os.path.join(os.path.dirname(__file__), "instance"))
 
 
 def default(name):
@@ -134,8 +172,40 @@ def check(config):
     if config.get("BOT_DEFAULT_FOLLOW", "own") not in DEFAULT_FOLLOWS:
         raise ConfigError(f"BOT_DEFAULT_FOLLOW={config.get('BOT_DEFAULT_FOLLOW')!r} is not valid:"
                           f" use one of {', '.join(DEFAULT_FOLLOWS)}")
-    if config.get("BOT_SEND_RATE", 1) <= 0:
-        raise ConfigError("BOT_SEND_RATE must be a positive number of calls per second")
+    url = urllib.parse.urlsplit(str(config.get("BOT_PUBLIC_URL") or ""))
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ConfigError(f"BOT_PUBLIC_URL={config.get('BOT_PUBLIC_URL')!r} is not valid: "
+                          "use the full address, e.g. https://jianbao.example.gov.cn")
+    secret = config.get("BOT_SECRET_KEY")
+    if secret is not None and len(str(secret).strip()) < MIN_SECRET_KEY:
+        raise ConfigError(f"BOT_SECRET_KEY is too short: use at least {MIN_SECRET_KEY} random "
+                          "characters (e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
+    for name, least in LOWER_BOUNDS.items():
+        value = config.get(name)
+        if value is not None and not (math.isfinite(float(value)) and float(value) >= least):
+            need = {0: "it cannot be negative", 1: "use 1 or more"}.get(least, "use a positive number")
+            raise ConfigError(f"{name}={value!r} is not valid: {need}")
+    level = str(config.get("BOT_LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"BOT_LOG_LEVEL={config.get('BOT_LOG_LEVEL')!r} is not valid: "
+                          f"use one of {', '.join(LOG_LEVELS)}")
+    for entry in str(config.get("BOT_TRUSTED_PROXIES") or "").split(","):
+        try:
+            if entry.strip():
+                ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise ConfigError(f"BOT_TRUSTED_PROXIES: {entry.strip()!r} is not an address or "
+                              "network (e.g. 127.0.0.1,::1 or 10.0.0.0/24)") from None
+
+
+def valid_aes_key(key):
+    """43 base64 characters that decode to a 32-byte AES key (what WeChat generates)."""
+    if len(key) != 43 or not re.fullmatch(r"[A-Za-z0-9+/]{43}", key):
+        return False
+    try:
+        return len(base64.b64decode(key + "=", validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _describe(kind):

@@ -90,7 +90,7 @@ def free_port():
 def start_server(database, port, workers, threads):
     env = dict(os.environ, BOT_DATABASE=str(database), BOT_CHANNEL="sandbox",
                WECHAT_TOKEN=TOKEN, BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING",
-               BOT_SECRET_KEY="bench-secret", BOT_INSTANCE_PATH=str(pathlib.Path(database).parent))
+               BOT_SECRET_KEY="bench-secret-0123456789", BOT_INSTANCE_PATH=str(pathlib.Path(database).parent))
     kind = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else []
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), *kind, "-b", f"127.0.0.1:{port}",

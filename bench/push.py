@@ -129,7 +129,7 @@ def main():
                                             args.latency)
     tmp = tempfile.mkdtemp(prefix="jianbao-bench-")
     app = create_app({**fake_config, "BOT_DATABASE": os.path.join(tmp, "b.sqlite3"),
-                      "INSTANCE_PATH": tmp, "BOT_SECRET_KEY": "bench", "BOT_INPROCESS_WORKER": False,
+                      "INSTANCE_PATH": tmp, "BOT_SECRET_KEY": "bench-secret-0123456789", "BOT_INPROCESS_WORKER": False,
                       "BOT_SEND_RATE": args.rate, "BOT_LOG_LEVEL": "WARNING"})
     path = app.config["DATABASE_PATH"]
     db = open_db(path)

@@ -60,7 +60,7 @@ def main():
           f"{args.slice} s slices at {args.connections} connections")
     env = dict(load.base_env(), BOT_INSTANCE_PATH=str(instance), BOT_CHANNEL="sandbox",
                WECHAT_TOKEN=load.TOKEN, BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING",
-               BOT_SECRET_KEY="bench-secret", BOT_QUERY_LIMIT="100000000")
+               BOT_SECRET_KEY="bench-secret-0123456789", BOT_QUERY_LIMIT="100000000")
     args.extra = ["bot:create_app()"]
     with open(pathlib.Path(folder) / "jianbao.log", "w") as log:
         proc, port = load.start_server(args, env, log)

@@ -9,7 +9,7 @@ Each channel class (sandbox.py, work.py, mp.py) holds what is particular to it; 
 this package asks the registry and never compares channel names.
 """
 
-from config import ConfigError
+from config import ConfigError, valid_aes_key
 from channels.base import (FAILED, SENT, STATUSES, WINDOW_CLOSED, Channel, Result,
                            TransientError)
 from channels.mp import MpChannel
@@ -45,8 +45,10 @@ def check_config(config):
     if missing:
         raise ConfigError(f"BOT_CHANNEL={name} needs {', '.join(missing)} (see README, Configuration)")
     aes_key = config.get(cls.aes_key_setting) if cls.aes_key_setting else None
-    if aes_key and len(aes_key) != 43:
-        raise ConfigError("the EncodingAESKey must be the 43 characters shown on the WeChat admin page")
+    if aes_key and not valid_aes_key(aes_key):
+        raise ConfigError(f"{cls.aes_key_setting} is not valid: the EncodingAESKey is the 43 "
+                          "letters and digits shown on the WeChat admin page")
+    cls.check_settings(config)
 
 
 def identity_of(config):

@@ -68,6 +68,10 @@ class Channel:
     def from_config(cls, config, db_path):
         raise NotImplementedError
 
+    @classmethod
+    def check_settings(cls, config):
+        """Raise config.ConfigError for a setting of this channel that cannot work."""
+
     def __init__(self, public_url="", timeout=DEFAULT_TIMEOUT):
         self.public_url = str(public_url or "").rstrip("/")
         self.timeout = timeout

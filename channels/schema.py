@@ -40,3 +40,11 @@ def m002_sandbox_exactly_once(db):
     # Payloads carry per-render signed links, so only a true resend has the same digest.
     db.execute("ALTER TABLE sandbox_inbox ADD COLUMN digest TEXT")
     db.execute("CREATE UNIQUE INDEX sandbox_inbox_once ON sandbox_inbox(recipient, digest)")
+
+
+@migrations()
+def m003_token_keys_without_secrets(db):
+    # Keys were wechatpy's, `<corp id>_<first 10 characters of the secret>_access_token`;
+    # they are now `work:<corp id>:<fingerprint>` (token.token_key). The old rows go: the
+    # next call fetches a token under the new key.
+    db.execute("DELETE FROM channel_tokens WHERE key NOT LIKE 'work:%' AND key NOT LIKE 'mp:%'")

@@ -13,6 +13,7 @@ processes wait for it and use the token it stored. `call` refetches once on 4000
 carries the channel timeout.
 """
 
+import hashlib
 import logging
 import time
 import uuid
@@ -23,6 +24,7 @@ from wechatpy.session import SessionStorage
 
 from channels import store
 from channels.base import TransientError
+import metrics
 
 TOKEN_ERRORS = (40001, 40014, 42001)
 RETRYABLE = (-1, 45009, 45033)  # system busy, API rate limit, too many concurrent calls
@@ -86,6 +88,13 @@ class SharedTokenClient:
         self._http = TimeoutSession(timeout)
 
     @property
+    def access_token_key(self):
+        """`work:<corp id>:<fingerprint>` / `mp:<app id>:<fingerprint>`: which channel and app
+        (health reports tokens per channel), and no secret material (wechatpy's own key holds
+        the first 10 characters of the secret)."""
+        return token_key(self)
+
+    @property
     def access_token(self):
         return self.session.get(self.access_token_key) or self.refresh_access_token()
 
@@ -113,12 +122,17 @@ class SharedTokenClient:
 
     def _fetch_token_now(self):
         try:
-            return self.fetch_access_token()["access_token"]
+            token = self.fetch_access_token()["access_token"]
+            metrics.token_fetch("ok")
+            return token
         except WeChatClientException as error:
+            metrics.token_fetch("refused")
+            metrics.api_error(error.errcode)
             if error.errcode is None or error.errcode in RETRYABLE:
                 raise TransientError(error.errcode, f"token fetch failed: {describe(error)}")
             raise TokenFetchError(error.errcode, error.errmsg)
         except (requests.RequestException, ValueError, KeyError) as error:
+            metrics.token_fetch("failed")
             raise TransientError(None, f"token fetch failed: {type(error).__name__}")
 
     def call(self, request):
@@ -127,15 +141,26 @@ class SharedTokenClient:
         try:
             return checked(request())
         except WeChatClientException as error:
+            metrics.api_error(error.errcode)
             if error.errcode not in TOKEN_ERRORS:
                 raise
         self.refresh_access_token(stale=token)
         try:
             return checked(request())
         except WeChatClientException as error:
+            metrics.api_error(error.errcode)
             if error.errcode in TOKEN_ERRORS:
                 raise TransientError(error.errcode, f"token refused after a refetch: {error.errmsg}")
             raise
+
+
+def token_key(client):
+    corp_id = getattr(client, "corp_id", None)
+    app_id = corp_id or getattr(client, "appid", "")
+    # Two WeCom apps of one corp have different secrets and tokens: a short hash of the
+    # secret tells them apart without keeping any part of it.
+    fingerprint = hashlib.sha256(f"jianbao-token-key:{client.secret}".encode()).hexdigest()[:8]
+    return f"{'work' if corp_id else 'mp'}:{app_id}:{fingerprint}"
 
 
 def checked(result):

@@ -17,6 +17,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bulletin.cards import LIMITS
 from channels.inbound import WorkInbound
+from config import ConfigError
 from channels.base import http_timeout, FAILED, SENT, Channel, Result, news_payloads
 from channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
                                  describe, transient)
@@ -56,6 +57,12 @@ class WorkChannel(WorkInbound, Channel):
         super().__init__(public_url, timeout)
         self.agent_id = int(agent_id) if str(agent_id).isdigit() else agent_id
         self.client = WeComClient(corp_id, secret, db_path, api_base=api_base, timeout=timeout)
+
+    @classmethod
+    def check_settings(cls, config):
+        if not str(config.get("WECOM_AGENT_ID")).strip().isdigit():
+            raise ConfigError(f"WECOM_AGENT_ID={config.get('WECOM_AGENT_ID')!r} is not valid: "
+                              "the AgentId is a number (WeCom admin, the app's page)")
 
     @classmethod
     def from_config(cls, config, db_path):

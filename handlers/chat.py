@@ -7,6 +7,7 @@ adapter calls this; so can the sandbox phone or a test, without HTTP. A WeCom co
 event updates the roster (handlers.contacts) and gets no reply.
 """
 
+import hashlib
 import logging
 
 # Handler modules register on the router when imported; the order here is the match order.
@@ -23,10 +24,17 @@ SORRY = "抱歉，系统暂时出了点问题，请稍后再试。"
 
 
 def retry_key(message):
-    """`msg:<MsgId>` for messages, `evt:<FromUserName>:<CreateTime>` for events."""
+    """`msg:<MsgId>:<sender>:<digest>` for messages, `evt:<sender>:<CreateTime>:<digest>`
+    for events; the digest covers every field of the message.
+
+    WeChat's resend is the same XML again, so it finds the first reply. A MsgId alone is not
+    unique across users (another user's reply, with their personal links, came back), and
+    one user's five menu clicks within a second are five different events."""
+    digest = hashlib.sha1(repr(sorted(getattr(message, "_data", {}).items())).encode(
+        "utf-8", "surrogatepass")).hexdigest()[:16]
     if message.type != "event" and message.id:
-        return f"msg:{message.id}"
-    return f"evt:{message.source}:{int(message.time or 0)}"
+        return f"msg:{message.id}:{message.source}:{digest}"
+    return f"evt:{message.source}:{int(message.time or 0)}:{digest}"
 
 
 def make_context(db, config, message):

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 import config as settings
-from store.db import NOW
+from store.db import NOW, TIME_FORMAT
 from store.transaction import write
 
 
@@ -202,6 +202,17 @@ def resend(db, issue_id):
                 [(outbox_id, delivery_id) for delivery_id, _ in members])
         _resume(conn, issue_id)
     return len(failed)
+
+
+def pause_active(db, reason, since=None):
+    """Pause every active push (e.g. the disk is full) not resumed or changed after `since`
+    (unix time); returns how many were paused."""
+    changed = time.strftime(TIME_FORMAT, time.gmtime(time.time() if since is None
+                                                               else since))
+    with write(db):
+        return db.conn.execute("UPDATE push_runs SET status = 'paused', paused_reason = ?,"
+                               f" updated_at = {NOW} WHERE status = 'active' AND updated_at <= ?",
+                               [reason, changed]).rowcount
 
 
 def resume(db, issue_id):

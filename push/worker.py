@@ -18,6 +18,8 @@ import time
 import uuid
 
 from config import setting
+import metrics
+from store import heartbeat, retention
 from push import outbox, rate
 from store.transaction import is_busy
 
@@ -59,6 +61,7 @@ def process_one(db, channel, config, owner, policy=None):
         results = channel.send(row["recipients"], row["payload"])
     except TransientError as error:
         errcode = getattr(error, "errcode", None)
+        metrics.call_failed(channel.name, errcode)
         reason = getattr(error, "reason", None) or str(error)
         outcome = _record(lease_ends, outbox.record_error, db, row, errcode, reason, policy)
         log.warning("issue %s call %s: %s (%s); %s", row["issue_id"], row["id"], reason,
@@ -69,6 +72,7 @@ def process_one(db, channel, config, owner, policy=None):
         _record(lease_ends, outbox.record_error, db, row, None,
                 f"{type(error).__name__}: {error}", policy)
         return row
+    metrics.call_outcome(channel.name, results)
     _record(lease_ends, outbox.record_results, db, row, results, policy)
     return row
 
@@ -105,6 +109,8 @@ def run_until_idle(db_path, config, channel=None, owner=None, on_progress=None,
     calls = 0
     try:
         while not (stop and stop.is_set()):
+            heartbeat.tick(db)
+            retention.maybe_purge(db, config)
             if deadline is not None and time.monotonic() > deadline:
                 break
             if process_one(db, channel, config, owner, policy) is not None:
@@ -139,10 +145,18 @@ def run_forever(db_path, config, stop, wake=None, poll=1.0, threads=None):
 
     channel, owner = None, worker_name()
     log.info("push worker %s started (channel %s)", owner, config.get("BOT_CHANNEL"))
+    backoff = Backoff()
     while not stop.is_set():
         try:
+            if not backoff.settled(db_path):  # a full disk's pause not written yet: no sending
+                stop.wait(backoff.delay)
+                continue
             channel = channel or make_channel(config, db_path)
             run_until_idle(db_path, config, channel=channel, owner=owner, stop=stop)
+            backoff.reset()
+        except sqlite3.DatabaseError as error:  # disk full, damaged file: one line, then wait
+            stop.wait(backoff.failed(db_path, error))
+            continue
         except Exception:  # keep the worker alive (e.g. database locked for too long)
             log.exception("push worker round failed; retrying")
         if wake is not None and wake.wait(poll):
@@ -151,6 +165,51 @@ def run_forever(db_path, config, stop, wake=None, poll=1.0, threads=None):
         elif wake is None:
             stop.wait(poll)
     log.info("push worker %s stopped", owner)
+
+
+class Backoff:
+    """A worker whose database fails waits 1, 2, 4 … 60 s between rounds, logging one line a
+    round (not a traceback four times a second). A full disk pauses the active pushes with
+    the reason: until that pause is written (space freed) the worker sends nothing more, and
+    then the push waits for someone to resume it (the console and /healthz show why)."""
+
+    def __init__(self, longest=60.0):
+        self.delay, self.longest, self.pause_reason, self.failed_at = 0.0, longest, None, None
+
+    def reset(self):
+        self.delay = 0.0
+
+    def failed(self, db_path, error):
+        self.delay = min(self.longest, max(1.0, self.delay * 2))
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(error):
+            self.pause_reason = f"disk full: {error} (free space, then resume the push)"
+            self.failed_at = time.time()  # pushes resumed after this are left alone
+        log.error("push worker: the database failed (%s); next try in %.0f s", error, self.delay)
+        return self.delay
+
+    def settled(self, db_path):
+        """True unless a disk-full pause is still to be written (it is tried now)."""
+        if self.pause_reason is None:
+            return True
+        if _pause_pushes(db_path, self.pause_reason, self.failed_at):
+            log.error("push worker: pushes paused (%s)", self.pause_reason)
+            self.pause_reason = None
+            return True
+        self.delay = min(self.longest, max(1.0, self.delay * 2))
+        return False
+
+
+def _pause_pushes(db_path, reason, since):
+    from store.db import open_db
+
+    try:
+        db = open_db(db_path, migrate=False)
+        try:
+            return outbox.pause_active(db, reason, since) >= 0
+        finally:
+            db.conn.close()
+    except sqlite3.Error:
+        return False
 
 
 _start_lock = threading.Lock()

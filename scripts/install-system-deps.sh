@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: headless Chromium (browser tests), a TrueType
-# CJK font (the PDF round-trip test renders Chinese with it) and a CJK font for
-# readable screenshots; libgl1 and libglib2.0-0, which OpenCV (under the OCR of
-# scanned issues, rapidocr-onnxruntime) loads. Installs what is missing when run as root; otherwise
+# CJK font (the PDF round-trip test renders Chinese with it), a CJK font for
+# readable screenshots, nginx (tests/test_deploy.py runs the shipped site), and libgl1 and
+# libglib2.0-0, which OpenCV (under the OCR of scanned issues, rapidocr-onnxruntime) loads.
+# Installs what is missing when run as root; otherwise
 # says what to install and fails.
 set -euo pipefail
 need=()
@@ -12,6 +13,7 @@ need=()
 libs=$(ldconfig -p)
 grep -q 'libGL\.so\.1 ' <<<"$libs" || need+=(libgl1)
 grep -q 'libglib-2\.0\.so\.0 ' <<<"$libs" || need+=(libglib2.0-0)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "Missing system packages: ${need[*]}" >&2

@@ -10,11 +10,20 @@ Views, handlers and commands call functions here; they never write SQL themselve
 
 
 def init_app(app):
-    """Open (and migrate) the database, size the search cache, warm jieba on first request."""
-    from store import db, departments, search_cache
+    """Open (and migrate) the database, refuse a damaged one, mark it in use, size the search
+    cache, warm jieba on the first request."""
+    from config import StartupError
+    from store import db, departments, integrity, presence, search_cache, upkeep_schema
     from store.text import warm_up_in_background
 
     departments.configure(app.config.get("BOT_DISTRICT"))
     db.init_app(app)
+    db.add_schema(app, upkeep_schema.migrations)
+    verdict = integrity.cached(app.config["DATABASE_PATH"])  # gunicorn: the master's
+    if verdict != "ok":
+        raise StartupError(f"the database {app.config['DATABASE_PATH']} is damaged ({verdict}): "
+                           "restore the latest backup (python bot.py restore FILE)")
+    if not app.testing:  # a server, worker or command: restore waits until it is gone
+        presence.hold(app.config["DATABASE_PATH"])
     search_cache.configure(app.config["BOT_SEARCH_CACHE"])
     app.before_request(warm_up_in_background)

@@ -53,6 +53,7 @@ def open_db(path, migrate=True):
     """Open (and create) the database at `path`, ready for use from one thread."""
     if str(path) != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        _create_private(path)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     db = Database(conn)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -67,6 +68,15 @@ def open_db(path, migrate=True):
         if migrate:
             migrate_db(db)
     return db
+
+
+def _create_private(path):
+    """A new database file is readable by its owner only (0600); SQLite gives its -wal and
+    -shm files the same mode. It holds the roster, tokens and every delivery."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except (FileExistsError, IsADirectoryError):
+        pass
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ input (FTS syntax, quotes, emoji, 5,000 characters) gives hits or an empty resul
 import re
 from dataclasses import dataclass, field, replace
 
+import metrics
 from store.departments import names, resolve
 from store.ranking import idf, newest_first, rank
 from store.search_cache import CACHE, cache_key
@@ -59,6 +60,7 @@ class SearchResult:
     date: str | None = None  # the date filter: "2021", "2021-01" or "2021-01-06"
 
 
+@metrics.timed_search
 def search(db, query, page=0, per_page=5):
     """`search(db, "项目", page=0, per_page=5)` -> SearchResult; never raises for user text.
 

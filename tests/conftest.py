@@ -35,7 +35,7 @@ ADMIN_PASSWORD = "test-admin-password"
 TEST_CONFIG = {
     "TESTING": True,
     "BOT_CHANNEL": "sandbox",
-    "BOT_SECRET_KEY": "test-secret-key",
+    "BOT_SECRET_KEY": "test-secret-key-0123456789",
     "BOT_PUBLISH_SECRET": "test-publish-secret",
     # stored hashed, as in production (`bot.py admin-hash`): hashing a plain password at every
     # start-up costs ~0.1 s of scrypt per app; test_console covers the plain-password path

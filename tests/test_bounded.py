@@ -15,6 +15,8 @@ from bulletin.bounded import parse_bytes_bounded
 from bulletin.limits import DEFAULT_LIMITS, Limits, TooLarge, inflated_size
 from tests import hostile_files as hostile
 
+pytestmark = pytest.mark.slow  # child processes / hypothesis
+
 GENEROUS_SECONDS = 30  # a refusal comes long before this (the child's interpreter starts in ~1 s)
 
 

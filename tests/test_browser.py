@@ -98,8 +98,8 @@ def test_publish_correct_push_read_and_chat(served_app, browser, db, sample_path
     desk.reload()
 
     desk.click("#push-button")
-    desk.wait_for_function(
-        "document.getElementById('push-panel').dataset.state === 'done'", timeout=30000)
+    # a selector, not wait_for_function: the pages' CSP allows no string evaluation
+    desk.wait_for_selector("#push-panel[data-state=done]", state="attached", timeout=30000)
     counts = {k: int(desk.text_content(f'[data-count="{k}"]')) for k in ("total", "sent", "pending")}
     assert counts["total"] == 3 and counts["sent"] == 3 and counts["pending"] == 0
     assert "推送完成" in desk.text_content("#push-state")

@@ -346,3 +346,35 @@ def test_the_callback_has_no_cookie_session(app, client):
         assert not isinstance(session._get_current_object(), NullSession)
     response = post_xml(client, text_xml("o_x", "帮助", 9901))
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
+
+
+# ---- retry memory: keyed by sender and content ------------------------------------------------
+
+def test_a_msgid_reused_by_another_user_gets_its_own_reply_not_the_first_users(app, client, db,
+                                                                               tmp_path):
+    from fixtures_chat import content, enrol, post_xml, publish_sample, text_xml
+
+    publish_sample(db)
+    codes = enrol(db, tmp_path)
+    zhang = content(post_xml(client, text_xml("o_zhang", f"绑定 {codes['张三']}", 91)))
+    stranger = content(post_xml(client, text_xml("o_stranger", "疫情", 91)))   # same MsgId
+    assert "绑定成功" in zhang and "绑定成功" not in stranger
+    again = content(post_xml(client, text_xml("o_zhang", f"绑定 {codes['张三']}", 91)))
+    assert again == zhang                                  # WeChat's resend: from memory
+
+
+def test_different_menu_clicks_in_one_second_each_get_their_answer(make_app):
+    from fixtures_chat import content, event_xml, post_xml, publish_sample
+    from store.db import open_db
+
+    app = make_app(BOT_OPEN_ACCESS=True)
+    client = app.test_client()
+    db = open_db(app.config["DATABASE_PATH"])
+    publish_sample(db)
+    second = 1_790_000_000
+    replies = {key: content(post_xml(client, event_xml("o_zhang", "CLICK", key, created=second)))
+               for key in ("HELP", "DEPARTMENTS", "LATEST")}
+    assert len(set(replies.values())) == 3
+    resent = content(post_xml(client, event_xml("o_zhang", "CLICK", "HELP", created=second)))
+    assert resent == replies["HELP"]
+    db.conn.close()

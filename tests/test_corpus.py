@@ -38,6 +38,7 @@ def test_each_issue_gives_its_items_and_masthead(path, expected):
         assert item.section == want["section"] and item.departments == want["departments"]
 
 
+@pytest.mark.slow  # OCR: seconds a page
 @pytest.mark.parametrize("path, expected", SCANS, ids=[p.name for p, _ in SCANS])
 def test_scans_are_read_through_ocr(path, expected):
     result = evaluate(path, expected)

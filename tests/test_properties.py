@@ -6,12 +6,16 @@ records as dropped), and no item body has a line break inside a sentence.
     pytest tests/test_properties.py
 """
 
+import pytest
+
 import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_repair import check_nothing_lost
+
+pytestmark = pytest.mark.slow  # child processes / hypothesis
 
 HAN = "安保备比边标表并步材采参测层查产长场车成城承程持充筹出初处传创从村达大带单当导"
 UNITS = ["区审计局", "县财政局", "镇政府", "街道办事处", "区教育局", "区审计局、区财政局"]

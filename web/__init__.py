@@ -21,15 +21,22 @@ assets = Blueprint("web", __name__, template_folder="templates", static_folder="
                    static_url_path="/static/web")
 SIGNED_PREFIXES = ("/wechat", "/api/")
 PRIVATE_PREFIXES = ("/items/", "/admin", "/sandbox")
+# Scripts and styles from our own origin only (pages carry inline style attributes, no inline
+# script); no plugins, no framing, forms post to us only.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' "
+                           "'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                           "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
 def init_app(app):
     """Register the web blueprints and their protections on `app`."""
     from store.db import add_schema
-    from web import console, issue_views, pages, people, render, sandbox
+    from web import console, health, issue_views, pages, people, proxy, render, sandbox
     from web.schema import migrations
 
     add_schema(app, migrations)
+    proxy.init_app(app)
+    health.init_app(app)
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked below, minus signed paths
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # as long as the session lives
@@ -79,12 +86,21 @@ def _check_csrf():
 
 
 def _private_headers(response):
-    """Internal pages: never cached by proxies, never framed, no token leaking via Referer."""
+    """Internal pages: never cached by proxies, never framed, no token leaking via Referer.
+
+    Item pages (their URL holds a token) send no Referer at all. The console and the sandbox
+    send it to their own origin only: Flask-WTF refuses an HTTPS form post without a
+    same-origin Referer, so `no-referrer` there locked everyone out behind an HTTPS proxy."""
     if request.path.startswith(PRIVATE_PREFIXES):
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Referrer-Policy", "no-referrer" if request.path.startswith(
+            "/items/") else "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 

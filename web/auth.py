@@ -18,6 +18,7 @@ from flask import (Blueprint, current_app, redirect, render_template, request, s
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.db import get_db
+import metrics
 from web import store
 
 LOCKOUT_FAILURES = 5
@@ -97,20 +98,26 @@ def login():
         return render_template("admin/disabled.html"), 503
     db, ip = get_db(), client_ip()
     wait = locked_for(db, ip)
+    if not wait and request.method == "POST":  # counted before the check, atomically
+        allowed, tried = store.count_attempt(db, ip, time.time() - LOCKOUT_SECONDS,
+                                             LOCKOUT_FAILURES)
+        wait = 0 if allowed else max(1, locked_for(db, ip))
     if wait:
+        metrics.login("locked")
         minutes = (wait + 59) // 60
         return render_template("admin/login.html", error=f"登录失败次数过多，请 {minutes} 分钟后再试。",
                                locked=True), 429
     if request.method == "GET":
         return render_template("admin/login.html", next=request.args.get("next", ""))
     if not _check(request.form.get("password")):
-        store.note_failure(db, ip)
+        metrics.login("wrong")
         current_app.logger.warning("console login failed from %s", ip)
-        left = LOCKOUT_FAILURES - len(store.recent_failures(db, ip, time.time() - LOCKOUT_SECONDS))
+        left = LOCKOUT_FAILURES - tried
         error = "密码不正确。" + (f"还可尝试 {left} 次。" if left > 0 else "请 15 分钟后再试。")
         return render_template("admin/login.html", error=error,
                                next=request.form.get("next", "")), 401
     store.clear_failures(db, ip)
+    metrics.login("ok")
     session.clear()
     session.permanent = True
     session["admin"] = True

@@ -81,6 +81,23 @@ def note_failure(db, ip, now=None):
         db.execute("INSERT INTO login_failures (ip, at) VALUES (?, ?)", [ip, now])
 
 
+def count_attempt(db, ip, since, limit, now=None):
+    """Check and count one login attempt from `ip` atomically -> (allowed, failures so far).
+
+    The attempt is recorded as a failure before the password is checked (a success clears
+    it), in the same write transaction that counts the earlier ones: of 100 concurrent
+    guesses exactly `limit` are checked, not every one that read the count before the others
+    wrote theirs."""
+    now = time.time() if now is None else now
+    with write(db):
+        count = db.conn.execute("SELECT COUNT(*) FROM login_failures WHERE ip = ? AND at > ?",
+                                [ip, since]).fetchone()[0]
+        if count >= limit:
+            return False, count
+        db.conn.execute("INSERT INTO login_failures (ip, at) VALUES (?, ?)", [ip, now])
+    return True, count + 1
+
+
 def recent_failures(db, ip, since):
     """Unix times of the failed logins from `ip` after `since`, oldest first."""
     rows = db.execute("SELECT at FROM login_failures WHERE ip = ? AND at > ? ORDER BY at",

@@ -1,0 +1,117 @@
+"""Upkeep commands: `backup`, `restore`, `stats` (and `check`, in commands/preflight.py).
+
+    python bot.py backup /srv/jianbao/backups --keep 14 --json
+    python bot.py restore /srv/jianbao/backups/jianbao-20260130T021500Z.sqlite3
+    python bot.py stats
+
+Errors are one line on stderr with exit status 2.
+"""
+
+import json
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+import config as settings
+from commands.errors import Fail
+from store import backup as backups, presence
+
+
+def backup_dir(app):
+    return app.config.get("BOT_BACKUP_DIR") or os.path.join(app.instance_path, "backups")
+
+
+@click.command("backup")
+@click.argument("directory", required=False)
+@click.option("--keep", default=backups.DEFAULT_KEEP, show_default=True, type=int,
+              help="How many of the newest backups to keep in DIR.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"path", "bytes", "kept"}.')
+@with_appcontext
+def backup_command(directory, keep, as_json):
+    """Copy the database into DIR (default BOT_BACKUP_DIR) while the app runs, check it,
+    keep the N newest."""
+    directory = directory or backup_dir(current_app)
+    try:
+        path, size, kept = backups.make_backup(current_app.config["DATABASE_PATH"], directory,
+                                               keep=keep)
+    except (backups.BackupError, OSError) as error:
+        raise Fail(str(error))
+    if as_json:
+        click.echo(json.dumps({"path": path, "bytes": size, "kept": kept}))
+    else:
+        click.echo(f"Backup: {path} ({size:,} bytes, integrity ok; {kept} kept in {directory})")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+def restore_command(file):
+    """Replace the database with FILE (a backup). Stop the web app and the worker first; the
+    replaced database is kept beside it."""
+    db_path = database_from_env()
+    try:
+        aside = backups.restore(file, db_path)
+    except presence.InUse as error:
+        raise Fail(f"{error}: stop the web app and the worker first")
+    except (backups.BackupError, OSError) as error:
+        raise Fail(str(error))
+    click.echo(f"Restored {file} into {db_path}.")
+    if aside:
+        click.echo(f"The replaced database is kept at {aside}.")
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"files": {name: bytes}, "tables": [{"name", "rows", "bytes"}], '
+                   '"pages": {"size", "count", "free"}}.')
+@with_appcontext
+def stats_command(as_json):
+    """Sizes: the database and its WAL, the backups, each table's rows and bytes."""
+    from store import upkeep
+    from store.db import get_db
+
+    path = current_app.config["DATABASE_PATH"]
+    directory = backup_dir(current_app)
+    files = {"database": _size(path), "wal": _size(path + "-wal"),
+             "backups": sum(_size(p) for p in backups.backups(directory))}
+    db = get_db()
+    space = upkeep.space_by_table(db)
+    tables = [{"name": name, "rows": rows, "bytes": space.get(name)}
+              for name, rows in upkeep.table_sizes(db)]
+    size, count, free = upkeep.page_figures(db)
+    if as_json:
+        click.echo(json.dumps({"files": files, "tables": tables,
+                               "pages": {"size": size, "count": count, "free": free}}))
+        return
+    click.echo(f"Database {path}: {files['database']:,} bytes (WAL {files['wal']:,}); "
+               f"{count:,} pages of {size:,} bytes, {free:,} free")
+    click.echo(f"Backups in {directory}: {len(backups.backups(directory))}, "
+               f"{files['backups']:,} bytes")
+    click.echo(f"{'table':<24}{'rows':>12}{'bytes':>14}")
+    for table in tables:
+        shown = "" if table["bytes"] is None else f"{table['bytes']:,}"
+        click.echo(f"{table['name']:<24}{table['rows']:>12,}{shown:>14}")
+
+
+def database_from_env():
+    """The database path from BOT_DATABASE / BOT_INSTANCE_PATH, without building the app.
+
+    `restore` must work when the app cannot start — the database is damaged, which is when
+    a restore is wanted — so it is a command of bot.py's group, not of the app's."""
+
+    try:
+        values = settings.from_env()
+    except settings.ConfigError as error:
+        raise Fail(str(error))
+    return values["BOT_DATABASE"] or os.path.join(settings.instance_path(None), "jianbao.sqlite3")
+
+
+def _size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+COMMANDS = (backup_command, stats_command)  # restore: bot.py's own group (no app needed)

@@ -1,0 +1,178 @@
+"""Backups: a consistent copy while the app serves and sends; restore with the app stopped.
+
+    python bot.py backup [DIR] [--keep N] [--json]   # {"path", "bytes", "kept"}
+    python bot.py restore FILE                       # checks FILE, keeps the replaced db aside
+
+    path, size, kept = make_backup(db_path, "/srv/backups", keep=14)
+    aside = restore(backup_file, db_path)
+
+The copy is made with SQLite's online backup API in one step: it reads one snapshot of the
+database (WAL mode: writers carry on meanwhile), so every delivery committed before the
+backup began is in it. The copy is then switched out of WAL mode (one self-contained file),
+checked with `PRAGMA integrity_check`, written 0600 and renamed into place under a UTC time
+name (`jianbao-20260130T021500Z.sqlite3`); only then are backups beyond the `keep` newest
+removed. A copy that fails its check is deleted and the command fails.
+"""
+
+import datetime
+import os
+import shutil
+import sqlite3
+import time
+
+from store import presence
+
+PREFIX, SUFFIX = "jianbao-", ".sqlite3"
+DEFAULT_KEEP = 14
+
+
+class BackupError(Exception):
+    """The backup or restore could not be made; the message says why."""
+
+
+def backup_name(now=None):
+    now = datetime.datetime.now(datetime.timezone.utc) if now is None else now
+    return f"{PREFIX}{now:%Y%m%dT%H%M%SZ}{SUFFIX}"
+
+
+def integrity(path):
+    """'ok', or the first problems `PRAGMA integrity_check` reports for the file at `path`."""
+    try:
+        conn = sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True)
+        try:
+            rows = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        return f"not a readable SQLite database ({error})"
+    return "ok" if rows == ["ok"] else "; ".join(rows)
+
+
+def make_backup(db_path, directory, keep=DEFAULT_KEEP):
+    """Copy the database into `directory` -> (path, bytes, backups kept)."""
+    if keep < 1:
+        raise BackupError("--keep must be at least 1")
+    if not os.path.isfile(db_path):
+        raise BackupError(f"no database at {db_path}")
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    final = os.path.join(directory, backup_name())
+    while os.path.exists(final):  # two backups within one second
+        time.sleep(0.2)
+        final = os.path.join(directory, backup_name())
+    draft = final + ".partial"
+    try:
+        _copy(db_path, draft)
+        verdict = integrity(draft)
+        if verdict != "ok":
+            raise BackupError(f"the copy failed its integrity check: {verdict}")
+        os.replace(draft, final)
+    finally:
+        if os.path.exists(draft):
+            os.unlink(draft)
+    _fsync_dir(directory)
+    kept = prune(directory, keep)
+    return final, os.path.getsize(final), kept
+
+
+def _copy(db_path, target):
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    source = sqlite3.connect(f"file:{os.path.abspath(db_path)}?mode=ro", uri=True, timeout=30)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)  # one step: one consistent snapshot, writers not blocked (WAL)
+        copy.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+        copy.commit()
+    except sqlite3.Error as error:
+        raise BackupError(f"could not copy the database: {error}") from None
+    finally:
+        copy.close()
+        source.close()
+    with open(target, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def backups(directory):
+    """Backup files in `directory`, oldest first (their names sort by time)."""
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return []
+    return [os.path.join(directory, name) for name in sorted(names)
+            if name.startswith(PREFIX) and name.endswith(SUFFIX)]
+
+
+def prune(directory, keep):
+    """Delete all but the `keep` newest backups; returns how many are kept."""
+    found = backups(directory)
+    for path in found[:-keep]:
+        os.unlink(path)
+    return min(len(found), keep)
+
+
+def check_backup(path):
+    """Raise BackupError unless `path` is a sound Jianbao database."""
+    if not os.path.isfile(path):
+        raise BackupError(f"no file at {path}")
+    with open(path, "rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            raise BackupError(f"{path} is not a SQLite database")
+    verdict = integrity(path)
+    if verdict != "ok":
+        raise BackupError(f"{path} failed its integrity check: {verdict}")
+    conn = sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    finally:
+        conn.close()
+    missing = {"issues", "items", "cadres", "deliveries"} - tables
+    if missing:
+        raise BackupError(f"{path} is not a Jianbao database (no {', '.join(sorted(missing))} table)")
+
+
+def restore(backup_path, db_path):
+    """Put `backup_path` in place of the database -> where the replaced one was kept (or None).
+
+    Refuses (presence.InUse) while a server, worker or command has the database open."""
+    check_backup(backup_path)
+    if os.path.abspath(backup_path) == os.path.abspath(db_path):
+        raise BackupError("that file is the database itself")
+    with presence.sole_user(db_path):
+        aside = None
+        if os.path.exists(db_path):
+            _checkpoint(db_path)
+            stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            aside = f"{db_path}.replaced-{stamp}"
+            os.replace(db_path, aside)
+            for extra in ("-wal", "-shm"):
+                if os.path.exists(db_path + extra):
+                    os.replace(db_path + extra, aside + extra)
+        draft = db_path + ".restoring"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as target, open(backup_path, "rb") as source:
+            shutil.copyfileobj(source, target, 1024 * 1024)
+            target.flush()
+            os.fsync(target.fileno())
+        os.replace(draft, db_path)
+        _fsync_dir(os.path.dirname(os.path.abspath(db_path)))
+    return aside
+
+
+def _checkpoint(db_path):
+    """Fold the WAL into the file before it is moved aside (best effort: it may be damaged)."""
+    try:
+        conn = sqlite3.connect(db_path, timeout=5)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass
+
+
+def _fsync_dir(directory):
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

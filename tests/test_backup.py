@@ -1,0 +1,190 @@
+"""Backups and restore: a copy made mid-push holds every delivery recorded before it began;
+restore checks the file, refuses while a worker runs and keeps the replaced database aside.
+
+    pytest tests/test_backup.py
+
+Real parts: the push goes through the real worker to the fake WeCom server; `backup` and
+`restore` run as the CLI (the test runner, and `python bot.py` processes for the refusal).
+"""
+
+import pytest
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+import time
+
+from fakewechat import fake_wechat  # noqa: F401 (fixture)
+from test_plan import make_issue, publish
+from test_worker_process import ROOT, TOWNS, wait_for, worker_env
+
+from store import backup as backups
+from push import publish as publishing, status
+from push.worker import run_until_idle
+from store.db import open_db
+from store.departments import learn
+
+CADRES = 127
+
+
+def arrange_push(fake_wechat, db):
+    """An issue for 127 cadres, each on a different subset of 7 departments: 127 calls."""
+    items = [("lead", "要闻", "要闻内容。", None)] + [
+        ("brief", f"{town}工作动态", f"{town}开展工作。", town) for town in TOWNS]
+    issue_id = publish(db, make_issue(items))
+    town_ids = [learn(db, town) for town in TOWNS]
+    db["cadres"].insert_all([{"id": n, "name": f"u{n}", "userid": f"u{n}",
+                              "bound_at": "2021-01-01T00:00:00Z"} for n in range(1, CADRES + 1)])
+    db["subscriptions"].insert_all([{"cadre_id": n, "department_id": d}
+                                    for n in range(1, CADRES + 1)
+                                    for bit, d in enumerate(town_ids) if n >> bit & 1])
+    fake_wechat.add_members([f"u{n}" for n in range(1, CADRES + 1)])
+    return issue_id
+
+
+def restore(env, path):
+    return subprocess.run([sys.executable, "bot.py", "restore", str(path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def sent(path):
+    conn = sqlite3.connect(path)
+    try:
+        return {row[0] for row in conn.execute(
+            "SELECT recipient FROM deliveries WHERE status = 'sent'")}
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_a_backup_made_during_a_push_restores_every_delivery_recorded_before_it(
+        fake_wechat, make_app, tmp_path):
+    app = make_app(**fake_wechat.app_config("work"), BOT_SEND_RATE=1000)
+    db_path = app.config["DATABASE_PATH"]
+    db = open_db(db_path)
+    issue_id = arrange_push(fake_wechat, db)
+    fake_wechat.latency = 0.03
+    publishing.push_issue(db, issue_id, app.config, db_path)
+    sender = threading.Thread(target=run_until_idle, args=(db_path, dict(app.config)))
+    sender.start()
+    assert wait_for(lambda: len(sent(db_path)) >= 20)
+    before = sent(db_path)                       # recorded before the backup starts
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backups"), "--json"])
+    during = sent(db_path)
+    sender.join(120)
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert set(shown) == {"path", "bytes", "kept"} and shown["kept"] == 1
+    copy = shown["path"]
+    assert os.path.basename(copy).startswith("jianbao-") and copy.endswith(".sqlite3")
+    assert shown["bytes"] == os.path.getsize(copy)
+    assert stat.S_IMODE(os.stat(copy).st_mode) == 0o600
+    assert status.summary(db, issue_id)["sent"] == CADRES   # the push went on meanwhile
+    assert len(during) < CADRES                             # the copy really was made mid-push
+    assert before <= sent(copy) <= during
+    assert backups.integrity(copy) == "ok"
+    assert not os.path.exists(copy + "-wal")                # one self-contained file
+    db.conn.close()
+
+    result = restore(worker_env(app), copy)
+    assert result.returncode == 0, result.stderr
+    assert sent(db_path) == sent(copy)
+    aside = [name for name in os.listdir(tmp_path) if ".replaced-" in name
+             and name.endswith(tuple("0123456789Z"))]
+    assert len(aside) == 1 and f"kept at {tmp_path / aside[0]}" in result.stdout
+    assert len(sent(str(tmp_path / aside[0]))) == CADRES    # the replaced one, whole
+    restored = open_db(db_path)                             # the app opens it again
+    assert status.summary(restored, issue_id)["sent"] == len(sent(copy))
+    restored.conn.close()
+
+
+def test_keep_leaves_the_newest_backups(app, tmp_path):
+    runner, target = app.test_cli_runner(), tmp_path / "backups"
+    made = []
+    for _ in range(3):
+        result = runner.invoke(args=["backup", str(target), "--keep", "2", "--json"])
+        assert result.exit_code == 0, result.output
+        made.append(json.loads(result.output)["path"])
+    assert sorted(os.listdir(target)) == sorted(os.path.basename(p) for p in made[1:])
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.output.startswith(f"Backup: {target}") and "bytes" in result.output
+
+
+@pytest.mark.slow
+def test_restore_refuses_bad_files_in_one_line_and_leaves_the_database(app, tmp_path, db):
+    publish(db)
+    path = app.config["DATABASE_PATH"]
+    before = os.path.getsize(path)
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database")
+    other = tmp_path / "other.sqlite3"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    damaged = tmp_path / "damaged.sqlite3"
+    copy, _, _ = backups.make_backup(path, str(tmp_path / "b"))
+    data = bytearray(open(copy, "rb").read())
+    page = 4096
+    for offset in range(2 * page, len(data) - page, page):   # every page past the second
+        data[offset + 100:offset + 400] = os.urandom(300)
+    damaged.write_bytes(bytes(data))
+    env = worker_env(app)
+    for bad, says in ((tmp_path / "missing.sqlite3", "no file"), (text, "not a SQLite"),
+                      (other, "not a Jianbao database"), (damaged, "integrity")):
+        result = restore(env, bad)
+        assert result.returncode == 2, (bad, result.stderr)
+        assert result.stderr.startswith("Error: ") and says in result.stderr
+        assert result.stderr.count("\n") == 1 and not result.stdout
+    assert os.path.getsize(path) == before
+    assert not [name for name in os.listdir(tmp_path) if ".replaced-" in name]
+
+
+@pytest.mark.slow
+def test_restore_refuses_while_a_worker_runs(make_app, tmp_path):
+    app = make_app()
+    copy, _, _ = backups.make_backup(app.config["DATABASE_PATH"], str(tmp_path / "b"))
+    env = worker_env(app)
+    worker = subprocess.Popen([sys.executable, "bot.py", "worker"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert wait_for(lambda: os.path.exists(app.config["DATABASE_PATH"] + ".in-use"))
+        time.sleep(1.0)  # the worker has built its app (and taken the lock)
+        refused = subprocess.run([sys.executable, "bot.py", "restore", copy], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2
+        assert refused.stderr.startswith("Error: ") and "in use" in refused.stderr
+        assert refused.stderr.count("\n") == 1
+    finally:
+        worker.terminate()
+        worker.wait(15)
+    done = subprocess.run([sys.executable, "bot.py", "restore", copy], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Restored" in done.stdout
+
+
+@pytest.mark.slow
+def test_a_damaged_database_is_restored_although_the_app_cannot_start(make_app, tmp_path):
+    app = make_app()
+    db = open_db(app.config["DATABASE_PATH"])
+    publish(db)
+    db.conn.close()
+    copy, _, _ = backups.make_backup(app.config["DATABASE_PATH"], str(tmp_path / "b"))
+    path = app.config["DATABASE_PATH"]
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = bytearray(open(path, "rb").read())
+    for offset in range(4096 * 3, len(data), 4096):
+        data[offset:offset + 8] = b"\x00\xff" * 4
+    open(path, "wb").write(bytes(data))
+    env = worker_env(app)
+    broken = subprocess.run([sys.executable, "bot.py", "init-db"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert broken.returncode == 2 and "restore the latest backup" in broken.stderr
+    assert restore(env, copy).returncode == 0
+    fixed = subprocess.run([sys.executable, "bot.py", "init-db"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert fixed.returncode == 0, fixed.stderr
+    assert backups.integrity(path) == "ok"

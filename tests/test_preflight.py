@@ -1,0 +1,42 @@
+"""`python bot.py check`: the preflight against the fake WeChat server — a token fetched with
+the configured credentials, refused credentials named, the WeChat admin steps printed.
+
+    pytest tests/test_preflight.py
+"""
+
+from fakewechat import fake_wechat  # noqa: F401 (fixture)
+
+
+def test_work_credentials_that_work_and_what_to_set_in_the_admin(fake_wechat, make_app):
+    app = make_app(**fake_wechat.app_config("work"), BOT_PUBLIC_URL="https://jb.example.gov.cn")
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    assert "ok    access token fetched with WECOM_CORP_ID/WECOM_SECRET" in result.output
+    assert fake_wechat.token_fetches["work"] == 1
+    assert "URL https://jb.example.gov.cn/wechat" in result.output
+    assert "企业可信IP" in result.output and "可见范围" in result.output
+
+
+def test_refused_credentials_fail_with_the_errcode(fake_wechat, make_app):
+    app = make_app(**dict(fake_wechat.app_config("mp"), WECHAT_SECRET="wrong-secret"))
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 2
+    assert "FAIL  access token: WeChat refused the credentials: errcode 40001" in result.output
+    assert "WECHAT_APP_ID/WECHAT_SECRET" in result.output
+    assert "IP白名单" in result.output
+
+
+def test_untrusted_server_address_is_named(fake_wechat, make_app):
+    app = make_app(**fake_wechat.app_config("mp"))
+    fake_wechat.inject("token", errcode=40164)
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 2 and "IP whitelist" in result.output
+
+
+def test_sandbox_notes_what_production_needs(make_app):
+    app = make_app(BOT_TRUSTED_PROXIES=None, BOT_PUBLISH_SECRET=None)
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0
+    assert "BOT_PUBLISH_SECRET is unset" in result.output
+    assert "BOT_TRUSTED_PROXIES is unset" in result.output
+    assert "integrity ok" in result.output
