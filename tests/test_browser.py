@@ -145,3 +145,24 @@ def test_publish_correct_push_read_and_chat(served_app, browser, db, sample_path
     shot(desk, "sandbox-chat.png")
     phone.close()
     desk.close()
+
+
+def test_the_review_page_shows_the_parsers_warnings_before_a_push(served_app, browser, db):
+    """An issue the parser is unsure of: the dropped web chrome (quoted) above the items, the
+    missing attribution beside its item — all before anything is pushed."""
+    base = served_app.config["BOT_PUBLIC_URL"]
+    desk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    sign_in(desk, base)
+    desk.set_input_files("#file", str(pathlib.Path(__file__).resolve().parent / "fixtures"
+                                      / "web-copy-with-warnings.txt"))
+    desk.click("text=读取并预览")
+    desk.wait_for_selector("#issue-warnings")
+    issue_id = list_issues(db)[0]["id"]
+    items = {i["seq"]: i for i in issue_items(db, issue_id)}
+    general = desk.text_content("#issue-warnings")
+    assert "已略去" in general and "验证码" in general  # the dropped lines are quoted
+    beside = desk.text_content(f"#item-{items[2]['id']}")
+    assert "没有署名单位" in beside
+    assert "没有署名单位" not in desk.text_content(f"#item-{items[1]['id']}")
+    assert desk.locator("#push-button").is_visible()  # nothing pushed yet
+    shot(desk, "console-warnings.png")
