@@ -13,7 +13,8 @@ and time limit as well.
 
 from bulletin.limits import DEFAULT_LIMITS, Limits, TooLarge, check_issue, check_text
 from bulletin.model import Issue, Item
-from bulletin.read import ParseError, read_bytes
+from bulletin.errors import ParseError
+from bulletin.read import read_bytes
 from bulletin.review import review, review_ocr
 from bulletin.segment import segment_json, segment_paragraphs, segment_text
 
@@ -22,7 +23,7 @@ __all__ = ["Issue", "Item", "Limits", "ParseError", "TooLarge", "parse_bytes", "
 
 
 def parse_text(text, limits=None):
-    """`parse_text("中共上街区委办公室 2021年1月6日\\n…")` -> Issue."""
+    """`parse_text("中共东城区委办公室 2021年1月6日\\n…")` -> Issue."""
     if not isinstance(text, str) or not text.strip():
         raise ParseError("文件是空的，没有可读取的内容。")
     limits = limits or DEFAULT_LIMITS

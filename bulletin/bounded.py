@@ -22,7 +22,7 @@ import resource
 import time
 
 from bulletin.limits import DEFAULT_LIMITS, TooLarge
-from bulletin.read import ParseError
+from bulletin.errors import ParseError
 
 START_METHOD = "spawn"
 SPAWN_SECONDS = 10.0  # allowance on top of limits.seconds for the child's interpreter to start

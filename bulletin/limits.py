@@ -18,7 +18,7 @@ import zlib
 from dataclasses import dataclass
 from itertools import accumulate
 
-from bulletin.read import ParseError
+from bulletin.errors import ParseError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the upload itself
 MAX_PAGES = 60  # PDF pages (a bulletin has 2–20)

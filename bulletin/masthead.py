@@ -2,7 +2,7 @@
 
     header_length(lines)                        # how many leading lines are header
     footer_start(lines, start)                  # index where the footer begins (or len(lines))
-    header_fields("中共上街区委办公室2021年1月6日")   # -> ("中共上街区委办公室", "2021-01-06", None)
+    header_fields("中共东城区委办公室2021年1月6日")   # -> ("中共东城区委办公室", "2021-01-06", None)
 """
 
 import re
@@ -44,7 +44,7 @@ def _rest(text):
 
 
 def header_kind(text):
-    """`header_kind("第3期 2021年1月6日")` -> "strong"; "masthead" for `上街简报`; else None.
+    """`header_kind("第3期 2021年1月6日")` -> "strong"; "masthead" for `东城简报`; else None.
 
     Strong lines hold only a date, an issue number, markings or an issuer.
     """

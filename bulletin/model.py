@@ -1,6 +1,6 @@
 """The parsed shape of a bulletin issue: plain dataclasses, no I/O.
 
-    issue = Issue(issuer="中共上街区委办公室", date="2021-01-06", number=None,
+    issue = Issue(issuer="中共东城区委办公室", date="2021-01-06", number=None,
                   items=[Item(seq=1, kind="lead", title="…", body="…", department=None)])
     issue.to_dict()   # the `parse --json` shape
 

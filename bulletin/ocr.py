@@ -17,7 +17,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from bulletin.read import ParseError
+from bulletin.errors import ParseError
 
 RENDER_SCALE = 150 / 72  # pdfium renders at 72 dpi × scale; 150 dpi reads 12 pt text well
 LOW_CONFIDENCE = 0.80  # a line recognised with less is quoted in a warning

@@ -13,9 +13,8 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 
+from bulletin.errors import ParseError
 
-class ParseError(ValueError):
-    """An issue that cannot be read or holds no items; str(error) is one sentence for the user."""
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_DOCX_UNPACKED = 64 * 1024 * 1024  # bytes, all members together

@@ -2,7 +2,7 @@
 
     lines, dropped = clean_lines(text)        # page numbers and rule lines removed
     paragraphs = paragraphs_of(lines)         # [[line, line, ...], ...] hard wraps undone
-    fix_spaces("1月 4日，郑州市 2021 年")       # -> "1月4日，郑州市2021年"
+    fix_spaces("1月 4日，临江市 2021 年")       # -> "1月4日，临江市2021年"
 
 Lines keep their raw spaces until segmentation has used them (a space is often the only
 trace of where a run-in title ends); `fix_spaces` runs on each finished piece of text.
@@ -204,7 +204,7 @@ def _opens_bracket(text):
 
 
 def join_lines(texts):
-    """`join_lines(["郑州市 2021", "年第一批"])` -> "郑州市 2021年第一批": undo hard wraps.
+    """`join_lines(["临江市 2021", "年第一批"])` -> "临江市 2021年第一批": undo hard wraps.
 
     Lines join with nothing between them, except Latin words (`COVID` / `19`), which keep a
     space; a number broken over two lines joins up again.
@@ -220,7 +220,7 @@ def join_lines(texts):
 
 
 def fix_spaces(text):
-    """`fix_spaces("中 共上 街 2021 年 COVID 19 test")` -> "中共上街2021年COVID 19 test".
+    """`fix_spaces("中 共东 城 2021 年 COVID 19 test")` -> "中共东城2021年COVID 19 test".
 
     Spaces between CJK characters (or CJK punctuation) and between CJK and digits go;
     spaces between Latin words, inside numbers and between CJK and Latin words stay.

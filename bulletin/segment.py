@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from bulletin.chrome import is_editors_note, strip_chrome, strip_toc
 from bulletin.masthead import classification, find_date, footer_start, header_fields, header_length
 from bulletin.model import KINDS, Issue, Item
-from bulletin.read import ParseError
+from bulletin.errors import ParseError
 from bulletin.review import warn_dropped
 from bulletin.repair import (BULLET, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
                              is_artefact_line, join_lines, normalize, paragraphs_of, width)

@@ -1,6 +1,6 @@
 """Where an item's title ends, what its trailing attribution says, and short titles for briefs.
 
-    split_run_in("上街区十个重大项目集中开工 1月 4日，郑州市")   # -> 13 (the space after 开工)
+    split_run_in("东城区十个重大项目集中开工 1月 4日，临江市")   # -> 13 (the space after 开工)
     attribution("…落地见效。（供稿：区审计局 张三）")             # -> Attribution(department="区审计局", ...)
     short_title("2020年，我区建成区面积经市自然资源和规划局认定为33.28平方公里，…")
 

@@ -1,7 +1,7 @@
 """The one interface the push worker uses to deliver, whatever BOT_CHANNEL is.
 
     channel = make_channel(app.config, db_path)     # channels/__init__.py: sandbox, work or mp
-    payloads = channel.render(cards, title="上街区简报 2021-01-06")   # ONE message, split if forced
+    payloads = channel.render(cards, title="东城区简报 2021-01-06")   # ONE message, split if forced
     results = channel.send(["zhangsan", "lisi"], payloads[0])         # {recipient: Result}
 
 A channel has:

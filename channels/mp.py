@@ -1,7 +1,7 @@
 """Official Account (公众号) customer-service messages, with a template-message fallback.
 
     channel = MpChannel(appid, secret, db_path, template_id=None, api_base=WECHAT_API_BASE)
-    for payload in channel.render(cards, title="上街区简报 2021-01-06"):
+    for payload in channel.render(cards, title="东城区简报 2021-01-06"):
         results = channel.send(["oABC…"], payload)
 
 Customer-service messages reach a follower only within 48 h of their last message, at most

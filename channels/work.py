@@ -1,7 +1,7 @@
 """WeCom (企业微信) app messages: news cards to up to 1,000 members per call.
 
     channel = WorkChannel(corp_id, secret, agent_id, db_path, api_base=WECOM_API_BASE)
-    for payload in channel.render(cards, title="上街区简报 2021-01-06"):
+    for payload in channel.render(cards, title="东城区简报 2021-01-06"):
         results = channel.send(["zhangsan", "lisi"], payload)
 
 A message is `news` with at most 8 articles (more cards: more messages), each article the

@@ -1,7 +1,7 @@
 """Office commands for the store: publish, search, roster, departments.
 
     python bot.py publish issue.pdf [--json]        # -> 1  or  {"id": 1, "items": 9}
-    python bot.py search "峡窝镇 疫情" [--json]
+    python bot.py search "清河镇 疫情" [--json]
     python bot.py roster import roster.csv
     python bot.py roster invite [--json] [--hours 72]
     python bot.py roster list | remove ID | unbind ID
@@ -80,7 +80,7 @@ def publish_command(file, as_json, push_now):
 @click.option("--per-page", default=5, show_default=True, help="Hits per page (at most 50).")
 @with_appcontext
 def search_command(query, as_json, page, per_page):
-    """Search stored items: keywords, a department (峡窝镇 疫情) and a date (2021年1月 项目)."""
+    """Search stored items: keywords, a department (清河镇 疫情) and a date (2021年1月 项目)."""
     result = search(get_db(), " ".join(query), page=page, per_page=per_page)
     if as_json:
         click.echo(json.dumps(result.hits, ensure_ascii=False))

@@ -111,8 +111,8 @@ class Router:
 def command(*words, glued=False):
     """Check: the text is one of `words`, optionally followed by arguments.
 
-    `command("订阅")` matches "订阅 审计 督查局" with the match "审计 督查局" ('' if bare).
-    With `glued=True` the arguments may follow without a space: "订阅审计局" -> "审计局".
+    `command("订阅")` matches "订阅 财政 教育局" with the match "财政 教育局" ('' if bare).
+    With `glued=True` the arguments may follow without a space: "订阅财政局" -> "财政局".
     """
     gap = r"[\s:：,，]*" if glued else r"[\s:：,，]+"
     pattern = re.compile(r"^(?:%s)(?:%s(.*)|$)" % ("|".join(map(re.escape, words)), gap), re.S)
@@ -165,7 +165,7 @@ def either(*checks):
 
 
 def split_words(text):
-    """`split_words("审计，督查局 、 发改委")` -> ["审计", "督查局", "发改委"]."""
+    """`split_words("财政，教育局 、 发改委")` -> ["财政", "教育局", "发改委"]."""
     return [word for word in re.split(r"[\s,，、;；/|]+", text or "") if word]
 
 

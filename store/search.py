@@ -1,6 +1,6 @@
 """Keyword search over every stored item, with department and date filters inside the query.
 
-    result = search(db, "峡窝镇 疫情")          # department filter + keyword
+    result = search(db, "清河镇 疫情")          # department filter + keyword
     result = search(db, "2021年1月 项目", page=1)
     result.hits       # [{"item_id", "title", "department", "date", "score"}], best first
     result.total, result.has_more
@@ -12,7 +12,7 @@ body or department; all query words must match. Index rows are kept newest first
 FTS5 walks a query's matches newest first and stops at WINDOW (then `total_exact=False`);
 the newest RANK_WINDOW are scored with BM25F, titles above bodies (ranking.py), newer
 issues first among equal scores. Cost stays flat however large the archive grows. A part of the query that names one
-department exactly (`峡窝镇`, `审计`) filters by department when the query has other
+department exactly (`清河镇`, `审计`) filters by department when the query has other
 words; a date (`2021年1月`, `2021-01`, `2021年`, `2021-01-06`) filters by issue date.
 User text never reaches MATCH: the expression is built from quoted tokens only, so any
 input (FTS syntax, quotes, emoji, 5,000 characters) gives hits or an empty result.
@@ -106,7 +106,7 @@ def _search(db, query, page, per_page):
 
 
 def parse_query(db, query):
-    """`parse_query(db, "峡窝镇 2021年1月 疫情")` -> {"keywords": ["疫情"], "department": {...},
+    """`parse_query(db, "清河镇 2021年1月 疫情")` -> {"keywords": ["疫情"], "department": {...},
     "date": "2021-01"}."""
     text = normalise(str(query or ""))[:MAX_QUERY_CHARS]
     date = None
