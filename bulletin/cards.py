@@ -1,6 +1,6 @@
 """Mobile cards from bulletin items, cut to each WeChat channel's byte limits (pure, no I/O).
 
-    card = item_card(item, date="2021-01-06", link="/items/42?t=…", channel="work")
+    card = item_card(item, date="2021-01-06", link="/items/42?t=…", limits=channel.card_limits)
     card.to_dict()        # {"title", "digest", "department", "date", "link"}
     digest(body, 512)     # the opening sentence(s) that fit in 512 UTF-8 bytes
     split_text(text, 2048)  # ["（1/2）…", "（2/2）…"] cut at sentence ends
@@ -8,7 +8,7 @@
 WeChat counts UTF-8 bytes and silently truncates over-long fields (mid-character, in the
 middle of a sentence), so every field is cut here first: at a sentence end where possible,
 else at a clause end (`，；、：`) followed by `…`, else at a character boundary.
-`cards_for_issue(issue, channel)` previews the cards of a parsed, unstored issue; their
+`cards_for_issue(issue, limits)` previews the cards of a parsed, unstored issue; their
 links are `/items/preview/<seq>` because the item has no id (and no page) yet.
 """
 
@@ -19,13 +19,8 @@ CLOSERS = "”’\"'」』）)】"
 CLAUSE_ENDS = "，；、：,;:"
 ELLIPSIS = "…"
 
-# Byte limits per channel (wechat-platform.md). `articles`: news articles per message.
-_WECOM = {"title": 128, "description": 512, "url": 2048, "text": 2048, "articles": 8}
-LIMITS = {
-    "sandbox": dict(_WECOM),                 # renders like WeCom news
-    "work": dict(_WECOM),                    # WeCom app message: news / textcard / text
-    "mp": dict(_WECOM, articles=1),          # Official Account customer-service news: 1 article
-}
+# A channel's byte limits come from the channel (channels/base.py `card_limits`): a dict with
+# "title", "description", "url", "text" (bytes) and "articles" (news articles per message).
 PASSIVE_TEXT_BYTES = 2047  # a passive (callback) text reply: assume 2,047 bytes
 
 
@@ -167,9 +162,9 @@ def split_text(text, max_bytes):
         count = len(chunks)
 
 
-def item_card(item, *, date, link, channel):
-    """`item_card(item, date="2021-01-06", link="/items/42?t=…", channel="work")` -> Card."""
-    limits = LIMITS[channel]
+def item_card(item, *, date, link, limits):
+    """`item_card(item, date="2021-01-06", link="/items/42?t=…", limits=channel.card_limits)`
+    -> Card cut to those byte limits."""
     if size(link) > limits["url"]:
         raise ValueError(f"link of {size(link)} bytes is over the {limits['url']}-byte limit")
     return Card(
@@ -186,9 +181,7 @@ def preview_link(seq):
     return f"/items/preview/{int(seq)}"
 
 
-def cards_for_issue(issue, channel):
-    """The cards of a parsed (unstored) `issue` for `channel`, linked to preview paths."""
-    if channel not in LIMITS:
-        raise ValueError(f"unknown channel {channel!r}: use one of {', '.join(LIMITS)}")
-    return [item_card(item, date=issue.date, link=preview_link(item.seq), channel=channel)
+def cards_for_issue(issue, limits):
+    """The cards of a parsed (unstored) `issue` within `limits`, linked to preview paths."""
+    return [item_card(item, date=issue.date, link=preview_link(item.seq), limits=limits)
             for item in issue.items]

@@ -10,6 +10,7 @@ A channel has:
   the Official Account; `any` in the sandbox, which takes either);
 - `from_config(config, db_path)`: the channel built from the app's settings (the registry
   in channels/__init__.py calls it; nobody else compares channel names);
+- `card_limits`: the byte limits cards are cut to (bulletin.cards) and articles per message;
 - `max_batch`: recipients per API call (work 1000, mp 1, sandbox 1); the worker never passes
   more to `send`;
 - `recipient_caps`: ((messages, seconds), …) each recipient may receive; WeCom silently drops
@@ -61,6 +62,8 @@ class Channel:
     required_settings = ()  # what BOT_CHANNEL=<name> cannot start without (check_config)
     aes_key_setting = None  # the EncodingAESKey setting, checked for its 43 characters
     has_sandbox_phone = False  # the built-in /sandbox pages exist only for the sandbox
+    # Byte limits of a card and a message (the platform's), and news articles per message.
+    card_limits = {"title": 128, "description": 512, "url": 2048, "text": 2048, "articles": 8}
     max_batch = 1
     recipient_caps = ()
 

@@ -16,7 +16,7 @@ item), else the recipient is recorded `window_closed`. Unfollowed (43004) is `fa
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from bulletin.cards import LIMITS, fit, split_text
+from bulletin.cards import fit, split_text
 from config import DEFAULT_TEMPLATE_FIELDS, parse_template_fields
 from channels.inbound import Inbound
 from channels.base import http_timeout, FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
@@ -45,6 +45,7 @@ class MpClient(SharedTokenClient, WeChatClient):
 class MpChannel(Inbound, Channel):
     name = "mp"
     identity = "openid"
+    card_limits = dict(Channel.card_limits, articles=1)  # customer-service news: one article
     required_settings = ("WECHAT_APP_ID", "WECHAT_SECRET", "WECHAT_TOKEN")
     aes_key_setting = "WECHAT_ENCODING_AES_KEY"
     max_batch = 1
@@ -69,9 +70,9 @@ class MpChannel(Inbound, Channel):
         if not cards:
             return []
         if len(cards) == 1:
-            payloads = news_payloads(self, cards, LIMITS["mp"]["articles"])
+            payloads = news_payloads(self, cards, self.card_limits["articles"])
         else:
-            parts = split_text(self.listing(cards, title), LIMITS["mp"]["text"])
+            parts = split_text(self.listing(cards, title), self.card_limits["text"])
             payloads = [{"msgtype": "text", "text": {"content": part}} for part in parts]
         payloads[0]["template"] = self.template(cards, title)
         return payloads

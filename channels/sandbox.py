@@ -8,7 +8,6 @@ Payloads are WeCom-style news messages (≤ 8 articles), so the sandbox phone sh
 WeCom member would see.
 """
 
-from bulletin.cards import LIMITS
 from channels import store
 from channels.inbound import SandboxInbound
 from channels.base import SENT, Channel, Result, news_payloads
@@ -29,7 +28,7 @@ class SandboxChannel(SandboxInbound, Channel):
         return cls(db_path, public_url=config.get("BOT_PUBLIC_URL", ""))
 
     def render(self, cards, *, title):
-        return news_payloads(self, cards, LIMITS["sandbox"]["articles"])
+        return news_payloads(self, cards, self.card_limits["articles"])
 
     def send(self, recipients, payload):
         self.check_batch(recipients)

@@ -15,7 +15,6 @@ valid) marks all of them failed. WeCom drops, silently, what a member receives b
 from wechatpy.enterprise import WeChatClient as EnterpriseClient
 from wechatpy.exceptions import WeChatClientException
 
-from bulletin.cards import LIMITS
 from channels.inbound import WorkInbound
 from config import ConfigError
 from channels.base import http_timeout, FAILED, SENT, Channel, Result, news_payloads
@@ -72,7 +71,7 @@ class WorkChannel(WorkInbound, Channel):
 
     def render(self, cards, *, title):
         """One message per issue: news of ≤ 8 articles (a second message only past 8 cards)."""
-        payloads = news_payloads(self, cards, LIMITS["work"]["articles"])
+        payloads = news_payloads(self, cards, self.card_limits["articles"])
         for payload in payloads:
             payload.update(enable_duplicate_check=1,
                            duplicate_check_interval=DUPLICATE_CHECK_SECONDS)

@@ -13,7 +13,8 @@ import click
 from flask import current_app
 
 from bulletin import ParseError, parse_file
-from channels import REGISTRY
+from bulletin.cards import cards_for_issue
+from channels import REGISTRY, channel_class
 from commands.errors import Fail
 
 CHANNELS = tuple(REGISTRY)
@@ -41,15 +42,11 @@ def parse_command(file, as_json, channel):
         click.echo(readable(issue, cards, channel or current_app.config.get("BOT_CHANNEL")))
 
 
-
-
 def issue_cards(issue, channel):
-    """`issue_cards(issue, "mp")` -> [dict]: `bulletin.cards.cards_for_issue`, as plain dicts."""
-    try:
-        from bulletin.cards import cards_for_issue
-    except ImportError as error:
-        raise Fail(f"cards are not available yet ({error})")
-    return [card_dict(card) for card in cards_for_issue(issue, channel)]
+    """`issue_cards(issue, "mp")` -> [dict]: `bulletin.cards.cards_for_issue` within that
+    channel's card limits, as plain dicts."""
+    limits = channel_class(channel).card_limits
+    return [card_dict(card) for card in cards_for_issue(issue, limits)]
 
 
 def card_dict(card):

@@ -114,5 +114,6 @@ def cards_for(items, meta, channel, config, cadre_id=None, group=None):
     for row in items:
         item = Item(row["seq"], row["kind"], row["title"], row["body"], row["department"])
         link = item_url(config, row["id"], cadre_id=cadre_id, group=group)
-        cards.append(item_card(item, date=meta.get("date"), link=link, channel=channel.name))
+        cards.append(item_card(item, date=meta.get("date"), link=link,
+                               limits=channel.card_limits))
     return cards

@@ -10,9 +10,7 @@ message to the outbox before anything is sent; workers do the sending. Pushing a
 queues nothing for recipients already planned, and resumes a paused push.
 """
 
-from types import SimpleNamespace
-
-from channels import make_channel
+from channels import channel_class, make_channel
 from push import outbox, plan
 from subscriptions import audience
 
@@ -59,7 +57,7 @@ def issue_view(db, issue_id, config):
 
     Cards are the configured channel's, each linking to the item page (no recipient)."""
     items, meta = audience.issue_content(db, issue_id)
-    channel = SimpleNamespace(name=config.get("BOT_CHANNEL") or "sandbox")  # cards need the name
+    channel = channel_class(config.get("BOT_CHANNEL") or "sandbox")  # its card limits
     cards = plan.cards_for(items, meta, channel, config)
     return {"id": issue_id,
             "items": [{k: item[k] for k in ("id", "seq", "kind", "title", "body", "department")}

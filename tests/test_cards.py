@@ -6,10 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulletin.cards import (LIMITS, Card, cards_for_issue, digest, fit, item_card, sentences,
+from bulletin.cards import (Card, cards_for_issue, digest, fit, item_card, sentences,
                             size, split_text)
 from bulletin.model import Issue, Item
+from channels import REGISTRY, channel_class
 
+LIMITS = {name: cls.card_limits for name, cls in REGISTRY.items()}
 CHANNELS = list(LIMITS)
 NUMBER = re.compile(r"^（(\d+)/(\d+)）")
 
@@ -44,13 +46,13 @@ def test_digest_joins_paragraphs_without_gaps():
 
 def test_title_over_128_bytes_is_cut_with_ellipsis():
     item = Item(1, "article", "关于" + "加强基层治理" * 20, "正文。", "区委办")
-    card = item_card(item, date="2021-01-06", link="/items/1?t=x", channel="work")
+    card = item_card(item, date="2021-01-06", link="/items/1?t=x", limits=LIMITS["work"])
     assert size(card.title) <= 128 and card.title.endswith("…")
 
 
 def test_card_shape_and_closing_quote_stays_with_its_sentence():
     item = Item(2, "article", "标题", "他说：“开工了。”随后离开。", "区审计局")
-    card = item_card(item, date="2021-01-06", link="/items/2?t=x", channel="mp")
+    card = item_card(item, date="2021-01-06", link="/items/2?t=x", limits=LIMITS["mp"])
     assert card.to_dict() == {"title": "标题", "digest": "他说：“开工了。”随后离开。",
                               "department": "区审计局", "date": "2021-01-06", "link": "/items/2?t=x"}
     assert sentences("他说：“开工了。”随后离开。") == ["他说：“开工了。”", "随后离开。"]
@@ -58,17 +60,17 @@ def test_card_shape_and_closing_quote_stays_with_its_sentence():
 
 def test_link_over_the_url_limit_is_refused():
     with pytest.raises(ValueError, match="2048"):
-        item_card(Item(1, "lead", "t", "b", None), date=None, link="/" + "x" * 2048, channel="work")
+        item_card(Item(1, "lead", "t", "b", None), date=None, link="/" + "x" * 2048, limits=LIMITS["work"])
 
 
 def test_cards_for_issue_link_to_preview_paths():
     issue = Issue("区委办", "2021-01-06", None, [Item(1, "lead", "甲", "乙。", None),
                                                  Item(2, "brief", "丙", "丁。", "区审计局")])
-    cards = cards_for_issue(issue, "sandbox")
+    cards = cards_for_issue(issue, LIMITS["sandbox"])
     assert [c.link for c in cards] == ["/items/preview/1", "/items/preview/2"]
     assert all(isinstance(c, Card) and c.date == "2021-01-06" for c in cards)
     with pytest.raises(ValueError, match="unknown channel"):
-        cards_for_issue(issue, "telegram")
+        channel_class("telegram")  # the registry, not the parser, knows the channels
 
 
 def test_split_text_numbers_parts_only_when_needed():
@@ -92,7 +94,7 @@ def test_split_text_keeps_ten_or_more_parts_in_limit():
                  department=st.none() | st.text(max_size=40)),
        st.sampled_from(CHANNELS))
 def test_every_card_respects_its_channel_limits(item, channel):
-    card = item_card(item, date="2021-01-06", link="/items/1?t=abc", channel=channel)
+    card = item_card(item, date="2021-01-06", link="/items/1?t=abc", limits=LIMITS[channel])
     limits = LIMITS[channel]
     assert size(card.title) <= limits["title"]
     assert size(card.digest) <= limits["description"]
@@ -135,7 +137,7 @@ def test_sample_issue_cards_fit_every_channel(sample_path):
     from bulletin import parse_file
     issue = parse_file(sample_path)
     for channel in CHANNELS:
-        cards = cards_for_issue(issue, channel)
+        cards = cards_for_issue(issue, LIMITS[channel])
         assert len(cards) == len(issue.items) == 8
         for card, item in zip(cards, issue.items):
             assert card.digest and size(card.digest) <= LIMITS[channel]["description"]

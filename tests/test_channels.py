@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bulletin.cards import LIMITS, Card, size
+from bulletin.cards import Card, size
 from conftest import ROOT
 from channels import (FAILED, SENT, WINDOW_CLOSED, Result, TransientError, inbox,
-                           make_channel)
+                           channel_class, make_channel)
 from channels import store
 from channels.token import SQLiteSessionStorage
 from store.db import open_db
@@ -221,7 +221,7 @@ def test_mp_long_listing_is_split_into_numbered_parts_within_2048_bytes(fake_wec
     channel = channel_for(fake_wechat, db_path, "mp")
     payloads = channel.render(cards(30, title="关于进一步加强基层党组织建设工作的通知"), title="简报")
     parts = [p["text"]["content"] for p in payloads]
-    assert len(parts) > 1 and all(size(p) <= LIMITS["mp"]["text"] for p in parts)
+    assert len(parts) > 1 and all(size(p) <= channel_class("mp").card_limits["text"] for p in parts)
     assert parts[0].startswith(f"（1/{len(parts)}）简报\n1. ")
     assert all("\nhttps://bot.example/items/" in p for p in parts)
     assert "template" in payloads[0] and all("template" not in p for p in payloads[1:])
@@ -343,7 +343,7 @@ def test_the_sample_issue_goes_out_and_is_accepted(fake_wechat, db_path, sample_
     fake_wechat.add_members(["zhangsan"])
     fake_wechat.add_followers(["zhangsan"])
     channel = channel_for(fake_wechat, db_path, name)
-    payloads = channel.render(cards_for_issue(issue, name), title="上街区简报 2021-01-06")
+    payloads = channel.render(cards_for_issue(issue, channel.card_limits), title="上街区简报 2021-01-06")
     assert len(payloads) == 1  # one message per issue: 8 items fit one news / one text
     assert channel.send(["zhangsan"], payloads[0]) == {"zhangsan": Result(SENT)}
     assert len(fake_wechat.received("zhangsan")) == 1
