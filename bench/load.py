@@ -43,7 +43,7 @@ from wechatpy.utils import WeChatSigner  # noqa: E402
 
 TOKEN = "bench-token"
 USERS = [f"o_bench_{n:03d}" for n in range(64)]
-QUERIES = ["疫情", "项目", "审计", "重大项目", "督查", "宣传", "峡窝镇 疫情", "营商环境", "党员",
+QUERIES = ["疫情", "项目", "审计", "重大项目", "督查", "宣传", "督查 疫情", "营商环境", "党员",
            "2021年1月 项目", "法治", "防控"]
 GUNICORN = str(pathlib.Path(sys.executable).parent / "gunicorn")
 MIX_USERS = [f"o_mix_{n:04d}" for n in range(1000)]
@@ -164,6 +164,11 @@ def run_wrk(port, seconds, connections, threads, folder, expect):
         "queries": ", ".join(f'"{q}"' for q in QUERIES),
         "path": signed_path(stamp), "stamp": stamp, "epoch": stamp % 10_000_000, "expect1": expect[0],
         "expect2": expect[1]}, encoding="utf-8")
+    return wrk(port, seconds, connections, threads, script)
+
+
+def wrk(port, seconds, connections, threads, script):
+    """Run wrk with a Lua `script` that prints one `JSON {…}` summary line; its figures."""
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
                           "--timeout", "5s", "-s", str(script), f"http://127.0.0.1:{port}"],
                          capture_output=True, text=True, timeout=seconds + 60)
@@ -192,17 +197,7 @@ def run_wrk_mix(port, seconds, connections, threads, folder, mix):
     stamp = int(time.time())
     script = pathlib.Path(folder) / "mix.lua"
     script.write_text(MIX.wrk_script(mix, signed_path(stamp), stamp, SORRY), encoding="utf-8")
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-                          "--timeout", "5s", "-s", str(script), f"http://127.0.0.1:{port}"],
-                         capture_output=True, text=True, timeout=seconds + 60)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("JSON ")), None)
-    if line is None:
-        raise SystemExit("wrk gave no summary:\n" + out.stdout + out.stderr)
-    result = json.loads(line[5:])
-    result["rps"] = result["requests"] / result["seconds"]
-    result["errors"] = (result["socket_errors"] + result["non_2xx"] + result["timeouts"]
-                        + result["wrong_answers"])
-    return result
+    return wrk(port, seconds, connections, threads, script)
 
 
 def distinct_messages(database):
