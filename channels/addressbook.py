@@ -23,7 +23,7 @@ import requests
 from wechatpy.exceptions import WeChatClientException
 
 from channels.base import DEFAULT_TIMEOUT, TransientError
-from channels.token import TOKEN_ERRORS, TokenFetchError
+from channels.errors import TOKEN_ERRORS, TokenFetchError
 from channels.work import WeComClient
 from store.addressbook import EmptyBook, apply_book
 

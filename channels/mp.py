@@ -20,8 +20,8 @@ from bulletin.cards import fit, split_text
 from config import DEFAULT_TEMPLATE_FIELDS, parse_template_fields
 from channels.inbound import Inbound
 from channels.base import http_timeout, FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
-from channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
-                                 describe, transient)
+from channels.errors import TokenFetchError, describe, transient
+from channels.token import SharedTokenClient, SQLiteSessionStorage
 
 DEFAULT_BASE = "https://api.weixin.qq.com/cgi-bin/"
 WINDOW_ERRORS = (45015, 45047)  # outside the 48 h window; its 5 messages spent

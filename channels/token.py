@@ -14,7 +14,6 @@ carries the channel timeout.
 """
 
 import hashlib
-import logging
 import time
 import uuid
 
@@ -22,27 +21,14 @@ import requests
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
+import metrics
 from channels import store
 from channels.base import TransientError
-import metrics
+from channels.errors import RETRYABLE, TOKEN_ERRORS, TokenFetchError, checked, describe
+from channels.http import TimeoutSession
 
-TOKEN_ERRORS = (40001, 40014, 42001)
-RETRYABLE = (-1, 45009, 45033)  # system busy, API rate limit, too many concurrent calls
 MARGIN = 300  # seconds: treat a token as expired this long before WeChat does
 POLL = 0.05
-
-# urllib3 logs every request URL at DEBUG, and ours carry corpsecret / access_token.
-logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
-
-
-class TokenFetchError(Exception):
-    """The token endpoint refused our credentials (wrong corp id / secret): not retryable."""
-
-    def __init__(self, errcode, reason):
-        super().__init__(f"{errcode}: {reason}")
-        self.errcode = errcode
-        self.reason = reason
-
 
 class SQLiteSessionStorage(SessionStorage):
     """`SQLiteSessionStorage(db_path)`: wechatpy's session storage, shared through SQLite."""
@@ -63,19 +49,6 @@ class SQLiteSessionStorage(SessionStorage):
 
     def delete(self, key, value=None):
         store.drop_token(store.thread_db(self.db_path), key, value)
-
-
-class TimeoutSession(requests.Session):
-    """A requests session that puts `timeout` on every call that does not set one."""
-
-    def __init__(self, timeout):
-        super().__init__()
-        self.default_timeout = timeout
-
-    def request(self, method, url, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.default_timeout
-        return super().request(method, url, **kwargs)
 
 
 class SharedTokenClient:
@@ -161,31 +134,3 @@ def token_key(client):
     # secret tells them apart without keeping any part of it.
     fingerprint = hashlib.sha256(f"jianbao-token-key:{client.secret}".encode()).hexdigest()[:8]
     return f"{'work' if corp_id else 'mp'}:{app_id}:{fingerprint}"
-
-
-def checked(result):
-    if not isinstance(result, dict):
-        raise TransientError(None, "WeChat answered something that is not JSON")
-    return result
-
-
-def describe(error):
-    """A short reason for a WeChatClientException (HTTP status when there is no errcode)."""
-    if error.errcode is None:
-        status = getattr(error.response, "status_code", None)
-        return f"HTTP {status}" if status else "HTTP error"
-    return str(error.errmsg)
-
-
-def transient(error):
-    """The TransientError for a retryable failure of a send call, else None (permanent)."""
-    if isinstance(error, TransientError):
-        return error
-    if isinstance(error, requests.Timeout):
-        return TransientError(None, "timeout")
-    if isinstance(error, requests.RequestException):
-        return TransientError(None, f"connection failed: {type(error).__name__}")
-    if isinstance(error, WeChatClientException):
-        if error.errcode is None or error.errcode in RETRYABLE or error.errcode in TOKEN_ERRORS:
-            return TransientError(error.errcode, describe(error))
-    return None

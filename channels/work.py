@@ -18,8 +18,8 @@ from wechatpy.exceptions import WeChatClientException
 from channels.inbound import WorkInbound
 from config import ConfigError
 from channels.base import http_timeout, FAILED, SENT, Channel, Result, news_payloads
-from channels.token import (SharedTokenClient, SQLiteSessionStorage, TokenFetchError,
-                                 describe, transient)
+from channels.errors import TokenFetchError, describe, transient
+from channels.token import SharedTokenClient, SQLiteSessionStorage
 
 DEFAULT_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
 DUPLICATE_CHECK_SECONDS = 4 * 3600  # the most WeCom allows
