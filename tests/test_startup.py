@@ -15,6 +15,7 @@ import sys
 import pytest
 from test_processes import GUNICORN, ROOT, free_port, production_env
 
+import channels
 import config
 from bot import create_app
 
@@ -55,8 +56,8 @@ def test_environment_values_are_checked_the_same_way():
     environ = {"BOT_SEND_RATE": "nan", "BOT_LINK_TTL_DAYS": "0"}
     with pytest.raises(config.ConfigError, match="BOT_SEND_RATE"):
         config.check(dict(config.from_env(environ)))
-    with pytest.raises(config.ConfigError, match="WECOM_AGENT_ID"):
-        config.from_env({"WECOM_AGENT_ID": "12"}) and config.check(dict(
+    with pytest.raises(config.ConfigError, match="WECOM_AGENT_ID"):  # the channel's own check
+        channels.check_config(dict(
             config.from_env({}), BOT_CHANNEL="work", WECOM_CORP_ID="w", WECOM_SECRET="s",
             WECOM_TOKEN="t", WECOM_AGENT_ID="12x", WECOM_ENCODING_AES_KEY="a" * 43))
 
@@ -66,6 +67,7 @@ def run_cli(env, *args):
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_a_database_path_that_is_a_folder_is_one_line(tmp_path):
     env = production_env(tmp_path / "instance", BOT_DATABASE=str(tmp_path))
     result = run_cli(env, "init-db")
@@ -74,6 +76,7 @@ def test_a_database_path_that_is_a_folder_is_one_line(tmp_path):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_damaged_database_stops_start_up_in_one_line(tmp_path):
     env = production_env(tmp_path / "instance")
     assert run_cli(env, "init-db").returncode == 0
@@ -94,6 +97,7 @@ def test_a_damaged_database_stops_start_up_in_one_line(tmp_path):
         assert "damaged" in result.stderr or "malformed" in result.stderr
 
 
+@pytest.mark.slow
 def test_gunicorn_with_a_bad_setting_stops_in_one_line(tmp_path):
     env = production_env(tmp_path / "instance", BOT_LINK_TTL_DAYS="0",
                          JIANBAO_BIND=f"127.0.0.1:{free_port()}")
@@ -146,6 +150,7 @@ def test_database_file_is_created_private(tmp_path):
             assert os.stat(path).st_mode & 0o077 == 0, (suffix, oct(os.stat(path).st_mode))
 
 
+@pytest.mark.slow
 def test_a_read_only_database_is_one_line(tmp_path):
     """The database on a filesystem mounted read-only (root's writes are refused there too)."""
     disk = tmp_path / "ro"

@@ -224,7 +224,8 @@ def test_no_module_handles_transactions_by_hand():
     import re
 
     root = pathlib.Path(__file__).resolve().parent.parent
-    allowed = {"store/transaction.py", "store/db.py"}
+    # store/backup.py commits the backup copy: its own connection to a new file, not ours.
+    allowed = {"store/transaction.py", "store/db.py", "store/backup.py"}
     offenders = []
     for path in root.glob("*/**/*.py"):
         relative = path.relative_to(root).as_posix()
