@@ -13,6 +13,7 @@ removed (quoted in a warning, or as `issue.front`), so nothing disappears silent
 
 import re
 
+from bulletin.masthead import header_kind
 from bulletin.repair import SENTENCE_PUNCT, fix_spaces
 
 META_WORDS = ("发布时间", "发布日期", "来源", "字体", "字号", "浏览次数", "阅读次数", "点击数", "访问量", "作者",
@@ -59,8 +60,12 @@ def strip_chrome(lines):
     # the bottom run must start at chrome: keep short lines that precede it (a footer's `（共印50份）`)
     while end < len(lines) and not is_chrome(lines[end].text):
         end += 1
-    removed = [line.text for line in lines[:start] + lines[end:]]
-    return lines[start:end], removed
+    # the issue's own masthead (工作简报, 第7期, issuer and date) above the page's chrome is
+    # content, not chrome: it stays, in order, ahead of the body
+    masthead = [line for line in lines[:start]
+                if not is_chrome(line.text) and header_kind(line.text) is not None]
+    removed = [line.text for line in lines[:start] + lines[end:] if line not in masthead]
+    return masthead + lines[start:end], removed
 
 
 def _sentence(text):
