@@ -38,7 +38,7 @@ SETTINGS = {
     "BOT_LEASE_SECONDS": (120.0, float),  # a dead worker's claim expires after this
     "BOT_WORKER_THREADS": (4, int),  # sending threads per worker (serve or `bot.py worker`)
     "BOT_LINK_TTL_DAYS": (30, int),
-    "BOT_SEARCH_CACHE": (512, int),  # search answers kept per process; 0 = off
+    "BOT_SEARCH_CACHE": (4096, int),  # search answers kept per process; 0 = off
     "BOT_QUERY_LIMIT": (20, int),  # keyword searches per user per minute; 0 = no limit
     "BOT_LOG_LEVEL": ("INFO", str),
     "BOT_MAX_PAGES": (60, int),  # PDF pages one upload may have

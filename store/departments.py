@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from bulletin import ParseError
 from bulletin.read import decode_text
+from store.search_cache import CACHE, cache_key
 from store.text import add_words, fold
 from store.transaction import write
 
@@ -158,7 +159,15 @@ def get_department(db, department_id):
 
 def list_with_counts(db):
     """`list_with_counts(db)` -> [{"id", "name", "items", "aliases", "parent"}], busiest
-    first (`parent`: the name of the department above it in the org chart, or None)."""
+    first (`parent`: the name of the department above it in the org chart, or None).
+
+    Counting every item takes ~3 ms on a 100k archive and 部门 asks it often: the answer is
+    kept in the search answer cache, keyed by the same version (any change to items,
+    issues, departments or aliases moves it)."""
+    key = cache_key(db, "#departments", 0, 0)
+    cached = CACHE.get(key)
+    if cached is not None:
+        return [dict(row, aliases=list(row["aliases"])) for row in cached]
     rows = db.query("""
         SELECT d.id, d.name, COUNT(i.id) AS items,
                (SELECT p.name FROM departments p WHERE p.id = d.parent_id) AS parent,
@@ -166,8 +175,10 @@ def list_with_counts(db):
                 WHERE a.department_id = d.id) AS aliases
         FROM departments d LEFT JOIN items i ON i.department_id = d.id
         GROUP BY d.id ORDER BY items DESC, d.name""")
-    return [dict(row, aliases=sorted(row["aliases"].split("|")) if row["aliases"] else [])
-            for row in rows]
+    answer = [dict(row, aliases=sorted(row["aliases"].split("|")) if row["aliases"] else [])
+              for row in rows]
+    CACHE.put(key, [dict(row, aliases=tuple(row["aliases"])) for row in answer])
+    return answer
 
 
 def names(db):

@@ -14,6 +14,8 @@ number of answers kept (BOT_SEARCH_CACHE; 0 turns the cache off).
 import threading
 from collections import OrderedDict
 
+import config as settings
+
 
 class LRU:
     """A small thread-safe least-recently-used map (gthread workers share one)."""
@@ -46,7 +48,7 @@ class LRU:
             self._items.clear()
 
 
-CACHE = LRU(512)
+CACHE = LRU(settings.default("BOT_SEARCH_CACHE"))
 
 
 def configure(size):

@@ -95,3 +95,23 @@ def test_size_zero_turns_it_off(make_app, archive, searches):
     search(archive, "疫情")
     assert searches == ["疫情", "疫情"]
     search_cache.configure(512)
+
+
+def test_the_departments_list_is_cached_until_items_or_departments_change(archive, searches,
+                                                                          app):
+    from store.departments import list_with_counts
+
+    first = list_with_counts(archive)
+    assert list_with_counts(archive) == first  # answered from the cache, a copy
+    first[0]["aliases"].append("changed by the caller")
+    assert "changed by the caller" not in list_with_counts(archive)[0]["aliases"]
+    other = open_db(app.config["DATABASE_PATH"])  # another connection (another worker)
+    save_issue(other, issue("2021-02-03", [("区审计局开展专项审计", "区审计局审计项目。", "区审计局")]))
+    other.conn.close()
+    counts = {row["name"]: row["items"] for row in list_with_counts(archive)}
+    assert counts["区审计局"] == 2
+    learn(archive, "区财政局")
+    assert "区财政局" in {row["name"] for row in list_with_counts(archive)}
+    add_alias(archive, "财政", "区财政局")
+    assert {"财政"} == {a for row in list_with_counts(archive) for a in row["aliases"]
+                        if row["name"] == "区财政局"}
