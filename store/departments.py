@@ -294,6 +294,17 @@ def _id_of(db, name):
 
 
 def _all_with_aliases(db):
+    """Every department with its folded names and core, read once per version of the
+    departments (the answer cache's key): resolving a word is on every search's path."""
+    key = cache_key(db, "#department-index", 0, 0)
+    cached = CACHE.get(key)
+    if cached is None:
+        cached = _read_all_with_aliases(db)
+        CACHE.put(key, cached)
+    return cached
+
+
+def _read_all_with_aliases(db):
     rows = db.execute("""
         SELECT d.id, d.name, a.alias FROM departments d
         LEFT JOIN department_aliases a ON a.department_id = d.id ORDER BY d.id""").fetchall()

@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 
 import config as settings
+from store.transaction import SNAPSHOT_FLAG
 
 
 class LRU:
@@ -60,8 +61,13 @@ def configure(size):
 
 def cache_key(db, query, page, per_page):
     """The key for one search on `db`, or None when the cache is off."""
-    if CACHE.size <= 0:
-        return None
+    if CACHE.size <= 0 or _in_write_transaction(db):
+        return None  # a version seen inside a write transaction may yet be rolled back
     token, n = db.execute("SELECT token, n FROM search_version WHERE id = 1").fetchone()
     return token, n, str(query), int(page), int(per_page)
 
+
+
+def _in_write_transaction(db):
+    """True inside a write transaction (a read snapshot is safe: it sees committed data)."""
+    return db.conn.in_transaction and not getattr(db, SNAPSHOT_FLAG, False)

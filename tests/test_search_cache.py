@@ -115,3 +115,22 @@ def test_the_departments_list_is_cached_until_items_or_departments_change(archiv
     add_alias(archive, "财政", "区财政局")
     assert {"财政"} == {a for row in list_with_counts(archive) for a in row["aliases"]
                         if row["name"] == "区财政局"}
+
+
+def test_nothing_is_cached_from_inside_a_write_transaction_that_may_roll_back(archive, searches,
+                                                                            app):
+    """A version read inside a write transaction may be rolled back and then reached again by
+    someone else's different change: answers seen there are never cached."""
+    from store.departments import list_with_counts
+    from store.transaction import write
+
+    with pytest.raises(RuntimeError):
+        with write(archive):
+            learn(archive, "区临时局")
+            assert "区临时局" in {row["name"] for row in list_with_counts(archive)}
+            raise RuntimeError("rolled back")
+    other = open_db(app.config["DATABASE_PATH"])
+    learn(other, "区统计局")  # moves the version to the number the rolled-back change had
+    other.conn.close()
+    names = {row["name"] for row in list_with_counts(archive)}
+    assert "区统计局" in names and "区临时局" not in names
