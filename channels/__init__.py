@@ -9,7 +9,7 @@ Each channel class (sandbox.py, work.py, mp.py) holds what is particular to it; 
 this package asks the registry and never compares channel names.
 """
 
-from config import ConfigError, valid_aes_key
+from config import ConfigError, setting, valid_aes_key
 from channels.base import (FAILED, SENT, STATUSES, WINDOW_CLOSED, Channel, Result,
                            TransientError)
 from channels.mp import MpChannel
@@ -54,12 +54,12 @@ def check_config(config):
 def identity_of(config):
     """`identity_of(app.config)` -> "userid", "openid" or "any": how BOT_CHANNEL addresses a
     cadre (subscriptions.audience and store.binding take it)."""
-    return channel_class(config.get("BOT_CHANNEL") or "sandbox").identity
+    return channel_class(setting(config, "BOT_CHANNEL")).identity
 
 
 def make_channel(config, db_path):
     """The channel BOT_CHANNEL names, configured from the app settings."""
-    return channel_class(config.get("BOT_CHANNEL") or "sandbox").from_config(config, db_path)
+    return channel_class(setting(config, "BOT_CHANNEL")).from_config(config, db_path)
 
 
 __all__ = ["Channel", "Result", "TransientError", "make_channel", "channel_class", "identity_of", "check_config", "inbox",

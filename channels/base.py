@@ -71,9 +71,23 @@ class Channel:
     def from_config(cls, config, db_path):
         raise NotImplementedError
 
+    label = "渠道"  # the channel's name as the console shows it
+    needs_access_token = True  # False: the channel talks to no WeChat account
+    credential_settings = ""  # the settings that make up its credentials, for messages
+
     @classmethod
     def check_settings(cls, config):
         """Raise config.ConfigError for a setting of this channel that cannot work."""
+
+    @classmethod
+    def admin_steps(cls, config):
+        """What the operator sets by hand in the WeChat admin pages (`python bot.py check`)."""
+        return []
+
+    @classmethod
+    def preflight(cls, client, config):
+        """Further checks `python bot.py check` makes with a working token: [(ok, line)]."""
+        return []
 
     def __init__(self, public_url="", timeout=DEFAULT_TIMEOUT):
         self.public_url = str(public_url or "").rstrip("/")

@@ -48,6 +48,20 @@ class MpChannel(Inbound, Channel):
     card_limits = dict(Channel.card_limits, articles=1)  # customer-service news: one article
     required_settings = ("WECHAT_APP_ID", "WECHAT_SECRET", "WECHAT_TOKEN")
     aes_key_setting = "WECHAT_ENCODING_AES_KEY"
+    label = "公众号"
+    credential_settings = "WECHAT_APP_ID/WECHAT_SECRET"
+
+    @classmethod
+    def admin_steps(cls, config):
+        url = config["BOT_PUBLIC_URL"].rstrip("/") + "/wechat"
+        mode = "安全模式 (WECHAT_ENCODING_AES_KEY)" if config.get("WECHAT_ENCODING_AES_KEY") \
+            else "明文模式"
+        return [
+            f"公众号 → 设置与开发 → 基本配置 → 服务器配置: URL {url}, Token = WECHAT_TOKEN, "
+            f"消息加解密方式 {mode}; then 启用",
+            "the same page → IP白名单: this server's outbound address",
+            "a template (WECHAT_TEMPLATE_ID) for cadres whose 48-hour window is closed",
+        ]
     max_batch = 1
 
     def __init__(self, appid, secret, db_path, *, template_id=None, template_fields=None,

@@ -17,6 +17,12 @@ class SandboxChannel(SandboxInbound, Channel):
     name = "sandbox"
     identity = "any"  # a bound cadre's openid, else their userid
     has_sandbox_phone = True
+    label = "沙盒"
+    needs_access_token = False
+
+    @classmethod
+    def admin_steps(cls, config):
+        return ["nothing: the sandbox channel talks to no WeChat account"]
     max_batch = 1
 
     def __init__(self, db_path, *, public_url=""):

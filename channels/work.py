@@ -18,7 +18,7 @@ from wechatpy.exceptions import WeChatClientException
 from channels.inbound import WorkInbound
 from config import ConfigError
 from channels.base import http_timeout, FAILED, SENT, Channel, Result, news_payloads
-from channels.errors import TokenFetchError, describe, transient
+from channels.errors import UNTRUSTED_IP, TokenFetchError, describe, transient
 from channels.token import SharedTokenClient, SQLiteSessionStorage
 
 DEFAULT_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
@@ -48,6 +48,35 @@ class WorkChannel(WorkInbound, Channel):
     required_settings = ("WECOM_CORP_ID", "WECOM_SECRET", "WECOM_AGENT_ID", "WECOM_TOKEN",
                          "WECOM_ENCODING_AES_KEY")
     aes_key_setting = "WECOM_ENCODING_AES_KEY"
+    label = "企业微信"
+    credential_settings = "WECOM_CORP_ID/WECOM_SECRET"
+
+    @classmethod
+    def admin_steps(cls, config):
+        url = config["BOT_PUBLIC_URL"].rstrip("/") + "/wechat"
+        return [
+            f"WeCom admin → 应用管理 → the app (AgentId {config['WECOM_AGENT_ID']}) → 接收消息 → "
+            f"设置API接收: URL {url}, Token = WECOM_TOKEN, EncodingAESKey = WECOM_ENCODING_AES_KEY",
+            "the same app → 企业可信IP: this server's outbound address",
+            "the same app → 可见范围: every department or member who should receive the bulletin "
+            "(others are refused as invalid users; roster sync reads the address book within it)",
+            "optional: a menu with the keys HELP, LATEST, MY_SUBSCRIPTIONS, DEPARTMENTS, MORE",
+        ]
+
+    @classmethod
+    def preflight(cls, client, config):
+        """The app's own settings readable from here: the trusted-IP list lets us in."""
+        try:
+            client.call(lambda: client.agent.get(config["WECOM_AGENT_ID"]))
+            return [(True, "the WeCom app's settings are readable from this server")]
+        except WeChatClientException as error:
+            if error.errcode == UNTRUSTED_IP:
+                return [(False, "WeCom refuses calls from this server's address (60020): "
+                                "add it to the app's 企业可信IP")]
+            return [(None, f"could not read the WeCom app's settings: errcode "
+                           f"{error.errcode} ({error.errmsg})")]
+        except Exception as error:  # noqa: BLE001 - a proxy or look-alike without agent/get
+            return [(None, f"could not read the WeCom app's settings ({type(error).__name__})")]
     max_batch = 1000
     recipient_caps = ((30, 60), (1000, 3600))  # (messages, seconds) per member
 

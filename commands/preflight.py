@@ -20,12 +20,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 from wechatpy.exceptions import WeChatClientException
 
+from channels import channel_class, make_channel
+from channels.errors import UNTRUSTED_IP
 from commands.errors import Fail
 from store import integrity
 from store import upkeep
 from store.db import open_db
 
-UNTRUSTED_IP = 60020
 
 
 def checks(app):
@@ -63,65 +64,27 @@ def checks(app):
 
 
 def channel_checks(config, path):
-    channel = config["BOT_CHANNEL"]
-    if channel == "sandbox":
-        return [(None, "BOT_CHANNEL=sandbox: nothing is sent to WeChat (demo and trials)")]
-    from channels import make_channel
-
+    cls = channel_class(config["BOT_CHANNEL"])
+    if not cls.needs_access_token:
+        return [(None, f"BOT_CHANNEL={cls.name}: nothing is sent to WeChat (demo and trials)")]
     client = make_channel(config, path).client
     try:
         client.fetch_access_token()
     except WeChatClientException as error:
         return [(False, f"access token: WeChat refused the credentials: errcode {error.errcode} "
-                        f"({error.errmsg}); check {_credentials(channel)}" +
+                        f"({error.errmsg}); check {cls.credential_settings}" +
                  ("; add this server's address to the IP whitelist" if error.errcode in
                   (40164, UNTRUSTED_IP) else ""))]
     except (requests.RequestException, ValueError) as error:
         return [(False, f"access token: could not reach WeChat ({type(error).__name__}); "
                         "check this server's outbound HTTPS and proxy")]
-    lines = [(True, f"access token fetched with {_credentials(channel)}")]
-    if channel == "work":
-        try:
-            client.call(lambda: client.agent.get(config["WECOM_AGENT_ID"]))
-            lines.append((True, "the WeCom app's settings are readable from this server"))
-        except WeChatClientException as error:
-            if error.errcode == UNTRUSTED_IP:
-                lines.append((False, "WeCom refuses calls from this server's address (60020): "
-                                     "add it to the app's 企业可信IP"))
-            else:
-                lines.append((None, f"could not read the WeCom app's settings: errcode "
-                                    f"{error.errcode} ({error.errmsg})"))
-        except Exception as error:  # a proxy or WeCom look-alike without agent/get
-            lines.append((None, f"could not read the WeCom app's settings ({type(error).__name__})"))
-    return lines
+    return [(True, f"access token fetched with {cls.credential_settings}")] + \
+        cls.preflight(client, config)
 
 
 def admin_steps(config):
     """What the operator sets by hand in the WeChat admin pages."""
-    url = config["BOT_PUBLIC_URL"].rstrip("/") + "/wechat"
-    if config["BOT_CHANNEL"] == "work":
-        return [
-            f"WeCom admin → 应用管理 → the app (AgentId {config['WECOM_AGENT_ID']}) → 接收消息 → "
-            f"设置API接收: URL {url}, Token = WECOM_TOKEN, EncodingAESKey = WECOM_ENCODING_AES_KEY",
-            "the same app → 企业可信IP: this server's outbound address",
-            "the same app → 可见范围: every department or member who should receive the bulletin "
-            "(others are refused as invalid users)",
-            "optional: a menu with the keys HELP, LATEST, MY_SUBSCRIPTIONS, DEPARTMENTS, MORE",
-        ]
-    if config["BOT_CHANNEL"] == "mp":
-        mode = "安全模式 (WECHAT_ENCODING_AES_KEY)" if config.get("WECHAT_ENCODING_AES_KEY") \
-            else "明文模式"
-        return [
-            f"公众号 → 设置与开发 → 基本配置 → 服务器配置: URL {url}, Token = WECHAT_TOKEN, "
-            f"消息加解密方式 {mode}; then 启用",
-            "the same page → IP白名单: this server's outbound address",
-            "a template (WECHAT_TEMPLATE_ID) for cadres whose 48-hour window is closed",
-        ]
-    return ["nothing: the sandbox channel talks to no WeChat account"]
-
-
-def _credentials(channel):
-    return "WECOM_CORP_ID/WECOM_SECRET" if channel == "work" else "WECHAT_APP_ID/WECHAT_SECRET"
+    return channel_class(config["BOT_CHANNEL"]).admin_steps(config)
 
 
 def _local(host):

@@ -11,6 +11,7 @@ import hashlib
 import logging
 
 # Handler modules register on the router when imported; the order here is the match order.
+from config import setting
 from channels import channel_class
 from handlers import access, welcome, subscribing, departments, searching, fallback  # noqa: F401
 from handlers import contacts
@@ -39,7 +40,7 @@ def retry_key(message):
 
 def make_context(db, config, message):
     """The handler context for `message`: who sent it, their cadre and their chat state."""
-    channel = channel_class(config.get("BOT_CHANNEL") or "sandbox")
+    channel = channel_class(setting(config, "BOT_CHANNEL"))
     user = message.source
     return Context(message=message, user=user, db=db, config=config, channel=channel,
                    cadre=access.identify(db, channel, user),
@@ -69,7 +70,7 @@ def answer(db, config, message):
     except Exception:  # a store failure must not become a 500 or a silent nothing
         log.exception("handler failed for %s (%s)", key, message.type)
         return render(SORRY, message,
-                      channel_class(config.get("BOT_CHANNEL") or "sandbox").reply_kinds).render()
+                      channel_class(setting(config, "BOT_CHANNEL")).reply_kinds).render()
 
 
 def _store(db, key, xml, writes):

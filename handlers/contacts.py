@@ -19,6 +19,7 @@ wechatpy has no class for them (an UnknownMessage): the fields are read from its
 
 import logging
 
+from config import setting
 from channels import channel_class
 from channels.addressbook import AddressBookError, fetch_departments, fetch_member
 from store.addressbook import apply_member_change
@@ -32,7 +33,7 @@ FETCH_SECONDS = 1.0  # per HTTP call; a token refetch and a retry stay inside We
 
 def is_contact_change(config, message):
     """True for a WeCom `change_contact` event (on a channel with an address book)."""
-    if not channel_class(config.get("BOT_CHANNEL") or "sandbox").has_address_book:
+    if not channel_class(setting(config, "BOT_CHANNEL")).has_address_book:
         return False
     fields = _fields(message)
     return str(fields.get("MsgType") or "").lower() == "event" and \

@@ -10,6 +10,7 @@ message to the outbox before anything is sent; workers do the sending. Pushing a
 queues nothing for recipients already planned, and resumes a paused push.
 """
 
+from config import setting
 from channels import channel_class, make_channel
 from push import outbox, plan
 from subscriptions import audience
@@ -57,7 +58,7 @@ def issue_view(db, issue_id, config):
 
     Cards are the configured channel's, each linking to the item page (no recipient)."""
     items, meta = audience.issue_content(db, issue_id)
-    channel = channel_class(config.get("BOT_CHANNEL") or "sandbox")  # its card limits
+    channel = channel_class(setting(config, "BOT_CHANNEL"))  # its card limits
     cards = plan.cards_for(items, meta, channel, config)
     return {"id": issue_id,
             "items": [{k: item[k] for k in ("id", "seq", "kind", "title", "body", "department")}

@@ -10,6 +10,7 @@
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 
+from channels import channel_class
 from store.db import get_db
 from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
@@ -40,7 +41,7 @@ def review(issue_id):
     return render_template(
         "admin/issue.html", issue=issue, items=items, reads=reads,
         phone=previews.phone_messages(current_app.config, issue, items),
-        channel=current_app.config["BOT_CHANNEL"],
+        channel=channel_class(current_app.config["BOT_CHANNEL"]),
         delivery=progress.issue_progress(db, issue_id),
         preview=progress.push_preview(current_app, issue_id),
         readers=store.readers_of_issue(db, issue_id))

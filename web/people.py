@@ -15,7 +15,7 @@ import tempfile
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from channels import identity_of
+from channels import channel_class, identity_of
 from channels.addressbook import AddressBookError, sync_roster
 from store import binding, roster
 from store.db import get_db
@@ -44,7 +44,8 @@ def subscribers():
 @admin_required
 def roster_page():
     """The roster with binding state, and the import/invite forms."""
-    return render_template("admin/roster.html", cadres=_cadres(get_db()), codes=None)
+    return render_template("admin/roster.html", cadres=_cadres(get_db()), codes=None,
+                           address_book=_has_address_book())
 
 
 @bp.route("/roster/import", methods=["POST"])
@@ -78,6 +79,7 @@ def invite():
     if not codes:
         flash("所有干部都已可以接收推送，无需生成绑定码。")
     return render_template("admin/roster.html", cadres=_cadres(db), codes=codes,
+                           address_book=_has_address_book(),
                            ttl_hours=CODE_TTL_HOURS)
 
 
@@ -93,6 +95,10 @@ def roster_sync():
     flash(f"已从企业微信通讯录同步：新增 {counts['added']} 人，更新 {counts['updated']} 人，"
           f"移除 {counts['removed']} 人；通讯录共 {counts['departments']} 个部门。")
     return redirect(url_for("people.roster_page"))
+
+
+def _has_address_book():
+    return channel_class(current_app.config["BOT_CHANNEL"]).has_address_book
 
 
 def _cadres(db):
