@@ -41,6 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from wechatpy.utils import WeChatSigner  # noqa: E402
 
+import config as settings  # noqa: E402
+
 TOKEN = "bench-token"
 USERS = [f"o_bench_{n:03d}" for n in range(64)]
 QUERIES = ["疫情", "项目", "审计", "重大项目", "督查", "宣传", "督查 疫情", "营商环境", "党员",
@@ -246,8 +248,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    parser.add_argument("--cache-size", type=int, default=512,
-                        help="BOT_SEARCH_CACHE of the cache-on server (the default is 512)")
+    parser.add_argument("--cache-size", type=int, default=settings.default("BOT_SEARCH_CACHE"),
+                        help="BOT_SEARCH_CACHE of the cache-on server (default: production's)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian package `wrk`)")
