@@ -22,7 +22,7 @@ COMMANDS = (("更多", 0.30), ("最新", 0.25), ("我的订阅", 0.15), ("部门
 
 def archive_words(db_path, sample=6000, seed=7):
     """(word counts, department names, sentence word lists) of a sample of the archive."""
-    from subscriptions import text
+    from store import text
 
     conn = sqlite3.connect(db_path)
     try:

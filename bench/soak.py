@@ -11,7 +11,6 @@ that then levels off is caches warming (jieba, SQLite page cache).
 
 import argparse
 import importlib.util
-import os
 import pathlib
 import shutil
 import subprocess
