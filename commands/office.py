@@ -20,7 +20,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from channels import identity_of
-from store import binding
+from store import binding, department_file
 from store import departments as departments_store
 from store import roster as roster_store
 from subscriptions import roster_csv
@@ -207,7 +207,7 @@ def departments_list_command(as_json=False):
 def departments_import_command(file):
     """Import departments and aliases: one per line, canonical name then aliases."""
     try:
-        summary = departments_store.import_departments(get_db(), file)
+        summary = department_file.import_departments(get_db(), file)
     except (OSError, ValueError) as error:
         raise Fail.from_error(error)
     click.echo(f"{summary['departments']} new departments, {summary['aliases']} aliases")

@@ -1,4 +1,4 @@
-"""Departments: learned from item attributions, imported with aliases, resolved forgivingly.
+"""Departments: learned, resolved forgivingly, suggested (the file import: department_file.py).
 
     resolve(db, "审计").department       # -> {"id": 3, "name": "区审计局"}
     resolve(db, "督察局").department     # -> 区督查局 (察/查 folded)
@@ -14,13 +14,10 @@ Matching, from strict to loose; the first tier with any match decides:
 One match is the answer; several are `choices` (at most MAX_CHOICES); none is `unknown`.
 """
 
-import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bulletin import ParseError
-from bulletin.read import decode_text
 from store.search_cache import CACHE, cache_key
 from store.text import add_words, fold
 from store.transaction import write
@@ -187,89 +184,6 @@ def names(db):
         "SELECT name FROM departments UNION SELECT alias FROM department_aliases")]
 
 
-def import_departments(db, path):
-    """`import_departments(db, "departments.csv")` -> {"departments", "aliases", "errors"}.
-
-    The org chart as CSV with a header row `name,aliases,parent` (中文表头 名称/部门,
-    别名, 上级 also work): `aliases` is `|`-separated, `parent` names another department
-    (in the file or already known; created when new). Without that header, one department
-    per line: the canonical name, then its aliases, separated by commas, tabs, `|` or
-    spaces — `区审计局,审计,审计局`. Blank lines and lines starting with `#` are skipped.
-    UTF-8 (with or without BOM) or GBK. An alias already used by another department is
-    refused with its line; other errors name the line too.
-    """
-    summary = {"departments": 0, "aliases": 0, "errors": []}
-    with write(db):
-        for number, name, aliases, parent in _rows(path):
-            folded = fold(name)
-            known = any(folded in d["folded"] for d in _all_with_aliases(db))
-            department_id = learn(db, name)
-            summary["departments"] += 0 if known else 1
-            for alias in aliases:
-                owner = _owner_by_name(db, alias)
-                if fold(alias) == fold(name) or owner == department_id or db.execute(
-                        "SELECT 1 FROM department_aliases WHERE alias = ? AND department_id = ?",
-                        [" ".join(alias.split()), department_id]).fetchone():
-                    continue
-                if owner is not None:
-                    summary["errors"].append(f"第{number}行：别名“{alias}”已是另一个部门的名称")
-                    continue
-                add_alias(db, alias, department_id)
-                summary["aliases"] += 1
-            if parent:
-                parent_id = learn(db, parent)
-                if parent_id == department_id:
-                    summary["errors"].append(f"第{number}行：上级不能是部门自己")
-                else:
-                    set_parent(db, department_id, parent_id)
-    return summary
-
-
-def set_parent(db, department_id, parent_id):
-    """`set_parent(db, 5, 2)`: department 5 sits under 2 in the org chart (None: top level)."""
-    with write(db):
-        db.execute("UPDATE departments SET parent_id = ? WHERE id = ?", [parent_id, department_id])
-
-
-HEADER_NAMES = {"name": "name", "名称": "name", "部门": "name", "aliases": "aliases",
-                "别名": "aliases", "简称": "aliases", "parent": "parent", "上级": "parent",
-                "上级部门": "parent"}
-
-
-def _rows(path):
-    """(line number, name, [aliases], parent or None) per department line of the file."""
-    with open(path, "rb") as f:
-        text = _decode(f.read())
-    lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip()
-                  and not line.lstrip().startswith("#")), None)
-    header = ([HEADER_NAMES.get(h.strip().lower()) for h in next(csv.reader([lines[first]]))]
-              if first is not None else [])
-    if "name" in header:
-        for number, fields in enumerate(csv.reader(lines[first + 1:]), start=first + 2):
-            row = dict(zip(header, (" ".join(f.split()) for f in fields)))
-            if not row.get("name") or row["name"].startswith("#"):
-                continue
-            aliases = [a.strip() for a in re.split(r"[|｜]", row.get("aliases") or "") if a.strip()]
-            yield number, row["name"], aliases, row.get("parent") or None
-        return
-    for number, line in enumerate(lines, start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        for separator in (",", "，", "\t", "|", "、"):
-            line = line.replace(separator, " ")
-        fields = line.split()
-        yield number, fields[0], fields[1:], None
-
-
-def _decode(raw):
-    try:
-        return decode_text(raw)  # the one upload decoder (bulletin.read)
-    except ParseError:
-        raise ValueError("文件不是 UTF-8 或 GBK 文本") from None
-
-
 def _is_new_spelling(db, name, department):
     """区督察局 is worth keeping as an alias of 区督查局; 区 督查局 (a space) is not."""
     squashed = name.replace(" ", "")
@@ -278,7 +192,9 @@ def _is_new_spelling(db, name, department):
     return all(squashed != spelling.replace(" ", "") for spelling in known)
 
 
-def _owner_by_name(db, name):
+def owner_of(db, name):
+    """`owner_of(db, "区财政局")` -> the id of the department with exactly that canonical name
+    (after folding), or None."""
     folded = fold(name)
     for department in _all_with_aliases(db):
         if department["folded"][0] == folded:
@@ -317,6 +233,12 @@ def _read_all_with_aliases(db):
         if alias:
             entry["folded"].append(fold(alias))
     return list(departments.values())
+
+
+def is_known(db, name):
+    """True when `name` is a department's name or alias (after folding)."""
+    folded = fold(name)
+    return any(folded in d["folded"] for d in _all_with_aliases(db))
 
 
 def cores(db):

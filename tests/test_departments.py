@@ -2,7 +2,7 @@
 
 import pytest
 
-from store import departments
+from store import department_file, departments
 
 
 @pytest.fixture
@@ -66,13 +66,13 @@ def test_import_file_with_aliases(db, tmp_path):
     path = tmp_path / "departments.csv"
     path.write_text("# 部门表：全称,别名...\n区审计局,审计,审计办\n\n区督查局|督察局|督查室\n"
                     "区委组织部\t组织部\n区委宣传部 宣传部\n区农委,区审计局\n", encoding="utf-8-sig")
-    summary = departments.import_departments(db, str(path))
+    summary = department_file.import_departments(db, str(path))
     assert summary["departments"] == 5
     assert summary["aliases"] == 6
     assert summary["errors"] == ["第7行：别名“区审计局”已是另一个部门的名称"]
     assert departments.resolve(db, "组织部").department["name"] == "区委组织部"
     assert departments.resolve(db, "督查室").department["name"] == "区督查局"
-    again = departments.import_departments(db, str(path))
+    again = department_file.import_departments(db, str(path))
     assert again["departments"] == 0
     assert len(departments.list_with_counts(db)) == 5
 
@@ -80,7 +80,7 @@ def test_import_file_with_aliases(db, tmp_path):
 def test_import_gbk_file(db, tmp_path):
     path = tmp_path / "departments.txt"
     path.write_bytes("区审计局，审计\n".encode("gbk"))
-    departments.import_departments(db, str(path))
+    department_file.import_departments(db, str(path))
     assert departments.resolve(db, "审计").department["name"] == "区审计局"
 
 
@@ -124,14 +124,14 @@ def test_org_chart_csv_with_aliases_and_parents(db, tmp_path):
                     "东城区教育局,,\n"
                     "东城区第一中学,一中,东城区教育局\n"
                     "东城区税务所,税务,东城区财政局\n", encoding="utf-8")
-    summary = departments.import_departments(db, str(path))
+    summary = department_file.import_departments(db, str(path))
     assert summary == {"departments": 5, "aliases": 5, "errors": []}
     rows = {r["name"]: r for r in departments.list_with_counts(db)}
     assert rows["东城区国库中心"]["parent"] == "东城区财政局"
     assert rows["东城区第一中学"]["parent"] == "东城区教育局"
     assert rows["东城区财政局"]["parent"] is None and rows["东城区财政局"]["aliases"] == ["财政", "财政局"]
     assert departments.resolve(db, "国库").department["name"] == "东城区国库中心"
-    assert departments.import_departments(db, str(path)) == {"departments": 0, "aliases": 0, "errors": []}
+    assert department_file.import_departments(db, str(path)) == {"departments": 0, "aliases": 0, "errors": []}
 
 
 def test_the_district_prefix_comes_from_the_org_chart_not_from_code(db):
