@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from store.departments import cores as department_cores
+from store.departments import list_with_counts
+from store.search_cache import CACHE, cache_key
 from store.text import query_words
 
 RECENT_TITLES = 40
@@ -36,10 +38,20 @@ class Examples:
 
 
 def examples(db):
-    """`examples(db)` -> Examples: the office's own words for "如：…" in help and replies."""
-    busiest = [r[0] for r in db.execute("""
-        SELECT d.id FROM departments d LEFT JOIN items i ON i.department_id = d.id
-        GROUP BY d.id ORDER BY COUNT(i.id) DESC, d.id LIMIT 2""")]
+    """`examples(db)` -> Examples: the office's own words for "如：…" in help and replies.
+
+    Worked out once per version of the archive (the search answer cache's key: any change to
+    items, issues or departments moves it) — 部门 and 帮助 ask for it on every reply."""
+    key = cache_key(db, "#examples", 0, 0)
+    cached = CACHE.get(key)
+    if cached is None:
+        cached = _examples(db)
+        CACHE.put(key, cached)
+    return cached
+
+
+def _examples(db):
+    busiest = [row["id"] for row in list_with_counts(db)[:2]]  # itself cached
     cores = department_cores(db)
     shorts = [cores[i] for i in busiest if cores.get(i)]
     titles = [r[0] for r in db.execute(
