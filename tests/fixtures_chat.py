@@ -7,6 +7,7 @@ own WeChat stand-in, web/wechat_sim.py), a small published issue and a roster wi
     publish_sample(db); codes = enrol(db, tmp_path)     # {"张三": "123456", ...}
 """
 
+import itertools
 import time
 
 import xmltodict
@@ -129,3 +130,15 @@ class Chat:
     def _clock(self):
         self.next_id += 1
         return int(time.time()) + self.next_id % 1000
+
+
+_TICKS = itertools.count()
+
+
+def webhook_headers(method, target, body=b"", secret="test-publish-secret"):
+    """The webhook's two signature headers for one request, with a timestamp no other call in
+    this test run used (two identical requests signed in the same second share a signature,
+    and the webhook accepts a signature once)."""
+    from push.webhook import signed_headers
+
+    return signed_headers(secret, method, target, body, int(time.time()) - next(_TICKS) % 250)
