@@ -7,7 +7,6 @@ own WeChat stand-in, web/wechat_sim.py), a small published issue and a roster wi
     publish_sample(db); codes = enrol(db, tmp_path)     # {"张三": "123456", ...}
 """
 
-import itertools
 import time
 
 import xmltodict
@@ -132,13 +131,20 @@ class Chat:
         return int(time.time()) + self.next_id % 1000
 
 
-_TICKS = itertools.count()
+_SIGNED = set()  # (request, timestamp) pairs signed so far in this test run
 
 
 def webhook_headers(method, target, body=b"", secret="test-publish-secret"):
-    """The webhook's two signature headers for one request, with a timestamp no other call in
-    this test run used (two identical requests signed in the same second share a signature,
-    and the webhook accepts a signature once)."""
+    """The webhook's two signature headers for one request, signed now — or a second earlier
+    when this very request was already signed at that second: identical requests signed in
+    the same second share a signature, and the webhook accepts a signature once."""
+    import hashlib
+
     from push.webhook import signed_headers
 
-    return signed_headers(secret, method, target, body, int(time.time()) - next(_TICKS) % 250)
+    request = (secret, method, target, hashlib.sha256(body).hexdigest())
+    timestamp = int(time.time())
+    while (request, timestamp) in _SIGNED:
+        timestamp -= 1
+    _SIGNED.add((request, timestamp))
+    return signed_headers(secret, method, target, body, timestamp)
