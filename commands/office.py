@@ -29,6 +29,7 @@ from store.ingest import ingest, limits_from
 from store.issues import get_issue
 from store.search import search
 from commands.addressbook import roster_sync_command
+from commands.audit import note
 from commands.errors import Fail
 
 
@@ -61,6 +62,7 @@ def publish_command(file, as_json, push_now):
         issue_id, created, count = publish_file(get_db(), file)
     except (OSError, ValueError) as error:
         raise Fail.from_error(error)
+    note("publish", f"issue:{issue_id}", file=os.path.basename(file), created=created, items=count)
     if as_json:
         click.echo(json.dumps({"id": issue_id, "items": count}))
     else:
@@ -102,6 +104,7 @@ def reindex_command():
     from store.search_index import reindex_all
 
     click.echo(f"{reindex_all(get_db())} items indexed")
+    note("reindex")
 
 
 @click.group("roster")
@@ -121,6 +124,8 @@ def roster_import_command(file):
         summary = roster_csv.import_roster(get_db(), file)
     except (OSError, ValueError) as error:
         raise Fail.from_error(error)
+    note("roster_import", None, file=os.path.basename(file), added=summary["created"],
+         updated=summary["updated"])
     click.echo(f"{summary['created']} added, {summary['updated']} updated, "
                f"{summary['subscriptions']} subscriptions added, {len(summary['errors'])} problems")
     for error in summary["errors"]:
@@ -137,6 +142,7 @@ def roster_invite_command(as_json, hours):
     on WeCom only cadres without a userid, elsewhere those not bound yet."""
     invitations = binding.invite(get_db(), ttl_hours=hours,
                                  identity=identity_of(current_app.config))
+    note("roster_invite", None, codes=len(invitations), hours=hours)
     if as_json:
         click.echo(json.dumps([{"name": i["name"], "code": i["code"]} for i in invitations],
                               ensure_ascii=False))
@@ -166,6 +172,7 @@ def roster_remove_command(cadre_id):
     """Take a cadre off the roster (by id, see `roster list`): no pushes, no chat."""
     if not roster_store.remove_cadre(get_db(), cadre_id):
         raise Fail(f"no cadre {cadre_id} on the roster")
+    note("roster_remove", f"cadre:{cadre_id}")
     click.echo(f"cadre {cadre_id} removed")
 
 
@@ -176,6 +183,7 @@ def roster_unbind_command(cadre_id):
     """Forget a cadre's WeChat binding (new phone): they bind again with a new code."""
     if not binding.unbind(get_db(), cadre_id):
         raise Fail(f"no cadre {cadre_id}")
+    note("roster_unbind", f"cadre:{cadre_id}")
     click.echo(f"cadre {cadre_id} unbound; `roster invite` gives them a new code")
 
 
@@ -210,6 +218,8 @@ def departments_import_command(file):
         summary = departments_store.import_departments(get_db(), file)
     except (OSError, ValueError) as error:
         raise Fail.from_error(error)
+    note("departments_import", None, file=os.path.basename(file), added=summary["departments"],
+         aliases=summary["aliases"])
     click.echo(f"{summary['departments']} new departments, {summary['aliases']} aliases")
     for error in summary["errors"]:
         click.echo(error, err=True)
@@ -225,6 +235,7 @@ def departments_alias_command(alias, department):
         departments_store.add_alias(get_db(), alias, department)
     except ValueError as error:
         raise Fail.from_error(error)
+    note("department_alias", None, alias=alias, department=department)
     click.echo(f"{alias} -> {department}")
 
 

@@ -18,6 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from push import publish, status, worker
+from commands.audit import note
 from commands.errors import Fail
 from config import setting
 
@@ -113,9 +114,11 @@ def push_command(issue_id, no_wait, dry_run, as_json):
                                         current_app.config["DATABASE_PATH"])
         except publish.UnknownIssue:
             raise Fail(f"no issue {issue_id}")
+        note("push", f"issue:{issue_id}", queued=result["queued"])
         click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued.")
         return
     send_with_progress(issue_id)
+    note("push", f"issue:{issue_id}")
 
 
 @click.command("resend")
@@ -130,6 +133,7 @@ def resend_command(issue_id, no_wait):
         queued = publish.resend_failed(get_db(), issue_id)
     except publish.UnknownIssue:
         raise Fail(f"no issue {issue_id}")
+    note("resend", f"issue:{issue_id}", queued=queued)
     click.echo(f"Issue {issue_id}: {queued} failed deliveries queued again.")
     if not no_wait:
         send_with_progress(issue_id, queue=False)

@@ -26,6 +26,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from push import publish, replay, status, worker
+from store.audit import record
 from store.ingest import ingest, limits_from
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ def create_issue():
     except ParseError as error:  # over a limit (413/422), classified (422), unreadable (400)
         raise WebhookError(getattr(error, "status", 400), str(error))
     answer = publish.issue_view(db, issue_id, current_app.config)
+    record(db, "webhook", request.remote_addr, "publish", f"issue:{issue_id}", {"created": created})
     if request.args.get("push") in ("1", "true", "yes") or current_app.config.get("BOT_AUTO_PUSH"):
         answer["push"] = _push(db, issue_id)
     return jsonify(answer), 201 if created else 200
@@ -141,6 +143,7 @@ def resend(issue_id):
     except publish.UnknownIssue:
         raise WebhookError(404, f"no issue {issue_id}")
     worker.wake(current_app)
+    record(db, "webhook", request.remote_addr, "resend", f"issue:{issue_id}", {"queued": queued})
     return jsonify({"issue": issue_id, "queued": queued, **_counts(db, issue_id)}), 202
 
 
@@ -199,6 +202,7 @@ def _push(db, issue_id):
     except publish.UnknownIssue:
         raise WebhookError(404, f"no issue {issue_id}")
     worker.wake(current_app)
+    record(db, "webhook", request.remote_addr, "push", f"issue:{issue_id}", {"queued": result["queued"]})
     return {**result, **_counts(db, issue_id)}
 
 

@@ -210,3 +210,24 @@ def m009_sections_joint_departments_warnings(db):
     db.execute("ALTER TABLE issues ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'")  # JSON list
     db.execute("ALTER TABLE issues ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE issues ADD COLUMN classification TEXT")  # 内部, or None
+
+
+@migrations()
+def m010_rules_audit_log(db):
+    # Who did what, from where (store/audit.py). Append-only: the database itself refuses to
+    # change or delete a row, whatever the code asks.
+    db.execute("""
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            who TEXT NOT NULL,                     -- account name, `cli`, `webhook`
+            "where" TEXT NOT NULL,                 -- client IP, or `cli`
+            action TEXT NOT NULL,                  -- a stable English word: publish, push, …
+            target TEXT,                           -- issue:7, item:12, cadre:3, account:li
+            details TEXT NOT NULL DEFAULT '{}'     -- JSON: before/after and counts
+        )""")
+    db.execute("CREATE INDEX audit_log_at ON audit_log(at)")
+    for event in ("UPDATE", "DELETE"):
+        db.execute(f"""
+            CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""")

@@ -31,7 +31,8 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 def init_app(app):
     """Register the web blueprints and their protections on `app`."""
     from store.db import add_schema
-    from web import console, health, issue_views, pages, people, proxy, render, sandbox
+    from web import (audit_views, console, health, issue_views, pages, people, proxy, render,
+                     sandbox)
     from web.schema import migrations
 
     add_schema(app, migrations)
@@ -56,7 +57,8 @@ def init_app(app):
     app.before_request(_check_csrf)
     app.after_request(_private_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
-    for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp):
+    for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp,
+                      audit_views.bp):
         app.register_blueprint(blueprint)
     if channel_class(app.config["BOT_CHANNEL"]).has_sandbox_phone:  # elsewhere: 404
         app.register_blueprint(sandbox.bp)

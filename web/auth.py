@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from store.db import get_db
 import metrics
 from web import store
+from web.trail import note
 
 LOCKOUT_FAILURES = 5
 LOCKOUT_SECONDS = 15 * 60
@@ -112,6 +113,7 @@ def login():
     if not _check(request.form.get("password")):
         metrics.login("wrong")
         current_app.logger.warning("console login failed from %s", ip)
+        note("login_failed", who=request.form.get("user") or "admin")
         left = LOCKOUT_FAILURES - tried
         error = "密码不正确。" + (f"还可尝试 {left} 次。" if left > 0 else "请 15 分钟后再试。")
         return render_template("admin/login.html", error=error,
@@ -121,11 +123,14 @@ def login():
     session.clear()
     session.permanent = True
     session["admin"] = True
+    note("login")
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if signed_in():
+        note("logout")
     session.clear()
     return redirect(url_for("auth.login"))
 

@@ -15,6 +15,7 @@ from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
 from web.auth import admin_required
 from web.errors import on_console_errors
+from web.trail import note
 
 bp = Blueprint("issues", __name__, url_prefix="/admin")
 on_console_errors(bp)
@@ -71,6 +72,8 @@ def edit_item(item_id):
     if changes:
         try:
             update_item(db, item_id, **changes)
+            note("correct", f"item:{item_id}", issue=item["issue_id"], after=changes,
+                 before={k: item.get(k) for k in changes})
         except ValueError as error:  # e.g. a department word that names several departments
             flash(f"第 {item['seq']} 条未更新：{error}", "error")
             return redirect(back)
@@ -85,6 +88,7 @@ def push(issue_id):
     db = get_db()
     _issue_or_404(db, issue_id)
     summary = progress.start_push(current_app, issue_id)
+    note("push", f"issue:{issue_id}", queued=summary.get("queued", 0))
     return _answer(issue_id, summary, f"已排队推送 {summary.get('queued', 0)} 条消息。")
 
 
@@ -95,6 +99,7 @@ def resend(issue_id):
     db = get_db()
     _issue_or_404(db, issue_id)
     summary = progress.resend_failed(current_app, issue_id)
+    note("resend", f"issue:{issue_id}", queued=summary.get("queued", 0))
     return _answer(issue_id, summary, f"已重新排队 {summary.get('queued', 0)} 条失败的消息。")
 
 

@@ -21,6 +21,7 @@ from store import binding, roster
 from store.db import get_db
 from subscriptions import audience, roster_csv
 from web.auth import admin_required
+from web.trail import note
 from web.errors import on_console_errors
 
 bp = Blueprint("people", __name__, url_prefix="/admin")
@@ -65,6 +66,8 @@ def roster_import():
         return redirect(url_for("people.roster_page"))
     finally:
         os.unlink(path)
+    note("roster_import", None, file=upload.filename, added=summary["created"],
+         updated=summary["updated"])
     _flash_import(summary)
     return redirect(url_for("people.roster_page"))
 
@@ -75,6 +78,7 @@ def invite():
     """Make binding codes for unbound cadres and show them once."""
     db = get_db()
     codes = binding.invite(db, ttl_hours=CODE_TTL_HOURS, identity=identity_of(current_app.config))
+    note("roster_invite", None, codes=len(codes))
     if not codes:
         flash("所有干部都已可以接收推送，无需生成绑定码。")
     return render_template("admin/roster.html", cadres=_cadres(db), codes=codes,
@@ -90,6 +94,7 @@ def roster_sync():
     except AddressBookError as error:
         flash(str(error), "error")
         return redirect(url_for("people.roster_page"))
+    note("roster_sync", None, **counts)
     flash(f"已从企业微信通讯录同步：新增 {counts['added']} 人，更新 {counts['updated']} 人，"
           f"移除 {counts['removed']} 人；通讯录共 {counts['departments']} 个部门。")
     return redirect(url_for("people.roster_page"))
