@@ -231,3 +231,24 @@ def m010_rules_audit_log(db):
         db.execute(f"""
             CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""")
+
+
+@migrations()
+def m011_rules_accounts(db):
+    # Named console accounts (store/accounts.py) and each account's session generation: a
+    # session cookie names the generation it was issued under, and logging out, disabling
+    # the account or changing its password moves the generation on, ending every session.
+    db.execute("""
+        CREATE TABLE accounts (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('editor', 'approver', 'admin')),
+            password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")
+    db.execute("""
+        CREATE TABLE session_generations (
+            name TEXT PRIMARY KEY,                 -- an account, or `admin` (the bootstrap)
+            generation INTEGER NOT NULL
+        )""")

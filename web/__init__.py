@@ -31,7 +31,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 def init_app(app):
     """Register the web blueprints and their protections on `app`."""
     from store.db import add_schema
-    from web import (audit_views, console, health, issue_views, pages, people, proxy, render,
+    from web import (accounts_views, audit_views, console, health, issue_views, pages, people, proxy, render,
                      sandbox)
     from web.schema import migrations
 
@@ -51,6 +51,8 @@ def init_app(app):
         app.logger.warning("BOT_ADMIN_PASSWORD holds a plain password; store its hash instead "
                            "(python bot.py admin-hash)")
 
+    app.jinja_env.globals.update(may=auth.may, current_account=auth.current_account,
+                                 role_names=auth.ROLE_NAMES)
     app.session_interface = BrowserSessions()
     render.init_app(app)
     csrf.init_app(app)
@@ -58,7 +60,7 @@ def init_app(app):
     app.after_request(_private_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
     for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp,
-                      audit_views.bp):
+                      audit_views.bp, accounts_views.bp):
         app.register_blueprint(blueprint)
     if channel_class(app.config["BOT_CHANNEL"]).has_sandbox_phone:  # elsewhere: 404
         app.register_blueprint(sandbox.bp)

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, render_template, request
 
 from store import audit
 from store.db import get_db
-from web.auth import admin_required
+from web.auth import role_required
 from web.errors import on_console_errors
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
@@ -31,7 +31,7 @@ def _filters():
 
 
 @bp.route("/audit")
-@admin_required
+@role_required("approver")
 def audit_page():
     """The newest PAGE_ROWS rows matching the filters."""
     filters = _filters()
@@ -41,7 +41,7 @@ def audit_page():
 
 
 @bp.route("/audit.csv")
-@admin_required
+@role_required("approver")
 def audit_csv():
     """Every row matching the filters as CSV (UTF-8 with BOM)."""
     body = audit.as_csv(audit.entries(get_db(), **_filters()))

@@ -13,7 +13,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from store.db import get_db
 from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
-from web.auth import admin_required
+from web.auth import admin_required, role_required
 from web.errors import on_console_errors
 from web.trail import note
 
@@ -82,7 +82,7 @@ def edit_item(item_id):
 
 
 @bp.route("/issues/<int:issue_id>/push", methods=["POST"])
-@admin_required
+@role_required("approver")
 def push(issue_id):
     """Queue the issue for every subscriber; pushing again sends nothing new."""
     db = get_db()
@@ -93,7 +93,7 @@ def push(issue_id):
 
 
 @bp.route("/issues/<int:issue_id>/resend", methods=["POST"])
-@admin_required
+@role_required("approver")
 def resend(issue_id):
     """Put the failed deliveries of the issue back in the queue."""
     db = get_db()

@@ -20,7 +20,7 @@ from channels.addressbook import AddressBookError, sync_roster
 from store import binding, roster
 from store.db import get_db
 from subscriptions import audience, roster_csv
-from web.auth import admin_required
+from web.auth import admin_required, role_required
 from web.trail import note
 from web.errors import on_console_errors
 
@@ -42,14 +42,14 @@ def subscribers():
 
 
 @bp.route("/roster")
-@admin_required
+@role_required("admin")
 def roster_page():
     """The roster with binding state, and the import/invite forms."""
     return render_template("admin/roster.html", cadres=_cadres(get_db()), codes=None)
 
 
 @bp.route("/roster/import", methods=["POST"])
-@admin_required
+@role_required("admin")
 def roster_import():
     """Import a roster CSV; re-importing updates cadres instead of duplicating them."""
     upload = request.files.get("file")
@@ -73,7 +73,7 @@ def roster_import():
 
 
 @bp.route("/roster/invite", methods=["POST"])
-@admin_required
+@role_required("admin")
 def invite():
     """Make binding codes for unbound cadres and show them once."""
     db = get_db()
@@ -86,7 +86,7 @@ def invite():
 
 
 @bp.route("/roster/sync", methods=["POST"])
-@admin_required
+@role_required("admin")
 def roster_sync():
     """Sync the roster and departments from the WeCom address book; the counts as a flash."""
     try:

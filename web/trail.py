@@ -6,17 +6,17 @@
 The rows go to store/audit.py; the console page that reads them is web/audit_views.py.
 """
 
-from flask import request, session
+from flask import g, request
 
 from store import audit
 from store.db import get_db
 
-BOOTSTRAP = "admin"  # the account name of BOT_ADMIN_PASSWORD's sign-in
-
 
 def current_user():
-    """The signed-in account's name (`admin` for the bootstrap password), or None."""
-    return session.get("user") or (BOOTSTRAP if session.get("admin") is True else None)
+    """The signed-in account's name (`admin` for the bootstrap password), or None: what
+    web.auth found for this request."""
+    account = g.get("account")
+    return account and account["name"]
 
 
 def note(action, target=None, who=None, **details):
