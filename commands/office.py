@@ -31,6 +31,7 @@ from store.search import search
 from commands.addressbook import roster_sync_command
 from commands.audit import note
 from commands.errors import Fail
+from commands.review import require_push, uploaded
 
 
 
@@ -62,6 +63,8 @@ def publish_command(file, as_json, push_now):
         issue_id, created, count = publish_file(get_db(), file)
     except (OSError, ValueError) as error:
         raise Fail.from_error(error)
+    if created:
+        uploaded(issue_id)
     note("publish", f"issue:{issue_id}", file=os.path.basename(file), created=created, items=count)
     if as_json:
         click.echo(json.dumps({"id": issue_id, "items": count}))
@@ -71,6 +74,7 @@ def publish_command(file, as_json, push_now):
         click.echo(f"(already stored as issue {issue_id})", err=True)
     if push_now:
         from commands.push import send_with_progress
+        require_push(issue_id)
         send_with_progress(issue_id, err=as_json)
 
 

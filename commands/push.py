@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 from push import publish, status, worker
 from commands.audit import note
 from commands.errors import Fail
+from commands.review import require_push
 from config import setting
 
 
@@ -108,6 +109,7 @@ def push_command(issue_id, no_wait, dry_run, as_json):
         return
     if as_json:
         raise Fail("--json goes with --dry-run (use `status ID --json` after a push)")
+    require_push(issue_id)
     if no_wait:
         try:
             result = publish.push_issue(get_db(), issue_id, current_app.config,
@@ -128,6 +130,8 @@ def push_command(issue_id, no_wait, dry_run, as_json):
 def resend_command(issue_id, no_wait):
     """Retry the failed deliveries of an issue (and resume it if paused)."""
     from store.db import get_db
+
+    require_push(issue_id, "resend")
 
     try:
         queued = publish.resend_failed(get_db(), issue_id)

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 from channels import make_channel
 from push import outbox, plan
+from store import review
 from subscriptions import audience
 
 
@@ -29,6 +30,7 @@ def push_issue(db, issue_id, config, db_path, channel=None):
         raise UnknownIssue(issue_id)
     queued = outbox.enqueue(db, issue_id, channel.name, messages)
     outbox.resume(db, issue_id)
+    review.pushed(db, issue_id)  # 已推送 (who may push is the caller's rule: docs/web.md)
     recipients = len({r for m in messages for _, r in m.recipients})
     return {"issue": issue_id, "queued": queued, "recipients": recipients}
 

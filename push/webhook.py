@@ -26,6 +26,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from push import publish, replay, status, worker
+from store import review
 from store.audit import record
 from store.ingest import ingest, limits_from
 
@@ -120,6 +121,8 @@ def create_issue():
     except ParseError as error:  # over a limit (413/422), classified (422), unreadable (400)
         raise WebhookError(getattr(error, "status", 400), str(error))
     answer = publish.issue_view(db, issue_id, current_app.config)
+    if created:
+        review.changed(db, issue_id, "webhook", uploaded=True)
     record(db, "webhook", request.remote_addr, "publish", f"issue:{issue_id}", {"created": created})
     if request.args.get("push") in ("1", "true", "yes") or current_app.config.get("BOT_AUTO_PUSH"):
         answer["push"] = _push(db, issue_id)

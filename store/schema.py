@@ -252,3 +252,18 @@ def m011_rules_accounts(db):
             name TEXT PRIMARY KEY,                 -- an account, or `admin` (the bootstrap)
             generation INTEGER NOT NULL
         )""")
+
+
+@migrations()
+def m012_rules_review_state(db):
+    # Approval before a push (store/review.py): pending (待审核) -> approved (已批准) ->
+    # pushed (已推送); who uploaded or last changed the issue, who approved it and when.
+    db.execute("ALTER TABLE issues ADD COLUMN review_state TEXT NOT NULL DEFAULT 'pending'"
+               " CHECK (review_state IN ('pending', 'approved', 'pushed'))")
+    db.execute("ALTER TABLE issues ADD COLUMN changed_by TEXT")
+    db.execute("ALTER TABLE issues ADD COLUMN uploaded_by TEXT")
+    db.execute("ALTER TABLE issues ADD COLUMN approved_by TEXT")
+    db.execute("ALTER TABLE issues ADD COLUMN approved_at TEXT")
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'push_runs'").fetchone():
+        db.execute("UPDATE issues SET review_state = 'pushed'"
+                   " WHERE id IN (SELECT issue_id FROM push_runs)")

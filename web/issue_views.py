@@ -15,6 +15,7 @@ from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
 from web.auth import admin_required, role_required
 from web.errors import on_console_errors
+from web.review_views import changed, changed_by_editor, push_refusal
 from web.trail import note
 
 bp = Blueprint("issues", __name__, url_prefix="/admin")
@@ -55,6 +56,8 @@ def edit_item(item_id):
     item = get_item(db, item_id)
     if item is None:
         abort(404)
+    if (refused := changed_by_editor(db, item["issue_id"])) is not None:
+        return refused
     title = " ".join((request.form.get("title") or "").split())
     department = " ".join((request.form.get("department") or "").split())
     back = url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
@@ -72,6 +75,7 @@ def edit_item(item_id):
     if changes:
         try:
             update_item(db, item_id, **changes)
+            changed(db, item["issue_id"])
             note("correct", f"item:{item_id}", issue=item["issue_id"], after=changes,
                  before={k: item.get(k) for k in changes})
         except ValueError as error:  # e.g. a department word that names several departments
@@ -87,6 +91,8 @@ def push(issue_id):
     """Queue the issue for every subscriber; pushing again sends nothing new."""
     db = get_db()
     _issue_or_404(db, issue_id)
+    if (refused := push_refusal(db, issue_id)) is not None:
+        return refused
     summary = progress.start_push(current_app, issue_id)
     note("push", f"issue:{issue_id}", queued=summary.get("queued", 0))
     return _answer(issue_id, summary, f"已排队推送 {summary.get('queued', 0)} 条消息。")
