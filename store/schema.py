@@ -267,3 +267,13 @@ def m012_rules_review_state(db):
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'push_runs'").fetchone():
         db.execute("UPDATE issues SET review_state = 'pushed'"
                    " WHERE id IN (SELECT issue_id FROM push_runs)")
+
+
+@migrations()
+def m013_rules_levels(db):
+    # 公开 or 内部 (store/levels.py): per issue (default 内部), per item an override (NULL: the
+    # issue's); followers who enrolled themselves under BOT_OPEN_ACCESS=1 never get 内部 items.
+    db.execute("ALTER TABLE issues ADD COLUMN level TEXT NOT NULL DEFAULT '内部'"
+               " CHECK (level IN ('公开', '内部'))")
+    db.execute("ALTER TABLE items ADD COLUMN level TEXT CHECK (level IN ('公开', '内部'))")
+    db.execute("ALTER TABLE cadres ADD COLUMN open_access INTEGER NOT NULL DEFAULT 0")

@@ -31,7 +31,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 def init_app(app):
     """Register the web blueprints and their protections on `app`."""
     from store.db import add_schema
-    from web import (accounts_views, audit_views, console, review_views, health, issue_views, pages, people, proxy, render,
+    from web import (accounts_views, audit_views, console, level_views, review_views, health, issue_views, pages, people, proxy, render,
                      sandbox)
     from web.schema import migrations
 
@@ -52,7 +52,8 @@ def init_app(app):
                            "(python bot.py admin-hash)")
 
     app.jinja_env.globals.update(may=auth.may, current_account=auth.current_account,
-                                 role_names=auth.ROLE_NAMES, review_of=_review_of)
+                                 role_names=auth.ROLE_NAMES, review_of=_review_of,
+                                 levels_of=_levels_of)
     app.session_interface = BrowserSessions()
     render.init_app(app)
     csrf.init_app(app)
@@ -60,7 +61,7 @@ def init_app(app):
     app.after_request(_private_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
     for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp,
-                      audit_views.bp, accounts_views.bp, review_views.bp):
+                      audit_views.bp, accounts_views.bp, review_views.bp, level_views.bp):
         app.register_blueprint(blueprint)
     if channel_class(app.config["BOT_CHANNEL"]).has_sandbox_phone:  # elsewhere: 404
         app.register_blueprint(sandbox.bp)
@@ -89,6 +90,14 @@ def _review_of(issue_id):
     from store.db import get_db
 
     return review.state(get_db(), issue_id)
+
+
+def _levels_of(issue_id):
+    """Templates: the issue's 公开/内部 level and its items' (store/levels.py)."""
+    from store import levels
+    from store.db import get_db
+
+    return levels.issue_levels(get_db(), issue_id)
 
 
 def _check_csrf():
