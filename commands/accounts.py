@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 
 from commands.audit import note
 from commands.errors import Fail
+from commands.review import require
 from store import accounts
 from store.db import get_db
 from werkzeug.security import generate_password_hash as password_hash
@@ -49,6 +50,7 @@ def user_group():
 @with_appcontext
 def user_add_command(name, role, password_file):
     """Add a console account with a role (editor, approver, admin)."""
+    require("admin", "manage accounts")
     try:
         accounts.check_name(name)
     except ValueError as error:
@@ -80,6 +82,7 @@ def user_list_command(as_json):
 @with_appcontext
 def user_disable_command(name):
     """Disable an account; its console sessions end at once."""
+    require("admin", "manage accounts")
     try:
         accounts.set_disabled(get_db(), name)
     except LookupError as error:
@@ -94,6 +97,7 @@ def user_disable_command(name):
 @with_appcontext
 def user_password_command(name, password_file):
     """Set an account's password; its console sessions end at once."""
+    require("admin", "manage accounts")
     if accounts.get(get_db(), name) is None:
         raise Fail(f"no account {name}")
     password = _read_password(password_file)

@@ -33,7 +33,8 @@ def require(role, action):
     """Fail unless the CLI's account (if any) has `role` or above."""
     acting = account()
     if acting and not accounts.at_least(acting["role"], role):
-        raise Fail(f"{acting['name']} is an {acting['role']}: only an {role} or admin may {action}")
+        raise Fail(f"BOT_CLI_USER {acting['name']} is {acting['role']}: to {action} needs the "
+                   f"{role} role or above")
 
 
 def require_push(issue_id, action="push"):

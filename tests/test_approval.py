@@ -120,7 +120,7 @@ def test_cli_as_operator_may_push_unapproved_and_as_an_editor_is_refused(make_ap
     assert review.state(db, second)["uploaded_by"] == "zhang"
     refused = as_zhang.invoke(args=["push", str(second)])
     assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
-    assert "editor" in refused.output
+    assert "zhang is editor" in refused.output
     as_li = make_app(BOT_CLI_USER="li").test_cli_runner()
     assert as_li.invoke(args=["push", str(second), "--no-wait"]).exit_code == 2  # not approved
     assert as_li.invoke(args=["approve", str(second)]).exit_code == 0
@@ -139,3 +139,15 @@ def test_webhook_publishes_are_pending_and_its_push_is_allowed(client, db, sampl
                          headers=webhook_headers("POST", "/api/issues?push=1", body)).get_json()
     state = review.state(db, answer["id"])
     assert (state["state"], state["uploaded_by"]) == ("pushed", "webhook")
+
+
+def test_the_new_settings_are_read_and_checked():
+    import config
+
+    values = config.from_env({"BOT_FOUR_EYES": "0", "BOT_CLI_USER": "li"})
+    assert values["BOT_FOUR_EYES"] is False and values["BOT_CLI_USER"] == "li"
+    assert config.from_env({})["BOT_FOUR_EYES"] is True
+    with pytest.raises(config.ConfigError, match="BOT_FOUR_EYES"):
+        config.from_env({"BOT_FOUR_EYES": "maybe"})
+    with pytest.raises(config.ConfigError, match="BOT_CLI_USER"):
+        config.check(dict(values, BOT_CLI_USER="li; rm -rf"))

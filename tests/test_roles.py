@@ -152,3 +152,52 @@ def test_user_commands(runner, db, tmp_path):
     assert accounts.get(db, "zhao")["disabled"]
     assert [r["action"] for r in reversed(audit.entries(db))] == [
         "account_add", "account_add", "account_disable", "account_password"]
+
+
+CLI_ROLES = [  # (arguments, the least role) for every CLI command that changes data
+    (["publish", "{sample}"], "editor"),
+    (["approve", "{issue}"], "approver"),
+    (["push", "{issue}", "--no-wait"], "approver"),
+    (["resend", "{issue}", "--no-wait"], "approver"),
+    (["roster", "import", "{roster}"], "admin"),
+    (["roster", "invite"], "admin"),
+    (["roster", "remove", "{cadre}"], "admin"),
+    (["roster", "unbind", "{cadre}"], "admin"),
+    (["departments", "import", "{departments}"], "admin"),
+    (["departments", "alias", "审计", "区审计局"], "admin"),
+    (["reindex"], "admin"),
+    (["user", "add", "new-{role}", "--role", "editor", "--password-file", "{password}"], "admin"),
+    (["user", "password", "target", "--password-file", "{password}"], "admin"),
+    (["user", "disable", "target"], "admin"),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_may_run_exactly_its_cli_commands(make_app, db, tmp_path, sample_path, role):
+    from store import review
+
+    for name in ROLES:
+        accounts.add(db, f"r-{name}", name, HASH)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,department,mobile,userid,subscriptions\n王五,区审计局,,,\n", "utf-8")
+    departments = tmp_path / "departments.csv"
+    departments.write_text("name,aliases,parent\n区审计局,审计局,\n", "utf-8")
+    password = tmp_path / "pw"
+    password.write_text("a-long-password-1\n")
+    cadre = add_cadre(db, "张三", "o_zhang")
+    issue_id = stored_issue(db)
+    runner = make_app(BOT_CLI_USER=f"r-{role}").test_cli_runner()
+    for args, needed in CLI_ROLES:
+        accounts.add(db, "target", "editor", HASH) if accounts.get(db, "target") is None else None
+        if args[0] == "approve":
+            review.changed(db, issue_id, "someone-else")   # pending, changed by another account
+        elif review.state(db, issue_id)["state"] == "pending":
+            review.approve(db, issue_id, "another-approver", four_eyes=False)
+        values = {"sample": sample_path, "issue": issue_id, "roster": roster, "cadre": cadre,
+                  "departments": departments, "password": password, "role": role}
+        result = runner.invoke(args=[a.format(**values) for a in args])
+        if accounts.at_least(role, needed):
+            assert result.exit_code == 0, (role, args, result.output)
+        else:
+            assert result.exit_code == 2, (role, args, result.output)
+            assert len(result.output.strip().splitlines()) == 1 and "role" in result.output
