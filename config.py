@@ -27,6 +27,8 @@ SETTINGS = {
     "BOT_ADMIN_PASSWORD": (None, str),
     "BOT_AUTO_PUSH": (False, "bool"),
     "BOT_OPEN_ACCESS": (False, "bool"),
+    "BOT_FOUR_EYES": (True, "bool"),  # who uploaded or last changed an issue cannot approve it
+    "BOT_CLI_USER": (None, str),  # the console account CLI commands act as; None: the operator
     "BOT_MAX_BODY_BYTES": (10 * 1024 * 1024, int),  # webhook uploads
     "BOT_MAX_CALLBACK_BYTES": (64 * 1024, int),  # /wechat bodies
     "BOT_SEND_RATE": (20.0, float),  # API calls per second, all workers together
@@ -189,6 +191,10 @@ def check(config):
     if level not in LOG_LEVELS:
         raise ConfigError(f"BOT_LOG_LEVEL={config.get('BOT_LOG_LEVEL')!r} is not valid: "
                           f"use one of {', '.join(LOG_LEVELS)}")
+    user = config.get("BOT_CLI_USER")
+    if user is not None and not re.fullmatch(r"[\w.\-@]{1,40}", str(user)):
+        raise ConfigError(f"BOT_CLI_USER={user!r} is not valid: the name of a console account "
+                          "(python bot.py user list)")
     for entry in str(config.get("BOT_TRUSTED_PROXIES") or "").split(","):
         try:
             if entry.strip():

@@ -16,7 +16,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from channels.addressbook import AddressBookError, sync_roster
+from commands.audit import note
 from commands.errors import Fail
+from commands.review import require
 from store.db import get_db
 
 SHOWN = 50  # cadres a --dry-run lists by name
@@ -31,11 +33,15 @@ WORDS = {"added": "add", "updated": "update", "removed": "remove"}
 @with_appcontext
 def roster_sync_command(dry_run, as_json):
     """Bring the roster and departments in line with the WeCom address book (work only)."""
+    if not dry_run:
+        require("admin", "sync the roster")
     changes = [] if dry_run and not as_json else None
     try:
         counts = sync_roster(current_app.config, get_db(), dry_run=dry_run, changes=changes)
     except AddressBookError as error:
         raise Fail.from_error(error)
+    if not dry_run:
+        note("roster_sync", None, **counts)
     if as_json:
         click.echo(json.dumps(counts))
         return

@@ -29,7 +29,9 @@ from store.ingest import ingest, limits_from
 from store.issues import get_issue
 from store.search import search
 from commands.addressbook import roster_sync_command
+from commands.audit import note
 from commands.errors import Fail
+from commands.review import require, require_push, uploaded
 
 
 
@@ -57,10 +59,14 @@ def publish_file(db, path):
 def publish_command(file, as_json, push_now):
     """Store a bulletin issue (text, PDF, Word) and print its id; the same content twice
     gives the same id."""
+    require("editor", "publish")
     try:
         issue_id, created, count = publish_file(get_db(), file)
     except (OSError, ValueError) as error:
         raise Fail.from_error(error)
+    if created:
+        uploaded(issue_id)
+    note("publish", f"issue:{issue_id}", file=os.path.basename(file), created=created, items=count)
     if as_json:
         click.echo(json.dumps({"id": issue_id, "items": count}))
     else:
@@ -69,6 +75,7 @@ def publish_command(file, as_json, push_now):
         click.echo(f"(already stored as issue {issue_id})", err=True)
     if push_now:
         from commands.push import send_with_progress
+        require_push(issue_id)
         send_with_progress(issue_id, err=as_json)
 
 
@@ -100,8 +107,10 @@ def search_command(query, as_json, page, per_page):
 def reindex_command():
     """Rebuild the search index of every stored item (after an upgrade or a bulk import)."""
     from store.search_index import reindex_all
+    require("admin", "rebuild the search index")
 
     click.echo(f"{reindex_all(get_db())} items indexed")
+    note("reindex")
 
 
 @click.group("roster")
@@ -117,10 +126,13 @@ roster_group.add_command(roster_sync_command)
 @with_appcontext
 def roster_import_command(file):
     """Import or update cadres from a CSV file (name,department,mobile,userid,subscriptions)."""
+    require("admin", "change the roster")
     try:
         summary = roster_csv.import_roster(get_db(), file)
     except (OSError, ValueError) as error:
         raise Fail.from_error(error)
+    note("roster_import", None, file=os.path.basename(file), added=summary["created"],
+         updated=summary["updated"])
     click.echo(f"{summary['created']} added, {summary['updated']} updated, "
                f"{summary['subscriptions']} subscriptions added, {len(summary['errors'])} problems")
     for error in summary["errors"]:
@@ -135,8 +147,10 @@ def roster_import_command(file):
 def roster_invite_command(as_json, hours):
     """Issue one-time binding codes to the cadres who need one (older unused codes expire):
     on WeCom only cadres without a userid, elsewhere those not bound yet."""
+    require("admin", "issue binding codes")
     invitations = binding.invite(get_db(), ttl_hours=hours,
                                  identity=identity_of(current_app.config))
+    note("roster_invite", None, codes=len(invitations), hours=hours)
     if as_json:
         click.echo(json.dumps([{"name": i["name"], "code": i["code"]} for i in invitations],
                               ensure_ascii=False))
@@ -164,8 +178,10 @@ def roster_list_command(unbound):
 @with_appcontext
 def roster_remove_command(cadre_id):
     """Take a cadre off the roster (by id, see `roster list`): no pushes, no chat."""
+    require("admin", "change the roster")
     if not roster_store.remove_cadre(get_db(), cadre_id):
         raise Fail(f"no cadre {cadre_id} on the roster")
+    note("roster_remove", f"cadre:{cadre_id}")
     click.echo(f"cadre {cadre_id} removed")
 
 
@@ -174,8 +190,10 @@ def roster_remove_command(cadre_id):
 @with_appcontext
 def roster_unbind_command(cadre_id):
     """Forget a cadre's WeChat binding (new phone): they bind again with a new code."""
+    require("admin", "change the roster")
     if not binding.unbind(get_db(), cadre_id):
         raise Fail(f"no cadre {cadre_id}")
+    note("roster_unbind", f"cadre:{cadre_id}")
     click.echo(f"cadre {cadre_id} unbound; `roster invite` gives them a new code")
 
 
@@ -206,10 +224,13 @@ def departments_list_command(as_json=False):
 @with_appcontext
 def departments_import_command(file):
     """Import departments and aliases: one per line, canonical name then aliases."""
+    require("admin", "change the departments")
     try:
         summary = department_file.import_departments(get_db(), file)
     except (OSError, ValueError) as error:
         raise Fail.from_error(error)
+    note("departments_import", None, file=os.path.basename(file), added=summary["departments"],
+         aliases=summary["aliases"])
     click.echo(f"{summary['departments']} new departments, {summary['aliases']} aliases")
     for error in summary["errors"]:
         click.echo(error, err=True)
@@ -221,10 +242,12 @@ def departments_import_command(file):
 @with_appcontext
 def departments_alias_command(alias, department):
     """Add another name for a department: `departments alias 审计 区审计局`."""
+    require("admin", "change the departments")
     try:
         departments_store.add_alias(get_db(), alias, department)
     except ValueError as error:
         raise Fail.from_error(error)
+    note("department_alias", None, alias=alias, department=department)
     click.echo(f"{alias} -> {department}")
 
 

@@ -18,7 +18,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from push import publish, status, worker
+from commands.audit import note
 from commands.errors import Fail
+from commands.review import require_push
 from config import setting
 
 
@@ -107,15 +109,18 @@ def push_command(issue_id, no_wait, dry_run, as_json):
         return
     if as_json:
         raise Fail("--json goes with --dry-run (use `status ID --json` after a push)")
+    require_push(issue_id)
     if no_wait:
         try:
             result = publish.push_issue(get_db(), issue_id, current_app.config,
                                         current_app.config["DATABASE_PATH"])
         except publish.UnknownIssue:
             raise Fail(f"no issue {issue_id}")
+        note("push", f"issue:{issue_id}", queued=result["queued"])
         click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued.")
         return
     send_with_progress(issue_id)
+    note("push", f"issue:{issue_id}")
 
 
 @click.command("resend")
@@ -126,10 +131,13 @@ def resend_command(issue_id, no_wait):
     """Retry the failed deliveries of an issue (and resume it if paused)."""
     from store.db import get_db
 
+    require_push(issue_id, "resend")
+
     try:
         queued = publish.resend_failed(get_db(), issue_id)
     except publish.UnknownIssue:
         raise Fail(f"no issue {issue_id}")
+    note("resend", f"issue:{issue_id}", queued=queued)
     click.echo(f"Issue {issue_id}: {queued} failed deliveries queued again.")
     if not no_wait:
         send_with_progress(issue_id, queue=False)

@@ -61,7 +61,8 @@ def _search_page(ctx, query, page):
     if not ratelimit.allow(ctx.db, ctx.user, limit):
         return ratelimit.SLOW_DOWN
     ctx.on_reply(ratelimit.count, ctx.user, limit)
-    result = search(ctx.db, query, page=page, per_page=PER_PAGE)
+    result = search(ctx.db, query, page=page, per_page=PER_PAGE,
+                    public_only=not ctx.cadre or bool(ctx.cadre.get("open_access")))  # 公开 only
     if not result.hits:
         ctx.on_reply(chat_state.save_query, ctx.user, None)
         if page:

@@ -13,6 +13,7 @@ queues nothing for recipients already planned, and resumes a paused push.
 from config import setting
 from channels import channel_class, make_channel
 from push import outbox, plan
+from store import review
 from subscriptions import audience
 
 
@@ -28,6 +29,7 @@ def push_issue(db, issue_id, config, db_path, channel=None):
         raise UnknownIssue(issue_id)
     queued = outbox.enqueue(db, issue_id, channel.name, messages)
     outbox.resume(db, issue_id)
+    review.pushed(db, issue_id)  # 已推送 (who may push is the caller's rule: docs/web.md)
     recipients = len({r for m in messages for _, r in m.recipients})
     return {"issue": issue_id, "queued": queued, "recipients": recipients}
 

@@ -78,3 +78,14 @@ def m001_outbox(db):
 def m002_recipient_index(db):
     # per-recipient pacing (WeCom drops what a member gets beyond 30/min, 1,000/h)
     db.execute("CREATE INDEX deliveries_recipient ON deliveries(recipient, sent_at)")
+
+
+@migrations()
+def m003_rules_used_signatures(db):
+    # webhook signatures already accepted, kept until their timestamp is stale (push/replay.py)
+    db.execute("""
+        CREATE TABLE used_signatures (
+            signature TEXT PRIMARY KEY,              -- the hex HMAC of an accepted request
+            expires REAL NOT NULL                    -- unix time its timestamp goes stale
+        )""")
+    db.execute("CREATE INDEX used_signatures_expires ON used_signatures(expires)")

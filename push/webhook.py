@@ -5,20 +5,29 @@
     GET  /api/issues/<id>/deliveries  counts by status and per-recipient rows (?limit&offset)
     POST /api/issues/<id>/resend      queue the failed deliveries again
 
-Every request carries `X-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>` keyed with
-BOT_PUBLISH_SECRET (for GET and empty POSTs: of the empty body). Errors are JSON
-`{"error": reason}`: 401 bad signature, 503 secret not configured, 413 too large,
-400 unreadable issue, 404 unknown issue.
+Every request carries `X-Jianbao-Timestamp: <unix seconds>` (within ±WINDOW of the server's
+clock) and `X-Signature-256: sha256=<hex HMAC-SHA256>` keyed with BOT_PUBLISH_SECRET over
+
+    "{timestamp}\n{METHOD}\n{path}[?{query}]\n" + raw body
+
+with the path and query exactly as sent. So a captured request cannot be replayed with another
+query (`?push=1`), on another issue, later (stale timestamp) or again (a signature is accepted
+once: push/replay.py). `signed_headers(secret, "POST", "/api/issues?push=1", body)` builds the
+two headers. Errors are JSON `{"error": reason}`: 401 bad, stale or reused signature, 503 secret
+not configured, 413 too large, 400 unreadable issue, 404 unknown issue.
 """
 
 import hashlib
 import hmac
 import logging
+import time
 
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from push import publish, status, worker
+from push import publish, replay, status, worker
+from store import review
+from store.audit import record
 from store.ingest import ingest, limits_from
 
 log = logging.getLogger(__name__)
@@ -41,9 +50,32 @@ class WebhookError(Exception):
         self.status, self.message = status, message
 
 
-def sign(secret, body):
-    """`sign("s3cret", b"...")` -> "sha256=<hex>": the X-Signature-256 value for `body`."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+WINDOW = 300  # seconds a timestamp may differ from the server's clock
+
+
+def sign(secret, timestamp, method, target, body=b""):
+    """`sign("s3cret", 1764313200, "POST", "/api/issues?push=1", b"...")` -> "sha256=<hex>":
+    the X-Signature-256 value; `target` is the path and query exactly as sent."""
+    message = f"{timestamp}\n{method.upper()}\n{target}\n".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signed_headers(secret, method, target, body=b"", timestamp=None):
+    """`signed_headers("s3cret", "GET", "/api/issues/7/deliveries")` -> the two headers a
+    webhook request carries, signed now (or at `timestamp`, Unix seconds)."""
+    timestamp = int(time.time()) if timestamp is None else int(timestamp)
+    return {"X-Jianbao-Timestamp": str(timestamp),
+            "X-Signature-256": sign(secret, timestamp, method, target, body)}
+
+
+def _target():
+    """The path and query as the client sent them (the request line's target)."""
+    env = request.environ
+    raw = env.get("RAW_URI") or env.get("REQUEST_URI")
+    if raw:
+        return raw
+    query = env.get("QUERY_STRING", "")
+    return request.script_root + request.path + (f"?{query}" if query else "")
 
 
 @bp.before_request
@@ -58,9 +90,22 @@ def check_signature():
     given = request.headers.get("X-Signature-256", "")
     if not given:
         raise WebhookError(401, "missing X-Signature-256 header")
-    if not hmac.compare_digest(given.encode(), sign(secret, body).encode()):
+    stamp = request.headers.get("X-Jianbao-Timestamp", "").strip()
+    if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 12:
+        raise WebhookError(401, "missing or bad X-Jianbao-Timestamp header (Unix seconds)")
+    now = time.time()
+    if abs(now - int(stamp)) > WINDOW:
+        raise WebhookError(401, f"stale X-Jianbao-Timestamp: more than {WINDOW} s from the"
+                                " server's clock (sign each request when sending it)")
+    expected = sign(secret, stamp, request.method, _target(), body)
+    if not hmac.compare_digest(given.encode(), expected.encode()):
         raise WebhookError(401, "bad signature: X-Signature-256 must be sha256=<hex HMAC-SHA256"
-                                " of the raw body with BOT_PUBLISH_SECRET>")
+                                " with BOT_PUBLISH_SECRET of \"{timestamp}\\n{METHOD}\\n"
+                                "{path}[?{query}]\\n\" + the raw body>")
+    from store.db import get_db
+
+    if not replay.first_use(get_db(), expected, expires=int(stamp) + WINDOW + 1, now=now):
+        raise WebhookError(401, "signature already used: sign each request afresh")
 
 
 @bp.post("")
@@ -76,6 +121,9 @@ def create_issue():
     except ParseError as error:  # over a limit (413/422), classified (422), unreadable (400)
         raise WebhookError(getattr(error, "status", 400), str(error))
     answer = publish.issue_view(db, issue_id, current_app.config)
+    if created:
+        review.changed(db, issue_id, "webhook", uploaded=True)
+    record(db, "webhook", request.remote_addr, "publish", f"issue:{issue_id}", {"created": created})
     if request.args.get("push") in ("1", "true", "yes") or current_app.config.get("BOT_AUTO_PUSH"):
         answer["push"] = _push(db, issue_id)
     return jsonify(answer), 201 if created else 200
@@ -98,6 +146,7 @@ def resend(issue_id):
     except publish.UnknownIssue:
         raise WebhookError(404, f"no issue {issue_id}")
     worker.wake(current_app)
+    record(db, "webhook", request.remote_addr, "resend", f"issue:{issue_id}", {"queued": queued})
     return jsonify({"issue": issue_id, "queued": queued, **_counts(db, issue_id)}), 202
 
 
@@ -156,6 +205,7 @@ def _push(db, issue_id):
     except publish.UnknownIssue:
         raise WebhookError(404, f"no issue {issue_id}")
     worker.wake(current_app)
+    record(db, "webhook", request.remote_addr, "push", f"issue:{issue_id}", {"queued": result["queued"]})
     return {**result, **_counts(db, issue_id)}
 
 

@@ -23,7 +23,7 @@ DAY_AGO, HOUR_AGO = at("'-1 day'"), at("'-1 hour'")
 CODE_DIGITS = 8
 MAX_FAILED = 10  # wrong codes per identity per hour
 CADRE_COLUMNS = ("id, name, department, mobile, userid, openid, bound_at, subscribe_all, "
-                 "removed_at, created_at, department_id")
+                 "removed_at, created_at, department_id, open_access")
 # Why a bind failed, for the chat reply ("ok" when it worked).
 REASONS = ("ok", "unknown", "expired", "used", "bound_elsewhere", "identity_taken", "removed",
            "throttled")
@@ -125,8 +125,8 @@ def enrol(db, openid=None, userid=None, name="公众用户"):
     with write(db):
         found = _cadres(db, f"{column} = ?", [identity])
         if not found:
-            db.execute(f"INSERT INTO cadres (name, {column}, bound_at) VALUES (?, ?, {NOW})",
-                       [name, identity])
+            db.execute(f"INSERT INTO cadres (name, {column}, bound_at, open_access)"
+                       f" VALUES (?, ?, {NOW}, 1)", [name, identity])  # 内部 items: never
         elif found[0]["bound_at"] is None and not found[0]["removed_at"]:
             db.execute(f"UPDATE cadres SET bound_at = {NOW} WHERE id = ?", [found[0]["id"]])
     return cadre_for(db, **{column: identity})

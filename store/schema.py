@@ -210,3 +210,70 @@ def m009_sections_joint_departments_warnings(db):
     db.execute("ALTER TABLE issues ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'")  # JSON list
     db.execute("ALTER TABLE issues ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE issues ADD COLUMN classification TEXT")  # 内部, or None
+
+
+@migrations()
+def m010_rules_audit_log(db):
+    # Who did what, from where (store/audit.py). Append-only: the database itself refuses to
+    # change or delete a row, whatever the code asks.
+    db.execute("""
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            who TEXT NOT NULL,                     -- account name, `cli`, `webhook`
+            "where" TEXT NOT NULL,                 -- client IP, or `cli`
+            action TEXT NOT NULL,                  -- a stable English word: publish, push, …
+            target TEXT,                           -- issue:7, item:12, cadre:3, account:li
+            details TEXT NOT NULL DEFAULT '{}'     -- JSON: before/after and counts
+        )""")
+    db.execute("CREATE INDEX audit_log_at ON audit_log(at)")
+    for event in ("UPDATE", "DELETE"):
+        db.execute(f"""
+            CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""")
+
+
+@migrations()
+def m011_rules_accounts(db):
+    # Named console accounts (store/accounts.py) and each account's session generation: a
+    # session cookie names the generation it was issued under, and logging out, disabling
+    # the account or changing its password moves the generation on, ending every session.
+    db.execute("""
+        CREATE TABLE accounts (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('editor', 'approver', 'admin')),
+            password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")
+    db.execute("""
+        CREATE TABLE session_generations (
+            name TEXT PRIMARY KEY,                 -- an account, or `admin` (the bootstrap)
+            generation INTEGER NOT NULL
+        )""")
+
+
+@migrations()
+def m012_rules_review_state(db):
+    # Approval before a push (store/review.py): pending (待审核) -> approved (已批准) ->
+    # pushed (已推送); who uploaded or last changed the issue, who approved it and when.
+    db.execute("ALTER TABLE issues ADD COLUMN review_state TEXT NOT NULL DEFAULT 'pending'"
+               " CHECK (review_state IN ('pending', 'approved', 'pushed'))")
+    db.execute("ALTER TABLE issues ADD COLUMN changed_by TEXT")
+    db.execute("ALTER TABLE issues ADD COLUMN uploaded_by TEXT")
+    db.execute("ALTER TABLE issues ADD COLUMN approved_by TEXT")
+    db.execute("ALTER TABLE issues ADD COLUMN approved_at TEXT")
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'push_runs'").fetchone():
+        db.execute("UPDATE issues SET review_state = 'pushed'"
+                   " WHERE id IN (SELECT issue_id FROM push_runs)")
+
+
+@migrations()
+def m013_rules_levels(db):
+    # 公开 or 内部 (store/levels.py): per issue (default 内部), per item an override (NULL: the
+    # issue's); followers who enrolled themselves under BOT_OPEN_ACCESS=1 never get 内部 items.
+    db.execute("ALTER TABLE issues ADD COLUMN level TEXT NOT NULL DEFAULT '内部'"
+               " CHECK (level IN ('公开', '内部'))")
+    db.execute("ALTER TABLE items ADD COLUMN level TEXT CHECK (level IN ('公开', '内部'))")
+    db.execute("ALTER TABLE cadres ADD COLUMN open_access INTEGER NOT NULL DEFAULT 0")

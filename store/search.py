@@ -25,7 +25,8 @@ import metrics
 from store.departments import names, resolve
 from store.ranking import idf, newest_first, rank
 from store.search_cache import CACHE, cache_key
-from store.search_index import date_tokens, item_of
+from store.levels import EFFECTIVE
+from store.search_index import ID_SPAN, date_tokens, item_of
 from store.text import add_words, chars, normalise, query_words
 
 MAX_QUERY_CHARS = 200  # longer input is cut here
@@ -61,16 +62,18 @@ class SearchResult:
 
 
 @metrics.timed_search
-def search(db, query, page=0, per_page=5):
+def search(db, query, page=0, per_page=5, public_only=False):
     """`search(db, "项目", page=0, per_page=5)` -> SearchResult; never raises for user text.
+    `public_only=True` (a follower under BOT_OPEN_ACCESS) finds 公开 items only.
 
     Answers are cached per process until anything they read changes (search_cache.py)."""
     page = max(int(page or 0), 0)
     per_page = min(max(int(per_page or 5), 1), MAX_PER_PAGE)
     key = cache_key(db, query, page, per_page)
+    key = key and key + (bool(public_only),)
     cached = CACHE.get(key)
     if cached is None:
-        cached = _search(db, query, page, per_page)
+        cached = _search(db, query, page, per_page, public_only)
         CACHE.put(key, _copy(cached))
         return cached
     return _copy(cached)  # callers may change what they get
@@ -82,15 +85,17 @@ def _copy(result):
                    department=dict(result.department) if result.department else None)
 
 
-def _search(db, query, page, per_page):
+def _search(db, query, page, per_page, public_only=False):
     add_words(names(db))
     parsed = parse_query(db, query)
     expression = match_expression(parsed)
     if expression is None:
         return SearchResult(**parsed)
+    public = (f" AND rowid % {ID_SPAN} IN (SELECT i.id FROM items i JOIN issues s"
+              f" ON s.id = i.issue_id WHERE {EFFECTIVE} = '公开')") if public_only else ""
     newest = [r[0] for r in db.execute(
-        "SELECT rowid FROM items_search WHERE items_search MATCH ? ORDER BY rowid DESC LIMIT ?",
-        [expression, WINDOW + 1])]
+        f"SELECT rowid FROM items_search WHERE items_search MATCH ?{public}"
+        " ORDER BY rowid DESC LIMIT ?", [expression, WINDOW + 1])]
     if not newest:
         return SearchResult(**parsed)
     total = min(len(newest), WINDOW)

@@ -24,6 +24,8 @@ nothing more. What they subscribe to in chat adds to the default.
 
 from dataclasses import dataclass, field
 
+from store.levels import EFFECTIVE, INTERNAL
+
 DEFAULT_FOLLOWS = ("own", "none", "all")
 IDENTITY_SQL = {
     "userid": ("c.userid", "c.userid IS NOT NULL"),
@@ -88,9 +90,12 @@ def audience(db, issue_id, rule, skip_planned=True):
 
 def items_for(cadre, items, rule):
     """`items_for(cadre, items, rule)` -> the ids of the items this cadre gets, in order.
-    An item of a joint attribution reaches the followers of each of its departments."""
-    return tuple(item["id"] for item in items if item["kind"] == "lead"
-                 or any(follows(cadre, d, rule) for d in item["department_ids"] or [None]))
+    An item of a joint attribution reaches the followers of each of its departments. A
+    follower who enrolled themselves (BOT_OPEN_ACCESS) never gets a 内部 item."""
+    return tuple(item["id"] for item in items
+                 if not (cadre.get("open_access") and item.get("level") == INTERNAL)
+                 and (item["kind"] == "lead"
+                      or any(follows(cadre, d, rule) for d in item["department_ids"] or [None])))
 
 
 def follows(cadre, department_id, rule):
@@ -129,8 +134,9 @@ def issue_content(db, issue_id):
         return None, None
     meta = {"id": row[0], "issuer": row[1], "date": row[2], "number": row[3]}
     cursor = db.execute(
-        "SELECT id, seq, kind, title, body, department, department_id FROM items"
-        " WHERE issue_id = ? ORDER BY seq", [issue_id])
+        "SELECT i.id, i.seq, i.kind, i.title, i.body, i.department, i.department_id,"
+        f" {EFFECTIVE} AS level FROM items i JOIN issues s ON s.id = i.issue_id"
+        " WHERE i.issue_id = ? ORDER BY i.seq", [issue_id])
     columns = [c[0] for c in cursor.description]
     items = [dict(zip(columns, r), department_ids=[]) for r in cursor.fetchall()]
     by_id = {item["id"]: item for item in items}
@@ -159,11 +165,11 @@ def _cadres(db, rule):
     address, addressable = IDENTITY_SQL[rule.identity]
     rows = db.execute(f"""
         SELECT c.id, c.name, c.department, CASE WHEN {addressable} THEN {address} END,
-               c.removed_at IS NOT NULL, c.subscribe_all, c.department_id
+               c.removed_at IS NOT NULL, c.subscribe_all, c.department_id, c.open_access
         FROM cadres c ORDER BY c.id""").fetchall()
     cadres = {r[0]: {"id": r[0], "name": r[1], "department": r[2], "recipient": r[3],
                      "removed": bool(r[4]), "all": bool(r[5]), "own_department": r[6],
-                     "departments": set()} for r in rows}
+                     "open_access": bool(r[7]), "departments": set()} for r in rows}
     for cadre_id, department_id in db.execute(
             "SELECT cadre_id, department_id FROM subscriptions").fetchall():
         if cadre_id in cadres:

@@ -129,3 +129,22 @@ class Chat:
     def _clock(self):
         self.next_id += 1
         return int(time.time()) + self.next_id % 1000
+
+
+_SIGNED = set()  # (request, timestamp) pairs signed so far in this test run
+
+
+def webhook_headers(method, target, body=b"", secret="test-publish-secret"):
+    """The webhook's two signature headers for one request, signed now — or a second earlier
+    when this very request was already signed at that second: identical requests signed in
+    the same second share a signature, and the webhook accepts a signature once."""
+    import hashlib
+
+    from push.webhook import signed_headers
+
+    request = (secret, method, target, hashlib.sha256(body).hexdigest())
+    timestamp = int(time.time())
+    while (request, timestamp) in _SIGNED:
+        timestamp -= 1
+    _SIGNED.add((request, timestamp))
+    return signed_headers(secret, method, target, body, timestamp)

@@ -13,7 +13,7 @@ from fixtures_chat import Chat, enrol, publish_sample
 
 from handlers.access import HOW_TO_BIND
 from push import publish as publishing, status
-from push.webhook import sign
+from push.webhook import signed_headers
 from push.worker import run_until_idle
 from store import binding, ratelimit, roster
 from store.db import open_db
@@ -178,9 +178,9 @@ def test_no_secret_or_access_token_is_logged_at_debug(fake_wechat, make_app, tmp
                                       "csrf_token": token})
     body = sample_path.read_bytes()
     client.post("/api/issues", data=body, content_type="text/plain",
-                headers={"X-Signature-256": sign(secrets["BOT_PUBLISH_SECRET"], body)})
+                headers=signed_headers(secrets["BOT_PUBLISH_SECRET"], "POST", "/api/issues", body))
     client.post("/api/issues", data=body, content_type="text/plain",
-                headers={"X-Signature-256": sign("wrong", body)})
+                headers=signed_headers("wrong", "POST", "/api/issues", body))
     # pushes on WeCom and on the Official Account: token fetches, sends, an expired token
     from test_plan import add_cadre, publish
 

@@ -20,10 +20,9 @@ import time
 
 import pytest
 import requests
-from fixtures_chat import content, signed_args, text_xml
+from fixtures_chat import content, signed_args, text_xml, webhook_headers
 from test_processes import GUNICORN, ROOT, free_port, production_env, wait_until
 
-from push.webhook import sign
 
 pytestmark = pytest.mark.slow  # nginx and gunicorn processes
 
@@ -162,8 +161,8 @@ def test_wechat_webhook_and_console_through_the_shipped_nginx_site(stack, sample
     assert 8_500_000 < len(body) < 10 * 1024 * 1024
     created = requests.post(base + "/api/issues", data=body, timeout=120,
                             headers=dict(headers, **{"Content-Type": "application/pdf",
-                                                     "X-Signature-256": sign(PUBLISH_SECRET,
-                                                                             body)}))
+                                                     **webhook_headers("POST", "/api/issues", body,
+                                                                        PUBLISH_SECRET)}))
     assert created.status_code == 201, created.text[:500]
     assert len(created.json()["items"]) >= 5
     too_big = b"%PDF" + b"0" * (11 * 1024 * 1024)

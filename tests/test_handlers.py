@@ -103,7 +103,10 @@ def test_open_access_lets_any_follower_read_and_subscribe(make_app, db):
     app = make_app(BOT_OPEN_ACCESS=True)
     publish_sample(db)
     phone = Phone(db, app.config, "o_public")
-    assert "找到" in phone.say("疫情")
+    assert phone.say("疫情").startswith("没有找到")     # an issue is 内部 until made 公开
+    from store import levels
+    levels.set_issue_level(db, db.execute("SELECT id FROM issues").fetchone()[0], "公开")
+    assert phone.say("疫情").startswith("找到")
     assert "区审计局" in phone.say("部门")
     assert db.execute("SELECT COUNT(*) FROM cadres").fetchone()[0] == 0  # reading enrols nobody
     assert "区审计局" in phone.say("订阅 审计")

@@ -19,6 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from fixtures_chat import webhook_headers
 from push.webhook import sign
 from fixtures_hostile import assert_unchanged, row_counts
 
@@ -31,9 +32,11 @@ def sample_text(sample_path):
 
 def publish(live, body, content_type="text/plain", signature=None, headers=None):
     data = body.encode("utf-8") if isinstance(body, str) else body
-    sig = sign(SECRET, data) if signature is None else signature
-    head = {"Content-Type": content_type, **({"X-Signature-256": sig} if sig else {}),
+    head = {"Content-Type": content_type, **webhook_headers("POST", "/api/issues", data),
             **(headers or {})}
+    if signature is not None:  # a given signature (or none) in place of the right one
+        head.pop("X-Signature-256")
+        head.update({"X-Signature-256": signature} if signature else {})
     return requests.post(live.url("/api/issues"), data=data, headers=head, timeout=60)
 
 
@@ -127,7 +130,7 @@ def test_a_multipart_upload_named_pdf_that_is_not_a_pdf(live):
     # multipart: the signature covers the raw multipart body, as the webhook documents
     request = requests.Request("POST", live.url("/api/issues"),
                                files={"file": ("issue.pdf", body, "application/pdf")}).prepare()
-    request.headers["X-Signature-256"] = sign(SECRET, request.body)
+    request.headers.update(webhook_headers("POST", "/api/issues", request.body))
     response = requests.Session().send(request, timeout=30)
     assert response.status_code == 400 and "PDF" in response.json()["error"]
     assert live.alive()
@@ -139,7 +142,7 @@ def test_a_multipart_upload_named_pdf_that_is_not_a_pdf(live):
 WEBHOOK_REFUSED = [
     pytest.param({"signature": ""}, 401, id="missing-signature"),
     pytest.param({"signature": "sha256=" + "0" * 64}, 401, id="wrong-signature"),
-    pytest.param({"signature": sign("guess", b"x")}, 401, id="signed-with-another-secret"),
+    pytest.param({"signature": sign("guess", 0, "POST", "/api/issues", b"x")}, 401, id="signed-with-another-secret"),
     pytest.param({"signature": "sha1=abc"}, 401, id="wrong-scheme"),
     pytest.param({"signature": "sig-of-other-body"}, 401, id="signature-of-another-body"),
     pytest.param({"size": 10 * 1024 * 1024 + 1}, 413, id="10MB-body"),
@@ -153,7 +156,7 @@ def test_webhook_refusals(live, sample_path, change, status):
         body = (body * (change["size"] // len(body) + 1))[: change["size"]]
     signature = change.get("signature")
     if signature == "sig-of-other-body":
-        signature = sign(SECRET, body + b" ")
+        signature = webhook_headers("POST", "/api/issues", body + b" ")["X-Signature-256"]
     before = live.counts()
     response = publish(live, body, signature=signature)
     assert response.status_code == status
@@ -162,14 +165,17 @@ def test_webhook_refusals(live, sample_path, change, status):
     assert_unchanged(before, live.counts())
 
 
-def test_a_replayed_webhook_request_stores_the_issue_once(live, sample_path):
+def test_a_republished_issue_is_stored_once_and_a_replayed_request_refused(live, sample_path):
     body = sample_text(sample_path).encode()
     before = live.counts()
     first = publish(live, body)
-    replays = [publish(live, body) for _ in range(3)]
+    again = [publish(live, body) for _ in range(3)]  # each signed anew
     assert first.status_code == 201
-    assert [r.status_code for r in replays] == [200] * 3
-    assert {r.json()["id"] for r in replays} == {first.json()["id"]}
+    assert [r.status_code for r in again] == [200] * 3
+    assert {r.json()["id"] for r in again} == {first.json()["id"]}
+    replayed = requests.post(live.url("/api/issues"), data=body, timeout=10,
+                             headers=first.request.headers)  # the captured request, byte for byte
+    assert replayed.status_code == 401 and "already used" in replayed.json()["error"]
     after = live.counts()
     assert after["issues"] == before["issues"] + 1
     assert after["outbox"] == before["outbox"]  # ingest alone pushes nothing
@@ -190,7 +196,8 @@ def test_every_webhook_route_needs_the_signature(live, path, method):
 def test_a_signed_push_of_an_unknown_issue_is_404(live):
     before = live.counts()
     response = requests.post(live.url("/api/issues/99999/push"),
-                             headers={"X-Signature-256": sign(SECRET, b"")}, timeout=10)
+                             headers=webhook_headers("POST", "/api/issues/99999/push"),
+                             timeout=10)
     assert response.status_code == 404 and "99999" in response.json()["error"]
     assert_unchanged(before, live.counts())
 

@@ -19,12 +19,11 @@ import time
 
 import requests
 from fakewechat import fake_wechat  # noqa: F401 (fixture)
-from fixtures_chat import publish_sample, signed_args, text_xml
+from fixtures_chat import publish_sample, signed_args, text_xml, webhook_headers
 from test_processes import GUNICORN, ROOT, free_port, production_env, wait_until
 
 from store import upkeep as store
 from push import publish as publishing
-from push.webhook import sign
 from store.db import open_db
 
 OUTSIDE = {"REMOTE_ADDR": "10.0.0.5"}
@@ -159,7 +158,7 @@ def test_metrics_add_up_over_gunicorn_workers_and_the_push_worker(fake_wechat, t
     try:
         assert wait_until(lambda: requests.get(base + "/healthz", timeout=5).ok), log.name
         pushed = requests.post(f"{base}/api/issues/{issue_id}/push", timeout=30,
-                               headers={"X-Signature-256": sign("test-publish-secret", b"")})
+                               headers=webhook_headers("POST", f"/api/issues/{issue_id}/push"))
         assert pushed.ok, pushed.text
         messages = 24
         for n in range(messages):

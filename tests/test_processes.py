@@ -20,8 +20,7 @@ import time
 import pytest
 import requests
 
-from fixtures_chat import signed_args, text_xml
-from push.webhook import sign
+from fixtures_chat import signed_args, text_xml, webhook_headers
 
 pytestmark = pytest.mark.slow  # gunicorn and worker processes
 
@@ -136,12 +135,12 @@ def test_gunicorn_two_workers_and_a_worker_process_publish_push_and_answer(gunic
         body = sample_path.read_bytes()
         created = requests.post(base + "/api/issues?push=1", data=body, timeout=60,
                                 headers={"Content-Type": "text/plain",
-                                         "X-Signature-256": sign("test-publish-secret", body)})
+                                         **webhook_headers("POST", "/api/issues?push=1", body)})
         assert created.status_code == 201, created.text
         issue_id = created.json()["id"]
         deliveries = lambda: requests.get(
             f"{base}/api/issues/{issue_id}/deliveries", timeout=10,
-            headers={"X-Signature-256": sign("test-publish-secret", b"")}).json()
+            headers=webhook_headers("GET", f"/api/issues/{issue_id}/deliveries")).json()
         assert wait_until(lambda: deliveries()["counts"].get("pending", 0) == 0
                           and deliveries()["counts"].get("sent", 0) == 3), deliveries()
     finally:

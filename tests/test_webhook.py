@@ -2,12 +2,13 @@
 
 import io
 import json
+import time
 
 import pytest
 import requests
 
 from channels import inbox
-from push.webhook import sign
+from fixtures_chat import webhook_headers
 from push.worker import run_until_idle
 from test_plan import add_cadre
 
@@ -15,12 +16,12 @@ SECRET = "test-publish-secret"  # conftest's BOT_PUBLISH_SECRET
 
 
 def post(client, url, body=b"", content_type="text/plain; charset=utf-8", secret=SECRET, **kw):
-    headers = {"X-Signature-256": sign(secret, body)} if secret else {}
+    headers = webhook_headers("POST", url, body, secret) if secret else {}
     return client.post(url, data=body, headers=headers, content_type=content_type, **kw)
 
 
 def signed_get(client, url, secret=SECRET):
-    return client.get(url, headers={"X-Signature-256": sign(secret, b"")})
+    return client.get(url, headers=webhook_headers("GET", url, secret=secret))
 
 
 def post_multipart(client, fields):
@@ -31,7 +32,7 @@ def post_multipart(client, fields):
     values = MultiDict({k: FileStorage(v[0], filename=v[1], content_type=v[2])
                         if isinstance(v, tuple) else v for k, v in fields.items()})
     boundary, raw = encode_multipart(values)
-    return client.post("/api/issues", data=raw, headers={"X-Signature-256": sign(SECRET, raw)},
+    return client.post("/api/issues", data=raw, headers=webhook_headers("POST", "/api/issues", raw),
                        content_type=f"multipart/form-data; boundary={boundary}")
 
 
@@ -66,6 +67,8 @@ def test_the_same_issue_as_json_or_a_multipart_upload_is_the_same_issue(client, 
 @pytest.mark.parametrize("headers", [{}, {"X-Signature-256": "sha256=" + "0" * 64},
                                      {"X-Signature-256": "deadbeef"}])
 def test_missing_or_wrong_signature_is_401(client, sample, headers):
+    if headers:  # a current timestamp: the signature itself is what is wrong
+        headers = {**headers, "X-Jianbao-Timestamp": str(int(time.time()))}
     response = client.post("/api/issues", data=sample, headers=headers, content_type="text/plain")
     assert response.status_code == 401
     assert "signature" in response.get_json()["error"].lower()
@@ -147,13 +150,13 @@ def test_status_and_resend_need_the_signature_and_a_known_issue(client, sample):
 def test_over_the_size_limit_is_413_over_real_http(make_app, live_server, sample):
     server = live_server(make_app(BOT_MAX_BODY_BYTES=1000))
     too_big = requests.post(server.url("/api/issues"), data=sample, timeout=10,
-                            headers={"X-Signature-256": sign(SECRET, sample),
+                            headers={**webhook_headers("POST", "/api/issues", sample),
                                      "Content-Type": "text/plain"})
     assert too_big.status_code == 413 and "BOT_MAX_BODY_BYTES" in too_big.json()["error"]
     small = "中共上街区委办公室 2021年1月6日\n\n区审计局开展审计\n区审计局对项目开展审计。（区审计局）\n"
     data = small.encode()
     ok = requests.post(server.url("/api/issues"), data=data, timeout=10,
-                       headers={"X-Signature-256": sign(SECRET, data),
+                       headers={**webhook_headers("POST", "/api/issues", data),
                                 "Content-Type": "text/plain; charset=utf-8"})
     assert ok.status_code == 201 and ok.json()["items"][0]["title"] == "区审计局开展审计"
 

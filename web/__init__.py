@@ -31,7 +31,8 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 def init_app(app):
     """Register the web blueprints and their protections on `app`."""
     from store.db import add_schema
-    from web import console, health, issue_views, pages, people, proxy, render, sandbox
+    from web import (accounts_views, audit_views, console, level_views, review_views, health, issue_views, pages, people, proxy, render,
+                     sandbox)
     from web.schema import migrations
 
     add_schema(app, migrations)
@@ -50,13 +51,17 @@ def init_app(app):
         app.logger.warning("BOT_ADMIN_PASSWORD holds a plain password; store its hash instead "
                            "(python bot.py admin-hash)")
 
+    app.jinja_env.globals.update(may=auth.may, current_account=auth.current_account,
+                                 role_names=auth.ROLE_NAMES, review_of=_review_of,
+                                 levels_of=_levels_of)
     app.session_interface = BrowserSessions()
     render.init_app(app)
     csrf.init_app(app)
     app.before_request(_check_csrf)
     app.after_request(_private_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
-    for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp):
+    for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp,
+                      audit_views.bp, accounts_views.bp, review_views.bp, level_views.bp):
         app.register_blueprint(blueprint)
     if channel_class(app.config["BOT_CHANNEL"]).has_sandbox_phone:  # elsewhere: 404
         app.register_blueprint(sandbox.bp)
@@ -77,6 +82,22 @@ class BrowserSessions(SecureCookieSessionInterface):
         if request.path.startswith(SIGNED_PREFIXES):
             return self.make_null_session(app)
         return super().open_session(app, request)
+
+
+def _review_of(issue_id):
+    """Templates: the issue's approval state (store/review.py)."""
+    from store import review
+    from store.db import get_db
+
+    return review.state(get_db(), issue_id)
+
+
+def _levels_of(issue_id):
+    """Templates: the issue's 公开/内部 level and its items' (store/levels.py)."""
+    from store import levels
+    from store.db import get_db
+
+    return levels.issue_levels(get_db(), issue_id)
 
 
 def _check_csrf():

@@ -11,6 +11,8 @@ from store.db import get_db
 from store.issues import get_issue, issue_items, list_issues
 from web import push_actions as progress, store
 from web.auth import admin_required
+from web.review_views import uploaded
+from web.trail import note
 from web.errors import on_console_errors
 
 bp = Blueprint("console", __name__, url_prefix="/admin")
@@ -60,6 +62,9 @@ def publish():
         flash(f"无法读取“{name}”：{error}", "error")
         return redirect(url_for("console.home"))
     count = get_issue(db, issue_id)["item_count"]
+    if created:
+        uploaded(db, issue_id)
+    note("publish", f"issue:{issue_id}", file=name, created=created, items=count)
     flash(f"已读取 {count} 条，请核对标题和单位后推送。" if created
           else "这一期已经发布过，打开的是已有的一期。")
     return redirect(url_for("issues.review", issue_id=issue_id))

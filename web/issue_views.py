@@ -14,8 +14,10 @@ from channels import channel_class
 from store.db import get_db
 from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
-from web.auth import admin_required
+from web.auth import admin_required, role_required
 from web.errors import on_console_errors
+from web.review_views import changed, changed_by_editor, push_refusal
+from web.trail import note
 
 bp = Blueprint("issues", __name__, url_prefix="/admin")
 on_console_errors(bp)
@@ -55,6 +57,8 @@ def edit_item(item_id):
     item = get_item(db, item_id)
     if item is None:
         abort(404)
+    if (refused := changed_by_editor(db, item["issue_id"])) is not None:
+        return refused
     title = " ".join((request.form.get("title") or "").split())
     department = " ".join((request.form.get("department") or "").split())
     back = url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
@@ -72,6 +76,9 @@ def edit_item(item_id):
     if changes:
         try:
             update_item(db, item_id, **changes)
+            changed(db, item["issue_id"])
+            note("correct", f"item:{item_id}", issue=item["issue_id"], after=changes,
+                 before={k: item.get(k) for k in changes})
         except ValueError as error:  # e.g. a department word that names several departments
             flash(f"第 {item['seq']} 条未更新：{error}", "error")
             return redirect(back)
@@ -80,22 +87,26 @@ def edit_item(item_id):
 
 
 @bp.route("/issues/<int:issue_id>/push", methods=["POST"])
-@admin_required
+@role_required("approver")
 def push(issue_id):
     """Queue the issue for every subscriber; pushing again sends nothing new."""
     db = get_db()
     _issue_or_404(db, issue_id)
+    if (refused := push_refusal(db, issue_id)) is not None:
+        return refused
     summary = progress.start_push(current_app, issue_id)
+    note("push", f"issue:{issue_id}", queued=summary.get("queued", 0))
     return _answer(issue_id, summary, f"已排队推送 {summary.get('queued', 0)} 条消息。")
 
 
 @bp.route("/issues/<int:issue_id>/resend", methods=["POST"])
-@admin_required
+@role_required("approver")
 def resend(issue_id):
     """Put the failed deliveries of the issue back in the queue."""
     db = get_db()
     _issue_or_404(db, issue_id)
     summary = progress.resend_failed(current_app, issue_id)
+    note("resend", f"issue:{issue_id}", queued=summary.get("queued", 0))
     return _answer(issue_id, summary, f"已重新排队 {summary.get('queued', 0)} 条失败的消息。")
 
 

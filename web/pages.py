@@ -8,6 +8,7 @@ A link addressed to a cadre who has since left the roster is refused like an exp
 
 from flask import Blueprint, current_app, render_template, request
 
+from store import levels
 from store.db import get_db
 from store.issues import get_item, issue_items
 from channels import links
@@ -26,6 +27,9 @@ def item_page(item_id):
     item = get_item(db, item_id) if claim else None
     reader = active_cadre(db, claim["c"]) if claim and claim.get("c") is not None else None
     if item is None or (claim.get("c") is not None and reader is None):
+        return render_template("link_invalid.html"), 403
+    if reader is not None and levels.item_level(db, item_id) == levels.INTERNAL \
+            and levels.is_open_access(db, reader["id"]):  # 内部: not for self-enrolled followers
         return render_template("link_invalid.html"), 403
     siblings = issue_items(db, item["issue_id"])
     previous, following = _neighbours(siblings, item_id)

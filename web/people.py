@@ -20,7 +20,8 @@ from channels.addressbook import AddressBookError, sync_roster
 from store import binding, roster
 from store.db import get_db
 from subscriptions import audience, roster_csv
-from web.auth import admin_required
+from web.auth import admin_required, role_required
+from web.trail import note
 from web.errors import on_console_errors
 
 bp = Blueprint("people", __name__, url_prefix="/admin")
@@ -41,7 +42,7 @@ def subscribers():
 
 
 @bp.route("/roster")
-@admin_required
+@role_required("admin")
 def roster_page():
     """The roster with binding state, and the import/invite forms."""
     return render_template("admin/roster.html", cadres=_cadres(get_db()), codes=None,
@@ -49,7 +50,7 @@ def roster_page():
 
 
 @bp.route("/roster/import", methods=["POST"])
-@admin_required
+@role_required("admin")
 def roster_import():
     """Import a roster CSV; re-importing updates cadres instead of duplicating them."""
     upload = request.files.get("file")
@@ -66,16 +67,19 @@ def roster_import():
         return redirect(url_for("people.roster_page"))
     finally:
         os.unlink(path)
+    note("roster_import", None, file=upload.filename, added=summary["created"],
+         updated=summary["updated"])
     _flash_import(summary)
     return redirect(url_for("people.roster_page"))
 
 
 @bp.route("/roster/invite", methods=["POST"])
-@admin_required
+@role_required("admin")
 def invite():
     """Make binding codes for unbound cadres and show them once."""
     db = get_db()
     codes = binding.invite(db, ttl_hours=CODE_TTL_HOURS, identity=identity_of(current_app.config))
+    note("roster_invite", None, codes=len(codes))
     if not codes:
         flash("所有干部都已可以接收推送，无需生成绑定码。")
     return render_template("admin/roster.html", cadres=_cadres(db), codes=codes,
@@ -84,7 +88,7 @@ def invite():
 
 
 @bp.route("/roster/sync", methods=["POST"])
-@admin_required
+@role_required("admin")
 def roster_sync():
     """Sync the roster and departments from the WeCom address book; the counts as a flash."""
     try:
@@ -92,6 +96,7 @@ def roster_sync():
     except AddressBookError as error:
         flash(str(error), "error")
         return redirect(url_for("people.roster_page"))
+    note("roster_sync", None, **counts)
     flash(f"已从企业微信通讯录同步：新增 {counts['added']} 人，更新 {counts['updated']} 人，"
           f"移除 {counts['removed']} 人；通讯录共 {counts['departments']} 个部门。")
     return redirect(url_for("people.roster_page"))

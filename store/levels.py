@@ -1,0 +1,59 @@
+"""公开 or 内部: each issue has a level (default 内部), each item may override it.
+
+    set_issue_level(db, 7, "公开")
+    set_item_level(db, 12, "内部")        # None: back to the issue's level
+    item_level(db, 12)                    # "内部": the item's own, else its issue's
+    EFFECTIVE                             # the SQL for an item's level (items i, issues s)
+
+内部 items never reach followers who enrolled themselves under BOT_OPEN_ACCESS=1
+(`cadres.open_access`): not in pushes (subscriptions/audience.py), not on item pages
+(web/pages.py). Issues marked 秘密/机密/绝密 are never stored at all (store/ingest.py).
+"""
+
+from store.transaction import write
+
+LEVELS = ("公开", "内部")
+INTERNAL = "内部"
+EFFECTIVE = "COALESCE(i.level, s.level)"
+
+
+def _check(level):
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+
+
+def set_issue_level(db, issue_id, level):
+    """Set the issue's level; LookupError for an unknown issue."""
+    _check(level)
+    with write(db):
+        if not db.execute("UPDATE issues SET level = ? WHERE id = ?", [level, issue_id]).rowcount:
+            raise LookupError(f"no issue {issue_id}")
+        db.execute("UPDATE search_version SET n = n + 1 WHERE id = 1")  # cached answers stale
+
+
+def set_item_level(db, item_id, level):
+    """Override one item's level (None: follow the issue)."""
+    if level is not None:
+        _check(level)
+    with write(db):
+        if not db.execute("UPDATE items SET level = ? WHERE id = ?", [level, item_id]).rowcount:
+            raise LookupError(f"no item {item_id}")
+
+
+def item_level(db, item_id):
+    row = db.execute(f"SELECT {EFFECTIVE} FROM items i JOIN issues s ON s.id = i.issue_id"
+                     " WHERE i.id = ?", [item_id]).fetchone()
+    return row and row[0]
+
+
+def issue_levels(db, issue_id):
+    """{"issue": level, "items": {item id: (own level or None, effective level)}}."""
+    row = db.execute("SELECT level FROM issues WHERE id = ?", [issue_id]).fetchone()
+    items = db.execute(f"SELECT i.id, i.level, {EFFECTIVE} FROM items i"
+                       " JOIN issues s ON s.id = i.issue_id WHERE s.id = ?", [issue_id]).fetchall()
+    return {"issue": row and row[0], "items": {r[0]: (r[1], r[2]) for r in items}}
+
+
+def is_open_access(db, cadre_id):
+    row = db.execute("SELECT open_access FROM cadres WHERE id = ?", [cadre_id]).fetchone()
+    return bool(row and row[0])

@@ -1,0 +1,153 @@
+"""Approval before a push (审核): 待审核 -> 已批准 -> 已推送, four-eyes, a change after approval
+sends the issue back, the console's push gate, and the CLI as the operator or as an account."""
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from store import accounts, audit, review
+from store.issues import issue_items
+from test_console import csrf_from, stored_issue
+from test_roles import HASH, sign_in
+
+
+@pytest.fixture
+def office(app, db):
+    accounts.add(db, "zhang", "editor", HASH)
+    accounts.add(db, "li", "approver", HASH)
+    accounts.add(db, "wang", "approver", HASH)
+    return app
+
+
+def upload(client, sample_path):
+    answer = client.post("/admin/publish", data={"text": sample_path.read_text(encoding="utf-8"),
+                                                 "csrf_token": csrf_from(client.get("/admin/"))})
+    return int(answer.location.rstrip("/").split("/")[-1])
+
+
+def post(client, path, **data):
+    return client.post(path, data=dict(data, csrf_token=csrf_from(client.get("/admin/"))),
+                       headers={"Accept": "application/json"})
+
+
+def test_upload_approve_push_moves_through_the_three_states(office, db, sample_path):
+    zhang, _ = sign_in(office, "zhang")
+    li, _ = sign_in(office, "li")
+    issue_id = upload(zhang, sample_path)
+    assert review.state(db, issue_id)["state"] == "pending"
+    assert "待审核" in zhang.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+    assert "待审核" in zhang.get("/admin/").get_data(as_text=True)            # the archive too
+    refused = post(li, f"/admin/issues/{issue_id}/push")
+    assert refused.status_code == 409 and "批准" in refused.get_json()["error"]
+    assert post(zhang, f"/admin/issues/{issue_id}/approve").status_code == 403   # an editor
+    li.post(f"/admin/issues/{issue_id}/approve", data={"csrf_token": csrf_from(li.get("/admin/"))})
+    assert review.state(db, issue_id)["state"] == "approved"
+    assert "已批准" in li.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+    assert post(li, f"/admin/issues/{issue_id}/push").status_code == 200
+    assert review.state(db, issue_id)["state"] == "pushed"
+    assert "已推送" in li.get("/admin/").get_data(as_text=True)
+    names = [(r["who"], r["action"]) for r in reversed(audit.entries(db, target=f"issue:{issue_id}"))]
+    assert names == [("zhang", "publish"), ("li", "approve"), ("li", "push")]
+
+
+def test_four_eyes_the_uploader_or_last_changer_cannot_approve(office, db, sample_path):
+    li, _ = sign_in(office, "li")
+    wang, _ = sign_in(office, "wang")
+    issue_id = upload(li, sample_path)
+    page = li.post(f"/admin/issues/{issue_id}/approve", follow_redirects=True,
+                   data={"csrf_token": csrf_from(li.get("/admin/"))}).get_data(as_text=True)
+    assert "另一位审核人" in page and review.state(db, issue_id)["state"] == "pending"
+    item = issue_items(db, issue_id)[1]
+    wang.post(f"/admin/items/{item['id']}", data={"title": "王改的标题", "department": "",
+                                                 "csrf_token": csrf_from(wang.get("/admin/"))})
+    with pytest.raises(review.ReviewRefused):           # wang changed it last
+        review.approve(db, issue_id, "wang")
+    with pytest.raises(review.ReviewRefused):           # li uploaded it
+        review.approve(db, issue_id, "li")
+
+
+def test_four_eyes_off_lets_the_uploader_approve(make_app, sample_path):
+    app = make_app(BOT_FOUR_EYES=False)
+    from store.db import open_db
+    db = open_db(app.config["DATABASE_PATH"])
+    accounts.add(db, "li", "approver", HASH)
+    li, _ = sign_in(app, "li")
+    issue_id = upload(li, sample_path)
+    li.post(f"/admin/issues/{issue_id}/approve", data={"csrf_token": csrf_from(li.get("/admin/"))})
+    assert review.state(db, issue_id)["state"] == "approved"
+
+
+def test_a_change_after_approval_sends_it_back_and_a_pushed_issue_needs_an_approver(office, db,
+                                                                                     sample_path):
+    zhang, _ = sign_in(office, "zhang")
+    issue_id = upload(zhang, sample_path)
+    review.approve(db, issue_id, "li")
+    item = issue_items(db, issue_id)[1]
+    zhang.post(f"/admin/items/{item['id']}", data={"title": "改过", "department": "",
+                                                  "csrf_token": csrf_from(zhang.get("/admin/"))})
+    assert review.state(db, issue_id)["state"] == "pending"
+    review.approve(db, issue_id, "wang")
+    review.pushed(db, issue_id)
+    refused = zhang.post(f"/admin/items/{item['id']}", data={
+        "title": "再改", "department": "", "csrf_token": csrf_from(zhang.get("/admin/"))})
+    assert refused.status_code == 403 and issue_items(db, issue_id)[1]["title"] == "改过"
+
+
+def test_without_named_accounts_the_push_button_works_as_before(client, db):
+    issue_id = stored_issue(db)
+    token = csrf_from(client.get("/admin/login"))
+    client.post("/admin/login", data={"password": "test-admin-password", "csrf_token": token})
+    assert post(client, f"/admin/issues/{issue_id}/push").status_code == 200
+
+
+def test_cli_as_operator_may_push_unapproved_and_as_an_editor_is_refused(make_app, sample_path,
+                                                                          tmp_path):
+    from store.db import open_db
+
+    operator = make_app()
+    db = open_db(operator.config["DATABASE_PATH"])
+    accounts.add(db, "zhang", "editor", HASH)
+    accounts.add(db, "li", "approver", HASH)
+    runner = operator.test_cli_runner()
+    issue_id = int(runner.invoke(args=["publish", str(sample_path)]).output.split()[0])
+    assert runner.invoke(args=["push", str(issue_id), "--no-wait"]).exit_code == 0
+    assert review.state(db, issue_id)["state"] == "pushed"
+
+    text = "某某办公室 2021年2月1日\n\n区审计局开展审计\n区审计局对项目开展审计。（区审计局）\n"
+    other = tmp_path / "other.txt"
+    other.write_text(text, encoding="utf-8")
+    as_zhang = make_app(BOT_CLI_USER="zhang").test_cli_runner()
+    second = int(as_zhang.invoke(args=["publish", str(other)]).output.split()[0])
+    assert review.state(db, second)["uploaded_by"] == "zhang"
+    refused = as_zhang.invoke(args=["push", str(second)])
+    assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
+    assert "zhang is editor" in refused.output
+    as_li = make_app(BOT_CLI_USER="li").test_cli_runner()
+    assert as_li.invoke(args=["push", str(second), "--no-wait"]).exit_code == 2  # not approved
+    assert as_li.invoke(args=["approve", str(second)]).exit_code == 0
+    assert as_li.invoke(args=["push", str(second), "--no-wait"]).exit_code == 0
+    assert [(r["who"], r["where"], r["action"]) for r in reversed(audit.entries(db, target=f"issue:{second}"))] == [
+        ("zhang", "cli", "publish"), ("li", "cli", "approve"), ("li", "cli", "push")]
+    unknown = make_app(BOT_CLI_USER="nobody").test_cli_runner().invoke(args=["approve", "1"])
+    assert unknown.exit_code == 2 and "BOT_CLI_USER" in unknown.output
+
+
+def test_webhook_publishes_are_pending_and_its_push_is_allowed(client, db, sample_path):
+    from fixtures_chat import webhook_headers
+
+    body = sample_path.read_bytes()
+    answer = client.post("/api/issues?push=1", data=body, content_type="text/plain",
+                         headers=webhook_headers("POST", "/api/issues?push=1", body)).get_json()
+    state = review.state(db, answer["id"])
+    assert (state["state"], state["uploaded_by"]) == ("pushed", "webhook")
+
+
+def test_the_new_settings_are_read_and_checked():
+    import config
+
+    values = config.from_env({"BOT_FOUR_EYES": "0", "BOT_CLI_USER": "li"})
+    assert values["BOT_FOUR_EYES"] is False and values["BOT_CLI_USER"] == "li"
+    assert config.from_env({})["BOT_FOUR_EYES"] is True
+    with pytest.raises(config.ConfigError, match="BOT_FOUR_EYES"):
+        config.from_env({"BOT_FOUR_EYES": "maybe"})
+    with pytest.raises(config.ConfigError, match="BOT_CLI_USER"):
+        config.check(dict(values, BOT_CLI_USER="li; rm -rf"))

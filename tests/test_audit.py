@@ -1,0 +1,103 @@
+"""The audit log: one row per action from the console, the CLI and the webhook; append-only
+(the database refuses UPDATE and DELETE); filters and CSV on the console; `audit --json`."""
+
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+
+from fixtures_chat import webhook_headers
+from store import audit
+from test_console import issue_items, login, page_token
+
+
+def actions(db):
+    return [(r["who"], r["where"], r["action"], r["target"]) for r in reversed(audit.entries(db))]
+
+
+def test_the_database_refuses_to_change_or_delete_a_row(db):
+    audit.record(db, "li", "10.0.0.7", "push", "issue:1", {"queued": 3})
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE audit_log SET who = 'someone else'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM audit_log")
+    assert [(r["who"], r["details"]) for r in audit.entries(db)] == [("li", {"queued": 3})]
+
+
+def test_console_actions_are_logged_with_who_and_where(client, db, sample_path):
+    environ = {"REMOTE_ADDR": "10.1.2.3"}
+    token = page_token(client, "/admin/login")
+    client.post("/admin/login", data={"password": "nope", "csrf_token": token}, environ_base=environ)
+    client.post("/admin/login", data={"password": "test-admin-password", "csrf_token": token},
+                environ_base=environ)
+    publish = client.post("/admin/publish", environ_base=environ, data={
+        "text": sample_path.read_text(encoding="utf-8"), "csrf_token": page_token(client)})
+    issue_id = int(publish.location.rstrip("/").split("/")[-1])
+    item = issue_items(db, issue_id)[1]
+    client.post(f"/admin/items/{item['id']}", environ_base=environ,
+                data={"title": "改过的标题", "department": item["department"] or "",
+                      "csrf_token": page_token(client)})
+    client.post(f"/admin/issues/{issue_id}/push", environ_base=environ,
+                data={"csrf_token": page_token(client)})
+    client.post("/admin/logout", environ_base=environ, data={"csrf_token": page_token(client)})
+    assert actions(db) == [
+        ("admin", "10.1.2.3", "login_failed", None), ("admin", "10.1.2.3", "login", None),
+        ("admin", "10.1.2.3", "publish", f"issue:{issue_id}"),
+        ("admin", "10.1.2.3", "correct", f"item:{item['id']}"),
+        ("admin", "10.1.2.3", "push", f"issue:{issue_id}"), ("admin", "10.1.2.3", "logout", None)]
+    correction = audit.entries(db, action="correct")[0]["details"]
+    assert correction["before"] == {"title": item["title"]}
+    assert correction["after"] == {"title": "改过的标题"}
+
+
+def test_webhook_publishes_and_pushes_are_logged_as_webhook(client, db, sample_path):
+    body = sample_path.read_bytes()
+    issue_id = client.post("/api/issues?push=1", data=body, content_type="text/plain",
+                           headers=webhook_headers("POST", "/api/issues?push=1", body)
+                           ).get_json()["id"]
+    assert [a[:3] + (a[3],) for a in actions(db)] == [
+        ("webhook", "127.0.0.1", "publish", f"issue:{issue_id}"),
+        ("webhook", "127.0.0.1", "push", f"issue:{issue_id}")]
+
+
+def test_cli_commands_that_change_data_are_logged_as_cli(runner, db, sample_path, tmp_path):
+    out = runner.invoke(args=["publish", str(sample_path), "--json"]).output
+    issue_id = json.loads(out)["id"]
+    assert runner.invoke(args=["push", str(issue_id), "--no-wait"]).exit_code == 0
+    assert runner.invoke(args=["search", "项目"]).exit_code == 0           # reads: not logged
+    assert runner.invoke(args=["push", "999", "--no-wait"]).exit_code == 2  # refused: not logged
+    assert actions(db) == [("cli", "cli", "publish", f"issue:{issue_id}"),
+                           ("cli", "cli", "push", f"issue:{issue_id}")]
+
+
+def test_audit_json_is_exactly_the_documented_shape_and_filters_by_date(runner, db):
+    audit.record(db, "li", "10.0.0.7", "approve", "issue:3")
+    rows = json.loads(runner.invoke(args=["audit", "--json"]).output)
+    assert [set(r) for r in rows] == [{"at", "who", "where", "action", "target", "details"}]
+    assert rows[0]["action"] == "approve" and rows[0]["details"] == {}
+    assert json.loads(runner.invoke(args=["audit", "--json", "--since", "2999-01-01"]).output) == []
+    assert "approve" in runner.invoke(args=["audit"]).output
+    bad = runner.invoke(args=["audit", "--since", "last week"])
+    assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
+
+
+def test_the_console_page_filters_and_exports_csv(client, db):
+    audit.record(db, "li", "10.0.0.7", "approve", "issue:3")
+    audit.record(db, "wang", "10.0.0.8", "push", "issue:3", {"queued": 2})
+    audit.record(db, "wang", "10.0.0.8", "=cmd()", "issue:4")
+    assert client.get("/admin/audit").status_code == 302           # sign in first
+    login(client)
+    page = client.get("/admin/audit?who=wang&action=push").get_data(as_text=True)
+    assert "10.0.0.8" in page and "10.0.0.7" not in page
+    assert "没有符合条件的记录" in client.get("/admin/audit?since=2999-01-01").get_data(as_text=True)
+    assert client.get("/admin/audit?since=not-a-date&target=%25").status_code == 200
+    exported = client.get("/admin/audit.csv?target=issue:3")
+    assert exported.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["at", "who", "where", "action", "target", "details"]
+    assert [r[1:5] for r in rows[1:]] == [["wang", "10.0.0.8", "push", "issue:3"],
+                                          ["li", "10.0.0.7", "approve", "issue:3"]]
+    every = client.get("/admin/audit.csv").get_data(as_text=True)
+    assert "'=cmd()" in every  # a spreadsheet never runs a cell as a formula

@@ -1,0 +1,77 @@
+"""Approval in the console (审核): the approve action, and the rules the push and edit routes
+ask about.
+
+    POST /admin/issues/<id>/approve       approver or admin; four-eyes (BOT_FOUR_EYES)
+
+Rules (docs/web.md): an upload or a correction makes the issue 待审核 (pending); an approver
+other than its uploader and last changer approves it (已批准); then it can be pushed
+(已推送). While the office has no named accounts (only BOT_ADMIN_PASSWORD) nothing changes
+for it: the push button works as before. Once named accounts exist, the console's push needs
+an approved issue — except for the bootstrap `admin`, the emergency door (logged like the
+rest). Correcting an issue that was already pushed needs an approver.
+"""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from store import accounts, review
+from store.db import get_db
+from web.auth import ROLE_NAMES, current_account, may, role_required
+from web.errors import on_console_errors
+from web.trail import note
+
+bp = Blueprint("review", __name__, url_prefix="/admin")
+on_console_errors(bp)
+
+
+def _refuse(message, status=409):
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": message}, status
+    return render_template("message.html", title="不能操作", message=message), status
+
+
+@bp.route("/issues/<int:issue_id>/approve", methods=["POST"])
+@role_required("approver")
+def approve(issue_id):
+    """Approve a pending issue (已批准): then it can be pushed."""
+    who = current_account()["name"]
+    try:
+        review.approve(get_db(), issue_id, who, four_eyes=current_app.config.get("BOT_FOUR_EYES", True))
+    except LookupError:
+        return _refuse(f"没有第 {issue_id} 期。", 404)
+    except review.ReviewRefused as error:
+        flash(str(error), "error")
+        return redirect(url_for("issues.review", issue_id=issue_id))
+    note("approve", f"issue:{issue_id}")
+    flash("已批准，可以推送。")
+    return redirect(url_for("issues.review", issue_id=issue_id))
+
+
+def push_refusal(db, issue_id):
+    """None when the signed-in account may push the issue now, else the refusal to answer."""
+    account = current_account()
+    if account["name"] == accounts.BOOTSTRAP or not accounts.any_active(db):
+        return None
+    if review.is_approved(db, issue_id):
+        return None
+    state = review.state(db, issue_id)
+    return _refuse(f"第 {issue_id} 期{state['label']}：需经审核人批准后才能推送。")
+
+
+def changed(db, issue_id):
+    """An upload or correction by the signed-in account: the issue is pending again."""
+    account = current_account()
+    review.changed(db, issue_id, account and account["name"])
+
+
+def uploaded(db, issue_id):
+    account = current_account()
+    review.changed(db, issue_id, account and account["name"], uploaded=True)
+
+
+def changed_by_editor(db, issue_id):
+    """None when the signed-in account may change the issue; a 403 when it was pushed already
+    and the account is an editor (correcting sent items is an approver's)."""
+    state = review.state(db, issue_id)
+    if state and state["state"] == "pushed" and not may("approver"):
+        return _refuse(f"第 {issue_id} 期已推送，更正需要{ROLE_NAMES['approver']}。", 403)
+    return None
