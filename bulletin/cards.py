@@ -8,11 +8,15 @@
 WeChat counts UTF-8 bytes and silently truncates over-long fields (mid-character, in the
 middle of a sentence), so every field is cut here first: at a sentence end where possible,
 else at a clause end (`，；、：`) followed by `…`, else at a character boundary.
+Titles, digests and departments are made plain (bulletin.safetext) so a bulletin's own
+`<a href>`, bidirectional overrides or zero-width characters reach no message.
 `cards_for_issue(issue, channel)` previews the cards of a parsed, unstored issue; their
 links are `/items/preview/<seq>` because the item has no id (and no page) yet.
 """
 
 from dataclasses import asdict, dataclass
+
+from bulletin.safetext import line, plain
 
 SENTENCE_ENDS = "。！？!?"
 CLOSERS = "”’\"'」』）)】"
@@ -172,10 +176,10 @@ def item_card(item, *, date, link, channel):
     limits = LIMITS[channel]
     if size(link) > limits["url"]:
         raise ValueError(f"link of {size(link)} bytes is over the {limits['url']}-byte limit")
-    return Card(
-        title=fit(item.title, limits["title"]),
-        digest=digest(item.body, limits["description"]),
-        department=item.department,
+    return Card(  # text a bulletin wrote is never markup (safetext: `<a href>`, RTL, zero-width)
+        title=fit(line(item.title), limits["title"]),
+        digest=digest(plain(item.body), limits["description"]),
+        department=line(item.department) or None,
         date=date,
         link=link,
     )

@@ -9,6 +9,7 @@ event updates the roster (handlers.contacts) and gets no reply.
 
 import hashlib
 import logging
+from xml.etree import ElementTree
 
 # Handler modules register on the router when imported; the order here is the match order.
 from channels import channel_class
@@ -65,11 +66,21 @@ def answer(db, config, message):
             ctx = make_context(db, config, message)
             data = router.dispatch(ctx)
         xml = render(data, message, ctx.channel.reply_kinds).render()
+        _check_xml(xml)  # a reply WeChat cannot read is never stored for the retries
         return _store(db, key, xml, ctx.writes)
     except Exception:  # a store failure must not become a 500 or a silent nothing
         log.exception("handler failed for %s (%s)", key, message.type)
         return render(SORRY, message,
                       channel_class(config.get("BOT_CHANNEL") or "sandbox").reply_kinds).render()
+
+
+def _check_xml(xml):
+    """Raise ValueError if the reply is not well-formed XML ('' is "no reply": fine)."""
+    if xml:
+        try:
+            ElementTree.fromstring(xml)
+        except ElementTree.ParseError as error:
+            raise ValueError(f"the reply is not well-formed XML: {error}") from error
 
 
 def _store(db, key, xml, writes):
