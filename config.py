@@ -54,6 +54,7 @@ SETTINGS = {
     "BOT_KEEP_RETRIES_DAYS": (2, float),  # WeChat retry memory
     "BOT_KEEP_RECEIPTS_DAYS": (730, float),  # read receipts
     "BOT_KEEP_LOGS_DAYS": (180, float),  # finished outbox calls, binding attempts
+    "BOT_TIMEZONE": ("Asia/Shanghai", str),  # local time: pages, quiet hours, --at
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),
@@ -189,6 +190,11 @@ def check(config):
     if level not in LOG_LEVELS:
         raise ConfigError(f"BOT_LOG_LEVEL={config.get('BOT_LOG_LEVEL')!r} is not valid: "
                           f"use one of {', '.join(LOG_LEVELS)}")
+    try:
+        local_zone(config)
+    except (ValueError, LookupError):
+        raise ConfigError(f"BOT_TIMEZONE={config.get('BOT_TIMEZONE')!r} is not valid: use an "
+                          "IANA time zone name, e.g. Asia/Shanghai") from None
     for entry in str(config.get("BOT_TRUSTED_PROXIES") or "").split(","):
         try:
             if entry.strip():
@@ -196,6 +202,20 @@ def check(config):
         except ValueError:
             raise ConfigError(f"BOT_TRUSTED_PROXIES: {entry.strip()!r} is not an address or "
                               "network (e.g. 127.0.0.1,::1 or 10.0.0.0/24)") from None
+
+
+def local_zone(config):
+    """`local_zone(app.config)` -> the ZoneInfo of BOT_TIMEZONE (ValueError/LookupError if
+    unknown)."""
+    import zoneinfo
+
+    name = str(setting(config, "BOT_TIMEZONE") or "").strip()
+    if not name:
+        raise ValueError("empty time zone")
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise LookupError(str(error)) from None
 
 
 def valid_aes_key(key):

@@ -85,6 +85,11 @@ class MpChannel(Inbound, Channel):
             lines.append(f"{n}. {anchor(self.url(card.link), card.title)}{department}")
         return lines
 
+    def notice(self, text, card, *, title):
+        """A text message, falling back to the template outside the 48 h window."""
+        return [{"msgtype": "text", "text": {"content": text},
+                 "template": self.template([card], title)}]
+
     def template(self, cards, title):
         """The template message standing in for this message outside the 48 h window: each
         of the template's fields (WECHAT_TEMPLATE_FIELDS) gets the value it names."""

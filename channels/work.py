@@ -78,6 +78,11 @@ class WorkChannel(WorkInbound, Channel):
                            duplicate_check_interval=DUPLICATE_CHECK_SECONDS)
         return payloads
 
+    def notice(self, text, card, *, title):
+        """A text message (WeCom renders its `<a href>` links), duplicate check on."""
+        return [{"msgtype": "text", "text": {"content": text}, "enable_duplicate_check": 1,
+                 "duplicate_check_interval": DUPLICATE_CHECK_SECONDS}]
+
     def send(self, recipients, payload):
         """Send `payload` to up to 1,000 members in one call; one Result per member."""
         self.check_batch(recipients)
@@ -96,6 +101,7 @@ class WorkChannel(WorkInbound, Channel):
             return everyone(recipients, Result(FAILED, error.errcode, describe(error)))
         invalid = split_ids(answer.get("invaliduser"))
         unlicensed = split_ids(answer.get("unlicenseduser"))
+        msgid = answer.get("msgid") or None  # kept by the outbox: message/recall needs it
         results = {}
         for user in recipients:
             if user in invalid:
@@ -103,7 +109,7 @@ class WorkChannel(WorkInbound, Channel):
             elif user in unlicensed:
                 results[user] = Result(FAILED, None, "unlicenseduser")
             else:
-                results[user] = Result(SENT)
+                results[user] = Result(SENT, msgid=msgid)
         return results
 
 

@@ -11,8 +11,8 @@ web); every refusal is `commands.errors.Fail`: one line on stderr, exit status 2
 
 def init_app(app):
     """Add every command to `app.cli`."""
-    from commands import office, parse, preflight, push, setup, upkeep
+    from commands import after, office, parse, preflight, push, setup, upkeep
 
-    for module in (parse, office, push, setup, upkeep, preflight):
+    for module in (parse, office, push, setup, upkeep, preflight, after):
         for command in module.COMMANDS:
             app.cli.add_command(command)

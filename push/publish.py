@@ -4,6 +4,8 @@ issue in is store.ingest).
     result = push_issue(db, issue_id, app.config, db_path)   # {"issue", "queued", "recipients"}
     preview = preview_push(db, issue_id, app.config, db_path) # the same, counted, nothing queued
     queued = resend_failed(db, issue_id)
+    result = correct_item(db, 7, config, db_path, title="新标题", note="标题有误", who="cli",
+                          notify=True)   # {"item", "change", "notified": {...} | None}
 
 `push_issue` plans the issue for the configured channel (BOT_CHANNEL) and writes every
 message to the outbox before anything is sent; workers do the sending. Pushing again
@@ -13,12 +15,35 @@ queues nothing for recipients already planned, and resumes a paused push.
 from types import SimpleNamespace
 
 from channels import make_channel
-from push import outbox, plan
+from push import notices, outbox, plan
+from store import corrections
 from subscriptions import audience
 
 
 class UnknownIssue(LookupError):
     """No issue has this id."""
+
+
+class UnknownItem(LookupError):
+    """No item has this id."""
+
+
+def correct_item(db, item_id, config, db_path, *, title=None, body=None, department=None,
+                 note, who, notify=False, channel=None):
+    """Correct an item (store.corrections: kept with before/after/who/when/note) and, with
+    `notify`, queue one correction notice to each cadre the item reached (push.notices).
+    Returns {"item", "change", "notified": {"recipients", "queued"} | None}; ValueError for
+    a correction that cannot be made (its message says why)."""
+    change = corrections.correct(db, item_id, title=title, body=body, department=department,
+                                 note=note, who=who)
+    if change is None:
+        raise UnknownItem(item_id)
+    notified = None
+    if notify:
+        channel = channel or make_channel(config, db_path)
+        sent = notices.notify_correction(db, config, channel, change)
+        notified = {"recipients": sent["recipients"], "queued": sent["queued"]}
+    return {"item": item_id, "change": change["id"], "notified": notified}
 
 
 def push_issue(db, issue_id, config, db_path, channel=None):

@@ -8,6 +8,8 @@
 `failed` counts every delivery that did not arrive: status `failed` and `window_closed`
 (the Official Account's 48-hour window was closed and no template is configured); their
 reasons are tallied in `by_reason`. `pending` is queued or in flight (also while paused).
+These count the issue's own push (deliveries of kind `issue`); notices about it (reminders,
+correction notices) are counted by `kinds(db, issue_id)`.
 """
 
 import json
@@ -18,8 +20,8 @@ def summary(db, issue_id):
     counts = {"sent": 0, "failed": 0, "pending": 0}
     by_reason = {}
     for status, errcode, reason, n in db.execute("""
-            SELECT status, errcode, reason, COUNT(*) FROM deliveries WHERE issue_id = ?
-            GROUP BY status, errcode, reason""", [issue_id]).fetchall():
+            SELECT status, errcode, reason, COUNT(*) FROM deliveries
+            WHERE issue_id = ? AND kind = 'issue' GROUP BY status, errcode, reason""", [issue_id]).fetchall():
         if status in ("sent", "pending"):
             counts[status] += n
             continue
@@ -33,7 +35,7 @@ def counts_by_status(db, issue_id):
     """{"pending": n, "sent": n, "failed": n, "window_closed": n} (every status present)."""
     counts = dict.fromkeys(("pending", "sent", "failed", "window_closed"), 0)
     for status, n in db.execute("SELECT status, COUNT(*) FROM deliveries WHERE issue_id = ?"
-                                " GROUP BY status", [issue_id]).fetchall():
+                                " AND kind = 'issue' GROUP BY status", [issue_id]).fetchall():
         counts[status] = n
     return counts
 
@@ -44,7 +46,7 @@ def rows(db, issue_id, limit=None, offset=0):
         SELECT d.recipient, d.cadre_id, c.name, d.part, d.status, d.errcode, d.reason,
                d.items, d.sent_at, d.updated_at
         FROM deliveries d LEFT JOIN cadres c ON c.id = d.cadre_id
-        WHERE d.issue_id = ? ORDER BY d.id"""
+        WHERE d.issue_id = ? AND d.kind = 'issue' ORDER BY d.id"""
     params = [issue_id]
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
@@ -56,6 +58,16 @@ def rows(db, issue_id, limit=None, offset=0):
         record = dict(zip(columns, row))
         record["items"] = json.loads(record["items"])
         out.append(record)
+    return out
+
+
+def kinds(db, issue_id):
+    """{kind: {status: n}} for the issue's notices (every kind but `issue`)."""
+    out = {}
+    for kind, status, n in db.execute(
+            "SELECT kind, status, COUNT(*) FROM deliveries WHERE issue_id = ? AND kind != 'issue'"
+            " GROUP BY kind, status", [issue_id]):
+        out.setdefault(kind, {})[status] = n
     return out
 
 
@@ -72,3 +84,24 @@ def _reason_key(errcode, reason):
     if reason:
         return reason.split(" (gave up")[0]
     return f"errcode {errcode}" if errcode is not None else "unknown"
+
+
+def item_recipients(db, item_id):
+    """[(cadre_id, recipient)] who were sent `item_id` in its issue's push (status `sent`),
+    in the order they were planned; each recipient once."""
+    return [(r[0], r[1]) for r in db.execute("""
+        SELECT d.cadre_id, d.recipient FROM deliveries d JOIN items i ON i.issue_id = d.issue_id
+        WHERE i.id = ? AND d.kind = 'issue' AND d.status = 'sent'
+          AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = i.id)
+        GROUP BY d.recipient ORDER BY MIN(d.id)""", [item_id])]
+
+
+def sent_calls(db, item_id):
+    """[{"outbox_id", "msgid", "done_at"}] of the issue-push calls that carried `item_id`
+    and were sent, with the platform's message id where it gave one."""
+    return [{"outbox_id": r[0], "msgid": r[1], "done_at": r[2]} for r in db.execute("""
+        SELECT DISTINCT o.id, o.msgid, o.done_at FROM outbox o
+        JOIN deliveries d ON d.outbox_id = o.id JOIN items i ON i.issue_id = d.issue_id
+        WHERE i.id = ? AND o.kind = 'issue' AND d.status = 'sent'
+          AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = i.id)
+        ORDER BY o.id""", [item_id])]

@@ -150,7 +150,8 @@ def issue_exists(db, issue_id):
 def planned_recipients(db, issue_id):
     """The set of recipients that already have a delivery row for this issue."""
     return {r[0] for r in db.execute(
-        "SELECT DISTINCT recipient FROM deliveries WHERE issue_id = ?", [issue_id]).fetchall()}
+        "SELECT DISTINCT recipient FROM deliveries WHERE issue_id = ? AND kind = 'issue'",
+        [issue_id]).fetchall()}
 
 
 def _cadres(db, rule):

@@ -1,7 +1,9 @@
 """One issue in the console: review and correct items, preview cards, push, follow delivery.
 
     GET  /admin/issues/<id>                 items (editable), card previews, push panel
-    POST /admin/items/<id>                  correct an item's title or department
+    POST /admin/items/<id>                  correct an item's title or department (after the
+                                            push: with a note 说明, kept, optionally notified)
+    POST /admin/items/<id>/withdraw         withdraw an item (撤回), with a note
     POST /admin/issues/<id>/push            plan and queue the push (JSON for fetch callers)
     POST /admin/issues/<id>/resend          retry the failed deliveries
     GET  /admin/issues/<id>/progress.json   {"total","sent","failed","pending",…,"done"}
@@ -10,6 +12,8 @@
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 
+from push import publish, status, worker
+from store import corrections
 from store.db import get_db
 from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
@@ -20,6 +24,7 @@ bp = Blueprint("issues", __name__, url_prefix="/admin")
 on_console_errors(bp)
 TITLE_MAX = 200
 DEPARTMENT_MAX = 60
+NOTE_MAX = 200
 
 
 def _issue_or_404(db, issue_id):
@@ -43,7 +48,9 @@ def review(issue_id):
         channel=current_app.config["BOT_CHANNEL"],
         delivery=progress.issue_progress(db, issue_id),
         preview=progress.push_preview(current_app, issue_id),
-        readers=store.readers_of_issue(db, issue_id))
+        readers=store.readers_of_issue(db, issue_id),
+        pushed=status.run_state(db, issue_id) is not None,
+        changes={item["id"]: corrections.latest(db, item["id"]) for item in items})
 
 
 @bp.route("/items/<int:item_id>", methods=["POST"])
@@ -68,6 +75,8 @@ def edit_item(item_id):
         changes["title"] = title
     if department != (item.get("department") or ""):
         changes["department"] = department
+    if changes and status.run_state(db, item["issue_id"]) is not None:
+        return _correct_after_push(db, item, changes, back)
     if changes:
         try:
             update_item(db, item_id, **changes)
@@ -75,6 +84,29 @@ def edit_item(item_id):
             flash(f"第 {item['seq']} 条未更新：{error}", "error")
             return redirect(back)
         flash(f"第 {item['seq']} 条已更新。")
+    return redirect(back)
+
+
+def _correct_after_push(db, item, changes, back):
+    """After the push a correction needs a note, is kept (store.corrections, who = console)
+    and, when 通知已收到的人 is ticked, sends each recipient of the item one notice."""
+    note = " ".join((request.form.get("note") or "").split())[:NOTE_MAX]
+    if not note:
+        flash(f"第 {item['seq']} 条已推送，更正须写明说明。", "error")
+        return redirect(back)
+    config = current_app.config
+    try:
+        result = publish.correct_item(db, item["id"], config, config["DATABASE_PATH"],
+                                      note=note, who="console",
+                                      notify=bool(request.form.get("notify")), **changes)
+    except (ValueError, publish.UnknownItem) as error:
+        flash(f"第 {item['seq']} 条未更正：{error}", "error")
+        return redirect(back)
+    message = f"第 {item['seq']} 条已更正。"
+    if result["notified"] is not None:
+        message += f"更正通知已排队 {result['notified']['queued']} 条。"
+        worker.wake(current_app)
+    flash(message)
     return redirect(back)
 
 

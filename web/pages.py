@@ -4,10 +4,14 @@
     /items/42?t=bad -> 403, a friendly page saying the link is invalid or expired
 
 A link addressed to a cadre who has since left the roster is refused like an expired one.
+A corrected item shows its current text under `已更正（时间）：说明`; a withdrawn one shows
+`该条已撤回` and its note, nothing of its text, and is left out of previous/next
+(store.corrections).
 """
 
 from flask import Blueprint, current_app, render_template, request
 
+from store import corrections
 from store.db import get_db
 from store.issues import get_item, issue_items
 from channels import links
@@ -27,11 +31,16 @@ def item_page(item_id):
     reader = active_cadre(db, claim["c"]) if claim and claim.get("c") is not None else None
     if item is None or (claim.get("c") is not None and reader is None):
         return render_template("link_invalid.html"), 403
-    siblings = issue_items(db, item["issue_id"])
+    siblings = [s for s in issue_items(db, item["issue_id"])
+                if s["id"] == item_id or not s.get("withdrawn_at")]
     previous, following = _neighbours(siblings, item_id)
     store.record_read(db, item_id, claim)
+    change = corrections.latest(db, item_id)
+    if item.get("withdrawn_at"):
+        item = {key: item.get(key) for key in ("id", "issuer", "number", "date", "withdrawn_at")}
     return render_template(
-        "item.html", item=item, paragraphs=paragraphs(item["body"]),
+        "item.html", item=item, change=change,
+        paragraphs=paragraphs(item.get("body")),
         watermark=_watermark(reader, item),
         previous=previous and _link(config, previous, claim),
         following=following and _link(config, following, claim),

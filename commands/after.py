@@ -1,0 +1,76 @@
+"""After the push: `python bot.py item correct ITEM_ID …` (更正) and `item withdraw ITEM_ID …` (撤回).
+
+    python bot.py item correct 7 --title "新标题" --note "标题有误" --notify
+    python bot.py item correct 7 --body-file fixed.txt --department 审计局 --note "…" --json
+        -> {"item": 7, "change": 3, "notified": {"recipients": 12, "queued": 12} | null}
+
+Each change is kept (store.corrections: before, after, who = `cli`, when, the note) and the
+item page shows the current text with `已更正（时间）：说明`. `--notify` queues one short
+correction notice to each cadre the item reached, through the outbox (once per correction:
+the same correction notified again queues nothing), then sends what is queued unless
+`--no-wait` (a worker sends it).
+"""
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from commands.errors import Fail
+from push import publish, worker
+
+
+@click.group("item")
+def item():
+    """Correct (更正) or withdraw (撤回) an item after its issue was pushed."""
+
+
+@item.command("correct")
+@click.argument("item_id", type=int)
+@click.option("--title", help="The corrected title.")
+@click.option("--body-file", type=click.Path(dir_okay=False),
+              help="A UTF-8 text file holding the corrected body.")
+@click.option("--department", help="The corrected department (\"\" clears it).")
+@click.option("--note", required=True, help="说明: why, shown on the item page and in the notice.")
+@click.option("--notify", is_flag=True,
+              help="Send everyone who received the item one short correction notice.")
+@click.option("--no-wait", is_flag=True, help="Only queue the notices; a worker sends them.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"item", "change", "notified"} as JSON.')
+@with_appcontext
+def correct(item_id, title, body_file, department, note, notify, no_wait, as_json):
+    """Correct ITEM_ID's title, body and/or department, with a note (说明)."""
+    from store.db import get_db
+
+    body = _read_body(body_file) if body_file else None
+    config = current_app.config
+    db = get_db()
+    try:
+        result = publish.correct_item(db, item_id, config, config["DATABASE_PATH"], title=title,
+                                      body=body, department=department, note=note, who="cli",
+                                      notify=notify)
+    except publish.UnknownItem:
+        raise Fail(f"no item {item_id}")
+    except ValueError as error:
+        raise Fail.from_error(error)
+    if result["notified"] and result["notified"]["queued"] and not no_wait:
+        worker.run_until_idle(config["DATABASE_PATH"], config)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"Item {item_id} corrected (change {result['change']}).")
+    if result["notified"] is not None:
+        click.echo(f"Correction notice: {result['notified']['queued']} queued for"
+                   f" {result['notified']['recipients']} recipients of the item.")
+
+
+def _read_body(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise Fail(f"cannot read {path}: {error}")
+
+
+COMMANDS = [item]
