@@ -17,6 +17,8 @@ A channel has:
   them. Empty where the platform sets none we can pace (sandbox, mp);
 - `render(cards, *, title) -> list[dict]`: the JSON-serialisable payload(s) of one message per
   issue for one recipient (or a batch with identical cards), stored in the outbox as is;
+- `recall_seconds`, `recall(msgid) -> Result`: how long a sent message can be recalled and
+  recalling it (WeCom: 24 h, `message/recall`; 0 elsewhere: only the page changes);
 - `notice(text, card, *, title) -> list[dict]`: a short text message about an item already
   sent (a correction notice, a reminder), with the channel's own fallback or options;
 - `send(recipients, payload) -> dict[str, Result]`: one result per recipient, or raises
@@ -66,6 +68,7 @@ class Channel:
     has_sandbox_phone = False  # the built-in /sandbox pages exist only for the sandbox
     max_batch = 1
     recipient_caps = ()
+    recall_seconds = 0  # how long after sending a message can be recalled (0: never)
 
     @classmethod
     def from_config(cls, config, db_path):
@@ -96,6 +99,11 @@ class Channel:
         the caller (plain, its links `safetext.anchor`), within the channel's text limit;
         `card` and `title` feed a channel's fallback (the Official Account's template)."""
         return [{"msgtype": "text", "text": {"content": text}}]
+
+    def recall(self, msgid):
+        """Recall a sent message: a Result (`sent` = recalled, `failed` = refused, its errcode
+        and reason). Only where `recall_seconds` > 0 (WeCom's message/recall)."""
+        raise NotImplementedError(f"{self.name} messages cannot be recalled")
 
     def check_batch(self, recipients):
         if not recipients:

@@ -1,5 +1,9 @@
 """After the push: `python bot.py item correct ITEM_ID …` (更正) and `item withdraw ITEM_ID …` (撤回).
 
+    python bot.py item withdraw 7 --note "误发" --json
+        -> {"item": 7, "change": 4, "recall": {"calls", "recalled", "too_old", "failed",
+                                                "not_recallable"}}
+
     python bot.py item correct 7 --title "新标题" --note "标题有误" --notify
     python bot.py item correct 7 --body-file fixed.txt --department 审计局 --note "…" --json
         -> {"item": 7, "change": 3, "notified": {"recipients": 12, "queued": 12} | null}
@@ -63,6 +67,38 @@ def correct(item_id, title, body_file, department, note, notify, no_wait, as_jso
     if result["notified"] is not None:
         click.echo(f"Correction notice: {result['notified']['queued']} queued for"
                    f" {result['notified']['recipients']} recipients of the item.")
+
+
+@item.command("withdraw")
+@click.argument("item_id", type=int)
+@click.option("--note", required=True, help="说明: why, shown on the item page.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"item", "change", "recall": {"calls", "recalled", "too_old", '
+                   '"failed", "not_recallable"}} as JSON.')
+@with_appcontext
+def withdraw(item_id, note, as_json):
+    """Withdraw ITEM_ID: its page then shows 该条已撤回, search and 最新 drop it; on WeCom
+    the messages that carried it are recalled (within 24 hours)."""
+    from store.db import get_db
+
+    config = current_app.config
+    try:
+        result = publish.withdraw_item(get_db(), item_id, config, config["DATABASE_PATH"],
+                                       note=note, who="cli")
+    except publish.UnknownItem:
+        raise Fail(f"no item {item_id}")
+    except ValueError as error:
+        raise Fail.from_error(error)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    recall = result["recall"]
+    click.echo(f"Item {item_id} withdrawn (change {result['change']}).")
+    if recall["calls"]:
+        click.echo(f"Messages that carried it: {recall['calls']} — {recall['recalled']} recalled,"
+                   f" {recall['too_old']} too old, {recall['failed']} not recalled,"
+                   f" {recall['not_recallable']} on a channel that cannot recall"
+                   " (the page changed).")
 
 
 def _read_body(path):

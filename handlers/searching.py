@@ -104,7 +104,8 @@ def _hits(db, query, offset):
 
 
 def _latest_page(ctx, issue, offset):
-    items = issue.get("items") or issues.issue_items(ctx.db, issue["id"])
+    items = [item for item in issue.get("items") or issues.issue_items(ctx.db, issue["id"])
+             if not item.get("withdrawn_at")]  # 撤回: gone from chat (search: by trigger)
     shown = items[offset:offset + PER_PAGE]
     if not shown:
         return "没有更多了。" if offset else "最新一期简报没有条目。"

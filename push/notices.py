@@ -63,3 +63,34 @@ def _payloads(channel, change, item, url):
                           item["department"]), date=item.get("date"), link=url,
                      channel=channel.name)
     return channel.notice(correction_text(change, item, url), card, title="更正通知")
+
+
+def recall_item(db, channel, item_id):
+    """Recall the sent messages that carried a withdrawn item, where the channel can
+    (WeCom: `message/recall` within 24 h). Returns {"calls", "recalled", "too_old",
+    "failed", "not_recallable"}: the push's calls that carried the item, and what became of
+    each. A WeCom message holds up to 8 items: recalling it takes the others away too (they
+    stay readable through 最新 and search). Each outcome is kept on the call (outbox.recall)."""
+    calls = status.sent_calls(db, item_id)
+    counts = {"calls": len(calls), "recalled": 0, "too_old": 0, "failed": 0,
+              "not_recallable": 0}
+    for call in calls:
+        if call["recall"] == "recalled":
+            counts["recalled"] += 1
+            continue
+        if not channel.recall_seconds:
+            counts["not_recallable"] += 1
+            continue
+        if not call["msgid"]:
+            outcome = "no msgid recorded when it was sent"
+        elif (call["age"] or 0) > channel.recall_seconds:
+            outcome = f"sent more than {channel.recall_seconds // 3600} h ago"
+        else:
+            result = channel.recall(call["msgid"])
+            outcome = "recalled" if result.status == "sent" else \
+                f"errcode {result.errcode}: {result.reason}"
+        status.record_recall(db, call["outbox_id"], outcome)
+        key = ("recalled" if outcome == "recalled" else
+               "too_old" if outcome.startswith("sent more than") else "failed")
+        counts[key] += 1
+    return counts

@@ -28,6 +28,19 @@ class UnknownItem(LookupError):
     """No item has this id."""
 
 
+def withdraw_item(db, item_id, config, db_path, *, note, who, channel=None):
+    """Withdraw an item (store.corrections: its page shows 该条已撤回, search and 最新 drop it)
+    and recall the messages that carried it where the channel can (push.notices.recall_item).
+    Returns {"item", "change", "recall": {"calls", "recalled", "too_old", "failed",
+    "not_recallable"}}; ValueError when it cannot be withdrawn (already withdrawn, no note)."""
+    change = corrections.withdraw(db, item_id, note=note, who=who)
+    if change is None:
+        raise UnknownItem(item_id)
+    channel = channel or make_channel(config, db_path)
+    return {"item": item_id, "change": change["id"],
+            "recall": notices.recall_item(db, channel, item_id)}
+
+
 def correct_item(db, item_id, config, db_path, *, title=None, body=None, department=None,
                  note, who, notify=False, channel=None):
     """Correct an item (store.corrections: kept with before/after/who/when/note) and, with

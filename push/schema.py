@@ -88,7 +88,8 @@ def m003_after_message_kinds(db):
     # enqueueing idempotent becomes (issue, kind, recipient, part): a recipient gets each
     # kind of message of an issue once. SQLite cannot change a UNIQUE constraint in place,
     # so the table is rebuilt. `outbox.msgid` keeps the id WeCom returns for a sent message
-    # (message/recall needs it); `outbox.kind` says what the call carries.
+    # (message/recall needs it), `outbox.recall` what recalling it gave; `outbox.kind`
+    # says what the call carries.
     columns = ("id, issue_id, cadre_id, recipient, part, outbox_id, items, status, errcode,"
                " reason, sent_at, updated_at")
     db.execute("""
@@ -117,3 +118,4 @@ def m003_after_message_kinds(db):
     db.execute("CREATE INDEX deliveries_recipient ON deliveries(recipient, sent_at)")
     db.execute("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'issue'")
     db.execute("ALTER TABLE outbox ADD COLUMN msgid TEXT")
+    db.execute("ALTER TABLE outbox ADD COLUMN recall TEXT")  # 'recalled' or why not (撤回)

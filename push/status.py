@@ -97,11 +97,20 @@ def item_recipients(db, item_id):
 
 
 def sent_calls(db, item_id):
-    """[{"outbox_id", "msgid", "done_at"}] of the issue-push calls that carried `item_id`
-    and were sent, with the platform's message id where it gave one."""
-    return [{"outbox_id": r[0], "msgid": r[1], "done_at": r[2]} for r in db.execute("""
-        SELECT DISTINCT o.id, o.msgid, o.done_at FROM outbox o
+    """[{"outbox_id", "msgid", "age", "recall"}] of the issue-push calls that carried
+    `item_id` and were sent: the platform's message id where it gave one, seconds since the
+    call, and what recalling it gave (None: not tried)."""
+    return [{"outbox_id": r[0], "msgid": r[1], "age": r[2], "recall": r[3]} for r in db.execute("""
+        SELECT DISTINCT o.id, o.msgid, (julianday('now') - julianday(o.done_at)) * 86400, o.recall
+        FROM outbox o
         JOIN deliveries d ON d.outbox_id = o.id JOIN items i ON i.issue_id = d.issue_id
         WHERE i.id = ? AND o.kind = 'issue' AND d.status = 'sent'
           AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = i.id)
         ORDER BY o.id""", [item_id])]
+
+
+def record_recall(db, outbox_id, outcome):
+    """Keep what recalling a sent call gave: 'recalled' or the reason it was not."""
+    from store.transaction import write_one
+
+    write_one(db, "UPDATE outbox SET recall = ? WHERE id = ?", [outcome, outbox_id])

@@ -34,6 +34,10 @@ WeChat's error codes:
   department 60003, a department id that is not a number 60123, an unknown userid 60111,
   `limit` outside 1–10,000 or a bad cursor 40058. `contact_secret` (optional) is a second
   secret, like WeCom's 通讯录同步 secret: its tokens read the address book but cannot send.
+- WeCom `message/recall` (POST `msgid`): a message/send msgid up to 24 h old is recalled
+  (its deliveries marked `recalled`, listed in `recalls`); older than 24 h, or a msgid it
+  never gave, 86008 — the code the issue names for WeCom's refusal, not checked against
+  WeCom's own error list here. `age_message(msgid, seconds)` makes a sent message older.
 - Official Account: unknown openid 40003, unfollowed 43004, window closed 45015, 5 messages
   per window spent 45047, news with ≠ 1 article 45008, text > 2,048 B 45002; template id
   40037.
@@ -93,6 +97,8 @@ class FakeWeChat:
         self.contact_secret = None
         self.lock = threading.Lock()
         self._serial = 0
+        self.sent_msgids = {}  # msgid -> (sent at, [the member records it delivered])
+        self.recalls = []  # msgids recalled
 
     # ---- arranging -----------------------------------------------------------------
     def add_members(self, userids, licensed=True):
@@ -164,6 +170,12 @@ class FakeWeChat:
                     WECHAT_TOKEN="fake-callback-token", WECHAT_API_BASE=self.base,
                     WECHAT_TEMPLATE_ID=self.template_id if template else None)
 
+    def age_message(self, msgid, seconds):
+        """Make a message/send call `seconds` older (as if sent that long ago)."""
+        with self.lock:
+            at, records = self.sent_msgids[msgid]
+            self.sent_msgids[msgid] = (at - seconds, records)
+
     # ---- asserting -----------------------------------------------------------------
     def received(self, user):
         """Every message delivered to `user`, in order."""
@@ -210,6 +222,7 @@ class FakeWeChat:
                     "message/custom/send": self._custom_send,
                     "message/template/send": self._template_send,
                     "message/send": self._work_send,
+                    "message/recall": self._work_recall,
                     "department/list": self._department_list, "user/list": self._user_list,
                     "user/simplelist": self._user_simplelist, "user/get": self._user_get,
                     "user/list_id": self._user_list_id}
@@ -347,14 +360,28 @@ class FakeWeChat:
         valid = [u for u in users if u in self.members and u not in self.unlicensed]
         if not valid:
             raise Reject(81013, "user & party & tag all invalid")
+        before = len(self.messages)
         for user in dict.fromkeys(valid):
             self._deliver_work(user, data)
-        answer = {"errcode": 0, "errmsg": "ok", "msgid": f"msg{self._serial}"}
+        msgid = f"msg{self._serial}-{len(self.sent_msgids)}"
+        self.sent_msgids[msgid] = (time.time(), self.messages[before:])
+        answer = {"errcode": 0, "errmsg": "ok", "msgid": msgid}
         if invalid:
             answer["invaliduser"] = "|".join(invalid)
         if unlicensed:
             answer["unlicenseduser"] = "|".join(unlicensed)
         return answer
+
+    def _work_recall(self, request):
+        self._check_token(request, "work")
+        msgid = str(self._body(request).get("msgid") or "")
+        sent = self.sent_msgids.get(msgid)
+        if sent is None or time.time() - sent[0] > 24 * 3600:
+            raise Reject(86008, "message can not be recalled: unknown msgid or sent over 24 h ago")
+        for record in sent[1]:
+            record["recalled"] = True
+        self.recalls.append(msgid)
+        return {"errcode": 0, "errmsg": "ok"}
 
     def _deliver_work(self, user, data):
         now = time.time()

@@ -110,6 +110,39 @@ def _correct_after_push(db, item, changes, back):
     return redirect(back)
 
 
+@bp.route("/items/<int:item_id>/withdraw", methods=["POST"])
+@admin_required
+def withdraw_item(item_id):
+    """Withdraw an item (撤回) with a note; on WeCom its sent messages are recalled."""
+    db = get_db()
+    item = get_item(db, item_id)
+    if item is None:
+        abort(404)
+    back = url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
+    note = request.form.get("withdraw_note") or request.form.get("note") or ""
+    note = " ".join(note.split())[:NOTE_MAX]
+    if not note:
+        flash(f"第 {item['seq']} 条：撤回须写明说明。", "error")
+        return redirect(back)
+    config = current_app.config
+    try:
+        result = publish.withdraw_item(db, item_id, config, config["DATABASE_PATH"],
+                                       note=note, who="console")
+    except (ValueError, publish.UnknownItem) as error:
+        flash(f"第 {item['seq']} 条未撤回：{error}", "error")
+        return redirect(back)
+    recall = result["recall"]
+    message = f"第 {item['seq']} 条已撤回。"
+    if recall["calls"]:
+        message += (f"载有该条的消息 {recall['calls']} 条：已撤回 {recall['recalled']} 条"
+                    + (f"，超过24小时 {recall['too_old']} 条" if recall["too_old"] else "")
+                    + (f"，未能撤回 {recall['failed']} 条" if recall["failed"] else "")
+                    + ("（本渠道不能撤回已发消息，仅条目页改为已撤回）"
+                       if recall["not_recallable"] else "") + "。")
+    flash(message)
+    return redirect(back)
+
+
 @bp.route("/issues/<int:issue_id>/push", methods=["POST"])
 @admin_required
 def push(issue_id):
