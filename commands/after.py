@@ -1,4 +1,7 @@
-"""After the push: `python bot.py item correct ITEM_ID …` (更正) and `item withdraw ITEM_ID …` (撤回).
+"""After the push: `item correct ITEM_ID …` (更正), `item withdraw ITEM_ID …` (撤回), `remind ID` (催办).
+
+    python bot.py remind 3 [--dry-run] --json
+        -> {"issue": 3, "reminded": 4, "already_read": 9, "skipped": 1}
 
     python bot.py item withdraw 7 --note "误发" --json
         -> {"item": 7, "change": 4, "recall": {"calls", "recalled", "too_old", "failed",
@@ -101,6 +104,35 @@ def withdraw(item_id, note, as_json):
                    " (the page changed).")
 
 
+@click.command("remind")
+@click.argument("issue_id", type=int)
+@click.option("--dry-run", is_flag=True, help="Count who would be reminded; send nothing.")
+@click.option("--no-wait", is_flag=True, help="Only queue the reminders; a worker sends them.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"issue", "reminded", "already_read", "skipped"} as JSON.')
+@with_appcontext
+def remind(issue_id, dry_run, no_wait, as_json):
+    """Remind (催办) each cadre who opened none of ISSUE_ID's items they were sent: one short
+    message with their unread titles, once per cadre per issue."""
+    from store.db import get_db
+
+    config = current_app.config
+    try:
+        result = publish.remind_issue(get_db(), issue_id, config, config["DATABASE_PATH"],
+                                      dry_run=dry_run)
+    except publish.UnknownIssue:
+        raise Fail(f"no issue {issue_id}")
+    if result["reminded"] and not (dry_run or no_wait):
+        worker.run_until_idle(config["DATABASE_PATH"], config)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    verb = "would be reminded" if dry_run else "reminded"
+    click.echo(f"Issue {issue_id}: {result['reminded']} {verb}, {result['already_read']} already"
+               f" read, {result['skipped']} skipped (already reminded, removed, nothing left to"
+               " read, or on WeCom in a group whose reader cannot be named).")
+
+
 def _read_body(path):
     try:
         with open(path, encoding="utf-8") as handle:
@@ -109,4 +141,4 @@ def _read_body(path):
         raise Fail(f"cannot read {path}: {error}")
 
 
-COMMANDS = [item]
+COMMANDS = [item, remind]

@@ -15,7 +15,7 @@ queues nothing for recipients already planned, and resumes a paused push.
 from types import SimpleNamespace
 
 from channels import make_channel
-from push import notices, outbox, plan
+from push import notices, outbox, plan, reminders
 from store import corrections
 from subscriptions import audience
 
@@ -26,6 +26,21 @@ class UnknownIssue(LookupError):
 
 class UnknownItem(LookupError):
     """No item has this id."""
+
+
+def remind_issue(db, issue_id, config, db_path, dry_run=False, channel=None):
+    """Queue one reminder to each cadre who opened none of their items (push.reminders):
+    {"issue", "reminded", "already_read", "skipped"}; nothing queued with `dry_run`."""
+    channel = channel or make_channel(config, db_path)
+    result = reminders.remind(db, config, channel, issue_id, dry_run=dry_run)
+    if result is None:
+        raise UnknownIssue(issue_id)
+    return result
+
+
+def read_status(db, issue_id):
+    """Who read the issue: push.reminders.read_status (the console's issue page)."""
+    return reminders.read_status(db, issue_id)
 
 
 def withdraw_item(db, item_id, config, db_path, *, note, who, channel=None):

@@ -114,3 +114,42 @@ def record_recall(db, outbox_id, outcome):
     from store.transaction import write_one
 
     write_one(db, "UPDATE outbox SET recall = ? WHERE id = ?", [outcome, outbox_id])
+
+
+def issue_reach(db, issue_id):
+    """Who the issue's push reached: [{"cadre_id", "name", "department", "recipient",
+    "removed", "items", "groups"}], one per recipient, in planning order; `items` every item
+    id sent to them (all parts), `groups` the delivery group keys their calls carried."""
+    reach = {}
+    for cadre_id, name, department, removed, recipient, items, group in db.execute("""
+            SELECT d.cadre_id, c.name, COALESCE(dep.name, c.department), c.removed_at IS NOT NULL,
+                   d.recipient, d.items, o.group_key
+            FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
+            LEFT JOIN cadres c ON c.id = d.cadre_id
+            LEFT JOIN departments dep ON dep.id = c.department_id
+            WHERE d.issue_id = ? AND d.kind = 'issue' AND d.status = 'sent'
+            ORDER BY d.id""", [issue_id]):
+        entry = reach.setdefault(recipient, {
+            "cadre_id": cadre_id, "name": name, "department": department or "",
+            "recipient": recipient, "removed": bool(removed), "items": [], "groups": []})
+        entry["items"] += [i for i in json.loads(items) if i not in entry["items"]]
+        if group not in entry["groups"]:
+            entry["groups"].append(group)
+    return list(reach.values())
+
+
+def receipts(db, issue_id):
+    """{item_id: {reader key, …}} of the issue's items opened ('c:<cadre id>', 'g:<group>';
+    the read_receipts table the item pages write)."""
+    out = {}
+    for item_id, reader in db.execute("""
+            SELECT r.item_id, r.reader FROM read_receipts r JOIN items i ON i.id = r.item_id
+            WHERE i.issue_id = ?""", [issue_id]):
+        out.setdefault(item_id, set()).add(reader)
+    return out
+
+
+def reminded(db, issue_id):
+    """The recipients who already have a reminder (kind `remind`) for the issue."""
+    return {r[0] for r in db.execute("SELECT DISTINCT recipient FROM deliveries"
+                                     " WHERE issue_id = ? AND kind = 'remind'", [issue_id])}

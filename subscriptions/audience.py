@@ -122,7 +122,8 @@ def follower_counts(db, rule):
 
 
 def issue_content(db, issue_id):
-    """The issue's items (dicts, in order) and its header, or (None, None) if unknown."""
+    """The issue's items (dicts, in order; withdrawn ones left out) and its header, or
+    (None, None) if unknown."""
     row = db.execute(
         "SELECT id, issuer, date, number FROM issues WHERE id = ?", [issue_id]).fetchone()
     if row is None:
@@ -130,7 +131,7 @@ def issue_content(db, issue_id):
     meta = {"id": row[0], "issuer": row[1], "date": row[2], "number": row[3]}
     cursor = db.execute(
         "SELECT id, seq, kind, title, body, department, department_id FROM items"
-        " WHERE issue_id = ? ORDER BY seq", [issue_id])
+        " WHERE issue_id = ? AND withdrawn_at IS NULL ORDER BY seq", [issue_id])  # 撤回: never sent
     columns = [c[0] for c in cursor.description]
     items = [dict(zip(columns, r), department_ids=[]) for r in cursor.fetchall()]
     by_id = {item["id"]: item for item in items}
@@ -138,7 +139,8 @@ def issue_content(db, issue_id):
             SELECT j.item_id, j.department_id FROM item_departments j
             JOIN items i ON i.id = j.item_id WHERE i.issue_id = ? ORDER BY j.rowid""",
                                              [issue_id]).fetchall():
-        by_id[item_id]["department_ids"].append(department_id)
+        if item_id in by_id:
+            by_id[item_id]["department_ids"].append(department_id)
     return items, meta
 
 

@@ -4,6 +4,7 @@
     POST /admin/items/<id>                  correct an item's title or department (after the
                                             push: with a note 说明, kept, optionally notified)
     POST /admin/items/<id>/withdraw         withdraw an item (撤回), with a note
+    POST /admin/issues/<id>/remind          remind (催办) the recipients who read nothing
     POST /admin/issues/<id>/push            plan and queue the push (JSON for fetch callers)
     POST /admin/issues/<id>/resend          retry the failed deliveries
     GET  /admin/issues/<id>/progress.json   {"total","sent","failed","pending",…,"done"}
@@ -50,6 +51,7 @@ def review(issue_id):
         preview=progress.push_preview(current_app, issue_id),
         readers=store.readers_of_issue(db, issue_id),
         pushed=status.run_state(db, issue_id) is not None,
+        reading=publish.read_status(db, issue_id),
         changes={item["id"]: corrections.latest(db, item["id"]) for item in items})
 
 
@@ -141,6 +143,21 @@ def withdraw_item(item_id):
                        if recall["not_recallable"] else "") + "。")
     flash(message)
     return redirect(back)
+
+
+@bp.route("/issues/<int:issue_id>/remind", methods=["POST"])
+@admin_required
+def remind(issue_id):
+    """Send each recipient who opened none of their items one reminder (once per issue)."""
+    db = get_db()
+    _issue_or_404(db, issue_id)
+    config = current_app.config
+    result = publish.remind_issue(db, issue_id, config, config["DATABASE_PATH"])
+    if result["reminded"]:
+        worker.wake(current_app)
+    flash(f"已提醒 {result['reminded']} 人；已读 {result['already_read']} 人；"
+          f"未提醒 {result['skipped']} 人（已提醒过、已移除，或企业微信群内无法确定是谁读了）。")
+    return redirect(url_for("issues.review", issue_id=issue_id))
 
 
 @bp.route("/issues/<int:issue_id>/push", methods=["POST"])
