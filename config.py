@@ -55,6 +55,7 @@ SETTINGS = {
     "BOT_KEEP_RECEIPTS_DAYS": (730, float),  # read receipts
     "BOT_KEEP_LOGS_DAYS": (180, float),  # finished outbox calls, binding attempts
     "BOT_TIMEZONE": ("Asia/Shanghai", str),  # local time: pages, quiet hours, --at
+    "BOT_QUIET_HOURS": (None, str),  # e.g. 22:00-07:30 local: non-urgent pushes wait; None: off
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),
@@ -195,6 +196,11 @@ def check(config):
     except (ValueError, LookupError):
         raise ConfigError(f"BOT_TIMEZONE={config.get('BOT_TIMEZONE')!r} is not valid: use an "
                           "IANA time zone name, e.g. Asia/Shanghai") from None
+    try:
+        parse_quiet_hours(config.get("BOT_QUIET_HOURS"))
+    except ValueError as error:
+        raise ConfigError(f"BOT_QUIET_HOURS={config.get('BOT_QUIET_HOURS')!r} is not valid: "
+                          f"{error}") from None
     for entry in str(config.get("BOT_TRUSTED_PROXIES") or "").split(","):
         try:
             if entry.strip():
@@ -202,6 +208,24 @@ def check(config):
         except ValueError:
             raise ConfigError(f"BOT_TRUSTED_PROXIES: {entry.strip()!r} is not an address or "
                               "network (e.g. 127.0.0.1,::1 or 10.0.0.0/24)") from None
+
+
+QUIET_HOURS = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def parse_quiet_hours(text):
+    """`parse_quiet_hours("22:00-07:30")` -> (1320, 450): minutes after local midnight of the
+    window's start and end (the window may cross midnight); None for no text; ValueError."""
+    if not text or not str(text).strip():
+        return None
+    found = QUIET_HOURS.match(str(text))
+    if not found:
+        raise ValueError("write HH:MM-HH:MM, e.g. 22:00-07:30")
+    start = int(found[1]) * 60 + int(found[2])
+    end = int(found[3]) * 60 + int(found[4])
+    if start == end:
+        raise ValueError("the window starts and ends at the same time")
+    return start, end
 
 
 def local_zone(config):

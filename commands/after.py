@@ -108,10 +108,12 @@ def withdraw(item_id, note, as_json):
 @click.argument("issue_id", type=int)
 @click.option("--dry-run", is_flag=True, help="Count who would be reminded; send nothing.")
 @click.option("--no-wait", is_flag=True, help="Only queue the reminders; a worker sends them.")
+@click.option("--urgent", is_flag=True, help="Send now even inside BOT_QUIET_HOURS.")
 @click.option("--json", "as_json", is_flag=True,
-              help='Print {"issue", "reminded", "already_read", "skipped"} as JSON.')
+              help='Print {"issue", "reminded", "already_read", "skipped"} as JSON '
+                   '(plus "scheduled" when quiet hours hold it).')
 @with_appcontext
-def remind(issue_id, dry_run, no_wait, as_json):
+def remind(issue_id, dry_run, no_wait, urgent, as_json):
     """Remind (催办) each cadre who opened none of ISSUE_ID's items they were sent: one short
     message with their unread titles, once per cadre per issue."""
     from store.db import get_db
@@ -119,13 +121,17 @@ def remind(issue_id, dry_run, no_wait, as_json):
     config = current_app.config
     try:
         result = publish.remind_issue(get_db(), issue_id, config, config["DATABASE_PATH"],
-                                      dry_run=dry_run)
+                                      dry_run=dry_run, urgent=urgent)
     except publish.UnknownIssue:
         raise Fail(f"no issue {issue_id}")
     if result["reminded"] and not (dry_run or no_wait):
         worker.run_until_idle(config["DATABASE_PATH"], config)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    if result.get("scheduled"):
+        click.echo(f"Issue {issue_id}: inside the quiet hours (BOT_QUIET_HOURS) — the reminders"
+                   f" go at {result['scheduled']}; --urgent sends them now.")
         return
     verb = "would be reminded" if dry_run else "reminded"
     click.echo(f"Issue {issue_id}: {result['reminded']} {verb}, {result['already_read']} already"

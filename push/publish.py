@@ -12,10 +12,12 @@ message to the outbox before anything is sent; workers do the sending. Pushing a
 queues nothing for recipients already planned, and resumes a paused push.
 """
 
+import time
 from types import SimpleNamespace
 
 from channels import make_channel
-from push import notices, outbox, plan, reminders
+from push import notices, outbox, plan, reminders, schedules
+from store.transaction import write
 from store import corrections
 from subscriptions import audience
 
@@ -28,14 +30,86 @@ class UnknownItem(LookupError):
     """No item has this id."""
 
 
-def remind_issue(db, issue_id, config, db_path, dry_run=False, channel=None):
+def remind_issue(db, issue_id, config, db_path, dry_run=False, channel=None, *,
+                 urgent=False):
     """Queue one reminder to each cadre who opened none of their items (push.reminders):
-    {"issue", "reminded", "already_read", "skipped"}; nothing queued with `dry_run`."""
+    {"issue", "reminded", "already_read", "skipped"}; nothing queued with `dry_run`. Inside
+    BOT_QUIET_HOURS (not `urgent`) it is scheduled for the window's end and the answer adds
+    `"scheduled"`, with `reminded` 0."""
+    if not dry_run:
+        held = _hold(db, issue_id, config, "remind", urgent, None)
+        if held:
+            return {"issue": issue_id, "reminded": 0, "already_read": 0, "skipped": 0,
+                    "scheduled": held}
     channel = channel or make_channel(config, db_path)
     result = reminders.remind(db, config, channel, issue_id, dry_run=dry_run)
     if result is None:
         raise UnknownIssue(issue_id)
     return result
+
+
+def _hold(db, issue_id, config, action, urgent, at):
+    """Schedule the action when asked (`at`) or when quiet hours hold it; the local due time,
+    or None to act now."""
+    if at is None and not urgent:
+        at = schedules.quiet_until(config)
+        why = "quiet_hours"
+    else:
+        why = "scheduled"
+    if at is None:
+        return None
+    if not issue_exists(db, issue_id):
+        raise UnknownIssue(issue_id)
+    schedules.add(db, issue_id, action, at, why)
+    return schedules.local_text(config, at)
+
+
+def fire_due(db, config, db_path, channel=None, now=None):
+    """Fire every schedule that is due (push.worker calls this each round): the push or the
+    reminder is queued, urgent (the quiet window is over or the time was chosen), and the
+    schedule marked done in one transaction, so two workers never fire one twice. Returns
+    how many fired."""
+    fired = 0
+    for row in schedules.due_now(db, now):
+        channel = channel or make_channel(config, db_path)
+        try:
+            with write(db):
+                if row["action"] == "push":
+                    result = push_issue(db, row["issue_id"], config, db_path, channel,
+                                        urgent=True)
+                else:
+                    result = reminders.remind(db, config, channel, row["issue_id"])
+                if not schedules.finish(db, row["id"], result):
+                    raise _AlreadyFired()  # another worker did: roll this round back
+        except _AlreadyFired:
+            continue
+        fired += 1
+    return fired
+
+
+class _AlreadyFired(Exception):
+    """Raised inside fire_due's transaction to undo a schedule another worker fired."""
+
+
+def cancel_schedules(db, issue_id, schedule_id=None):
+    """Cancel the issue's pending schedules; returns how many."""
+    if not issue_exists(db, issue_id):
+        raise UnknownIssue(issue_id)
+    return schedules.cancel(db, issue_id, schedule_id)
+
+
+def schedule_time(config, text):
+    """`schedule_time(config, "2026-11-28 08:00")` (or the browser's `2026-11-28T08:00`) ->
+    unix time in BOT_TIMEZONE; ValueError if it is not such a time or is past."""
+    at = schedules.parse_local(config, str(text).replace("T", " "))
+    if at <= time.time():
+        raise ValueError(f"{text} 已经过去")
+    return at
+
+
+def pending_schedules(db, issue_id, config):
+    """The issue's pending schedules with their local due time (the issue page shows them)."""
+    return schedules.pending(db, issue_id, config)
 
 
 def read_status(db, issue_id):
@@ -74,8 +148,15 @@ def correct_item(db, item_id, config, db_path, *, title=None, body=None, departm
     return {"item": item_id, "change": change["id"], "notified": notified}
 
 
-def push_issue(db, issue_id, config, db_path, channel=None):
-    """Queue the issue's messages; returns {"issue", "queued", "recipients"} (queued = new)."""
+def push_issue(db, issue_id, config, db_path, channel=None, *, urgent=False, at=None):
+    """Queue the issue's messages; returns {"issue", "queued", "recipients"} (queued = new).
+
+    With `at` (unix time) the push is scheduled instead; inside BOT_QUIET_HOURS a push that is
+    not `urgent` is scheduled for the window's end. Either way nothing is queued and the
+    answer adds `"scheduled": "YYYY-MM-DD HH:MM"` (local time) — push.schedules."""
+    held = _hold(db, issue_id, config, "push", urgent, at)
+    if held:
+        return {"issue": issue_id, "queued": 0, "recipients": 0, "scheduled": held}
     channel = channel or make_channel(config, db_path)
     messages = plan.plan_issue(db, issue_id, channel, config)
     if messages is None:

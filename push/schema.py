@@ -119,3 +119,23 @@ def m003_after_message_kinds(db):
     db.execute("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'issue'")
     db.execute("ALTER TABLE outbox ADD COLUMN msgid TEXT")
     db.execute("ALTER TABLE outbox ADD COLUMN recall TEXT")  # 'recalled' or why not (撤回)
+
+
+@migrations()
+def m004_after_schedules(db):
+    # Scheduled pushes and quiet hours (docs/push.md "Scheduled pushes and quiet hours"):
+    # a push or reminder due later, kept here so it survives restarts; the worker fires it.
+    db.execute("""
+        CREATE TABLE push_schedules (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+            action TEXT NOT NULL CHECK (action IN ('push', 'remind')),
+            due_at REAL NOT NULL,                    -- unix time
+            why TEXT NOT NULL CHECK (why IN ('scheduled', 'quiet_hours')),
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'done', 'cancelled')),
+            result TEXT,                             -- JSON of what firing gave
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            fired_at TEXT
+        )""")
+    db.execute("CREATE INDEX push_schedules_due ON push_schedules(status, due_at)")

@@ -5,6 +5,7 @@
                                             push: with a note 说明, kept, optionally notified)
     POST /admin/items/<id>/withdraw         withdraw an item (撤回), with a note
     POST /admin/issues/<id>/remind          remind (催办) the recipients who read nothing
+    POST /admin/issues/<id>/schedules/cancel  cancel its scheduled pushes/reminders
     POST /admin/issues/<id>/push            plan and queue the push (JSON for fetch callers)
     POST /admin/issues/<id>/resend          retry the failed deliveries
     GET  /admin/issues/<id>/progress.json   {"total","sent","failed","pending",…,"done"}
@@ -52,6 +53,7 @@ def review(issue_id):
         readers=store.readers_of_issue(db, issue_id),
         pushed=status.run_state(db, issue_id) is not None,
         reading=publish.read_status(db, issue_id),
+        schedules=publish.pending_schedules(db, issue_id, current_app.config),
         changes={item["id"]: corrections.latest(db, item["id"]) for item in items})
 
 
@@ -152,7 +154,11 @@ def remind(issue_id):
     db = get_db()
     _issue_or_404(db, issue_id)
     config = current_app.config
-    result = publish.remind_issue(db, issue_id, config, config["DATABASE_PATH"])
+    result = publish.remind_issue(db, issue_id, config, config["DATABASE_PATH"],
+                                  urgent=bool(request.form.get("urgent")))
+    if result.get("scheduled"):
+        flash(f"当前处于免打扰时段，提醒将于 {result['scheduled']} 发出。")
+        return redirect(url_for("issues.review", issue_id=issue_id))
     if result["reminded"]:
         worker.wake(current_app)
     flash(f"已提醒 {result['reminded']} 人；已读 {result['already_read']} 人；"
@@ -166,8 +172,30 @@ def push(issue_id):
     """Queue the issue for every subscriber; pushing again sends nothing new."""
     db = get_db()
     _issue_or_404(db, issue_id)
-    summary = progress.start_push(current_app, issue_id)
+    at = None
+    if (request.form.get("at") or "").strip():
+        try:
+            at = publish.schedule_time(current_app.config, request.form["at"].strip())
+        except ValueError as error:
+            return _answer(issue_id, {"issue": issue_id, "queued": 0, "error": str(error)},
+                           f"未能定时：{error}（格式：YYYY-MM-DD HH:MM）")
+    summary = progress.start_push(current_app, issue_id, urgent=bool(request.form.get("urgent")),
+                                  at=at)
+    if summary.get("scheduled"):
+        why = "定时推送" if at else "当前处于免打扰时段，推送"
+        return _answer(issue_id, summary, f"{why}将于 {summary['scheduled']} 发出。")
     return _answer(issue_id, summary, f"已排队推送 {summary.get('queued', 0)} 条消息。")
+
+
+@bp.route("/issues/<int:issue_id>/schedules/cancel", methods=["POST"])
+@admin_required
+def cancel_schedules(issue_id):
+    """Cancel the issue's pending scheduled pushes and reminders."""
+    db = get_db()
+    _issue_or_404(db, issue_id)
+    n = publish.cancel_schedules(db, issue_id)
+    flash(f"已取消 {n} 个定时任务。")
+    return redirect(url_for("issues.review", issue_id=issue_id))
 
 
 @bp.route("/issues/<int:issue_id>/resend", methods=["POST"])
