@@ -138,8 +138,6 @@ def push_command(issue_id, no_wait, dry_run, as_json, at_text, urgent, cancel):
 def _schedule(db, issue_id, at_text, urgent, cancel):
     """`--cancel`, `--at`, or quiet hours holding a non-urgent push: True when handled here
     (the push is scheduled or cancelled), False to push now."""
-    from push import schedules
-
     config = current_app.config
     try:
         if cancel:
@@ -149,12 +147,11 @@ def _schedule(db, issue_id, at_text, urgent, cancel):
         at = None
         if at_text:
             try:
-                at = schedules.parse_local(config, at_text)
+                at = publish.schedule_time(config, at_text)
             except ValueError as error:
-                raise Fail.from_error(error)
-            if at <= time.time():
-                raise Fail(f"{at_text} is in the past ({config.get('BOT_TIMEZONE')})")
-        elif urgent or schedules.quiet_until(config) is None:
+                raise Fail(f"--at {at_text!r}: {error} ({setting(config, 'BOT_TIMEZONE')},"
+                           " YYYY-MM-DD HH:MM)")
+        elif urgent or publish.quiet_until(config) is None:
             return False
         result = publish.push_issue(db, issue_id, config, config["DATABASE_PATH"], at=at)
     except publish.UnknownIssue:

@@ -103,8 +103,13 @@ def schedule_time(config, text):
     unix time in BOT_TIMEZONE; ValueError if it is not such a time or is past."""
     at = schedules.parse_local(config, str(text).replace("T", " "))
     if at <= time.time():
-        raise ValueError(f"{text} 已经过去")
+        raise ValueError("in the past (已经过去)")
     return at
+
+
+def quiet_until(config):
+    """The end of the quiet window (unix time) if now is inside BOT_QUIET_HOURS, else None."""
+    return schedules.quiet_until(config)
 
 
 def pending_schedules(db, issue_id, config):
