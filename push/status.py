@@ -153,3 +153,18 @@ def reminded(db, issue_id):
     """The recipients who already have a reminder (kind `remind`) for the issue."""
     return {r[0] for r in db.execute("SELECT DISTINCT recipient FROM deliveries"
                                      " WHERE issue_id = ? AND kind = 'remind'", [issue_id])}
+
+
+def received_items(db, issue_id, cadre_id=None, group=None):
+    """The ids of the issue's items a reader was sent (push deliveries of kind `issue`, any
+    status): a cadre's (`cadre_id`) or a WeCom delivery group's (`group`)."""
+    if cadre_id is not None:
+        rows = db.execute("SELECT items FROM deliveries WHERE issue_id = ? AND kind = 'issue'"
+                          " AND cadre_id = ?", [issue_id, cadre_id])
+    elif group is not None:
+        rows = db.execute("SELECT d.items FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
+                          " WHERE d.issue_id = ? AND d.kind = 'issue' AND o.group_key = ?",
+                          [issue_id, group])
+    else:
+        return set()
+    return {item for (items,) in rows for item in json.loads(items)}

@@ -6,11 +6,15 @@
 A link addressed to a cadre who has since left the roster is refused like an expired one.
 A corrected item shows its current text under `已更正（时间）：说明`; a withdrawn one shows
 `该条已撤回` and its note, nothing of its text, and is left out of previous/next
-(store.corrections).
+(store.corrections). Previous/next reach only the items of the issue this reader was sent
+(push.status.received_items: their cadre's deliveries, or their WeCom delivery group's), and
+their links expire when the opened one does (channels.links.issued_at): following them never
+renews a link.
 """
 
 from flask import Blueprint, current_app, render_template, request
 
+from push import status
 from store import corrections
 from store.db import get_db
 from store.issues import get_item, issue_items
@@ -31,8 +35,9 @@ def item_page(item_id):
     reader = active_cadre(db, claim["c"]) if claim and claim.get("c") is not None else None
     if item is None or (claim.get("c") is not None and reader is None):
         return render_template("link_invalid.html"), 403
-    siblings = [s for s in issue_items(db, item["issue_id"])
-                if s["id"] == item_id or not s.get("withdrawn_at")]
+    received = status.received_items(db, item["issue_id"], claim.get("c"), claim.get("g"))
+    siblings = [s for s in issue_items(db, item["issue_id"])  # what this reader was sent
+                if s["id"] == item_id or (s["id"] in received and not s.get("withdrawn_at"))]
     previous, following = _neighbours(siblings, item_id)
     store.record_read(db, item_id, claim)
     change = corrections.latest(db, item_id)
@@ -42,8 +47,8 @@ def item_page(item_id):
         "item.html", item=item, change=change,
         paragraphs=paragraphs(item.get("body")),
         watermark=_watermark(reader, item),
-        previous=previous and _link(config, previous, claim),
-        following=following and _link(config, following, claim),
+        previous=previous and _link(config, previous, claim, links.issued_at(config, request.args.get("t"))),
+        following=following and _link(config, following, claim, links.issued_at(config, request.args.get("t"))),
         position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))
 
 
@@ -62,11 +67,11 @@ def _neighbours(siblings, item_id):
     return previous, following
 
 
-def _link(config, item, claim):
-    """Previous/next links carry a fresh token for the same reader."""
+def _link(config, item, claim, issued_at):
+    """Previous/next links for the same reader, expiring when the opened link does."""
     return {"title": item["title"],
             "href": links.item_path(config, item["id"], cadre_id=claim.get("c"),
-                                    group=claim.get("g"))}
+                                    group=claim.get("g"), issued_at=issued_at)}
 
 
 def _watermark(reader, item):
