@@ -56,6 +56,9 @@ SETTINGS = {
     "BOT_KEEP_LOGS_DAYS": (180, float),  # finished outbox calls, binding attempts
     "BOT_TIMEZONE": ("Asia/Shanghai", str),  # local time: pages, quiet hours, --at
     "BOT_QUIET_HOURS": (None, str),  # e.g. 22:00-07:30 local: non-urgent pushes wait; None: off
+    "BOT_READER_OAUTH": (False, "bool"),  # work/mp item pages learn their reader (snsapi_base)
+    "WECHAT_OAUTH_BASE": ("https://open.weixin.qq.com/connect/", str),  # authorize (both apps)
+    "WECHAT_SNS_BASE": ("https://api.weixin.qq.com/", str),  # mp: sns/oauth2/access_token
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),

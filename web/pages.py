@@ -10,16 +10,21 @@ A corrected item shows its current text under `已更正（时间）：说明`; 
 (push.status.received_items: their cadre's deliveries, or their WeCom delivery group's), and
 their links expire when the opened one does (channels.links.issued_at): following them never
 renews a link.
+
+With BOT_READER_OAUTH on `work`/`mp` the page learns its reader from WeChat (web.reader_auth:
+snsapi_base): the token still has to be valid, and the reader must be an active cadre who was
+sent this item — a forwarded link, a removed cadre, a desktop browser get no text. The receipt
+and the watermark then name that cadre, on WeCom too.
 """
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, make_response, render_template, request
 
 from push import status
 from store import corrections
 from store.db import get_db
 from store.issues import get_item, issue_items
-from channels import links
-from web import store
+from channels import links, readers
+from web import reader_auth, store
 from web.people import active_cadre
 
 bp = Blueprint("pages", __name__)
@@ -35,6 +40,14 @@ def item_page(item_id):
     reader = active_cadre(db, claim["c"]) if claim and claim.get("c") is not None else None
     if item is None or (claim.get("c") is not None and reader is None):
         return render_template("link_invalid.html"), 403
+    auth = readers.reader_auth(config, config["DATABASE_PATH"])
+    if auth is not None:  # work/mp with BOT_READER_OAUTH: the reader is who WeChat says
+        reader = reader_auth.identify(auth, db, config)
+        if not isinstance(reader, dict):
+            return reader
+        if item_id not in status.received_items(db, item["issue_id"], reader["id"]):
+            return render_template("link_invalid.html"), 403  # a forwarded link
+        claim = {"i": item_id, "c": reader["id"]}
     received = status.received_items(db, item["issue_id"], claim.get("c"), claim.get("g"))
     siblings = [s for s in issue_items(db, item["issue_id"])  # what this reader was sent
                 if s["id"] == item_id or (s["id"] in received and not s.get("withdrawn_at"))]
@@ -43,13 +56,13 @@ def item_page(item_id):
     change = corrections.latest(db, item_id)
     if item.get("withdrawn_at"):
         item = {key: item.get(key) for key in ("id", "issuer", "number", "date", "withdrawn_at")}
-    return render_template(
+    return reader_auth.remember(make_response(render_template(
         "item.html", item=item, change=change,
         paragraphs=paragraphs(item.get("body")),
         watermark=_watermark(reader, item),
         previous=previous and _link(config, previous, claim, links.issued_at(config, request.args.get("t"))),
         following=following and _link(config, following, claim, links.issued_at(config, request.args.get("t"))),
-        position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))
+        position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))), config)
 
 
 def paragraphs(body):
