@@ -9,8 +9,9 @@ sent (a read receipt, web/store.py). On one-recipient channels (sandbox, mp) eve
 its cadre, so each cadre is `read` or `unread`. On WeCom one message goes to up to 1,000
 members with links signed for the delivery group, so a receipt names the group, not the
 member: a group nobody opened is `unread` for every member, but in a group somebody opened
-no member can be named — those are `unknown`, counted and not reminded (`skipped`), until
-item pages learn their reader through WeChat's web authorisation (issue 13 item 1).
+no member can be named — those are `unknown`, counted and not reminded (`skipped`). With
+BOT_READER_OAUTH the item page learns its reader (web.reader_auth): receipts name the
+cadre on WeCom too, and nobody is `unknown`.
 
 A reminder is one text per cadre through the outbox, message kind `remind`: exactly once per
 cadre per issue (a second `remind` queues nothing and counts them `skipped`), with the push's
