@@ -55,6 +55,7 @@ SETTINGS = {
     "BOT_KEEP_RECEIPTS_DAYS": (730, float),  # read receipts
     "BOT_KEEP_LOGS_DAYS": (180, float),  # finished outbox calls, binding attempts
     "BOT_TIMEZONE": ("Asia/Shanghai", str),  # local time: pages, quiet hours, --at
+    "BOT_REMIND_AFTER_HOURS": (0.0, float),  # automatic 催办 this long after a push; 0 = off
     "BOT_QUIET_HOURS": (None, str),  # e.g. 22:00-07:30 local: non-urgent pushes wait; None: off
     "BOT_READER_OAUTH": (False, "bool"),  # work/mp item pages learn their reader (snsapi_base)
     "WECHAT_OAUTH_BASE": ("https://open.weixin.qq.com/connect/", str),  # authorize (both apps)
@@ -108,7 +109,7 @@ LOWER_BOUNDS = {
     "BOT_LINK_TTL_DAYS": 1, "BOT_SEARCH_CACHE": 0, "BOT_QUERY_LIMIT": 0,
     "BOT_KEEP_CHAT_DAYS": 0, "BOT_KEEP_RETRIES_DAYS": 0, "BOT_KEEP_RECEIPTS_DAYS": 0,
     "BOT_KEEP_LOGS_DAYS": 0, "BOT_MAX_PAGES": 1, "BOT_MAX_ITEMS": 1, "BOT_PARSE_SECONDS": 1,
-    "BOT_PARSE_MEMORY_MB": 256,
+    "BOT_PARSE_MEMORY_MB": 256, "BOT_REMIND_AFTER_HOURS": 0,
 }
 
 

@@ -77,6 +77,9 @@ def fire_due(db, config, db_path, channel=None, now=None):
                 if row["action"] == "push":
                     result = push_issue(db, row["issue_id"], config, db_path, channel,
                                         urgent=True)
+                elif row["why"] == "auto" and schedules.quiet_until(config, now):
+                    schedules.postpone(db, row["id"], schedules.quiet_until(config, now))
+                    continue  # an automatic reminder waits for the quiet hours' end
                 else:
                     result = reminders.remind(db, config, channel, row["issue_id"])
                 if not schedules.finish(db, row["id"], result):
@@ -168,6 +171,9 @@ def push_issue(db, issue_id, config, db_path, channel=None, *, urgent=False, at=
         raise UnknownIssue(issue_id)
     queued = outbox.enqueue(db, issue_id, channel.name, messages)
     outbox.resume(db, issue_id)
+    after = float(config.get("BOT_REMIND_AFTER_HOURS") or 0)
+    if queued and after > 0:  # automatic 催办, once per issue (schedules.add reuses it)
+        schedules.add(db, issue_id, "remind", time.time() + after * 3600, "auto")
     recipients = len({r for m in messages for _, r in m.recipients})
     return {"issue": issue_id, "queued": queued, "recipients": recipients}
 

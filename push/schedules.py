@@ -9,7 +9,9 @@
 
 A schedule is a row of `push_schedules` (push migration m004): the issue, the action (`push`
 or `remind`), when (unix time), why (`scheduled`: someone chose the time; `quiet_hours`: it
-came inside BOT_QUIET_HOURS and waits for the window's end), and its status. Rows survive
+came inside BOT_QUIET_HOURS and waits for the window's end; `auto`: the automatic reminder
+BOT_REMIND_AFTER_HOURS after a push, once per issue, itself held by quiet hours), and its
+status. Rows survive
 restarts; any worker fires what is due (push.publish.fire_due, from push.worker's loop).
 The only SQL for that table.
 """
@@ -61,10 +63,11 @@ def quiet_until(config, now=None):
 def add(db, issue_id, action, due_at, why):
     """Keep a schedule; a pending quiet-hours one of the same issue and action is reused."""
     with write(db):
-        if why == "quiet_hours":
+        if why in ("quiet_hours", "auto"):
             row = db.execute("SELECT id FROM push_schedules WHERE issue_id = ? AND action = ?"
-                             " AND why = 'quiet_hours' AND status = 'pending'",
-                             [issue_id, action]).fetchone()
+                             " AND why = ? AND status != 'cancelled'"
+                             + (" AND status = 'pending'" if why == "quiet_hours" else ""),
+                             [issue_id, action, why]).fetchone()
             if row:
                 return row[0]
         return db.execute("INSERT INTO push_schedules (issue_id, action, due_at, why)"
@@ -98,6 +101,12 @@ def due_now(db, now=None):
     return [dict(zip(COLUMNS, r)) for r in db.execute(
         f"SELECT {', '.join(COLUMNS)} FROM push_schedules WHERE status = 'pending'"
         " AND due_at <= ? ORDER BY due_at, id", [time.time() if now is None else now])]
+
+
+def postpone(db, schedule_id, due_at):
+    """Move a pending schedule to a later time (inside the caller's transaction)."""
+    db.execute("UPDATE push_schedules SET due_at = ? WHERE id = ? AND status = 'pending'",
+               [due_at, schedule_id])
 
 
 def finish(db, schedule_id, result):

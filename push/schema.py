@@ -131,7 +131,7 @@ def m004_after_schedules(db):
             issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
             action TEXT NOT NULL CHECK (action IN ('push', 'remind')),
             due_at REAL NOT NULL,                    -- unix time
-            why TEXT NOT NULL CHECK (why IN ('scheduled', 'quiet_hours')),
+            why TEXT NOT NULL CHECK (why IN ('scheduled', 'quiet_hours', 'auto')),
             status TEXT NOT NULL DEFAULT 'pending'
                 CHECK (status IN ('pending', 'done', 'cancelled')),
             result TEXT,                             -- JSON of what firing gave

@@ -182,3 +182,30 @@ def test_the_console_push_inside_quiet_hours_says_when_and_urgent_sends(make_app
                        headers={"Accept": "application/json"})
     assert sent.get_json()["queued"] == 1
     db.conn.close()
+
+
+def test_an_automatic_reminder_follows_the_push_once_and_respects_quiet_hours(make_app):
+    app = make_app(BOT_REMIND_AFTER_HOURS=2)
+    db, issue_id = arranged(app)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    [row] = schedules.pending(db, issue_id)
+    assert (row["action"], row["why"]) == ("remind", "auto")
+    assert abs(row["due_at"] - (datetime.now(SHANGHAI) + timedelta(hours=2)).timestamp()) < 60
+    quiet = make_app(BOT_REMIND_AFTER_HOURS=2, BOT_QUIET_HOURS=quiet_now())
+    db.execute("UPDATE push_schedules SET due_at = due_at - 3 * 3600")  # two hours later…
+    db.conn.commit()
+    worker.run_until_idle(quiet.config["DATABASE_PATH"], quiet.config)  # …but inside quiet hours
+    [held] = schedules.pending(db, issue_id)
+    assert held["due_at"] > datetime.now(SHANGHAI).timestamp()
+    reminders = [m for m in inbox(db, "sandbox-1") if m["payload"].get("msgtype") == "text"]
+    assert reminders == []
+    db.execute("UPDATE push_schedules SET due_at = 0")
+    db.conn.commit()
+    worker.run_until_idle(app.config["DATABASE_PATH"], app.config)  # outside quiet hours
+    texts = [m["payload"]["text"]["content"] for m in inbox(db, "sandbox-1")
+             if m["payload"].get("msgtype") == "text"]
+    assert len(texts) == 1 and texts[0].startswith("【催办】")
+    runner.invoke(args=["push", str(issue_id)])  # pushing again adds no second reminder
+    assert schedules.pending(db, issue_id) == []
+    db.conn.close()
