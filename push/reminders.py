@@ -91,13 +91,14 @@ def remind(db, config, channel, issue_id, dry_run=False):
 def _messages(config, channel, meta, live, targets):
     title = issue_title(meta)
     if channel.max_batch <= 1:
-        return [Message(f"r{entry['groups'][0]}", unread, [(entry["cadre_id"], entry["recipient"])],
+        return [Message(f"r{(entry['groups'] or ['-'])[0]}", unread,
+                        [(entry["cadre_id"], entry["recipient"])],
                         _payloads(config, channel, meta, title, [live[i] for i in unread],
                                   cadre_id=entry["cadre_id"]))
                 for entry, unread in targets]
     grouped = {}  # WeCom: members of one delivery group with the same unread items share a call
     for entry, unread in targets:
-        grouped.setdefault((entry["groups"][0], tuple(unread)), []).append(entry)
+        grouped.setdefault(((entry["groups"] or [None])[0], tuple(unread)), []).append(entry)
     messages = []
     for (group, unread), members in grouped.items():
         payloads = _payloads(config, channel, meta, title, [live[i] for i in unread], group=group)

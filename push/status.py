@@ -124,7 +124,7 @@ def issue_reach(db, issue_id):
     for cadre_id, name, department, removed, recipient, items, group in db.execute("""
             SELECT d.cadre_id, c.name, COALESCE(dep.name, c.department), c.removed_at IS NOT NULL,
                    d.recipient, d.items, o.group_key
-            FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
+            FROM deliveries d LEFT JOIN outbox o ON o.id = d.outbox_id  -- purged after years
             LEFT JOIN cadres c ON c.id = d.cadre_id
             LEFT JOIN departments dep ON dep.id = c.department_id
             WHERE d.issue_id = ? AND d.kind = 'issue' AND d.status = 'sent'
@@ -133,7 +133,7 @@ def issue_reach(db, issue_id):
             "cadre_id": cadre_id, "name": name, "department": department or "",
             "recipient": recipient, "removed": bool(removed), "items": [], "groups": []})
         entry["items"] += [i for i in json.loads(items) if i not in entry["items"]]
-        if group not in entry["groups"]:
+        if group and group not in entry["groups"]:
             entry["groups"].append(group)
     return list(reach.values())
 
