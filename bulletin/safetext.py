@@ -86,3 +86,22 @@ def split_lines(lines, max_bytes):
     if current:
         parts.append("\n".join(current))
     return [f"（{i}/{len(parts)}）{part}" for i, part in enumerate(parts, 1)]
+
+
+ANCHOR = re.compile(r'<a href="([^"<>]*)">([^<>]*)</a>')
+
+
+def only_links_to(text, base):
+    """`text` with every tag neutralised except `<a href="…">…</a>` whose URL starts with
+    `base` (Jianbao's own public URL): the last guard on a whole reply, whatever a handler
+    echoed (a department learned from a bulletin, the user's own words)."""
+    base = str(base or "").rstrip("/") + "/"
+    out, last = [], 0
+    for found in ANCHOR.finditer(text or ""):
+        if not found.group(1).startswith(base):
+            continue
+        out.append(plain(text[last:found.start()]))
+        out.append(f'<a href="{found.group(1)}">{plain(found.group(2))}</a>')
+        last = found.end()
+    out.append(plain((text or "")[last:]))
+    return "".join(out)

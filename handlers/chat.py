@@ -12,6 +12,7 @@ import logging
 from xml.etree import ElementTree
 
 # Handler modules register on the router when imported; the order here is the match order.
+from bulletin.safetext import only_links_to
 from channels import channel_class
 from handlers import access, welcome, subscribing, departments, searching, fallback  # noqa: F401
 from handlers import contacts
@@ -65,6 +66,8 @@ def answer(db, config, message):
                 return ""
             ctx = make_context(db, config, message)
             data = router.dispatch(ctx)
+        if isinstance(data, str):  # only Jianbao's own links may be tags (bulletin.safetext)
+            data = only_links_to(data, config.get("BOT_PUBLIC_URL"))
         xml = render(data, message, ctx.channel.reply_kinds).render()
         _check_xml(xml)  # a reply WeChat cannot read is never stored for the retries
         return _store(db, key, xml, ctx.writes)

@@ -156,3 +156,24 @@ def test_cards_carry_no_markup_from_the_bulletin():
     card = item_card(item, date="2021-02-01", link="/items/1?t=x", channel="mp")
     assert "<" not in card.title + card.digest + card.department
     assert "\u202e" not in card.title
+
+
+def test_every_reply_keeps_only_our_links(app, client, db, tmp_path):
+    """A department learned from a bulletin, echoed by 订阅, cannot become a tag."""
+    publish(db, ["审计工作"], body="正文。")
+    issues.save_issue(db, Issue(issuer="办公室", date="2021-02-02", number="第4期", items=[
+        Item(seq=1, kind="brief", title="标题", body="正文。",
+             department='<a href="http://evil.example">区审计局</a>')]), source="test")
+    chat = chat_with(client, db, tmp_path)
+    for words in ("部门", "订阅 evil", "<b>粗体</b>"):
+        reply = chat.say(words)
+        only_our_links(app, reply)
+
+
+def test_only_links_to_keeps_ours_and_neutralises_the_rest():
+    from bulletin.safetext import only_links_to
+    text = ('1. <a href="http://jb.example/items/1?t=x">标题</a>\n'
+            '<a href="http://evil.example/">钓鱼</a><script>\u202e')
+    assert only_links_to(text, "http://jb.example") == (
+        '1. <a href="http://jb.example/items/1?t=x">标题</a>\n'
+        '＜a href="http://evil.example/"＞钓鱼＜/a＞＜script＞')
