@@ -56,6 +56,12 @@ SETTINGS = {
     "BOT_KEEP_RETRIES_DAYS": (2, float),  # WeChat retry memory
     "BOT_KEEP_RECEIPTS_DAYS": (730, float),  # read receipts
     "BOT_KEEP_LOGS_DAYS": (180, float),  # finished outbox calls, binding attempts
+    "BOT_TIMEZONE": ("Asia/Shanghai", str),  # local time: pages, quiet hours, --at
+    "BOT_REMIND_AFTER_HOURS": (0.0, float),  # automatic 催办 this long after a push; 0 = off
+    "BOT_QUIET_HOURS": (None, str),  # e.g. 22:00-07:30 local: non-urgent pushes wait; None: off
+    "BOT_READER_OAUTH": (False, "bool"),  # work/mp item pages learn their reader (snsapi_base)
+    "WECHAT_OAUTH_BASE": ("https://open.weixin.qq.com/connect/", str),  # authorize (both apps)
+    "WECHAT_SNS_BASE": ("https://api.weixin.qq.com/", str),  # mp: sns/oauth2/access_token
     "WECHAT_APP_ID": (None, str),
     "WECHAT_SECRET": (None, str),
     "WECHAT_TOKEN": (None, str),
@@ -105,7 +111,7 @@ LOWER_BOUNDS = {
     "BOT_LINK_TTL_DAYS": 1, "BOT_SEARCH_CACHE": 0, "BOT_QUERY_LIMIT": 0,
     "BOT_KEEP_CHAT_DAYS": 0, "BOT_KEEP_RETRIES_DAYS": 0, "BOT_KEEP_RECEIPTS_DAYS": 0,
     "BOT_KEEP_LOGS_DAYS": 0, "BOT_MAX_PAGES": 1, "BOT_MAX_ITEMS": 1, "BOT_PARSE_SECONDS": 1,
-    "BOT_PARSE_MEMORY_MB": 256,
+    "BOT_PARSE_MEMORY_MB": 256, "BOT_REMIND_AFTER_HOURS": 0,
 }
 
 
@@ -195,6 +201,16 @@ def check(config):
     if user is not None and not re.fullmatch(r"[\w.\-@]{1,40}", str(user)):
         raise ConfigError(f"BOT_CLI_USER={user!r} is not valid: the name of a console account "
                           "(python bot.py user list)")
+    try:
+        local_zone(config)
+    except (ValueError, LookupError):
+        raise ConfigError(f"BOT_TIMEZONE={config.get('BOT_TIMEZONE')!r} is not valid: use an "
+                          "IANA time zone name, e.g. Asia/Shanghai") from None
+    try:
+        parse_quiet_hours(config.get("BOT_QUIET_HOURS"))
+    except ValueError as error:
+        raise ConfigError(f"BOT_QUIET_HOURS={config.get('BOT_QUIET_HOURS')!r} is not valid: "
+                          f"{error}") from None
     for entry in str(config.get("BOT_TRUSTED_PROXIES") or "").split(","):
         try:
             if entry.strip():
@@ -202,6 +218,38 @@ def check(config):
         except ValueError:
             raise ConfigError(f"BOT_TRUSTED_PROXIES: {entry.strip()!r} is not an address or "
                               "network (e.g. 127.0.0.1,::1 or 10.0.0.0/24)") from None
+
+
+QUIET_HOURS = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def parse_quiet_hours(text):
+    """`parse_quiet_hours("22:00-07:30")` -> (1320, 450): minutes after local midnight of the
+    window's start and end (the window may cross midnight); None for no text; ValueError."""
+    if not text or not str(text).strip():
+        return None
+    found = QUIET_HOURS.match(str(text))
+    if not found:
+        raise ValueError("write HH:MM-HH:MM, e.g. 22:00-07:30")
+    start = int(found[1]) * 60 + int(found[2])
+    end = int(found[3]) * 60 + int(found[4])
+    if start == end:
+        raise ValueError("the window starts and ends at the same time")
+    return start, end
+
+
+def local_zone(config):
+    """`local_zone(app.config)` -> the ZoneInfo of BOT_TIMEZONE (ValueError/LookupError if
+    unknown)."""
+    import zoneinfo
+
+    name = str(setting(config, "BOT_TIMEZONE") or "").strip()
+    if not name:
+        raise ValueError("empty time zone")
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise LookupError(str(error)) from None
 
 
 def valid_aes_key(key):

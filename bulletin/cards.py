@@ -8,11 +8,15 @@
 WeChat counts UTF-8 bytes and silently truncates over-long fields (mid-character, in the
 middle of a sentence), so every field is cut here first: at a sentence end where possible,
 else at a clause end (`，；、：`) followed by `…`, else at a character boundary.
+Titles, digests and departments are made plain (bulletin.safetext) so a bulletin's own
+`<a href>`, bidirectional overrides or zero-width characters reach no message.
 `cards_for_issue(issue, limits)` previews the cards of a parsed, unstored issue; their
 links are `/items/preview/<seq>` because the item has no id (and no page) yet.
 """
 
 from dataclasses import asdict, dataclass
+
+from bulletin.safetext import line, plain
 
 SENTENCE_ENDS = "。！？!?"
 CLOSERS = "”’\"'」』）)】"
@@ -93,10 +97,10 @@ def fit(text, max_bytes):
 def flatten(text):
     """Paragraphs joined into one line: no gap after CJK, one space after Latin text."""
     out = ""
-    for line in (part.strip() for part in text.splitlines()):
-        if line:
-            gap = " " if out and out[-1].isascii() and line[0].isascii() else ""
-            out += gap + line
+    for part in (part.strip() for part in text.splitlines()):
+        if part:
+            gap = " " if out and out[-1].isascii() and part[0].isascii() else ""
+            out += gap + part
     return out
 
 
@@ -167,10 +171,10 @@ def item_card(item, *, date, link, limits):
     -> Card cut to those byte limits."""
     if size(link) > limits["url"]:
         raise ValueError(f"link of {size(link)} bytes is over the {limits['url']}-byte limit")
-    return Card(
-        title=fit(item.title, limits["title"]),
-        digest=digest(item.body, limits["description"]),
-        department=item.department,
+    return Card(  # text a bulletin wrote is never markup (safetext: `<a href>`, RTL, zero-width)
+        title=fit(line(item.title), limits["title"]),
+        digest=digest(plain(item.body), limits["description"]),
+        department=line(item.department) or None,
         date=date,
         link=link,
     )

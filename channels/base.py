@@ -18,6 +18,10 @@ A channel has:
   them. Empty where the platform sets none we can pace (sandbox, mp);
 - `render(cards, *, title) -> list[dict]`: the JSON-serialisable payload(s) of one message per
   issue for one recipient (or a batch with identical cards), stored in the outbox as is;
+- `recall_seconds`, `recall(msgid) -> Result`: how long a sent message can be recalled and
+  recalling it (WeCom: 24 h, `message/recall`; 0 elsewhere: only the page changes);
+- `notice(text, card, *, title) -> list[dict]`: a short text message about an item already
+  sent (a correction notice, a reminder), with the channel's own fallback or options;
 - `send(recipients, payload) -> dict[str, Result]`: one result per recipient, or raises
   `TransientError` when the whole call should be retried later (-1, 45009, HTTP 5xx,
   timeouts, dropped connections, token errors that a fresh token did not cure).
@@ -26,7 +30,7 @@ A channel has:
 `window_closed` (Official Account customer-service window shut and no template to fall back on).
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import config as settings
 
@@ -40,6 +44,7 @@ class Result:
     status: str
     errcode: int | None = None
     reason: str | None = None
+    msgid: str | None = field(default=None, compare=False)  # WeCom's id of the sent message
 
     def to_dict(self):
         return asdict(self)
@@ -66,6 +71,7 @@ class Channel:
     card_limits = {"title": 128, "description": 512, "url": 2048, "text": 2048, "articles": 8}
     max_batch = 1
     recipient_caps = ()
+    recall_seconds = 0  # how long after sending a message can be recalled (0: never)
 
     @classmethod
     def from_config(cls, config, db_path):
@@ -104,6 +110,17 @@ class Channel:
 
     def send(self, recipients, payload):
         raise NotImplementedError
+
+    def notice(self, text, card, *, title):
+        """A short text message about an item already sent (更正, 催办): `text` is made by
+        the caller (plain, its links `safetext.anchor`), within the channel's text limit;
+        `card` and `title` feed a channel's fallback (the Official Account's template)."""
+        return [{"msgtype": "text", "text": {"content": text}}]
+
+    def recall(self, msgid):
+        """Recall a sent message: a Result (`sent` = recalled, `failed` = refused, its errcode
+        and reason). Only where `recall_seconds` > 0 (WeCom's message/recall)."""
+        raise NotImplementedError(f"{self.name} messages cannot be recalled")
 
     def check_batch(self, recipients):
         if not recipients:

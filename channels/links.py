@@ -2,6 +2,7 @@
 
     url = item_url(app_config, item_id=42, cadre_id=7)     # https://…/items/42?t=42-c7.<time>.<sig>
     claim = read_token(app_config, token, item_id=42)       # {"i": 42, "c": 7} or None
+    issued_at(app_config, token)                            # unix time it was signed, or None
 
 A token names the item and who it was sent to: `c` (a cadre id) where the channel sends
 to one recipient per call (sandbox, mp), or `g` (a delivery group key) where WeCom sends
@@ -21,7 +22,7 @@ import hashlib
 import hmac
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from itsdangerous.encoding import want_bytes
+from itsdangerous.encoding import base64_encode, int_to_bytes, want_bytes
 
 SALT = "jianbao.item-link"
 
@@ -40,19 +41,26 @@ def _legacy_serializer(secret_key):
     return URLSafeTimedSerializer(secret_key, salt=SALT)
 
 
-def make_token(config, item_id, cadre_id=None, group=None):
-    """A token for `item_id` addressed to one cadre or to one delivery group."""
+def make_token(config, item_id, cadre_id=None, group=None, issued_at=None):
+    """A token for `item_id` addressed to one cadre or to one delivery group.
+
+    `issued_at` (unix time) signs it as issued then: a page's previous/next links keep the
+    expiry of the link that was opened, so following them never renews a link."""
     claim = str(int(item_id))
     if cadre_id is not None:
         claim += f"-c{int(cadre_id)}"
     elif group is not None:
         claim += "-g" + base64.urlsafe_b64encode(str(group).encode()).decode().rstrip("=")
-    return _signer(config["SECRET_KEY"]).sign(claim).decode()
+    signer = _signer(config["SECRET_KEY"])
+    if issued_at is None:
+        return signer.sign(claim).decode()
+    value = want_bytes(claim) + b"." + base64_encode(int_to_bytes(int(issued_at)))
+    return (value + b"." + signer.get_signature(value)).decode()  # TimestampSigner.sign's form
 
 
-def item_path(config, item_id, cadre_id=None, group=None):
+def item_path(config, item_id, cadre_id=None, group=None, issued_at=None):
     """`/items/<id>?t=<token>`: the path cards carry."""
-    return f"/items/{int(item_id)}?t={make_token(config, item_id, cadre_id, group)}"
+    return f"/items/{int(item_id)}?t={make_token(config, item_id, cadre_id, group, issued_at)}"
 
 
 def item_url(config, item_id, cadre_id=None, group=None):
@@ -75,6 +83,15 @@ def read_token(config, token, item_id):
     if not isinstance(claim, dict) or claim.get("i") != int(item_id):
         return None
     return claim
+
+
+def issued_at(config, token):
+    """When a valid compact token was signed (unix time), else None (legacy tokens too)."""
+    try:
+        _, issued = _signer(config["SECRET_KEY"]).unsign(str(token or ""), return_timestamp=True)
+    except BadSignature:
+        return None
+    return int(issued.timestamp())
 
 
 def _parse_claim(value):

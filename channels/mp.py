@@ -6,8 +6,9 @@
 
 Customer-service messages reach a follower only within 48 h of their last message, at most
 5 per window, and a news message carries 1 article. So one item is a 1-article news message,
-and several items are ONE text message listing title + link lines, split into numbered
-parts `（1/2）` only past 2,048 bytes. Outside the window (45015) or with the quota spent
+and several items are ONE text message listing each title as a link
+(`1. <a href="…">标题</a>（部门）`, bulletin.safetext), split into numbered parts `（1/2）`
+only past 2,048 bytes, never inside a link. Outside the window (45015) or with the quota spent
 (45047) the first part falls back to a template message when WECHAT_TEMPLATE_ID is set
 (data fields `first`, `keyword1` = item titles, `keyword2` = date, `remark`; link = the first
 item), else the recipient is recorded `window_closed`. Unfollowed (43004) is `failed`.
@@ -16,7 +17,8 @@ item), else the recipient is recorded `window_closed`. Unfollowed (43004) is `fa
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from bulletin.cards import fit, split_text
+from bulletin.cards import fit
+from bulletin.safetext import anchor, line, split_lines
 from config import DEFAULT_TEMPLATE_FIELDS, parse_template_fields
 from channels.inbound import Inbound
 from channels.base import http_timeout, FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
@@ -86,17 +88,22 @@ class MpChannel(Inbound, Channel):
         if len(cards) == 1:
             payloads = news_payloads(self, cards, self.card_limits["articles"])
         else:
-            parts = split_text(self.listing(cards, title), self.card_limits["text"])
+            parts = split_lines(self.listing(cards, title), self.card_limits["text"])
             payloads = [{"msgtype": "text", "text": {"content": part}} for part in parts]
         payloads[0]["template"] = self.template(cards, title)
         return payloads
 
     def listing(self, cards, title):
-        lines = [title] if title else []
+        lines = [line(title)] if title else []
         for n, card in enumerate(cards, 1):
-            department = f"（{card.department}）" if card.department else ""
-            lines.append(f"{n}. {card.title}{department}\n{self.url(card.link)}")
-        return "\n".join(lines)
+            department = f"（{line(card.department)}）" if card.department else ""
+            lines.append(f"{n}. {anchor(self.url(card.link), card.title)}{department}")
+        return lines
+
+    def notice(self, text, card, *, title):
+        """A text message, falling back to the template outside the 48 h window."""
+        return [{"msgtype": "text", "text": {"content": text},
+                 "template": self.template([card], title)}]
 
     def template(self, cards, title):
         """The template message standing in for this message outside the 48 h window: each

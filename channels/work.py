@@ -10,6 +10,8 @@ re-sent after a crash between sending and recording does not reach a member twic
 `invaliduser` / `unlicenseduser` in the answer mark those members `failed`; 81013 (nobody
 valid) marks all of them failed. WeCom drops, silently, what a member receives beyond
 30 messages a minute or 1,000 an hour: `recipient_caps` tells the worker to pace under that.
+The msgid WeCom answers is returned with each `sent` Result (the outbox keeps it), so a
+withdrawn item's messages can be recalled (`recall`, within 24 hours).
 """
 
 from wechatpy.enterprise import WeChatClient as EnterpriseClient
@@ -17,7 +19,8 @@ from wechatpy.exceptions import WeChatClientException
 
 from channels.inbound import WorkInbound
 from config import ConfigError
-from channels.base import http_timeout, FAILED, SENT, Channel, Result, news_payloads
+from channels.base import (http_timeout, FAILED, SENT, Channel, Result, TransientError,
+                           news_payloads)
 from channels.errors import UNTRUSTED_IP, TokenFetchError, describe, transient
 from channels.token import SharedTokenClient, SQLiteSessionStorage
 
@@ -79,6 +82,7 @@ class WorkChannel(WorkInbound, Channel):
             return [(None, f"could not read the WeCom app's settings ({type(error).__name__})")]
     max_batch = 1000
     recipient_caps = ((30, 60), (1000, 3600))  # (messages, seconds) per member
+    recall_seconds = 24 * 3600  # message/recall takes app messages up to 24 h old
 
     def __init__(self, corp_id, secret, agent_id, db_path, *, api_base=None, public_url="",
                  timeout=10.0):
@@ -106,6 +110,28 @@ class WorkChannel(WorkInbound, Channel):
                            duplicate_check_interval=DUPLICATE_CHECK_SECONDS)
         return payloads
 
+    def notice(self, text, card, *, title):
+        """A text message (WeCom renders its `<a href>` links), duplicate check on."""
+        return [{"msgtype": "text", "text": {"content": text}, "enable_duplicate_check": 1,
+                 "duplicate_check_interval": DUPLICATE_CHECK_SECONDS}]
+
+    def recall(self, msgid):
+        """`message/recall` of one sent message (its msgid from message/send)."""
+        try:
+            self.client.call(lambda: self.client.post("message/recall", data={"msgid": msgid}))
+            return Result(SENT)
+        except TokenFetchError as error:
+            return Result(FAILED, error.errcode, f"access token: {error.reason}")
+        except TransientError as error:
+            return Result(FAILED, error.errcode, f"{error.reason} (not retried)")
+        except Exception as error:
+            retry = transient(error)
+            if retry:
+                return Result(FAILED, retry.errcode, f"{retry.reason} (not retried)")
+            if not isinstance(error, WeChatClientException):
+                raise
+            return Result(FAILED, error.errcode, describe(error))
+
     def send(self, recipients, payload):
         """Send `payload` to up to 1,000 members in one call; one Result per member."""
         self.check_batch(recipients)
@@ -124,6 +150,7 @@ class WorkChannel(WorkInbound, Channel):
             return everyone(recipients, Result(FAILED, error.errcode, describe(error)))
         invalid = split_ids(answer.get("invaliduser"))
         unlicensed = split_ids(answer.get("unlicenseduser"))
+        msgid = answer.get("msgid") or None  # kept by the outbox: message/recall needs it
         results = {}
         for user in recipients:
             if user in invalid:
@@ -131,7 +158,7 @@ class WorkChannel(WorkInbound, Channel):
             elif user in unlicensed:
                 results[user] = Result(FAILED, None, "unlicenseduser")
             else:
-                results[user] = Result(SENT)
+                results[user] = Result(SENT, msgid=msgid)
         return results
 
 

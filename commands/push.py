@@ -1,6 +1,8 @@
 """Push commands: `python bot.py push ID`, `resend ID`, `status ID [--json] [--wait]`, `worker`.
 
     python bot.py push 3            # queue issue 3 and send it now, with a progress bar
+    python bot.py push 3 --at "2026-11-28 08:00"   # scheduled (local time); --cancel undoes
+    python bot.py push 3 --urgent   # now, even inside BOT_QUIET_HOURS (else held until it ends)
     python bot.py status 3 --json   # {"issue", "total", "sent", "failed", "pending", "by_reason"}
     python bot.py worker            # a separate sending process (stops cleanly on SIGTERM)
 
@@ -26,7 +28,7 @@ from config import setting
 
 
 
-def send_with_progress(issue_id, queue=True, err=False):
+def send_with_progress(issue_id, queue=True, err=False, urgent=False):
     """Queue the issue (if `queue`), send what is pending with a progress bar, print the counts.
 
     `err=True` prints the messages on stderr (when stdout carries JSON)."""
@@ -36,7 +38,13 @@ def send_with_progress(issue_id, queue=True, err=False):
     db = get_db()
     try:
         if queue:
-            result = publish.push_issue(db, issue_id, config, config["DATABASE_PATH"])
+            result = publish.push_issue(db, issue_id, config, config["DATABASE_PATH"],
+                                        urgent=urgent)
+            if result.get("scheduled"):  # inside BOT_QUIET_HOURS: a worker sends it later
+                click.echo(f"Issue {issue_id}: inside the quiet hours (BOT_QUIET_HOURS) — it"
+                           f" will be pushed at {result['scheduled']}"
+                           f" ({setting(config, 'BOT_TIMEZONE')}).", err=err)
+                return
             click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued"
                        f" for {result['recipients']} recipients.", err=err)
     except publish.UnknownIssue:
@@ -94,10 +102,19 @@ def echo_summary(db, issue_id, err=False):
 @click.option("--json", "as_json", is_flag=True,
               help='With --dry-run: {"issue", "recipients", "messages", "api_calls", '
                    '"by_department", "unreached"}.')
+@click.option("--at", "at_text", metavar='"YYYY-MM-DD HH:MM"',
+              help="Schedule the push for this local time (BOT_TIMEZONE); a worker sends it.")
+@click.option("--urgent", is_flag=True, help="Send now even inside BOT_QUIET_HOURS.")
+@click.option("--cancel", is_flag=True, help="Cancel the issue's pending scheduled pushes.")
 @with_appcontext
-def push_command(issue_id, no_wait, dry_run, as_json):
+def push_command(issue_id, no_wait, dry_run, as_json, at_text, urgent, cancel):
     """Push an issue to its cadres (pushing again sends nothing new)."""
     from store.db import get_db
+
+    if cancel or at_text or not (urgent or dry_run):
+        held = _schedule(get_db(), issue_id, at_text, urgent, cancel)
+        if held:
+            return
 
     if dry_run:
         try:
@@ -113,14 +130,42 @@ def push_command(issue_id, no_wait, dry_run, as_json):
     if no_wait:
         try:
             result = publish.push_issue(get_db(), issue_id, current_app.config,
-                                        current_app.config["DATABASE_PATH"])
+                                        current_app.config["DATABASE_PATH"], urgent=True)
         except publish.UnknownIssue:
             raise Fail(f"no issue {issue_id}")
         note("push", f"issue:{issue_id}", queued=result["queued"])
         click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued.")
         return
-    send_with_progress(issue_id)
+    send_with_progress(issue_id, urgent=True)  # quiet hours were checked by _schedule
     note("push", f"issue:{issue_id}")
+
+
+def _schedule(db, issue_id, at_text, urgent, cancel):
+    """`--cancel`, `--at`, or quiet hours holding a non-urgent push: True when handled here
+    (the push is scheduled or cancelled), False to push now."""
+    config = current_app.config
+    try:
+        if cancel:
+            n = publish.cancel_schedules(db, issue_id)
+            click.echo(f"Issue {issue_id}: {n} scheduled push(es) cancelled.")
+            return True
+        at = None
+        if at_text:
+            try:
+                at = publish.schedule_time(config, at_text)
+            except ValueError as error:
+                raise Fail(f"--at {at_text!r}: {error} ({setting(config, 'BOT_TIMEZONE')},"
+                           " YYYY-MM-DD HH:MM)")
+        elif urgent or publish.quiet_until(config) is None:
+            return False
+        result = publish.push_issue(db, issue_id, config, config["DATABASE_PATH"], at=at)
+    except publish.UnknownIssue:
+        raise Fail(f"no issue {issue_id}")
+    why = "scheduled" if at_text else "inside the quiet hours (BOT_QUIET_HOURS); --urgent sends now"
+    click.echo(f"Issue {issue_id}: {why} — it will be pushed at {result['scheduled']}"
+               f" ({setting(config, 'BOT_TIMEZONE')}) by a worker (`push {issue_id} --cancel`"
+               " cancels).")
+    return True
 
 
 @click.command("resend")

@@ -9,8 +9,10 @@ event updates the roster (handlers.contacts) and gets no reply.
 
 import hashlib
 import logging
+from xml.etree import ElementTree
 
 # Handler modules register on the router when imported; the order here is the match order.
+from bulletin.safetext import only_links_to
 from config import setting
 from channels import channel_class
 from handlers import access, welcome, subscribing, departments, searching, fallback  # noqa: F401
@@ -65,12 +67,24 @@ def answer(db, config, message):
                 return ""
             ctx = make_context(db, config, message)
             data = router.dispatch(ctx)
+        if isinstance(data, str):  # only Jianbao's own links may be tags (bulletin.safetext)
+            data = only_links_to(data, config.get("BOT_PUBLIC_URL"))
         xml = render(data, message, ctx.channel.reply_kinds).render()
+        _check_xml(xml)  # a reply WeChat cannot read is never stored for the retries
         return _store(db, key, xml, ctx.writes)
     except Exception:  # a store failure must not become a 500 or a silent nothing
         log.exception("handler failed for %s (%s)", key, message.type)
         return render(SORRY, message,
                       channel_class(setting(config, "BOT_CHANNEL")).reply_kinds).render()
+
+
+def _check_xml(xml):
+    """Raise ValueError if the reply is not well-formed XML ('' is "no reply": fine)."""
+    if xml:
+        try:
+            ElementTree.fromstring(xml)
+        except ElementTree.ParseError as error:
+            raise ValueError(f"the reply is not well-formed XML: {error}") from error
 
 
 def _store(db, key, xml, writes):

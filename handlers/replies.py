@@ -6,11 +6,14 @@
 Handlers return a str (text), a list of article dicts (`title`, `description`, `url`,
 `image`) or None (no reply). A passive news reply shows one article on WeChat, so only the
 first is kept. Text longer than the passive-reply limit is cut at a line or sentence end.
+Every text goes into an XML CDATA section, so `]]>` (a user's words echoed back, a title)
+is made harmless here, for every handler (bulletin.safetext.cdata_safe).
 """
 
 from wechatpy import replies as mp_replies
 
 from bulletin.cards import cut_bytes, size
+from bulletin.safetext import cdata_safe
 
 TEXT_LIMIT = 2047  # UTF-8 bytes; the passive text reply limit (design for the stricter reading)
 MORE_MARK = "…"
@@ -32,7 +35,7 @@ def render(data, message, kinds=mp_replies):
 
 def fit_text(text, limit=TEXT_LIMIT):
     """`text` if it fits in `limit` UTF-8 bytes, else cut at the last line/sentence end + '…'."""
-    text = text or ""
+    text = cdata_safe(text)
     if size(text) <= limit:
         return text
     head = cut_bytes(text, limit - size(MORE_MARK))

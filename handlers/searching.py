@@ -1,13 +1,20 @@
 """最新, 更多 and keyword search — anything that is not a command is a query.
 
-    项目                -> 找到3条：1. 标题\n区财政局 · 2021-01-06\nhttps://…/items/7?t=…
+    项目                -> 找到3条：\n1. <a href="https://…/items/7?t=…">标题</a>\n区财政局 · 2021-01-06
     财政 项目 / 2021-01 项目   (department and date filters are the store's search syntax)
     更多                -> the next page of the last query (or of 最新)
     最新 (menu LATEST)  -> the latest issue's items, with links
 
-Paging lives in chat_state: the last query and the page shown.
+Each item is its title linked to its page (both WeChat apps render `<a href>` in text), the
+title made plain (bulletin.safetext: a bulletin's own markup is never a link). A page shows
+up to PER_PAGE items, fewer when their links would pass the 2,047-byte reply limit, and then
+says 更多. Paging lives in chat_state: the last query and how many of its items were shown
+(the `page` column holds that offset), so 更多 continues exactly after the last item shown.
 """
 
+from bulletin.cards import fit
+from bulletin.safetext import anchor, line, pack
+from handlers.replies import TEXT_LIMIT
 from handlers.router import either, exact, menu, router
 from store import chat_state, issues, ratelimit
 from store.examples import examples
@@ -17,12 +24,15 @@ from channels.links import item_url
 PER_PAGE = 5
 LATEST = "#latest:"  # chat_state query marker: paging through an issue, not a search
 MORE_HINT = "回复“更多”查看下一页。"
+TITLE_BYTES = 120  # a linked title in a list: about 40 characters
 
 
-def _item_lines(ctx, number, title, department, date, item_id):
-    meta = " · ".join(part for part in (department, date) if part)
+def _item_block(ctx, number, title, department, date, item_id):
+    """`1. <a href="…">标题</a>` and, on the next line, `部门 · 日期`."""
+    meta = " · ".join(line(part) for part in (department, date) if part)
     url = item_url(ctx.config, item_id, cadre_id=ctx.cadre["id"] if ctx.cadre else None)
-    return [f"{number}. {title}", *([meta] if meta else []), url]
+    head = f"{number}. {anchor(url, fit(line(title), TITLE_BYTES))}"
+    return head + (f"\n{meta}" if meta else "")
 
 
 @router.on(either(exact("最新", "最新一期", "最新简报"), menu("LATEST")),
@@ -37,13 +47,13 @@ def latest(ctx):
 @router.on(either(exact("更多", "下一页", "more"), menu("MORE")),
            help="更多 — 上一次搜索或“最新”的下一页")
 def more(ctx):
-    query, page = ctx.state.get("query"), ctx.state.get("page", 0) + 1
+    query, offset = ctx.state.get("query"), ctx.state.get("page", 0)
     if not query:
         return "没有可翻页的内容：请先发送关键词，或回复“最新”。"
     if query.startswith(LATEST):
         issue = issues.get_issue(ctx.db, int(query[len(LATEST):]))
-        return _latest_page(ctx, issue, page) if issue else "这一期简报已不存在。"
-    return _search_page(ctx, query, page)
+        return _latest_page(ctx, issue, offset) if issue else "这一期简报已不存在。"
+    return _search_page(ctx, query, offset)
 
 
 def _is_query(ctx):
@@ -56,43 +66,56 @@ def keyword_search(ctx):
     return _search_page(ctx, ctx.match[:200], 0)
 
 
-def _search_page(ctx, query, page):
+def _search_page(ctx, query, offset):
     limit = ctx.config.get("BOT_QUERY_LIMIT")
     if not ratelimit.allow(ctx.db, ctx.user, limit):
         return ratelimit.SLOW_DOWN
     ctx.on_reply(ratelimit.count, ctx.user, limit)
-    result = search(ctx.db, query, page=page, per_page=PER_PAGE,
-                    public_only=not ctx.cadre or bool(ctx.cadre.get("open_access")))  # 公开 only
-    if not result.hits:
+    public_only = not ctx.cadre or bool(ctx.cadre.get("open_access"))  # 公开 only
+    hits, total, total_exact = _hits(ctx.db, query, offset, public_only)
+    if not hits:
         ctx.on_reply(chat_state.save_query, ctx.user, None)
-        if page:
+        if offset:
             return "没有更多了。"
-        return (f"没有找到与“{query[:20]}”相关的简报。"
+        return (f"没有找到与“{line(query[:20])}”相关的简报。"
                 f"可换个词，或加上部门、日期，如：{examples(ctx.db).queries()}。")
-    ctx.on_reply(chat_state.save_query, ctx.user, query, page)
-    first = page * PER_PAGE
-    found = result.total if getattr(result, "total_exact", True) else f"{result.total}多"
-    head = f"找到{found}条" + (f"，第{first + 1}–{first + len(result.hits)}条：" if page
-                                     else "：")
-    lines = [head]
-    for n, hit in enumerate(result.hits, first + 1):
-        lines += _item_lines(ctx, n, hit["title"], hit.get("department"), hit.get("date"),
-                             hit["item_id"])
-    if result.has_more:
-        lines.append(MORE_HINT)
-    return "\n".join(lines)
+    found = total if total_exact else f"{total}多"
+    blocks = [_item_block(ctx, n, hit["title"], hit.get("department"), hit.get("date"),
+                          hit["item_id"]) for n, hit in enumerate(hits, offset + 1)]
+    beyond = offset + len(hits) < total
+
+    def head(shown):
+        return f"找到{found}条" + (f"，第{offset + 1}–{offset + shown}条：" if offset else "：")
+
+    text, shown = pack(head(len(blocks)), blocks, TEXT_LIMIT, MORE_HINT, beyond)
+    if shown < len(blocks):  # the range in the head names what is shown
+        text = head(shown) + text[len(head(len(blocks))):]
+    ctx.on_reply(chat_state.save_query, ctx.user, query, offset + shown)
+    return text
 
 
-def _latest_page(ctx, issue, page):
-    items = issue.get("items") or issues.issue_items(ctx.db, issue["id"])
-    shown = items[page * PER_PAGE:(page + 1) * PER_PAGE]
+def _hits(db, query, offset, public_only=False):
+    """Up to PER_PAGE hits from `offset` on, with the total (and whether it is exact);
+    `public_only`: 公开 items only (self-enrolled open-access followers)."""
+    page, skip = divmod(offset, PER_PAGE)
+    result = search(db, query, page=page, per_page=PER_PAGE, public_only=public_only)
+    hits = result.hits[skip:]
+    if skip and result.has_more:
+        hits += search(db, query, page=page + 1, per_page=PER_PAGE,
+                       public_only=public_only).hits[:skip]
+    return hits, result.total, getattr(result, "total_exact", True)
+
+
+def _latest_page(ctx, issue, offset):
+    items = [item for item in issue.get("items") or issues.issue_items(ctx.db, issue["id"])
+             if not item.get("withdrawn_at")]  # 撤回: gone from chat (search: by trigger)
+    shown = items[offset:offset + PER_PAGE]
     if not shown:
-        return "没有更多了。" if page else "最新一期简报没有条目。"
-    ctx.on_reply(chat_state.save_query, ctx.user, f"{LATEST}{issue['id']}", page)
-    title = "、".join(str(part) for part in (issue.get("date"), issue.get("number")) if part)
-    lines = [f"最新一期简报（{title or '未注明日期'}，共{len(items)}条）："]
-    for n, item in enumerate(shown, page * PER_PAGE + 1):
-        lines += _item_lines(ctx, n, item["title"], item.get("department"), None, item["id"])
-    if len(items) > (page + 1) * PER_PAGE:
-        lines.append(MORE_HINT)
-    return "\n".join(lines)
+        return "没有更多了。" if offset else "最新一期简报没有条目。"
+    title = "、".join(line(part) for part in (issue.get("date"), issue.get("number")) if part)
+    blocks = [_item_block(ctx, n, item["title"], item.get("department"), None, item["id"])
+              for n, item in enumerate(shown, offset + 1)]
+    text, count = pack(f"最新一期简报（{title or '未注明日期'}，共{len(items)}条）：", blocks,
+                       TEXT_LIMIT, MORE_HINT, beyond=len(items) > offset + len(shown))
+    ctx.on_reply(chat_state.save_query, ctx.user, f"{LATEST}{issue['id']}", offset + count)
+    return text

@@ -1,12 +1,16 @@
 """The durable outbox: planned messages are written here before anything is sent.
 
-    new = enqueue(db, issue_id, "work", messages)       # idempotent per (issue, recipient, part)
+    new = enqueue(db, issue_id, "work", messages)       # idempotent per (issue, kind, recipient, part)
+    enqueue(db, issue_id, "work", notices, kind="correct:3")   # a notice about the issue
     row = claim(db, owner="worker-1", lease_seconds=120)
     record_results(db, row, {"zhangsan": Result("sent")}, settings)
     record_error(db, row, errcode=-1, reason="system busy", settings=settings)
 
 One `outbox` row is one API call (a payload and its recipients); one `deliveries` row per
-(issue, recipient, part) keeps each recipient's outcome. A claim is a single
+(issue, kind, recipient, part) keeps each recipient's outcome. `kind` is what the message
+is: `issue` (the push itself), `remind` (催办), `correct:<change id>` (更正 notice); each
+recipient gets each kind of an issue once, however often it is enqueued (push.md "Message
+kinds"). WeCom's msgid of a sent call is kept on its row (from `Result.msgid`) for recall. A claim is a single
 `UPDATE … RETURNING` that leases the row; a worker that dies leaves the lease to expire and
 another worker takes the row up again (see docs/push.md for the delivery guarantee).
 Failed calls back off exponentially with jitter, up to a bounded number of attempts; too
@@ -43,7 +47,7 @@ class RetryPolicy:
         return min(self.cap, self.base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
 
 
-def enqueue(db, issue_id, channel_name, messages):
+def enqueue(db, issue_id, channel_name, messages, kind="issue"):
     """Write planned messages; returns how many new deliveries were queued (0 = nothing new)."""
     queued = 0
     with write(db):
@@ -53,18 +57,18 @@ def enqueue(db, issue_id, channel_name, messages):
         for message in messages:
             for part, payload in enumerate(message.payloads, 1):
                 outbox_id = conn.execute(
-                    "INSERT INTO outbox (issue_id, group_key, part, recipients, payload)"
-                    " VALUES (?, ?, ?, '[]', ?)",
+                    "INSERT INTO outbox (issue_id, group_key, part, recipients, payload, kind)"
+                    " VALUES (?, ?, ?, '[]', ?, ?)",
                     [issue_id, message.group, part,
-                     json.dumps(payload, ensure_ascii=False)]).lastrowid
+                     json.dumps(payload, ensure_ascii=False), kind]).lastrowid
                 kept = []
                 for cadre_id, recipient in message.recipients:
                     inserted = conn.execute(
                         "INSERT OR IGNORE INTO deliveries"
-                        " (issue_id, cadre_id, recipient, part, outbox_id, items)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        " (issue_id, cadre_id, recipient, part, outbox_id, items, kind)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [issue_id, cadre_id, recipient, part, outbox_id,
-                         json.dumps(message.items)]).rowcount
+                         json.dumps(message.items), kind]).rowcount
                     if inserted:
                         kept.append(recipient)
                 if kept:
@@ -89,11 +93,11 @@ def claim(db, owner, lease_seconds=120.0, now=None):
                   AND ((o.status = 'pending' AND o.next_at <= ?)
                        OR (o.status = 'leased' AND o.lease_until <= ?))
                 ORDER BY o.next_at, o.id LIMIT 1)
-            RETURNING id, issue_id, group_key, part, recipients, payload, attempts""",
+            RETURNING id, issue_id, group_key, part, recipients, payload, attempts, kind""",
                               [owner, now + lease_seconds, now, now]).fetchone()
     if row is None:
         return None
-    keys = ("id", "issue_id", "group_key", "part", "recipients", "payload", "attempts")
+    keys = ("id", "issue_id", "group_key", "part", "recipients", "payload", "attempts", "kind")
     claimed = dict(zip(keys, row))
     claimed["recipients"] = json.loads(claimed["recipients"])
     claimed["payload"] = json.loads(claimed["payload"])
@@ -109,6 +113,7 @@ def record_results(db, row, results, policy):
                getattr(result, "reason", None) if result else "no result from the channel")
         outcomes.setdefault(key, []).append(recipient)
     any_sent = any(status == "sent" for status, _, _ in outcomes)
+    msgid = next((r.msgid for r in results.values() if getattr(r, "msgid", None)), None)
     common = max(outcomes, key=lambda key: len(outcomes[key]), default=None)
     with write(db):
         conn = db.conn
@@ -118,7 +123,8 @@ def record_results(db, row, results, policy):
         if common is not None:  # usually everyone: one statement over the rest of the call
             _set_call(conn, row, *common)
         conn.execute("UPDATE outbox SET status = 'done', lease_owner = NULL, last_error = NULL,"
-                     f" done_at = {NOW} WHERE id = ?", [row["id"]])
+                     f" done_at = {NOW}, msgid = COALESCE(?, msgid) WHERE id = ?",
+                     [msgid, row["id"]])
         if any_sent or not row["recipients"]:
             _reset_failures(conn, row["issue_id"])
         else:
@@ -182,20 +188,20 @@ def resend(db, issue_id):
     with write(db):
         conn = db.conn
         failed = conn.execute("""
-            SELECT d.id, d.recipient, d.part, o.group_key, o.payload FROM deliveries d
+            SELECT d.id, d.recipient, d.part, o.group_key, o.payload, d.kind FROM deliveries d
             JOIN outbox o ON o.id = d.outbox_id
             WHERE d.issue_id = ? AND d.status IN ('failed', 'window_closed')
             ORDER BY o.id, d.id""",
                               [issue_id]).fetchall()
         calls = {}
-        for delivery_id, recipient, part, group, payload in failed:
-            calls.setdefault((group, part, payload), []).append((delivery_id, recipient))
-        for (group, part, payload), members in calls.items():
+        for delivery_id, recipient, part, group, payload, kind in failed:
+            calls.setdefault((group, part, payload, kind), []).append((delivery_id, recipient))
+        for (group, part, payload, kind), members in calls.items():
             outbox_id = conn.execute(
-                "INSERT INTO outbox (issue_id, group_key, part, recipients, payload)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO outbox (issue_id, group_key, part, recipients, payload, kind)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 [issue_id, group, part, json.dumps([r for _, r in members], ensure_ascii=False),
-                 payload]).lastrowid
+                 payload, kind]).lastrowid
             conn.executemany(
                 "UPDATE deliveries SET status = 'pending', errcode = NULL, reason = NULL,"
                 f" outbox_id = ?, updated_at = {NOW} WHERE id = ?",
@@ -235,13 +241,13 @@ def next_wake(db, now=None):
 
 
 def _set_delivery(conn, row, recipients, status, errcode, reason):
+    """Set the deliveries this outbox row carries for `recipients` (whatever their kind)."""
     sent_at = NOW if status == "sent" else "NULL"
     conn.executemany(
         f"UPDATE deliveries SET status = ?, errcode = ?, reason = ?, sent_at = {sent_at},"
         f" updated_at = {NOW}"
-        " WHERE issue_id = ? AND recipient = ? AND part = ? AND status != 'sent'",
-        [(status, errcode, reason, row["issue_id"], recipient, row["part"])
-         for recipient in recipients])
+        " WHERE outbox_id = ? AND recipient = ? AND status != 'sent'",
+        [(status, errcode, reason, row["id"], recipient) for recipient in recipients])
 
 
 def _set_call(conn, row, status, errcode, reason):

@@ -4,16 +4,21 @@ issue in is store.ingest).
     result = push_issue(db, issue_id, app.config, db_path)   # {"issue", "queued", "recipients"}
     preview = preview_push(db, issue_id, app.config, db_path) # the same, counted, nothing queued
     queued = resend_failed(db, issue_id)
+    result = correct_item(db, 7, config, db_path, title="新标题", note="标题有误", who="cli",
+                          notify=True)   # {"item", "change", "notified": {...} | None}
 
 `push_issue` plans the issue for the configured channel (BOT_CHANNEL) and writes every
 message to the outbox before anything is sent; workers do the sending. Pushing again
 queues nothing for recipients already planned, and resumes a paused push.
 """
 
-from config import setting
+import time
+
 from channels import channel_class, make_channel
-from push import outbox, plan
-from store import review
+from config import setting
+from push import notices, outbox, plan, reminders, schedules
+from store import corrections, review
+from store.transaction import write
 from subscriptions import audience
 
 
@@ -21,8 +26,145 @@ class UnknownIssue(LookupError):
     """No issue has this id."""
 
 
-def push_issue(db, issue_id, config, db_path, channel=None):
-    """Queue the issue's messages; returns {"issue", "queued", "recipients"} (queued = new)."""
+class UnknownItem(LookupError):
+    """No item has this id."""
+
+
+def remind_issue(db, issue_id, config, db_path, dry_run=False, channel=None, *,
+                 urgent=False):
+    """Queue one reminder to each cadre who opened none of their items (push.reminders):
+    {"issue", "reminded", "already_read", "skipped"}; nothing queued with `dry_run`. Inside
+    BOT_QUIET_HOURS (not `urgent`) it is scheduled for the window's end and the answer adds
+    `"scheduled"`, with `reminded` 0."""
+    if not dry_run:
+        held = _hold(db, issue_id, config, "remind", urgent, None)
+        if held:
+            return {"issue": issue_id, "reminded": 0, "already_read": 0, "skipped": 0,
+                    "scheduled": held}
+    channel = channel or make_channel(config, db_path)
+    result = reminders.remind(db, config, channel, issue_id, dry_run=dry_run)
+    if result is None:
+        raise UnknownIssue(issue_id)
+    return result
+
+
+def _hold(db, issue_id, config, action, urgent, at):
+    """Schedule the action when asked (`at`) or when quiet hours hold it; the local due time,
+    or None to act now."""
+    if at is None and not urgent:
+        at = schedules.quiet_until(config)
+        why = "quiet_hours"
+    else:
+        why = "scheduled"
+    if at is None:
+        return None
+    if not issue_exists(db, issue_id):
+        raise UnknownIssue(issue_id)
+    schedules.add(db, issue_id, action, at, why)
+    return schedules.local_text(config, at)
+
+
+def fire_due(db, config, db_path, channel=None, now=None):
+    """Fire every schedule that is due (push.worker calls this each round): the push or the
+    reminder is queued, urgent (the quiet window is over or the time was chosen), and the
+    schedule marked done in one transaction, so two workers never fire one twice. Returns
+    how many fired."""
+    fired = 0
+    for row in schedules.due_now(db, now):
+        channel = channel or make_channel(config, db_path)
+        try:
+            with write(db):
+                if row["action"] == "push":
+                    result = push_issue(db, row["issue_id"], config, db_path, channel,
+                                        urgent=True)
+                elif row["why"] == "auto" and schedules.quiet_until(config, now):
+                    schedules.postpone(db, row["id"], schedules.quiet_until(config, now))
+                    continue  # an automatic reminder waits for the quiet hours' end
+                else:
+                    result = reminders.remind(db, config, channel, row["issue_id"])
+                if not schedules.finish(db, row["id"], result):
+                    raise _AlreadyFired()  # another worker did: roll this round back
+        except _AlreadyFired:
+            continue
+        fired += 1
+    return fired
+
+
+class _AlreadyFired(Exception):
+    """Raised inside fire_due's transaction to undo a schedule another worker fired."""
+
+
+def cancel_schedules(db, issue_id, schedule_id=None):
+    """Cancel the issue's pending schedules; returns how many."""
+    if not issue_exists(db, issue_id):
+        raise UnknownIssue(issue_id)
+    return schedules.cancel(db, issue_id, schedule_id)
+
+
+def schedule_time(config, text):
+    """`schedule_time(config, "2026-11-28 08:00")` (or the browser's `2026-11-28T08:00`) ->
+    unix time in BOT_TIMEZONE; ValueError if it is not such a time or is past."""
+    at = schedules.parse_local(config, str(text).replace("T", " "))
+    if at <= time.time():
+        raise ValueError("in the past (已经过去)")
+    return at
+
+
+def quiet_until(config):
+    """The end of the quiet window (unix time) if now is inside BOT_QUIET_HOURS, else None."""
+    return schedules.quiet_until(config)
+
+
+def pending_schedules(db, issue_id, config):
+    """The issue's pending schedules with their local due time (the issue page shows them)."""
+    return schedules.pending(db, issue_id, config)
+
+
+def read_status(db, issue_id):
+    """Who read the issue: push.reminders.read_status (the console's issue page)."""
+    return reminders.read_status(db, issue_id)
+
+
+def withdraw_item(db, item_id, config, db_path, *, note, who, channel=None):
+    """Withdraw an item (store.corrections: its page shows 该条已撤回, search and 最新 drop it)
+    and recall the messages that carried it where the channel can (push.notices.recall_item).
+    Returns {"item", "change", "recall": {"calls", "recalled", "too_old", "failed",
+    "not_recallable"}}; ValueError when it cannot be withdrawn (already withdrawn, no note)."""
+    change = corrections.withdraw(db, item_id, note=note, who=who)
+    if change is None:
+        raise UnknownItem(item_id)
+    channel = channel or make_channel(config, db_path)
+    return {"item": item_id, "change": change["id"],
+            "recall": notices.recall_item(db, channel, item_id)}
+
+
+def correct_item(db, item_id, config, db_path, *, title=None, body=None, department=None,
+                 note, who, notify=False, channel=None):
+    """Correct an item (store.corrections: kept with before/after/who/when/note) and, with
+    `notify`, queue one correction notice to each cadre the item reached (push.notices).
+    Returns {"item", "change", "notified": {"recipients", "queued"} | None}; ValueError for
+    a correction that cannot be made (its message says why)."""
+    change = corrections.correct(db, item_id, title=title, body=body, department=department,
+                                 note=note, who=who)
+    if change is None:
+        raise UnknownItem(item_id)
+    notified = None
+    if notify:
+        channel = channel or make_channel(config, db_path)
+        sent = notices.notify_correction(db, config, channel, change)
+        notified = {"recipients": sent["recipients"], "queued": sent["queued"]}
+    return {"item": item_id, "change": change["id"], "notified": notified}
+
+
+def push_issue(db, issue_id, config, db_path, channel=None, *, urgent=False, at=None):
+    """Queue the issue's messages; returns {"issue", "queued", "recipients"} (queued = new).
+
+    With `at` (unix time) the push is scheduled instead; inside BOT_QUIET_HOURS a push that is
+    not `urgent` is scheduled for the window's end. Either way nothing is queued and the
+    answer adds `"scheduled": "YYYY-MM-DD HH:MM"` (local time) — push.schedules."""
+    held = _hold(db, issue_id, config, "push", urgent, at)
+    if held:
+        return {"issue": issue_id, "queued": 0, "recipients": 0, "scheduled": held}
     channel = channel or make_channel(config, db_path)
     messages = plan.plan_issue(db, issue_id, channel, config)
     if messages is None:
@@ -30,6 +172,9 @@ def push_issue(db, issue_id, config, db_path, channel=None):
     queued = outbox.enqueue(db, issue_id, channel.name, messages)
     outbox.resume(db, issue_id)
     review.pushed(db, issue_id)  # 已推送 (who may push is the caller's rule: docs/web.md)
+    after = float(config.get("BOT_REMIND_AFTER_HOURS") or 0)
+    if queued and after > 0:  # automatic 催办, once per issue (schedules.add reuses it)
+        schedules.add(db, issue_id, "remind", time.time() + after * 3600, "auto")
     recipients = len({r for m in messages for _, r in m.recipients})
     return {"issue": issue_id, "queued": queued, "recipients": recipients}
 

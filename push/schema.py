@@ -89,3 +89,64 @@ def m003_rules_used_signatures(db):
             expires REAL NOT NULL                    -- unix time its timestamp goes stale
         )""")
     db.execute("CREATE INDEX used_signatures_expires ON used_signatures(expires)")
+
+
+@migrations()
+def m003_after_message_kinds(db):
+    # Message kinds (docs/push.md "Message kinds"): besides an issue's own push ('issue'),
+    # notices about it go through the same outbox with the same guarantees — a correction
+    # notice ('correct:<change id>'), a reminder ('remind'). The unique key that makes
+    # enqueueing idempotent becomes (issue, kind, recipient, part): a recipient gets each
+    # kind of message of an issue once. SQLite cannot change a UNIQUE constraint in place,
+    # so the table is rebuilt. `outbox.msgid` keeps the id WeCom returns for a sent message
+    # (message/recall needs it), `outbox.recall` what recalling it gave; `outbox.kind`
+    # says what the call carries.
+    columns = ("id, issue_id, cadre_id, recipient, part, outbox_id, items, status, errcode,"
+               " reason, sent_at, updated_at")
+    db.execute("""
+        CREATE TABLE deliveries_kinds (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+            cadre_id INTEGER REFERENCES cadres(id) ON DELETE SET NULL,
+            recipient TEXT NOT NULL,                 -- userid (work) or openid (mp, sandbox)
+            part INTEGER NOT NULL,
+            outbox_id INTEGER REFERENCES outbox(id) ON DELETE SET NULL,
+            items TEXT NOT NULL,                     -- JSON list of item ids in this message
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'failed', 'window_closed')),
+            errcode INTEGER,
+            reason TEXT,
+            sent_at TEXT,
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            kind TEXT NOT NULL DEFAULT 'issue',      -- 'issue', 'remind', 'correct:<id>'
+            UNIQUE (issue_id, kind, recipient, part)
+        )""")
+    db.execute(f"INSERT INTO deliveries_kinds ({columns}) SELECT {columns} FROM deliveries")
+    db.execute("DROP TABLE deliveries")
+    db.execute("ALTER TABLE deliveries_kinds RENAME TO deliveries")
+    db.execute("CREATE INDEX deliveries_outbox ON deliveries(outbox_id)")
+    db.execute("CREATE INDEX deliveries_status ON deliveries(issue_id, kind, status)")
+    db.execute("CREATE INDEX deliveries_recipient ON deliveries(recipient, sent_at)")
+    db.execute("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'issue'")
+    db.execute("ALTER TABLE outbox ADD COLUMN msgid TEXT")
+    db.execute("ALTER TABLE outbox ADD COLUMN recall TEXT")  # 'recalled' or why not (撤回)
+
+
+@migrations()
+def m004_after_schedules(db):
+    # Scheduled pushes and quiet hours (docs/push.md "Scheduled pushes and quiet hours"):
+    # a push or reminder due later, kept here so it survives restarts; the worker fires it.
+    db.execute("""
+        CREATE TABLE push_schedules (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+            action TEXT NOT NULL CHECK (action IN ('push', 'remind')),
+            due_at REAL NOT NULL,                    -- unix time
+            why TEXT NOT NULL CHECK (why IN ('scheduled', 'quiet_hours', 'auto')),
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'done', 'cancelled')),
+            result TEXT,                             -- JSON of what firing gave
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            fired_at TEXT
+        )""")
+    db.execute("CREATE INDEX push_schedules_due ON push_schedules(status, due_at)")

@@ -8,6 +8,8 @@
 `failed` counts every delivery that did not arrive: status `failed` and `window_closed`
 (the Official Account's 48-hour window was closed and no template is configured); their
 reasons are tallied in `by_reason`. `pending` is queued or in flight (also while paused).
+These count the issue's own push (deliveries of kind `issue`); notices about it (reminders,
+correction notices) are counted by `kinds(db, issue_id)`.
 """
 
 import json
@@ -18,8 +20,8 @@ def summary(db, issue_id):
     counts = {"sent": 0, "failed": 0, "pending": 0}
     by_reason = {}
     for status, errcode, reason, n in db.execute("""
-            SELECT status, errcode, reason, COUNT(*) FROM deliveries WHERE issue_id = ?
-            GROUP BY status, errcode, reason""", [issue_id]).fetchall():
+            SELECT status, errcode, reason, COUNT(*) FROM deliveries
+            WHERE issue_id = ? AND kind = 'issue' GROUP BY status, errcode, reason""", [issue_id]).fetchall():
         if status in ("sent", "pending"):
             counts[status] += n
             continue
@@ -33,7 +35,7 @@ def counts_by_status(db, issue_id):
     """{"pending": n, "sent": n, "failed": n, "window_closed": n} (every status present)."""
     counts = dict.fromkeys(("pending", "sent", "failed", "window_closed"), 0)
     for status, n in db.execute("SELECT status, COUNT(*) FROM deliveries WHERE issue_id = ?"
-                                " GROUP BY status", [issue_id]).fetchall():
+                                " AND kind = 'issue' GROUP BY status", [issue_id]).fetchall():
         counts[status] = n
     return counts
 
@@ -44,7 +46,7 @@ def rows(db, issue_id, limit=None, offset=0):
         SELECT d.recipient, d.cadre_id, c.name, d.part, d.status, d.errcode, d.reason,
                d.items, d.sent_at, d.updated_at
         FROM deliveries d LEFT JOIN cadres c ON c.id = d.cadre_id
-        WHERE d.issue_id = ? ORDER BY d.id"""
+        WHERE d.issue_id = ? AND d.kind = 'issue' ORDER BY d.id"""
     params = [issue_id]
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
@@ -56,6 +58,16 @@ def rows(db, issue_id, limit=None, offset=0):
         record = dict(zip(columns, row))
         record["items"] = json.loads(record["items"])
         out.append(record)
+    return out
+
+
+def kinds(db, issue_id):
+    """{kind: {status: n}} for the issue's notices (every kind but `issue`)."""
+    out = {}
+    for kind, status, n in db.execute(
+            "SELECT kind, status, COUNT(*) FROM deliveries WHERE issue_id = ? AND kind != 'issue'"
+            " GROUP BY kind, status", [issue_id]):
+        out.setdefault(kind, {})[status] = n
     return out
 
 
@@ -72,3 +84,87 @@ def _reason_key(errcode, reason):
     if reason:
         return reason.split(" (gave up")[0]
     return f"errcode {errcode}" if errcode is not None else "unknown"
+
+
+def item_recipients(db, item_id):
+    """[(cadre_id, recipient)] who were sent `item_id` in its issue's push (status `sent`),
+    in the order they were planned; each recipient once."""
+    return [(r[0], r[1]) for r in db.execute("""
+        SELECT d.cadre_id, d.recipient FROM deliveries d JOIN items i ON i.issue_id = d.issue_id
+        WHERE i.id = ? AND d.kind = 'issue' AND d.status = 'sent'
+          AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = i.id)
+        GROUP BY d.recipient ORDER BY MIN(d.id)""", [item_id])]
+
+
+def sent_calls(db, item_id):
+    """[{"outbox_id", "msgid", "age", "recall"}] of the issue-push calls that carried
+    `item_id` and were sent: the platform's message id where it gave one, seconds since the
+    call, and what recalling it gave (None: not tried)."""
+    return [{"outbox_id": r[0], "msgid": r[1], "age": r[2], "recall": r[3]} for r in db.execute("""
+        SELECT DISTINCT o.id, o.msgid, (julianday('now') - julianday(o.done_at)) * 86400, o.recall
+        FROM outbox o
+        JOIN deliveries d ON d.outbox_id = o.id JOIN items i ON i.issue_id = d.issue_id
+        WHERE i.id = ? AND o.kind = 'issue' AND d.status = 'sent'
+          AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = i.id)
+        ORDER BY o.id""", [item_id])]
+
+
+def record_recall(db, outbox_id, outcome):
+    """Keep what recalling a sent call gave: 'recalled' or the reason it was not."""
+    from store.transaction import write_one
+
+    write_one(db, "UPDATE outbox SET recall = ? WHERE id = ?", [outcome, outbox_id])
+
+
+def issue_reach(db, issue_id):
+    """Who the issue's push reached: [{"cadre_id", "name", "department", "recipient",
+    "removed", "items", "groups"}], one per recipient, in planning order; `items` every item
+    id sent to them (all parts), `groups` the delivery group keys their calls carried."""
+    reach = {}
+    for cadre_id, name, department, removed, recipient, items, group in db.execute("""
+            SELECT d.cadre_id, c.name, COALESCE(dep.name, c.department), c.removed_at IS NOT NULL,
+                   d.recipient, d.items, o.group_key
+            FROM deliveries d LEFT JOIN outbox o ON o.id = d.outbox_id  -- purged after years
+            LEFT JOIN cadres c ON c.id = d.cadre_id
+            LEFT JOIN departments dep ON dep.id = c.department_id
+            WHERE d.issue_id = ? AND d.kind = 'issue' AND d.status = 'sent'
+            ORDER BY d.id""", [issue_id]):
+        entry = reach.setdefault(recipient, {
+            "cadre_id": cadre_id, "name": name, "department": department or "",
+            "recipient": recipient, "removed": bool(removed), "items": [], "groups": []})
+        entry["items"] += [i for i in json.loads(items) if i not in entry["items"]]
+        if group and group not in entry["groups"]:
+            entry["groups"].append(group)
+    return list(reach.values())
+
+
+def receipts(db, issue_id):
+    """{item_id: {reader key, …}} of the issue's items opened ('c:<cadre id>', 'g:<group>';
+    the read_receipts table the item pages write)."""
+    out = {}
+    for item_id, reader in db.execute("""
+            SELECT r.item_id, r.reader FROM read_receipts r JOIN items i ON i.id = r.item_id
+            WHERE i.issue_id = ?""", [issue_id]):
+        out.setdefault(item_id, set()).add(reader)
+    return out
+
+
+def reminded(db, issue_id):
+    """The recipients who already have a reminder (kind `remind`) for the issue."""
+    return {r[0] for r in db.execute("SELECT DISTINCT recipient FROM deliveries"
+                                     " WHERE issue_id = ? AND kind = 'remind'", [issue_id])}
+
+
+def received_items(db, issue_id, cadre_id=None, group=None):
+    """The ids of the issue's items a reader was sent (push deliveries of kind `issue`, any
+    status): a cadre's (`cadre_id`) or a WeCom delivery group's (`group`)."""
+    if cadre_id is not None:
+        rows = db.execute("SELECT items FROM deliveries WHERE issue_id = ? AND kind = 'issue'"
+                          " AND cadre_id = ?", [issue_id, cadre_id])
+    elif group is not None:
+        rows = db.execute("SELECT d.items FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
+                          " WHERE d.issue_id = ? AND d.kind = 'issue' AND o.group_key = ?",
+                          [issue_id, group])
+    else:
+        return set()
+    return {item for (items,) in rows for item in json.loads(items)}

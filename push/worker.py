@@ -7,6 +7,7 @@
 Any number of workers, in threads or processes, may run at once: a row is leased to one
 worker (`outbox.claim`), calls are spaced by one shared rate (BOT_SEND_RATE), and a worker
 that dies leaves its lease to expire (BOT_LEASE_SECONDS) so another takes the row up.
+Each round also fires the scheduled pushes and reminders that are due (push.schedules).
 """
 
 import logging
@@ -20,7 +21,7 @@ import uuid
 from config import setting
 import metrics
 from store import heartbeat, retention
-from push import outbox, rate
+from push import outbox, publish, rate
 from store.transaction import is_busy
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def run_until_idle(db_path, config, channel=None, owner=None, on_progress=None,
             retention.maybe_purge(db, config)
             if deadline is not None and time.monotonic() > deadline:
                 break
+            publish.fire_due(db, config, db_path, channel)  # scheduled pushes now due
             if process_one(db, channel, config, owner, policy) is not None:
                 calls += 1
                 if on_progress:

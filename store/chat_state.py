@@ -55,7 +55,8 @@ def load_state(db, user):
 
 
 def save_query(db, user, query, page=0):
-    """Remember the user's last search and the page shown (clears any pending choice)."""
+    """Remember the user's last search and where its next page starts (clears any pending
+    choice). Chat's search pages store the count of items already shown as `page`."""
     _upsert(db, user, query=query, page=int(page), pending=None)
 
 

@@ -21,7 +21,7 @@ from store.transaction import write
 KINDS = ("lead", "article", "brief")  # items.kind CHECK; anything else is stored as article
 ISSUE_COLUMNS = "id, issuer, date, number, source, created_at, warnings, ocr, classification"
 ITEM_COLUMNS = """i.id, i.issue_id, i.seq, i.kind, i.title, i.body, i.department AS printed_department,
-    i.department_id, COALESCE(d.name, i.department) AS department, i.section"""
+    i.department_id, COALESCE(d.name, i.department) AS department, i.section, i.withdrawn_at"""
 
 
 def content_hash(issue):
@@ -129,8 +129,9 @@ def get_item(db, item_id):
         LEFT JOIN departments d ON d.id = i.department_id WHERE i.id = ?""", [item_id])
 
 
-def update_item(db, item_id, title=None, department=None):
-    """Correct an item before pushing: a new title and/or department ("" clears it).
+def update_item(db, item_id, title=None, department=None, body=None):
+    """Correct an item: a new title, body and/or department ("" clears the department).
+    (After a push, store.corrections.correct records the change around this.)
 
     A known department may be named any way `resolve` understands (审计局 -> 区审计局);
     an unknown one is learned. Re-indexes. Returns the updated item, None if there is no
@@ -140,9 +141,13 @@ def update_item(db, item_id, title=None, department=None):
         return None
     if title is not None and not title.strip():
         raise ValueError("标题不能为空")
+    if body is not None and not body.strip():
+        raise ValueError("正文不能为空")
     with write(db):
         if title is not None:
             db.execute("UPDATE items SET title = ? WHERE id = ?", [title.strip(), item_id])
+        if body is not None:
+            db.execute("UPDATE items SET body = ? WHERE id = ?", [body.strip(), item_id])
         if department is not None:
             name, department_id = _correction(db, department)
             db.execute("UPDATE items SET department = ?, department_id = ? WHERE id = ?",

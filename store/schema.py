@@ -277,3 +277,43 @@ def m013_rules_levels(db):
                " CHECK (level IN ('公开', '内部'))")
     db.execute("ALTER TABLE items ADD COLUMN level TEXT CHECK (level IN ('公开', '内部'))")
     db.execute("ALTER TABLE cadres ADD COLUMN open_access INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m010_after_item_changes(db):
+    # After the push (docs/push.md "Corrections and withdrawals"): every correction (更正) and
+    # withdrawal (撤回) of an item is kept — what it was, what it became, who, when and why —
+    # and a withdrawn item leaves the search index (a trigger, like every index change).
+    db.execute("""
+        CREATE TABLE item_changes (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            action TEXT NOT NULL CHECK (action IN ('correct', 'withdraw')),
+            before TEXT NOT NULL,               -- JSON {"title", "body", "department"}
+            after TEXT NOT NULL,                -- JSON, the same keys ({} for a withdrawal)
+            who TEXT NOT NULL,                  -- 'cli', 'console', ...
+            note TEXT NOT NULL,                 -- 说明, shown on the item page
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        )""")
+    db.execute("CREATE INDEX item_changes_item ON item_changes(item_id, id)")
+    db.execute("ALTER TABLE items ADD COLUMN withdrawn_at TEXT")
+    # m008's re-index trigger again, now skipping withdrawn items (reindex_all, a re-dated
+    # issue and any later update touch them too)
+    row = ("jianbao_rowid(s.date, NEW.id), jianbao_words(NEW.title), jianbao_words(NEW.body),"
+           " jianbao_chars(NEW.title), jianbao_chars(NEW.body), jianbao_chars(NEW.department),"
+           " jianbao_filters(NEW.department_id, s.date), COALESCE(s.date, '')")
+    insert = ("INSERT INTO items_search (rowid, title, body, title_chars, body_chars,"
+              " department_chars, filters, date)"
+              f" SELECT {row} FROM issues s WHERE s.id = NEW.issue_id;")
+    delete = ("DELETE FROM items_search WHERE rowid = jianbao_rowid("
+              "(SELECT date FROM issues WHERE id = OLD.issue_id), OLD.id);")
+    db.execute("DROP TRIGGER items_reindexed")
+    db.execute("CREATE TRIGGER items_reindexed AFTER UPDATE OF title, body, department,"
+               " department_id ON items WHEN NEW.withdrawn_at IS NULL"
+               f" BEGIN {delete} {insert} END")
+    db.execute("""
+        CREATE TRIGGER items_withdrawn AFTER UPDATE OF withdrawn_at ON items
+        WHEN NEW.withdrawn_at IS NOT NULL BEGIN
+            DELETE FROM items_search WHERE rowid = jianbao_rowid(
+                (SELECT date FROM issues WHERE id = NEW.issue_id), NEW.id);
+        END""")

@@ -127,7 +127,8 @@ def follower_counts(db, rule):
 
 
 def issue_content(db, issue_id):
-    """The issue's items (dicts, in order) and its header, or (None, None) if unknown."""
+    """The issue's items (dicts, in order; withdrawn ones left out) and its header, or
+    (None, None) if unknown."""
     row = db.execute(
         "SELECT id, issuer, date, number FROM issues WHERE id = ?", [issue_id]).fetchone()
     if row is None:
@@ -136,7 +137,8 @@ def issue_content(db, issue_id):
     cursor = db.execute(
         "SELECT i.id, i.seq, i.kind, i.title, i.body, i.department, i.department_id,"
         f" {EFFECTIVE} AS level FROM items i JOIN issues s ON s.id = i.issue_id"
-        " WHERE i.issue_id = ? ORDER BY i.seq", [issue_id])
+        " WHERE i.issue_id = ? AND i.withdrawn_at IS NULL ORDER BY i.seq",  # 撤回: never sent
+        [issue_id])
     columns = [c[0] for c in cursor.description]
     items = [dict(zip(columns, r), department_ids=[]) for r in cursor.fetchall()]
     by_id = {item["id"]: item for item in items}
@@ -144,7 +146,8 @@ def issue_content(db, issue_id):
             SELECT j.item_id, j.department_id FROM item_departments j
             JOIN items i ON i.id = j.item_id WHERE i.issue_id = ? ORDER BY j.rowid""",
                                              [issue_id]).fetchall():
-        by_id[item_id]["department_ids"].append(department_id)
+        if item_id in by_id:
+            by_id[item_id]["department_ids"].append(department_id)
     return items, meta
 
 
@@ -156,7 +159,8 @@ def issue_exists(db, issue_id):
 def planned_recipients(db, issue_id):
     """The set of recipients that already have a delivery row for this issue."""
     return {r[0] for r in db.execute(
-        "SELECT DISTINCT recipient FROM deliveries WHERE issue_id = ?", [issue_id]).fetchall()}
+        "SELECT DISTINCT recipient FROM deliveries WHERE issue_id = ? AND kind = 'issue'",
+        [issue_id]).fetchall()}
 
 
 def _cadres(db, rule):

@@ -34,6 +34,17 @@ WeChat's error codes:
   department 60003, a department id that is not a number 60123, an unknown userid 60111,
   `limit` outside 1–10,000 or a bad cursor 40058. `contact_secret` (optional) is a second
   secret, like WeCom's 通讯录同步 secret: its tokens read the address book but cannot send.
+- WeCom `message/recall` (POST `msgid`): a message/send msgid up to 24 h old is recalled
+  (its deliveries marked `recalled`, listed in `recalls`); older than 24 h, or a msgid it
+  never gave, 86008 — the code the issue names for WeCom's refusal, not checked against
+  WeCom's own error list here. `age_message(msgid, seconds)` makes a sent message older.
+- web authorisation (snsapi_base): `GET /connect/oauth2/authorize?appid&redirect_uri&
+  response_type=code&scope&state` answers 302 to `redirect_uri?code=…&state=…` for whoever
+  `sign_in(userid_or_openid)` put behind the phone (a wrong appid/corp id 40013, a scope
+  other than snsapi_base/snsapi_userinfo 10005 as a page); the code is single-use and becomes
+  the member through WeCom `user/getuserinfo` (`{"UserId"}`; an unknown, used or other
+  app's code 40029) or the Official Account's `/sns/oauth2/access_token` (appid, secret,
+  code, grant_type=authorization_code -> `{"access_token", "openid", "scope", …}`).
 - Official Account: unknown openid 40003, unfollowed 43004, window closed 45015, 5 messages
   per window spent 45047, news with ≠ 1 article 45008, text > 2,048 B 45002; template id
   40037.
@@ -93,6 +104,10 @@ class FakeWeChat:
         self.contact_secret = None
         self.lock = threading.Lock()
         self._serial = 0
+        self.sent_msgids = {}  # msgid -> (sent at, [the member records it delivered])
+        self.phone_user = None  # who is signed in on the phone that opens links (sign_in)
+        self.oauth_codes = {}  # code -> (kind, identity), single-use
+        self.recalls = []  # msgids recalled
 
     # ---- arranging -----------------------------------------------------------------
     def add_members(self, userids, licensed=True):
@@ -164,6 +179,22 @@ class FakeWeChat:
                     WECHAT_TOKEN="fake-callback-token", WECHAT_API_BASE=self.base,
                     WECHAT_TEMPLATE_ID=self.template_id if template else None)
 
+    def oauth_config(self):
+        """Settings that turn on item-page authorisation (BOT_READER_OAUTH) against this server."""
+        root = self.base[:-len("cgi-bin/")]
+        return {"BOT_READER_OAUTH": True, "WECHAT_OAUTH_BASE": root + "connect/",
+                "WECHAT_SNS_BASE": root}
+
+    def sign_in(self, identity):
+        """The WeCom userid or openid of whoever opens links on the phone from now on."""
+        self.phone_user = identity
+
+    def age_message(self, msgid, seconds):
+        """Make a message/send call `seconds` older (as if sent that long ago)."""
+        with self.lock:
+            at, records = self.sent_msgids[msgid]
+            self.sent_msgids[msgid] = (at - seconds, records)
+
     # ---- asserting -----------------------------------------------------------------
     def received(self, user):
         """Every message delivered to `user`, in order."""
@@ -185,6 +216,8 @@ class FakeWeChat:
             time.sleep(fault["delay"])
         if fault and not fault["accept"]:
             return self._misbehave(fault, environ, start_response)
+        if path == "connect/oauth2/authorize":
+            return self._authorize(request)(environ, start_response)
         answer = self._answer(path, request)
         if fault and (fault["errcode"] is not None or fault["http"] or fault["drop"]):
             return self._misbehave(fault, environ, start_response)
@@ -210,6 +243,9 @@ class FakeWeChat:
                     "message/custom/send": self._custom_send,
                     "message/template/send": self._template_send,
                     "message/send": self._work_send,
+                    "message/recall": self._work_recall,
+                    "user/getuserinfo": self._work_oauth_user,
+                    "sns/oauth2/access_token": self._mp_oauth_token,
                     "department/list": self._department_list, "user/list": self._user_list,
                     "user/simplelist": self._user_simplelist, "user/get": self._user_get,
                     "user/list_id": self._user_list_id}
@@ -347,14 +383,68 @@ class FakeWeChat:
         valid = [u for u in users if u in self.members and u not in self.unlicensed]
         if not valid:
             raise Reject(81013, "user & party & tag all invalid")
+        before = len(self.messages)
         for user in dict.fromkeys(valid):
             self._deliver_work(user, data)
-        answer = {"errcode": 0, "errmsg": "ok", "msgid": f"msg{self._serial}"}
+        msgid = f"msg{self._serial}-{len(self.sent_msgids)}"
+        self.sent_msgids[msgid] = (time.time(), self.messages[before:])
+        answer = {"errcode": 0, "errmsg": "ok", "msgid": msgid}
         if invalid:
             answer["invaliduser"] = "|".join(invalid)
         if unlicensed:
             answer["unlicenseduser"] = "|".join(unlicensed)
         return answer
+
+    def _authorize(self, request):
+        args = request.args
+        appid = args.get("appid")
+        kind = "work" if appid == self.corp_id else "mp" if appid == self.appid else None
+        if kind is None:
+            return Response("appid invalid (40013)", status=400)
+        if args.get("scope") not in ("snsapi_base", "snsapi_userinfo") or \
+                args.get("response_type") != "code" or not args.get("redirect_uri"):
+            return Response("scope or response_type invalid (10005)", status=400)
+        with self.lock:
+            self._serial += 1
+            code = f"code{self._serial}"
+            self.oauth_codes[code] = (kind, self.phone_user)
+        back = args["redirect_uri"]
+        back += ("&" if "?" in back else "?") + f"code={code}&state={args.get('state', '')}"
+        return Response("", status=302, headers={"Location": back})
+
+    def _oauth_code(self, kind, code):
+        found = self.oauth_codes.pop(code or "", None)
+        if found is None or found[0] != kind or found[1] is None:
+            raise Reject(40029, "invalid code")
+        return found[1]
+
+    def _work_oauth_user(self, request):
+        self._check_token(request, "work")
+        userid = self._oauth_code("work", request.args.get("code"))
+        if userid in self.members:
+            return {"errcode": 0, "errmsg": "ok", "UserId": userid, "DeviceId": ""}
+        return {"errcode": 0, "errmsg": "ok", "OpenId": f"outsider-{userid}", "DeviceId": ""}
+
+    def _mp_oauth_token(self, request):
+        args = request.args
+        if args.get("appid") != self.appid or args.get("secret") != self.secret:
+            raise Reject(40013, "invalid appid or secret")
+        if args.get("grant_type") != "authorization_code":
+            raise Reject(40002, "invalid grant_type")
+        openid = self._oauth_code("mp", args.get("code"))
+        return {"access_token": f"sns-{openid}", "expires_in": 7200, "refresh_token": "r",
+                "openid": openid, "scope": "snsapi_base"}
+
+    def _work_recall(self, request):
+        self._check_token(request, "work")
+        msgid = str(self._body(request).get("msgid") or "")
+        sent = self.sent_msgids.get(msgid)
+        if sent is None or time.time() - sent[0] > 24 * 3600:
+            raise Reject(86008, "message can not be recalled: unknown msgid or sent over 24 h ago")
+        for record in sent[1]:
+            record["recalled"] = True
+        self.recalls.append(msgid)
+        return {"errcode": 0, "errmsg": "ok"}
 
     def _deliver_work(self, user, data):
         now = time.time()

@@ -211,8 +211,8 @@ def test_mp_several_items_are_one_text_listing(fake_wechat, db_path):
     payloads = channel.render(cards(4), title="上街区简报 2021-01-06")
     assert len(payloads) == 1
     content = payloads[0]["text"]["content"]
-    assert content.startswith("上街区简报 2021-01-06\n1. 上街区十个重大项目集中开工1（区发改委）\n"
-                              "https://bot.example/items/1?t=tok1\n2. ")
+    assert content.startswith('上街区简报 2021-01-06\n1. <a href="https://bot.example/items/1?t=tok1">'
+                              "上街区十个重大项目集中开工1</a>（区发改委）\n2. ")
     assert channel.send(["o1"], payloads[0]) == {"o1": Result(SENT)}
 
 
@@ -223,7 +223,9 @@ def test_mp_long_listing_is_split_into_numbered_parts_within_2048_bytes(fake_wec
     parts = [p["text"]["content"] for p in payloads]
     assert len(parts) > 1 and all(size(p) <= channel_class("mp").card_limits["text"] for p in parts)
     assert parts[0].startswith(f"（1/{len(parts)}）简报\n1. ")
-    assert all("\nhttps://bot.example/items/" in p for p in parts)
+    assert all('\n1' in p and '<a href="https://bot.example/items/' in p for p in parts)
+    for part in parts:  # every part holds whole links only
+        assert part.count("<a href=") == part.count("</a>")
     assert "template" in payloads[0] and all("template" not in p for p in payloads[1:])
     for payload in payloads:
         assert channel.send(["o1"], payload) == {"o1": Result(SENT)}

@@ -14,9 +14,11 @@ def path_for(app, item_id, **who):
     return links.item_path(app.config, item_id, **who)
 
 
-def test_item_page_shows_the_item_to_its_reader(app, client, db):
-    items = issue_items(db, stored_issue(db))
-    cadre = add_cadre(db, "王明", "sandbox-1", departments=["区审计局"])
+def test_item_page_shows_the_item_to_its_reader(app, client, db, runner):
+    issue_id = stored_issue(db)
+    items = issue_items(db, issue_id)
+    cadre = add_cadre(db, "王明", "sandbox-1", everything=True)
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
     response = client.get(path_for(app, items[0]["id"], cadre_id=cadre))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -28,9 +30,11 @@ def test_item_page_shows_the_item_to_its_reader(app, client, db):
     assert 'name="viewport"' in page
 
 
-def test_previous_and_next_links_carry_a_token_for_the_same_reader(app, client, db):
-    items = issue_items(db, stored_issue(db))
-    cadre = add_cadre(db, "王明", "sandbox-1")
+def test_previous_and_next_links_carry_a_token_for_the_same_reader(app, client, db, runner):
+    issue_id = stored_issue(db)
+    items = issue_items(db, issue_id)
+    cadre = add_cadre(db, "王明", "sandbox-1", everything=True)
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
     page = client.get(path_for(app, items[1]["id"], cadre_id=cadre)).get_data(as_text=True)
     hrefs = re.findall(r'class="(prev|next)" href="([^"]+)"', page)
     assert [kind for kind, _ in hrefs] == ["prev", "next"]
@@ -114,3 +118,35 @@ def test_links_of_a_cadre_who_left_the_roster_stop_working(app, client, db):
     response = client.get(path)
     assert response.status_code == 403 and "宋洁" not in response.get_data(as_text=True)
     assert client.get(path_for(app, items[0]["id"], cadre_id=9999)).status_code == 403
+
+
+def test_navigation_reaches_only_what_the_reader_was_sent_and_never_renews(app, client, db,
+                                                                         runner, monkeypatch):
+    issue_id = stored_issue(db)
+    items = issue_items(db, issue_id)
+    cadre = add_cadre(db, "王明", "sandbox-1", departments=["区审计局"])
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    received = [i["id"] for i in items if i["department"] in (None, "区审计局")]
+    sent = {i["id"] for i in items} & set(received)
+    assert 0 < len(sent) < len(items)  # the lead and 区审计局's item, not the others
+    issued = time.time() - 20 * 86400
+    monkeypatch.setattr(time, "time", lambda: issued)
+    old = path_for(app, items[0]["id"], cadre_id=cadre)  # a 20-day-old link
+    monkeypatch.undo()
+    page = client.get(old).get_data(as_text=True)
+    hrefs = [h.replace("&amp;", "&") for h in re.findall(r'class="(?:prev|next)" href="([^"]+)"', page)]
+    reached = {int(h.split("/items/")[1].split("?")[0]) for h in hrefs}
+    assert reached and reached <= sent
+    assert f"第 1/{len(sent)} 条" in page
+    for href in hrefs:  # the same expiry as the link opened: 20 days old, not fresh
+        assert abs(links.issued_at(app.config, href.split("t=")[1]) - issued) < 2
+    later = time.time() + (app.config["BOT_LINK_TTL_DAYS"] - 19) * 86400
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert all(client.get(href).status_code == 403 for href in hrefs)
+
+
+def test_a_link_from_a_chat_reply_has_no_neighbours_to_walk_to(app, client, db):
+    items = issue_items(db, stored_issue(db))
+    cadre = add_cadre(db, "王明", "sandbox-1")  # was never pushed anything
+    page = client.get(path_for(app, items[1]["id"], cadre_id=cadre)).get_data(as_text=True)
+    assert 'class="prev"' not in page and 'class="next"' not in page and "第 1/1 条" in page

@@ -1,7 +1,11 @@
 """One issue in the console: review and correct items, preview cards, push, follow delivery.
 
     GET  /admin/issues/<id>                 items (editable), card previews, push panel
-    POST /admin/items/<id>                  correct an item's title or department
+    POST /admin/items/<id>                  correct an item's title or department (after the
+                                            push: with a note 说明, kept, optionally notified)
+    POST /admin/items/<id>/withdraw         withdraw an item (撤回), with a note
+    POST /admin/issues/<id>/remind          remind (催办) the recipients who read nothing
+    POST /admin/issues/<id>/schedules/cancel  cancel its scheduled pushes/reminders
     POST /admin/issues/<id>/push            plan and queue the push (JSON for fetch callers)
     POST /admin/issues/<id>/resend          retry the failed deliveries
     GET  /admin/issues/<id>/progress.json   {"total","sent","failed","pending",…,"done"}
@@ -11,6 +15,8 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 
 from channels import channel_class
+from push import publish, status, worker
+from store import corrections
 from store.db import get_db
 from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
@@ -23,6 +29,7 @@ bp = Blueprint("issues", __name__, url_prefix="/admin")
 on_console_errors(bp)
 TITLE_MAX = 200
 DEPARTMENT_MAX = 60
+NOTE_MAX = 200
 
 
 def _issue_or_404(db, issue_id):
@@ -46,7 +53,11 @@ def review(issue_id):
         channel=channel_class(current_app.config["BOT_CHANNEL"]),
         delivery=progress.issue_progress(db, issue_id),
         preview=progress.push_preview(current_app, issue_id),
-        readers=store.readers_of_issue(db, issue_id))
+        readers=store.readers_of_issue(db, issue_id),
+        pushed=status.run_state(db, issue_id) is not None,
+        reading=publish.read_status(db, issue_id),
+        schedules=publish.pending_schedules(db, issue_id, current_app.config),
+        changes={item["id"]: corrections.latest(db, item["id"]) for item in items})
 
 
 @bp.route("/items/<int:item_id>", methods=["POST"])
@@ -73,6 +84,8 @@ def edit_item(item_id):
         changes["title"] = title
     if department != (item.get("department") or ""):
         changes["department"] = department
+    if changes and status.run_state(db, item["issue_id"]) is not None:
+        return _correct_after_push(db, item, changes, back)
     if changes:
         try:
             update_item(db, item_id, **changes)
@@ -86,6 +99,85 @@ def edit_item(item_id):
     return redirect(back)
 
 
+def _correct_after_push(db, item, changes, back):
+    """After the push a correction needs a note, is kept (store.corrections, who = console)
+    and, when 通知已收到的人 is ticked, sends each recipient of the item one notice."""
+    why = " ".join((request.form.get("note") or "").split())[:NOTE_MAX]
+    if not why:
+        flash(f"第 {item['seq']} 条已推送，更正须写明说明。", "error")
+        return redirect(back)
+    config = current_app.config
+    try:
+        result = publish.correct_item(db, item["id"], config, config["DATABASE_PATH"],
+                                      note=why, who="console",
+                                      notify=bool(request.form.get("notify")), **changes)
+    except (ValueError, publish.UnknownItem) as error:
+        flash(f"第 {item['seq']} 条未更正：{error}", "error")
+        return redirect(back)
+    note("correct", f"item:{item['id']}", issue=item["issue_id"], after=changes, note=why,
+         before={k: item.get(k) for k in changes}, notified=result["notified"])
+    message = f"第 {item['seq']} 条已更正。"
+    if result["notified"] is not None:
+        message += f"更正通知已排队 {result['notified']['queued']} 条。"
+        worker.wake(current_app)
+    flash(message)
+    return redirect(back)
+
+
+@bp.route("/items/<int:item_id>/withdraw", methods=["POST"])
+@role_required("approver")
+def withdraw_item(item_id):
+    """Withdraw an item (撤回) with a note; on WeCom its sent messages are recalled."""
+    db = get_db()
+    item = get_item(db, item_id)
+    if item is None:
+        abort(404)
+    back = url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
+    why = request.form.get("withdraw_note") or request.form.get("note") or ""
+    why = " ".join(why.split())[:NOTE_MAX]
+    if not why:
+        flash(f"第 {item['seq']} 条：撤回须写明说明。", "error")
+        return redirect(back)
+    config = current_app.config
+    try:
+        result = publish.withdraw_item(db, item_id, config, config["DATABASE_PATH"],
+                                       note=why, who="console")
+    except (ValueError, publish.UnknownItem) as error:
+        flash(f"第 {item['seq']} 条未撤回：{error}", "error")
+        return redirect(back)
+    note("withdraw", f"item:{item_id}", note=why, recall=result["recall"])
+    recall = result["recall"]
+    message = f"第 {item['seq']} 条已撤回。"
+    if recall["calls"]:
+        message += (f"载有该条的消息 {recall['calls']} 条：已撤回 {recall['recalled']} 条"
+                    + (f"，超过24小时 {recall['too_old']} 条" if recall["too_old"] else "")
+                    + (f"，未能撤回 {recall['failed']} 条" if recall["failed"] else "")
+                    + ("（本渠道不能撤回已发消息，仅条目页改为已撤回）"
+                       if recall["not_recallable"] else "") + "。")
+    flash(message)
+    return redirect(back)
+
+
+@bp.route("/issues/<int:issue_id>/remind", methods=["POST"])
+@role_required("approver")
+def remind(issue_id):
+    """Send each recipient who opened none of their items one reminder (once per issue)."""
+    db = get_db()
+    _issue_or_404(db, issue_id)
+    config = current_app.config
+    result = publish.remind_issue(db, issue_id, config, config["DATABASE_PATH"],
+                                  urgent=bool(request.form.get("urgent")))
+    if result.get("scheduled"):
+        flash(f"当前处于免打扰时段，提醒将于 {result['scheduled']} 发出。")
+        return redirect(url_for("issues.review", issue_id=issue_id))
+    note("remind", f"issue:{issue_id}", reminded=result["reminded"])
+    if result["reminded"]:
+        worker.wake(current_app)
+    flash(f"已提醒 {result['reminded']} 人；已读 {result['already_read']} 人；"
+          f"未提醒 {result['skipped']} 人（已提醒过、已移除，或企业微信群内无法确定是谁读了）。")
+    return redirect(url_for("issues.review", issue_id=issue_id))
+
+
 @bp.route("/issues/<int:issue_id>/push", methods=["POST"])
 @role_required("approver")
 def push(issue_id):
@@ -94,9 +186,32 @@ def push(issue_id):
     _issue_or_404(db, issue_id)
     if (refused := push_refusal(db, issue_id)) is not None:
         return refused
-    summary = progress.start_push(current_app, issue_id)
-    note("push", f"issue:{issue_id}", queued=summary.get("queued", 0))
+    at = None
+    if (request.form.get("at") or "").strip():
+        try:
+            at = publish.schedule_time(current_app.config, request.form["at"].strip())
+        except ValueError as error:
+            return _answer(issue_id, {"issue": issue_id, "queued": 0, "error": str(error)},
+                           f"未能定时：{error}（格式：YYYY-MM-DD HH:MM）")
+    summary = progress.start_push(current_app, issue_id, urgent=bool(request.form.get("urgent")),
+                                  at=at)
+    note("push", f"issue:{issue_id}", queued=summary.get("queued", 0),
+         scheduled=summary.get("scheduled"))
+    if summary.get("scheduled"):
+        why = "定时推送" if at else "当前处于免打扰时段，推送"
+        return _answer(issue_id, summary, f"{why}将于 {summary['scheduled']} 发出。")
     return _answer(issue_id, summary, f"已排队推送 {summary.get('queued', 0)} 条消息。")
+
+
+@bp.route("/issues/<int:issue_id>/schedules/cancel", methods=["POST"])
+@role_required("approver")
+def cancel_schedules(issue_id):
+    """Cancel the issue's pending scheduled pushes and reminders."""
+    db = get_db()
+    _issue_or_404(db, issue_id)
+    n = publish.cancel_schedules(db, issue_id)
+    flash(f"已取消 {n} 个定时任务。")
+    return redirect(url_for("issues.review", issue_id=issue_id))
 
 
 @bp.route("/issues/<int:issue_id>/resend", methods=["POST"])

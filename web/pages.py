@@ -4,15 +4,27 @@
     /items/42?t=bad -> 403, a friendly page saying the link is invalid or expired
 
 A link addressed to a cadre who has since left the roster is refused like an expired one.
+A corrected item shows its current text under `已更正（时间）：说明`; a withdrawn one shows
+`该条已撤回` and its note, nothing of its text, and is left out of previous/next
+(store.corrections). Previous/next reach only the items of the issue this reader was sent
+(push.status.received_items: their cadre's deliveries, or their WeCom delivery group's), and
+their links expire when the opened one does (channels.links.issued_at): following them never
+renews a link.
+
+With BOT_READER_OAUTH on `work`/`mp` the page learns its reader from WeChat (web.reader_auth:
+snsapi_base): the token still has to be valid, and the reader must be an active cadre who was
+sent this item — a forwarded link, a removed cadre, a desktop browser get no text. The receipt
+and the watermark then name that cadre, on WeCom too.
 """
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, make_response, render_template, request
 
-from store import levels
+from push import status
+from store import corrections, levels
 from store.db import get_db
 from store.issues import get_item, issue_items
-from channels import links
-from web import store
+from channels import links, readers
+from web import reader_auth, store
 from web.people import active_cadre
 
 bp = Blueprint("pages", __name__)
@@ -28,18 +40,32 @@ def item_page(item_id):
     reader = active_cadre(db, claim["c"]) if claim and claim.get("c") is not None else None
     if item is None or (claim.get("c") is not None and reader is None):
         return render_template("link_invalid.html"), 403
+    auth = readers.reader_auth(config, config["DATABASE_PATH"])
+    if auth is not None:  # work/mp with BOT_READER_OAUTH: the reader is who WeChat says
+        reader = reader_auth.identify(auth, db, config)
+        if not isinstance(reader, dict):
+            return reader
+        if item_id not in status.received_items(db, item["issue_id"], reader["id"]):
+            return render_template("link_invalid.html"), 403  # a forwarded link
+        claim = {"i": item_id, "c": reader["id"]}
     if reader is not None and levels.item_level(db, item_id) == levels.INTERNAL \
             and levels.is_open_access(db, reader["id"]):  # 内部: not for self-enrolled followers
         return render_template("link_invalid.html"), 403
-    siblings = issue_items(db, item["issue_id"])
+    received = status.received_items(db, item["issue_id"], claim.get("c"), claim.get("g"))
+    siblings = [s for s in issue_items(db, item["issue_id"])  # what this reader was sent
+                if s["id"] == item_id or (s["id"] in received and not s.get("withdrawn_at"))]
     previous, following = _neighbours(siblings, item_id)
     store.record_read(db, item_id, claim)
-    return render_template(
-        "item.html", item=item, paragraphs=paragraphs(item["body"]),
+    change = corrections.latest(db, item_id)
+    if item.get("withdrawn_at"):
+        item = {key: item.get(key) for key in ("id", "issuer", "number", "date", "withdrawn_at")}
+    return reader_auth.remember(make_response(render_template(
+        "item.html", item=item, change=change,
+        paragraphs=paragraphs(item.get("body")),
         watermark=_watermark(reader, item),
-        previous=previous and _link(config, previous, claim),
-        following=following and _link(config, following, claim),
-        position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))
+        previous=previous and _link(config, previous, claim, links.issued_at(config, request.args.get("t"))),
+        following=following and _link(config, following, claim, links.issued_at(config, request.args.get("t"))),
+        position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))), config)
 
 
 def paragraphs(body):
@@ -57,11 +83,11 @@ def _neighbours(siblings, item_id):
     return previous, following
 
 
-def _link(config, item, claim):
-    """Previous/next links carry a fresh token for the same reader."""
+def _link(config, item, claim, issued_at):
+    """Previous/next links for the same reader, expiring when the opened link does."""
     return {"title": item["title"],
             "href": links.item_path(config, item["id"], cadre_id=claim.get("c"),
-                                    group=claim.get("g"))}
+                                    group=claim.get("g"), issued_at=issued_at)}
 
 
 def _watermark(reader, item):

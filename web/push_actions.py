@@ -54,9 +54,11 @@ def push_preview(app, issue_id):
     return preview
 
 
-def start_push(app, issue_id):
-    """Plan and queue the issue's messages (nothing new for cadres already planned)."""
-    result = publish.push_issue(get_db(), issue_id, app.config, app.config["DATABASE_PATH"])
+def start_push(app, issue_id, urgent=False, at=None):
+    """Plan and queue the issue's messages (nothing new for cadres already planned); with
+    `at` (unix time), or inside BOT_QUIET_HOURS unless `urgent`, schedule it ("scheduled")."""
+    result = publish.push_issue(get_db(), issue_id, app.config, app.config["DATABASE_PATH"],
+                                urgent=urgent, at=at)
     worker.wake(app)
     return result
 

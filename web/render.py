@@ -1,6 +1,7 @@
 """Template helpers: Chinese dates, the reader's watermark, card payloads for previews.
 
     cn_date("2021-01-06")        -> "2021年1月6日"
+    local_time("2026-11-28T07:13:00Z") -> "2026-11-28 15:13" (in BOT_TIMEZONE)
     watermark_svg("张三 · 内部资料") -> a URL-encoded SVG tile for a CSS background
 """
 
@@ -11,6 +12,8 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup, escape as html_escape
 
 URL = re.compile(r"https?://[^\s<>\"'，。；、）)]+")
+# what a WeChat text message renders as a link: Jianbao writes only this form (safetext.anchor)
+ANCHOR = re.compile(r'<a href="(https?://[^"<>\s]+)">([^<>]*)</a>')
 
 
 def cn_date(value):
@@ -20,6 +23,21 @@ def cn_date(value):
         return f"{int(year)}年{int(month)}月{int(day)}日"
     except (TypeError, ValueError):
         return value or ""
+
+
+def local_time(value):
+    """A stored UTC time (`2026-11-28T07:13:00Z`) as BOT_TIMEZONE's `2026-11-28 15:13`."""
+    from datetime import datetime, timezone
+
+    from flask import current_app
+
+    from config import local_zone
+
+    try:
+        moment = datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return value or ""
+    return moment.astimezone(local_zone(current_app.config)).strftime("%Y-%m-%d %H:%M")
 
 
 def watermark_svg(text):
@@ -32,7 +50,20 @@ def watermark_svg(text):
 
 
 def linkify(text):
-    """Escape `text` and make its http(s) links clickable (chat replies carry item links)."""
+    """Escape `text` and show it as WeChat does: `<a href="http…">标题</a>` is a link named
+    by its title, a bare http(s) URL a link too; any other markup is shown as text."""
+    out, last = [], 0
+    text = text or ""
+    for match in ANCHOR.finditer(text):
+        out.append(_bare_links(text[last:match.start()]))
+        out.append(Markup('<a href="{}" target="_blank" rel="noopener">{}</a>').format(
+            match.group(1), match.group(2)))
+        last = match.end()
+    out.append(_bare_links(text[last:]))
+    return Markup("").join(out)
+
+
+def _bare_links(text):
     out, last = [], 0
     for match in URL.finditer(text or ""):
         out.append(html_escape(text[last:match.start()]))
@@ -46,4 +77,5 @@ def linkify(text):
 def init_app(app):
     app.add_template_filter(cn_date, "cn_date")
     app.add_template_filter(linkify, "linkify")
+    app.add_template_filter(local_time, "local_time")
     app.add_template_global(watermark_svg, "watermark_svg")

@@ -39,6 +39,11 @@
         .then(function (res) {
           if (!res.ok) throw new Error(res.body.error || "操作失败");
           if (res.body.progress) show(res.body.progress);
+          if (res.body.scheduled) {  // held by the quiet hours: say when it goes
+            document.getElementById("push-state").textContent =
+              "当前处于免打扰时段，推送将于 " + res.body.scheduled + " 发出（勾选“紧急”可立即发送）。";
+            return;
+          }
           if (!timer) poll();
         })
         .catch(function (error) { document.getElementById("push-state").textContent = error.message; })

@@ -1,0 +1,150 @@
+"""After the push: `item correct ITEM_ID …` (更正), `item withdraw ITEM_ID …` (撤回), `remind ID` (催办).
+
+    python bot.py remind 3 [--dry-run] --json
+        -> {"issue": 3, "reminded": 4, "already_read": 9, "skipped": 1}
+
+    python bot.py item withdraw 7 --note "误发" --json
+        -> {"item": 7, "change": 4, "recall": {"calls", "recalled", "too_old", "failed",
+                                                "not_recallable"}}
+
+    python bot.py item correct 7 --title "新标题" --note "标题有误" --notify
+    python bot.py item correct 7 --body-file fixed.txt --department 审计局 --note "…" --json
+        -> {"item": 7, "change": 3, "notified": {"recipients": 12, "queued": 12} | null}
+
+Each change is kept (store.corrections: before, after, who = `cli`, when, the note) and the
+item page shows the current text with `已更正（时间）：说明`. `--notify` queues one short
+correction notice to each cadre the item reached, through the outbox (once per correction:
+the same correction notified again queues nothing), then sends what is queued unless
+`--no-wait` (a worker sends it).
+"""
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from commands.errors import Fail
+from push import publish, worker
+
+
+@click.group("item")
+def item():
+    """Correct (更正) or withdraw (撤回) an item after its issue was pushed."""
+
+
+@item.command("correct")
+@click.argument("item_id", type=int)
+@click.option("--title", help="The corrected title.")
+@click.option("--body-file", type=click.Path(dir_okay=False),
+              help="A UTF-8 text file holding the corrected body.")
+@click.option("--department", help="The corrected department (\"\" clears it).")
+@click.option("--note", required=True, help="说明: why, shown on the item page and in the notice.")
+@click.option("--notify", is_flag=True,
+              help="Send everyone who received the item one short correction notice.")
+@click.option("--no-wait", is_flag=True, help="Only queue the notices; a worker sends them.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"item", "change", "notified"} as JSON.')
+@with_appcontext
+def correct(item_id, title, body_file, department, note, notify, no_wait, as_json):
+    """Correct ITEM_ID's title, body and/or department, with a note (说明)."""
+    from store.db import get_db
+
+    body = _read_body(body_file) if body_file else None
+    config = current_app.config
+    db = get_db()
+    try:
+        result = publish.correct_item(db, item_id, config, config["DATABASE_PATH"], title=title,
+                                      body=body, department=department, note=note, who="cli",
+                                      notify=notify)
+    except publish.UnknownItem:
+        raise Fail(f"no item {item_id}")
+    except ValueError as error:
+        raise Fail.from_error(error)
+    if result["notified"] and result["notified"]["queued"] and not no_wait:
+        worker.run_until_idle(config["DATABASE_PATH"], config)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"Item {item_id} corrected (change {result['change']}).")
+    if result["notified"] is not None:
+        click.echo(f"Correction notice: {result['notified']['queued']} queued for"
+                   f" {result['notified']['recipients']} recipients of the item.")
+
+
+@item.command("withdraw")
+@click.argument("item_id", type=int)
+@click.option("--note", required=True, help="说明: why, shown on the item page.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"item", "change", "recall": {"calls", "recalled", "too_old", '
+                   '"failed", "not_recallable"}} as JSON.')
+@with_appcontext
+def withdraw(item_id, note, as_json):
+    """Withdraw ITEM_ID: its page then shows 该条已撤回, search and 最新 drop it; on WeCom
+    the messages that carried it are recalled (within 24 hours)."""
+    from store.db import get_db
+
+    config = current_app.config
+    try:
+        result = publish.withdraw_item(get_db(), item_id, config, config["DATABASE_PATH"],
+                                       note=note, who="cli")
+    except publish.UnknownItem:
+        raise Fail(f"no item {item_id}")
+    except ValueError as error:
+        raise Fail.from_error(error)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    recall = result["recall"]
+    click.echo(f"Item {item_id} withdrawn (change {result['change']}).")
+    if recall["calls"]:
+        click.echo(f"Messages that carried it: {recall['calls']} — {recall['recalled']} recalled,"
+                   f" {recall['too_old']} too old, {recall['failed']} not recalled,"
+                   f" {recall['not_recallable']} on a channel that cannot recall"
+                   " (the page changed).")
+
+
+@click.command("remind")
+@click.argument("issue_id", type=int)
+@click.option("--dry-run", is_flag=True, help="Count who would be reminded; send nothing.")
+@click.option("--no-wait", is_flag=True, help="Only queue the reminders; a worker sends them.")
+@click.option("--urgent", is_flag=True, help="Send now even inside BOT_QUIET_HOURS.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"issue", "reminded", "already_read", "skipped"} as JSON '
+                   '(plus "scheduled" when quiet hours hold it).')
+@with_appcontext
+def remind(issue_id, dry_run, no_wait, urgent, as_json):
+    """Remind (催办) each cadre who opened none of ISSUE_ID's items they were sent: one short
+    message with their unread titles, once per cadre per issue."""
+    from store.db import get_db
+
+    config = current_app.config
+    try:
+        result = publish.remind_issue(get_db(), issue_id, config, config["DATABASE_PATH"],
+                                      dry_run=dry_run, urgent=urgent)
+    except publish.UnknownIssue:
+        raise Fail(f"no issue {issue_id}")
+    if result["reminded"] and not (dry_run or no_wait):
+        worker.run_until_idle(config["DATABASE_PATH"], config)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    if result.get("scheduled"):
+        click.echo(f"Issue {issue_id}: inside the quiet hours (BOT_QUIET_HOURS) — the reminders"
+                   f" go at {result['scheduled']}; --urgent sends them now.")
+        return
+    verb = "would be reminded" if dry_run else "reminded"
+    click.echo(f"Issue {issue_id}: {result['reminded']} {verb}, {result['already_read']} already"
+               f" read, {result['skipped']} skipped (already reminded, removed, nothing left to"
+               " read, or on WeCom in a group whose reader cannot be named).")
+
+
+def _read_body(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise Fail(f"cannot read {path}: {error}")
+
+
+COMMANDS = [item, remind]

@@ -1,0 +1,96 @@
+"""Notices about items already pushed: a correction notice (更正) to those who received the item.
+
+    result = notify_correction(db, config, channel, change)   # {"change", "recipients", "queued"}
+    text = correction_text(change, item, url)   # the notice: ≤ 120 B title, 600 B note, link
+
+The notice goes through the outbox like the push itself (retries, rate limits, the Official
+Account window and template fallback, WeCom's per-member pacing) as message kind
+`correct:<change id>`: the deliveries' unique key (issue, kind, recipient, part) makes a
+second `--notify` of the same correction queue nothing, while a later correction (a new
+change id) is a new notice. Recipients are exactly those the issue's push reached with this
+item (`push.status.item_recipients`: deliveries of kind `issue`, status `sent`). Links are
+signed per cadre where the channel sends one recipient per call, per notice group on WeCom
+(`n<change id>`), like the push's own links.
+"""
+
+from bulletin.cards import fit, item_card
+from bulletin.model import Item
+from bulletin.safetext import anchor, line
+from channels.links import item_url
+from push import outbox, status
+from push.plan import Message
+from store.issues import get_item
+
+TITLE_BYTES = 120
+NOTE_BYTES = 600
+
+
+def correction_kind(change):
+    return f"correct:{change['id']}"
+
+
+def correction_text(change, item, url):
+    """`【更正】<a href="…">新标题</a>\\n说明：…` — the title linked to the corrected page."""
+    title = fit(line(item["title"]), TITLE_BYTES)
+    note = fit(line(change["note"]), NOTE_BYTES)
+    return f"【更正】{anchor(url, title)}\n说明：{note}"
+
+
+def notify_correction(db, config, channel, change):
+    """Queue one correction notice to each recipient of the changed item (once per change)."""
+    item = get_item(db, change["item_id"])
+    recipients = status.item_recipients(db, item["id"])
+    group = f"n{change['id']}"
+    messages = []
+    if channel.max_batch > 1:
+        url = item_url(config, item["id"], group=group)
+        payloads = _payloads(channel, change, item, url)
+        for start in range(0, len(recipients), channel.max_batch):
+            messages.append(Message(group, [item["id"]],
+                                    recipients[start:start + channel.max_batch], payloads))
+    else:
+        for cadre_id, recipient in recipients:
+            url = item_url(config, item["id"], cadre_id=cadre_id)
+            messages.append(Message(group, [item["id"]], [(cadre_id, recipient)],
+                                    _payloads(channel, change, item, url)))
+    queued = outbox.enqueue(db, item["issue_id"], channel.name, messages,
+                            kind=correction_kind(change)) if messages else 0
+    return {"change": change["id"], "recipients": len(recipients), "queued": queued}
+
+
+def _payloads(channel, change, item, url):
+    card = item_card(Item(item["seq"], item["kind"], item["title"], item["body"],
+                          item["department"]), date=item.get("date"), link=url,
+                     channel=channel.name)
+    return channel.notice(correction_text(change, item, url), card, title="更正通知")
+
+
+def recall_item(db, channel, item_id):
+    """Recall the sent messages that carried a withdrawn item, where the channel can
+    (WeCom: `message/recall` within 24 h). Returns {"calls", "recalled", "too_old",
+    "failed", "not_recallable"}: the push's calls that carried the item, and what became of
+    each. A WeCom message holds up to 8 items: recalling it takes the others away too (they
+    stay readable through 最新 and search). Each outcome is kept on the call (outbox.recall)."""
+    calls = status.sent_calls(db, item_id)
+    counts = {"calls": len(calls), "recalled": 0, "too_old": 0, "failed": 0,
+              "not_recallable": 0}
+    for call in calls:
+        if call["recall"] == "recalled":
+            counts["recalled"] += 1
+            continue
+        if not channel.recall_seconds:
+            counts["not_recallable"] += 1
+            continue
+        if not call["msgid"]:
+            outcome = "no msgid recorded when it was sent"
+        elif (call["age"] or 0) > channel.recall_seconds:
+            outcome = f"sent more than {channel.recall_seconds // 3600} h ago"
+        else:
+            result = channel.recall(call["msgid"])
+            outcome = "recalled" if result.status == "sent" else \
+                f"errcode {result.errcode}: {result.reason}"
+        status.record_recall(db, call["outbox_id"], outcome)
+        key = ("recalled" if outcome == "recalled" else
+               "too_old" if outcome.startswith("sent more than") else "failed")
+        counts[key] += 1
+    return counts

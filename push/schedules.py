@@ -1,0 +1,117 @@
+"""Scheduled pushes and quiet hours: what is due later, kept in SQLite until the worker fires it.
+
+    due = parse_local(config, "2026-11-28 08:00")     # unix time (BOT_TIMEZONE), ValueError
+    until = quiet_until(config)                        # end of the quiet window now, or None
+    schedule_id = add(db, 3, "push", due, "scheduled")
+    pending(db, 3)                                      # [{"id", "action", "due_at", "due", "why"}]
+    cancel(db, 3)                                       # how many pending schedules were cancelled
+    for row in due_now(db): …; finish(db, row["id"], result)   # push.publish.fire_due
+
+A schedule is a row of `push_schedules` (push migration m004): the issue, the action (`push`
+or `remind`), when (unix time), why (`scheduled`: someone chose the time; `quiet_hours`: it
+came inside BOT_QUIET_HOURS and waits for the window's end; `auto`: the automatic reminder
+BOT_REMIND_AFTER_HOURS after a push, once per issue, itself held by quiet hours), and its
+status. Rows survive
+restarts; any worker fires what is due (push.publish.fire_due, from push.worker's loop).
+The only SQL for that table.
+"""
+
+import json
+import time
+from datetime import datetime, timedelta
+
+from config import local_zone, parse_quiet_hours
+from store.db import NOW
+from store.transaction import write
+
+LOCAL_FORMAT = "%Y-%m-%d %H:%M"
+COLUMNS = ("id", "issue_id", "action", "due_at", "why", "status")
+
+
+def parse_local(config, text):
+    """`parse_local(config, "2026-11-28 08:00")` -> unix time of that local (BOT_TIMEZONE) time."""
+    try:
+        moment = datetime.strptime(" ".join(str(text).split()), LOCAL_FORMAT)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time: write \"YYYY-MM-DD HH:MM\"") from None
+    return moment.replace(tzinfo=local_zone(config)).timestamp()
+
+
+def local_text(config, when):
+    """Unix time -> `2026-11-28 08:00` in BOT_TIMEZONE."""
+    return datetime.fromtimestamp(when, local_zone(config)).strftime(LOCAL_FORMAT)
+
+
+def quiet_until(config, now=None):
+    """The unix time the quiet window (BOT_QUIET_HOURS, local time) ends if `now` is inside
+    it, else None (also when no window is set)."""
+    window = parse_quiet_hours(config.get("BOT_QUIET_HOURS"))
+    if window is None:
+        return None
+    start, end = window
+    local = datetime.fromtimestamp(time.time() if now is None else now, local_zone(config))
+    minute = local.hour * 60 + local.minute
+    inside = start <= minute < end if start < end else (minute >= start or minute < end)
+    if not inside:
+        return None
+    ends = local.replace(hour=end // 60, minute=end % 60, second=0, microsecond=0)
+    if ends <= local:
+        ends += timedelta(days=1)
+    return ends.timestamp()
+
+
+def add(db, issue_id, action, due_at, why):
+    """Keep a schedule; a pending quiet-hours one of the same issue and action is reused."""
+    with write(db):
+        if why in ("quiet_hours", "auto"):
+            row = db.execute("SELECT id FROM push_schedules WHERE issue_id = ? AND action = ?"
+                             " AND why = ? AND status != 'cancelled'"
+                             + (" AND status = 'pending'" if why == "quiet_hours" else ""),
+                             [issue_id, action, why]).fetchone()
+            if row:
+                return row[0]
+        return db.execute("INSERT INTO push_schedules (issue_id, action, due_at, why)"
+                          " VALUES (?, ?, ?, ?)", [issue_id, action, due_at, why]).lastrowid
+
+
+def pending(db, issue_id, config=None):
+    """The issue's pending schedules, soonest first (`due`: local text when `config` given)."""
+    rows = [dict(zip(COLUMNS, r)) for r in db.execute(
+        f"SELECT {', '.join(COLUMNS)} FROM push_schedules WHERE issue_id = ?"
+        " AND status = 'pending' ORDER BY due_at", [issue_id])]
+    for row in rows:
+        row["due"] = local_text(config, row["due_at"]) if config is not None else None
+    return rows
+
+
+def cancel(db, issue_id, schedule_id=None):
+    """Cancel the issue's pending schedules (or one of them); returns how many."""
+    sql = ("UPDATE push_schedules SET status = 'cancelled' WHERE issue_id = ?"
+           " AND status = 'pending'")
+    params = [issue_id]
+    if schedule_id is not None:
+        sql += " AND id = ?"
+        params.append(schedule_id)
+    with write(db):
+        return db.execute(sql, params).rowcount
+
+
+def due_now(db, now=None):
+    """Pending schedules whose time has come, oldest first."""
+    return [dict(zip(COLUMNS, r)) for r in db.execute(
+        f"SELECT {', '.join(COLUMNS)} FROM push_schedules WHERE status = 'pending'"
+        " AND due_at <= ? ORDER BY due_at, id", [time.time() if now is None else now])]
+
+
+def postpone(db, schedule_id, due_at):
+    """Move a pending schedule to a later time (inside the caller's transaction)."""
+    db.execute("UPDATE push_schedules SET due_at = ? WHERE id = ? AND status = 'pending'",
+               [due_at, schedule_id])
+
+
+def finish(db, schedule_id, result):
+    """Mark a schedule fired (inside the caller's transaction); False if another worker did."""
+    return db.execute(
+        f"UPDATE push_schedules SET status = 'done', result = ?, fired_at = {NOW}"
+        " WHERE id = ? AND status = 'pending'",
+        [json.dumps(result, ensure_ascii=False), schedule_id]).rowcount == 1

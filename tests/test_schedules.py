@@ -1,0 +1,211 @@
+"""Scheduled pushes and quiet hours: a scheduled push survives a restart and fires; a push or
+reminder inside BOT_QUIET_HOURS waits for the window's end, an urgent one does not."""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from channels import inbox
+from config import ConfigError
+from push import schedules, worker
+from store.db import open_db
+from test_console import csrf_from, login
+from test_plan import add_cadre, publish
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(dt):
+    return dt.strftime("%Y-%m-%d %H:%M")
+
+
+def quiet_now():
+    """A quiet window around the present minute (local time): 'HH:MM-HH:MM'."""
+    now = datetime.now(SHANGHAI)
+    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
+def arranged(app):
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish(db)
+    add_cadre(db, "甲", "sandbox-1", ["区审计局"])
+    return db, issue_id
+
+
+def test_a_scheduled_push_survives_a_restart_and_fires(make_app):
+    app = make_app()
+    db, issue_id = arranged(app)
+    at = local(datetime.now(SHANGHAI) + timedelta(minutes=30))
+    result = app.test_cli_runner().invoke(args=["push", str(issue_id), "--at", at])
+    assert result.exit_code == 0 and f"pushed at {at}" in result.output
+    assert db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+    db.conn.close()
+    restarted = make_app()  # a new app on the same database file
+    db = open_db(restarted.config["DATABASE_PATH"])
+    [row] = schedules.pending(db, issue_id, restarted.config)
+    assert (row["action"], row["due"], row["why"]) == ("push", at, "scheduled")
+    worker.run_until_idle(restarted.config["DATABASE_PATH"], restarted.config)
+    assert inbox(db, "sandbox-1") == []  # not yet due
+    db.execute("UPDATE push_schedules SET due_at = due_at - 3600")  # half an hour later
+    db.conn.commit()
+    worker.run_until_idle(restarted.config["DATABASE_PATH"], restarted.config)
+    assert len(inbox(db, "sandbox-1")) == 1
+    assert schedules.pending(db, issue_id) == []
+    worker.run_until_idle(restarted.config["DATABASE_PATH"], restarted.config)
+    assert len(inbox(db, "sandbox-1")) == 1  # fired once
+    db.conn.close()
+
+
+def test_a_scheduled_push_can_be_cancelled(make_app):
+    app = make_app()
+    db, issue_id = arranged(app)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["push", str(issue_id), "--at",
+                        local(datetime.now(SHANGHAI) + timedelta(minutes=5))])
+    result = runner.invoke(args=["push", str(issue_id), "--cancel"])
+    assert "1 scheduled push(es) cancelled" in result.output
+    db.execute("UPDATE push_schedules SET due_at = 0")
+    db.conn.commit()
+    worker.run_until_idle(app.config["DATABASE_PATH"], app.config)
+    assert inbox(db, "sandbox-1") == []
+    db.conn.close()
+
+
+@pytest.mark.parametrize("at, words", [("2020-01-01 08:00", "in the past"),
+                                       ("tomorrow 8am", "YYYY-MM-DD HH:MM"),
+                                       ("2026-13-01 08:00", "YYYY-MM-DD HH:MM")])
+def test_a_bad_time_is_one_line_with_status_2(runner, db, at, words):
+    issue_id = publish(db)
+    result = runner.invoke(args=["push", str(issue_id), "--at", at])
+    assert result.exit_code == 2 and words in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_inside_quiet_hours_a_push_waits_and_an_urgent_one_does_not(make_app):
+    app = make_app(BOT_QUIET_HOURS=quiet_now())
+    db, issue_id = arranged(app)
+    runner = app.test_cli_runner()
+    held = runner.invoke(args=["push", str(issue_id)])
+    assert held.exit_code == 0 and "quiet hours" in held.output
+    [row] = schedules.pending(db, issue_id, app.config)
+    assert row["why"] == "quiet_hours"
+    assert abs(row["due_at"] - (datetime.now(SHANGHAI) + timedelta(hours=1)).timestamp()) < 120
+    worker.run_until_idle(app.config["DATABASE_PATH"], app.config)
+    assert inbox(db, "sandbox-1") == []  # the worker holds it too
+    runner.invoke(args=["push", str(issue_id)])  # pushing again keeps one schedule
+    assert len(schedules.pending(db, issue_id)) == 1
+    urgent = runner.invoke(args=["push", str(issue_id), "--urgent"])
+    assert urgent.exit_code == 0 and len(inbox(db, "sandbox-1")) == 1
+    db.conn.close()
+
+
+def test_outside_quiet_hours_a_push_goes_at_once(make_app):
+    later = datetime.now(SHANGHAI) + timedelta(hours=3)
+    app = make_app(BOT_QUIET_HOURS=f"{later:%H:%M}-{later + timedelta(hours=1):%H:%M}")
+    db, issue_id = arranged(app)
+    assert app.test_cli_runner().invoke(args=["push", str(issue_id)]).exit_code == 0
+    assert len(inbox(db, "sandbox-1")) == 1
+    db.conn.close()
+
+
+def test_reminders_wait_for_the_quiet_hours_too(make_app):
+    app = make_app()
+    db, issue_id = arranged(app)
+    assert app.test_cli_runner().invoke(args=["push", str(issue_id)]).exit_code == 0
+    quiet = make_app(BOT_QUIET_HOURS=quiet_now())
+    runner = quiet.test_cli_runner()
+    held = runner.invoke(args=["remind", str(issue_id)])
+    assert "quiet hours" in held.output
+    assert [r["action"] for r in schedules.pending(db, issue_id)] == ["remind"]
+    sent = runner.invoke(args=["remind", str(issue_id), "--urgent", "--json"])
+    assert '"reminded": 1' in sent.output
+    db.conn.close()
+
+
+def test_quiet_window_arithmetic_across_midnight():
+    config = {"BOT_QUIET_HOURS": "22:00-07:30", "BOT_TIMEZONE": "Asia/Shanghai"}
+
+    def at(text):
+        return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI).timestamp()
+
+    assert schedules.quiet_until(config, at("2026-11-28 23:00")) == at("2026-11-29 07:30")
+    assert schedules.quiet_until(config, at("2026-11-28 06:10")) == at("2026-11-28 07:30")
+    assert schedules.quiet_until(config, at("2026-11-28 07:30")) is None
+    assert schedules.quiet_until(config, at("2026-11-28 12:00")) is None
+    day = {"BOT_QUIET_HOURS": "12:00-13:30", "BOT_TIMEZONE": "Asia/Shanghai"}
+    assert schedules.quiet_until(day, at("2026-11-28 12:45")) == at("2026-11-28 13:30")
+    assert schedules.quiet_until({"BOT_TIMEZONE": "Asia/Shanghai"}, at("2026-11-28 23:00")) is None
+
+
+@pytest.mark.parametrize("setting", [{"BOT_QUIET_HOURS": "25:00-07:00"},
+                                     {"BOT_QUIET_HOURS": "22:00"},
+                                     {"BOT_QUIET_HOURS": "08:00-08:00"},
+                                     {"BOT_TIMEZONE": "Mars/Olympus"}])
+def test_bad_settings_stop_start_up_naming_them(make_app, setting):
+    with pytest.raises(ConfigError, match=next(iter(setting))):
+        make_app(**setting)
+
+
+def test_the_console_schedules_shows_and_cancels(make_app):
+    app = make_app()
+    db, issue_id = arranged(app)
+    client = app.test_client()
+    login(client)
+    page = client.get(f"/admin/issues/{issue_id}")
+    when = datetime.now(SHANGHAI) + timedelta(hours=2)
+    done = client.post(f"/admin/issues/{issue_id}/push", follow_redirects=True,
+                       data={"csrf_token": csrf_from(page), "at": f"{when:%Y-%m-%dT%H:%M}"})
+    html = done.get_data(as_text=True)
+    assert f"定时推送将于 {local(when)} 发出" in html
+    assert re.search(rf"推送 {local(when)}</span>", html)
+    bad = client.post(f"/admin/issues/{issue_id}/push", follow_redirects=True,
+                      data={"csrf_token": csrf_from(page), "at": "2020-01-01T08:00"})
+    assert "未能定时" in bad.get_data(as_text=True)
+    client.post(f"/admin/issues/{issue_id}/schedules/cancel", data={"csrf_token": csrf_from(page)})
+    assert schedules.pending(db, issue_id) == []
+    db.conn.close()
+
+
+def test_the_console_push_inside_quiet_hours_says_when_and_urgent_sends(make_app):
+    app = make_app(BOT_QUIET_HOURS=quiet_now())
+    db, issue_id = arranged(app)
+    client = app.test_client()
+    login(client)
+    token = csrf_from(client.get(f"/admin/issues/{issue_id}"))
+    held = client.post(f"/admin/issues/{issue_id}/push", data={"csrf_token": token},
+                       headers={"Accept": "application/json"})
+    assert held.get_json()["scheduled"] and held.get_json()["queued"] == 0
+    sent = client.post(f"/admin/issues/{issue_id}/push", data={"csrf_token": token, "urgent": "1"},
+                       headers={"Accept": "application/json"})
+    assert sent.get_json()["queued"] == 1
+    db.conn.close()
+
+
+def test_an_automatic_reminder_follows_the_push_once_and_respects_quiet_hours(make_app):
+    app = make_app(BOT_REMIND_AFTER_HOURS=2)
+    db, issue_id = arranged(app)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    [row] = schedules.pending(db, issue_id)
+    assert (row["action"], row["why"]) == ("remind", "auto")
+    assert abs(row["due_at"] - (datetime.now(SHANGHAI) + timedelta(hours=2)).timestamp()) < 60
+    quiet = make_app(BOT_REMIND_AFTER_HOURS=2, BOT_QUIET_HOURS=quiet_now())
+    db.execute("UPDATE push_schedules SET due_at = due_at - 3 * 3600")  # two hours later…
+    db.conn.commit()
+    worker.run_until_idle(quiet.config["DATABASE_PATH"], quiet.config)  # …but inside quiet hours
+    [held] = schedules.pending(db, issue_id)
+    assert held["due_at"] > datetime.now(SHANGHAI).timestamp()
+    reminders = [m for m in inbox(db, "sandbox-1") if m["payload"].get("msgtype") == "text"]
+    assert reminders == []
+    db.execute("UPDATE push_schedules SET due_at = 0")
+    db.conn.commit()
+    worker.run_until_idle(app.config["DATABASE_PATH"], app.config)  # outside quiet hours
+    texts = [m["payload"]["text"]["content"] for m in inbox(db, "sandbox-1")
+             if m["payload"].get("msgtype") == "text"]
+    assert len(texts) == 1 and texts[0].startswith("【催办】")
+    runner.invoke(args=["push", str(issue_id)])  # pushing again adds no second reminder
+    assert schedules.pending(db, issue_id) == []
+    db.conn.close()

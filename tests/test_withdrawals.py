@@ -1,0 +1,113 @@
+"""Withdrawals after the push (撤回): the page, search, 最新, the archive, the record, and WeCom's
+message/recall on the fake server (within 24 h, too old, refused)."""
+
+import json
+
+from fixtures_chat import Chat, enrol
+from store import corrections
+from store.db import open_db
+from store.search import search
+from test_console import csrf_from, login
+from test_corrections import AUDIT, pushed, sent_link
+from test_plan import add_cadre, item_ids, publish
+
+
+def test_withdraw_hides_the_page_search_latest_and_marks_the_archive(app, client, runner, db,
+                                                                      tmp_path):
+    issue_id, item_id = pushed(runner, db)
+    link = sent_link(db, "sandbox-1", item_id)
+    result = runner.invoke(args=["item", "withdraw", str(item_id), "--note", "误发", "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer == {"item": item_id, "change": answer["change"],
+                      "recall": {"calls": 2, "recalled": 0, "too_old": 0, "failed": 0,
+                                 "not_recallable": 2}}  # the sandbox cannot recall: page only
+    page = client.get(link)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "该条已撤回" in text and "误发" in text
+    assert AUDIT not in text and "一是打造一支宣传队伍" not in text
+    assert search(db, "四个一").total == 0
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    assert search(db, "四个一").total == 0  # a rebuilt index leaves it out too
+    [change] = corrections.changes(db, item_id)
+    assert (change["action"], change["who"], change["note"]) == ("withdraw", "cli", "误发")
+    assert change["before"]["title"] == AUDIT
+    login(client)
+    home = client.get("/admin/").get_data(as_text=True)
+    assert f"已撤回</span> {AUDIT}" in home
+    again = runner.invoke(args=["item", "withdraw", str(item_id), "--note", "再撤"])
+    assert again.exit_code == 2 and "已经撤回" in again.output
+    correct = runner.invoke(args=["item", "correct", str(item_id), "--title", "x", "--note", "n"])
+    assert correct.exit_code == 2 and "已撤回" in correct.output
+
+
+def test_latest_in_chat_leaves_a_withdrawn_item_out(app, client, runner, db, tmp_path):
+    _, item_id = pushed(runner, db)
+    codes = enrol(db, tmp_path)
+    chat = Chat(client, "o_zhang")
+    assert "绑定成功" in chat.say(f"绑定 {codes['张三']}")
+    assert AUDIT in chat.say("最新")
+    runner.invoke(args=["item", "withdraw", str(item_id), "--note", "误发"])
+    reply = chat.say("最新")
+    assert AUDIT not in reply and "共4条" in reply
+
+
+def test_console_withdraws_with_a_note(app, client, runner, db):
+    issue_id, item_id = pushed(runner, db)
+    login(client)
+    token = csrf_from(client.get(f"/admin/issues/{issue_id}"))
+    refused = client.post(f"/admin/items/{item_id}/withdraw", data={"csrf_token": token},
+                          follow_redirects=True)
+    assert "撤回须写明说明" in refused.get_data(as_text=True)
+    done = client.post(f"/admin/items/{item_id}/withdraw", follow_redirects=True,
+                       data={"csrf_token": token, "withdraw_note": "误发"})
+    assert "已撤回" in done.get_data(as_text=True)
+    assert corrections.latest(db, item_id)["who"] == "console"
+    assert client.post("/admin/items/99999/withdraw",
+                       data={"csrf_token": token, "withdraw_note": "x"}).status_code == 404
+
+
+def wecom_pushed(fake_wechat, make_app):
+    app = make_app(**fake_wechat.app_config("work"))
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish(db)
+    add_cadre(db, "甲", "m1", ["区审计局"], identity="userid")
+    add_cadre(db, "乙", "m2", ["区审计局"], identity="userid")
+    fake_wechat.add_members(["m1", "m2"])
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    return app, db, runner, item_ids(db, issue_id)[AUDIT]
+
+
+def test_withdraw_on_wecom_recalls_the_message_that_carried_it(fake_wechat, make_app):
+    app, db, runner, item_id = wecom_pushed(fake_wechat, make_app)
+    [msgid] = [m for (m,) in db.execute("SELECT msgid FROM outbox WHERE kind = 'issue'")]
+    assert msgid in fake_wechat.sent_msgids  # the msgid WeCom answered was kept
+    result = runner.invoke(args=["item", "withdraw", str(item_id), "--note", "误发", "--json"])
+    assert json.loads(result.stdout)["recall"] == {"calls": 1, "recalled": 1, "too_old": 0,
+                                                   "failed": 0, "not_recallable": 0}
+    assert fake_wechat.recalls == [msgid]
+    assert all(m.get("recalled") for user in ("m1", "m2") for m in fake_wechat.received(user))
+    db.conn.close()
+
+
+def test_a_message_older_than_24_hours_is_not_recalled_only_the_page_changes(fake_wechat,
+                                                                             make_app):
+    app, db, runner, item_id = wecom_pushed(fake_wechat, make_app)
+    db.execute("UPDATE outbox SET done_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-25 hours')")
+    db.conn.commit()
+    result = runner.invoke(args=["item", "withdraw", str(item_id), "--note", "误发", "--json"])
+    assert json.loads(result.stdout)["recall"]["too_old"] == 1
+    assert fake_wechat.calls["message/recall"] == 0 and fake_wechat.recalls == []
+    db.conn.close()
+
+
+def test_wecoms_refusal_is_recorded_on_the_call(fake_wechat, make_app):
+    app, db, runner, item_id = wecom_pushed(fake_wechat, make_app)
+    [msgid] = [m for (m,) in db.execute("SELECT msgid FROM outbox WHERE kind = 'issue'")]
+    fake_wechat.age_message(msgid, 25 * 3600)  # WeCom's clock says it is too old
+    result = runner.invoke(args=["item", "withdraw", str(item_id), "--note", "误发", "--json"])
+    assert json.loads(result.stdout)["recall"]["failed"] == 1
+    [(recall,)] = db.execute("SELECT recall FROM outbox WHERE kind = 'issue'").fetchall()
+    assert recall.startswith("errcode 86008")
+    db.conn.close()
