@@ -61,7 +61,7 @@ def notify_correction(db, config, channel, change):
 def _payloads(channel, change, item, url):
     card = item_card(Item(item["seq"], item["kind"], item["title"], item["body"],
                           item["department"]), date=item.get("date"), link=url,
-                     channel=channel.name)
+                     limits=channel.card_limits)
     return channel.notice(correction_text(change, item, url), card, title="更正通知")
 
 

@@ -21,7 +21,7 @@ cadre; on WeCom the same group link, so opening it counts for the group again), 
 within 2,048 bytes. Removed cadres and cadres with nothing left to read are `skipped`.
 """
 
-from bulletin.cards import LIMITS, fit, item_card
+from bulletin.cards import fit, item_card
 from bulletin.model import Item
 from bulletin.safetext import anchor, line, pack
 from channels.links import item_url
@@ -109,12 +109,13 @@ def _messages(config, channel, meta, live, targets):
     return messages
 
 
-def reminder_text(title, links):
-    """`【催办】简报 第3期（…）有N条您还未读：` and one linked title per line, ≤ 2,048 bytes."""
+def reminder_text(title, links, limit):
+    """`【催办】简报 第3期（…）有N条您还未读：` and one linked title per line, ≤ `limit` bytes
+    (the channel's text limit)."""
     blocks = [f"{n}. {anchor(url, fit(line(item_title), TITLE_BYTES))}"
               for n, (url, item_title) in enumerate(links, 1)]
     text, _ = pack(f"【催办】{line(title)}有{len(links)}条您还未读：", blocks,
-                   LIMITS["work"]["text"], MORE)
+                   limit, MORE)
     return text
 
 
@@ -124,5 +125,6 @@ def _payloads(config, channel, meta, title, rows, cadre_id=None, group=None):
     first = rows[0]
     card = item_card(Item(first["seq"], first["kind"], first["title"], first["body"],
                           first["department"]), date=meta.get("date"), link=links[0][0],
-                     channel=channel.name)
-    return channel.notice(reminder_text(title, links), card, title="催办：" + title)
+                     limits=channel.card_limits)
+    return channel.notice(reminder_text(title, links, channel.card_limits["text"]), card,
+                          title="催办：" + title)

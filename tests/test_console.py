@@ -300,7 +300,8 @@ def test_card_preview_follows_the_channel(make_app, channel, expected):
     page = client.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
     assert expected in page and "审计局开展业务培训" in page
     if channel == "mp":  # several items: one text message listing titles and links
-        assert 'class="bubble bot"' in page and "1. 上街区十个重大项目集中开工" in page
+        assert 'class="bubble bot"' in page  # each title a link, as WeChat shows <a href>
+        assert re.search(r'1\. <a href="[^"]+/items/\d+\?t=[^"]+"[^>]*>上街区十个重大项目集中开工</a>', page)
     else:
         assert 'class="wx-card"' in page
 

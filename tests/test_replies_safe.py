@@ -2,6 +2,7 @@
 2,047-byte limit with 更多, and a bulletin's own markup never a link nor a broken reply."""
 
 import re
+from channels import channel_class
 from xml.etree import ElementTree
 
 import pytest
@@ -153,7 +154,8 @@ def test_split_lines_never_cuts_inside_a_link():
 def test_cards_carry_no_markup_from_the_bulletin():
     item = Item(seq=1, kind="brief", title=HOSTILE[0] + "\u202e", body="<a href='x'>看</a>。",
                 department="区<b>审计</b>局")
-    card = item_card(item, date="2021-02-01", link="/items/1?t=x", channel="mp")
+    card = item_card(item, date="2021-02-01", link="/items/1?t=x",
+                     limits=channel_class("mp").card_limits)
     assert "<" not in card.title + card.digest + card.department
     assert "\u202e" not in card.title
 
