@@ -10,11 +10,9 @@
         assert [m["touser"] for m in fake_wechat.messages] == ["zhangsan", "lisi"]
 
 Endpoints (under `fake.base`, i.e. http://127.0.0.1:<port>/cgi-bin/): `token` (Official
-Account), `gettoken` (WeCom), `message/custom/send`, `message/template/send` and WeCom
-`message/send`; the WeCom address book `department/list` (`id`: that department and its
-subtree), `user/list` and `user/simplelist` (`department_id`, `fetch_child`), `user/get`
-(`userid`) and the paged `user/list_id` (POST `cursor`, `limit`). What it enforces, with
-WeChat's error codes:
+Account), `gettoken` (WeCom), `message/custom/send`, `message/template/send`, WeCom
+`message/send` and `message/recall`, the address book and web authorisation (below). What it
+enforces, with WeChat's error codes:
 - tokens: unknown 40014, expired 42001 (`expire_tokens()`), missing 41001; wrong app id /
   corp id 40013, wrong secret 40001. An Official Account fetch gives a new token and leaves
   the previous one 5 minutes; WeCom returns the current token while it is valid.
@@ -26,25 +24,15 @@ WeChat's error codes:
   ≤ 2,048 B (45002) — strict where WeChat would silently truncate; duplicate check
   (`enable_duplicate_check`) and the per-member caps (30/min, 1,000/h) drop messages
   silently, recorded in `duplicates` / `dropped`.
-- address book: loaded with `set_address_book(departments=[{"id", "name", "parentid",
-  "order"}], users=[{"userid", "name", "department": [ids], "main_department", "status",
-  "mobile"}])` (status 1 active, 2 disabled, 4 not activated, 5 quit; members with status 1
-  or 4 receive `message/send`, the others are `invaliduser`). `contact_privilege = False`
-  (the app may not read the address book) answers every address-book call 60011; an unknown
-  department 60003, a department id that is not a number 60123, an unknown userid 60111,
-  `limit` outside 1–10,000 or a bad cursor 40058. `contact_secret` (optional) is a second
-  secret, like WeCom's 通讯录同步 secret: its tokens read the address book but cannot send.
-- WeCom `message/recall` (POST `msgid`): a message/send msgid up to 24 h old is recalled
-  (its deliveries marked `recalled`, listed in `recalls`); older than 24 h, or a msgid it
-  never gave, 86008 — the code the issue names for WeCom's refusal, not checked against
-  WeCom's own error list here. `age_message(msgid, seconds)` makes a sent message older.
-- web authorisation (snsapi_base): `GET /connect/oauth2/authorize?appid&redirect_uri&
-  response_type=code&scope&state` answers 302 to `redirect_uri?code=…&state=…` for whoever
-  `sign_in(userid_or_openid)` put behind the phone (a wrong appid/corp id 40013, a scope
-  other than snsapi_base/snsapi_userinfo 10005 as a page); the code is single-use and becomes
-  the member through WeCom `user/getuserinfo` (`{"UserId"}`; an unknown, used or other
-  app's code 40029) or the Official Account's `/sns/oauth2/access_token` (appid, secret,
-  code, grant_type=authorization_code -> `{"access_token", "openid", "scope", …}`).
+- address book (tests/fake_addressbook.py): `set_address_book(departments, users)` (status 1
+  active, 2 disabled, 4 not activated, 5 quit; 1 and 4 receive `message/send`);
+  `contact_privilege = False` answers 60011; `contact_secret` is a second secret, like
+  WeCom's 通讯录同步 secret: its tokens read the address book but cannot send.
+- WeCom `message/recall` (POST `msgid`): a msgid up to 24 h old is recalled (its deliveries
+  marked `recalled`, listed in `recalls`); older, or unknown, 86008 (the code the issue
+  names, not checked against WeCom's own list). `age_message(msgid, seconds)` ages one.
+- web authorisation, snsapi_base (tests/fake_oauth.py): the authorize redirect and the
+  code exchanges, for whoever `sign_in(userid_or_openid)` put behind the phone.
 - Official Account: unknown openid 40003, unfollowed 43004, window closed 45015, 5 messages
   per window spent 45047, news with ≠ 1 article 45008, text > 2,048 B 45002; template id
   40037.
@@ -64,6 +52,10 @@ import time
 from collections import Counter, defaultdict, deque
 
 import pytest
+from fake_addressbook import AddressBook
+from fake_oauth import OAuth
+from fake_checks import check_articles, check_bytes, check_work_message
+from fake_reject import Reject
 from werkzeug.wrappers import Request, Response
 
 from fixtures_live import LiveServer, QuietHandler
@@ -72,13 +64,7 @@ ESCAPED_NON_ASCII = re.compile(r"\\u(?!00[0-7][0-9a-fA-F])[0-9a-fA-F]{4}")
 OLD_TOKEN_GRACE = 300
 
 
-class Reject(Exception):
-    def __init__(self, errcode, errmsg):
-        super().__init__(errmsg)
-        self.errcode, self.errmsg = errcode, errmsg
-
-
-class FakeWeChat:
+class FakeWeChat(AddressBook, OAuth):
     """The server's state and WSGI app; see the module docstring."""
 
     def __init__(self):
@@ -116,32 +102,6 @@ class FakeWeChat:
             if not licensed:
                 self.unlicensed.update(userids)
 
-    def set_address_book(self, departments=None, users=None):
-        """Replace the WeCom address book (either part; None keeps it). Users with status 1
-        or 4 become members `message/send` reaches; users no longer listed stop being ones."""
-        with self.lock:
-            if departments is not None:
-                self.book_departments = {
-                    int(d["id"]): {"id": int(d["id"]), "name": d["name"],
-                                   "parentid": int(d.get("parentid") or 0),
-                                   "order": int(d.get("order") or 0)} for d in departments}
-            if users is not None:
-                self.book_users = {}
-                for user in users:
-                    departments_of = [int(d) for d in user.get("department") or [1]]
-                    entry = {"userid": user["userid"], "name": user.get("name", user["userid"]),
-                             "department": departments_of,
-                             "main_department": int(user.get("main_department")
-                                                    or departments_of[0]),
-                             "status": int(user.get("status", 1))}
-                    if user.get("mobile"):
-                        entry["mobile"] = user["mobile"]
-                    self.book_users[user["userid"]] = entry
-                active = {u for u, e in self.book_users.items() if e["status"] in (1, 4)}
-                self.members -= self.book_members - active
-                self.members |= active
-                self.book_members = active
-
     def add_followers(self, openids, window_open=True):
         with self.lock:
             for openid in openids:
@@ -178,16 +138,6 @@ class FakeWeChat:
         return dict(common, WECHAT_APP_ID=self.appid, WECHAT_SECRET=self.secret,
                     WECHAT_TOKEN="fake-callback-token", WECHAT_API_BASE=self.base,
                     WECHAT_TEMPLATE_ID=self.template_id if template else None)
-
-    def oauth_config(self):
-        """Settings that turn on item-page authorisation (BOT_READER_OAUTH) against this server."""
-        root = self.base[:-len("cgi-bin/")]
-        return {"BOT_READER_OAUTH": True, "WECHAT_OAUTH_BASE": root + "connect/",
-                "WECHAT_SNS_BASE": root}
-
-    def sign_in(self, identity):
-        """The WeCom userid or openid of whoever opens links on the phone from now on."""
-        self.phone_user = identity
 
     def age_message(self, msgid, seconds):
         """Make a message/send call `seconds` older (as if sent that long ago)."""
@@ -395,46 +345,6 @@ class FakeWeChat:
             answer["unlicenseduser"] = "|".join(unlicensed)
         return answer
 
-    def _authorize(self, request):
-        args = request.args
-        appid = args.get("appid")
-        kind = "work" if appid == self.corp_id else "mp" if appid == self.appid else None
-        if kind is None:
-            return Response("appid invalid (40013)", status=400)
-        if args.get("scope") not in ("snsapi_base", "snsapi_userinfo") or \
-                args.get("response_type") != "code" or not args.get("redirect_uri"):
-            return Response("scope or response_type invalid (10005)", status=400)
-        with self.lock:
-            self._serial += 1
-            code = f"code{self._serial}"
-            self.oauth_codes[code] = (kind, self.phone_user)
-        back = args["redirect_uri"]
-        back += ("&" if "?" in back else "?") + f"code={code}&state={args.get('state', '')}"
-        return Response("", status=302, headers={"Location": back})
-
-    def _oauth_code(self, kind, code):
-        found = self.oauth_codes.pop(code or "", None)
-        if found is None or found[0] != kind or found[1] is None:
-            raise Reject(40029, "invalid code")
-        return found[1]
-
-    def _work_oauth_user(self, request):
-        self._check_token(request, "work")
-        userid = self._oauth_code("work", request.args.get("code"))
-        if userid in self.members:
-            return {"errcode": 0, "errmsg": "ok", "UserId": userid, "DeviceId": ""}
-        return {"errcode": 0, "errmsg": "ok", "OpenId": f"outsider-{userid}", "DeviceId": ""}
-
-    def _mp_oauth_token(self, request):
-        args = request.args
-        if args.get("appid") != self.appid or args.get("secret") != self.secret:
-            raise Reject(40013, "invalid appid or secret")
-        if args.get("grant_type") != "authorization_code":
-            raise Reject(40002, "invalid grant_type")
-        openid = self._oauth_code("mp", args.get("code"))
-        return {"access_token": f"sns-{openid}", "expires_in": 7200, "refresh_token": "r",
-                "openid": openid, "scope": "snsapi_base"}
-
     def _work_recall(self, request):
         self._check_token(request, "work")
         msgid = str(self._body(request).get("msgid") or "")
@@ -463,120 +373,12 @@ class FakeWeChat:
         self._record("work", user, data["msgtype"], data, content)
 
     # ---- WeCom address book ----------------------------------------------------------
-    def _contact_access(self, request):
-        self._check_token(request, "work", "contact")
-        if not self.contact_privilege:
-            raise Reject(60011, "no privilege to access/modify contact/party/agent")
-
-    def _department_id(self, value):
-        try:
-            department = int(value)
-        except (TypeError, ValueError):
-            raise Reject(60123, "invalid party id")
-        if department not in self.book_departments:
-            raise Reject(60003, "department not found")
-        return department
-
-    def _subtree(self, top):
-        """`top` and every department below it, parents before children."""
-        found, queue = [], [top]
-        while queue:
-            department = queue.pop(0)
-            found.append(department)
-            children = [d for d in self.book_departments.values() if d["parentid"] == department]
-            queue += [d["id"] for d in sorted(children, key=lambda d: (-d["order"], d["id"]))]
-        return found
-
-    def _department_list(self, request):
-        self._contact_access(request)
-        if request.args.get("id"):
-            ids = self._subtree(self._department_id(request.args["id"]))
-        else:
-            roots = [d for d in self.book_departments.values()
-                     if d["parentid"] not in self.book_departments]
-            ids = [i for root in sorted(roots, key=lambda d: d["id"]) for i in self._subtree(root["id"])]
-        return {"errcode": 0, "errmsg": "ok",
-                "department": [dict(self.book_departments[i]) for i in ids]}
-
-    def _users_of(self, request):
-        self._contact_access(request)
-        department = self._department_id(request.args.get("department_id"))
-        wanted = set(self._subtree(department)) if request.args.get("fetch_child") == "1" \
-            else {department}
-        return [user for user in self.book_users.values() if wanted & set(user["department"])]
-
-    def _user_list(self, request):
-        return {"errcode": 0, "errmsg": "ok",
-                "userlist": [dict(user) for user in self._users_of(request)]}
-
-    def _user_simplelist(self, request):
-        return {"errcode": 0, "errmsg": "ok",
-                "userlist": [{"userid": u["userid"], "name": u["name"],
-                              "department": list(u["department"])}
-                             for u in self._users_of(request)]}
-
-    def _user_get(self, request):
-        self._contact_access(request)
-        user = self.book_users.get(request.args.get("userid"))
-        if user is None:
-            raise Reject(60111, "userid not found")
-        return dict(user, errcode=0, errmsg="ok")
-
-    def _user_list_id(self, request):
-        self._contact_access(request)
-        data = self._body(request)
-        limit = data.get("limit", 10000)
-        if not isinstance(limit, int) or not 1 <= limit <= 10000:
-            raise Reject(40058, "invalid parameter: limit should be 1 ~ 10000")
-        cursor = str(data.get("cursor") or "")
-        if cursor and not re.fullmatch(r"c\d+", cursor):
-            raise Reject(40058, "invalid parameter: cursor")
-        start = int(cursor[1:]) if cursor else 0
-        pairs = [{"userid": u["userid"], "department": d}
-                 for u in self.book_users.values() for d in u["department"]]
-        page = pairs[start:start + limit]
-        more = start + limit < len(pairs)
-        return {"errcode": 0, "errmsg": "ok", "next_cursor": f"c{start + limit}" if more else "",
-                "dept_user": page}
-
     def _record(self, api, touser, msgtype, body, content=None):
         self._serial += 1
         record = {"api": api, "touser": touser, "msgtype": msgtype, "body": body,
                   "content": content, "at": time.time()}
         self.messages.append(record)
         self.by_user[touser].append(record)
-
-
-def check_bytes(text, limit, errcode, errmsg):
-    if len(str(text).encode("utf-8")) > limit:
-        raise Reject(errcode, errmsg)
-
-
-def check_articles(articles):
-    for article in articles:
-        check_bytes(article.get("title") or "", 128, 45003, "title size out of limit")
-        check_bytes(article.get("description") or "", 512, 45004, "description size out of limit")
-        check_bytes(article.get("url") or "", 2048, 45005, "url size out of limit")
-
-
-def check_work_message(data):
-    msgtype = data.get("msgtype")
-    body = data.get(msgtype)
-    if not isinstance(body, dict):
-        raise Reject(40008, f"invalid message type {msgtype!r}")
-    if msgtype in ("text", "markdown"):
-        if not body.get("content"):
-            raise Reject(44004, "empty content")
-        check_bytes(body["content"], 2048, 45002, "content size out of limit")
-    elif msgtype == "news":
-        articles = body.get("articles") or []
-        if not 1 <= len(articles) <= 8:
-            raise Reject(45008, "article size out of limit")
-        check_articles(articles)
-    elif msgtype == "textcard":
-        check_articles([body])
-    else:
-        raise Reject(40008, f"invalid message type {msgtype!r}")
 
 
 class _KeepAliveHandler(QuietHandler):

@@ -20,10 +20,9 @@ TEXT = {"msgtype": "text", "text": {"content": "上街区简报：十个重大�
 
 
 @pytest.fixture
-def db_path(tmp_path):
-    path = str(tmp_path / "jianbao.sqlite3")
-    open_db(path).conn.close()
-    return path
+def db_path(make_app):
+    """A database with every component's tables (the app registers their migrations)."""
+    return make_app().config["DATABASE_PATH"]
 
 
 def channel_for(fake, db_path, name, **overrides):

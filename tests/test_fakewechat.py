@@ -112,19 +112,17 @@ BOOK_USERS = [{"userid": "zhao", "name": "赵一", "department": [3, 4], "main_d
               {"userid": "sun", "name": "孙三", "department": [3], "status": 2}]
 
 
-def book_client(fake, tmp_path, secret=None):
+def book_client(fake, make_app, secret=None):
     from channels.work import WeComClient
-    from store.db import open_db
 
-    path = str(tmp_path / "t.sqlite3")
-    open_db(path).conn.close()  # the token table
+    path = make_app().config["DATABASE_PATH"]  # with the channels' token table
     return WeComClient(fake.corp_id, secret or fake.corp_secret, path, api_base=fake.base,
                        timeout=5)
 
 
-def test_address_book_is_served_as_wechatpy_asks_for_it(fake_wechat, tmp_path):
+def test_address_book_is_served_as_wechatpy_asks_for_it(fake_wechat, make_app):
     fake_wechat.set_address_book(BOOK_DEPARTMENTS, BOOK_USERS)
-    client = book_client(fake_wechat, tmp_path)
+    client = book_client(fake_wechat, make_app)
     assert [d["id"] for d in client.department.get()] == [1, 2, 4, 3]  # parents first
     assert [d["id"] for d in client.department.get(id=2)] == [2, 3]    # a subtree
     assert [u["userid"] for u in client.user.list(3)] == ["zhao", "sun"]
@@ -137,11 +135,11 @@ def test_address_book_is_served_as_wechatpy_asks_for_it(fake_wechat, tmp_path):
     assert fake_wechat.members == {"zhao", "qian"}  # the disabled member cannot be messaged
 
 
-def test_address_book_error_codes(fake_wechat, tmp_path):
+def test_address_book_error_codes(fake_wechat, make_app):
     from wechatpy.exceptions import WeChatClientException
 
     fake_wechat.set_address_book(BOOK_DEPARTMENTS, BOOK_USERS)
-    client = book_client(fake_wechat, tmp_path)
+    client = book_client(fake_wechat, make_app)
 
     def errcode(call):
         with pytest.raises(WeChatClientException) as caught:
@@ -159,9 +157,9 @@ def test_address_book_error_codes(fake_wechat, tmp_path):
         assert errcode(call) == 60011
 
 
-def test_member_ids_are_paged_with_a_cursor(fake_wechat, tmp_path):
+def test_member_ids_are_paged_with_a_cursor(fake_wechat, make_app):
     fake_wechat.set_address_book(BOOK_DEPARTMENTS, BOOK_USERS)
-    client = book_client(fake_wechat, tmp_path)
+    client = book_client(fake_wechat, make_app)
     pairs, cursor = [], None
     while True:
         page = client.post("user/list_id", data={"cursor": cursor, "limit": 2} if cursor
@@ -173,12 +171,12 @@ def test_member_ids_are_paged_with_a_cursor(fake_wechat, tmp_path):
     assert pairs == [("zhao", 3), ("zhao", 4), ("qian", 2), ("sun", 3)]
 
 
-def test_contact_secret_reads_the_book_but_cannot_send(fake_wechat, tmp_path):
+def test_contact_secret_reads_the_book_but_cannot_send(fake_wechat, make_app):
     from wechatpy.exceptions import WeChatClientException
 
     fake_wechat.contact_secret = "fake-contact-secret"
     fake_wechat.set_address_book(BOOK_DEPARTMENTS, BOOK_USERS)
-    client = book_client(fake_wechat, tmp_path, secret="fake-contact-secret")
+    client = book_client(fake_wechat, make_app, secret="fake-contact-secret")
     assert len(client.department.get()) == 4
     with pytest.raises(WeChatClientException) as caught:
         client.message.send(1000002, ["zhao"], msg={"msgtype": "text", "text": {"content": "x"}})
