@@ -11,10 +11,10 @@ web); every refusal is `commands.errors.Fail`: one line on stderr, exit status 2
 
 def init_app(app):
     """Add every command to `app.cli`."""
-    from commands import (accounts, after, audit, office, parse, preflight, push, review,
+    from commands import (accounts, audit, followup, office, parse, preflight, push, review,
                           setup, upkeep)
 
     for module in (parse, office, push, setup, upkeep, preflight, audit, accounts, review,
-                   after):
+                   followup):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -1,4 +1,4 @@
-"""After the push: `item correct ITEM_ID …` (更正), `item withdraw ITEM_ID …` (撤回), `remind ID` (催办).
+"""Follow-up after the push: `item correct ITEM_ID …` (更正), `item withdraw ITEM_ID …` (撤回), `remind ID` (催办).
 
     python bot.py remind 3 [--dry-run] --json
         -> {"issue": 3, "reminded": 4, "already_read": 9, "skipped": 1}
