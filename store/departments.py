@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from store.search_cache import CACHE, cache_key
+from store.search_cache import remember
 from store.text import add_words, fold
 from store.transaction import write
 
@@ -161,10 +161,11 @@ def list_with_counts(db):
     Counting every item takes ~3 ms on a 100k archive and 部门 asks it often: the answer is
     kept in the search answer cache, keyed by the same version (any change to items,
     issues, departments or aliases moves it)."""
-    key = cache_key(db, "#departments", 0, 0)
-    cached = CACHE.get(key)
-    if cached is not None:
-        return [dict(row, aliases=list(row["aliases"])) for row in cached]
+    shared = remember(db, "#departments", lambda: _count_items(db))
+    return [dict(row, aliases=list(row["aliases"])) for row in shared]  # the caller's copy
+
+
+def _count_items(db):
     rows = db.query("""
         SELECT d.id, d.name, COUNT(i.id) AS items,
                (SELECT p.name FROM departments p WHERE p.id = d.parent_id) AS parent,
@@ -172,10 +173,8 @@ def list_with_counts(db):
                 WHERE a.department_id = d.id) AS aliases
         FROM departments d LEFT JOIN items i ON i.department_id = d.id
         GROUP BY d.id ORDER BY items DESC, d.name""")
-    answer = [dict(row, aliases=sorted(row["aliases"].split("|")) if row["aliases"] else [])
-              for row in rows]
-    CACHE.put(key, [dict(row, aliases=tuple(row["aliases"])) for row in answer])
-    return answer
+    return [dict(row, aliases=tuple(sorted(row["aliases"].split("|")) if row["aliases"] else ()))
+            for row in rows]
 
 
 def names(db):
@@ -212,12 +211,7 @@ def _id_of(db, name):
 def _all_with_aliases(db):
     """Every department with its folded names and core, read once per version of the
     departments (the answer cache's key): resolving a word is on every search's path."""
-    key = cache_key(db, "#department-index", 0, 0)
-    cached = CACHE.get(key)
-    if cached is None:
-        cached = _read_all_with_aliases(db)
-        CACHE.put(key, cached)
-    return cached
+    return remember(db, "#department-index", lambda: _read_all_with_aliases(db))
 
 
 def _read_all_with_aliases(db):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from store.departments import cores as department_cores
 from store.departments import list_with_counts
-from store.search_cache import CACHE, cache_key
+from store.search_cache import remember
 from store.text import query_words
 
 RECENT_TITLES = 40
@@ -42,12 +42,7 @@ def examples(db):
 
     Worked out once per version of the archive (the search answer cache's key: any change to
     items, issues or departments moves it) — 部门 and 帮助 ask for it on every reply."""
-    key = cache_key(db, "#examples", 0, 0)
-    cached = CACHE.get(key)
-    if cached is None:
-        cached = _examples(db)
-        CACHE.put(key, cached)
-    return cached
+    return remember(db, "#examples", lambda: _examples(db))  # frozen: safe to share
 
 
 def _examples(db):

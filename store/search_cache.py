@@ -3,6 +3,7 @@
     key = cache_key(db, "疫情", page=0, per_page=5)   # None when the cache is off
     result = CACHE.get(key)                            # or None
     CACHE.put(key, result)                             # stored as given: pass a private copy
+    remember(db, "#departments", lambda: rows(db))     # any other answer, once per version
 
 Cadres ask the same hot words after every issue (疫情, 项目, 审计); each answer costs ~2 ms
 of CPU in search(). The key holds the database's `search_version` (token, n): triggers move
@@ -66,6 +67,18 @@ def cache_key(db, query, page, per_page):
     token, n = db.execute("SELECT token, n FROM search_version WHERE id = 1").fetchone()
     return token, n, str(query), int(page), int(per_page)
 
+
+
+def remember(db, name, compute):
+    """`remember(db, "#examples", lambda: …)`: what `compute()` gave for this version of the
+    archive, worked out once per version (and afresh when the cache is off). The value is
+    shared between callers: return something they will not change, or copy it."""
+    key = cache_key(db, name, 0, 0)
+    value = CACHE.get(key)
+    if value is None:
+        value = compute()
+        CACHE.put(key, value)
+    return value
 
 
 def _in_write_transaction(db):
