@@ -19,13 +19,14 @@ from wechatpy.exceptions import WeChatClientException
 
 from bulletin.cards import fit
 from bulletin.safetext import anchor, line, split_lines
+import config as settings
 from config import DEFAULT_TEMPLATE_FIELDS, parse_template_fields
 from channels.inbound import Inbound
 from channels.base import http_timeout, FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
 from channels.errors import TokenFetchError, describe, transient
 from channels.token import SharedTokenClient, SQLiteSessionStorage
 
-DEFAULT_BASE = "https://api.weixin.qq.com/cgi-bin/"
+DEFAULT_BASE = settings.default("WECHAT_API_BASE")
 WINDOW_ERRORS = (45015, 45047)  # outside the 48 h window; its 5 messages spent
 TEMPLATE_VALUE_BYTES = 60  # template fields show about 20 characters
 

@@ -18,13 +18,14 @@ from wechatpy.enterprise import WeChatClient as EnterpriseClient
 from wechatpy.exceptions import WeChatClientException
 
 from channels.inbound import WorkInbound
+import config as settings
 from config import ConfigError
 from channels.base import (http_timeout, FAILED, SENT, Channel, Result, TransientError,
                            news_payloads)
 from channels.errors import UNTRUSTED_IP, TokenFetchError, describe, transient
 from channels.token import SharedTokenClient, SQLiteSessionStorage
 
-DEFAULT_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
+DEFAULT_BASE = settings.default("WECOM_API_BASE")
 DUPLICATE_CHECK_SECONDS = 4 * 3600  # the most WeCom allows
 
 

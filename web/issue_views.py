@@ -39,6 +39,13 @@ def _issue_or_404(db, issue_id):
     return issue
 
 
+def _item_or_404(db, item_id):
+    item = get_item(db, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
 @bp.route("/issues/<int:issue_id>")
 @admin_required
 def review(issue_id):
@@ -65,9 +72,7 @@ def review(issue_id):
 def edit_item(item_id):
     """Save an office correction of an item's title and/or department."""
     db = get_db()
-    item = get_item(db, item_id)
-    if item is None:
-        abort(404)
+    item = _item_or_404(db, item_id)
     if (refused := changed_by_editor(db, item["issue_id"])) is not None:
         return refused
     title = " ".join((request.form.get("title") or "").split())
@@ -129,9 +134,7 @@ def _correct_after_push(db, item, changes, back):
 def withdraw_item(item_id):
     """Withdraw an item (撤回) with a note; on WeCom its sent messages are recalled."""
     db = get_db()
-    item = get_item(db, item_id)
-    if item is None:
-        abort(404)
+    item = _item_or_404(db, item_id)
     back = url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
     why = request.form.get("withdraw_note") or request.form.get("note") or ""
     why = " ".join(why.split())[:NOTE_MAX]
