@@ -131,15 +131,7 @@ def test_console_corrects_after_the_push_only_with_a_note(app, client, runner, d
 
 
 def test_a_correction_notice_on_wecom_is_one_text_call_to_the_members(fake_wechat, make_app):
-    app = make_app(**fake_wechat.app_config("work"))
-    db = open_db(app.config["DATABASE_PATH"])
-    issue_id = publish(db)
-    add_cadre(db, "甲", "m1", ["区审计局"], identity="userid")
-    add_cadre(db, "乙", "m2", ["区审计局"], identity="userid")
-    add_cadre(db, "丙", "m3", ["峡窝镇"], identity="userid")
-    fake_wechat.add_members(["m1", "m2", "m3"])
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    app, db, issue_id, runner = pushed_on_wecom(fake_wechat, make_app)
     item_id = item_ids(db, issue_id)[AUDIT]
     result = runner.invoke(args=["item", "correct", str(item_id), "--title", "新标题",
                                  "--note", "标题有误", "--notify", "--json"])
@@ -149,3 +141,18 @@ def test_a_correction_notice_on_wecom_is_one_text_call_to_the_members(fake_wecha
         assert last["msgtype"] == "text" and "【更正】<a href=" in last["content"]
     assert all(m["msgtype"] != "text" for m in fake_wechat.received("m3"))
     db.conn.close()
+
+
+def pushed_on_wecom(fake_wechat, make_app):
+    """Three WeCom members (甲, 乙 follow 区审计局; 丙 峡窝镇), the issue pushed through the
+    CLI: (app, db, issue_id, runner)."""
+    app = make_app(**fake_wechat.app_config("work"))
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish(db)
+    add_cadre(db, "甲", "m1", ["区审计局"], identity="userid")
+    add_cadre(db, "乙", "m2", ["区审计局"], identity="userid")
+    add_cadre(db, "丙", "m3", ["峡窝镇"], identity="userid")
+    fake_wechat.add_members(["m1", "m2", "m3"])
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    return app, db, issue_id, runner

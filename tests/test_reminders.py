@@ -7,8 +7,8 @@ import re
 from channels import inbox
 from store.db import open_db
 from test_console import csrf_from, login
-from test_corrections import pushed, sent_link
-from test_plan import add_cadre, item_ids, publish
+from test_corrections import pushed, pushed_on_wecom, sent_link
+from test_plan import add_cadre, publish
 
 
 def remind(runner, issue_id, *extra):
@@ -79,15 +79,7 @@ def test_console_shows_read_rates_and_reminds(client, runner, db):
 
 
 def test_on_wecom_a_group_someone_opened_is_unknown_and_skipped(fake_wechat, make_app):
-    app = make_app(**fake_wechat.app_config("work"))
-    db = open_db(app.config["DATABASE_PATH"])
-    issue_id = publish(db)
-    add_cadre(db, "甲", "m1", ["区审计局"], identity="userid")
-    add_cadre(db, "乙", "m2", ["区审计局"], identity="userid")
-    add_cadre(db, "丙", "m3", ["峡窝镇"], identity="userid")
-    fake_wechat.add_members(["m1", "m2", "m3"])
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    app, db, issue_id, runner = pushed_on_wecom(fake_wechat, make_app)
     article = json.loads(fake_wechat.received("m1")[0]["content"])["news"]["articles"][0]
     assert app.test_client().get(article["url"].replace("http://jianbao.test", "")).status_code == 200
     assert remind(runner, issue_id) == {"issue": issue_id, "reminded": 1, "already_read": 0,
