@@ -44,6 +44,11 @@ POOL_SIZE = 16  # idle connections an app keeps for reuse
 # many messages. Larger still, each checkpoint stalls its request longer (bench/load.py).
 CHECKPOINT_PAGES = 4000  # ~16 MB of WAL
 WAL_SIZE_LIMIT = 64 * 1024 * 1024  # a WAL grown past this (a long reader) shrinks back on reset
+# Reads through a memory map rather than read() into each connection's own page cache: a
+# search's FTS5 walk and its 100 item rows cost ~40 % less (bench/load.py), and a commit by
+# another worker, which empties this connection's page cache, no longer means copying every
+# hot page in again. Address space, not memory: the OS page cache is shared by all workers.
+MMAP_BYTES = 1024 ** 3
 # Registered Migrations sets, in the order the components registered them; the store's own
 # tables come first and need no app (benches and scripts open a bare store).
 SCHEMAS = [store_schema.migrations]
@@ -63,6 +68,7 @@ def open_db(path, migrate=True):
         if str(path) != ":memory:":
             db.enable_wal()
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
             conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         if migrate:

@@ -86,9 +86,10 @@ def resolve(db, word, strict=False):
         return Resolution(word)
     departments = _all_with_aliases(db)
     district = departments[0]["district"] if departments else None
+    word_core = core(word, district)
     tiers = [
         lambda d: folded in d["folded"],
-        lambda d: core(word, district) == d["core"],
+        lambda d: word_core == d["core"],
     ]
     if not strict:
         tiers += [
@@ -175,6 +176,13 @@ def _count_items(db):
         GROUP BY d.id ORDER BY items DESC, d.name""")
     return [dict(row, aliases=tuple(sorted(row["aliases"].split("|")) if row["aliases"] else ()))
             for row in rows]
+
+
+def departments_by_id(db):
+    """`{id: name}` of every department, kept per version of the archive (search_cache's memo):
+    shared between callers, so read it, never change it."""
+    return remember(db, "#department-names",
+                    lambda: dict(db.execute("SELECT id, name FROM departments").fetchall()))
 
 
 def names(db):

@@ -15,6 +15,7 @@ import hashlib
 import json
 
 from store.departments import learn, names, resolve
+from store.search_cache import remember
 from store.text import add_words, normalise
 from store.transaction import write
 
@@ -92,6 +93,13 @@ def get_issue(db, issue_id):
     row["item_count"] = len(row["items"])
     row["warnings"] = json.loads(row.get("warnings") or "[]")
     return row
+
+
+def dates_by_issue(db):
+    """`{issue id: date}` of every issue, kept per version of the archive (search_cache's
+    memo; a few bytes an issue): shared between callers, so read it, never change it."""
+    return remember(db, "#issue-dates",
+                    lambda: dict(db.execute("SELECT id, date FROM issues").fetchall()))
 
 
 def latest_issue(db):

@@ -27,25 +27,30 @@ def idf(total_items, matching_items):
 
 
 def rank(rows, keywords, idf_by_word=None):
-    """Score `rows` for `keywords` and sort them best first (newest first among equals)."""
+    """Score `rows` for `keywords` and sort them best first (newest first among equals).
+    Each row gets its "score"; the rows themselves are returned, reordered."""
     if not rows:
         return []
     idf_by_word = idf_by_word or {}
     words = [(w.replace(" ", ""), idf_by_word.get(w, 1.0)) for w in keywords if w.strip()]
     lower = any(ch.isascii() for word, _ in words for ch in word)
-    fields = [(field, weight, [(row[field] or "").lower() if lower else (row[field] or "")
-                               for row in rows]) for field, weight in WEIGHTS.items()]
     scores = [0.0] * len(rows)
-    for field, field_weight, texts in fields:
-        average = max(1.0, sum(map(len, texts)) / len(texts))
+    for field, field_weight in WEIGHTS.items():
+        texts = [row[field] or "" for row in rows]
+        if lower:
+            texts = [text.lower() for text in texts]
+        lengths = [len(text) for text in texts]
+        average = max(1.0, sum(lengths) / len(texts))
+        norms = [K1 * (1 - B + B * length / average) for length in lengths]
         for word, word_weight in words:
             weight = word_weight * field_weight * (K1 + 1)
-            for index, text in enumerate(texts):
-                tf = text.count(word)
+            for index, tf in enumerate([text.count(word) for text in texts]):
                 if tf:
-                    scores[index] += weight * tf / (tf + K1 * (1 - B + B * len(text) / average))
+                    scores[index] += weight * tf / (tf + norms[index])
     order = sorted(range(len(rows)), key=lambda i: (-round(scores[i], 2), *newest_first(rows[i])))
-    return [dict(rows[i], score=round(scores[i], 4)) for i in order]
+    for row, score in zip(rows, scores):
+        row["score"] = round(score, 4)
+    return [rows[i] for i in order]
 
 
 def newest_first(row):

@@ -5,10 +5,11 @@
     result.hits       # [{"item_id", "title", "department", "date", "score"}], best first
     result.total, result.has_more
 
-How: each item is indexed (search_index.py) as jieba words (ranking) and as its character
-stream (recall: any 1-, 2-, n-character word is a phrase of characters). A query word
-matches when it is a jieba word of the item *or* a run of its characters, in the title,
-body or department; all query words must match. Index rows are kept newest first, so
+How: each item is indexed (search_index.py) as its character stream (any 1-, 2-, n-character
+word is a phrase of characters) and as jieba words. A query word matches when it is a run of
+the item's characters in the title, body or department; all query words must match. (A
+jieba word of the item is always such a run, so the word columns add no match: asking
+FTS5 for both cost 0.4 ms a search for nothing.) Index rows are kept newest first, so
 FTS5 walks a query's matches newest first and stops at WINDOW (then `total_exact=False`);
 the newest RANK_WINDOW are scored with BM25F, titles above bodies (ranking.py), newer
 issues first among equal scores. Cost stays flat however large the archive grows. A part of the query that names one
@@ -22,9 +23,10 @@ import re
 from dataclasses import dataclass, field, replace
 
 import metrics
-from store.departments import names, resolve
+from store.departments import departments_by_id, names, resolve
+from store.issues import dates_by_issue
 from store.ranking import idf, newest_first, rank
-from store.search_cache import CACHE, cache_key
+from store.search_cache import CACHE, cache_key, remember
 from store.levels import EFFECTIVE
 from store.search_index import ID_SPAN, date_tokens, item_of
 from store.text import add_words, chars, normalise, query_words
@@ -39,14 +41,12 @@ WINDOW = 200  # matches counted and paged, newest first ("200+" beyond)
 RANK_WINDOW = 100  # the newest matches scored by ranking.rank; later pages are newest first
 MAX_IDF_WORDS = 4  # words past this weigh the same
 HIT_KEYS = ("item_id", "title", "department", "date", "score")
-ROW_KEYS = ("item_id", "title", "body", "department", "date")
 DATE = re.compile(r"""
     (?P<y>(?:19|20)\d\d) \s* (?:
         年 \s* (?P<m1>\d{1,2}) \s* 月 (?: \s* (?P<d1>\d{1,2}) \s* [日号])?
       | [-/.] (?P<m2>\d{1,2}) (?: [-/.] (?P<d2>\d{1,2}) )?
       | 年
     )""", re.VERBOSE)
-WORD_COLUMNS = "{title body}"
 CHAR_COLUMNS = "{title_chars body_chars department_chars}"
 
 
@@ -137,11 +137,7 @@ def parse_query(db, query):
 
 def match_expression(parsed):
     """The FTS5 MATCH text for a parsed query, built only from quoted tokens; None if empty."""
-    terms = []
-    for word in parsed["keywords"]:
-        word_phrase = _quote(word)
-        char_phrase = _quote(" ".join(chars(word)))
-        terms.append(f"({WORD_COLUMNS} : {word_phrase} OR {CHAR_COLUMNS} : {char_phrase})")
+    terms = [f"{CHAR_COLUMNS} : {_quote(' '.join(chars(word)))}" for word in parsed["keywords"]]
     filters = []
     if parsed["department"]:
         filters.append(f"dept{parsed['department']['id']}")
@@ -166,29 +162,41 @@ def _quote(text):
 
 
 def _rows(db, rowids):
-    """Items for index rowids, in the same order, with what ranking and hits need."""
+    """Items for index rowids, in the same order, with what ranking and hits need.
+
+    One read of `items` by primary key; department names and issue dates come from maps
+    kept per version of the archive (a join per row cost as much as the row)."""
     if not rowids:
         return []
     by_id = {item_of(rowid): rowid for rowid in rowids}
     marks = ",".join("?" * len(by_id))
-    rows = {row[0]: row for row in db.execute(f"""
-        SELECT i.id, i.title, i.body, COALESCE(d.name, i.department), s.date
-        FROM items i JOIN issues s ON s.id = i.issue_id
-        LEFT JOIN departments d ON d.id = i.department_id WHERE i.id IN ({marks})""", list(by_id))}
-    return [dict(zip(ROW_KEYS, rows[item_id]), rowid=rowid)
-            for item_id, rowid in by_id.items() if item_id in rows]
+    rows = {row[0]: row for row in db.execute(
+        "SELECT id, title, body, department_id, department, issue_id FROM items"
+        f" WHERE id IN ({marks})", list(by_id))}
+    department_names, issue_dates = departments_by_id(db), dates_by_issue(db)
+    found = []
+    for item_id, rowid in by_id.items():
+        row = rows.get(item_id)
+        if row is not None:
+            found.append({"item_id": item_id, "title": row[1], "body": row[2],
+                          "department": department_names.get(row[3], row[4]),
+                          "date": issue_dates.get(row[5]), "rowid": rowid})
+    return found
 
 
 def _idf(db, parsed, expression, matches):
-    """IDF per keyword; one keyword needs none (it scales every score alike)."""
+    """IDF per keyword; one keyword needs none (it scales every score alike). A word's count
+    of matching items (up to WINDOW) is kept per version of the archive (search_cache's
+    memo): queries share their words, and counting costs an FTS5 walk each."""
     keywords = parsed["keywords"]
     if len(keywords) < 2:
         return None
-    total = db.execute("SELECT MAX(id) FROM items").fetchone()[0] or 1
-    weights = {}
-    for word in keywords[:MAX_IDF_WORDS]:
-        single = match_expression({"keywords": [word], "department": None, "date": None})
-        count = db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM items_search WHERE items_search "
-                           "MATCH ? LIMIT ?)", [single, WINDOW]).fetchone()[0]
-        weights[word] = idf(total, count)
-    return weights
+    total = remember(db, "#items", lambda: db.execute("SELECT MAX(id) FROM items").fetchone()[0] or 1)
+    return {word: idf(total, remember(db, ("#matches", word), lambda: _count(db, word)))
+            for word in keywords[:MAX_IDF_WORDS]}
+
+
+def _count(db, word):
+    single = match_expression({"keywords": [word], "department": None, "date": None})
+    return db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM items_search WHERE items_search "
+                      "MATCH ? LIMIT ?)", [single, WINDOW]).fetchone()[0]
