@@ -2,6 +2,7 @@
 
     card = item_card(item, date="2021-01-06", link="/items/42?t=…", limits=channel.card_limits)
     card.to_dict()        # {"title", "digest", "department", "date", "link"}
+    item_card(item, date=…, link=…, limits=…, confidential=True)   # a 内部 item (WeCom: safe)
     digest(body, 512)     # the opening sentence(s) that fit in 512 UTF-8 bytes
     split_text(text, 2048)  # ["（1/2）…", "（2/2）…"] cut at sentence ends
 
@@ -35,9 +36,14 @@ class Card:
     department: str | None
     date: str | None
     link: str  # path (or URL) of the item's full-text page
+    # True for a 内部 item: a channel that can mark a message confidential (WeCom's `safe`)
+    # sends it that way. Not part of `to_dict` (the `parse --cards --json` shape).
+    confidential: bool = False
 
     def to_dict(self):
-        return asdict(self)
+        card = asdict(self)
+        del card["confidential"]
+        return card
 
 
 def size(text):
@@ -166,9 +172,9 @@ def split_text(text, max_bytes):
         count = len(chunks)
 
 
-def item_card(item, *, date, link, limits):
+def item_card(item, *, date, link, limits, confidential=False):
     """`item_card(item, date="2021-01-06", link="/items/42?t=…", limits=channel.card_limits)`
-    -> Card cut to those byte limits."""
+    -> Card cut to those byte limits (`confidential`: the item is 内部)."""
     if size(link) > limits["url"]:
         raise ValueError(f"link of {size(link)} bytes is over the {limits['url']}-byte limit")
     return Card(  # text a bulletin wrote is never markup (safetext: `<a href>`, RTL, zero-width)
@@ -177,6 +183,7 @@ def item_card(item, *, date, link, limits):
         department=line(item.department) or None,
         date=date,
         link=link,
+        confidential=bool(confidential),
     )
 
 

@@ -17,11 +17,13 @@ A channel has:
   the excess of 30/min and 1,000/h per member, so the worker must keep each recipient under
   them. Empty where the platform sets none we can pace (sandbox, mp);
 - `render(cards, *, title) -> list[dict]`: the JSON-serialisable payload(s) of one message per
-  issue for one recipient (or a batch with identical cards), stored in the outbox as is;
+  issue for one recipient (or a batch with identical cards), stored in the outbox as is
+  (a card's `confidential` marks a 内部 item: WeCom sends those as confidential text);
 - `recall_seconds`, `recall(msgid) -> Result`: how long a sent message can be recalled and
   recalling it (WeCom: 24 h, `message/recall`; 0 elsewhere: only the page changes);
-- `notice(text, card, *, title) -> list[dict]`: a short text message about an item already
-  sent (a correction notice, a reminder), with the channel's own fallback or options;
+- `notice(text, card, *, title, confidential=False) -> list[dict]`: a short text message
+  about an item already sent (a correction notice, a reminder), with the channel's own
+  fallback or options (`confidential`: it concerns a 内部 item — WeCom marks it `safe`);
 - `send(recipients, payload) -> dict[str, Result]`: one result per recipient, or raises
   `TransientError` when the whole call should be retried later (-1, 45009, HTTP 5xx,
   timeouts, dropped connections, token errors that a fresh token did not cure).
@@ -111,10 +113,12 @@ class Channel:
     def send(self, recipients, payload):
         raise NotImplementedError
 
-    def notice(self, text, card, *, title):
+    def notice(self, text, card, *, title, confidential=False):
         """A short text message about an item already sent (更正, 催办): `text` is made by
         the caller (plain, its links `safetext.anchor`), within the channel's text limit;
-        `card` and `title` feed a channel's fallback (the Official Account's template)."""
+        `card` and `title` feed a channel's fallback (the Official Account's template);
+        `confidential` (a 内部 item) matters only where the platform has confidential
+        messages (WeCom's `safe`)."""
         return [{"msgtype": "text", "text": {"content": text}}]
 
     def recall(self, msgid):

@@ -101,8 +101,9 @@ class MpChannel(Inbound, Channel):
             lines.append(f"{n}. {anchor(self.url(card.link), card.title)}{department}")
         return lines
 
-    def notice(self, text, card, *, title):
-        """A text message, falling back to the template outside the 48 h window."""
+    def notice(self, text, card, *, title, confidential=False):
+        """A text message, falling back to the template outside the 48 h window (the
+        Official Account has no confidential messages: `confidential` changes nothing)."""
         return [{"msgtype": "text", "text": {"content": text},
                  "template": self.template([card], title)}]
 

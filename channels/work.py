@@ -1,11 +1,19 @@
-"""WeCom (企业微信) app messages: news cards to up to 1,000 members per call.
+"""WeCom (企业微信) app messages: news cards, and confidential text for 内部 items, to up to
+1,000 members per call.
 
     channel = WorkChannel(corp_id, secret, agent_id, db_path, api_base=WECOM_API_BASE)
     for payload in channel.render(cards, title="东城区简报 2021-01-06"):
         results = channel.send(["zhangsan", "lisi"], payload)
 
-A message is `news` with at most 8 articles (more cards: more messages), each article the
-card's title, digest and absolute link. WeCom's duplicate check is on (4 h), so a message
+公开 cards go out as `news` with at most 8 articles (more cards: more messages), each article
+the card's title, digest and absolute link. News has no `safe` field, so 内部 cards
+(`card.confidential`) go out as a confidential text message (`"safe": 1`: the member cannot
+forward it outside the organisation and WeCom shows it watermarked): `【内部】<title>` and
+one line per item, `n. <a href="…">标题</a>（部门）`, each with a short digest when the whole
+listing fits in 2,048 bytes, else titles only, in numbered parts `（1/2）` of whole lines
+past 2,048 bytes. A mixed issue is one news message (or more past 8 cards) followed by the
+confidential text. Notices (`notice`, 更正 and 催办) about a 内部 item carry `safe: 1` too.
+WeCom's duplicate check is on (4 h), so a message
 re-sent after a crash between sending and recording does not reach a member twice.
 `invaliduser` / `unlicenseduser` in the answer mark those members `failed`; 81013 (nobody
 valid) marks all of them failed. WeCom drops, silently, what a member receives beyond
@@ -17,6 +25,8 @@ withdrawn item's messages can be recalled (`recall`, within 24 hours).
 from wechatpy.enterprise import WeChatClient as EnterpriseClient
 from wechatpy.exceptions import WeChatClientException
 
+from bulletin.cards import digest, size
+from bulletin.safetext import anchor, line, split_lines
 from channels.inbound import WorkInbound
 import config as settings
 from config import ConfigError
@@ -27,6 +37,8 @@ from channels.token import SharedTokenClient, SQLiteSessionStorage
 
 DEFAULT_BASE = settings.default("WECOM_API_BASE")
 DUPLICATE_CHECK_SECONDS = 4 * 3600  # the most WeCom allows
+SAFE = 1  # message/send `safe`: not shareable outside the organisation, watermarked
+SAFE_DIGEST_BYTES = 150  # a digest line in the confidential listing (about 50 characters)
 
 
 class WeComClient(SharedTokenClient, EnterpriseClient):
@@ -104,17 +116,44 @@ class WorkChannel(WorkInbound, Channel):
                    public_url=config.get("BOT_PUBLIC_URL", ""), timeout=http_timeout(config))
 
     def render(self, cards, *, title):
-        """One message per issue: news of ≤ 8 articles (a second message only past 8 cards)."""
-        payloads = news_payloads(self, cards, self.card_limits["articles"])
+        """One message per issue: news of ≤ 8 articles for 公开 cards (a second message only
+        past 8), then confidential text (`safe: 1`) listing the 内部 cards."""
+        public = [card for card in cards if not card.confidential]
+        internal = [card for card in cards if card.confidential]
+        payloads = news_payloads(self, public, self.card_limits["articles"])
+        payloads += [{"msgtype": "text", "text": {"content": part}, "safe": SAFE}
+                     for part in self.confidential_parts(internal, title)]
         for payload in payloads:
             payload.update(enable_duplicate_check=1,
                            duplicate_check_interval=DUPLICATE_CHECK_SECONDS)
         return payloads
 
-    def notice(self, text, card, *, title):
-        """A text message (WeCom renders its `<a href>` links), duplicate check on."""
-        return [{"msgtype": "text", "text": {"content": text}, "enable_duplicate_check": 1,
-                 "duplicate_check_interval": DUPLICATE_CHECK_SECONDS}]
+    def confidential_parts(self, cards, title):
+        """The 内部 listing's text parts: with digests if it all fits in one message, else
+        titles only, split into numbered parts of whole lines."""
+        if not cards:
+            return []
+        head = [f"【内部】{line(title)}" if title else "【内部】"]
+        titles = []
+        for n, card in enumerate(cards, 1):
+            department = f"（{line(card.department)}）" if card.department else ""
+            titles.append(f"{n}. {anchor(self.url(card.link), card.title)}{department}")
+        limit = self.card_limits["text"]
+        with_digests = "\n".join(head + [
+            entry + (f"\n{digest(card.digest, SAFE_DIGEST_BYTES)}" if card.digest else "")
+            for entry, card in zip(titles, cards)])
+        if size(with_digests) <= limit:
+            return [with_digests]
+        return split_lines(head + titles, limit)
+
+    def notice(self, text, card, *, title, confidential=False):
+        """A text message (WeCom renders its `<a href>` links), duplicate check on;
+        `confidential` (it concerns a 内部 item): `safe: 1`."""
+        payload = {"msgtype": "text", "text": {"content": text}, "enable_duplicate_check": 1,
+                   "duplicate_check_interval": DUPLICATE_CHECK_SECONDS}
+        if confidential:
+            payload["safe"] = SAFE
+        return [payload]
 
     def recall(self, msgid):
         """`message/recall` of one sent message (its msgid from message/send)."""

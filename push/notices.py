@@ -10,7 +10,8 @@ second `--notify` of the same correction queue nothing, while a later correction
 change id) is a new notice. Recipients are exactly those the issue's push reached with this
 item (`push.status.item_recipients`: deliveries of kind `issue`, status `sent`). Links are
 signed per cadre where the channel sends one recipient per call, per notice group on WeCom
-(`n<change id>`), like the push's own links.
+(`n<change id>`), like the push's own links. On WeCom a notice about a 内部 item is a
+confidential message (`safe: 1`), like the push that carried it.
 """
 
 from bulletin.cards import fit, item_card
@@ -20,6 +21,7 @@ from channels.links import item_url
 from push import outbox, status
 from push.plan import Message
 from store.issues import get_item
+from store.levels import INTERNAL, item_level
 
 TITLE_BYTES = 120
 NOTE_BYTES = 600
@@ -39,12 +41,13 @@ def correction_text(change, item, url):
 def notify_correction(db, config, channel, change):
     """Queue one correction notice to each recipient of the changed item (once per change)."""
     item = get_item(db, change["item_id"])
+    confidential = item_level(db, item["id"]) == INTERNAL  # WeCom: a `safe` message
     recipients = status.item_recipients(db, item["id"])
     group = f"n{change['id']}"
     messages = []
     if channel.max_batch > 1:
         url = item_url(config, item["id"], group=group)
-        payloads = _payloads(channel, change, item, url)
+        payloads = _payloads(channel, change, item, url, confidential)
         for start in range(0, len(recipients), channel.max_batch):
             messages.append(Message(group, [item["id"]],
                                     recipients[start:start + channel.max_batch], payloads))
@@ -52,17 +55,18 @@ def notify_correction(db, config, channel, change):
         for cadre_id, recipient in recipients:
             url = item_url(config, item["id"], cadre_id=cadre_id)
             messages.append(Message(group, [item["id"]], [(cadre_id, recipient)],
-                                    _payloads(channel, change, item, url)))
+                                    _payloads(channel, change, item, url, confidential)))
     queued = outbox.enqueue(db, item["issue_id"], channel.name, messages,
                             kind=correction_kind(change)) if messages else 0
     return {"change": change["id"], "recipients": len(recipients), "queued": queued}
 
 
-def _payloads(channel, change, item, url):
+def _payloads(channel, change, item, url, confidential):
     card = item_card(Item(item["seq"], item["kind"], item["title"], item["body"],
                           item["department"]), date=item.get("date"), link=url,
-                     limits=channel.card_limits)
-    return channel.notice(correction_text(change, item, url), card, title="更正通知")
+                     limits=channel.card_limits, confidential=confidential)
+    return channel.notice(correction_text(change, item, url), card, title="更正通知",
+                          confidential=confidential)
 
 
 def recall_item(db, channel, item_id):

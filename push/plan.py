@@ -105,15 +105,18 @@ def issue_title(meta):
 
 
 def cards_for(items, meta, channel, config, cadre_id=None, group=None):
-    """The channel's cards for these item rows, each linking to its signed item page."""
+    """The channel's cards for these item rows, each linking to its signed item page; a row
+    whose `level` is 内部 gives a confidential card (WeCom: a `safe` message)."""
     from bulletin.cards import item_card
     from bulletin.model import Item
     from channels.links import item_url
+    from store.levels import INTERNAL
 
     cards = []
     for row in items:
         item = Item(row["seq"], row["kind"], row["title"], row["body"], row["department"])
         link = item_url(config, row["id"], cadre_id=cadre_id, group=group)
         cards.append(item_card(item, date=meta.get("date"), link=link,
-                               limits=channel.card_limits))
+                               limits=channel.card_limits,
+                               confidential=row.get("level") == INTERNAL))
     return cards

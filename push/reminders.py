@@ -18,7 +18,8 @@ cadre per issue (a second `remind` queues nothing and counts them `skipped`), wi
 retries, rate limits, WeCom pacing and the Official Account's template fallback. It lists the
 cadre's unread items (withdrawn ones left out), each its title linked as in the push (per
 cadre; on WeCom the same group link, so opening it counts for the group again), packed
-within 2,048 bytes. Removed cadres and cadres with nothing left to read are `skipped`.
+within 2,048 bytes; on WeCom a reminder about any 内部 item is confidential (`safe: 1`).
+Removed cadres and cadres with nothing left to read are `skipped`.
 """
 
 from bulletin.cards import fit, item_card
@@ -27,6 +28,7 @@ from bulletin.safetext import anchor, line, pack
 from channels.links import item_url
 from push import outbox, status
 from push.plan import Message, issue_title
+from store.levels import INTERNAL
 from subscriptions import audience
 
 READ, UNREAD, UNKNOWN = "read", "unread", "unknown"
@@ -123,8 +125,9 @@ def _payloads(config, channel, meta, title, rows, cadre_id=None, group=None):
     links = [(item_url(config, row["id"], cadre_id=cadre_id, group=group), row["title"])
              for row in rows]
     first = rows[0]
+    confidential = any(row.get("level") == INTERNAL for row in rows)  # WeCom: safe
     card = item_card(Item(first["seq"], first["kind"], first["title"], first["body"],
                           first["department"]), date=meta.get("date"), link=links[0][0],
-                     limits=channel.card_limits)
+                     limits=channel.card_limits, confidential=confidential)
     return channel.notice(reminder_text(title, links, channel.card_limits["text"]), card,
-                          title="催办：" + title)
+                          title="催办：" + title, confidential=confidential)

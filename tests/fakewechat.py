@@ -21,7 +21,10 @@ enforces, with WeChat's error codes:
 - WeCom: agentid 40056, touser over 1,000 ids 40058, unknown members in `invaliduser`,
   members without a licence in `unlicenseduser`, nobody valid 81013; news 1–8 articles
   (45008), title ≤ 128 B (45003), description ≤ 512 B (45004), url ≤ 2,048 B (45005), text
-  ≤ 2,048 B (45002) — strict where WeChat would silently truncate; duplicate check
+  ≤ 2,048 B (45002) — strict where WeChat would silently truncate; `safe` (保密消息) 0/1 on
+  text, image, video, file and 0/1/2 on mpnews, else 40058, ignored (recorded 0) on news,
+  textcard, markdown (tests/fake_checks.py); image/video/file/mpnews need a media id
+  (40007), not checked against uploads; duplicate check
   (`enable_duplicate_check`) and the per-member caps (30/min, 1,000/h) drop messages
   silently, recorded in `duplicates` / `dropped`.
 - address book (tests/fake_addressbook.py): `set_address_book(departments, users)` (status 1
@@ -40,7 +43,8 @@ Faults: `inject(path, errcode=…|http=500|drop=True|delay=seconds, times=1, acc
 applies to the next `times` calls of `path`; `accept=True` processes the message first (it
 is delivered) and then misbehaves — the lost-answer case. `latency` delays every call.
 `fake_wechat.server.stop()` takes the fake off the network (connection refused).
-Records: `messages` (every delivery: api, touser, msgtype, body), `calls` (per path, all
+Records: `messages` (every delivery: api, touser, msgtype, body, `safe` as WeCom applied
+it: 0 on the Official Account and on WeCom types without the field), `calls` (per path, all
 calls), `token_fetches` ({"mp": n, "work": n, "contact": n}), `received(user)`.
 """
 
@@ -54,7 +58,7 @@ from collections import Counter, defaultdict, deque
 import pytest
 from fake_addressbook import AddressBook
 from fake_oauth import OAuth
-from fake_checks import check_articles, check_bytes, check_work_message
+from fake_checks import check_articles, check_bytes, check_work_message, work_safe
 from fake_reject import Reject
 from werkzeug.wrappers import Request, Response
 
@@ -370,13 +374,13 @@ class FakeWeChat(AddressBook, OAuth):
         if sum(now - t < 60 for t in recent) >= 30 or sum(now - t < 3600 for t in recent) >= 1000:
             self.dropped.append({"touser": user, "body": data, "at": now})
             return
-        self._record("work", user, data["msgtype"], data, content)
+        self._record("work", user, data["msgtype"], data, content, safe=work_safe(data))
 
     # ---- WeCom address book ----------------------------------------------------------
-    def _record(self, api, touser, msgtype, body, content=None):
+    def _record(self, api, touser, msgtype, body, content=None, safe=0):
         self._serial += 1
         record = {"api": api, "touser": touser, "msgtype": msgtype, "body": body,
-                  "content": content, "at": time.time()}
+                  "content": content, "at": time.time(), "safe": safe}
         self.messages.append(record)
         self.by_user[touser].append(record)
 

@@ -8,6 +8,7 @@ import pytest
 
 from push import publish as publishing
 from push.worker import run_until_idle
+from store import levels
 from store.db import open_db
 from subscriptions import audience
 from test_plan import add_cadre, item_ids, make_issue, publish
@@ -116,14 +117,18 @@ def test_an_unknown_subscription_is_refused_with_the_closest_names(runner, db, t
 
 # ---- the dry run is what the push sends -------------------------------------------------------
 
+@pytest.mark.parametrize("mixed", [False, True], ids=["internal", "mixed-levels"])
 @pytest.mark.parametrize("channel", ["work", "mp"])
-def test_dry_run_matches_the_push(fake_wechat, make_app, channel):
+def test_dry_run_matches_the_push(fake_wechat, make_app, channel, mixed):
     identity = {"work": "userid", "mp": "openid"}[channel]
     users = [f"u{n}" for n in range(7)]
     (fake_wechat.add_members if channel == "work" else fake_wechat.add_followers)(users)
     app = make_app(**fake_wechat.app_config(channel), BOT_SEND_RATE=1000)
     db = open_db(app.config["DATABASE_PATH"])
     issue_id = publish(db)
+    if mixed:  # 公开 with one 内部 item: on WeCom news plus a confidential text
+        levels.set_issue_level(db, issue_id, "公开")
+        levels.set_item_level(db, min(item_ids(db, issue_id).values()) + 2, "内部")
     follows = [["区审计局"], ["峡窝镇"], [], ["区督查局", "区审计局"], ["区审计局"], [], []]
     for n, (user, departments) in enumerate(zip(users, follows)):
         add_cadre(db, f"干部{n}", user, departments, everything=n == 5, identity=identity,
@@ -142,6 +147,9 @@ def test_dry_run_matches_the_push(fake_wechat, make_app, channel):
     api = "message/send" if channel == "work" else "message/custom/send"
     assert fake_wechat.calls[api] == dry["api_calls"]  # every planned call made, once
     assert set(fake_wechat.delivered()) == set(users)
+    if channel == "work":  # 内部 items in confidential text, 公开 ones in news
+        kinds = {(m["msgtype"], m["safe"]) for m in fake_wechat.messages}
+        assert kinds == ({("news", 0), ("text", 1)} if mixed else {("text", 1)})
     by_department = {}
     for department, n in db.execute("""
             SELECT i.department, COUNT(DISTINCT d.recipient) FROM deliveries d

@@ -302,8 +302,14 @@ def test_card_preview_follows_the_channel(make_app, channel, expected):
     if channel == "mp":  # several items: one text message listing titles and links
         assert 'class="bubble bot"' in page  # each title a link, as WeChat shows <a href>
         assert re.search(r'1\. <a href="[^"]+/items/\d+\?t=[^"]+"[^>]*>上街区十个重大项目集中开工</a>', page)
-    else:
-        assert 'class="wx-card"' in page
+    else:  # 内部 (the default): WeCom's confidential text; 公开: news cards
+        assert "保密消息" in page and 'class="wx-card"' not in page
+        from store import levels
+        db = open_db(app.config["DATABASE_PATH"])
+        levels.set_issue_level(db, issue_id, "公开")
+        db.conn.close()
+        page = client.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+        assert 'class="wx-card"' in page and "保密消息" not in page
 
 
 def test_oversized_upload_and_unknown_issue_get_readable_pages(make_app):

@@ -139,7 +139,8 @@ def test_a_correction_notice_on_wecom_is_one_text_call_to_the_members(fake_wecha
     for member in ("m1", "m2"):
         last = fake_wechat.received(member)[-1]
         assert last["msgtype"] == "text" and "【更正】<a href=" in last["content"]
-    assert all(m["msgtype"] != "text" for m in fake_wechat.received("m3"))
+        assert last["safe"] == 1  # the item is 内部 (the default): a confidential notice
+    assert all("【更正】" not in m["content"] for m in fake_wechat.received("m3"))
     db.conn.close()
 
 

@@ -5,6 +5,8 @@ import json
 import pytest
 import requests
 
+from channels import make_channel
+
 
 def token(fake, kind="work"):
     if kind == "work":
@@ -189,3 +191,31 @@ def test_members_who_leave_the_book_can_no_longer_be_messaged(fake_wechat):
     fake_wechat.set_address_book(BOOK_DEPARTMENTS, BOOK_USERS)
     fake_wechat.set_address_book(users=BOOK_USERS[1:])
     assert fake_wechat.members == {"outsider", "qian"}
+
+
+def test_wecom_safe_is_checked_per_message_type_and_recorded(fake_wechat, make_app):
+    """`safe` (保密消息): 0/1 on text, image, video, file; 0/1/2 on mpnews; another value is
+    40058; news, textcard and markdown have no such field: ignored, recorded as 0."""
+    fake_wechat.add_members(["u1"])
+    access = token(fake_wechat)
+    send = lambda data: post(fake_wechat, "message/send", data, access)["errcode"]  # noqa: E731
+    assert send(dict(work_text(["u1"], "甲。"), safe=1)) == 0
+    assert send(dict(work_text(["u1"], "乙。"), safe="0")) == 0  # WeCom's old examples
+    for bad in (2, 9, -1, "x", True, None):
+        assert send(dict(work_text(["u1"], "丙。"), safe=bad)) == 40058
+    image = {"touser": "u1", "agentid": 1000002, "msgtype": "image", "image": {"media_id": "m1"}}
+    assert send(dict(image, safe=1)) == 0 and send(dict(image, safe=2)) == 40058
+    assert send(dict(image, image={})) == 40007  # no media id
+    mpnews = {"touser": "u1", "agentid": 1000002, "msgtype": "mpnews", "mpnews": {"articles": [
+        {"title": "标题", "thumb_media_id": "t1", "content": "<p>正文</p>"}]}}
+    assert send(dict(mpnews, safe=2)) == 0 and send(dict(mpnews, safe=3)) == 40058
+    news = {"touser": "u1", "agentid": 1000002, "msgtype": "news", "news": {"articles": [
+        {"title": "t", "description": "d", "url": "http://x"}]}}
+    assert send(dict(news, safe=1)) == 0  # no such field on news: ignored
+    assert [(m["msgtype"], m["safe"]) for m in fake_wechat.received("u1")] == [
+        ("text", 1), ("text", 0), ("image", 1), ("mpnews", 2), ("news", 0)]
+    # through wechatpy's own client, as the channel sends it
+    app = make_app(**fake_wechat.app_config("work"))
+    channel = make_channel(app.config, app.config["DATABASE_PATH"])
+    channel.client.message.send_text(fake_wechat.agent_id, ["u1"], "丁。", safe=1)
+    assert fake_wechat.received("u1")[-1]["safe"] == 1

@@ -4,6 +4,7 @@ Helpers here (`publish`, `add_cadre`) are shared by the other push test modules.
 """
 
 import json
+import re
 
 from bulletin.model import Issue, Item
 from push import outbox, plan
@@ -41,6 +42,17 @@ def add_cadre(db, name, recipient, departments=(), everything=False, bound=True,
     for department in departments:
         db["subscriptions"].insert({"cadre_id": cadre_id, "department_id": learn(db, department)})
     return cadre_id
+
+
+LINK = re.compile(r'<a href="([^"]+)">')
+
+
+def message_urls(body):
+    """The item links of one message body: a news message's article urls, or the
+    `<a href>` links of a text (WeCom's confidential listing of 内部 items, a notice)."""
+    if body.get("msgtype") == "news":
+        return [article["url"] for article in body["news"]["articles"]]
+    return LINK.findall((body.get("text") or {}).get("content") or "")
 
 
 def item_ids(db, issue_id):

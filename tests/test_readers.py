@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import requests
 
 from store.db import open_db
-from test_plan import add_cadre, item_ids, publish
+from test_plan import add_cadre, item_ids, message_urls, publish
 
 AUDIT = "区审计局“四个一”提升信息宣传工作"
 WECOM_PHONE = {"User-Agent": "Mozilla/5.0 (iPhone) AppleWebKit wxwork/4.1.0 MicroMessenger/7.0.1"}
@@ -28,10 +28,10 @@ def wecom(fake_wechat, make_app):
 
 
 def link_of(fake_wechat, user, item_id):
-    for message in fake_wechat.received(user):
-        for article in json.loads(message["content"])["news"]["articles"]:
-            if f"/items/{item_id}?" in article["url"]:
-                return article["url"].replace("http://jianbao.test", "")
+    for message in fake_wechat.received(user):  # 内部 (the default): WeCom's safe text
+        for url in message_urls(message["body"]):
+            if f"/items/{item_id}?" in url:
+                return url.replace("http://jianbao.test", "")
     raise AssertionError(f"{user} got no link to {item_id}")
 
 

@@ -8,7 +8,7 @@ from channels import inbox
 from store.db import open_db
 from test_console import csrf_from, login
 from test_corrections import pushed, pushed_on_wecom, sent_link
-from test_plan import add_cadre, publish
+from test_plan import add_cadre, message_urls, publish
 
 
 def remind(runner, issue_id, *extra):
@@ -80,8 +80,8 @@ def test_console_shows_read_rates_and_reminds(client, runner, db):
 
 def test_on_wecom_a_group_someone_opened_is_unknown_and_skipped(fake_wechat, make_app):
     app, db, issue_id, runner = pushed_on_wecom(fake_wechat, make_app)
-    article = json.loads(fake_wechat.received("m1")[0]["content"])["news"]["articles"][0]
-    assert app.test_client().get(article["url"].replace("http://jianbao.test", "")).status_code == 200
+    url = message_urls(fake_wechat.received("m1")[0]["body"])[0]
+    assert app.test_client().get(url.replace("http://jianbao.test", "")).status_code == 200
     assert remind(runner, issue_id) == {"issue": issue_id, "reminded": 1, "already_read": 0,
                                         "skipped": 2}
     last = fake_wechat.received("m3")[-1]

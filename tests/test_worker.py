@@ -3,6 +3,7 @@
 Every test drives the real channel code (wechatpy clients) over loopback.
 """
 
+import re
 import threading
 import time
 
@@ -41,9 +42,11 @@ def test_every_member_gets_one_message_holding_their_items(fake_wechat, make_app
     calls = push_and_drain(app, db, issue_id)
     assert calls == 3  # three item sets, one call each
     assert fake_wechat.delivered() == {user: 1 for user in users}
-    audit = fake_wechat.received("user0")[0]["body"]["news"]["articles"]
-    assert [a["title"] for a in audit] == ["上街区十个重大项目集中开工",
-                                           "区审计局“四个一”提升信息宣传工作", "区审计局开展专项审计"]
+    [audit] = fake_wechat.received("user0")  # 内部 (the default level): one confidential text
+    assert audit["msgtype"] == "text" and audit["safe"] == 1
+    titles = re.findall(r'<a href="[^"]+">([^<]+)</a>', audit["body"]["text"]["content"])
+    assert titles == ["上街区十个重大项目集中开工",
+                      "区审计局“四个一”提升信息宣传工作", "区审计局开展专项审计"]
     assert status.summary(db, issue_id) == {"issue": issue_id, "total": 6, "sent": 6, "failed": 0,
                                             "pending": 0, "by_reason": {}}
 

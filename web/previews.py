@@ -5,7 +5,8 @@
     reply_messages(xml)                    # a /wechat reply, read back
 
 A phone message is {"kind": "news", "articles": [{"title", "description", "url"}]},
-{"kind": "card", "title", "description", "url", "button"} or {"kind": "text", "text"};
+{"kind": "card", "title", "description", "url", "button"} or {"kind": "text", "text",
+"confidential"};
 "time" is set where the message has one.
 """
 
@@ -15,12 +16,17 @@ from xml.parsers.expat import ExpatError
 
 from channels import make_channel
 from push.plan import cards_for, issue_title
+from store.db import get_db
+from store.levels import issue_levels
 
 
 def phone_messages(config, issue, items):
-    """The active channel's real payloads for the whole issue (links open the office preview)."""
+    """The active channel's real payloads for the whole issue (links open the office preview);
+    each item at its 公开/内部 level, so WeCom's confidential text shows as it will go out."""
     if not items:
         return []
+    effective = issue_levels(get_db(), issue["id"])["items"]
+    items = [dict(item, level=effective.get(item["id"], (None, None))[1]) for item in items]
     channel = make_channel(config, current_app.config["DATABASE_PATH"])
     meta = {"issuer": issue.get("issuer"), "date": issue.get("date"), "number": issue.get("number")}
     cards = cards_for(items, meta, channel, config)
@@ -40,8 +46,9 @@ def payload_message(payload, time=None):
         return {"kind": "card", "time": time, "title": card.get("title", ""),
                 "description": card.get("description", ""), "url": card.get("url", ""),
                 "button": card.get("btntxt")}
-    if kind == "text":
-        return {"kind": "text", "time": time, "text": payload.get("text", {}).get("content", "")}
+    if kind == "text":  # `confidential`: WeCom's `safe` (watermarked, not forwarded outside)
+        return {"kind": "text", "time": time, "text": payload.get("text", {}).get("content", ""),
+                "confidential": bool(payload.get("safe"))}
     return {"kind": "text", "time": time, "text": f"[{kind or '未知'}消息]"}
 
 
