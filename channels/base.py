@@ -31,12 +31,24 @@ A channel has:
 """
 
 from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
 
 import config as settings
 
 SENT, FAILED, WINDOW_CLOSED = "sent", "failed", "window_closed"
 STATUSES = (SENT, FAILED, WINDOW_CLOSED)
 DEFAULT_TIMEOUT = settings.default("BOT_HTTP_TIMEOUT")
+
+
+def reads_with_oauth(config):
+    """True when item pages learn their reader through WeChat's web authorisation
+    (BOT_READER_OAUTH, on unless set to 0; channels.readers); the sandbox ignores it."""
+    return bool(settings.setting(config, "BOT_READER_OAUTH"))
+
+
+def reader_domain(config):
+    """The host WeChat must trust for web authorisation: BOT_PUBLIC_URL's."""
+    return urlsplit(str(config.get("BOT_PUBLIC_URL") or "")).hostname or "BOT_PUBLIC_URL's host"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from channels.inbound import WorkInbound
 import config as settings
 from config import ConfigError
 from channels.base import (http_timeout, FAILED, SENT, Channel, Result, TransientError,
-                           news_payloads)
+                           news_payloads, reader_domain, reads_with_oauth)
 from channels.errors import UNTRUSTED_IP, TokenFetchError, describe, transient
 from channels.token import SharedTokenClient, SQLiteSessionStorage
 
@@ -65,7 +65,10 @@ class WorkChannel(WorkInbound, Channel):
             "the same app → 可见范围: every department or member who should receive the bulletin "
             "(others are refused as invalid users; roster sync reads the address book within it)",
             "optional: a menu with the keys HELP, LATEST, MY_SUBSCRIPTIONS, DEPARTMENTS, MORE",
-        ]
+        ] + ([f"the same app → 网页授权及JS-SDK → 可信域名: {reader_domain(config)} "
+              "(BOT_PUBLIC_URL's host; WeCom asks for its verification file at the domain's "
+              "root) — without it nobody can open an item page (BOT_READER_OAUTH)"]
+             if reads_with_oauth(config) else [])
 
     @classmethod
     def preflight(cls, client, config):

@@ -129,8 +129,9 @@ class FakeWeChat(AddressBook, OAuth):
             self.tokens.clear()
 
     def app_config(self, channel, template=True, timeout=2.0):
-        """Settings that point `make_app` / `make_channel` at this server."""
-        common = {"BOT_CHANNEL": channel, "BOT_HTTP_TIMEOUT": timeout}
+        """Settings that point `make_app` / `make_channel` at this server (its API, and its
+        web authorisation: item pages on `work`/`mp` learn their reader here)."""
+        common = {"BOT_CHANNEL": channel, "BOT_HTTP_TIMEOUT": timeout, **self.oauth_bases()}
         if channel == "work":
             return dict(common, WECOM_CORP_ID=self.corp_id, WECOM_SECRET=self.corp_secret,
                         WECOM_AGENT_ID=str(self.agent_id), WECOM_TOKEN="fake-callback-token",

@@ -11,10 +11,10 @@ A corrected item shows its current text under `已更正（时间）：说明`; 
 their links expire when the opened one does (channels.links.issued_at): following them never
 renews a link.
 
-With BOT_READER_OAUTH on `work`/`mp` the page learns its reader from WeChat (web.reader_auth:
-snsapi_base): the token still has to be valid, and the reader must be an active cadre who was
-sent this item — a forwarded link, a removed cadre, a desktop browser get no text. The receipt
-and the watermark then name that cadre, on WeCom too.
+On `work`/`mp` the page learns its reader from WeChat (web.reader_auth: snsapi_base; off only
+with BOT_READER_OAUTH=0, the link-only fallback): the token still has to be valid, and the
+reader must be an active cadre who was sent this item — a forwarded link, a removed cadre, a
+desktop browser get no text. The receipt and the watermark then name that cadre, on WeCom too.
 """
 
 from flask import Blueprint, current_app, make_response, render_template, request
@@ -41,7 +41,7 @@ def item_page(item_id):
     if item is None or (claim.get("c") is not None and reader is None):
         return render_template("link_invalid.html"), 403
     auth = readers.reader_auth(config, config["DATABASE_PATH"])
-    if auth is not None:  # work/mp with BOT_READER_OAUTH: the reader is who WeChat says
+    if auth is not None:  # work/mp (unless BOT_READER_OAUTH=0): the reader is who WeChat says
         reader = reader_auth.identify(auth, db, config)
         if not isinstance(reader, dict):
             return reader
