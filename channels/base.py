@@ -19,7 +19,8 @@ A channel has:
 - `render(cards, *, title) -> list[dict]`: the JSON-serialisable payload(s) of one message per
   issue for one recipient (or a batch with identical cards), stored in the outbox as is;
 - `recall_seconds`, `recall(msgid) -> Result`: how long a sent message can be recalled and
-  recalling it (WeCom: 24 h, `message/recall`; 0 elsewhere: only the page changes);
+  recalling it (WeCom: 24 h, `message/recall`; 0 elsewhere: only the page changes); `failed`
+  is final, a failure worth trying again raises `TransientError` like `send`;
 - `notice(text, card, *, title) -> list[dict]`: a short text message about an item already
   sent (a correction notice, a reminder), with the channel's own fallback or options;
 - `send(recipients, payload) -> dict[str, Result]`: one result per recipient, or raises
@@ -130,8 +131,9 @@ class Channel:
         return [{"msgtype": "text", "text": {"content": text}}]
 
     def recall(self, msgid):
-        """Recall a sent message: a Result (`sent` = recalled, `failed` = refused, its errcode
-        and reason). Only where `recall_seconds` > 0 (WeCom's message/recall)."""
+        """Recall a sent message: a Result (`sent` = recalled, `failed` = refused for good,
+        its errcode and reason), or TransientError (try again later). Only where
+        `recall_seconds` > 0 (WeCom's message/recall)."""
         raise NotImplementedError(f"{self.name} messages cannot be recalled")
 
     def check_batch(self, recipients):

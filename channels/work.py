@@ -120,18 +120,21 @@ class WorkChannel(WorkInbound, Channel):
                  "duplicate_check_interval": DUPLICATE_CHECK_SECONDS}]
 
     def recall(self, msgid):
-        """`message/recall` of one sent message (its msgid from message/send)."""
+        """`message/recall` of one sent message (its msgid from message/send): Result(SENT),
+        Result(FAILED, …) when WeCom refuses it for good (an unknown, already recalled or too
+        old msgid), or raises TransientError when it is worth trying again (network, HTTP 5xx,
+        -1 busy, rate limits, a token that cannot be had)."""
         try:
             self.client.call(lambda: self.client.post("message/recall", data={"msgid": msgid}))
             return Result(SENT)
         except TokenFetchError as error:
-            return Result(FAILED, error.errcode, f"access token: {error.reason}")
-        except TransientError as error:
-            return Result(FAILED, error.errcode, f"{error.reason} (not retried)")
+            raise TransientError(error.errcode, f"access token: {error.reason}") from error
+        except TransientError:
+            raise
         except Exception as error:
             retry = transient(error)
             if retry:
-                return Result(FAILED, retry.errcode, f"{retry.reason} (not retried)")
+                raise retry from error
             if not isinstance(error, WeChatClientException):
                 raise
             return Result(FAILED, error.errcode, describe(error))
