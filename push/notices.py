@@ -100,6 +100,15 @@ def recall_item(db, channel, item_id):
     return counts
 
 
+def recalls_to_retry(db, channel, item_id):
+    """How many of the item's sent calls `recall_item` would try again: on a channel that
+    recalls, those whose recall failed transiently or was never tried (the console's button)."""
+    if not channel.recall_seconds:
+        return 0
+    return sum(1 for call in status.sent_calls(db, item_id)
+               if call["recall"] is None or call["recall"].startswith(RETRY))
+
+
 def _recall_call(channel, call):
     if not call["msgid"]:
         return "no msgid recorded when it was sent"

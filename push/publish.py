@@ -155,6 +155,11 @@ def recall_again(db, item_id, config, db_path, *, channel=None):
     return {"item": item_id, "recall": notices.recall_item(db, channel, item_id)}
 
 
+def recalls_to_retry(db, item_id, config):
+    """How many messages of a withdrawn item `recall_again` would try again (0 elsewhere)."""
+    return notices.recalls_to_retry(db, channel_class(config["BOT_CHANNEL"]), item_id)
+
+
 def correct_item(db, item_id, config, db_path, *, title=None, body=None, department=None,
                  note, who, notify=False, channel=None):
     """Correct an item (store.corrections: kept with before/after/who/when/note) and, with

@@ -112,3 +112,23 @@ def test_the_fake_refuses_an_unknown_an_already_recalled_and_a_too_old_msgid(fak
     old = channel.recall(sent.msgid)
     assert (old.status, old.errcode) == ("failed", 86008) and "24 hours" in old.reason
     assert fake_wechat.recalls == [msgid]
+
+
+def test_the_console_offers_the_retry_only_while_there_is_one(fake_wechat, make_app):
+    from test_console import csrf_from, login
+
+    app, db, runner, item_id = wecom_pushed(fake_wechat, make_app)
+    fake_wechat.inject("message/recall", errcode=-1, times=3)
+    invoke(runner, "item", "withdraw", str(item_id), "--note", "误发")
+    fake_wechat.faults.clear()
+    client = app.test_client()
+    login(client)
+    [(issue_id,)] = db.execute("SELECT issue_id FROM items WHERE id = ?", [item_id]).fetchall()
+    page = client.get(f"/admin/issues/{issue_id}")
+    assert "重试撤回" in page.get_data(as_text=True)
+    done = client.post(f"/admin/items/{item_id}/recall", follow_redirects=True,
+                       data={"csrf_token": csrf_from(page)})
+    html = done.get_data(as_text=True)
+    assert "重试撤回：载有该条的消息 1 条，已撤回 1 条。" in html
+    assert "重试撤回</button>" not in html and len(fake_wechat.recalls) == 1
+    assert [r["who"] for r in audit.entries(db, action="recall")] == ["admin"]
