@@ -100,3 +100,26 @@ def test_an_official_account_reader_is_identified_by_openid(fake_wechat, make_ap
     other = fake_wechat.open_on_phone(app.test_client(), "o3", path, WECHAT_PHONE)
     assert other.status_code == 403
     db.conn.close()
+
+
+def test_a_chat_replys_link_opens_for_its_own_cadre_and_no_one_else(fake_wechat, make_app):
+    """A search answer links items the cadre was not pushed (another department's): the link
+    names that cadre, so WeChat's identity must be theirs."""
+    from channels.links import item_url
+
+    app, db, issue_id, ids = wecom(fake_wechat, make_app)
+    town = next(i for t, i in item_ids(db, issue_id).items() if t != AUDIT
+                and i not in _received(db, ids["甲"]))
+    with app.app_context():
+        reply_link = item_url(app.config, town, cadre_id=ids["甲"])  # as handlers.searching
+    page = fake_wechat.open_on_phone(app.test_client(), "m1", reply_link, WECOM_PHONE)
+    assert page.status_code == 200 and "甲 · 内部资料" in unquote(page.get_data(as_text=True))
+    other = fake_wechat.open_on_phone(app.test_client(), "m2", reply_link, WECOM_PHONE)
+    assert other.status_code == 403  # forwarded to 乙, who was not sent it either
+    db.conn.close()
+
+
+def _received(db, cadre_id):
+    return {i for (items,) in db.execute(
+        "SELECT items FROM deliveries WHERE cadre_id = ? AND kind = 'issue'", [cadre_id])
+        for i in json.loads(items)}

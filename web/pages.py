@@ -13,8 +13,9 @@ renews a link.
 
 On `work`/`mp` the page learns its reader from WeChat (web.reader_auth: snsapi_base; off only
 with BOT_READER_OAUTH=0, the link-only fallback): the token still has to be valid, and the
-reader must be an active cadre who was sent this item — a forwarded link, a removed cadre, a
-desktop browser get no text. The receipt and the watermark then name that cadre, on WeCom too.
+reader must be an active cadre who was sent this item or the cadre the link was made for (a
+chat reply's link) — a forwarded link, a removed cadre, a desktop browser get no text. The
+receipt and the watermark then name that cadre, on WeCom too.
 """
 
 from flask import Blueprint, current_app, make_response, render_template, request
@@ -45,7 +46,8 @@ def item_page(item_id):
         reader = reader_auth.identify(auth, db, config)
         if not isinstance(reader, dict):
             return reader
-        if item_id not in status.received_items(db, item["issue_id"], reader["id"]):
+        own = claim.get("c") == reader["id"]  # the cadre the link was made for (a chat reply)
+        if not own and item_id not in status.received_items(db, item["issue_id"], reader["id"]):
             return render_template("link_invalid.html"), 403  # a forwarded link
         claim = {"i": item_id, "c": reader["id"]}
     if reader is not None and levels.item_level(db, item_id) == levels.INTERNAL \
