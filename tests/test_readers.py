@@ -123,3 +123,22 @@ def _received(db, cadre_id):
     return {i for (items,) in db.execute(
         "SELECT items FROM deliveries WHERE cadre_id = ? AND kind = 'issue'", [cadre_id])
         for i in json.loads(items)}
+
+
+def test_the_consoles_card_preview_opens_for_a_signed_in_account_only(fake_wechat, make_app):
+    from channels.links import item_path
+    from test_console import login
+
+    app, db, issue_id, ids = wecom(fake_wechat, make_app)
+    item_id = item_ids(db, issue_id)[AUDIT]
+    with app.app_context():
+        preview = item_path(app.config, item_id)  # as the issue page's card preview links
+    desktop = {"User-Agent": "Mozilla/5.0 (X11; Linux)"}
+    stranger = app.test_client().get(preview, headers=desktop)
+    assert stranger.status_code == 403 and AUDIT not in stranger.get_data(as_text=True)
+    staff = app.test_client()
+    login(staff)
+    page = staff.get(preview, headers=desktop)
+    assert page.status_code == 200 and AUDIT in page.get_data(as_text=True)
+    assert db.execute("SELECT COUNT(*) FROM read_receipts").fetchone()[0] == 0
+    db.conn.close()
