@@ -59,7 +59,7 @@ SETTINGS = {
     "BOT_TIMEZONE": ("Asia/Shanghai", str),  # local time: pages, quiet hours, --at
     "BOT_REMIND_AFTER_HOURS": (0.0, float),  # automatic 催办 this long after a push; 0 = off
     "BOT_QUIET_HOURS": (None, str),  # e.g. 22:00-07:30 local: non-urgent pushes wait; None: off
-    "BOT_READER_OAUTH": (False, "bool"),  # work/mp item pages learn their reader (snsapi_base)
+    "BOT_READER_OAUTH": (True, "bool"),  # work/mp item pages learn their reader (snsapi_base); 0: link only
     "WECHAT_OAUTH_BASE": ("https://open.weixin.qq.com/connect/", str),  # authorize (both apps)
     "WECHAT_SNS_BASE": ("https://api.weixin.qq.com/", str),  # mp: sns/oauth2/access_token
     "WECHAT_APP_ID": (None, str),

@@ -20,7 +20,8 @@ A channel has:
   issue for one recipient (or a batch with identical cards), stored in the outbox as is
   (a card's `confidential` marks a 内部 item: WeCom sends those as confidential text);
 - `recall_seconds`, `recall(msgid) -> Result`: how long a sent message can be recalled and
-  recalling it (WeCom: 24 h, `message/recall`; 0 elsewhere: only the page changes);
+  recalling it (WeCom: 24 h, `message/recall`; 0 elsewhere: only the page changes); `failed`
+  is final, a failure worth trying again raises `TransientError` like `send`;
 - `notice(text, card, *, title, confidential=False) -> list[dict]`: a short text message
   about an item already sent (a correction notice, a reminder), with the channel's own
   fallback or options (`confidential`: it concerns a 内部 item — WeCom marks it `safe`);
@@ -33,12 +34,24 @@ A channel has:
 """
 
 from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
 
 import config as settings
 
 SENT, FAILED, WINDOW_CLOSED = "sent", "failed", "window_closed"
 STATUSES = (SENT, FAILED, WINDOW_CLOSED)
 DEFAULT_TIMEOUT = settings.default("BOT_HTTP_TIMEOUT")
+
+
+def reads_with_oauth(config):
+    """True when item pages learn their reader through WeChat's web authorisation
+    (BOT_READER_OAUTH, on unless set to 0; channels.readers); the sandbox ignores it."""
+    return bool(settings.setting(config, "BOT_READER_OAUTH"))
+
+
+def reader_domain(config):
+    """The host WeChat must trust for web authorisation: BOT_PUBLIC_URL's."""
+    return urlsplit(str(config.get("BOT_PUBLIC_URL") or "")).hostname or "BOT_PUBLIC_URL's host"
 
 
 @dataclass(frozen=True)
@@ -122,8 +135,9 @@ class Channel:
         return [{"msgtype": "text", "text": {"content": text}}]
 
     def recall(self, msgid):
-        """Recall a sent message: a Result (`sent` = recalled, `failed` = refused, its errcode
-        and reason). Only where `recall_seconds` > 0 (WeCom's message/recall)."""
+        """Recall a sent message: a Result (`sent` = recalled, `failed` = refused for good,
+        its errcode and reason), or TransientError (try again later). Only where
+        `recall_seconds` > 0 (WeCom's message/recall)."""
         raise NotImplementedError(f"{self.name} messages cannot be recalled")
 
     def check_batch(self, recipients):

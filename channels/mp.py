@@ -22,7 +22,8 @@ from bulletin.safetext import anchor, line, split_lines
 import config as settings
 from config import DEFAULT_TEMPLATE_FIELDS, parse_template_fields
 from channels.inbound import Inbound
-from channels.base import http_timeout, FAILED, SENT, WINDOW_CLOSED, Channel, Result, news_payloads
+from channels.base import (http_timeout, FAILED, SENT, WINDOW_CLOSED, Channel, Result,
+                           news_payloads, reader_domain, reads_with_oauth)
 from channels.errors import TokenFetchError, describe, transient
 from channels.token import SharedTokenClient, SQLiteSessionStorage
 
@@ -64,7 +65,11 @@ class MpChannel(Inbound, Channel):
             f"消息加解密方式 {mode}; then 启用",
             "the same page → IP白名单: this server's outbound address",
             "a template (WECHAT_TEMPLATE_ID) for cadres whose 48-hour window is closed",
-        ]
+        ] + ([f"公众号 → 设置与开发 → 接口权限 → 网页授权 → 网页授权域名: "
+              f"{reader_domain(config)} (BOT_PUBLIC_URL's host; WeChat asks for its MP_verify "
+              "file at the domain's root) — without it nobody can open an item page "
+              "(BOT_READER_OAUTH)"]
+             if reads_with_oauth(config) else [])
     max_batch = 1
 
     def __init__(self, appid, secret, db_path, *, template_id=None, template_fields=None,

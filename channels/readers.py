@@ -1,6 +1,6 @@
 """Who is reading an item page: WeChat's web authorisation (snsapi_base), WeCom and Official Account.
 
-    auth = reader_auth(app.config, db_path)     # None: off (BOT_READER_OAUTH=0) or the sandbox
+    auth = reader_auth(app.config, db_path)     # None: the sandbox, or BOT_READER_OAUTH=0
     auth.authorize_url("https://jb.example/items/4?t=…", state="r")   # where to send the browser
     auth.identify(code)        # {"userid": "zhangsan"} / {"openid": "o…"}, or None (bad code)
     in_wechat(user_agent)      # True in WeChat's or WeCom's own browser
@@ -19,7 +19,7 @@ from wechatpy.exceptions import WeChatClientException, WeChatOAuthException
 from wechatpy.oauth import WeChatOAuth
 
 import config as settings
-from channels.base import TransientError
+from channels.base import TransientError, reads_with_oauth
 
 BROWSER_MARKS = ("MicroMessenger", "wxwork")  # WeChat's and WeCom's in-app browsers
 
@@ -78,10 +78,11 @@ class MpReaders:
 
 
 def reader_auth(config, db_path):
-    """The reader authorisation of BOT_CHANNEL when BOT_READER_OAUTH is on, else None."""
+    """The reader authorisation of BOT_CHANNEL (on by default; None with BOT_READER_OAUTH=0,
+    the link-only fallback, and in the sandbox, which keeps its per-cadre links)."""
     from channels import make_channel
 
-    if not config.get("BOT_READER_OAUTH"):
+    if not reads_with_oauth(config):
         return None
     channel = make_channel(config, db_path)
     if channel.identity == "userid":

@@ -31,7 +31,7 @@ from channels.inbound import WorkInbound
 import config as settings
 from config import ConfigError
 from channels.base import (http_timeout, FAILED, SENT, Channel, Result, TransientError,
-                           news_payloads)
+                           news_payloads, reader_domain, reads_with_oauth)
 from channels.errors import UNTRUSTED_IP, TokenFetchError, describe, transient
 from channels.token import SharedTokenClient, SQLiteSessionStorage
 
@@ -77,7 +77,10 @@ class WorkChannel(WorkInbound, Channel):
             "the same app → 可见范围: every department or member who should receive the bulletin "
             "(others are refused as invalid users; roster sync reads the address book within it)",
             "optional: a menu with the keys HELP, LATEST, MY_SUBSCRIPTIONS, DEPARTMENTS, MORE",
-        ]
+        ] + ([f"the same app → 网页授权及JS-SDK → 可信域名: {reader_domain(config)} "
+              "(BOT_PUBLIC_URL's host; WeCom asks for its verification file at the domain's "
+              "root) — without it nobody can open an item page (BOT_READER_OAUTH)"]
+             if reads_with_oauth(config) else [])
 
     @classmethod
     def preflight(cls, client, config):
@@ -156,18 +159,21 @@ class WorkChannel(WorkInbound, Channel):
         return [payload]
 
     def recall(self, msgid):
-        """`message/recall` of one sent message (its msgid from message/send)."""
+        """`message/recall` of one sent message (its msgid from message/send): Result(SENT),
+        Result(FAILED, …) when WeCom refuses it for good (an unknown, already recalled or too
+        old msgid), or raises TransientError when it is worth trying again (network, HTTP 5xx,
+        -1 busy, rate limits, a token that cannot be had)."""
         try:
             self.client.call(lambda: self.client.post("message/recall", data={"msgid": msgid}))
             return Result(SENT)
         except TokenFetchError as error:
-            return Result(FAILED, error.errcode, f"access token: {error.reason}")
-        except TransientError as error:
-            return Result(FAILED, error.errcode, f"{error.reason} (not retried)")
+            raise TransientError(error.errcode, f"access token: {error.reason}") from error
+        except TransientError:
+            raise
         except Exception as error:
             retry = transient(error)
             if retry:
-                return Result(FAILED, retry.errcode, f"{retry.reason} (not retried)")
+                raise retry from error
             if not isinstance(error, WeChatClientException):
                 raise
             return Result(FAILED, error.errcode, describe(error))

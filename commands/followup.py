@@ -1,11 +1,14 @@
-"""Follow-up after the push: `item correct ITEM_ID …` (更正), `item withdraw ITEM_ID …` (撤回), `remind ID` (催办).
+"""Follow-up after the push: `item correct ITEM_ID …` (更正), `item withdraw ITEM_ID …` (撤回),
+`item recall ITEM_ID` (retry its recalls), `remind ID` (催办).
 
     python bot.py remind 3 [--dry-run] --json
         -> {"issue": 3, "reminded": 4, "already_read": 9, "skipped": 1}
 
     python bot.py item withdraw 7 --note "误发" --json
         -> {"item": 7, "change": 4, "recall": {"calls", "recalled", "too_old", "failed",
-                                                "not_recallable"}}
+                                                "not_recallable", "retryable"}}
+    python bot.py item recall 7 --json       # again: only the recalls that failed transiently
+        -> {"item": 7, "recall": {…the same counts…}}
 
     python bot.py item correct 7 --title "新标题" --note "标题有误" --notify
     python bot.py item correct 7 --body-file fixed.txt --department 审计局 --note "…" --json
@@ -72,36 +75,76 @@ def correct(item_id, title, body_file, department, note, notify, no_wait, as_jso
                    f" {result['notified']['recipients']} recipients of the item.")
 
 
+RECALL_KEYS = '{"calls", "recalled", "too_old", "failed", "not_recallable", "retryable"}'
+
+
 @item.command("withdraw")
 @click.argument("item_id", type=int)
 @click.option("--note", required=True, help="说明: why, shown on the item page.")
 @click.option("--json", "as_json", is_flag=True,
-              help='Print {"item", "change", "recall": {"calls", "recalled", "too_old", '
-                   '"failed", "not_recallable"}} as JSON.')
+              help=f'Print {{"item", "change", "recall": {RECALL_KEYS}}} as JSON.')
 @with_appcontext
 def withdraw(item_id, note, as_json):
     """Withdraw ITEM_ID: its page then shows 该条已撤回, search and 最新 drop it; on WeCom
     the messages that carried it are recalled (within 24 hours)."""
     from store.db import get_db
+    from store.issues import get_item
 
     config = current_app.config
+    db = get_db()
     try:
-        result = publish.withdraw_item(get_db(), item_id, config, config["DATABASE_PATH"],
+        result = publish.withdraw_item(db, item_id, config, config["DATABASE_PATH"],
                                        note=note, who="cli")
     except publish.UnknownItem:
         raise Fail(f"no item {item_id}")
     except ValueError as error:
+        if (get_item(db, item_id) or {}).get("withdrawn_at"):
+            raise Fail(f"{error} (item {item_id} is withdrawn); `python bot.py item recall "
+                       f"{item_id}` retries the recalls that failed")
         raise Fail.from_error(error)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
-    recall = result["recall"]
     click.echo(f"Item {item_id} withdrawn (change {result['change']}).")
-    if recall["calls"]:
-        click.echo(f"Messages that carried it: {recall['calls']} — {recall['recalled']} recalled,"
-                   f" {recall['too_old']} too old, {recall['failed']} not recalled,"
-                   f" {recall['not_recallable']} on a channel that cannot recall"
-                   " (the page changed).")
+    _echo_recall(item_id, result["recall"])
+
+
+@item.command("recall")
+@click.argument("item_id", type=int)
+@click.option("--json", "as_json", is_flag=True,
+              help=f'Print {{"item", "recall": {RECALL_KEYS}}} as JSON.')
+@with_appcontext
+def recall(item_id, as_json):
+    """Retry recalling a withdrawn ITEM_ID's messages: exactly those whose recall failed
+    transiently (network, 5xx, busy, token) and that are still within WeCom's 24 hours."""
+    from commands.audit import note
+    from store.db import get_db
+
+    config = current_app.config
+    try:
+        result = publish.recall_again(get_db(), item_id, config, config["DATABASE_PATH"])
+    except publish.UnknownItem:
+        raise Fail(f"no item {item_id}")
+    except ValueError as error:
+        raise Fail.from_error(error)
+    note("recall", f"item:{item_id}", recall=result["recall"])
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    _echo_recall(item_id, result["recall"])
+
+
+def _echo_recall(item_id, recall):
+    if not recall["calls"]:
+        click.echo(f"No sent message carried item {item_id}.")
+        return
+    click.echo(f"Messages that carried it: {recall['calls']} — {recall['recalled']} recalled,"
+               f" {recall['too_old']} too old, {recall['failed']} not recalled,"
+               f" {recall['not_recallable']} on a channel that cannot recall"
+               " (the page changed).")
+    if recall["retryable"]:
+        click.echo(f"{recall['retryable']} failed for a passing reason: `python bot.py item "
+                   f"recall {item_id}` tries them again (within 24 hours of sending).")
 
 
 @click.command("remind")

@@ -17,6 +17,7 @@ confidential message (`safe: 1`), like the push that carried it.
 from bulletin.cards import fit, item_card
 from bulletin.model import Item
 from bulletin.safetext import anchor, line
+from channels.base import TransientError
 from channels.links import item_url
 from push import outbox, status
 from push.plan import Message
@@ -69,15 +70,24 @@ def _payloads(channel, change, item, url, confidential):
                           confidential=confidential)
 
 
+RETRY = "retry: "  # a recall outcome worth trying again: the failure was transient
+
+
 def recall_item(db, channel, item_id):
     """Recall the sent messages that carried a withdrawn item, where the channel can
     (WeCom: `message/recall` within 24 h). Returns {"calls", "recalled", "too_old",
-    "failed", "not_recallable"}: the push's calls that carried the item, and what became of
-    each. A WeCom message holds up to 8 items: recalling it takes the others away too (they
-    stay readable through 最新 and search). Each outcome is kept on the call (outbox.recall)."""
+    "failed", "not_recallable", "retryable"}: the push's calls that carried the item, and
+    what became of each (`retryable`: those of `failed` whose failure was transient).
+    A WeCom message holds up to 8 items: recalling it takes the others away too (they stay
+    readable through 最新 and search). Each outcome is kept on the call (outbox.recall).
+
+    Calling it again (`python bot.py item recall ITEM_ID`) tries exactly the calls not yet
+    tried or whose recall failed transiently (network, HTTP 5xx, -1 busy, the token) and that
+    are still within the window; a recalled call, a refusal (unknown or already recalled
+    msgid) and a too-old call are settled and only counted."""
     calls = status.sent_calls(db, item_id)
     counts = {"calls": len(calls), "recalled": 0, "too_old": 0, "failed": 0,
-              "not_recallable": 0}
+              "not_recallable": 0, "retryable": 0}
     for call in calls:
         if call["recall"] == "recalled":
             counts["recalled"] += 1
@@ -85,16 +95,39 @@ def recall_item(db, channel, item_id):
         if not channel.recall_seconds:
             counts["not_recallable"] += 1
             continue
-        if not call["msgid"]:
-            outcome = "no msgid recorded when it was sent"
-        elif (call["age"] or 0) > channel.recall_seconds:
-            outcome = f"sent more than {channel.recall_seconds // 3600} h ago"
-        else:
-            result = channel.recall(call["msgid"])
-            outcome = "recalled" if result.status == "sent" else \
-                f"errcode {result.errcode}: {result.reason}"
-        status.record_recall(db, call["outbox_id"], outcome)
-        key = ("recalled" if outcome == "recalled" else
-               "too_old" if outcome.startswith("sent more than") else "failed")
-        counts[key] += 1
+        outcome = call["recall"]
+        if outcome is None or outcome.startswith(RETRY):
+            outcome = _recall_call(channel, call)
+            status.record_recall(db, call["outbox_id"], outcome)
+        for key in _counted(outcome):
+            counts[key] += 1
     return counts
+
+
+def recalls_to_retry(db, channel, item_id):
+    """How many of the item's sent calls `recall_item` would try again: on a channel that
+    recalls, those whose recall failed transiently or was never tried (the console's button)."""
+    if not channel.recall_seconds:
+        return 0
+    return sum(1 for call in status.sent_calls(db, item_id)
+               if call["recall"] is None or call["recall"].startswith(RETRY))
+
+
+def _recall_call(channel, call):
+    if not call["msgid"]:
+        return "no msgid recorded when it was sent"
+    if (call["age"] or 0) > channel.recall_seconds:
+        return f"sent more than {channel.recall_seconds // 3600} h ago"
+    try:
+        result = channel.recall(call["msgid"])
+    except TransientError as error:
+        return f"{RETRY}errcode {error.errcode}: {error.reason}"
+    return "recalled" if result.status == "sent" else f"errcode {result.errcode}: {result.reason}"
+
+
+def _counted(outcome):
+    if outcome == "recalled":
+        return ("recalled",)
+    if outcome.startswith("sent more than"):
+        return ("too_old",)
+    return ("failed", "retryable") if outcome.startswith(RETRY) else ("failed",)

@@ -18,6 +18,7 @@ from channels import channel_class, make_channel
 from config import setting
 from push import notices, outbox, plan, reminders, schedules
 from store import corrections, review
+from store.issues import get_item
 from store.transaction import write
 from subscriptions import audience
 
@@ -129,13 +130,34 @@ def withdraw_item(db, item_id, config, db_path, *, note, who, channel=None):
     """Withdraw an item (store.corrections: its page shows 该条已撤回, search and 最新 drop it)
     and recall the messages that carried it where the channel can (push.notices.recall_item).
     Returns {"item", "change", "recall": {"calls", "recalled", "too_old", "failed",
-    "not_recallable"}}; ValueError when it cannot be withdrawn (already withdrawn, no note)."""
+    "not_recallable", "retryable"}}; ValueError when it cannot be withdrawn (already
+    withdrawn — `recall_again` retries its failed recalls — or no note)."""
     change = corrections.withdraw(db, item_id, note=note, who=who)
     if change is None:
         raise UnknownItem(item_id)
     channel = channel or make_channel(config, db_path)
     return {"item": item_id, "change": change["id"],
             "recall": notices.recall_item(db, channel, item_id)}
+
+
+def recall_again(db, item_id, config, db_path, *, channel=None):
+    """Retry the recalls of a withdrawn item: exactly its calls whose recall failed
+    transiently (or was never tried) and that are still within the channel's window
+    (push.notices.recall_item). Returns {"item", "recall": {…, "retryable"}}; no new change
+    is recorded. ValueError when the item is not withdrawn."""
+    item = get_item(db, item_id)
+    if item is None:
+        raise UnknownItem(item_id)
+    if not item.get("withdrawn_at"):
+        raise ValueError(f"item {item_id} is not withdrawn: `item withdraw` withdraws it and "
+                         "recalls its messages")
+    channel = channel or make_channel(config, db_path)
+    return {"item": item_id, "recall": notices.recall_item(db, channel, item_id)}
+
+
+def recalls_to_retry(db, item_id, config):
+    """How many messages of a withdrawn item `recall_again` would try again (0 elsewhere)."""
+    return notices.recalls_to_retry(db, channel_class(config["BOT_CHANNEL"]), item_id)
 
 
 def correct_item(db, item_id, config, db_path, *, title=None, body=None, department=None,

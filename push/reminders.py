@@ -5,13 +5,12 @@
         # {"issue": 3, "reminded": 4, "already_read": 9, "skipped": 1}
 
 What "read" means. A cadre has read an issue when they opened at least one item they were
-sent (a read receipt, web/store.py). On one-recipient channels (sandbox, mp) every link names
-its cadre, so each cadre is `read` or `unread`. On WeCom one message goes to up to 1,000
-members with links signed for the delivery group, so a receipt names the group, not the
-member: a group nobody opened is `unread` for every member, but in a group somebody opened
-no member can be named — those are `unknown`, counted and not reminded (`skipped`). With
-BOT_READER_OAUTH the item page learns its reader (web.reader_auth): receipts name the
-cadre on WeCom too, and nobody is `unknown`.
+sent (a read receipt, web/store.py). On every channel a receipt names its cadre: the sandbox's
+and the Official Account's links name the cadre, and on `work`/`mp` the item page learns its
+reader from WeChat (web.reader_auth), so each cadre is `read` or `unread`. Only with
+BOT_READER_OAUTH=0 (link only) does a WeCom receipt name the delivery group (up to 1,000
+members): a group nobody opened is `unread` for every member, but in a group somebody opened
+no member can be named — those are `unknown`, counted and not reminded (`skipped`).
 
 A reminder is one text per cadre through the outbox, message kind `remind`: exactly once per
 cadre per issue (a second `remind` queues nothing and counts them `skipped`), with the push's

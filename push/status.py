@@ -110,10 +110,12 @@ def sent_calls(db, item_id):
 
 
 def record_recall(db, outbox_id, outcome):
-    """Keep what recalling a sent call gave: 'recalled' or the reason it was not."""
+    """Keep what recalling a sent call gave: 'recalled' or the reason it was not. A call
+    once recalled stays so (a concurrent retry's 'already recalled' does not overwrite it)."""
     from store.transaction import write_one
 
-    write_one(db, "UPDATE outbox SET recall = ? WHERE id = ?", [outcome, outbox_id])
+    write_one(db, "UPDATE outbox SET recall = ? WHERE id = ? AND recall IS NOT 'recalled'",
+              [outcome, outbox_id])
 
 
 def issue_reach(db, issue_id):

@@ -32,8 +32,9 @@ enforces, with WeChat's error codes:
   `contact_privilege = False` answers 60011; `contact_secret` is a second secret, like
   WeCom's 通讯录同步 secret: its tokens read the address book but cannot send.
 - WeCom `message/recall` (POST `msgid`): a msgid up to 24 h old is recalled (its deliveries
-  marked `recalled`, listed in `recalls`); older, or unknown, 86008 (the code the issue
-  names, not checked against WeCom's own list). `age_message(msgid, seconds)` ages one.
+  marked `recalled`, listed in `recalls`); unknown, already recalled or older: refused with
+  RECALL_REFUSED (86008, a stand-in: WeCom documents no code, see below). `age_message(msgid,
+  seconds)` ages one; `inject("message/recall", …)` makes recalls fail like any call.
 - web authorisation, snsapi_base (tests/fake_oauth.py): the authorize redirect and the
   code exchanges, for whoever `sign_in(userid_or_openid)` put behind the phone.
 - Official Account: unknown openid 40003, unfollowed 43004, window closed 45015, 5 messages
@@ -64,6 +65,14 @@ from werkzeug.wrappers import Request, Response
 
 from fixtures_live import LiveServer, QuietHandler
 
+# WeCom's message/recall refuses an unknown msgid, one already recalled and one sent over 24 h
+# ago. Its documentation (撤回应用消息, developer.work.weixin.qq.com/document/path/94867) gives
+# no errcode for these, and searching public issues, code and docs (the global error list,
+# SDK error enums, message/recall clients) found none either; the 86xxx range of that list
+# belongs to group chats (86001 chatid invalid, 86006 chat member list size), so 86008 is
+# this fake's stand-in, not a code checked against WeCom. Jianbao does not depend on it: a
+# refusal that is not transient (channels/errors.py) is recorded as final, whatever its code.
+RECALL_REFUSED = 86008
 ESCAPED_NON_ASCII = re.compile(r"\\u(?!00[0-7][0-9a-fA-F])[0-9a-fA-F]{4}")
 OLD_TOKEN_GRACE = 300
 
@@ -133,8 +142,9 @@ class FakeWeChat(AddressBook, OAuth):
             self.tokens.clear()
 
     def app_config(self, channel, template=True, timeout=2.0):
-        """Settings that point `make_app` / `make_channel` at this server."""
-        common = {"BOT_CHANNEL": channel, "BOT_HTTP_TIMEOUT": timeout}
+        """Settings that point `make_app` / `make_channel` at this server (its API, and its
+        web authorisation: item pages on `work`/`mp` learn their reader here)."""
+        common = {"BOT_CHANNEL": channel, "BOT_HTTP_TIMEOUT": timeout, **self.oauth_bases()}
         if channel == "work":
             return dict(common, WECOM_CORP_ID=self.corp_id, WECOM_SECRET=self.corp_secret,
                         WECOM_AGENT_ID=str(self.agent_id), WECOM_TOKEN="fake-callback-token",
@@ -353,8 +363,12 @@ class FakeWeChat(AddressBook, OAuth):
         self._check_token(request, "work")
         msgid = str(self._body(request).get("msgid") or "")
         sent = self.sent_msgids.get(msgid)
-        if sent is None or time.time() - sent[0] > 24 * 3600:
-            raise Reject(86008, "message can not be recalled: unknown msgid or sent over 24 h ago")
+        if sent is None:
+            raise Reject(RECALL_REFUSED, "msgid not found")
+        if msgid in self.recalls:
+            raise Reject(RECALL_REFUSED, "msg has been recalled")
+        if time.time() - sent[0] > 24 * 3600:
+            raise Reject(RECALL_REFUSED, "msg sent over 24 hours ago can not be recalled")
         for record in sent[1]:
             record["recalled"] = True
         self.recalls.append(msgid)

@@ -12,7 +12,8 @@ from playwright.sync_api import sync_playwright
 
 from store.db import open_db
 from test_plan import add_cadre, item_ids, publish
-from test_readers import AUDIT, WECOM_PHONE, link_of
+from fake_oauth import WECOM_PHONE
+from test_readers import AUDIT, link_of
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ def test_a_wecom_reader_in_chromium_is_identified_counted_and_forwarding_fails(
         fake_wechat, make_app, live_server):
     if not pathlib.Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is not installed: run scripts/install-system-deps.sh")
-    app = make_app(**fake_wechat.app_config("work"), **fake_wechat.oauth_config())
+    app = make_app(**fake_wechat.app_config("work"))
     base = live_server(app).base
     app.config["BOT_PUBLIC_URL"] = base
     db = open_db(app.config["DATABASE_PATH"])

@@ -144,10 +144,10 @@ def test_a_correction_notice_on_wecom_is_one_text_call_to_the_members(fake_wecha
     db.conn.close()
 
 
-def pushed_on_wecom(fake_wechat, make_app):
+def pushed_on_wecom(fake_wechat, make_app, **settings):
     """Three WeCom members (甲, 乙 follow 区审计局; 丙 峡窝镇), the issue pushed through the
-    CLI: (app, db, issue_id, runner)."""
-    app = make_app(**fake_wechat.app_config("work"))
+    CLI: (app, db, issue_id, runner). `settings` go into the app's config."""
+    app = make_app(**fake_wechat.app_config("work"), **settings)
     db = open_db(app.config["DATABASE_PATH"])
     issue_id = publish(db)
     add_cadre(db, "甲", "m1", ["区审计局"], identity="userid")

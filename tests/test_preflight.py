@@ -15,6 +15,18 @@ def test_work_credentials_that_work_and_what_to_set_in_the_admin(fake_wechat, ma
     assert fake_wechat.token_fetches["work"] == 1
     assert "URL https://jb.example.gov.cn/wechat" in result.output
     assert "企业可信IP" in result.output and "可见范围" in result.output
+    assert "网页授权及JS-SDK → 可信域名: jb.example.gov.cn (BOT_PUBLIC_URL's host" in result.output
+
+
+def test_the_web_authorisation_domain_is_a_step_only_when_pages_learn_their_reader(
+        fake_wechat, make_app):
+    mp = make_app(**fake_wechat.app_config("mp"), BOT_PUBLIC_URL="https://jb.example.gov.cn:8443/")
+    result = mp.test_cli_runner().invoke(args=["check"])
+    assert "接口权限 → 网页授权 → 网页授权域名: jb.example.gov.cn (" in result.output
+    off = make_app(**fake_wechat.app_config("work"), BOT_READER_OAUTH=False)
+    result = off.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    assert "可信域名" not in result.output and "企业可信IP" in result.output
 
 
 def test_refused_credentials_fail_with_the_errcode(fake_wechat, make_app):

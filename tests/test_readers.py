@@ -1,22 +1,19 @@
-"""Item pages that know their reader (BOT_READER_OAUTH): WeChat's snsapi_base on the fake
-server, WeCom and the Official Account — identified, counted, forwarded links refused."""
+"""Item pages that know their reader (BOT_READER_OAUTH, on by default): WeChat's snsapi_base on
+the fake server, WeCom and the Official Account — identified, counted, forwarded links refused."""
 
 import json
 import re
 from urllib.parse import unquote
 
-import requests
-
+from fake_oauth import WECHAT_PHONE, WECOM_PHONE
 from store.db import open_db
 from test_plan import add_cadre, item_ids, message_urls, publish
 
 AUDIT = "区审计局“四个一”提升信息宣传工作"
-WECOM_PHONE = {"User-Agent": "Mozilla/5.0 (iPhone) AppleWebKit wxwork/4.1.0 MicroMessenger/7.0.1"}
-WECHAT_PHONE = {"User-Agent": "Mozilla/5.0 (Linux; Android 13) MicroMessenger/8.0.40"}
 
 
 def wecom(fake_wechat, make_app):
-    app = make_app(**fake_wechat.app_config("work"), **fake_wechat.oauth_config())
+    app = make_app(**fake_wechat.app_config("work"))
     db = open_db(app.config["DATABASE_PATH"])
     issue_id = publish(db)
     ids = {name: add_cadre(db, name, user, [dept], identity="userid")
@@ -35,24 +32,11 @@ def link_of(fake_wechat, user, item_id):
     raise AssertionError(f"{user} got no link to {item_id}")
 
 
-def open_as(client, fake_wechat, who, path, headers):
-    """Open `path` on the phone of `who`: the page, WeChat's authorize hop, the page again."""
-    fake_wechat.sign_in(who)
-    first = client.get(path, headers=headers)
-    if first.status_code != 302:
-        return first
-    assert first.location.startswith(fake_wechat.base[:-len("cgi-bin/")] + "connect/oauth2/")
-    assert "scope=snsapi_base" in first.location
-    hop = requests.get(first.location, allow_redirects=False, timeout=5)
-    assert hop.status_code == 302
-    return client.get(hop.headers["Location"].replace("http://jianbao.test", ""), headers=headers)
-
-
 def test_a_wecom_reader_of_a_group_link_is_identified_and_counted(fake_wechat, make_app):
     app, db, issue_id, ids = wecom(fake_wechat, make_app)
     item_id = item_ids(db, issue_id)[AUDIT]
     client = app.test_client()
-    page = open_as(client, fake_wechat, "m1", link_of(fake_wechat, "m1", item_id), WECOM_PHONE)
+    page = fake_wechat.open_on_phone(client, "m1", link_of(fake_wechat, "m1", item_id), WECOM_PHONE)
     assert page.status_code == 200 and AUDIT in page.get_data(as_text=True)
     assert "甲 · 内部资料" in unquote(page.get_data(as_text=True))  # the real reader
     readers = [r for (r,) in db.execute("SELECT reader FROM read_receipts")]
@@ -69,9 +53,9 @@ def test_a_forwarded_link_opened_by_someone_outside_the_group_is_refused(fake_we
     app, db, issue_id, ids = wecom(fake_wechat, make_app)
     item_id = item_ids(db, issue_id)[AUDIT]
     forwarded = link_of(fake_wechat, "m1", item_id)
-    page = open_as(app.test_client(), fake_wechat, "m3", forwarded, WECOM_PHONE)
+    page = fake_wechat.open_on_phone(app.test_client(), "m3", forwarded, WECOM_PHONE)
     assert page.status_code == 403 and AUDIT not in page.get_data(as_text=True)
-    stranger = open_as(app.test_client(), fake_wechat, "not-a-member", forwarded, WECOM_PHONE)
+    stranger = fake_wechat.open_on_phone(app.test_client(), "not-a-member", forwarded, WECOM_PHONE)
     assert stranger.status_code == 403
     assert db.execute("SELECT COUNT(*) FROM read_receipts").fetchone()[0] == 0
     db.conn.close()
@@ -85,7 +69,7 @@ def test_a_removed_cadre_opens_nothing_and_a_desktop_browser_is_told_to_use_wech
     desktop = app.test_client().get(link, headers={"User-Agent": "Mozilla/5.0 (X11; Linux)"})
     assert desktop.status_code == 403 and "请在微信或企业微信中打开" in desktop.get_data(as_text=True)
     assert app.test_cli_runner().invoke(args=["roster", "remove", str(ids["乙"])]).exit_code == 0
-    page = open_as(app.test_client(), fake_wechat, "m2", link, WECOM_PHONE)
+    page = fake_wechat.open_on_phone(app.test_client(), "m2", link, WECOM_PHONE)
     assert page.status_code == 403 and AUDIT not in page.get_data(as_text=True)
     db.conn.close()
 
@@ -99,7 +83,7 @@ def test_a_bad_code_is_refused(fake_wechat, make_app):
 
 
 def test_an_official_account_reader_is_identified_by_openid(fake_wechat, make_app):
-    app = make_app(**fake_wechat.app_config("mp"), **fake_wechat.oauth_config())
+    app = make_app(**fake_wechat.app_config("mp"))
     db = open_db(app.config["DATABASE_PATH"])
     issue_id = publish(db)
     cadre = add_cadre(db, "甲", "o1", ["区审计局"])
@@ -110,9 +94,51 @@ def test_an_official_account_reader_is_identified_by_openid(fake_wechat, make_ap
     listing = fake_wechat.received("o1")[0]["body"]["text"]["content"]
     path = next(url for url in re.findall(r'<a href="([^"]+)">', listing)
                 if f"/items/{item_id}?" in url).replace("http://jianbao.test", "")
-    page = open_as(app.test_client(), fake_wechat, "o1", path, WECHAT_PHONE)
+    page = fake_wechat.open_on_phone(app.test_client(), "o1", path, WECHAT_PHONE)
     assert page.status_code == 200 and "甲 · 内部资料" in unquote(page.get_data(as_text=True))
     assert [r for (r,) in db.execute("SELECT reader FROM read_receipts")] == [f"c:{cadre}"]
-    other = open_as(app.test_client(), fake_wechat, "o3", path, WECHAT_PHONE)
+    other = fake_wechat.open_on_phone(app.test_client(), "o3", path, WECHAT_PHONE)
     assert other.status_code == 403
+    db.conn.close()
+
+
+def test_a_chat_replys_link_opens_for_its_own_cadre_and_no_one_else(fake_wechat, make_app):
+    """A search answer links items the cadre was not pushed (another department's): the link
+    names that cadre, so WeChat's identity must be theirs."""
+    from channels.links import item_url
+
+    app, db, issue_id, ids = wecom(fake_wechat, make_app)
+    town = next(i for t, i in item_ids(db, issue_id).items() if t != AUDIT
+                and i not in _received(db, ids["甲"]))
+    with app.app_context():
+        reply_link = item_url(app.config, town, cadre_id=ids["甲"])  # as handlers.searching
+    page = fake_wechat.open_on_phone(app.test_client(), "m1", reply_link, WECOM_PHONE)
+    assert page.status_code == 200 and "甲 · 内部资料" in unquote(page.get_data(as_text=True))
+    other = fake_wechat.open_on_phone(app.test_client(), "m2", reply_link, WECOM_PHONE)
+    assert other.status_code == 403  # forwarded to 乙, who was not sent it either
+    db.conn.close()
+
+
+def _received(db, cadre_id):
+    return {i for (items,) in db.execute(
+        "SELECT items FROM deliveries WHERE cadre_id = ? AND kind = 'issue'", [cadre_id])
+        for i in json.loads(items)}
+
+
+def test_the_consoles_card_preview_opens_for_a_signed_in_account_only(fake_wechat, make_app):
+    from channels.links import item_path
+    from test_console import login
+
+    app, db, issue_id, ids = wecom(fake_wechat, make_app)
+    item_id = item_ids(db, issue_id)[AUDIT]
+    with app.app_context():
+        preview = item_path(app.config, item_id)  # as the issue page's card preview links
+    desktop = {"User-Agent": "Mozilla/5.0 (X11; Linux)"}
+    stranger = app.test_client().get(preview, headers=desktop)
+    assert stranger.status_code == 403 and AUDIT not in stranger.get_data(as_text=True)
+    staff = app.test_client()
+    login(staff)
+    page = staff.get(preview, headers=desktop)
+    assert page.status_code == 200 and AUDIT in page.get_data(as_text=True)
+    assert db.execute("SELECT COUNT(*) FROM read_receipts").fetchone()[0] == 0
     db.conn.close()

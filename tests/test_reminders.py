@@ -1,5 +1,6 @@
-"""Read status and reminders (催办): remind reaches exactly the unread, once; WeCom's group
-links leave readers unknown; the Official Account falls back to its template."""
+"""Read status and reminders (催办): remind reaches exactly the unread, once; on WeCom the
+page names its reader (and with BOT_READER_OAUTH=0 group links leave readers unknown); the
+Official Account falls back to its template."""
 
 import json
 import re
@@ -78,14 +79,34 @@ def test_console_shows_read_rates_and_reminds(client, runner, db):
     assert [r for (r,) in queued] == ["sandbox-2", "sandbox-3"]  # the tests run no worker
 
 
-def test_on_wecom_a_group_someone_opened_is_unknown_and_skipped(fake_wechat, make_app):
-    app, db, issue_id, runner = pushed_on_wecom(fake_wechat, make_app)
+def test_link_only_on_wecom_a_group_someone_opened_is_unknown_and_skipped(fake_wechat,
+                                                                          make_app):
+    """The fallback BOT_READER_OAUTH=0: a group link names no reader, so the receipt is the
+    delivery group's and its members are unknown (never reminded)."""
+    app, db, issue_id, runner = pushed_on_wecom(fake_wechat, make_app, BOT_READER_OAUTH=False)
     url = message_urls(fake_wechat.received("m1")[0]["body"])[0]
     assert app.test_client().get(url.replace("http://jianbao.test", "")).status_code == 200
+    [(reader,)] = db.execute("SELECT reader FROM read_receipts").fetchall()
+    assert reader.startswith("g:")  # the group, not a cadre
     assert remind(runner, issue_id) == {"issue": issue_id, "reminded": 1, "already_read": 0,
                                         "skipped": 2}
     last = fake_wechat.received("m3")[-1]
     assert last["msgtype"] == "text" and "【催办】" in last["content"]
+    assert all("【催办】" not in (m["content"] or "") for m in fake_wechat.received("m1"))
+    db.conn.close()
+
+
+def test_on_wecom_by_default_the_member_who_opened_is_read_and_the_others_reminded(
+        fake_wechat, make_app):
+    app, db, issue_id, runner = pushed_on_wecom(fake_wechat, make_app)
+    article = json.loads(fake_wechat.received("m1")[0]["content"])["news"]["articles"][0]
+    plain = app.test_client().get(article["url"].replace("http://jianbao.test", ""))
+    assert plain.status_code == 403  # outside WeCom's browser: open it there
+    page = fake_wechat.open_on_phone(app.test_client(), "m1", article["url"])
+    assert page.status_code == 200
+    assert remind(runner, issue_id) == {"issue": issue_id, "reminded": 2, "already_read": 1,
+                                        "skipped": 0}  # 乙 shares 甲's group, yet is unread
+    assert "【催办】" in fake_wechat.received("m2")[-1]["content"]
     assert all("【催办】" not in (m["content"] or "") for m in fake_wechat.received("m1"))
     db.conn.close()
 

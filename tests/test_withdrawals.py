@@ -21,7 +21,7 @@ def test_withdraw_hides_the_page_search_latest_and_marks_the_archive(app, client
     answer = json.loads(result.stdout)
     assert answer == {"item": item_id, "change": answer["change"],
                       "recall": {"calls": 2, "recalled": 0, "too_old": 0, "failed": 0,
-                                 "not_recallable": 2}}  # the sandbox cannot recall: page only
+                                 "not_recallable": 2, "retryable": 0}}  # the sandbox cannot recall: page only
     page = client.get(link)
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "该条已撤回" in text and "误发" in text
@@ -85,7 +85,8 @@ def test_withdraw_on_wecom_recalls_the_message_that_carried_it(fake_wechat, make
     assert msgid in fake_wechat.sent_msgids  # the msgid WeCom answered was kept
     result = runner.invoke(args=["item", "withdraw", str(item_id), "--note", "误发", "--json"])
     assert json.loads(result.stdout)["recall"] == {"calls": 1, "recalled": 1, "too_old": 0,
-                                                   "failed": 0, "not_recallable": 0}
+                                                   "failed": 0, "not_recallable": 0,
+                                                   "retryable": 0}
     assert fake_wechat.recalls == [msgid]
     assert all(m.get("recalled") for user in ("m1", "m2") for m in fake_wechat.received(user))
     db.conn.close()

@@ -4,6 +4,7 @@
     POST /admin/items/<id>                  correct an item's title or department (after the
                                             push: with a note 说明, kept, optionally notified)
     POST /admin/items/<id>/withdraw         withdraw an item (撤回), with a note
+    POST /admin/items/<id>/recall           retry its recalls that failed for a passing reason
     POST /admin/issues/<id>/remind          remind (催办) the recipients who read nothing
     POST /admin/issues/<id>/schedules/cancel  cancel its scheduled pushes/reminders
     POST /admin/issues/<id>/push            plan and queue the push (JSON for fetch callers)
@@ -64,7 +65,9 @@ def review(issue_id):
         pushed=status.run_state(db, issue_id) is not None,
         reading=publish.read_status(db, issue_id),
         schedules=publish.pending_schedules(db, issue_id, current_app.config),
-        changes={item["id"]: corrections.latest(db, item["id"]) for item in items})
+        changes={item["id"]: corrections.latest(db, item["id"]) for item in items},
+        recall_retry={item["id"]: publish.recalls_to_retry(db, item["id"], current_app.config)
+                      for item in items if item.get("withdrawn_at")})
 
 
 @bp.route("/items/<int:item_id>", methods=["POST"])
@@ -158,6 +161,28 @@ def withdraw_item(item_id):
                     + ("（本渠道不能撤回已发消息，仅条目页改为已撤回）"
                        if recall["not_recallable"] else "") + "。")
     flash(message)
+    return redirect(back)
+
+
+@bp.route("/items/<int:item_id>/recall", methods=["POST"])
+@role_required("approver")
+def recall_item(item_id):
+    """Retry recalling a withdrawn item's messages whose recall failed for a passing reason."""
+    db = get_db()
+    item = _item_or_404(db, item_id)
+    back = url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
+    config = current_app.config
+    try:
+        result = publish.recall_again(db, item_id, config, config["DATABASE_PATH"])
+    except ValueError as error:
+        flash(f"第 {item['seq']} 条未重试撤回：{error}", "error")
+        return redirect(back)
+    note("recall", f"item:{item_id}", recall=result["recall"])
+    recall = result["recall"]
+    flash(f"第 {item['seq']} 条重试撤回：载有该条的消息 {recall['calls']} 条，已撤回 "
+          f"{recall['recalled']} 条" + (f"，超过24小时 {recall['too_old']} 条" if recall["too_old"]
+                                     else "")
+          + (f"，未能撤回 {recall['failed']} 条" if recall["failed"] else "") + "。")
     return redirect(back)
 
 

@@ -11,10 +11,12 @@ A corrected item shows its current text under `已更正（时间）：说明`; 
 their links expire when the opened one does (channels.links.issued_at): following them never
 renews a link.
 
-With BOT_READER_OAUTH on `work`/`mp` the page learns its reader from WeChat (web.reader_auth:
-snsapi_base): the token still has to be valid, and the reader must be an active cadre who was
-sent this item — a forwarded link, a removed cadre, a desktop browser get no text. The receipt
-and the watermark then name that cadre, on WeCom too.
+On `work`/`mp` the page learns its reader from WeChat (web.reader_auth: snsapi_base; off only
+with BOT_READER_OAUTH=0, the link-only fallback): the token still has to be valid, and the
+reader must be an active cadre who was sent this item or the cadre the link was made for (a
+chat reply's link) — a forwarded link, a removed cadre, a desktop browser get no text. The
+receipt and the watermark then name that cadre, on WeCom too. The console's card previews
+(links naming no reader) open without it for a signed-in console account.
 """
 
 from flask import Blueprint, current_app, make_response, render_template, request
@@ -25,6 +27,7 @@ from store.db import get_db
 from store.issues import get_item, issue_items
 from channels import links, readers
 from web import reader_auth, store
+from web.auth import signed_in
 from web.people import active_cadre
 
 bp = Blueprint("pages", __name__)
@@ -41,11 +44,12 @@ def item_page(item_id):
     if item is None or (claim.get("c") is not None and reader is None):
         return render_template("link_invalid.html"), 403
     auth = readers.reader_auth(config, config["DATABASE_PATH"])
-    if auth is not None:  # work/mp with BOT_READER_OAUTH: the reader is who WeChat says
+    if auth is not None and not _office_preview(claim):  # work/mp: the reader is who WeChat says
         reader = reader_auth.identify(auth, db, config)
         if not isinstance(reader, dict):
             return reader
-        if item_id not in status.received_items(db, item["issue_id"], reader["id"]):
+        own = claim.get("c") == reader["id"]  # the cadre the link was made for (a chat reply)
+        if not own and item_id not in status.received_items(db, item["issue_id"], reader["id"]):
             return render_template("link_invalid.html"), 403  # a forwarded link
         claim = {"i": item_id, "c": reader["id"]}
     if reader is not None and levels.item_level(db, item_id) == levels.INTERNAL \
@@ -66,6 +70,12 @@ def item_page(item_id):
         previous=previous and _link(config, previous, claim, links.issued_at(config, request.args.get("t"))),
         following=following and _link(config, following, claim, links.issued_at(config, request.args.get("t"))),
         position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))), config)
+
+
+def _office_preview(claim):
+    """A link that names no reader (the console's card previews) opened by a signed-in
+    console account: shown as before, recording nothing, without WeChat's identity."""
+    return claim.get("c") is None and claim.get("g") is None and signed_in()
 
 
 def paragraphs(body):
