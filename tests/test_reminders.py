@@ -99,10 +99,10 @@ def test_link_only_on_wecom_a_group_someone_opened_is_unknown_and_skipped(fake_w
 def test_on_wecom_by_default_the_member_who_opened_is_read_and_the_others_reminded(
         fake_wechat, make_app):
     app, db, issue_id, runner = pushed_on_wecom(fake_wechat, make_app)
-    article = json.loads(fake_wechat.received("m1")[0]["content"])["news"]["articles"][0]
-    plain = app.test_client().get(article["url"].replace("http://jianbao.test", ""))
+    url = message_urls(fake_wechat.received("m1")[0]["body"])[0]
+    plain = app.test_client().get(url.replace("http://jianbao.test", ""))
     assert plain.status_code == 403  # outside WeCom's browser: open it there
-    page = fake_wechat.open_on_phone(app.test_client(), "m1", article["url"])
+    page = fake_wechat.open_on_phone(app.test_client(), "m1", url)
     assert page.status_code == 200
     assert remind(runner, issue_id) == {"issue": issue_id, "reminded": 2, "already_read": 1,
                                         "skipped": 0}  # 乙 shares 甲's group, yet is unread
