@@ -248,6 +248,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--archive", help="an archive this bench built before (its --keep "
+                        "folder's archive.sqlite3): copied instead of building one anew")
     parser.add_argument("--cache-size", type=int, default=settings.default("BOT_SEARCH_CACHE"),
                         help="BOT_SEARCH_CACHE of the cache-on server (default: production's)")
     args = parser.parse_args()
@@ -255,7 +257,11 @@ def main():
         raise SystemExit("wrk is not installed (Debian package `wrk`)")
     folder = tempfile.mkdtemp(prefix="jianbao-load-")
     archive = pathlib.Path(folder) / "archive.sqlite3"
-    built = build_archive(str(archive), args.items, MIX_USERS)
+    if args.archive:
+        shutil.copyfile(args.archive, archive)
+        built = 0.0
+    else:
+        built = build_archive(str(archive), args.items, MIX_USERS)
     mix = MIX.build_mix(str(archive), users=len(MIX_USERS))
     instances = {}
     for name in ("cache_on", "cache_off"):

@@ -14,11 +14,14 @@
     python bot.py item correct 7 --body-file fixed.txt --department 审计局 --note "…" --json
         -> {"item": 7, "change": 3, "notified": {"recipients": 12, "queued": 12} | null}
 
-Each change is kept (store.corrections: before, after, who = `cli`, when, the note) and the
+Each change is kept (store.corrections: before, after, who = the CLI's actor — `cli`, or the
+BOT_CLI_USER account — when, the note) and written to the audit log; the
 item page shows the current text with `已更正（时间）：说明`. `--notify` queues one short
 correction notice to each cadre the item reached, through the outbox (once per correction:
 the same correction notified again queues nothing), then sends what is queued unless
-`--no-wait` (a worker sends it).
+`--no-wait` (a worker sends it). With BOT_CLI_USER the account's role applies as in the
+console: correcting a pushed issue's item, withdrawing, recalling and reminding are an
+approver's; correcting an item not yet pushed an editor's.
 """
 
 import json
@@ -27,7 +30,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from commands.audit import actor, note as audit_note
 from commands.errors import Fail
+from commands.review import require
 from push import publish, worker
 
 
@@ -53,17 +58,31 @@ def correct(item_id, title, body_file, department, note, notify, no_wait, as_jso
     """Correct ITEM_ID's title, body and/or department, with a note (说明)."""
     from store.db import get_db
 
+    from store import review
+    from store.issues import get_item
+
     body = _read_body(body_file) if body_file else None
     config = current_app.config
     db = get_db()
+    before = get_item(db, item_id)
+    if before is None:
+        raise Fail(f"no item {item_id}")
+    state = review.state(db, before["issue_id"])
+    require("approver" if state and state["state"] == "pushed" else "editor",
+            "correct a pushed item" if state and state["state"] == "pushed" else "correct an item")
     try:
         result = publish.correct_item(db, item_id, config, config["DATABASE_PATH"], title=title,
-                                      body=body, department=department, note=note, who="cli",
+                                      body=body, department=department, note=note, who=actor(),
                                       notify=notify)
     except publish.UnknownItem:
         raise Fail(f"no item {item_id}")
     except ValueError as error:
         raise Fail.from_error(error)
+    after = {key: value for key, value in
+             (("title", title), ("body", body), ("department", department)) if value is not None}
+    audit_note("correct", f"item:{item_id}", issue=before["issue_id"], note=note, after=after,
+               before={key: before.get(key) for key in after}, change=result["change"],
+               notified=result["notified"])
     if result["notified"] and result["notified"]["queued"] and not no_wait:
         worker.run_until_idle(config["DATABASE_PATH"], config)
     if as_json:
@@ -90,11 +109,12 @@ def withdraw(item_id, note, as_json):
     from store.db import get_db
     from store.issues import get_item
 
+    require("approver", "withdraw an item")
     config = current_app.config
     db = get_db()
     try:
         result = publish.withdraw_item(db, item_id, config, config["DATABASE_PATH"],
-                                       note=note, who="cli")
+                                       note=note, who=actor())
     except publish.UnknownItem:
         raise Fail(f"no item {item_id}")
     except ValueError as error:
@@ -102,6 +122,8 @@ def withdraw(item_id, note, as_json):
             raise Fail(f"{error} (item {item_id} is withdrawn); `python bot.py item recall "
                        f"{item_id}` retries the recalls that failed")
         raise Fail.from_error(error)
+    audit_note("withdraw", f"item:{item_id}", note=note, change=result["change"],
+               recall=result["recall"])
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -117,9 +139,9 @@ def withdraw(item_id, note, as_json):
 def recall(item_id, as_json):
     """Retry recalling a withdrawn ITEM_ID's messages: exactly those whose recall failed
     transiently (network, 5xx, busy, token) and that are still within WeCom's 24 hours."""
-    from commands.audit import note
     from store.db import get_db
 
+    require("approver", "recall an item")
     config = current_app.config
     try:
         result = publish.recall_again(get_db(), item_id, config, config["DATABASE_PATH"])
@@ -127,7 +149,7 @@ def recall(item_id, as_json):
         raise Fail(f"no item {item_id}")
     except ValueError as error:
         raise Fail.from_error(error)
-    note("recall", f"item:{item_id}", recall=result["recall"])
+    audit_note("recall", f"item:{item_id}", recall=result["recall"])
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -161,12 +183,17 @@ def remind(issue_id, dry_run, no_wait, urgent, as_json):
     message with their unread titles, once per cadre per issue."""
     from store.db import get_db
 
+    if not dry_run:
+        require("approver", "remind")
     config = current_app.config
     try:
         result = publish.remind_issue(get_db(), issue_id, config, config["DATABASE_PATH"],
                                       dry_run=dry_run, urgent=urgent)
     except publish.UnknownIssue:
         raise Fail(f"no issue {issue_id}")
+    if not dry_run:
+        audit_note("remind", f"issue:{issue_id}", reminded=result["reminded"],
+                   scheduled=result.get("scheduled"))
     if result["reminded"] and not (dry_run or no_wait):
         worker.run_until_idle(config["DATABASE_PATH"], config)
     if as_json:

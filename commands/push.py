@@ -146,7 +146,9 @@ def _schedule(db, issue_id, at_text, urgent, cancel):
     config = current_app.config
     try:
         if cancel:
+            require_push(issue_id, "cancel a scheduled push")
             n = publish.cancel_schedules(db, issue_id)
+            note("schedule_cancel", f"issue:{issue_id}", cancelled=n)
             click.echo(f"Issue {issue_id}: {n} scheduled push(es) cancelled.")
             return True
         at = None
@@ -158,7 +160,9 @@ def _schedule(db, issue_id, at_text, urgent, cancel):
                            " YYYY-MM-DD HH:MM)")
         elif urgent or publish.quiet_until(config) is None:
             return False
+        require_push(issue_id)
         result = publish.push_issue(db, issue_id, config, config["DATABASE_PATH"], at=at)
+        note("schedule", f"issue:{issue_id}", at=result.get("scheduled"))
     except publish.UnknownIssue:
         raise Fail(f"no issue {issue_id}")
     why = "scheduled" if at_text else "inside the quiet hours (BOT_QUIET_HOURS); --urgent sends now"

@@ -56,9 +56,24 @@ def restore_command(file):
         raise Fail(f"{error}: stop the web app and the worker first")
     except (backups.BackupError, OSError) as error:
         raise Fail(str(error))
+    _log_restore(db_path, file, aside)
     click.echo(f"Restored {file} into {db_path}.")
     if aside:
         click.echo(f"The replaced database is kept at {aside}.")
+
+
+def _log_restore(db_path, file, aside):
+    """The restored database's audit log says it was restored, from what, and where the
+    replaced one went (the log itself came back with the backup)."""
+    from store import audit
+    from store.db import open_db
+
+    db = open_db(db_path, migrate=False)
+    try:
+        audit.record(db, "cli", "cli", "restore", None,
+                     {"file": os.path.basename(file), "aside": aside and os.path.basename(aside)})
+    finally:
+        db.conn.close()
 
 
 @click.command("stats")

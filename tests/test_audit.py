@@ -72,6 +72,31 @@ def test_cli_commands_that_change_data_are_logged_as_cli(runner, db, sample_path
                            ("cli", "cli", "push", f"issue:{issue_id}")]
 
 
+def test_cli_follow_ups_are_logged_with_before_and_after(runner, db, sample_path):
+    """更正, 撤回, 催办 and scheduling from the CLI: one row each, a correction with its
+    before and after; `remind --dry-run` changes nothing and is not logged."""
+    issue_id = json.loads(runner.invoke(args=["publish", str(sample_path), "--json"]).output)["id"]
+    assert runner.invoke(args=["push", str(issue_id), "--no-wait"]).exit_code == 0
+    first, second = [row[0] for row in db.execute(
+        "SELECT id FROM items WHERE issue_id = ? ORDER BY seq LIMIT 2", [issue_id])]
+    old_title = db.execute("SELECT title FROM items WHERE id = ?", [first]).fetchone()[0]
+    for args in (["item", "correct", str(first), "--title", "新标题", "--note", "标题有误"],
+                 ["item", "withdraw", str(second), "--note", "误发"],
+                 ["remind", str(issue_id), "--dry-run"],
+                 ["remind", str(issue_id), "--no-wait"],
+                 ["push", str(issue_id), "--at", "2099-01-01 08:00"],
+                 ["push", str(issue_id), "--cancel"]):
+        assert runner.invoke(args=args).exit_code == 0, args
+    assert actions(db)[2:] == [("cli", "cli", "correct", f"item:{first}"),
+                               ("cli", "cli", "withdraw", f"item:{second}"),
+                               ("cli", "cli", "remind", f"issue:{issue_id}"),
+                               ("cli", "cli", "schedule", f"issue:{issue_id}"),
+                               ("cli", "cli", "schedule_cancel", f"issue:{issue_id}")]
+    correction = audit.entries(db, action="correct")[0]["details"]
+    assert correction["before"] == {"title": old_title}
+    assert correction["after"] == {"title": "新标题"} and correction["note"] == "标题有误"
+
+
 def test_audit_json_is_exactly_the_documented_shape_and_filters_by_date(runner, db):
     audit.record(db, "li", "10.0.0.7", "approve", "issue:3")
     rows = json.loads(runner.invoke(args=["audit", "--json"]).output)

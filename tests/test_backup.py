@@ -162,6 +162,11 @@ def test_restore_refuses_while_a_worker_runs(make_app, tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "Restored" in done.stdout
+    restored = open_db(app.config["DATABASE_PATH"], migrate=False)
+    [(who, action, details)] = restored.execute(
+        "SELECT who, action, details FROM audit_log WHERE action = 'restore'").fetchall()
+    assert who == "cli" and os.path.basename(copy) in details
+    restored.conn.close()
 
 
 @pytest.mark.slow

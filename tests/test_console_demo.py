@@ -17,6 +17,8 @@ def test_demo_loads_once_and_binds_sandbox_cadres(make_app):
     again = load_demo(db, app.config)
     assert first["issue_created"] and not again["issue_created"]
     assert first["issue_id"] == again["issue_id"] and len(list_issues(db)) == 1
+    logged = db.execute("SELECT who, action, target FROM audit_log").fetchall()
+    assert logged == [("demo", "demo", f"issue:{first['issue_id']}")]  # once: nothing new after
     cadres = {c["name"]: c for c in again["cadres"]}
     assert len(cadres) == 5
     assert all(c["openid"] == f"sandbox-{c['id']}" for c in cadres.values())

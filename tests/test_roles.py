@@ -169,6 +169,12 @@ CLI_ROLES = [  # (arguments, the least role) for every CLI command that changes 
     (["user", "add", "new-{role}", "--role", "editor", "--password-file", "{password}"], "admin"),
     (["user", "password", "target", "--password-file", "{password}"], "admin"),
     (["user", "disable", "target"], "admin"),
+    (["item", "correct", "{item}", "--title", "更正后的标题", "--note", "标题有误"], "editor"),
+    (["remind", "{issue}", "--no-wait"], "approver"),
+    (["item", "withdraw", "{item}", "--note", "误发"], "approver"),
+    (["item", "recall", "{item}"], "approver"),
+    (["push", "{issue}", "--at", "2099-01-01 08:00"], "approver"),
+    (["push", "{issue}", "--cancel"], "approver"),
 ]
 
 
@@ -193,7 +199,11 @@ def test_each_role_may_run_exactly_its_cli_commands(make_app, db, tmp_path, samp
             review.changed(db, issue_id, "someone-else")   # pending, changed by another account
         elif review.state(db, issue_id)["state"] == "pending":
             review.approve(db, issue_id, "another-approver", four_eyes=False)
+        item = db.execute("SELECT MIN(id) FROM items WHERE issue_id = ?", [issue_id]).fetchone()[0]
+        if args[:2] == ["item", "recall"] and accounts.at_least(role, "approver"):
+            assert db.execute("SELECT withdrawn_at FROM items WHERE id = ?", [item]).fetchone()[0]
         values = {"sample": sample_path, "issue": issue_id, "roster": roster, "cadre": cadre,
+                  "item": item,
                   "departments": departments, "password": password, "role": role}
         result = runner.invoke(args=[a.format(**values) for a in args])
         if accounts.at_least(role, needed):

@@ -16,7 +16,7 @@ import pathlib
 
 
 from store.ingest import ingest
-from store import binding, roster
+from store import audit, binding, roster
 from subscriptions import roster_csv, subscribe
 from store.db import open_db
 from web import auth
@@ -46,6 +46,9 @@ def load_demo(db, config, base_url=None):
         if cadre["name"] in FOLLOWS_ALL:
             subscribe.subscribe_all(db, cadre["id"])
     cadres = [c for c in roster.list_cadres(db) if c["name"] in demo_names]
+    if created or imported.get("created"):
+        audit.record(db, "demo", "local", "demo", f"issue:{issue_id}",
+                     {"issue_created": created, "cadres_added": imported.get("created", 0)})
     password, source = _admin_password(config)
     base = (base_url or str(config.get("BOT_PUBLIC_URL") or "")).rstrip("/")
     first = _first_item(db, issue_id)
