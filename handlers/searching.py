@@ -12,6 +12,8 @@ says 更多. Paging lives in chat_state: the last query and how many of its item
 (the `page` column holds that offset), so 更多 continues exactly after the last item shown.
 """
 
+import functools
+
 from bulletin.cards import fit
 from bulletin.safetext import anchor, line, pack
 from handlers.replies import TEXT_LIMIT
@@ -29,10 +31,18 @@ TITLE_BYTES = 120  # a linked title in a list: about 40 characters
 
 def _item_block(ctx, number, title, department, date, item_id):
     """`1. <a href="…">标题</a>` and, on the next line, `部门 · 日期`."""
-    meta = " · ".join(line(part) for part in (department, date) if part)
+    shown, meta = _item_text(title, department, date)
     url = item_url(ctx.config, item_id, cadre_id=ctx.cadre["id"] if ctx.cadre else None)
-    head = f"{number}. {anchor(url, fit(line(title), TITLE_BYTES))}"
+    head = f"{number}. {anchor(url, shown)}"
     return head + (f"\n{meta}" if meta else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _item_text(title, department, date):
+    """(the title made plain and fitted, `部门 · 日期`): the same for every reader, so made
+    once per item and kept (only the link differs from one cadre to the next)."""
+    return (fit(line(title), TITLE_BYTES),
+            " · ".join(line(part) for part in (department, date) if part))
 
 
 @router.on(either(exact("最新", "最新一期", "最新简报"), menu("LATEST")),

@@ -166,6 +166,12 @@ def _new_code(db):
             return code
 
 
+CADRE_KEYS = tuple(column.strip() for column in CADRE_COLUMNS.split(","))
+
+
 def _cadres(db, where, params=()):
-    return list(db.query(f"SELECT {CADRE_COLUMNS} FROM cadres WHERE {where} ORDER BY name, id",
-                         list(params)))
+    # db.execute, not sqlite-utils' query(): that wraps every read in a savepoint (two more
+    # statements on each chat message, which looks its sender up here)
+    cursor = db.execute(f"SELECT {CADRE_COLUMNS} FROM cadres WHERE {where} ORDER BY name, id",
+                        list(params))
+    return [dict(zip(CADRE_KEYS, row)) for row in cursor]
