@@ -5,11 +5,13 @@
     result.hits       # [{"item_id", "title", "department", "date", "score"}], best first
     result.total, result.has_more
 
-How: each item is indexed (search_index.py) as its character stream (any 1-, 2-, n-character
-word is a phrase of characters) and as jieba words. A query word matches when it is a run of
-the item's characters in the title, body or department; all query words must match. (A
-jieba word of the item is always such a run, so the word columns add no match: asking
-FTS5 for both cost 0.4 ms a search for nothing.) Index rows are kept newest first, so
+How: each item is indexed (search_index.py) as jieba words and as its character stream
+(recall: any 1-, 2-, n-character word is a phrase of characters). A query word matches when
+it is a jieba word of the item *or* a run of its characters, in the title, body or
+department; all query words must match. (A jieba word is always such a run, so the word
+columns add no match — the same 1,500 mix queries give the same rowids either way — but
+FTS5 walks an AND of two words up to 3× faster with them: `审计 工作` 0.44 ms, 1.46 ms on
+characters alone; on the whole mix the two forms cost the same.) Index rows are kept newest first, so
 FTS5 walks a query's matches newest first and stops at WINDOW (then `total_exact=False`);
 the newest RANK_WINDOW are scored with BM25F, titles above bodies (ranking.py), newer
 issues first among equal scores. Cost stays flat however large the archive grows. A part of the query that names one
@@ -47,6 +49,7 @@ DATE = re.compile(r"""
       | [-/.] (?P<m2>\d{1,2}) (?: [-/.] (?P<d2>\d{1,2}) )?
       | 年
     )""", re.VERBOSE)
+WORD_COLUMNS = "{title body}"
 CHAR_COLUMNS = "{title_chars body_chars department_chars}"
 
 
@@ -137,7 +140,11 @@ def parse_query(db, query):
 
 def match_expression(parsed):
     """The FTS5 MATCH text for a parsed query, built only from quoted tokens; None if empty."""
-    terms = [f"{CHAR_COLUMNS} : {_quote(' '.join(chars(word)))}" for word in parsed["keywords"]]
+    terms = []
+    for word in parsed["keywords"]:
+        word_phrase = _quote(word)
+        char_phrase = _quote(" ".join(chars(word)))
+        terms.append(f"({WORD_COLUMNS} : {word_phrase} OR {CHAR_COLUMNS} : {char_phrase})")
     filters = []
     if parsed["department"]:
         filters.append(f"dept{parsed['department']['id']}")
