@@ -142,3 +142,33 @@ def test_the_consoles_card_preview_opens_for_a_signed_in_account_only(fake_wecha
     assert page.status_code == 200 and AUDIT in page.get_data(as_text=True)
     assert db.execute("SELECT COUNT(*) FROM read_receipts").fetchone()[0] == 0
     db.conn.close()
+
+
+def test_an_open_access_follower_who_only_reads_opens_public_items_from_search(fake_wechat,
+                                                                             make_app):
+    """BOT_OPEN_ACCESS on the Official Account: searching enrols nobody, so the follower has
+    no cadre record; WeChat names them, and the page shows 公开 items from links made for no
+    cadre — never a 内部 one, never a link made for a cadre."""
+    from channels.links import item_url
+    from fixtures_chat import Chat, signed_args
+    from store import levels
+
+    app = make_app(**fake_wechat.app_config("mp"), BOT_OPEN_ACCESS=True)
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish(db)
+    levels.set_issue_level(db, issue_id, "公开")
+    reply = Chat(app.test_client(), "o_public", signed_args(app.config["WECHAT_TOKEN"])).say("审计")
+    link = re.findall(r'<a href="([^"]+)">', reply)[0].replace("http://jianbao.test", "")
+    page = fake_wechat.open_on_phone(app.test_client(), "o_public", link, WECHAT_PHONE)
+    assert page.status_code == 200
+    assert db.execute("SELECT COUNT(*) FROM cadres").fetchone()[0] == 0   # still nobody enrolled
+    item_id = int(re.search(r"/items/(\d+)", link).group(1))
+    levels.set_item_level(db, item_id, "内部")
+    assert fake_wechat.open_on_phone(app.test_client(), "o_public", link,
+                                     WECHAT_PHONE).status_code == 403
+    cadre = add_cadre(db, "甲", "o1", ["区审计局"])
+    with app.app_context():
+        addressed = item_url(app.config, item_ids(db, issue_id)[AUDIT], cadre_id=cadre)
+    assert fake_wechat.open_on_phone(app.test_client(), "o_public", addressed.replace(
+        "http://jianbao.test", ""), WECHAT_PHONE).status_code == 403
+    db.conn.close()

@@ -48,10 +48,16 @@ def item_page(item_id):
         reader = reader_auth.identify(auth, db, config)
         if not isinstance(reader, dict):
             return reader
-        own = claim.get("c") == reader["id"]  # the cadre the link was made for (a chat reply)
-        if not own and item_id not in status.received_items(db, item["issue_id"], reader["id"]):
-            return render_template("link_invalid.html"), 403  # a forwarded link
-        claim = {"i": item_id, "c": reader["id"]}
+        if reader["id"] is None:  # an open-access follower who only reads: 公开, unaddressed
+            if set(claim) != {"i"} or levels.item_level(db, item_id) == levels.INTERNAL:
+                return render_template("link_invalid.html"), 403
+            reader = None
+        else:
+            own = claim.get("c") == reader["id"]  # the cadre the link was made for (a reply)
+            if not own and item_id not in status.received_items(db, item["issue_id"],
+                                                                 reader["id"]):
+                return render_template("link_invalid.html"), 403  # a forwarded link
+            claim = {"i": item_id, "c": reader["id"]}
     if reader is not None and levels.item_level(db, item_id) == levels.INTERNAL \
             and levels.is_open_access(db, reader["id"]):  # 内部: not for self-enrolled followers
         return render_template("link_invalid.html"), 403

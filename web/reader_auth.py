@@ -7,8 +7,11 @@ Outside WeChat's or WeCom's browser the page says to open it there. Inside, a re
 yet known is sent to the authorize URL (snsapi_base: no prompt) and comes back with `code`,
 which channels.readers turns into a userid or openid; the identity is kept in a signed,
 HttpOnly cookie (`jb_reader`, 8 hours) so the next pages need no round trip. The identity
-must be an active cadre (a WeCom roster member is bound on first sight, as in chat); who may
-see which item is decided by the caller (what that cadre was sent).
+must be an active cadre (a WeCom roster member is bound on first sight, as in chat) — or,
+under BOT_OPEN_ACCESS=1, any follower of the Official Account (VISITOR: searching enrols
+nobody, so a follower who only reads has no cadre record; the page shows such a visitor
+公开 items from links made for no cadre, nothing else). Who may see which item is decided by
+the caller (what that cadre was sent).
 """
 
 from flask import redirect, render_template, request
@@ -17,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from channels.readers import in_wechat
 from store import binding
 
+VISITOR = {"id": None, "name": None, "open_access": 1}  # a follower with no cadre record
 COOKIE = "jb_reader"
 MAX_AGE = 8 * 3600
 SALT = "jianbao.reader"
@@ -45,6 +49,8 @@ def identify(auth, db, config):
     cadre = binding.cadre_for(db, **identity)
     if cadre is None and identity.get("userid"):
         cadre = binding.bind_wecom_member(db, identity["userid"])
+    if cadre is None and identity.get("openid") and config.get("BOT_OPEN_ACCESS"):
+        return dict(VISITOR)  # a follower who only reads (BOT_OPEN_ACCESS): 公开 items only
     return cadre if cadre else (render_template("link_invalid.html"), 403)
 
 
