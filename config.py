@@ -50,6 +50,7 @@ SETTINGS = {
     "BOT_DEFAULT_FOLLOW": ("own", str),  # what a cadre receives unasked: own | none | all
     "BOT_DISTRICT": (None, str),  # the district's own prefix (区名); None: from the org chart
     "BOT_BACKUP_DIR": (None, str),  # None: instance/backups
+    "BOT_VERIFY_DIR": (None, str),  # None: instance/verify (WeChat's domain-verification files)
     "BOT_METRICS_TOKEN": (None, str),  # bearer token for /metrics (loopback needs none)
     "BOT_TRUSTED_PROXIES": (None, str),  # addresses/networks whose X-Forwarded-* are honoured
     "BOT_KEEP_CHAT_DAYS": (90, float),  # chat memory and sandbox messages; 0 = forever

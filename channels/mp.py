@@ -66,8 +66,9 @@ class MpChannel(Inbound, Channel):
             "the same page → IP白名单: this server's outbound address",
             "a template (WECHAT_TEMPLATE_ID) for cadres whose 48-hour window is closed",
         ] + ([f"公众号 → 设置与开发 → 接口权限 → 网页授权 → 网页授权域名: "
-              f"{reader_domain(config)} (BOT_PUBLIC_URL's host; WeChat asks for its MP_verify "
-              "file at the domain's root) — without it nobody can open an item page "
+              f"{reader_domain(config)} (BOT_PUBLIC_URL's host; put the MP_verify_….txt file "
+              "WeChat hands you in BOT_VERIFY_DIR, default instance/verify, and it is served "
+              "at the domain's root) — without it nobody can open an item page "
               "(BOT_READER_OAUTH)"]
              if reads_with_oauth(config) else [])
     max_batch = 1

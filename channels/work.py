@@ -78,7 +78,8 @@ class WorkChannel(WorkInbound, Channel):
             "(others are refused as invalid users; roster sync reads the address book within it)",
             "optional: a menu with the keys HELP, LATEST, MY_SUBSCRIPTIONS, DEPARTMENTS, MORE",
         ] + ([f"the same app → 网页授权及JS-SDK → 可信域名: {reader_domain(config)} "
-              "(BOT_PUBLIC_URL's host; WeCom asks for its verification file at the domain's "
+              "(BOT_PUBLIC_URL's host; put the WW_verify_….txt file WeCom hands you in "
+              "BOT_VERIFY_DIR, default instance/verify, and it is served at the domain's "
               "root) — without it nobody can open an item page (BOT_READER_OAUTH)"]
              if reads_with_oauth(config) else [])
 

@@ -32,7 +32,7 @@ def init_app(app):
     """Register the web blueprints and their protections on `app`."""
     from store.db import add_schema
     from web import (accounts_views, audit_views, console, level_views, review_views, health, issue_views, pages, people, proxy, render,
-                     sandbox)
+                     sandbox, verify)
     from web.schema import migrations
 
     add_schema(app, migrations)
@@ -61,7 +61,8 @@ def init_app(app):
     app.after_request(_private_headers)
     app.register_error_handler(CSRFError, _csrf_refused)
     for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp,
-                      audit_views.bp, accounts_views.bp, review_views.bp, level_views.bp):
+                      audit_views.bp, accounts_views.bp, review_views.bp, level_views.bp,
+                      verify.bp):
         app.register_blueprint(blueprint)
     if channel_class(app.config["BOT_CHANNEL"]).has_sandbox_phone:  # elsewhere: 404
         app.register_blueprint(sandbox.bp)
