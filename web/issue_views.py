@@ -21,7 +21,7 @@ from store import corrections
 from store.db import get_db
 from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
-from web.auth import admin_required, role_required
+from web.auth import admin_required, current_account, role_required
 from web.errors import on_console_errors
 from web.review_views import changed, changed_by_editor, push_refusal
 from web.trail import note
@@ -117,7 +117,7 @@ def _correct_after_push(db, item, changes, back):
     config = current_app.config
     try:
         result = publish.correct_item(db, item["id"], config, config["DATABASE_PATH"],
-                                      note=why, who="console",
+                                      note=why, who=_who(),
                                       notify=bool(request.form.get("notify")), **changes)
     except (ValueError, publish.UnknownItem) as error:
         flash(f"第 {item['seq']} 条未更正：{error}", "error")
@@ -147,7 +147,7 @@ def withdraw_item(item_id):
     config = current_app.config
     try:
         result = publish.withdraw_item(db, item_id, config, config["DATABASE_PATH"],
-                                       note=why, who="console")
+                                       note=why, who=_who())
     except (ValueError, publish.UnknownItem) as error:
         flash(f"第 {item['seq']} 条未撤回：{error}", "error")
         return redirect(back)
@@ -155,11 +155,8 @@ def withdraw_item(item_id):
     recall = result["recall"]
     message = f"第 {item['seq']} 条已撤回。"
     if recall["calls"]:
-        message += (f"载有该条的消息 {recall['calls']} 条：已撤回 {recall['recalled']} 条"
-                    + (f"，超过24小时 {recall['too_old']} 条" if recall["too_old"] else "")
-                    + (f"，未能撤回 {recall['failed']} 条" if recall["failed"] else "")
-                    + ("（本渠道不能撤回已发消息，仅条目页改为已撤回）"
-                       if recall["not_recallable"] else "") + "。")
+        message += _recall_counts(recall) + ("（本渠道不能撤回已发消息，仅条目页改为已撤回）"
+                                             if recall["not_recallable"] else "") + "。"
     flash(message)
     return redirect(back)
 
@@ -178,12 +175,21 @@ def recall_item(item_id):
         flash(f"第 {item['seq']} 条未重试撤回：{error}", "error")
         return redirect(back)
     note("recall", f"item:{item_id}", recall=result["recall"])
-    recall = result["recall"]
-    flash(f"第 {item['seq']} 条重试撤回：载有该条的消息 {recall['calls']} 条，已撤回 "
-          f"{recall['recalled']} 条" + (f"，超过24小时 {recall['too_old']} 条" if recall["too_old"]
-                                     else "")
-          + (f"，未能撤回 {recall['failed']} 条" if recall["failed"] else "") + "。")
+    flash(f"第 {item['seq']} 条重试撤回：" + _recall_counts(result["recall"]) + "。")
     return redirect(back)
+
+
+def _recall_counts(recall):
+    """`载有该条的消息 3 条，已撤回 2 条，超过24小时 1 条` (the parts that are not zero)."""
+    return (f"载有该条的消息 {recall['calls']} 条，已撤回 {recall['recalled']} 条"
+            + (f"，超过24小时 {recall['too_old']} 条" if recall["too_old"] else "")
+            + (f"，未能撤回 {recall['failed']} 条" if recall["failed"] else ""))
+
+
+def _who():
+    """The signed-in account's name, kept with a correction or withdrawal."""
+    account = current_account()
+    return account["name"] if account else "console"
 
 
 @bp.route("/issues/<int:issue_id>/remind", methods=["POST"])
