@@ -1,7 +1,7 @@
 """A realistic chat mix for bench/load.py: what 1,000 cadres type, drawn from the archive itself.
 
     mix = build_mix(db_path, users=1000, seed=7)     # {"texts", "users", "sequence", …}
-    lua = wrk_script(mix, path, stamp)                # a wrk script that sends it
+    lua = wrk_script(mix, path, stamp, sorry, start)  # a wrk script that sends it
 
 Queries: the archive's own words (jieba, as the search index cuts them), ranked by how often
 they occur, with department names and their short forms, word pairs from one sentence and
@@ -141,7 +141,7 @@ local threads = {}
 
 function setup(thread)
   thread:set("base", %(epoch)d * 100000000 + (#threads + 1) * 10000000)
-  thread:set("offset", #threads * 7919)
+  thread:set("offset", %(start)d + #threads * 7919)
   table.insert(threads, thread)
 end
 
@@ -185,7 +185,9 @@ end
 """
 
 
-def wrk_script(mix, path, stamp, sorry):
+def wrk_script(mix, path, stamp, sorry, start=0):
+    """The wrk Lua script sending `mix` from message `start` of its cycle on (a server's next
+    round continues where its last one stopped instead of replaying the same messages)."""
     def strings(values):
         return ", ".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
 
@@ -196,4 +198,5 @@ def wrk_script(mix, path, stamp, sorry):
                   "seq_user": numbers(u for u, _, _ in mix["sequence"]),
                   "seq_text": numbers(t for _, t, _ in mix["sequence"]),
                   "seq_retry": numbers(r for _, _, r in mix["sequence"]),
-                  "path": path, "stamp": stamp, "epoch": stamp % 10_000_000, "sorry": sorry}
+                  "path": path, "stamp": stamp, "epoch": stamp % 10_000_000, "sorry": sorry,
+                  "start": int(start)}
