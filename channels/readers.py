@@ -2,7 +2,8 @@
 
     auth = reader_auth(app.config, db_path)     # None: the sandbox, or BOT_READER_OAUTH=0
     auth.authorize_url("https://jb.example/items/4?t=…", state="r")   # where to send the browser
-    auth.identify(code)        # {"userid": "zhangsan"} / {"openid": "o…"}, or None (bad code)
+    auth.identify(code)        # {"userid": "zhangsan"} / {"openid": "o…"}, or None (bad code);
+                               # raises Unavailable when WeChat cannot be asked just now
     in_wechat(user_agent)      # True in WeChat's or WeCom's own browser
 
 WeCom: the page redirects to `<WECHAT_OAUTH_BASE>oauth2/authorize?appid=<corp id>…
@@ -15,13 +16,19 @@ so tests point them at tests/fakewechat.py.
 
 from urllib.parse import quote
 
+import requests
 from wechatpy.exceptions import WeChatClientException, WeChatOAuthException
 from wechatpy.oauth import WeChatOAuth
 
 import config as settings
 from channels.base import TransientError, reads_with_oauth
+from channels.errors import transient
 
 BROWSER_MARKS = ("MicroMessenger", "wxwork")  # WeChat's and WeCom's in-app browsers
+
+
+class Unavailable(Exception):
+    """WeChat could not be asked who holds the code (network, 5xx, busy, token): try later."""
 
 
 def in_wechat(user_agent):
@@ -50,8 +57,12 @@ class WorkReaders:
         client = self.channel.client
         try:
             answer = client.call(lambda: client.oauth.get_user_info(code))
-        except (WeChatClientException, TransientError):  # a bad or spent code; WeCom down
-            return None
+        except TransientError as error:  # WeCom down or busy: not the reader's fault
+            raise Unavailable(error.reason) from error
+        except WeChatClientException as error:
+            if transient(error):
+                raise Unavailable(str(error)) from error
+            return None  # a bad or spent code
         userid = answer.get("UserId") or answer.get("userid")
         return {"userid": userid} if userid else None  # OpenId: not a member of the corp
 
@@ -72,8 +83,14 @@ class MpReaders:
         oauth.API_BASE_URL = self.sns_base
         try:
             openid = oauth.fetch_access_token(code).get("openid")
-        except (WeChatOAuthException, KeyError, ValueError):
+        except WeChatOAuthException as error:
+            if error.errcode in (None, -1):  # HTTP 5xx (wechatpy gives no code) or busy
+                raise Unavailable(f"errcode {error.errcode}") from error
+            return None  # a bad or spent code (40029, 40163)
+        except (KeyError, ValueError):
             return None
+        except requests.RequestException as error:  # WeChat unreachable
+            raise Unavailable(type(error).__name__) from error
         return {"openid": openid} if openid else None
 
 

@@ -5,6 +5,8 @@ import json
 import re
 from urllib.parse import unquote
 
+import pytest
+
 from fake_oauth import WECHAT_PHONE, WECOM_PHONE
 from store.db import open_db
 from test_plan import add_cadre, item_ids, message_urls, publish
@@ -171,4 +173,29 @@ def test_an_open_access_follower_who_only_reads_opens_public_items_from_search(f
         addressed = item_url(app.config, item_ids(db, issue_id)[AUDIT], cadre_id=cadre)
     assert fake_wechat.open_on_phone(app.test_client(), "o_public", addressed.replace(
         "http://jianbao.test", ""), WECHAT_PHONE).status_code == 403
+    db.conn.close()
+
+
+@pytest.mark.parametrize("channel, path, user, fault", [
+    ("work", "user/getuserinfo", "m1", {"http": 500}),
+    ("work", "user/getuserinfo", "m1", {"errcode": -1}),
+    ("mp", "sns/oauth2/access_token", "o1", {"http": 502}),
+    ("mp", "sns/oauth2/access_token", "o1", {"errcode": -1}),
+])
+def test_wechat_down_while_naming_the_reader_says_try_again_not_link_invalid(
+        fake_wechat, make_app, channel, path, user, fault):
+    """The code exchange failing for a passing reason (5xx, -1 busy) is not the reader's
+    fault: 503 and "try again", and the same link opens once WeChat answers again."""
+    app = make_app(**fake_wechat.app_config(channel))
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish(db)
+    add_cadre(db, "甲", user, ["区审计局"], identity="userid" if channel == "work" else "openid")
+    (fake_wechat.add_members if channel == "work" else fake_wechat.add_followers)([user])
+    assert app.test_cli_runner().invoke(args=["push", str(issue_id)]).exit_code == 0
+    link = link_of(fake_wechat, user, item_ids(db, issue_id)[AUDIT])
+    phone = WECOM_PHONE if channel == "work" else WECHAT_PHONE
+    fake_wechat.inject(path, **fault)
+    down = fake_wechat.open_on_phone(app.test_client(), user, link, phone)
+    assert down.status_code == 503 and "稍后" in down.get_data(as_text=True)
+    assert fake_wechat.open_on_phone(app.test_client(), user, link, phone).status_code == 200
     db.conn.close()

@@ -17,7 +17,7 @@ the caller (what that cadre was sent).
 from flask import redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from channels.readers import in_wechat
+from channels.readers import Unavailable, in_wechat
 from store import binding
 
 VISITOR = {"id": None, "name": None, "open_access": 1}  # a follower with no cadre record
@@ -42,7 +42,11 @@ def identify(auth, db, config):
             back = (str(config["BOT_PUBLIC_URL"]).rstrip("/") + request.path
                     + "?t=" + (request.args.get("t") or ""))
             return redirect(auth.authorize_url(back, state="read"))
-        identity = auth.identify(code[:256])
+        try:
+            identity = auth.identify(code[:256])
+        except Unavailable:
+            return render_template("message.html", title="暂时无法打开",
+                                   message="微信暂时无法确认您的身份，请稍后再从对话中打开这条链接。"), 503
         if identity is None:
             return render_template("link_invalid.html"), 403
         request.environ["jianbao.reader"] = identity
