@@ -47,6 +47,13 @@ def _item_or_404(db, item_id):
     return item
 
 
+def _item_and_back(item_id):
+    """(db, the item or 404, the issue page's anchor for it): where an item's form returns."""
+    db = get_db()
+    item = _item_or_404(db, item_id)
+    return db, item, url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
+
+
 @bp.route("/issues/<int:issue_id>")
 @admin_required
 def review(issue_id):
@@ -74,13 +81,11 @@ def review(issue_id):
 @admin_required
 def edit_item(item_id):
     """Save an office correction of an item's title and/or department."""
-    db = get_db()
-    item = _item_or_404(db, item_id)
+    db, item, back = _item_and_back(item_id)
     if (refused := changed_by_editor(db, item["issue_id"])) is not None:
         return refused
     title = " ".join((request.form.get("title") or "").split())
     department = " ".join((request.form.get("department") or "").split())
-    back = url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
     if not title:
         flash(f"第 {item['seq']} 条的标题不能为空。", "error")
         return redirect(back)
@@ -136,9 +141,7 @@ def _correct_after_push(db, item, changes, back):
 @role_required("approver")
 def withdraw_item(item_id):
     """Withdraw an item (撤回) with a note; on WeCom its sent messages are recalled."""
-    db = get_db()
-    item = _item_or_404(db, item_id)
-    back = url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
+    db, item, back = _item_and_back(item_id)
     why = request.form.get("withdraw_note") or request.form.get("note") or ""
     why = " ".join(why.split())[:NOTE_MAX]
     if not why:
@@ -165,9 +168,7 @@ def withdraw_item(item_id):
 @role_required("approver")
 def recall_item(item_id):
     """Retry recalling a withdrawn item's messages whose recall failed for a passing reason."""
-    db = get_db()
-    item = _item_or_404(db, item_id)
-    back = url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
+    db, item, back = _item_and_back(item_id)
     config = current_app.config
     try:
         result = publish.recall_again(db, item_id, config, config["DATABASE_PATH"])
