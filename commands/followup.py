@@ -78,6 +78,7 @@ def correct(item_id, title, body_file, department, note, notify, no_wait, as_jso
         raise Fail(f"no item {item_id}")
     except ValueError as error:
         raise Fail.from_error(error)
+    review.changed(db, before["issue_id"], actor())  # approved, not pushed: back to 待审核
     after = {key: value for key, value in
              (("title", title), ("body", body), ("department", department)) if value is not None}
     audit_note("correct", f"item:{item_id}", issue=before["issue_id"], note=note, after=after,

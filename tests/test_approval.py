@@ -151,3 +151,22 @@ def test_the_new_settings_are_read_and_checked():
         config.from_env({"BOT_FOUR_EYES": "maybe"})
     with pytest.raises(config.ConfigError, match="BOT_CLI_USER"):
         config.check(dict(values, BOT_CLI_USER="li; rm -rf"))
+
+
+def test_a_cli_correction_after_approval_sends_the_issue_back_for_review(runner, db, sample_path):
+    """As in the console: a change after approval (and before the push) needs approving
+    again; a correction after the push leaves it pushed."""
+    import json
+
+    from store import review
+
+    issue_id = json.loads(runner.invoke(args=["publish", str(sample_path), "--json"]).output)["id"]
+    review.approve(db, issue_id, "an-approver", four_eyes=False)
+    item_id = db.execute("SELECT MIN(id) FROM items WHERE issue_id = ?", [issue_id]).fetchone()[0]
+    args = ["item", "correct", str(item_id), "--title", "改过的标题", "--note", "标题有误"]
+    assert runner.invoke(args=args).exit_code == 0
+    assert review.state(db, issue_id)["state"] == "pending"
+    review.approve(db, issue_id, "an-approver", four_eyes=False)
+    assert runner.invoke(args=["push", str(issue_id), "--no-wait"]).exit_code == 0
+    assert runner.invoke(args=args[:4] + ["又改的标题", "--note", "再改"]).exit_code == 0
+    assert review.state(db, issue_id)["state"] == "pushed"
