@@ -58,6 +58,7 @@ class LRU:
 
 CACHE = LRU(settings.default("BOT_SEARCH_CACHE"))
 MEMO = LRU(4096)  # remember(): indexes of the archive and word counts, always on
+_memo_version = [None]  # the (token, n) MEMO holds: a new version empties it
 
 
 def configure(size):
@@ -88,6 +89,9 @@ def remember(db, name, compute):
     archive, worked out once per version (afresh inside a write transaction). The value is
     shared between callers: return something they will not change, or copy it."""
     key = _versioned(db, name)
+    if key is not None and key[:2] != _memo_version[0]:
+        MEMO.clear()  # its values are whole maps of the archive: keep one version's, not many
+        _memo_version[0] = key[:2]
     value = MEMO.get(key)
     if value is None:
         value = compute()

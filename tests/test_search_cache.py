@@ -134,3 +134,17 @@ def test_nothing_is_cached_from_inside_a_write_transaction_that_may_roll_back(ar
     other.conn.close()
     names = {row["name"] for row in list_with_counts(archive)}
     assert "区统计局" in names and "区临时局" not in names
+
+
+def test_the_memo_of_archive_indexes_keeps_one_version_only(archive, searches):
+    """remember() holds whole maps of the archive (issue dates, the department index): a new
+    version of the archive empties it rather than piling up one copy per publish."""
+    from store import search_cache
+    from store.issues import dates_by_issue
+
+    dates_by_issue(archive)
+    held = len(search_cache.MEMO._items)
+    assert held >= 1
+    save_issue(archive, issue("2021-03-03", [("新一期的条目", "正文。", "区审计局")]))
+    dates = dates_by_issue(archive)
+    assert len(search_cache.MEMO._items) == 1 and len(dates) == 2  # fresh, and alone
