@@ -2,11 +2,14 @@
 gunicorn workers as it goes, and the growth from the first slice to the last.
 
     .venv/bin/python bench/soak.py [--seconds 300] [--slice 30] [--items 100000] [--connections 32]
+                                   [--archive FILE]   # an archive bench/load.py --keep built
 
-Same archive, same server (`gunicorn -w 2 'bot:create_app()'`), same wrk script (unique signed
-queries from 64 bound cadres, answers checked). Each slice prints req/s, p99, errors and the
-RSS of every worker; growth that keeps climbing slice after slice is a leak, a first-slice rise
-that then levels off is caches warming (jieba, SQLite page cache).
+Same archive, same server (`gunicorn -w 2 'bot:create_app()'`, search cache on as in
+production), same traffic as bench/load.py: its realistic mix (1,000 cadres, Zipf over 2,400
+queries from the archive, commands, retries), each slice continuing the mix's cycle, every
+answer checked. Each slice prints req/s, p99, errors and the RSS of every worker; growth
+that keeps climbing slice after slice is a leak, a first-slice rise that then levels off is
+caches warming (jieba, SQLite page cache, the search answers and the archive's memo).
 """
 
 import argparse
@@ -50,11 +53,19 @@ def main():
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--archive", help="copy this archive instead of building one")
     args = parser.parse_args()
     load = load_bench()
     folder = tempfile.mkdtemp(prefix="jianbao-soak-")
     instance = pathlib.Path(folder) / "instance"
-    built = load.build_archive(str(instance / "jianbao.sqlite3"), args.items)
+    database = instance / "jianbao.sqlite3"
+    if args.archive:
+        instance.mkdir(parents=True)
+        shutil.copyfile(args.archive, database)
+        built = 0.0
+    else:
+        built = load.build_archive(str(database), args.items, load.MIX_USERS)
+    mix = load.MIX.build_mix(str(database), users=len(load.MIX_USERS))
     print(f"archive: {args.items} items, built in {built:.1f} s; soak {args.seconds} s in "
           f"{args.slice} s slices at {args.connections} connections")
     env = dict(load.base_env(), BOT_INSTANCE_PATH=str(instance), BOT_CHANNEL="sandbox",
@@ -69,11 +80,12 @@ def main():
             start = {pid: rss_mb(pid) for pid in workers}
             print(f"{'t s':>5}{'req/s':>8}{'p99 ms':>8}{'errors':>8}  RSS MB per worker "
                   f"(after warm-up: {', '.join(f'{v:.0f}' for v in start.values())})")
-            elapsed, rows, errors, requests = 0, [], 0, 0
+            elapsed, rows, errors, requests, retries = 0, [], 0, 0, 0
             while elapsed < args.seconds:
                 step = min(args.slice, args.seconds - elapsed)
-                result = load.run_wrk(port, step, args.connections, 2, folder,
-                                      ("找到", "没有找到"))
+                result = load.run_wrk_mix(port, step, args.connections, 2, folder, mix,
+                                          start=requests)
+                retries += result["retries"]
                 elapsed += step
                 now = {pid: rss_mb(pid) for pid in workers}
                 rows.append(now)
@@ -93,8 +105,8 @@ def main():
         finally:
             load.stop_server(proc)
     handled = load.distinct_messages(instance / "jianbao.sqlite3")
-    print(f"distinct messages answered: {handled} of {requests} requests + 200 warm-up "
-          "(fewer would mean replies from the retry memory)")
+    print(f"distinct messages answered: {handled} of {requests} requests ({retries} of them "
+          "WeChat's retries, answered from the retry memory) + 200 warm-up")
     shutil.rmtree(folder, ignore_errors=True)
 
 
