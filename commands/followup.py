@@ -56,9 +56,8 @@ def item():
 @with_appcontext
 def correct(item_id, title, body_file, department, note, notify, no_wait, as_json):
     """Correct ITEM_ID's title, body and/or department, with a note (说明)."""
-    from store.db import get_db
-
     from store import review
+    from store.db import get_db
     from store.issues import get_item
 
     body = _read_body(body_file) if body_file else None
@@ -68,8 +67,9 @@ def correct(item_id, title, body_file, department, note, notify, no_wait, as_jso
     if before is None:
         raise Fail(f"no item {item_id}")
     state = review.state(db, before["issue_id"])
-    require("approver" if state and state["state"] == "pushed" else "editor",
-            "correct a pushed item" if state and state["state"] == "pushed" else "correct an item")
+    pushed = bool(state) and state["state"] == "pushed"
+    require("approver" if pushed else "editor",
+            "correct a pushed item" if pushed else "correct an item")
     try:
         result = publish.correct_item(db, item_id, config, config["DATABASE_PATH"], title=title,
                                       body=body, department=department, note=note, who=actor(),
