@@ -48,9 +48,10 @@ def _item_text(title, department, date):
 @router.on(either(exact("最新", "最新一期", "最新简报"), menu("LATEST")),
            help="最新 — 查看最新一期简报的条目")
 def latest(ctx):
-    issue = issues.latest_issue(ctx.db)
-    if issue is None:
+    issue_id = issues.latest_issue_id(ctx.db)
+    if issue_id is None:
         return "还没有发布任何简报。"
+    issue = issues.headlines(ctx.db, issue_id)
     return _latest_page(ctx, issue, 0)
 
 
@@ -61,7 +62,7 @@ def more(ctx):
     if not query:
         return "没有可翻页的内容：请先发送关键词，或回复“最新”。"
     if query.startswith(LATEST):
-        issue = issues.get_issue(ctx.db, int(query[len(LATEST):]))
+        issue = issues.headlines(ctx.db, int(query[len(LATEST):]))
         return _latest_page(ctx, issue, offset) if issue else "这一期简报已不存在。"
     return _search_page(ctx, query, offset)
 
@@ -117,8 +118,7 @@ def _hits(db, query, offset, public_only=False):
 
 
 def _latest_page(ctx, issue, offset):
-    items = [item for item in issue.get("items") or issues.issue_items(ctx.db, issue["id"])
-             if not item.get("withdrawn_at")]  # 撤回: gone from chat (search: by trigger)
+    items = [item for item in issue["items"] if not item["withdrawn_at"]]  # 撤回: gone from chat (search: by trigger)
     shown = items[offset:offset + PER_PAGE]
     if not shown:
         return "没有更多了。" if offset else "最新一期简报没有条目。"

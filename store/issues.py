@@ -3,6 +3,7 @@
     issue_id, created = save_issue(db, bulletin.parse_file("issue.pdf"), source="issue.pdf")
     get_issue(db, issue_id)        # {"id", "issuer", "date", "number", ..., "items": [...]}
     get_item(db, item_id)          # the item with its issue's issuer, number and date
+    headlines(db, latest_issue_id(db))   # the chat's 最新: titles, not bodies
     update_item(db, item_id, title="更正后的标题", department="区审计局")
 
 Idempotent by content: the hash covers the issue date and every item's kind, title, body
@@ -104,8 +105,29 @@ def dates_by_issue(db):
 
 def latest_issue(db):
     """The most recent issue (by its date, then by when it was saved) with its items, or None."""
+    issue_id = latest_issue_id(db)
+    return get_issue(db, issue_id) if issue_id is not None else None
+
+
+def latest_issue_id(db):
+    """The most recent issue's id (by its date, then by when it was saved), or None."""
     row = db.execute("SELECT id FROM issues ORDER BY date DESC, id DESC LIMIT 1").fetchone()
-    return get_issue(db, row[0]) if row else None
+    return row[0] if row else None
+
+
+def headlines(db, issue_id):
+    """`headlines(db, 1)` -> the issue without its items' bodies, or None: {"id", "date",
+    "number", "items": [{"id", "title", "department", "withdrawn_at"}] in order}. The chat's
+    最新 lists titles only; reading the bodies too doubled its time."""
+    issue = db.execute("SELECT id, date, number FROM issues WHERE id = ?", [issue_id]).fetchone()
+    if issue is None:
+        return None
+    items = [{"id": row[0], "title": row[1], "department": row[2], "withdrawn_at": row[3]}
+             for row in db.execute(
+                 "SELECT i.id, i.title, COALESCE(d.name, i.department), i.withdrawn_at"
+                 " FROM items i LEFT JOIN departments d ON d.id = i.department_id"
+                 " WHERE i.issue_id = ? ORDER BY i.seq", [issue_id])]
+    return {"id": issue[0], "date": issue[1], "number": issue[2], "items": items}
 
 
 def list_issues(db, limit=20, offset=0):

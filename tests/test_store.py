@@ -165,3 +165,23 @@ def test_a_dict_issue_with_odd_kinds_and_repeated_seqs_is_stored_in_order(db):
     items = issues.issue_items(db, issue_id)
     assert created and [(i["seq"], i["kind"], i["title"]) for i in items] == [
         (1, "lead", "甲"), (2, "article", "乙"), (3, "article", "丙")]
+
+
+def test_the_latest_issue_is_found_by_index_and_listed_without_bodies(db):
+    """最新 reads the newest issue by the issues_by_date index (no sort of every issue) and
+    its titles without the bodies; a withdrawn item is still listed, marked."""
+    plan = " ".join(str(row[-1]) for row in db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM issues ORDER BY date DESC, id DESC LIMIT 1"))
+    assert "issues_by_date" in plan and "TEMP B-TREE" not in plan
+    older, _ = issues.save_issue(db, {"date": "2021-01-06", "items": [
+        {"title": "旧", "body": "正文", "department": "区审计局"}]}, source="a")
+    newer, _ = issues.save_issue(db, {"date": "2021-02-01", "number": "第2期", "items": [
+        {"title": "一", "body": "很长的正文", "department": "区审计局"},
+        {"title": "二", "body": "正文"}]}, source="b")
+    assert issues.latest_issue_id(db) == newer
+    listed = issues.headlines(db, newer)
+    assert listed["date"] == "2021-02-01" and listed["number"] == "第2期"
+    assert [(i["title"], i["department"], i["withdrawn_at"]) for i in listed["items"]] == [
+        ("一", "区审计局", None), ("二", None, None)]
+    assert all("body" not in item for item in listed["items"])
+    assert issues.headlines(db, 999) is None
