@@ -21,13 +21,16 @@ from urllib.parse import quote
 
 HIDDEN = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
                     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-MARKUP = str.maketrans({"<": "\uff1c", ">": "\uff1e"})
+MARKUP = (("<", "\uff1c"), (">", "\uff1e"))  # (str.translate: 100× slower on CJK text)
 URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"  # everything a URL may hold except quotes and <>
 
 
 def plain(text):
     """`text` with no markup, no hidden or reordering characters (line breaks kept)."""
-    return HIDDEN.sub("", str(text or "")).translate(MARKUP)
+    text = HIDDEN.sub("", str(text or ""))
+    for mark, full_width in MARKUP:
+        text = text.replace(mark, full_width)
+    return text
 
 
 def line(text):
