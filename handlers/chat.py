@@ -9,6 +9,7 @@ event updates the roster (handlers.contacts) and gets no reply.
 
 import hashlib
 import logging
+import re
 from xml.etree import ElementTree
 
 # Handler modules register on the router when imported; the order here is the match order.
@@ -24,6 +25,7 @@ from store.transaction import snapshot, write
 
 log = logging.getLogger(__name__)
 SORRY = "抱歉，系统暂时出了点问题，请稍后再试。"
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # XML 1.0
 
 
 def retry_key(message):
@@ -79,8 +81,17 @@ def answer(db, config, message):
 
 
 def _check_xml(xml):
-    """Raise ValueError if the reply is not well-formed XML ('' is "no reply": fine)."""
-    if xml:
+    """Raise ValueError if the reply is not well-formed XML ('' is "no reply": fine).
+
+    wechatpy's reply templates are fixed XML with every text in a CDATA section, so a reply
+    can only break by a character XML cannot hold or a `]]>` inside a text; only then is it
+    parsed, for the reason (parsing every reply cost 30 µs)."""
+    if not xml:
+        return
+    bad = NOT_XML.search(xml)
+    if bad:
+        raise ValueError(f"the reply is not well-formed XML: it holds U+{ord(bad[0]):04X}")
+    if xml.count("<![CDATA[") != xml.count("]]>"):
         try:
             ElementTree.fromstring(xml)
         except ElementTree.ParseError as error:

@@ -179,3 +179,19 @@ def test_only_links_to_keeps_ours_and_neutralises_the_rest():
     assert only_links_to(text, "http://jb.example") == (
         '1. <a href="http://jb.example/items/1?t=x">标题</a>\n'
         '＜a href="http://evil.example/"＞钓鱼＜/a＞＜script＞')
+
+
+def test_a_reply_xml_cannot_hold_is_refused_before_it_is_kept():
+    """The check skips parsing well-formed replies, but still refuses what XML cannot hold:
+    a control character, a lone surrogate, a text ending its CDATA section."""
+    import pytest
+
+    from handlers.chat import _check_xml
+
+    good = "<xml><Content><![CDATA[找到3条：\n1. 标题]]></Content><MsgId>1</MsgId></xml>"
+    _check_xml(good)
+    _check_xml("")
+    for broken in (good.replace("标题", "标\x01题"), good.replace("标题", "标\ud800题"),
+                   good.replace("标题", "a]]>b")):
+        with pytest.raises(ValueError, match="not well-formed"):
+            _check_xml(broken)
