@@ -89,7 +89,7 @@ def _copy(result):
 
 
 def _search(db, query, page, per_page, public_only=False):
-    add_words(names(db))
+    remember(db, "#jieba-names", lambda: add_words(names(db)) or True)  # once per version
     parsed = parse_query(db, query)
     expression = match_expression(parsed)
     if expression is None:
