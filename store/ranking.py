@@ -41,16 +41,17 @@ def rank(rows, keywords, idf_by_word=None):
             texts = [text.lower() for text in texts]
         lengths = [len(text) for text in texts]
         average = max(1.0, sum(lengths) / len(texts))
-        norms = [K1 * (1 - B + B * length / average) for length in lengths]
         for word, word_weight in words:
             weight = word_weight * field_weight * (K1 + 1)
             for index, tf in enumerate([text.count(word) for text in texts]):
-                if tf:
-                    scores[index] += weight * tf / (tf + norms[index])
-    order = sorted(range(len(rows)), key=lambda i: (-round(scores[i], 2), *newest_first(rows[i])))
+                if tf:  # most rows miss the word in most fields: their norm is never needed
+                    norm = K1 * (1 - B + B * lengths[index] / average)
+                    scores[index] += weight * tf / (tf + norm)
+    keys = [(-round(score, 2), -(row["rowid"] // ID_SPAN), row["rowid"] % ID_SPAN)
+            for row, score in zip(rows, scores)]  # newest_first's order among equal scores
     for row, score in zip(rows, scores):
         row["score"] = round(score, 4)
-    return [rows[i] for i in order]
+    return [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__)]
 
 
 def newest_first(row):
