@@ -11,16 +11,18 @@ the card's title, digest and absolute link. News has no `safe` field, so 内部 
 forward it outside the organisation and WeCom shows it watermarked): `【内部】<title>` and
 one line per item, `n. <a href="…">标题</a>（部门）`, each with a short digest when the whole
 listing fits in 2,048 bytes, else titles only, in numbered parts `（1/2）` of whole lines
-past 2,048 bytes. A mixed issue is one news message (or more past 8 cards) followed by the
-confidential text. Notices (`notice`, 更正 and 催办) about a 内部 item carry `safe: 1` too.
-WeCom's duplicate check is on (4 h), so a message
-re-sent after a crash between sending and recording does not reach a member twice.
+past 2,048 bytes, each part under the `【内部】` heading again. A mixed issue is one news
+message (or more past 8 cards) followed by the confidential text. Notices (`notice`, 更正
+and 催办) about a 内部 item carry `safe: 1` too. WeCom's duplicate check is on (4 h), so a
+message re-sent after a crash between sending and recording does not reach a member twice.
 `invaliduser` / `unlicenseduser` in the answer mark those members `failed`; 81013 (nobody
 valid) marks all of them failed. WeCom drops, silently, what a member receives beyond
 30 messages a minute or 1,000 an hour: `recipient_caps` tells the worker to pace under that.
 The msgid WeCom answers is returned with each `sent` Result (the outbox keeps it), so a
 withdrawn item's messages can be recalled (`recall`, within 24 hours).
 """
+
+import re
 
 from wechatpy.enterprise import WeChatClient as EnterpriseClient
 from wechatpy.exceptions import WeChatClientException
@@ -39,6 +41,7 @@ DEFAULT_BASE = settings.default("WECOM_API_BASE")
 DUPLICATE_CHECK_SECONDS = 4 * 3600  # the most WeCom allows
 SAFE = 1  # message/send `safe`: not shareable outside the organisation, watermarked
 SAFE_DIGEST_BYTES = 150  # a digest line in the confidential listing (about 50 characters)
+PART_NUMBER = re.compile(r"（\d+/\d+）")  # split_lines numbers a listing's parts so
 
 
 class WeComClient(SharedTokenClient, EnterpriseClient):
@@ -148,7 +151,8 @@ class WorkChannel(WorkInbound, Channel):
             for entry, card in zip(titles, cards)])
         if size(with_digests) <= limit:
             return [with_digests]
-        return split_lines(head + titles, limit)
+        parts = split_lines(titles, limit - size(head[0]) - 1)  # every part says 【内部】
+        return [_after_number(part, head[0]) for part in parts]
 
     def notice(self, text, card, *, title, confidential=False):
         """A text message (WeCom renders its `<a href>` links), duplicate check on;
@@ -211,3 +215,11 @@ class WorkChannel(WorkInbound, Channel):
 
 def everyone(recipients, result):
     return {user: result for user in recipients}
+
+
+def _after_number(part, heading):
+    """`（2/3）1. …` -> `（2/3）【内部】标题\n1. …`: the heading on its own line, after the part's
+    number (a part a member opens from the middle of the list still says it is 内部)."""
+    number = PART_NUMBER.match(part)
+    number = number.group(0) if number else ""
+    return f"{number}{heading}\n{part[len(number):]}"

@@ -90,6 +90,7 @@ def test_a_long_internal_listing_drops_digests_then_splits_into_whole_line_parts
     assert all(size(p["text"]["content"]) <= 2048 for p in many)
     assert [p["text"]["content"][:5] for p in many] == [f"（{i}/{len(many)}）"
                                                        for i in range(1, len(many) + 1)]
+    assert all(p["text"]["content"][5:].startswith("【内部】简报\n") for p in many)  # each part
     assert [n for p in many for n in items_of(p)] == list(range(1, 31))  # each once, in order
     fake_wechat.add_members(["m1"])
     for payload in many:  # WeCom takes every part (text ≤ 2,048 B, safe 1)
