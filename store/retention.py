@@ -2,6 +2,7 @@
 and the database is optimised, at most every EVERY seconds per process.
 
     maybe_purge(db, config)     # in the worker's loop: cheap when the last run is recent
+                                # (a failed run is tried again after RETRY_AFTER seconds)
     purge(db, config) -> {"chat_state": 3, …}
 
 Ages come from BOT_KEEP_CHAT_DAYS, BOT_KEEP_RETRIES_DAYS, BOT_KEEP_RECEIPTS_DAYS and
@@ -18,6 +19,7 @@ from store import upkeep
 
 log = logging.getLogger(__name__)
 EVERY = 3600.0
+RETRY_AFTER = 60.0  # a purge that failed (the database busy with a push, a full disk)
 _last = {"at": None}
 _lock = threading.Lock()
 
@@ -43,8 +45,10 @@ def maybe_purge(db, config):
         _last["at"] = now
     try:
         deleted = purge(db, config)
-    except sqlite3.Error as error:  # busy or full: try again next time
-        log.warning("retention purge failed: %s", error)
+    except sqlite3.Error as error:  # busy or full: try again in a minute, not in an hour
+        with _lock:
+            _last["at"] = now - EVERY + RETRY_AFTER
+        log.warning("retention purge failed (%s); trying again in %d s", error, RETRY_AFTER)
         return None
     if any(deleted.values()):
         log.info("retention: purged %s", ", ".join(f"{n} {t}" for t, n in deleted.items() if n))

@@ -91,3 +91,28 @@ def test_stats_prints_sizes(app, db, runner):
     assert data["files"]["database"] > 0
     tables = {t["name"]: t for t in data["tables"]}
     assert tables["items"]["rows"] == count(db, "items") and tables["items"]["bytes"] >= 4096
+
+
+def test_a_purge_the_database_refused_is_tried_again_within_minutes_not_hours(app, db, caplog):
+    """A push holding the write lock past the busy timeout fails the hourly purge: it says so
+    once and runs again after RETRY_AFTER seconds, not an hour later."""
+    import time
+
+    from store.db import open_db
+
+    arrange(db)
+    retention._last["at"] = None
+    purger = open_db(app.config["DATABASE_PATH"], migrate=False)
+    purger.conn.execute("PRAGMA busy_timeout = 50")
+    db.conn.execute("BEGIN IMMEDIATE")                           # the push's transaction
+    assert retention.maybe_purge(purger, dict(app.config)) is None
+    db.conn.rollback()
+    assert "retention purge failed" in caplog.text and "trying again in 60 s" in caplog.text
+    assert retention.maybe_purge(purger, dict(app.config)) is None  # not at once
+    wait = retention._last["at"] + retention.EVERY - time.monotonic()
+    assert retention.RETRY_AFTER - 5 < wait <= retention.RETRY_AFTER
+    retention._last["at"] -= retention.RETRY_AFTER                # a minute later
+    assert retention.maybe_purge(purger, dict(app.config))["chat_state"] == 1
+    assert count(db, "chat_state") == 1
+    retention._last["at"] -= retention.RETRY_AFTER                # a success waits the hour
+    assert retention.maybe_purge(purger, dict(app.config)) is None
