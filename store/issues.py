@@ -103,12 +103,6 @@ def dates_by_issue(db):
                     lambda: dict(db.execute("SELECT id, date FROM issues").fetchall()))
 
 
-def latest_issue(db):
-    """The most recent issue (by its date, then by when it was saved) with its items, or None."""
-    issue_id = latest_issue_id(db)
-    return get_issue(db, issue_id) if issue_id is not None else None
-
-
 def latest_issue_id(db):
     """The most recent issue's id (by its date, then by when it was saved), or None."""
     row = db.execute("SELECT id FROM issues ORDER BY date DESC, id DESC LIMIT 1").fetchone()

@@ -148,9 +148,9 @@ def test_fts_syntax_is_searched_as_words(archive):
 
 
 def test_corrections_are_searchable(archive):
-    from store.issues import update_item, latest_issue
+    from store.issues import update_item, latest_issue_id
 
-    item = issue_items(archive, latest_issue(archive)["id"])[0]
+    item = issue_items(archive, latest_issue_id(archive))[0]
     update_item(archive, item["id"], title="卫星遥感图斑核查")
     assert titles(search(archive, "遥感")) == ["卫星遥感图斑核查"]
 

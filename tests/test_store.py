@@ -58,7 +58,7 @@ def test_latest_and_list_by_issue_date(db):
     older, _ = issues.save_issue(db, make_issue("2020-12-30"))
     newer, _ = issues.save_issue(db, make_issue("2021-01-06"))
     oldest, _ = issues.save_issue(db, make_issue("2020-06-01"))  # archived later
-    assert issues.latest_issue(db)["id"] == newer
+    assert issues.latest_issue_id(db) == newer
     assert [i["id"] for i in issues.list_issues(db, 10, 0)] == [newer, older, oldest]
     assert [i["id"] for i in issues.list_issues(db, 1, 1)] == [older]
     assert issues.list_issues(db, 10, 0)[0]["item_count"] == 4
