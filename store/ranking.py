@@ -47,11 +47,10 @@ def rank(rows, keywords, idf_by_word=None):
                 if tf:  # most rows miss the word in most fields: their norm is never needed
                     norm = K1 * (1 - B + B * lengths[index] / average)
                     scores[index] += weight * tf / (tf + norm)
-    keys = [(-round(score, 2), -(row["rowid"] // ID_SPAN), row["rowid"] % ID_SPAN)
-            for row, score in zip(rows, scores)]  # newest_first's order among equal scores
+    order = sorted(range(len(rows)), key=lambda i: (-round(scores[i], 2), *newest_first(rows[i])))
     for row, score in zip(rows, scores):
         row["score"] = round(score, 4)
-    return [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__)]
+    return [rows[i] for i in order]
 
 
 def newest_first(row):
