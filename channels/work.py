@@ -41,7 +41,7 @@ DEFAULT_BASE = settings.default("WECOM_API_BASE")
 DUPLICATE_CHECK_SECONDS = 4 * 3600  # the most WeCom allows
 SAFE = 1  # message/send `safe`: not shareable outside the organisation, watermarked
 SAFE_DIGEST_BYTES = 150  # a digest line in the confidential listing (about 50 characters)
-PART_NUMBER = re.compile(r"（\d+/\d+）")  # split_lines numbers a listing's parts so
+PART_NUMBER = re.compile(r"（\d+/\d+）")  # how split_lines numbers the parts of a listing
 
 
 class WeComClient(SharedTokenClient, EnterpriseClient):

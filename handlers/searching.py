@@ -118,7 +118,8 @@ def _hits(db, query, offset, public_only=False):
 
 
 def _latest_page(ctx, issue, offset):
-    items = [item for item in issue["items"] if not item["withdrawn_at"]]  # 撤回: gone from chat (search: by trigger)
+    # 撤回: gone from chat (and from search, by trigger)
+    items = [item for item in issue["items"] if not item["withdrawn_at"]]
     shown = items[offset:offset + PER_PAGE]
     if not shown:
         return "没有更多了。" if offset else "最新一期简报没有条目。"
