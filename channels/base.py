@@ -87,6 +87,7 @@ class Channel:
     max_batch = 1
     recipient_caps = ()
     recall_seconds = 0  # how long after sending a message can be recalled (0: never)
+    confidential_replies = False  # chat replies listing 内部 items go by `confidential_reply`
 
     @classmethod
     def from_config(cls, config, db_path):

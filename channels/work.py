@@ -13,7 +13,8 @@ one line per item, `n. <a href="…">标题</a>（部门）`, each with a short 
 listing fits in 2,048 bytes, else titles only, in numbered parts `（1/2）` of whole lines
 past 2,048 bytes, each part under the `【内部】` heading again. A mixed issue is one news
 message (or more past 8 cards) followed by the confidential text. Notices (`notice`, 更正
-and 催办) about a 内部 item carry `safe: 1` too. WeCom's duplicate check is on (4 h), so a
+and 催办) about a 内部 item carry `safe: 1` too, and so does a chat reply listing a 内部 item
+(`confidential_reply`: a passive reply cannot). WeCom's duplicate check is on (4 h), so a
 message re-sent after a crash between sending and recording does not reach a member twice.
 `invaliduser` / `unlicenseduser` in the answer mark those members `failed`; 81013 (nobody
 valid) marks all of them failed. WeCom drops, silently, what a member receives beyond
@@ -103,6 +104,7 @@ class WorkChannel(WorkInbound, Channel):
     max_batch = 1000
     recipient_caps = ((30, 60), (1000, 3600))  # (messages, seconds) per member
     recall_seconds = 24 * 3600  # message/recall takes app messages up to 24 h old
+    confidential_replies = True  # a passive reply has no `safe`: handlers.confidential
 
     def __init__(self, corp_id, secret, agent_id, db_path, *, api_base=None, public_url="",
                  timeout=10.0):
@@ -162,6 +164,13 @@ class WorkChannel(WorkInbound, Channel):
         if confidential:
             payload["safe"] = SAFE
         return [payload]
+
+    def confidential_reply(self, user, text):
+        """A chat reply that lists 内部 items, sent to `user` as a confidential text
+        (`safe: 1`) instead of a passive reply -> Result. No duplicate check: the chat's retry
+        memory sends it once, and the same search asked again must be answered again."""
+        return self.send([user], {"msgtype": "text", "text": {"content": text},
+                                  "safe": SAFE})[user]
 
     def recall(self, msgid):
         """`message/recall` of one sent message (its msgid from message/send): Result(SENT),

@@ -4,7 +4,8 @@
 
 `message` is a wechatpy message (parse_message / enterprise.parse_message). The callback
 adapter calls this; so can the sandbox phone or a test, without HTTP. A WeCom contact-change
-event updates the roster (handlers.contacts) and gets no reply.
+event updates the roster (handlers.contacts) and gets no reply. On WeCom a reply listing 内部
+items is sent as a confidential message instead of the reply XML (handlers.confidential).
 """
 
 import hashlib
@@ -17,7 +18,7 @@ from bulletin.safetext import only_links_to
 from config import setting
 from channels import channel_class
 from handlers import access, welcome, subscribing, departments, searching, fallback  # noqa: F401
-from handlers import contacts
+from handlers import confidential, contacts
 from handlers.replies import render
 from handlers.router import Context, router
 from store import chat_state
@@ -71,9 +72,11 @@ def answer(db, config, message):
             data = router.dispatch(ctx)
         if isinstance(data, str):  # only Jianbao's own links may be tags (bulletin.safetext)
             data = only_links_to(data, config.get("BOT_PUBLIC_URL"))
+            if ctx.confidential:  # it lists 内部 items: WeCom sends it safe (confidential.py)
+                return _send_confidential(db, key, ctx, data)
         xml = render(data, message, ctx.channel.reply_kinds).render()
         _check_xml(xml)  # a reply WeChat cannot read is never stored for the retries
-        return _store(db, key, xml, ctx.writes)
+        return _store(db, key, xml, ctx.writes)[0]
     except Exception:  # a store failure must not become a 500 or a silent nothing
         log.exception("handler failed for %s (%s)", key, message.type)
         return render(SORRY, message,
@@ -99,14 +102,27 @@ def _check_xml(xml):
 
 
 def _store(db, key, xml, writes):
-    """Store the reply and the handler's queued writes in one transaction; return what to send.
+    """Store the reply and the handler's queued writes in one transaction -> (what to send,
+    whether this copy stored it).
 
     Two copies of one message (WeChat retries while the first is still being answered)
     both get the reply stored first, and only the first copy's writes are made.
     """
     with write(db):
         if not chat_state.remember_reply(db, key, xml):
-            return chat_state.stored_reply(db, key)
+            return chat_state.stored_reply(db, key), False
         for make, args in writes:
             make(db, *args)
-    return xml
+    return xml, True
+
+
+def _send_confidential(db, key, ctx, text):
+    """No passive reply, recorded for the retries first; the first copy of the message sends
+    `text` as a confidential message. If WeCom does not take it, the member (and any retry)
+    gets the short apology instead, never the titles in a forwardable reply."""
+    reply, stored = _store(db, key, "", ctx.writes)
+    if not stored or confidential.send(ctx, text):
+        return reply
+    sorry = render(confidential.NOT_SENT, ctx.message, ctx.channel.reply_kinds).render()
+    chat_state.replace_reply(db, key, sorry)
+    return sorry

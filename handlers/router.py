@@ -41,6 +41,7 @@ class Context:
     state: dict = field(default_factory=lambda: {"query": None, "page": 0, "pending": None})
     match: Any = None
     writes: list = field(default_factory=list)
+    confidential: bool = False  # the reply lists 内部 items (handlers.confidential)
 
     def on_reply(self, write, *args):
         """Queue `write(db, *args)` for the transaction that stores this message's reply."""

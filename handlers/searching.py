@@ -16,6 +16,7 @@ import functools
 
 from bulletin.cards import fit
 from bulletin.safetext import anchor, line, pack
+from handlers import confidential
 from handlers.replies import TEXT_LIMIT
 from handlers.router import either, exact, menu, router
 from store import chat_state, issues, ratelimit
@@ -90,6 +91,7 @@ def _search_page(ctx, query, offset):
             return "没有更多了。"
         return (f"没有找到与“{line(query[:20])}”相关的简报。"
                 f"可换个词，或加上部门、日期，如：{examples(ctx.db).queries()}。")
+    confidential.mark(ctx, [hit["item_id"] for hit in hits])
     found = total if total_exact else f"{total}多"
     blocks = [_item_block(ctx, n, hit["title"], hit.get("department"), hit.get("date"),
                           hit["item_id"]) for n, hit in enumerate(hits, offset + 1)]
@@ -123,6 +125,7 @@ def _latest_page(ctx, issue, offset):
     shown = items[offset:offset + PER_PAGE]
     if not shown:
         return "没有更多了。" if offset else "最新一期简报没有条目。"
+    confidential.mark(ctx, [item["id"] for item in shown])
     title = "、".join(line(part) for part in (issue.get("date"), issue.get("number")) if part)
     blocks = [_item_block(ctx, n, item["title"], item.get("department"), None, item["id"])
               for n, item in enumerate(shown, offset + 1)]

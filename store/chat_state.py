@@ -3,6 +3,7 @@
     saved = stored_reply(db, "msg:6954...")          # the reply XML sent before, or None
     if not remember_reply(db, key, xml):             # first writer wins
         xml = stored_reply(db, key)
+    replace_reply(db, key, "<xml>…</xml>")            # what its retries get from now on
     state = load_state(db, "o6_bmjrPTlm6_2sgVt7hMZOPfL2M")   # {"query", "page", "pending"}
     save_query(db, user, "疫情", page=0)             # for 更多
     save_pending(db, user, {"action": "subscribe", "choices": [...]})   # numbered choice
@@ -39,6 +40,12 @@ def remember_reply(db, key, reply):
     if random.random() < PURGE_CHANCE:
         write_one(db, PURGE_SQL)
     return recorded
+
+
+def replace_reply(db, key, reply):
+    """Keep `reply` for `key` instead of the one recorded (a confidential reply that could
+    not be sent: its retries get the apology, not silence)."""
+    write_one(db, "UPDATE inbound_replies SET reply = ? WHERE key = ?", [reply or "", key])
 
 
 def load_state(db, user):

@@ -3,6 +3,7 @@
     set_issue_level(db, 7, "公开")
     set_item_level(db, 12, "内部")        # None: back to the issue's level
     item_level(db, 12)                    # "内部": the item's own, else its issue's
+    internal_among(db, [3, 4, 9])         # {3, 9}: which of these items are 内部
     EFFECTIVE                             # the SQL for an item's level (items i, issues s)
 
 内部 items never reach followers who enrolled themselves under BOT_OPEN_ACCESS=1
@@ -44,6 +45,17 @@ def item_level(db, item_id):
     row = db.execute(f"SELECT {EFFECTIVE} FROM items i JOIN issues s ON s.id = i.issue_id"
                      " WHERE i.id = ?", [item_id]).fetchone()
     return row and row[0]
+
+
+def internal_among(db, item_ids):
+    """`internal_among(db, [3, 4, 9])` -> {3, 9}: those of the items that are 内部."""
+    ids = [int(item_id) for item_id in item_ids]
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    return {row[0] for row in db.execute(
+        f"SELECT i.id FROM items i JOIN issues s ON s.id = i.issue_id"
+        f" WHERE i.id IN ({marks}) AND {EFFECTIVE} = ?", [*ids, INTERNAL])}
 
 
 def issue_levels(db, issue_id):

@@ -1,0 +1,47 @@
+"""WeCom: a chat reply that lists 内部 items goes as a confidential message, not a passive one.
+
+    confidential.mark(ctx, [hit["item_id"] for hit in hits])   # in a handler listing items
+    if ctx.confidential: sent = confidential.send(ctx, text)    # handlers.chat, once a message
+
+A passive reply (the XML answering the callback) has no `safe` field, so a member could
+forward a search result's 内部 titles outside the organisation. Where the channel can
+(`channel.confidential_replies`: WeCom), a reply listing any 内部 item is sent instead with
+`message/send` and `safe: 1` (watermarked, not forwardable outside), and the callback gets no
+passive reply. handlers.chat records that for WeChat's retries first, so only the first copy
+of a message sends. A send that fails (WeCom down, a token that cannot be had) leaves the
+member the short NOT_SENT apology — never the titles in a forwardable reply. The call is made
+within WeChat's 5-second answer window, so it waits at most SEND_TIMEOUT seconds.
+"""
+
+import logging
+
+from channels import SENT, make_channel
+from channels.base import http_timeout
+from handlers.replies import fit_text
+from store import levels
+
+log = logging.getLogger(__name__)
+NOT_SENT = "内部内容暂时未能发出，请稍后再试。"
+SEND_TIMEOUT = 3.0  # seconds: inside WeChat's 5 s for the whole answer
+
+
+def mark(ctx, item_ids):
+    """Mark the reply confidential if the channel can send one and any item is 内部."""
+    if ctx.channel.confidential_replies and levels.internal_among(ctx.db, item_ids):
+        ctx.confidential = True
+
+
+def send(ctx, text):
+    """Send `text` to the sender as a confidential message -> True if WeCom took it."""
+    config = dict(ctx.config, BOT_HTTP_TIMEOUT=min(http_timeout(ctx.config), SEND_TIMEOUT))
+    try:
+        result = make_channel(config, config["DATABASE_PATH"]).confidential_reply(
+            ctx.user, fit_text(text))
+    except Exception as error:  # noqa: BLE001 - network, 5xx, busy: the member gets NOT_SENT
+        log.warning("confidential reply to %s not sent: %s", ctx.user, error)
+        return False
+    if result.status != SENT:
+        log.warning("confidential reply to %s refused: %s %s", ctx.user, result.errcode,
+                    result.reason)
+        return False
+    return True
