@@ -84,6 +84,10 @@ def _build():
         token_fetches=Counter("jianbao_token_fetches", "Access-token fetches by outcome",
                               ["outcome"]),
         reminders=Counter("jianbao_reminders", "Reminders sent, by kind", ["kind"]),
+        confidential_replies=Counter(
+            "jianbao_confidential_replies",
+            "WeCom chat answers listing 内部 items, sent as confidential messages, by outcome",
+            ["outcome"]),
         logins=Counter("jianbao_logins", "Console sign-ins by outcome", ["outcome"]),
     )
 
@@ -129,8 +133,15 @@ def token_fetch(outcome):
     _metrics().token_fetches.labels(outcome).inc()
 
 
-def reminder(kind):
-    _metrics().reminders.labels(kind).inc()
+def reminder(kind, count=1):
+    """`reminder("remind", 3)`: reminders a worker call delivered (催办: kind `remind`)."""
+    if count:
+        _metrics().reminders.labels(kind).inc(count)
+
+
+def confidential_reply(outcome):
+    """`confidential_reply("sent")` or `("failed")`: a chat answer sent safe (WeCom)."""
+    _metrics().confidential_replies.labels(outcome).inc()
 
 
 def login(outcome):

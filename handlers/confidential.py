@@ -15,6 +15,7 @@ within WeChat's 5-second answer window, so it waits at most SEND_TIMEOUT seconds
 
 import logging
 
+import metrics
 from channels import SENT, make_channel
 from channels.base import http_timeout
 from handlers.replies import fit_text
@@ -39,9 +40,12 @@ def send(ctx, text):
             ctx.user, fit_text(text))
     except Exception as error:  # noqa: BLE001 - network, 5xx, busy: the member gets NOT_SENT
         log.warning("confidential reply to %s not sent: %s", ctx.user, error)
+        metrics.confidential_reply("failed")
         return False
     if result.status != SENT:
         log.warning("confidential reply to %s refused: %s %s", ctx.user, result.errcode,
                     result.reason)
+        metrics.confidential_reply("failed")
         return False
+    metrics.confidential_reply("sent")
     return True

@@ -74,6 +74,8 @@ def process_one(db, channel, config, owner, policy=None):
                 f"{type(error).__name__}: {error}", policy)
         return row
     metrics.call_outcome(channel.name, results)
+    if row.get("kind") == "remind":
+        metrics.reminder("remind", sum(result.status == "sent" for result in results.values()))
     _record(lease_ends, outbox.record_results, db, row, results, policy)
     return row
 

@@ -17,6 +17,7 @@ from test_confidential import AUDIT, AUDIT2, TOWN, items_of, mixed_issue, wecom_
 from test_plan import add_cadre
 from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
 
+import metrics
 from handlers.confidential import NOT_SENT
 
 
@@ -55,10 +56,16 @@ def say(app, text, msg_id, user="m1"):
     return xmltodict.parse(decrypt_reply(crypto, text))["xml"].get("Content", "")
 
 
+def counted(outcome):
+    return metrics._metrics().confidential_replies.labels(outcome)._value.get()
+
+
 def test_a_search_listing_internal_items_is_a_safe_message_not_a_passive_reply(member,
                                                                                  fake_wechat):
     app, ids = member
+    sent = counted("sent")
     assert say(app, "审计", 9001) == ""                              # nothing forwardable
+    assert counted("sent") == sent + 1                               # /metrics counts it
     [message] = fake_wechat.received("m1")
     assert message["msgtype"] == "text" and message["safe"] == 1
     assert text_of(message).startswith("找到") and set(items_of(message["body"])) == {
@@ -89,7 +96,9 @@ def test_a_send_wecom_refuses_leaves_the_apology_for_the_message_and_its_retries
                                                                                    fake_wechat):
     app, _ = member
     fake_wechat.inject("message/send", errcode=40003, times=1)      # invalid userid
+    failed = counted("failed")
     assert say(app, "审计", 9301) == NOT_SENT
+    assert counted("failed") == failed + 1
     assert fake_wechat.received("m1") == []
     assert say(app, "审计", 9301) == NOT_SENT                        # the retry: the same
     assert fake_wechat.received("m1") == []

@@ -5,6 +5,7 @@ Official Account falls back to its template."""
 import json
 import re
 
+import metrics
 from channels import inbox
 from store.db import open_db
 from test_console import csrf_from, login
@@ -30,8 +31,10 @@ def test_remind_reaches_exactly_the_unread_once(client, runner, db):
     assert remind(runner, issue_id, "--dry-run") == {"issue": issue_id, "reminded": 2,
                                                      "already_read": 1, "skipped": 0}
     assert reminders(db, "sandbox-2") == []  # a dry run sends nothing
+    counted = metrics._metrics().reminders.labels("remind")._value.get()
     assert remind(runner, issue_id) == {"issue": issue_id, "reminded": 2, "already_read": 1,
                                         "skipped": 0}
+    assert metrics._metrics().reminders.labels("remind")._value.get() == counted + 2  # /metrics
     assert reminders(db, "sandbox-1") == []
     [text] = reminders(db, "sandbox-2")
     titles = re.findall(r'^\d+\. <a href="http://jianbao\.test/items/\d+\?t=[^"]+">([^<]+)</a>$',
