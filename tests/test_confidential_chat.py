@@ -32,6 +32,9 @@ def member(fake_wechat, make_app):
     db.conn.close()
 
 
+CREATED = {}  # MsgId -> the CreateTime its first copy carried
+
+
 def text_of(message):
     return json.loads(message["content"])["text"]["content"]
 
@@ -43,8 +46,9 @@ def say(app, text, msg_id, user="m1"):
     crypto = WorkCrypto(config["WECOM_TOKEN"], config["WECOM_ENCODING_AES_KEY"],
                         config["WECOM_CORP_ID"])
     timestamp, nonce = str(int(time.time())), f"nonce{msg_id}"
+    created = CREATED.setdefault(msg_id, int(timestamp))  # a retry is the same XML again
     xml = text_xml(user, text, msg_id, to=config["WECOM_CORP_ID"],
-                   agent=config["WECOM_AGENT_ID"], created=int(timestamp))
+                   agent=config["WECOM_AGENT_ID"], created=created)
     body = crypto.encrypt_message(xml, nonce, timestamp)
     args = {"msg_signature": xmltodict.parse(body)["xml"]["MsgSignature"],
             "timestamp": timestamp, "nonce": nonce}
