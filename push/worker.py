@@ -38,7 +38,7 @@ def lease_seconds(config):
 
 def process_one(db, channel, config, owner, policy=None):
     """Claim one outbox row and send it. Returns the row handled, or None if none was ready."""
-    from channels.base import TransientError
+    from channels.base import SENT, TransientError
 
     policy = policy or outbox.RetryPolicy.from_config(config)
     row = outbox.claim(db, owner, lease_seconds(config))
@@ -75,7 +75,7 @@ def process_one(db, channel, config, owner, policy=None):
         return row
     metrics.call_outcome(channel.name, results)
     if row.get("kind") == "remind":
-        metrics.reminder("remind", sum(result.status == "sent" for result in results.values()))
+        metrics.reminder("remind", sum(result.status == SENT for result in results.values()))
     _record(lease_ends, outbox.record_results, db, row, results, policy)
     return row
 
