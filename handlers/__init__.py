@@ -1,17 +1,18 @@
 """Chat: the /wechat callback, the router and the command handlers.
 
-    handlers.init_app(app)                      # registers GET/POST /wechat
+    handlers.init_app(app)                      # answers GET/POST /wechat (in front of Flask)
     xml = handlers.chat.answer(db, config, msg) # the same answer without HTTP
 
 Layout: router.py (match -> handle), one module per command family (access, welcome,
-subscribing, departments, searching, fallback), replies.py (data -> wechatpy reply), envelope.py
-(signatures and crypto), chat.py (one message -> one reply), callback.py (Flask adapter).
+subscribing, departments, searching, fallback), replies.py (data -> wechatpy reply), chat.py (one
+message -> one reply), callback.py (the WSGI endpoint; signatures and crypto are the channel's,
+channels/inbound.py).
 See docs/chat.md.
 """
 
 
 def init_app(app):
-    """Register the WeChat callback blueprint."""
-    from handlers.callback import bp
+    """Answer the WeChat callback, /wechat, in front of Flask (handlers/callback.py)."""
+    from handlers.callback import install
 
-    app.register_blueprint(bp)
+    install(app)

@@ -106,8 +106,9 @@ def documented_routes():
 
 
 def served_routes(app):
+    """Flask's routes and those answered in front of it (handlers/callback.py: /wechat)."""
     return {(method, rule.rule) for rule in app.url_map.iter_rules()
-            for method in rule.methods - {"HEAD", "OPTIONS"}}
+            for method in rule.methods - {"HEAD", "OPTIONS"}} | app.extensions["wsgi_routes"]
 
 
 def test_every_route_is_in_the_documented_table_and_nothing_documented_is_gone(make_app,

@@ -49,6 +49,31 @@ def test_url_check_answers_the_echostr(client):
     assert response.status_code == 200 and response.get_data(as_text=True) == "hello123"
 
 
+def test_head_checks_like_get_and_other_methods_get_405(client):
+    head = client.head("/wechat", query_string={**signed_args(), "echostr": "hello123"})
+    assert head.status_code == 200 and head.get_data() == b""
+    bad = client.head("/wechat", query_string={**signed_args(), "echostr": "x", "nonce": "other"})
+    assert bad.status_code == 403
+    for method in ("PUT", "DELETE", "PATCH"):
+        response = client.open("/wechat", method=method, query_string=signed_args(), data=b"x")
+        assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD, POST"
+
+
+def test_a_failure_outside_the_handlers_is_a_logged_plain_500(app, client, monkeypatch, caplog):
+    """The handlers turn their own failures into an apology; if the database cannot even be
+    lent (a broken pool), the endpoint logs it and answers a plain 500, no traceback."""
+    import handlers.callback
+
+    def broken():
+        raise RuntimeError("no connection")
+
+    monkeypatch.setattr(handlers.callback, "get_db", broken)
+    with caplog.at_level(logging.ERROR, logger="handlers.callback"):
+        response = post_xml(client, text_xml("o_x", "帮助", 9902))
+    assert response.status_code == 500 and response.get_data(as_text=True) == "internal error"
+    assert "no connection" in caplog.text
+
+
 @pytest.mark.parametrize("change", [
     {"signature": "0" * 40},
     {"signature": ""},
