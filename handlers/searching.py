@@ -84,7 +84,7 @@ def _search_page(ctx, query, offset):
         return ratelimit.SLOW_DOWN
     ctx.on_reply(ratelimit.count, ctx.user, limit)
     public_only = not ctx.cadre or bool(ctx.cadre.get("open_access"))  # 公开 only
-    hits, total, total_exact = _hits(ctx.db, query, offset, public_only)
+    hits, total, total_exact = _hits(ctx, query, offset, public_only)
     if not hits:
         ctx.on_reply(chat_state.save_query, ctx.user, None)
         if offset:
@@ -107,15 +107,17 @@ def _search_page(ctx, query, offset):
     return text
 
 
-def _hits(db, query, offset, public_only=False):
+def _hits(ctx, query, offset, public_only=False):
     """Up to PER_PAGE hits from `offset` on, with the total (and whether it is exact);
-    `public_only`: 公开 items only (self-enrolled open-access followers)."""
+    `public_only`: 公开 items only (self-enrolled open-access followers). An answer worked
+    out here is shared with the other processes in the reply's transaction."""
     page, skip = divmod(offset, PER_PAGE)
-    result = search(db, query, page=page, per_page=PER_PAGE, public_only=public_only)
+    result = search(ctx.db, query, page=page, per_page=PER_PAGE, public_only=public_only,
+                    later=ctx.on_reply)
     hits = result.hits[skip:]
     if skip and result.has_more:
-        hits += search(db, query, page=page + 1, per_page=PER_PAGE,
-                       public_only=public_only).hits[:skip]
+        hits += search(ctx.db, query, page=page + 1, per_page=PER_PAGE,
+                       public_only=public_only, later=ctx.on_reply).hits[:skip]
     return hits, result.total, getattr(result, "total_exact", True)
 
 

@@ -324,3 +324,17 @@ def m014_issues_by_date(db):
     # 最新 and the console's issue list read issues newest first (date, then id): without
     # this index each read sorted every issue (2.3 ms a 最新 at 10,000 issues).
     db.execute("CREATE INDEX issues_by_date ON issues(date, id)")
+
+
+@migrations()
+def m015_search_answers(db):
+    # The answer cache's second level, shared by every process (store/shared_answers.py):
+    # one row per answer, keyed like the per-process cache (the archive's search_version
+    # first), `version` the "token:n" it was worked out on. A cache: nothing else reads it.
+    db.execute("""
+        CREATE TABLE search_answers (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,           -- JSON of search_cache's key tuple
+            version TEXT NOT NULL,              -- search_version "token:n"
+            answer TEXT NOT NULL                -- JSON of the SearchResult's fields
+        )""")

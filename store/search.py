@@ -28,6 +28,7 @@ import metrics
 from store.departments import departments_by_id, names, resolve
 from store.issues import dates_by_issue
 from store.ranking import idf, newest_first, rank
+from store import shared_answers
 from store.search_cache import CACHE, cache_key, remember
 from store.levels import EFFECTIVE
 from store.search_index import ID_SPAN, date_tokens, item_of
@@ -65,19 +66,30 @@ class SearchResult:
 
 
 @metrics.timed_search
-def search(db, query, page=0, per_page=5, public_only=False):
+def search(db, query, page=0, per_page=5, public_only=False, later=None):
     """`search(db, "项目", page=0, per_page=5)` -> SearchResult; never raises for user text.
     `public_only=True` (a follower under BOT_OPEN_ACCESS) finds 公开 items only.
 
-    Answers are cached per process until anything they read changes (search_cache.py)."""
+    Answers are cached per process until anything they read changes (search_cache.py), and
+    shared between processes (shared_answers.py): an answer worked out here is stored by
+    `later(write, *args)` — the chat's `ctx.on_reply`, so it joins the reply's transaction;
+    without `later` (the console, the CLI) it is kept in this process only."""
     page = max(int(page or 0), 0)
     per_page = min(max(int(per_page or 5), 1), MAX_PER_PAGE)
     key = cache_key(db, query, page, per_page)
     key = key and key + (bool(public_only),)
     cached = CACHE.get(key)
+    if cached is None and key is not None:
+        shared = shared_answers.get(db, key)  # another process (or before a restart) found it
+        if shared is not None:
+            cached = SearchResult(**shared)
+            CACHE.put(key, cached)
     if cached is None:
         cached = _search(db, query, page, per_page, public_only)
-        CACHE.put(key, _copy(cached))
+        if key is not None:
+            CACHE.put(key, _copy(cached))
+            if later is not None:
+                later(shared_answers.put, key, shared_answers.dumps(vars(cached)), CACHE.size)
         return cached
     return _copy(cached)  # callers may change what they get
 

@@ -1,4 +1,5 @@
-"""A per-process cache of search results, correct across processes and databases.
+"""A per-process cache of search results, correct across processes and databases (its
+second level, shared by the processes, is shared_answers.py).
 
     key = cache_key(db, "疫情", page=0, per_page=5)   # None when the cache is off
     result = CACHE.get(key)                            # or None
