@@ -50,8 +50,18 @@ def create_app(config=None):
     _configure_logging(app)
     for name in COMPONENTS:
         __import__(name, fromlist=["init_app"]).init_app(app)
+    app.before_request(lambda: _run_starters(app))
     app.register_error_handler(HTTPException, _api_errors_as_json)
     return app
+
+
+def _run_starters(app):
+    """What a serving process starts on its first request, whichever route it is — jieba's
+    warm-up, the in-process push worker: `app.extensions["request_starters"]`, each cheap
+    to call again. Flask's routes run them here; /wechat, answered in front of Flask
+    (handlers/callback.py), runs the same list."""
+    for start in app.extensions.get("request_starters", ()):
+        start()
 
 
 def _api_errors_as_json(error):

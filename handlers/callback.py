@@ -16,7 +16,9 @@ cost ~0.35 ms of a ~1 ms message (bench/load.py), for nothing the callback uses:
 cookies, no CSRF token, no template. What Flask gave it is kept: werkzeug's Request and
 Response (query decoding, the body stream), the app context (get_db, `g`, teardown returns
 the pooled connection), the proxy fix (web/proxy.py wraps this), the answer-time histogram
-(jianbao_callback_seconds) and a logged, plain 500 if Jianbao itself fails.
+(jianbao_callback_seconds), what a serving process starts on its first request (jieba's
+warm-up, the in-process push worker: `app.extensions["request_starters"]`) and a logged,
+plain 500 if Jianbao itself fails.
 """
 
 import logging
@@ -52,6 +54,8 @@ class Callback:
         if environ.get("PATH_INFO") != PATH:
             return self.inner(environ, start_response)
         started = time.perf_counter()
+        for start in self.app.extensions.get("request_starters", ()):  # as bot._run_starters
+            start()
         request = Request(environ)
         try:
             with self.app.app_context():

@@ -16,7 +16,6 @@ def init_app(app):
     add_schema(app, migrations)
 
     app.register_blueprint(webhook.bp)
-    if app.config.get("BOT_INPROCESS_WORKER"):
-        @app.before_request
-        def _start_worker():
-            worker.start_background(app)
+    if app.config.get("BOT_INPROCESS_WORKER"):  # a request starter (bot.create_app)
+        app.extensions.setdefault("request_starters", []).append(
+            lambda: worker.start_background(app))

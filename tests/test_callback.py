@@ -59,6 +59,22 @@ def test_head_checks_like_get_and_other_methods_get_405(client):
         assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD, POST"
 
 
+def test_a_chat_message_starts_what_a_first_request_starts(make_app):
+    """/wechat is answered in front of Flask, yet its first message starts the in-process
+    push worker and jieba's warm-up (app.extensions["request_starters"]) as a page does."""
+    from push import worker
+
+    app = make_app(BOT_INPROCESS_WORKER=True)
+    started = []
+    app.extensions["request_starters"].append(lambda: started.append(True))
+    try:
+        assert "push_worker" not in app.extensions
+        assert post_xml(app.test_client(), text_xml("o_x", "帮助", 9903)).status_code == 200
+        assert app.extensions["push_worker"]["thread"].is_alive() and started == [True]
+    finally:
+        assert worker.stop_background(app)
+
+
 def test_a_failure_outside_the_handlers_is_a_logged_plain_500(app, client, monkeypatch, caplog):
     """The handlers turn their own failures into an apology; if the database cannot even be
     lent (a broken pool), the endpoint logs it and answers a plain 500, no traceback."""
