@@ -80,9 +80,8 @@ def search(db, query, page=0, per_page=5, public_only=False, later=None):
     key = key and key + (bool(public_only),)
     cached = CACHE.get(key)
     if cached is None and key is not None:
-        shared = shared_answers.get(db, key)  # another process (or before a restart) found it
-        if shared is not None:
-            cached = SearchResult(**shared)
+        cached = _shared(db, key)  # another process (or this one before a restart) found it
+        if cached is not None:
             CACHE.put(key, cached)
     if cached is None:
         cached = _search(db, query, page, per_page, public_only)
@@ -92,6 +91,16 @@ def search(db, query, page=0, per_page=5, public_only=False, later=None):
                 later(shared_answers.put, key, shared_answers.dumps(vars(cached)), CACHE.size)
         return cached
     return _copy(cached)  # callers may change what they get
+
+
+def _shared(db, key):
+    """The SearchResult another process stored for `key`, or None (none stored, or stored by
+    a Jianbao whose SearchResult had fields this one does not know)."""
+    fields = shared_answers.get(db, key)
+    try:
+        return None if fields is None else SearchResult(**fields)
+    except TypeError:
+        return None
 
 
 def _copy(result):

@@ -1,20 +1,22 @@
 """Search answers shared by every process on one database: the answer cache's second level.
 
     answer = get(db, key)             # a dict of SearchResult's fields, or None
-    put(db, key, text)                # inside the caller's write transaction; text from dumps()
+    put(db, key, text, keep)          # in the caller's write transaction; keep: BOT_SEARCH_CACHE
     text = dumps(result_fields)       # JSON, made when the answer is worked out
 
 gunicorn's workers each keep their own answers (search_cache.CACHE), so a query one worker
-has answered cost the other a whole search again (~3 ms): on bench/load.py's mix one
-search in nine missed with two workers, one in fourteen with one shared cache. An answer
+has answered cost the other a whole search again (~3 ms): a replay of bench/load.py's mix
+missed one search in nine with two caches, one in fourteen with one shared cache. An answer
 worked out in one process is therefore also kept here, in the database every process
 reads, under the same key — the archive's `search_version` (token, n) first, so an answer
 is only ever found by a process reading that same version of the archive. It also survives
 a restart: a deploy does not empty the cache.
 
 The chat stores an answer in the reply's own write transaction (`ctx.on_reply`), so sharing
-costs no commit of its own. The table holds at most BOT_SEARCH_CACHE answers: every
-PURGE_EVERY-th answer stored drops those of other versions and the oldest beyond that.
+costs no commit of its own. The table holds about BOT_SEARCH_CACHE answers: every
+PURGE_EVERY-th answer stored drops those of other versions and the oldest beyond that
+number (so up to PURGE_EVERY - 1 more between two purges). An answer stored by an older
+Jianbao whose fields no longer fit is treated as not stored (search.py).
 """
 
 import json

@@ -54,7 +54,7 @@ def test_an_answer_another_process_worked_out_is_found_without_searching(app, db
                          capture_output=True, text=True, timeout=60, check=True)
     theirs = json.loads(out.stdout)
     assert theirs and shared_answers.count(db) == 1
-    search_cache.configure(512)  # this process has never seen it
+    search_cache.CACHE.clear()  # this process has never seen it
     result, walks = matches_run(db, lambda: search(db, "疫情"))
     assert titles(result) == theirs and walks == []
 
@@ -66,7 +66,7 @@ def test_the_chat_shares_its_answers_and_another_worker_uses_them(app, client, d
     assert answer.startswith("找到") and shared_answers.count(db) == 1
     first.say("疫情")                                   # the same answer: nothing more stored
     assert shared_answers.count(db) == 1
-    search_cache.configure(search_cache.CACHE.size)     # the other worker's own cache is empty
+    search_cache.CACHE.clear()                          # the other worker's own cache is empty
     result, walks = matches_run(db, lambda: search(db, "疫情"))
     assert walks == [] and result.hits[0]["title"] in answer
 
@@ -78,18 +78,19 @@ def test_an_answer_is_never_found_for_another_version_of_the_archive(db):
     save_issue(db, issue("2021-01-06", [("峡窝镇做好疫情防控", "落实措施。", "峡窝镇")]))
     _share(db, "疫情")
     save_issue(db, issue("2021-02-03", [("工业路街道疫情防控志愿服务", "志愿者上岗。", "工业路街道")]))
-    search_cache.configure(512)
+    search_cache.CACHE.clear()
     result, walks = matches_run(db, lambda: search(db, "疫情"))
     assert "工业路街道疫情防控志愿服务" in titles(result) and walks
 
 
 def test_nothing_is_shared_with_the_cache_off(db):
+    size = search_cache.CACHE.size
     search_cache.configure(0)
     try:
         assert _share(db, "疫情") == []
         assert shared_answers.count(db) == 0
     finally:
-        search_cache.configure(512)
+        search_cache.configure(size)
 
 
 def test_the_table_keeps_at_most_the_cache_size_and_one_version(db):
@@ -110,6 +111,20 @@ def test_a_second_copy_of_an_answer_is_ignored(db):
         shared_answers.put(db, key, '{"total": 1}', 100)
         shared_answers.put(db, key, '{"total": 2}', 100)
     assert shared_answers.get(db, key) == {"total": 1}
+
+
+def test_an_answer_stored_with_fields_this_version_does_not_know_is_searched_afresh(db):
+    from store.issues import save_issue
+
+    search_cache.configure(512)
+    save_issue(db, issue("2021-01-06", [("峡窝镇做好疫情防控", "落实措施。", "峡窝镇")]))
+    [(make, args)] = _share(db, "疫情")
+    with write(db):
+        db.execute("UPDATE search_answers SET answer = ?",
+                   [json.dumps({"hits": [], "total": 0, "a_field_gone": 1})])
+    search_cache.CACHE.clear()
+    result, walks = matches_run(db, lambda: search(db, "疫情"))
+    assert titles(result) == ["峡窝镇做好疫情防控"] and walks
 
 
 def _share(db, query):
