@@ -11,7 +11,7 @@ one identical message to up to 1,000 members, so the page can only know the grou
 The token is itsdangerous' `TimestampSigner` over a short claim — `42`, `42-c7` or
 `42-g<group in URL-safe base64>` — signed with BOT_SECRET_KEY; it expires after
 BOT_LINK_TTL_DAYS. (A search reply carries five links, so signing is on the chat hot path:
-this costs ~6 µs a link, the JSON serializer used before ~45 µs.) Links sent before that
+this costs ~5.5 µs a link, the JSON serializer used before ~45 µs.) Links sent before that
 change, JSON tokens from `URLSafeTimedSerializer`, are still read until they expire.
 """
 
@@ -46,10 +46,22 @@ def _mac(secret_key):
 
 def _sign(secret_key, claim, issued_at):
     """TimestampSigner.sign's form — `claim.<time>.<signature>` — for `issued_at`."""
-    value = want_bytes(claim) + b"." + base64_encode(int_to_bytes(int(issued_at)))
+    value = claim.encode() + b"." + _stamp(int(issued_at))
     mac = _mac(secret_key).copy()
     mac.update(value)
-    return (value + b"." + base64_encode(mac.digest())).decode()
+    return (value + b"." + _b64(mac.digest())).decode()
+
+
+@functools.lru_cache(maxsize=4)
+def _stamp(seconds):
+    # itsdangerous' timestamp field: the big-endian bytes of the time, URL-safe base64; the
+    # five links of one reply share their second
+    return base64_encode(int_to_bytes(seconds))
+
+
+def _b64(data):
+    # itsdangerous' base64_encode for bytes, without its str checks (with _stamp: 8 → 5.5 µs)
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 @functools.lru_cache(maxsize=8)

@@ -54,7 +54,7 @@ class Context:
             return ""
         return (self.message.content or "").strip()
 
-    @property
+    @functools.cached_property  # the menu and event routes' checks read it
     def event(self):
         """The event name ('subscribe', 'click', …) or '' for ordinary messages."""
         if getattr(self.message, "type", None) != "event":
