@@ -80,10 +80,10 @@ def test_a_failure_outside_the_handlers_is_a_logged_plain_500(app, client, monke
     lent (a broken pool), the endpoint logs it and answers a plain 500, no traceback."""
     import handlers.callback
 
-    def broken():
+    def broken(app):
         raise RuntimeError("no connection")
 
-    monkeypatch.setattr(handlers.callback, "get_db", broken)
+    monkeypatch.setattr(handlers.callback, "borrowed", broken)
     with caplog.at_level(logging.ERROR, logger="handlers.callback"):
         response = post_xml(client, text_xml("o_x", "帮助", 9902))
     assert response.status_code == 500 and response.get_data(as_text=True) == "internal error"
