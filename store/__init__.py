@@ -13,7 +13,8 @@ def init_app(app):
     """Open (and migrate) the database, refuse a damaged one, mark it in use, size the search
     cache, warm jieba on the first request (a request starter: bot.create_app)."""
     from config import StartupError
-    from store import db, departments, integrity, presence, search_cache, upkeep_schema
+    from store import (db, departments, integrity, presence, search_cache, shared_answers,
+                       upkeep_schema)
     from store.text import warm_up_in_background
 
     departments.configure(app.config.get("BOT_DISTRICT"))
@@ -26,4 +27,5 @@ def init_app(app):
     if not app.testing:  # a server, worker or command: restore waits until it is gone
         presence.hold(app.config["DATABASE_PATH"])
     search_cache.configure(app.config["BOT_SEARCH_CACHE"])
+    shared_answers.configure(app.config.get("BOT_DISTRICT"))
     app.extensions.setdefault("request_starters", []).append(warm_up_in_background)

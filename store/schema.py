@@ -330,11 +330,11 @@ def m014_issues_by_date(db):
 def m015_search_answers(db):
     # The answer cache's second level, shared by every process (store/shared_answers.py):
     # one row per answer, keyed like the per-process cache (the archive's search_version
-    # first), `version` the "token:n" it was worked out on. A cache: nothing else reads it.
+    # first), `version` what it was worked out by and on. A cache: nothing else reads it.
     db.execute("""
         CREATE TABLE search_answers (
             id INTEGER PRIMARY KEY,
-            key TEXT NOT NULL UNIQUE,           -- JSON of search_cache's key tuple
-            version TEXT NOT NULL,              -- search_version "token:n"
+            key TEXT NOT NULL UNIQUE,           -- JSON: the code's fingerprint, search_cache's key
+            version TEXT NOT NULL,              -- "fingerprint:token:n"
             answer TEXT NOT NULL                -- JSON of the SearchResult's fields
         )""")

@@ -1,5 +1,6 @@
 """Search answers shared by every process on one database: the answer cache's second level.
 
+    configure(district)               # store.init_app: the fingerprint of code and settings
     answer = get(db, key)             # a dict of SearchResult's fields, or None
     put(db, key, text, keep)          # in the caller's write transaction; keep: BOT_SEARCH_CACHE
     text = dumps(result_fields)       # JSON, made when the answer is worked out
@@ -17,15 +18,41 @@ costs no commit of its own. The table holds about BOT_SEARCH_CACHE answers: ever
 PURGE_EVERY-th answer stored drops those of other versions and the oldest beyond that
 number (so up to PURGE_EVERY - 1 more between two purges). An answer stored by an older
 Jianbao whose fields no longer fit is treated as not stored (search.py).
+
+What else decides an answer is in the key too, as a fingerprint (`configure`): the store
+package's code (parsing, resolving, ranking), jieba's version and BOT_DISTRICT — a deploy of
+new search code or a changed setting must not be answered from the old one's rows, which
+would otherwise outlive the restart in the database.
 """
 
+import hashlib
+import importlib.metadata
 import json
+import pathlib
 
 PURGE_EVERY = 64
+_fingerprint = {"value": None}
+
+
+def configure(district=None):
+    """`configure("东城区")` (store.init_app, with BOT_DISTRICT): the fingerprint of what
+    decides an answer besides the archive — this code, jieba's version, the district."""
+    digest = hashlib.sha1()
+    for path in sorted(pathlib.Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    try:
+        digest.update(importlib.metadata.version("jieba").encode())
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    digest.update(str(district or "").encode())
+    _fingerprint["value"] = digest.hexdigest()[:16]
+    return _fingerprint["value"]
 
 
 def _text_key(key):
-    return json.dumps(key, ensure_ascii=False, separators=(",", ":"))
+    if _fingerprint["value"] is None:
+        configure()
+    return json.dumps([_fingerprint["value"], *key], ensure_ascii=False, separators=(",", ":"))
 
 
 def get(db, key):
@@ -43,9 +70,10 @@ def dumps(fields):
 def put(db, key, text, keep):
     """Store `text` for `key` (another process may have stored it first: then nothing), in
     the caller's transaction; keep at most `keep` answers, all of `key`'s version."""
-    version = f"{key[0]}:{key[1]}"
+    text_key = _text_key(key)
+    version = f"{_fingerprint['value']}:{key[0]}:{key[1]}"
     cursor = db.execute("INSERT OR IGNORE INTO search_answers (key, version, answer)"
-                        " VALUES (?, ?, ?)", [_text_key(key), version, text])
+                        " VALUES (?, ?, ?)", [text_key, version, text])
     if cursor.rowcount == 1 and cursor.lastrowid % PURGE_EVERY == 0:
         db.execute("DELETE FROM search_answers WHERE version <> ? OR id <= ?",
                    [version, cursor.lastrowid - max(int(keep), 1)])
