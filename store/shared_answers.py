@@ -25,6 +25,7 @@ new search code or a changed setting must not be answered from the old one's row
 would otherwise outlive the restart in the database.
 """
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -37,6 +38,15 @@ _fingerprint = {"value": None}
 def configure(district=None):
     """`configure("东城区")` (store.init_app, with BOT_DISTRICT): the fingerprint of what
     decides an answer besides the archive — this code, jieba's version, the district."""
+    digest = hashlib.sha1(_code_digest())
+    digest.update(str(district or "").encode())
+    _fingerprint["value"] = digest.hexdigest()[:16]
+    return _fingerprint["value"]
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest():
+    """The store package's sources and jieba's version, read once per process."""
     digest = hashlib.sha1()
     for path in sorted(pathlib.Path(__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
@@ -44,9 +54,7 @@ def configure(district=None):
         digest.update(importlib.metadata.version("jieba").encode())
     except importlib.metadata.PackageNotFoundError:
         pass
-    digest.update(str(district or "").encode())
-    _fingerprint["value"] = digest.hexdigest()[:16]
-    return _fingerprint["value"]
+    return digest.digest()
 
 
 def _text_key(key):
@@ -69,7 +77,7 @@ def dumps(fields):
 
 def put(db, key, text, keep):
     """Store `text` for `key` (another process may have stored it first: then nothing), in
-    the caller's transaction; keep at most `keep` answers, all of `key`'s version."""
+    the caller's transaction; keep about `keep` answers, all of `key`'s version."""
     text_key = _text_key(key)
     version = f"{_fingerprint['value']}:{key[0]}:{key[1]}"
     cursor = db.execute("INSERT OR IGNORE INTO search_answers (key, version, answer)"
@@ -80,5 +88,5 @@ def put(db, key, text, keep):
 
 
 def count(db):
-    """How many answers the table holds (tests, `stats`)."""
+    """How many answers the table holds."""
     return db.execute("SELECT COUNT(*) FROM search_answers").fetchone()[0]
