@@ -1,6 +1,8 @@
 """Load: Jianbao under gunicorn (2 workers) answering a realistic chat mix on a 100k-item
 archive, with the search cache on (as in production) and off, against the floor
-(bench/floor_app.py) under the same load, all in one run.
+(bench/floor_app.py) under the same load, all in one run. The same echo without Flask
+(`floor_app:create_raw_app()`) is measured beside them, for comparison only: Jianbao answers
+/wechat in front of Flask since stop 19, while the targets are on the Flask floor.
 
     .venv/bin/python bench/load.py [--items 100000] [--seconds 10] [--rounds 3] [--connections 32]
 
@@ -13,7 +15,7 @@ new MsgId. Every answer is checked: a 200 without a text reply, or with the "som
 wrong" apology, counts as an error. The per-user query limit stays on (set very high, so its
 bookkeeping write is measured but never refuses).
 
-The three servers run side by side on copies of one archive and are measured in rotating
+The servers run side by side on copies of one archive and are measured in rotating
 rounds, so a slow minute on a shared machine lands on all of them rather than on one; the
 verdict is on the medians of the rounds, and every round is printed. Each server first
 answers `--warmup` seconds of the mix, unmeasured: a production server has been answering for
@@ -299,6 +301,8 @@ def main():
             instances["cache_off"]), BOT_SEARCH_CACHE="0")),
         "floor": (["--pythonpath", str(ROOT / "bench"), "floor_app:create_app()"],
                   dict(base_env(), WECHAT_TOKEN=TOKEN)),
+        "floor_raw": (["--pythonpath", str(ROOT / "bench"), "floor_app:create_raw_app()"],
+                      dict(base_env(), WECHAT_TOKEN=TOKEN)),
     }
     runs = {name: [] for name in servers}
     procs, ports, logs = {}, {}, []
@@ -320,7 +324,7 @@ def main():
                   f"({', '.join(f'{n} {r}' for n, r in warmed.items())} requests)")
         print(f"{'round':<13}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
         for number in range(args.rounds):
-            order = names[number % 3:] + names[:number % 3]
+            order = names[number % len(names):] + names[:number % len(names)]
             for name in order:
                 sent = warmed[name] + sum(run["requests"] for run in runs[name])  # continue
                 result = run_wrk_mix(ports[name], args.seconds, args.connections, args.threads,
@@ -352,6 +356,10 @@ def main():
         verdicts.append(f"{name}/floor: {share:.0%} (rounds: {shares});  " + ";  ".join(
             f"{check}: {'met' if ok else 'NOT met'}" for check, ok in checks.items()))
     print("\n".join(verdicts))
+    raw = summary(runs["floor_raw"])  # for comparison only: the targets are on the Flask floor
+    print(line("floor_raw", raw, 13) + "  (the same echo without Flask)")
+    print("against the echo without Flask (for comparison, no target): " + ", ".join(
+        f"{name} {summary(runs[name])['rps'] / raw['rps']:.0%}" for name in ("cache_on", "cache_off")))
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if args.keep:
         print(f"kept: {folder}")
