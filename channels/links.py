@@ -23,7 +23,7 @@ import hmac
 import time
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode, int_to_bytes, want_bytes
+from itsdangerous.encoding import int_to_bytes, want_bytes
 
 SALT = "jianbao.item-link"
 
@@ -56,7 +56,7 @@ def _sign(secret_key, claim, issued_at):
 def _stamp(seconds):
     # itsdangerous' timestamp field: the big-endian bytes of the time, URL-safe base64; the
     # five links of one reply share their second
-    return base64_encode(int_to_bytes(seconds))
+    return _b64(int_to_bytes(seconds))
 
 
 def _b64(data):
