@@ -79,11 +79,12 @@ def _log_restore(db_path, file, aside):
 @click.command("stats")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"files": {name: bytes}, "tables": [{"name", "rows", "bytes"}], '
-                   '"pages": {"size", "count", "free"}}.')
+                   '"pages": {"size", "count", "free"}, "search_index": {"segments"}}.')
 @with_appcontext
 def stats_command(as_json):
-    """Sizes: the database and its WAL, the backups, each table's rows and bytes."""
-    from store import upkeep
+    """Sizes: the database and its WAL, the backups, each table's rows and bytes, and how
+    many segments the search index is read from (the worker merges them into one)."""
+    from store import search_index, upkeep
     from store.db import get_db
 
     path = current_app.config["DATABASE_PATH"]
@@ -95,9 +96,11 @@ def stats_command(as_json):
     tables = [{"name": name, "rows": rows, "bytes": space.get(name)}
               for name, rows in upkeep.table_sizes(db)]
     size, count, free = upkeep.page_figures(db)
+    segments = search_index.segments(db)
     if as_json:
         click.echo(json.dumps({"files": files, "tables": tables,
-                               "pages": {"size": size, "count": count, "free": free}}))
+                               "pages": {"size": size, "count": count, "free": free},
+                               "search_index": {"segments": segments}}))
         return
     click.echo(f"Database {path}: {files['database']:,} bytes (WAL {files['wal']:,}); "
                f"{count:,} pages of {size:,} bytes, {free:,} free")
@@ -107,6 +110,8 @@ def stats_command(as_json):
     for table in tables:
         shown = "" if table["bytes"] is None else f"{table['bytes']:,}"
         click.echo(f"{table['name']:<24}{table['rows']:>12,}{shown:>14}")
+    merged = "merged" if segments <= 1 else "the worker merges them into one"
+    click.echo(f"Search index: {segments} segment{'s' if segments != 1 else ''} ({merged})")
 
 
 def database_from_env():

@@ -87,7 +87,7 @@ def test_stats_prints_sizes(app, db, runner):
     assert shown.output.startswith(f"Database {app.config['DATABASE_PATH']}: ")
     assert "chat_state" in shown.output and "bytes" in shown.output
     data = json.loads(runner.invoke(args=["stats", "--json"]).output)
-    assert set(data) == {"files", "tables", "pages"}
+    assert set(data) == {"files", "tables", "pages", "search_index"}
     assert data["files"]["database"] > 0
     tables = {t["name"]: t for t in data["tables"]}
     assert tables["items"]["rows"] == count(db, "items") and tables["items"]["bytes"] >= 4096
