@@ -105,11 +105,16 @@ def search_command(query, as_json, page, per_page):
 @click.command("reindex")
 @with_appcontext
 def reindex_command():
-    """Rebuild the search index of every stored item (after an upgrade or a bulk import)."""
-    from store.search_index import reindex_all
+    """Rebuild the search index of every stored item (after an upgrade or a bulk import),
+    then merge it into one segment (in short steps: a running server goes on answering)."""
+    from store.search_index import merge_segments, reindex_all, segments
     require("admin", "rebuild the search index")
 
-    click.echo(f"{reindex_all(get_db())} items indexed")
+    db = get_db()
+    indexed = reindex_all(db)
+    merge_segments(db, seconds=float("inf"))
+    count = segments(db)
+    click.echo(f"{indexed} items indexed ({count} segment{'' if count == 1 else 's'})")
     note("reindex")
 
 

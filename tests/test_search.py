@@ -6,6 +6,7 @@ import pytest
 
 from bulletin.model import Issue, Item
 from store import search as search_module
+from store import search_index
 from store.issues import issue_items, save_issue
 from store.search import search
 
@@ -183,5 +184,6 @@ def test_reindex_rebuilds_the_same_answers(runner, archive):
     archive.conn.commit()
     assert search(archive, "项").total == 0
     result = runner.invoke(args=["reindex"])
-    assert result.exit_code == 0 and "7 items indexed" in result.stdout
+    assert result.exit_code == 0 and "7 items indexed (1 segment)" in result.stdout
     assert search(archive, "项", per_page=10).hits == before
+    assert search_index.segments(archive) == 1
