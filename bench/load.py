@@ -23,9 +23,10 @@ hours since the last publish emptied its answer cache (until stop 17 only 200 fi
 warmed it). Each round then continues the mix's 40,000-message cycle where that server's
 last round stopped, so no measured message is one it answered before (until stop 17 every
 round replayed the same opening messages, and later rounds found their answers cached far
-more often than continuing traffic would). The archive is flushed to disk (sync) before the
-first round. Targets: cache on >= 50 % of the floor's req/s, cache off >= 35 %, p99 <= 50 ms,
-zero errors.
+more often than continuing traffic would). The archive's search index is one merged segment,
+as the worker keeps production's (bench/index_merge.py measures one written issue by issue).
+The archive is flushed to disk (sync) before the first round. Targets: cache on >= 50 % of
+the floor's req/s, cache off >= 35 %, p99 <= 50 ms, zero errors.
 """
 
 import argparse
