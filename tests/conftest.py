@@ -5,7 +5,8 @@
 Fixtures for one area live beside its tests and are loaded here as plugins (`pytest_plugins`),
 so a test names them as arguments and imports nothing:
 - `live_server` (tests/fixtures_live.py): any WSGI app over real HTTP on loopback;
-- `fake_wechat` (tests/fakewechat.py): the fake WeChat API server, on a live server;
+- `fake_wechat` (tests/fakewechat.py): the fake WeChat API server, on a live server
+  (`fake_wechat_keepalive`: the same behind waitress, which keeps connections open);
 - `live` (tests/fixtures_hostile.py): the bad-input catalogue's served app with its row counts.
 Plain helpers (XML builders, sample data) are imported from tests/fixtures_chat.py.
 

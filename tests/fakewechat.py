@@ -62,6 +62,7 @@ from fake_addressbook import AddressBook
 from fake_oauth import OAuth
 from fake_messages import Messages
 from fake_reject import Reject
+from waitress.server import create_server
 from werkzeug.wrappers import Request, Response
 
 from fixtures_live import LiveServer, QuietHandler
@@ -88,6 +89,7 @@ class FakeWeChat(Messages, AddressBook, OAuth):
         self.messages, self.dropped, self.duplicates = [], [], []
         self.by_user = defaultdict(list)  # touser -> their messages (fast lookups at scale)
         self.calls = Counter()
+        self.peers = defaultdict(set)  # path -> client ports it was called from (connections)
         self.faults = defaultdict(deque)
         self.window_quota = 5
         self.book_departments, self.book_users = {}, {}  # the address book, by id / userid
@@ -167,6 +169,7 @@ class FakeWeChat(Messages, AddressBook, OAuth):
         path = request.path.removeprefix("/cgi-bin/").strip("/")
         with self.lock:
             self.calls[path] += 1
+            self.peers[path].add(environ.get("REMOTE_PORT"))
             fault = self.faults[path].popleft() if self.faults[path] else None
         time.sleep(self.latency + (self.token_latency if path in ("token", "gettoken") else 0))
         if fault and fault["delay"]:
@@ -280,7 +283,7 @@ class FakeWeChat(Messages, AddressBook, OAuth):
         return data
 
 class _KeepAliveHandler(QuietHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as WeChat's servers do
+    protocol_version = "HTTP/1.1"  # (werkzeug's server still closes every connection)
 
 
 def serve(fake=None):
@@ -291,6 +294,20 @@ def serve(fake=None):
     live = LiveServer(fake, handler=_KeepAliveHandler)
     fake.base = live.url("/cgi-bin/")
     return fake, live.server
+
+
+@pytest.fixture
+def fake_wechat_keepalive():
+    """A FakeWeChat that keeps connections open, as WeChat's servers do: served by waitress
+    (werkzeug's development server closes every connection), for tests of connection reuse.
+    `fake.peers[path]` holds the client ports that called `path`: one per connection."""
+    fake = FakeWeChat()
+    server = create_server(fake, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name="fake-wechat-keepalive", daemon=True)
+    thread.start()
+    fake.base = f"http://127.0.0.1:{server.effective_port}/cgi-bin/"
+    yield fake
+    server.close()
 
 
 @pytest.fixture

@@ -80,6 +80,19 @@ def test_a_search_listing_internal_items_is_a_safe_message_not_a_passive_reply(m
     assert len(fake_wechat.received("m1")) == 2
 
 
+def test_replies_reuse_one_connection_to_wecom(fake_wechat_keepalive, make_app):
+    fake = fake_wechat_keepalive
+    app, db = wecom_app(fake, make_app)
+    mixed_issue(db)
+    add_cadre(db, "甲", "m1", ["区审计局"], identity="userid")
+    fake.add_members(["m1"])
+    for msg_id in (9601, 9602, 9603):
+        assert say(app, "审计", msg_id) == ""
+    assert len(fake.received("m1")) == 3
+    assert len(fake.peers["gettoken"] | fake.peers["message/send"]) == 1  # one TCP (and, in
+    db.conn.close()                                                     # production, TLS) handshake
+
+
 def test_public_results_and_commands_stay_passive_replies(member, fake_wechat):
     app, ids = member
     reply = say(app, "疫情", 9101)                                   # 公开 only
