@@ -16,9 +16,9 @@ Index rowids sort by issue date, then item id (`20210106 * 10**9 + item id`), so
 walk matches newest first without sorting — search ranks the newest matches of a query.
 
 Every write transaction that changes items adds a b-tree (segment) to the index, and FTS5
-merges them only in fours (automerge), so an archive ingested issue by issue — ten years of
-weekly issues, as production builds it — is read from ~18 segments, and each query word
-is looked up in every one: the FTS5 walk of a search costs 1.7-2.2x what it does on one
+merges them only in fours (automerge), so an archive ingested issue by issue — 10,000
+ten-item issues, as production builds it — is read from 21 segments, and each query word
+is looked up in every one: the FTS5 walk of a search costs 2.3x what it does on one
 segment (bench/index_merge.py). `merge_segments` merges them in short steps, each its own
 write transaction of ~0.1 s, so chat replies wait for one step at most; the worker runs it
 with the hourly retention purge (store/retention.py) until one segment is left.
