@@ -51,16 +51,20 @@ def maybe_purge(db, config):
     try:
         deleted = purge(db, config)
     except sqlite3.Error as error:  # busy or full: try again in a minute, not in an hour
-        with _lock:
-            _last["at"] = now - EVERY + RETRY_AFTER
+        _again_soon(now)
         log.warning("retention purge failed (%s); trying again in %d s", error, RETRY_AFTER)
         return None
     if not _merge(db):
-        with _lock:
-            _last["at"] = now - EVERY + RETRY_AFTER
+        _again_soon(now)
     if any(deleted.values()):
         log.info("retention: purged %s", ", ".join(f"{n} {t}" for t, n in deleted.items() if n))
     return deleted
+
+
+def _again_soon(now):
+    """The next run comes RETRY_AFTER seconds after the one that started at `now`."""
+    with _lock:
+        _last["at"] = now - EVERY + RETRY_AFTER
 
 
 def _merge(db):

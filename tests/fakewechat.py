@@ -282,8 +282,9 @@ class FakeWeChat(Messages, AddressBook, OAuth):
             raise Reject(47001, "data format error")
         return data
 
-class _KeepAliveHandler(QuietHandler):
-    protocol_version = "HTTP/1.1"  # (werkzeug's server still closes every connection)
+class _Http11Handler(QuietHandler):
+    protocol_version = "HTTP/1.1"  # as WeChat's servers answer (werkzeug's server still closes
+    # every connection: fake_wechat_keepalive keeps them open)
 
 
 def serve(fake=None):
@@ -291,7 +292,7 @@ def serve(fake=None):
 
     For scripts (bench/push.py); stop it with `server.shutdown()`. Tests use the fixture."""
     fake = fake or FakeWeChat()
-    live = LiveServer(fake, handler=_KeepAliveHandler)
+    live = LiveServer(fake, handler=_Http11Handler)
     fake.base = live.url("/cgi-bin/")
     return fake, live.server
 
@@ -314,6 +315,6 @@ def fake_wechat_keepalive():
 def fake_wechat(live_server):
     """A FakeWeChat serving on loopback for the duration of one test."""
     fake = FakeWeChat()
-    fake.server = live_server(fake, handler=_KeepAliveHandler)  # `.server.stop()`: network down
+    fake.server = live_server(fake, handler=_Http11Handler)  # `.server.stop()`: network down
     fake.base = fake.server.url("/cgi-bin/")
     return fake
