@@ -4,7 +4,9 @@ Sync workers (WeChat waits 5 s for an answer; a chat message takes milliseconds)
 two cores, bound to loopback behind nginx (deploy/nginx-jianbao.conf). Before any worker
 starts, the master builds the app once: a bad setting, a database path that cannot be
 opened or a damaged database stops gunicorn with one line naming it (exit status 2) instead
-of a traceback from every worker. It also prunes the metrics files of processes that are gone.
+of a traceback from every worker. It also prunes the metrics files of processes that are gone,
+and loads jieba's dictionary: the workers fork with it loaded, so after a start or a restart
+no worker's first searches wait the ~1 s the load takes (measured: 1.1 s -> ms).
 """
 
 import os
@@ -28,5 +30,8 @@ def on_starting(server):
     from bot import create_or_exit
     import metrics
 
+    from store.text import warm_up
+
     app = create_or_exit()
     metrics.prune_dead(app.extensions["metrics_dir"])
+    warm_up()  # before the fork: every worker starts with the dictionary loaded

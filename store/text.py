@@ -8,12 +8,15 @@
 jieba is imported on first use and loads its dictionary once per process (about a
 second): the web app starts that in a background thread at its first request
 (`warm_up_in_background`); CLI commands and push workers that never segment text never
-pay for it; every call waits for the load if needed.
+pay for it; every call waits for the load if needed. Under gunicorn the master loads it
+before forking (deploy/gunicorn.conf.py), so no worker's first searches wait for it.
 """
 
+import logging
 import os
 import re
 import threading
+import time
 import unicodedata
 
 
@@ -26,6 +29,7 @@ VARIANTS = str.maketrans({
 })
 TOKEN = re.compile(r"[0-9a-z]+|[^\W_]")  # ASCII runs whole; any other letter or ideograph alone
 WORD = re.compile(r"[^\W_]+")  # a run of letters, digits or ideographs
+log = logging.getLogger(__name__)
 _words_added = set()
 _lock = threading.Lock()
 _started = False
@@ -95,8 +99,14 @@ def add_words(names):
 def warm_up():
     """Load jieba's dictionary now (once per process; later calls return at once)."""
     jieba = _jieba()
-    if not jieba.dt.initialized:
-        jieba.initialize()
+    if jieba.dt.initialized:
+        return
+    with _lock:  # one thread loads; the others wait for it here
+        if not jieba.dt.initialized:
+            started = time.monotonic()
+            jieba.initialize()
+            log.info("jieba's dictionary loaded in %.1f s (pid %d)", time.monotonic() - started,
+                     os.getpid())
 
 
 def warm_up_in_background():

@@ -104,7 +104,7 @@ def stack(tmp_path):
             log.seek(0)
             pytest.fail("the stack did not come up:\n" + log.read() +
                         (prefix / "error.log").read_text())
-        yield {"base": base, "env": env, "log": log}
+        yield {"base": base, "env": env, "log": log, "pid": web.pid}
     finally:
         proxy.send_signal(signal.SIGQUIT)
         proxy.wait(20)
@@ -196,7 +196,12 @@ def test_wechat_webhook_and_console_through_the_shipped_nginx_site(stack, sample
     assert requests.get(base + "/metrics", headers=headers, timeout=10).status_code == 404
     assert requests.get(base + "/healthz", headers=headers, timeout=10).json() == {"ok": True}
     stack["log"].seek(0)
-    assert "Traceback" not in stack["log"].read()
+    logged = stack["log"].read()
+    assert "Traceback" not in logged
+    # jieba's dictionary was loaded once, by the master before it forked: the worker that
+    # indexed the PDF's items did not load it again
+    loads = [line for line in logged.splitlines() if "jieba's dictionary loaded" in line]
+    assert len(loads) == 1 and loads[0].endswith(f"(pid {stack['pid']})"), loads
 
 
 def test_the_site_limits_match_the_app_settings():
