@@ -91,7 +91,12 @@ def purge_rate_windows(db, now=None):
 
 
 def optimize(db):
-    db.conn.execute("PRAGMA optimize")
+    """`PRAGMA optimize` holding the write lock from the start. Run on its own, its ANALYZE
+    reads first and then asks for the write lock; when another connection has written in
+    between (the worker's threads at start, a chat reply), SQLite refuses at once ("database
+    is locked", which no busy timeout waits out) and the whole retention run was put off."""
+    with write(db):
+        db.conn.execute("PRAGMA optimize")
 
 
 def space_by_table(db):
