@@ -187,3 +187,22 @@ def test_reindex_rebuilds_the_same_answers(runner, archive):
     assert result.exit_code == 0 and "7 items indexed (1 segment)" in result.stdout
     assert search(archive, "项", per_page=10).hits == before
     assert search_index.segments(archive) == 1
+
+
+def test_reindex_works_in_batches_and_drops_rows_no_item_stands_behind(archive):
+    before = [search(archive, q, per_page=10).hits for q in ("项", "疫情防控", "审计")]
+    with archive.conn:  # an index row of an item that is not there (written behind our back)
+        archive.execute("INSERT INTO items_search (rowid, title, body, title_chars, body_chars,"
+                        " department_chars, filters, date) VALUES (?, '项目', '项目', '项 目',"
+                        " '项 目', '', 'dept0', '2021-01-06')",
+                        [search_index.index_rowid("2021-01-06", 999)])
+    assert search(archive, "项目").total == 4
+    statements = []
+    archive.conn.set_trace_callback(statements.append)
+    try:
+        assert search_index.reindex_all(archive, batch=2) == 7
+    finally:
+        archive.conn.set_trace_callback(None)
+    assert statements.count("BEGIN IMMEDIATE") == 5  # 7 items two at a time, then the strays
+    assert search(archive, "项目").total == 3
+    assert [search(archive, q, per_page=10).hits for q in ("项", "疫情防控", "审计")] == before
