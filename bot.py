@@ -50,18 +50,25 @@ def create_app(config=None):
     _configure_logging(app)
     for name in COMPONENTS:
         __import__(name, fromlist=["init_app"]).init_app(app)
-    app.before_request(lambda: _run_starters(app))
+    app.wsgi_app = _StartersFirst(app, app.wsgi_app)  # outermost: every path, /wechat too
     app.register_error_handler(HTTPException, _api_errors_as_json)
     return app
 
 
-def _run_starters(app):
-    """What a serving process starts on its first request, whichever route it is — jieba's
-    warm-up, the in-process push worker: `app.extensions["request_starters"]`, each cheap
-    to call again. Flask's routes run them here; /wechat, answered in front of Flask
-    (handlers/callback.py), runs the same list."""
-    for start in app.extensions.get("request_starters", ()):
-        start()
+class _StartersFirst:
+    """WSGI: before every request, whichever path, run what a serving process starts on its
+    first request — jieba's warm-up, the in-process push worker:
+    `app.extensions["request_starters"]`, each cheap to call again. It wraps the whole app,
+    so Flask's routes and /wechat (answered in front of Flask, handlers/callback.py) share
+    this one loop."""
+
+    def __init__(self, app, inner):
+        self.app, self.inner = app, inner
+
+    def __call__(self, environ, start_response):
+        for start in self.app.extensions.get("request_starters", ()):
+            start()
+        return self.inner(environ, start_response)
 
 
 def _api_errors_as_json(error):

@@ -18,8 +18,8 @@ Response (query decoding, the body stream), the app's pool of connections (store
 nothing on the chat path needs an app context, and pushing one cost 25 µs a message), the
 proxy fix (web/proxy.py wraps this), the answer-time histogram
 (jianbao_callback_seconds), what a serving process starts on its first request (jieba's
-warm-up, the in-process push worker: `app.extensions["request_starters"]`) and a logged,
-plain 500 if Jianbao itself fails.
+warm-up, the in-process push worker: `app.extensions["request_starters"]`, run for every
+path by bot.create_app's outermost wrapper) and a logged, plain 500 if Jianbao itself fails.
 """
 
 import logging
@@ -55,8 +55,6 @@ class Callback:
         if environ.get("PATH_INFO") != PATH:
             return self.inner(environ, start_response)
         started = time.perf_counter()
-        for start in self.app.extensions.get("request_starters", ()):  # as bot._run_starters
-            start()
         request = Request(environ)
         try:
             response = self._respond(request)
