@@ -57,6 +57,9 @@ USERS = [f"o_bench_{n:03d}" for n in range(64)]
 QUERIES = ["疫情", "项目", "审计", "重大项目", "督查", "宣传", "督查 疫情", "营商环境", "党员",
            "2021年1月 项目", "法治", "防控"]
 GUNICORN = str(pathlib.Path(sys.executable).parent / "gunicorn")
+# Jianbao's servers start as production does (deploy/gunicorn.conf.py: the app built and
+# jieba loaded in the master before the fork); -w and -b on the command line override it.
+PRODUCTION = ["-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
 MIX_USERS = [f"o_mix_{n:04d}" for n in range(1000)]
 SORRY = "抱歉，系统暂时出了点问题"
 
@@ -296,9 +299,9 @@ def main():
                   BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING",
                   BOT_SECRET_KEY="bench-secret-0123456789", BOT_QUERY_LIMIT="100000000")
     servers = {
-        "cache_on": (["bot:create_app()"], dict(common, BOT_INSTANCE_PATH=str(
+        "cache_on": ([*PRODUCTION, "bot:create_app()"], dict(common, BOT_INSTANCE_PATH=str(
             instances["cache_on"]), BOT_SEARCH_CACHE=str(args.cache_size))),
-        "cache_off": (["bot:create_app()"], dict(common, BOT_INSTANCE_PATH=str(
+        "cache_off": ([*PRODUCTION, "bot:create_app()"], dict(common, BOT_INSTANCE_PATH=str(
             instances["cache_off"]), BOT_SEARCH_CACHE="0")),
         "floor": (["--pythonpath", str(ROOT / "bench"), "floor_app:create_app()"],
                   dict(base_env(), WECHAT_TOKEN=TOKEN)),

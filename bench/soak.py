@@ -4,8 +4,8 @@ gunicorn workers as it goes, and the growth from the first slice to the last.
     .venv/bin/python bench/soak.py [--seconds 300] [--slice 30] [--items 100000] [--connections 32]
                                    [--archive FILE]   # an archive bench/load.py --keep built
 
-Same archive, same server (`gunicorn -w 2 'bot:create_app()'`, search cache on as in
-production), same traffic as bench/load.py: its realistic mix (1,000 cadres, Zipf over 2,400
+Same archive, same server (`gunicorn -c deploy/gunicorn.conf.py -w 2 'bot:create_app()'`, as
+production starts it, search cache on), same traffic as bench/load.py: its realistic mix (1,000 cadres, Zipf over 2,400
 queries from the archive, commands, retries), each slice continuing the mix's cycle, every
 answer checked. Each slice prints req/s, p99, errors and the RSS of every worker; growth
 that keeps climbing slice after slice is a leak, a first-slice rise that then levels off is
@@ -71,7 +71,7 @@ def main():
     env = dict(load.base_env(), BOT_INSTANCE_PATH=str(instance), BOT_CHANNEL="sandbox",
                WECHAT_TOKEN=load.TOKEN, BOT_INPROCESS_WORKER="0", BOT_LOG_LEVEL="WARNING",
                BOT_SECRET_KEY="bench-secret-0123456789", BOT_QUERY_LIMIT="100000000")
-    args.extra = ["bot:create_app()"]
+    args.extra = [*load.PRODUCTION, "bot:create_app()"]
     with open(pathlib.Path(folder) / "jianbao.log", "w") as log:
         proc, port = load.start_server(args, env, log)
         try:
