@@ -218,3 +218,33 @@ def test_the_site_limits_match_the_app_settings():
     wechat = wechat[:wechat.index("}")]
     assert all(int(s) < 5 for s in re.findall(r"proxy_\w+_timeout (\d+)s;", wechat))
     assert shutil.which("nginx") or os.path.exists(NGINX)
+
+
+def test_an_upload_may_take_as_long_as_its_parse_everywhere_in_front_of_it():
+    """A scanned PDF's OCR may take BOT_PARSE_SECONDS: gunicorn must not kill the worker
+    before (it did at 30 s: a 500 for a scan within the app's limits), and nginx must not
+    give up on /api/ and /admin/ before gunicorn does."""
+    import config
+
+    shown = subprocess.run([GUNICORN, "-c", "deploy/gunicorn.conf.py", "--print-config",
+                            "bot:create_app()"], capture_output=True, text=True, check=True,
+                           cwd=ROOT)
+    timeout = int(re.search(r"^timeout\s*=\s*(\d+)", shown.stdout, re.M)[1])
+    assert timeout > config.default("BOT_PARSE_SECONDS")
+    site = open(SITE, encoding="utf-8").read()
+    for location in ("location /api/", "location /admin/"):
+        block = site[site.index(location):]
+        block = block[:block.index("}")]
+        assert int(re.search(r"proxy_read_timeout (\d+)s;", block)[1]) > timeout, location
+
+
+def test_a_bad_worker_count_stops_gunicorn_in_one_line():
+    """`JIANBAO_WORKERS=two`: one line naming it and exit status 2 (systemd's unit does not
+    restart on 2), not a traceback every 5 s."""
+    env = dict(os.environ, JIANBAO_WORKERS="two")
+    done = subprocess.run([GUNICORN, "-c", "deploy/gunicorn.conf.py", "--check-config",
+                           "bot:create_app()"], capture_output=True, text=True, env=env,
+                          cwd=ROOT)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "Error: JIANBAO_WORKERS='two' is not valid: use a whole " \
+                                  "number of 1 or more"
