@@ -21,6 +21,7 @@ import sqlite3
 import time
 
 from store import presence
+from store.db import read_only
 
 PREFIX, SUFFIX = "jianbao-", ".sqlite3"
 DEFAULT_KEEP = 14
@@ -38,7 +39,7 @@ def backup_name(now=None):
 def integrity(path):
     """'ok', or the first problems `PRAGMA integrity_check` reports for the file at `path`."""
     try:
-        conn = sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True)
+        conn = read_only(path)
         try:
             rows = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
         finally:
@@ -77,7 +78,7 @@ def make_backup(db_path, directory, keep=DEFAULT_KEEP):
 def _copy(db_path, target):
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.close(fd)
-    source = sqlite3.connect(f"file:{os.path.abspath(db_path)}?mode=ro", uri=True, timeout=30)
+    source = read_only(db_path, timeout=30)
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)  # one step: one consistent snapshot, writers not blocked (WAL)
@@ -120,7 +121,7 @@ def check_backup(path):
     verdict = integrity(path)
     if verdict != "ok":
         raise BackupError(f"{path} failed its integrity check: {verdict}")
-    conn = sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True)
+    conn = read_only(path)
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     finally:

@@ -19,6 +19,7 @@ import fcntl
 import os
 import queue
 import sqlite3
+import urllib.parse
 
 from flask import current_app, g
 from sqlite_utils import Database
@@ -53,6 +54,15 @@ MMAP_BYTES = 1024 ** 3
 # Registered Migrations sets, in the order the components registered them; the store's own
 # tables come first and need no app (benches and scripts open a bare store).
 SCHEMAS = [store_schema.migrations]
+
+
+def read_only(path, timeout=5.0):
+    """`read_only("/var/lib/jianbao/jianbao.sqlite3")` -> a sqlite3 connection that cannot write
+    (integrity checks, backups). The path is quoted into the URI: unquoted, a `#` or `?` in a
+    folder's name ended the file name there (a "backup" of an empty file beside it), and a
+    `%41` was read as an escape (a sound database called damaged)."""
+    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=timeout)
 
 
 def open_db(path, migrate=True):

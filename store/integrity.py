@@ -15,6 +15,8 @@ import sqlite3
 import threading
 import time
 
+from store.db import read_only
+
 RECHECK = 3600.0
 _cache = {}  # absolute path -> (monotonic time, verdict)
 _running = set()
@@ -23,7 +25,7 @@ _lock = threading.Lock()
 
 def quick(db_path):
     try:
-        conn = sqlite3.connect(f"file:{os.path.abspath(db_path)}?mode=ro", uri=True, timeout=5)
+        conn = read_only(db_path)
         try:
             rows = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
         finally:

@@ -193,3 +193,29 @@ def test_a_damaged_database_is_restored_although_the_app_cannot_start(make_app, 
                            capture_output=True, text=True, timeout=60)
     assert fixed.returncode == 0, fixed.stderr
     assert backups.integrity(path) == "ok"
+
+
+def test_a_folder_named_with_uri_characters_is_backed_up_and_checked_whole(tmp_path):
+    """`#`, `?` and `%41` are ordinary in a folder's name but not in an SQLite URI: unquoted,
+    the backup copied an empty file beside the database (4,096 bytes, "integrity ok") and a
+    sound database was called damaged."""
+    from store import integrity
+
+    for name in ("office#2", "data%41", "what?", "区委 办公室"):
+        folder = tmp_path / name
+        folder.mkdir()
+        path = str(folder / "jianbao.sqlite3")
+        db = open_db(path)
+        publish(db)
+        items = db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+        db.conn.close()
+        assert items > 0 and integrity.quick(path) == "ok", name
+        copy, size, _ = backups.make_backup(path, str(folder / "backups#1"))
+        conn = sqlite3.connect(copy)
+        try:
+            assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == items, name
+        finally:
+            conn.close()
+        assert backups.integrity(copy) == "ok" and size > 4096
+    # nothing was made beside the folders (unquoted, "office#2" opened a file named "office")
+    assert {p.name for p in tmp_path.iterdir()} == {"office#2", "data%41", "what?", "区委 办公室"}
