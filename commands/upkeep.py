@@ -50,6 +50,7 @@ def restore_command(file):
     """Replace the database with FILE (a backup). Stop the web app and the worker first; the
     replaced database is kept beside it."""
     db_path = database_from_env()
+    owner = backups.owner_of(db_path)
     try:
         aside = backups.restore(file, db_path)
     except presence.InUse as error:
@@ -57,6 +58,7 @@ def restore_command(file):
     except (backups.BackupError, OSError) as error:
         raise Fail(str(error))
     _log_restore(db_path, file, aside)
+    backups.hand_over(db_path, owner)
     click.echo(f"Restored {file} into {db_path}.")
     if aside:
         click.echo(f"The replaced database is kept at {aside}.")
@@ -64,11 +66,13 @@ def restore_command(file):
 
 def _log_restore(db_path, file, aside):
     """The restored database's audit log says it was restored, from what, and where the
-    replaced one went (the log itself came back with the backup)."""
+    replaced one went (the log itself came back with the backup). The restored database is
+    migrated first, as any start would: a backup older than the audit log has none to write
+    to (that ended in a traceback, the restore done but never reported)."""
     from store import audit
     from store.db import open_db
 
-    db = open_db(db_path, migrate=False)
+    db = open_db(db_path)
     try:
         audit.record(db, "cli", "cli", "restore", None,
                      {"file": os.path.basename(file), "aside": aside and os.path.basename(aside)})

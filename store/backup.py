@@ -138,6 +138,8 @@ def restore(backup_path, db_path):
     check_backup(backup_path)
     if os.path.abspath(backup_path) == os.path.abspath(db_path):
         raise BackupError("that file is the database itself")
+    folder = os.path.dirname(os.path.abspath(db_path))
+    os.makedirs(folder, mode=0o700, exist_ok=True)  # a new server's data folder
     with presence.sole_user(db_path):
         aside = None
         if os.path.exists(db_path):
@@ -157,6 +159,31 @@ def restore(backup_path, db_path):
         os.replace(draft, db_path)
         _fsync_dir(os.path.dirname(os.path.abspath(db_path)))
     return aside
+
+
+def owner_of(db_path):
+    """(uid, gid) the database's files belong to: the database's own, else its folder's (the
+    nearest that exists) -> for `hand_over` after a restore run as root."""
+    path = os.path.abspath(db_path)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    found = os.stat(path)
+    return found.st_uid, found.st_gid
+
+
+def hand_over(db_path, owner):
+    """Run as root, give the database's files (the file, -wal, -shm, the locks beside it) to
+    `owner` (from `owner_of` before the restore): a restore by root left a file only root could
+    open, and the service then stopped with "unable to open database file". Returns the
+    files changed; does nothing for any other user (their files are theirs already)."""
+    if os.geteuid() != 0 or owner[0] == 0:
+        return []
+    changed = []
+    for suffix in ("", "-wal", "-shm", ".in-use", ".migrate-lock"):
+        if os.path.exists(db_path + suffix):
+            os.chown(db_path + suffix, *owner)
+            changed.append(db_path + suffix)
+    return changed
 
 
 def _checkpoint(db_path):

@@ -219,3 +219,67 @@ def test_a_folder_named_with_uri_characters_is_backed_up_and_checked_whole(tmp_p
         assert backups.integrity(copy) == "ok" and size > 4096
     # nothing was made beside the folders (unquoted, "office#2" opened a file named "office")
     assert {p.name for p in tmp_path.iterdir()} == {"office#2", "data%41", "what?", "区委 办公室"}
+
+
+def _backup_of(app, tmp_path):
+    db = open_db(app.config["DATABASE_PATH"])
+    publish(db)
+    db.conn.close()
+    return backups.make_backup(app.config["DATABASE_PATH"], str(tmp_path / "b"))[0]
+
+
+def _audit_actions(path):
+    conn = sqlite3.connect(path)
+    try:
+        return [row[0] for row in conn.execute("SELECT action FROM audit_log ORDER BY id")]
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_a_backup_older_than_the_audit_log_is_restored_migrated_and_reported(app, tmp_path):
+    """It ended in `no such table: audit_log` (a traceback, exit 1), the database replaced but
+    neither "Restored" nor the replaced copy's path printed."""
+    copy = _backup_of(app, tmp_path)
+    conn = sqlite3.connect(copy)
+    for name in ("audit_log_no_update", "audit_log_no_delete"):
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DROP TABLE audit_log")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_rules_audit_log'")
+    conn.commit()
+    conn.close()
+    result = restore(worker_env(app), copy)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Restored {copy} into ") and "kept at" in result.stdout
+    assert _audit_actions(app.config["DATABASE_PATH"]) == ["restore"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="restoring as root needs root")
+def test_a_restore_run_as_root_leaves_the_files_to_the_service_user(app, tmp_path):
+    """As root, the restored file was root's (0600): the service then could not open it."""
+    copy = _backup_of(app, tmp_path)
+    path = app.config["DATABASE_PATH"]
+    service = (12345, 12345)
+    for name in os.listdir(os.path.dirname(path)):
+        os.chown(os.path.join(os.path.dirname(path), name), *service)
+    result = restore(worker_env(app), copy)
+    assert result.returncode == 0, result.stderr
+    for suffix in ("", "-wal", "-shm", ".in-use", ".migrate-lock"):
+        if os.path.exists(path + suffix):
+            found = os.stat(path + suffix)
+            assert (found.st_uid, found.st_gid) == service, suffix
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+@pytest.mark.slow
+def test_a_backup_is_restored_onto_a_new_server_whose_data_folder_is_not_made_yet(
+        app, tmp_path):
+    """It said `No such file or directory: '…/jianbao.sqlite3.in-use'`."""
+    copy = _backup_of(app, tmp_path)
+    fresh = tmp_path / "new" / "data" / "jianbao.sqlite3"
+    env = dict(worker_env(app), BOT_DATABASE=str(fresh), BOT_INSTANCE_PATH=str(tmp_path / "new"))
+    result = restore(env, copy)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"Restored {copy} into {fresh}.\n"
+    assert _audit_actions(str(fresh)) == ["restore"]
