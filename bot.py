@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 import channels
 import config as settings
 from channels.inbound import SANDBOX_TOKEN
+from commands.errors import Fail, database_trouble
 from commands.upkeep import restore_command
 
 # Each component wires itself in with init_app(app): teardown hooks, blueprints, CLI.
@@ -112,25 +113,24 @@ def create_or_exit(config=None):
     except (settings.ConfigError, settings.StartupError) as error:
         _exit(str(error))
     except sqlite3.Error as error:
-        damaged = any(word in str(error) for word in ("malformed", "not a database"))
-        _exit(f"the database ({_database(config)}) cannot be used: {error}" +
-              (": restore the latest backup (python bot.py restore FILE)" if damaged else ""))
+        _exit(database_trouble(error, _database(config)))
     except OSError as error:
         _exit(f"cannot use {error.filename or _database(config)}: {error.strerror or error} "
               "(BOT_DATABASE, BOT_INSTANCE_PATH)")
 
 
 def _database(config):
+    """The database path the app would use (it named instance/… whatever BOT_INSTANCE_PATH said)."""
     try:
         from_env = settings.from_env()
     except settings.ConfigError:
         from_env = {}
     return (config or {}).get("BOT_DATABASE") or from_env.get("BOT_DATABASE") or \
-        "instance/jianbao.sqlite3 (BOT_DATABASE)"
+        os.path.join(settings.instance_path(config), "jianbao.sqlite3")
 
 
 def _exit(message):
-    click.echo(f"Error: {message}", err=True)
+    click.echo(f"Error: {' '.join(str(message).split())}", err=True)  # one line, always
     sys.exit(2)
 
 
@@ -162,8 +162,20 @@ def _load_app(*args, **kwargs):
     return create_or_exit()  # a bad setting or database: one line, exit status 2
 
 
-cli = FlaskGroup(create_app=_load_app, load_dotenv=False, add_default_commands=False,
-                 add_version_option=False, help=__doc__.split("\n\n")[0])
+class _Commands(FlaskGroup):
+    """bot.py's commands: an SQLite error no command expected (a database locked past the busy
+    timeout, a full disk, a file it may not write) ends in one line and exit status 2, like
+    every refusal (commands/errors.py), not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.Error as error:
+            raise Fail(database_trouble(error, _database(None))) from error
+
+
+cli = _Commands(create_app=_load_app, load_dotenv=False, add_default_commands=False,
+                add_version_option=False, help=__doc__.split("\n\n")[0])
 # Jianbao takes its settings from BOT_* variables only: drop Flask's --app/--env-file/--debug.
 cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
 cli.add_command(routes_command)
@@ -173,7 +185,8 @@ cli.add_command(restore_command)  # works without the app: the database may be d
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
 @click.option("--demo", is_flag=True, help="Load the demo data (once) and print where to go.")
 def serve_command(host, port, demo):
     """Run the web app (what `make run` starts). Use gunicorn in production (README)."""

@@ -9,8 +9,11 @@ Views, handlers and commands call functions here; they never write SQL themselve
 """
 
 
+import os
+
+
 def init_app(app):
-    """Open (and migrate) the database, refuse a damaged one, mark it in use, size the search
+    """Open (and migrate) the database, refuse a damaged or read-only one, mark it in use, size the search
     cache, warm jieba on the first request (a request starter: bot.create_app)."""
     from config import StartupError
     from store import (db, departments, integrity, presence, search_cache, shared_answers,
@@ -18,6 +21,11 @@ def init_app(app):
     from store.text import warm_up_in_background
 
     departments.configure(app.config.get("BOT_DISTRICT"))
+    path = db.database_path(app)
+    if os.path.exists(path) and not os.access(path, os.W_OK):  # SQLite would open it read-only
+        raise StartupError(f"the database {path} cannot be written by this user (uid "
+                           f"{os.getuid()}): give it to the user running Jianbao, or mount its "
+                           "disk read-write")
     db.init_app(app)
     db.add_schema(app, upkeep_schema.migrations)
     verdict = integrity.cached(app.config["DATABASE_PATH"])  # gunicorn: the master's

@@ -162,9 +162,53 @@ def test_a_read_only_database_is_one_line(tmp_path):
         env = production_env(tmp_path / "instance", BOT_DATABASE=str(disk / "jb.sqlite3"))
         assert run_cli(env, "init-db").returncode == 0
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
-        result = run_cli(env, "init-db")
-        assert result.returncode == 2, result.stderr
-        assert result.stderr.startswith("Error: ") and str(disk) in result.stderr
-        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        for command in ("init-db", "worker"):  # the worker started and looped on errors
+            result = run_cli(env, command)
+            assert result.returncode == 2, result.stderr
+            assert result.stderr.startswith("Error: ") and str(disk) in result.stderr
+            assert "cannot be written" in result.stderr
+            assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+@pytest.mark.slow
+def test_a_command_meeting_a_locked_database_says_so_in_one_line(tmp_path):
+    """Another process holds the write lock past the 5 s busy timeout: `publish`, `push`,
+    `reindex` and `departments alias` printed `sqlite3.OperationalError: database is locked`
+    with a traceback (exit 1)."""
+    env = production_env(tmp_path / "instance")
+    assert run_cli(env, "init-db").returncode == 0
+    path = tmp_path / "instance" / "jianbao.sqlite3"
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = run_cli(env, "reindex")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (f"Error: the database {path} is busy: another process held its "
+                             "write lock for over 5 s (a push, a merge of the search index); "
+                             "try again\n")
+
+
+def test_an_sqlite_error_is_said_for_the_operator(tmp_path):
+    """The one-line meaning of real SQLite errors: a full database, a read-only one."""
+    from commands.errors import database_trouble
+
+    path = str(tmp_path / "jb.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("PRAGMA max_page_count = 2")  # SQLite's own "database or disk is full"
+    with pytest.raises(sqlite3.Error) as full:
+        conn.executemany("INSERT INTO t VALUES (?)", [("x" * 1000,)] * 100)
+    conn.close()
+    said = database_trouble(full.value, path)
+    assert said.startswith(f"the disk holding {tmp_path} is full (") and "\n" not in said
+    read_only = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.Error) as refused:
+        read_only.execute("INSERT INTO t VALUES (1)")
+    read_only.close()
+    assert database_trouble(refused.value, path).startswith(
+        f"the database {path} cannot be written (attempt to write a readonly database)")
