@@ -43,7 +43,11 @@ def checks(app):
     except sqlite3.Error as error:
         lines.append((False, f"database not writable: {error}"))
     public = urllib.parse.urlsplit(config["BOT_PUBLIC_URL"])
-    if public.scheme != "https" and not _local(public.hostname):
+    if _local(public.hostname) and channel_class(config["BOT_CHANNEL"]).needs_access_token:
+        lines.append((False, f"BOT_PUBLIC_URL is {config['BOT_PUBLIC_URL']}: WeChat and the "
+                             "cadres' phones cannot reach this machine's loopback; set this "
+                             "server's public https:// address"))
+    elif public.scheme != "https" and not _local(public.hostname):
         lines.append((None, f"BOT_PUBLIC_URL is {config['BOT_PUBLIC_URL']}: use https:// "
                             "(item links carry tokens; WeChat opens them on phones)"))
     if not config.get("BOT_SECRET_KEY"):

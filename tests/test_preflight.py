@@ -52,3 +52,16 @@ def test_sandbox_notes_what_production_needs(make_app):
     assert "BOT_PUBLISH_SECRET is unset" in result.output
     assert "BOT_TRUSTED_PROXIES is unset" in result.output
     assert "integrity ok" in result.output
+
+
+def test_a_loopback_public_url_fails_on_a_real_channel(fake_wechat, make_app):
+    """`check` passed on work/mp with the default http://127.0.0.1:5000 and advised setting
+    `http://127.0.0.1:5000/wechat` as the callback URL in the WeChat admin."""
+    for channel in ("work", "mp"):
+        app = make_app(**fake_wechat.app_config(channel), BOT_PUBLIC_URL="http://127.0.0.1:5000")
+        result = app.test_cli_runner().invoke(args=["check"])
+        assert result.exit_code == 2, result.output
+        assert "FAIL  BOT_PUBLIC_URL is http://127.0.0.1:5000: WeChat and the cadres' phones " \
+               "cannot reach this machine's loopback" in result.output
+    sandbox = make_app(BOT_PUBLIC_URL="http://127.0.0.1:5000")
+    assert sandbox.test_cli_runner().invoke(args=["check"]).exit_code == 0
