@@ -46,7 +46,7 @@ def create_app(config=None):
     settings.check(app.config)
     channels.check_config(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config["SECRET_KEY"] = app.config["BOT_SECRET_KEY"] or _instance_secret(app)
+    app.config["SECRET_KEY"] = app.config["BOT_SECRET_KEY"]  # else store keeps one: secret_key.py
     app.config["MAX_CONTENT_LENGTH"] = app.config["BOT_MAX_BODY_BYTES"]
     _configure_logging(app)
     for name in COMPONENTS:
@@ -77,25 +77,6 @@ def _api_errors_as_json(error):
     if request.path.startswith("/api/"):
         return {"error": error.description}, error.code
     return error
-
-
-def _instance_secret(app):
-    """A random secret kept in the instance folder, so `make run` needs no setup."""
-    path = os.path.join(app.instance_path, "secret_key")
-    if not os.path.exists(path):
-        # Written aside, then linked in: several gunicorn workers starting together all end
-        # up reading the first one's complete secret, never a half-written file.
-        draft = f"{path}.{os.getpid()}"
-        with open(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
-            f.write(secrets.token_hex(32))
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(draft)
-    with open(path) as f:
-        return f.read().strip()
 
 
 def _configure_logging(app):

@@ -51,8 +51,8 @@ def checks(app):
         lines.append((None, f"BOT_PUBLIC_URL is {config['BOT_PUBLIC_URL']}: use https:// "
                             "(item links carry tokens; WeChat opens them on phones)"))
     if not config.get("BOT_SECRET_KEY"):
-        lines.append((None, "BOT_SECRET_KEY is unset: a generated key in the instance folder "
-                            "signs links and sessions (set it when more than one machine serves)"))
+        lines.append((None, "BOT_SECRET_KEY is unset: a generated key kept in the database "
+                            "signs links and sessions (backups hold it)"))
     if not config.get("BOT_PUBLISH_SECRET"):
         lines.append((None, "BOT_PUBLISH_SECRET is unset: the publishing webhook answers 503"))
     if not config.get("BOT_ADMIN_PASSWORD"):

@@ -13,11 +13,12 @@ import os
 
 
 def init_app(app):
-    """Open (and migrate) the database, refuse a damaged or read-only one, mark it in use, size the search
-    cache, warm jieba on the first request (a request starter: bot.create_app)."""
+    """Open (and migrate) the database, refuse a damaged or read-only one, keep a secret key
+    when BOT_SECRET_KEY is unset (store/secret_key.py), mark the database in use, size the
+    search cache, warm jieba on the first request (a request starter: bot.create_app)."""
     from config import StartupError
-    from store import (db, departments, integrity, presence, search_cache, shared_answers,
-                       upkeep_schema)
+    from store import (db, departments, integrity, presence, search_cache, secret_key,
+                       shared_answers, upkeep_schema)
     from store.text import warm_up_in_background
 
     departments.configure(app.config.get("BOT_DISTRICT"))
@@ -32,6 +33,13 @@ def init_app(app):
     if verdict != "ok":
         raise StartupError(f"the database {app.config['DATABASE_PATH']} is damaged ({verdict}): "
                            "restore the latest backup (python bot.py restore FILE)")
+    if not app.config.get("SECRET_KEY"):  # BOT_SECRET_KEY unset: the one kept in the database
+        kept = db.open_db(app.config["DATABASE_PATH"], migrate=False)
+        try:
+            app.config["SECRET_KEY"] = secret_key.kept_key(
+                kept, os.path.join(app.instance_path, "secret_key"))
+        finally:
+            kept.conn.close()
     if not app.testing:  # a server, worker or command: restore waits until it is gone
         presence.hold(app.config["DATABASE_PATH"])
     search_cache.configure(app.config["BOT_SEARCH_CACHE"])

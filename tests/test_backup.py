@@ -283,3 +283,31 @@ def test_a_backup_is_restored_onto_a_new_server_whose_data_folder_is_not_made_ye
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"Restored {copy} into {fresh}.\n"
     assert _audit_actions(str(fresh)) == ["restore"]
+
+
+def test_links_sent_before_a_restore_on_a_new_server_still_verify(make_app, tmp_path):
+    """With BOT_SECRET_KEY unset the generated key lived in instance/secret_key, which no backup
+    holds: after a restore on a new server every link already on a phone answered 403."""
+    from bot import create_app
+    from channels.links import make_token, read_token
+    from conftest import TEST_CONFIG
+
+    old = make_app(BOT_SECRET_KEY=None)
+    token = make_token(old.config, 7, cadre_id=3)
+    copy, _, _ = backups.make_backup(old.config["DATABASE_PATH"], str(tmp_path / "b"))
+    fresh = tmp_path / "new-server"
+    backups.restore(copy, str(fresh / "jianbao.sqlite3"))
+    new = create_app(dict(TEST_CONFIG, BOT_SECRET_KEY=None, INSTANCE_PATH=str(fresh),
+                          BOT_DATABASE=str(fresh / "jianbao.sqlite3")))
+    assert read_token(new.config, token, 7) is not None
+    assert not os.path.exists(fresh / "secret_key")
+
+
+def test_a_key_kept_in_the_instance_folder_by_an_older_jianbao_is_taken_over(make_app, tmp_path):
+    """Links sent before the upgrade were signed with instance/secret_key: they keep working."""
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "instance" / "secret_key").write_text("a-key-made-by-an-older-jianbao-0123\n")
+    app = make_app(BOT_SECRET_KEY=None)
+    assert app.config["SECRET_KEY"] == "a-key-made-by-an-older-jianbao-0123"
+    again = make_app(BOT_SECRET_KEY=None)  # the next start reads it from the database
+    assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"]
