@@ -181,8 +181,13 @@ def check(config):
     if config.get("BOT_DEFAULT_FOLLOW", "own") not in DEFAULT_FOLLOWS:
         raise ConfigError(f"BOT_DEFAULT_FOLLOW={config.get('BOT_DEFAULT_FOLLOW')!r} is not valid:"
                           f" use one of {', '.join(DEFAULT_FOLLOWS)}")
-    url = urllib.parse.urlsplit(str(config.get("BOT_PUBLIC_URL") or ""))
-    if url.scheme not in ("http", "https") or not url.hostname:
+    try:
+        url = urllib.parse.urlsplit(str(config.get("BOT_PUBLIC_URL") or ""))
+        url.port  # noqa: B018 - raises for a port that is not a number up to 65535
+        usable = url.scheme in ("http", "https") and bool(url.hostname)
+    except ValueError:  # `https://[fd00::1/`, `https://host:99999`: no address at all
+        usable = False
+    if not usable:
         raise ConfigError(f"BOT_PUBLIC_URL={config.get('BOT_PUBLIC_URL')!r} is not valid: "
                           "use the full address, e.g. https://jianbao.example.gov.cn")
     secret = config.get("BOT_SECRET_KEY")
@@ -192,7 +197,7 @@ def check(config):
     for name, least in LOWER_BOUNDS.items():
         value = config.get(name)
         if value is not None and not (math.isfinite(float(value)) and float(value) >= least):
-            need = {0: "it cannot be negative", 1: "use 1 or more"}.get(least, "use a positive number")
+            need = {0: "it cannot be negative", 1: "use 1 or more"}.get(least, f"use {least:g} or more")
             raise ConfigError(f"{name}={value!r} is not valid: {need}")
     level = str(config.get("BOT_LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:

@@ -97,7 +97,7 @@ def backups(directory):
     """Backup files in `directory`, oldest first (their names sort by time)."""
     try:
         names = os.listdir(directory)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # none made yet; a file is no backup folder
         return []
     return [os.path.join(directory, name) for name in sorted(names)
             if name.startswith(PREFIX) and name.endswith(SUFFIX)]

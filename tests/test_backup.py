@@ -311,3 +311,15 @@ def test_a_key_kept_in_the_instance_folder_by_an_older_jianbao_is_taken_over(mak
     assert app.config["SECRET_KEY"] == "a-key-made-by-an-older-jianbao-0123"
     again = make_app(BOT_SECRET_KEY=None)  # the next start reads it from the database
     assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"]
+
+
+def test_stats_with_a_backup_folder_that_is_a_file_lists_no_backups(make_app, tmp_path):
+    """`BOT_BACKUP_DIR` naming a file ended `stats` in a NotADirectoryError traceback."""
+    mistaken = tmp_path / "backups.txt"
+    mistaken.write_text("not a folder")
+    app = make_app(BOT_BACKUP_DIR=str(mistaken))
+    result = app.test_cli_runner().invoke(args=["stats", "--json"])
+    assert result.exit_code == 0, result.output
+    backup = app.test_cli_runner().invoke(args=["backup"])
+    assert backup.exit_code == 2 and backup.output.startswith("Error: ")
+    assert "Traceback" not in backup.output and backup.output.count("\n") == 1

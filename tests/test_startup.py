@@ -21,6 +21,8 @@ from bot import create_app
 
 BAD = [
     ({"BOT_PUBLIC_URL": "jianbao.example.gov.cn"}, "BOT_PUBLIC_URL"),
+    ({"BOT_PUBLIC_URL": "https://[fd00::1/"}, "BOT_PUBLIC_URL"),  # was a ValueError traceback
+    ({"BOT_PUBLIC_URL": "https://jianbao.example.gov.cn:99999"}, "BOT_PUBLIC_URL"),
     ({"BOT_LINK_TTL_DAYS": 0}, "BOT_LINK_TTL_DAYS"),
     ({"BOT_MAX_BODY_BYTES": -1}, "BOT_MAX_BODY_BYTES"),
     ({"BOT_MAX_CALLBACK_BYTES": -64}, "BOT_MAX_CALLBACK_BYTES"),
@@ -50,6 +52,16 @@ def test_each_bad_setting_is_refused_naming_it(make_app, settings, name):
     with pytest.raises(config.ConfigError) as refused:
         make_app(**settings)
     assert name in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_number_below_its_least_value_names_that_value(make_app):
+    """`BOT_PARSE_MEMORY_MB=100` said "use a positive number" when the least is 256."""
+    with pytest.raises(config.ConfigError) as refused:
+        make_app(BOT_PARSE_MEMORY_MB=100)
+    assert str(refused.value) == "BOT_PARSE_MEMORY_MB=100 is not valid: use 256 or more"
+    with pytest.raises(config.ConfigError) as refused:
+        make_app(BOT_HTTP_TIMEOUT=0.05)
+    assert str(refused.value) == "BOT_HTTP_TIMEOUT=0.05 is not valid: use 0.1 or more"
 
 
 def test_environment_values_are_checked_the_same_way():
