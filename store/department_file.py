@@ -23,11 +23,19 @@ def import_departments(db, path):
     per line: the canonical name, then its aliases, separated by commas, tabs, `|` or
     spaces — `区审计局,审计,审计局`. Blank lines and lines starting with `#` are skipped.
     UTF-8 (with or without BOM) or GBK. An alias already used by another department is
-    refused with its line; other errors name the line too.
+    refused with its line; other errors name the line too. A file that is not a department
+    table — a header with other columns (a roster), a line whose name has no Chinese or holds a
+    phone number — is refused whole (ValueError naming the lines), nothing imported: the chat's
+    部门 list shows every department to every cadre, and none can be deleted from it.
     """
+    rows = list(_rows(path))
+    wrong = [problem for row in rows for problem in [_problem(*row[:3])] if problem]
+    if wrong:  # a roster, a note, another table: nothing of it becomes a department
+        more = f"（另有{len(wrong) - 3}行）" if len(wrong) > 3 else ""
+        raise ValueError(f"不像部门表，未导入：{'；'.join(wrong[:3])}{more}")
     summary = {"departments": 0, "aliases": 0, "errors": []}
     with write(db):
-        for number, name, aliases, parent in _rows(path):
+        for number, name, aliases, parent in rows:
             known = is_known(db, name)
             department_id = learn(db, name)
             summary["departments"] += 0 if known else 1
@@ -51,6 +59,21 @@ def import_departments(db, path):
     return summary
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+DIGITS = re.compile(r"\d{5,}")  # a mobile number, an id: never part of a department's name
+
+
+def _problem(number, name, aliases):
+    """Why line `number` cannot be a department (None when it can): a name is at least two
+    characters with Chinese among them; no name or alias holds a long run of digits."""
+    if len(name) < 2 or not CJK.search(name):
+        return f"第{number}行“{name}”不是部门名称"
+    for text in (name, *aliases):
+        if DIGITS.search(text):
+            return f"第{number}行“{text}”含有号码"
+    return None
+
+
 def set_parent(db, department_id, parent_id):
     """`set_parent(db, 5, 2)`: department 5 sits under 2 in the org chart (None: top level)."""
     with write(db):
@@ -72,6 +95,11 @@ def _rows(path):
     header = ([HEADER_NAMES.get(h.strip().lower()) for h in next(csv.reader([lines[first]]))]
               if first is not None else [])
     if "name" in header:
+        unknown = [h.strip() for h, known in zip(next(csv.reader([lines[first]])), header)
+                   if known is None and h.strip()]
+        if unknown:  # a roster's 姓名/手机/userid…: not this file
+            raise ValueError(f"表头有部门表没有的列：{'、'.join(unknown)}（部门表的列：名称、别名、"
+                             "上级；花名册请用 roster import 导入）")
         for number, fields in enumerate(csv.reader(lines[first + 1:]), start=first + 2):
             row = dict(zip(header, (" ".join(f.split()) for f in fields)))
             if not row.get("name") or row["name"].startswith("#"):

@@ -163,3 +163,22 @@ def test_unknown_words_get_the_closest_known_names(known):
     assert departments.suggest(known, "审记局")[0] == "区审计局"
     assert departments.suggest(known, "卫生健康委") [0] == "区卫健委"
     assert departments.suggest(known, "😀") == []
+
+
+def test_a_file_that_is_not_a_department_table_is_refused_whole(db, tmp_path):
+    """A roster CSV gave five "departments" named after people, a note gave `hello`: the
+    chat's 部门 lists each to every cadre."""
+    before = len(departments.list_with_counts(db))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,department,mobile,userid\n甲乙,区某局,13900000001,u1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="表头有部门表没有的列：department、mobile、userid"):
+        department_file.import_departments(db, str(roster))
+    bare = tmp_path / "roster.txt"
+    bare.write_text("甲乙,区某局,13900000001\n丙丁,区某局,13900000002\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="第1行“13900000001”含有号码"):
+        department_file.import_departments(db, str(bare))
+    note = tmp_path / "note.txt"
+    note.write_text("区某局\nhello world\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="第2行“hello”不是部门名称"):
+        department_file.import_departments(db, str(note))
+    assert len(departments.list_with_counts(db)) == before  # nothing of any of them
