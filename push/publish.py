@@ -234,3 +234,8 @@ def issue_view(db, issue_id, config):
                       for item in items],
             "cards": [card.to_dict() for card in cards]}
 
+
+
+def overdue_schedules(db, now=None):
+    """{"overdue", "oldest_due_at"} of schedules whose time has come (for /healthz)."""
+    return schedules.overdue(db, now)

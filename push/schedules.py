@@ -6,6 +6,7 @@
     pending(db, 3)                                      # [{"id", "action", "due_at", "due", "why"}]
     cancel(db, 3)                                       # how many pending schedules were cancelled
     for row in due_now(db): …; finish(db, row["id"], result)   # push.publish.fire_due
+    overdue(db)                                         # {"overdue", "oldest_due_at"}: /healthz
 
 A schedule is a row of `push_schedules` (push migration m004): the issue, the action (`push`
 or `remind`), when (unix time), why (`scheduled`: someone chose the time; `quiet_hours`: it
@@ -101,6 +102,15 @@ def due_now(db, now=None):
     return [dict(zip(COLUMNS, r)) for r in db.execute(
         f"SELECT {', '.join(COLUMNS)} FROM push_schedules WHERE status = 'pending'"
         " AND due_at <= ? ORDER BY due_at, id", [time.time() if now is None else now])]
+
+
+def overdue(db, now=None):
+    """{"overdue", "oldest_due_at"}: pending schedules whose time has come (/healthz: only a
+    worker fires them; none running, a scheduled push silently never goes)."""
+    now = time.time() if now is None else now
+    count, oldest = db.execute("SELECT COUNT(*), MIN(due_at) FROM push_schedules"
+                               " WHERE status = 'pending' AND due_at <= ?", [now]).fetchone()
+    return {"overdue": count, "oldest_due_at": oldest}
 
 
 def postpone(db, schedule_id, due_at):

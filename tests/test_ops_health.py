@@ -38,6 +38,7 @@ def test_healthz_reports_the_figures_to_loopback_and_only_ok_to_others(make_app)
     assert body["ok"] is True and body["problems"] == []
     assert body["database"]["writable"] is True and body["database"]["integrity"] == "ok"
     assert body["outbox"] == {"pending": 0, "oldest_age_seconds": None}
+    assert body["schedules"] == {"overdue": 0, "oldest_overdue_seconds": None}
     assert body["tokens"] == {"sandbox": {"needed": False}}
     assert set(body["worker"]) == {"heartbeat_age_seconds", "in_process"}
     assert client.get("/healthz", environ_base=OUTSIDE).get_json() == {"ok": True}
@@ -198,3 +199,28 @@ def test_metrics_add_up_over_gunicorn_workers_and_the_push_worker(fake_wechat, t
     assert sample_value(text, "jianbao_messages_total", channel="mp", outcome="retry",
                         reason="45009") == 1
     assert health_body["ok"] is True and health_body["tokens"]["mp"]["fresh"] is True
+
+
+def test_a_scheduled_push_overdue_with_no_worker_makes_it_503(make_app):
+    """Only the worker fires schedules: with none running, /healthz said ok while a push
+    scheduled with --at (or held for quiet hours, or a reminder) silently never went."""
+    from push import schedules
+
+    app = make_app()
+    db = open_db(app.config["DATABASE_PATH"])
+    publish_sample(db)
+    issue_id = db.execute("SELECT id FROM issues").fetchone()[0]
+    schedules.add(db, issue_id, "push", time.time() - 30, "scheduled")
+    client = app.test_client()
+    answer = client.get("/healthz")
+    assert answer.status_code == 200                     # due just now: the worker's next turn
+    assert answer.get_json()["schedules"]["overdue"] == 1
+    schedules.add(db, issue_id, "remind", time.time() - 600, "auto")
+    answer = client.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.get_json()["problems"][0].startswith(
+        "2 scheduled push(es) or reminder(s) due 6")
+    assert answer.get_json()["schedules"]["oldest_overdue_seconds"] >= 599
+    store.beat(db, "elsewhere:1", "worker")              # a worker is alive: it will fire them
+    assert client.get("/healthz").status_code == 200
+    db.conn.close()

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, current_app, request
 
 import metrics
 from channels import channel_class
+from push import publish as publishing
 
 from store import integrity
 from store import upkeep
@@ -65,9 +66,14 @@ def report(db, config, now=None):
     oldest_age = None if depth["oldest_at"] is None else max(0.0, now - depth["oldest_at"])
     beat = upkeep.last_beat(db, "worker")
     beat_age = None if beat is None else max(0.0, now - beat)
-    if oldest_age is not None and oldest_age > PENDING_LATE and (
-            beat_age is None or beat_age > HEARTBEAT_LATE):
+    worker_gone = beat_age is None or beat_age > HEARTBEAT_LATE
+    if oldest_age is not None and oldest_age > PENDING_LATE and worker_gone:
         problems.append("messages wait and no push worker is running")
+    due = publishing.overdue_schedules(db, now)
+    late = None if due["oldest_due_at"] is None else max(0.0, now - due["oldest_due_at"])
+    if late is not None and late > PENDING_LATE and worker_gone:  # only the worker fires them
+        problems.append(f"{due['overdue']} scheduled push(es) or reminder(s) due "
+                        f"{int(late)} s ago and no push worker is running")
     paused = upkeep.paused_pushes(db)
     problems += [f"push of issue {p['issue_id']} paused: {p['reason']}" for p in paused]
     return {
@@ -75,6 +81,7 @@ def report(db, config, now=None):
         "problems": problems,
         "database": {"writable": writable, "integrity": verdict, "disk_free_bytes": free},
         "outbox": {"pending": depth["pending"], "oldest_age_seconds": _round(oldest_age)},
+        "schedules": {"overdue": due["overdue"], "oldest_overdue_seconds": _round(late)},
         "paused": paused,
         "worker": {"heartbeat_age_seconds": _round(beat_age),
                    "in_process": bool(config.get("BOT_INPROCESS_WORKER"))},
