@@ -44,9 +44,12 @@ def identity(ctx):
 
 @router.on(command("绑定", glued=True), help="绑定 绑定码 — 绑定干部身份（如：绑定 12345678）")
 def bind(ctx):
-    """Bind this WeChat identity with a one-time code from `roster invite`."""
+    """Bind this WeChat identity with a one-time code from `roster invite`. A follower who
+    enrolled themselves (open access) binds too: they become the code's roster cadre and keep
+    what they subscribed to (store.binding)."""
     code = re.sub(r"\s+", "", ctx.match)
-    if ctx.cadre is not None and not code:
+    rostered = ctx.cadre is not None and not ctx.cadre.get("open_access")
+    if rostered and not code:
         return f"您已绑定为{ctx.cadre['name']}，无需再次绑定。"
     if not re.fullmatch(r"\d{6,12}", code):
         return BIND_USAGE
@@ -55,9 +58,10 @@ def bind(ctx):
         return f"您已绑定为{result.cadre['name']}，无需再次绑定。"
     if result.ok:
         cadre = result.cadre
+        kept = "您此前订阅的部门已保留。\n" if result.merged else ""
         return (f"绑定成功，{cadre['name']}（{cadre.get('department') or '未填部门'}）。\n"
-                "回复“部门”查看可订阅的部门，“订阅 部门名”订阅，“帮助”查看全部用法。")
-    if ctx.cadre is not None:
+                f"{kept}回复“部门”查看可订阅的部门，“订阅 部门名”订阅，“帮助”查看全部用法。")
+    if rostered:
         return f"您已绑定为{ctx.cadre['name']}，无需再次绑定。"
     return BIND_FAILED.get(result.reason, BIND_FAILED["unknown"])
 

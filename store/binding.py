@@ -10,6 +10,10 @@
 Codes are 8 random digits from `secrets`, single use, expiring; issuing new codes for a
 cadre expires their older unused ones. An identity with MAX_FAILED wrong codes within an
 hour is refused (`throttled`) until the hour passes, so codes cannot be guessed.
+
+A follower who enrolled themselves (open access) and then binds with a roster cadre's code
+becomes that cadre: their subscriptions (and 全部) are added to the cadre's, and their own
+record is deleted, so one person is one record and one recipient.
 """
 
 import secrets
@@ -35,6 +39,7 @@ class BindResult:
     reason: str  # one of REASONS
     cadre: dict | None = None  # the cadre bound (ok), or the code's cadre
     already: bool = False  # ok, and this identity was already bound to this cadre
+    merged: bool = False  # ok, and a self-enrolled follower's record was merged into the cadre
 
 
 # When a cadre can be reached without a code, per channel identity (subscriptions.audience).
@@ -91,14 +96,30 @@ def bind(db, code, openid=None, userid=None):
             return BindResult(True, "ok", cadre, already=True)
         reason = ("removed" if cadre["removed_at"] else "used" if used_at else
                   "expired" if expired else "bound_elsewhere" if cadre["bound_at"] else None)
-        if reason is None and _cadres(db, f"{column} = ? AND id != ?", [identity, cadre_id]):
-            reason = "identity_taken"
+        holders = [] if reason else _cadres(db, f"{column} = ? AND id != ?", [identity, cadre_id])
+        followers = [c for c in holders if c["open_access"]]
+        if len(followers) < len(holders):
+            reason = "identity_taken"  # a roster cadre's identity: the office unbinds first
         if reason:
             return BindResult(False, reason, cadre)
+        for follower in followers:  # the self-enrolled record of this very person
+            _merge_follower(db, follower["id"], cadre_id)
         db.execute(f"UPDATE binding_codes SET used_at = {NOW} WHERE code = ?", [code])
         db.execute(f"UPDATE cadres SET {column} = ?, bound_at = {NOW} WHERE id = ?",
                    [identity, cadre_id])
-    return BindResult(True, "ok", get_cadre(db, cadre_id))
+    return BindResult(True, "ok", get_cadre(db, cadre_id), merged=bool(followers))
+
+
+def _merge_follower(db, follower_id, cadre_id):
+    """A self-enrolled follower binds as roster cadre `cadre_id`: the follower's
+    subscriptions and 全部 are added to the cadre's, then the follower's record is deleted
+    (its identity moves to the cadre; past deliveries keep their recipient, cadre_id NULL)."""
+    db.execute("INSERT OR IGNORE INTO subscriptions (cadre_id, department_id, created_at) "
+               "SELECT ?, department_id, created_at FROM subscriptions WHERE cadre_id = ?",
+               [cadre_id, follower_id])
+    db.execute("UPDATE cadres SET subscribe_all = 1 WHERE id = ? AND "
+               "(SELECT subscribe_all FROM cadres WHERE id = ?)", [cadre_id, follower_id])
+    db.execute("DELETE FROM cadres WHERE id = ?", [follower_id])
 
 
 def cadre_for(db, openid=None, userid=None):

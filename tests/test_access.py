@@ -10,7 +10,9 @@ client, pushes through the real planner and worker against the fake WeChat serve
 import json
 import logging
 
-from fixtures_chat import Chat, enrol, publish_sample
+import pytest
+
+from fixtures_chat import Chat, enrol, publish_sample, signed_args
 
 from handlers.access import HOW_TO_BIND
 from push import publish as publishing, status
@@ -214,3 +216,94 @@ def test_no_secret_or_access_token_is_logged_at_debug(fake_wechat, make_app, tmp
     assert leaked == {}, f"secrets in the log: {sorted(leaked)}"
     assert any("console login failed" in r.getMessage() for r in caplog.records)
     assert any("access token" in r.getMessage() for r in caplog.records)  # the flows did log
+
+
+# ---- open access: a follower who subscribed first, then binds with a roster code -------------
+
+def follower_phone(fake_wechat, app, channel, user):
+    """`say(text)` for `user` on `channel`, through the signed (on WeCom encrypted) callback;
+    on WeCom a reply listing 内部 items comes as a confidential message: that is returned."""
+    if channel == "mp":
+        fake_wechat.add_followers([user])
+        return Chat(app.test_client(), user, signed_args(token="fake-callback-token")).say
+    from test_confidential_chat import say, text_of
+
+    fake_wechat.add_members([user])
+    ids = iter(range(abs(hash(user)) % 10**6 * 100, 10**9))
+
+    def wecom_say(text):
+        before = len(fake_wechat.received(user))
+        passive = say(app, text, next(ids), user=user)
+        sent = fake_wechat.received(user)[before:]
+        return passive or (text_of(sent[-1]) if sent else "")
+    return wecom_say
+
+
+@pytest.mark.parametrize("channel", ["mp", "work"])
+def test_a_follower_who_subscribed_first_binds_and_is_the_cadre_once(fake_wechat, make_app,
+                                                                     tmp_path, channel):
+    """Under BOT_OPEN_ACCESS=1 a follower's `订阅` makes them a record of their own; a roster
+    code then binds them to the code's cadre: their subscriptions go along, their own record
+    goes, and the push reaches the person once, with the cadre's 内部 items."""
+    from push.publish import preview_push
+    from subscriptions import audience, subscribe
+
+    app = make_app(**fake_wechat.app_config(channel), BOT_OPEN_ACCESS=True,
+                   BOT_SEND_RATE=1000.0, BOT_RETRY_BASE_SECONDS=0.01)
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish_sample(db)  # 内部: nothing of it for a self-enrolled follower
+    codes = enrol(db, tmp_path)    # 张三 of 区审计局, with no userid and no openid
+    say = follower_phone(fake_wechat, app, channel, "newcomer")
+    assert "已订阅：区督查局" in say("订阅 督查局")
+    assert say("审计").startswith("没有找到")
+    reply = say(f"绑定 {codes['张三']}")
+    assert reply.startswith("绑定成功，张三（区审计局）") and "此前订阅的部门已保留" in reply
+    identity = "openid" if channel == "mp" else "userid"
+    me = binding.cadre_for(db, **{identity: "newcomer"})
+    assert me["name"] == "张三" and not me["open_access"]
+    everyone = roster.list_cadres(db, include_removed=True)
+    assert [c["name"] for c in everyone if c["open_access"]] == []  # no follower record left
+    assert [d["name"] for d in subscribe.subscriptions_of(db, me["id"])["departments"]] == ["区督查局"]
+    assert "区督查局" in say("我的订阅") and "本部门（区审计局）" in say("我的订阅")
+    assert say("审计").startswith("找到")  # a cadre: 内部 items
+    path = app.config["DATABASE_PATH"]
+    reach = audience.audience(db, issue_id, audience.rule_for(app.config, identity))
+    mine = [r for r in reach.recipients if r["recipient"] == "newcomer"]
+    assert [r["id"] for r in mine] == [me["id"]]  # once, as 张三
+    dry = preview_push(db, issue_id, app.config, path)
+    assert dry["recipients"] == len(reach.recipients) and dry["unreached"]["removed"] == 0
+    publishing.push_issue(db, issue_id, app.config, path)
+    run_until_idle(path, app.config, max_wait=30)
+    assert db.execute("SELECT COUNT(DISTINCT recipient), COUNT(*) FROM deliveries").fetchone() \
+        == (dry["recipients"], dry["messages"])
+    got = {item for row in db.execute("SELECT items FROM deliveries WHERE recipient = ?",
+                                      ["newcomer"]) for item in json.loads(row[0])}
+    assert got == set(mine[0]["items"]) and len(got) == 3  # the lead, 区审计局, 区督查局
+    assert fake_wechat.delivered()["newcomer"] >= 1
+    db.conn.close()
+
+
+def test_a_follower_is_told_plainly_why_a_code_does_not_bind(make_app, tmp_path):
+    """A follower's own record is not a binding: a wrong, used or taken code gets its reason
+    (never "您已绑定为公众用户"), and a code of a cadre bound to another account is refused."""
+    from subscriptions import subscribe
+
+    app = make_app(BOT_OPEN_ACCESS=True)
+    db = open_db(app.config["DATABASE_PATH"])
+    publish_sample(db)
+    codes = enrol(db, tmp_path)
+    follower = Chat(app.test_client(), "o_follower")
+    assert "已订阅" in follower.say("订阅 审计")
+    assert "6位以上数字" in follower.say("绑定")
+    assert "不正确" in follower.say("绑定 00000000")
+    db.execute("UPDATE cadres SET openid = 'o_wangwu_phone', bound_at = '2021-01-01T00:00:00Z'"
+               " WHERE name = '王五'")  # bound by another account since the code was issued
+    db.conn.commit()
+    assert "已绑定其他微信账号" in follower.say(f"绑定 {codes['王五']}")
+    assert "绑定成功" in Chat(app.test_client(), "o_zhangsan").say(f"绑定 {codes['张三']}")
+    assert "已被使用" in follower.say(f"绑定 {codes['张三']}")
+    mine = binding.cadre_for(db, openid="o_follower")  # still the follower, untouched
+    assert mine["open_access"] and mine["name"] == "公众用户"
+    assert [d["name"] for d in subscribe.subscriptions_of(db, mine["id"])["departments"]] \
+        == ["区审计局"]
+    db.conn.close()

@@ -246,3 +246,29 @@ def test_open_access_enrolment(known, cadres):
     roster.remove_cadre(known, follower["id"])
     assert binding.enrol(known, openid="o-public") is None  # the office removed them
     assert binding.enrol(known, userid="zhangsan")["id"] == cadres["张三"]  # roster member
+
+
+def test_a_self_enrolled_follower_binds_as_the_codes_cadre(known, cadres):
+    """The follower's record holds the openid; a roster code moves the person onto the
+    cadre: 全部 and subscriptions merged, the follower's record gone (one recipient)."""
+    follower = binding.enrol(known, openid="o-public")
+    subscribe.subscribe(known, follower["id"], [departments.resolve(known, "峡窝镇").department["id"]])
+    subscribe.subscribe_all(known, follower["id"])
+    subscribe.subscribe(known, cadres["李四"], [departments.resolve(known, "人社").department["id"]])
+    result = binding.bind(known, codes(known)["李四"], openid="o-public")
+    assert (result.ok, result.merged, result.cadre["id"]) == (True, True, cadres["李四"])
+    assert binding.get_cadre(known, follower["id"]) is None
+    mine = subscribe.subscriptions_of(known, cadres["李四"])
+    assert mine["all"] and [d["name"] for d in mine["departments"]] == ["区人社局", "峡窝镇"]
+    assert [c["id"] for c in roster.list_cadres(known, include_removed=True)
+            if c["openid"] == "o-public"] == [cadres["李四"]]
+    assert binding.bind(known, codes(known).get("张三"), openid="o-public").reason \
+        == "identity_taken"  # now a roster cadre's openid: never merged away
+
+
+def test_a_follower_the_office_removed_still_binds_with_a_roster_code(known, cadres):
+    follower = binding.enrol(known, openid="o-public")
+    roster.remove_cadre(known, follower["id"])
+    result = binding.bind(known, codes(known)["李四"], openid="o-public")
+    assert result.ok and result.merged
+    assert binding.cadre_for(known, openid="o-public")["id"] == cadres["李四"]
