@@ -5,6 +5,11 @@
     退订 财政 / 退订 全部
     我的订阅 (menu MY_SUBSCRIPTIONS)
     订阅 发展            -> “发展”对应多个部门，请回复序号：1. … 2. …   then `1`
+
+What a cadre receives unasked (BOT_DEFAULT_FOLLOW: every issue's lead, by default their own
+department's items too) is not a subscription: 退订 cannot stop it, so 退订 and 我的订阅 say
+what still comes, in the same words. Under BOT_OPEN_ACCESS=1 only 订阅 makes a follower a
+record of their own; 退订 and 我的订阅 never do (asking starts no pushes).
 """
 
 import time
@@ -19,12 +24,15 @@ ALL_WORDS = {"全部", "所有", "全部部门", "all", "ALL"}
 CHOICE_TTL_SECONDS = 600
 SEE_LIST = "回复“部门”查看全部部门。"
 NEEDS_BINDING = "订阅需要先绑定干部身份：请回复“绑定 绑定码”，绑定码向区委办公室索取。"
+FOLLOWS_NOTHING = "您没有订阅任何部门，也不会收到推送。回复“订阅 部门名”订阅，" + SEE_LIST
+TO_STOP = "如需停止接收，请联系区委办公室。"
 
 
-def subscriber(ctx):
+def subscriber(ctx, enrol=True):
     """The cadre who subscribes: the bound cadre, or with BOT_OPEN_ACCESS=1 a follower's own
-    record (made on first use); None when they must bind first."""
-    if ctx.cadre is None and ctx.config.get("BOT_OPEN_ACCESS"):
+    record (made on first use when `enrol`); None when they must bind first (or, not
+    enrolling, when an open-access follower has no record: they follow nothing)."""
+    if ctx.cadre is None and enrol and ctx.open_access:
         ctx.cadre = binding.enrol(ctx.db, **identity(ctx))
     return ctx.cadre
 
@@ -32,10 +40,10 @@ def subscriber(ctx):
 @router.on(either(exact("我的订阅", "订阅列表", "已订阅"), menu("MY_SUBSCRIPTIONS")),
            help="我的订阅 — 查看已订阅的部门")
 def my_subscriptions(ctx):
-    if subscriber(ctx) is None:
-        return NEEDS_BINDING
+    if subscriber(ctx, enrol=False) is None:
+        return FOLLOWS_NOTHING if ctx.open_access else NEEDS_BINDING
     mine = store.subscriptions_of(ctx.db, ctx.cadre["id"])
-    default = _default_part(ctx)
+    default = f"默认：您接收{default_follow(ctx)}。\n"
     if mine.get("all"):
         return "您订阅了全部部门。回复“退订 全部”可取消。"
     names = [d["name"] for d in mine.get("departments", [])]
@@ -44,16 +52,17 @@ def my_subscriptions(ctx):
     return f"{default}您另外订阅了{len(names)}个部门：\n" + "\n".join(names)
 
 
-def _default_part(ctx):
-    """What the cadre receives unasked (BOT_DEFAULT_FOLLOW), as the first line of 我的订阅."""
+def default_follow(ctx):
+    """What the cadre receives unasked (BOT_DEFAULT_FOLLOW, subscriptions.audience), in the
+    words of 我的订阅 and 退订: "每期头条和本部门（区审计局）的条目"."""
     follow = ctx.config.get("BOT_DEFAULT_FOLLOW") or "own"
     if follow == "all":
-        return "默认：您接收每期简报的全部条目。\n"
+        return "每期简报的全部条目"
     own = departments.get_department(ctx.db, ctx.cadre.get("department_id")) \
         if ctx.cadre.get("department_id") else None
     if follow == "own" and own:
-        return f"默认：您接收每期头条和本部门（{own['name']}）的条目。\n"
-    return "默认：您接收每期头条。\n"
+        return f"每期头条和本部门（{own['name']}）的条目"
+    return "每期头条"
 
 
 @router.on(command("订阅", glued=True), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 {short}；订阅 全部）")
@@ -71,14 +80,15 @@ def subscribe(ctx):
 
 @router.on(command("退订", "取消订阅", glued=True), help="退订 部门… — 不再接收该部门的简报（退订 全部：全部退订）")
 def unsubscribe(ctx):
-    if subscriber(ctx) is None:
-        return NEEDS_BINDING
+    if subscriber(ctx, enrol=False) is None:
+        return FOLLOWS_NOTHING if ctx.open_access else NEEDS_BINDING
     words = split_words(ctx.match)
     if not words:
         return f"请在“退订”后写部门名，如：退订 {examples(ctx.db).short}；或“退订 全部”。"
     if ALL_WORDS.intersection(words):
         store.unsubscribe_all(ctx.db, ctx.cadre["id"])
-        return "已退订全部部门，不会再收到推送。回复“订阅 部门名”可重新订阅。"
+        return (f"已退订全部部门。\n默认：您仍接收{default_follow(ctx)}。{TO_STOP}\n"
+                "回复“订阅 部门名”可重新订阅。")
     return _apply(ctx, "unsubscribe", words)
 
 
@@ -97,9 +107,9 @@ def _pending_choice(ctx):
 @router.on(_pending_choice)
 def pick_choice(ctx):
     """`1` after a numbered choice: apply the pending 订阅/退订 to that department."""
-    if subscriber(ctx) is None:
-        return NEEDS_BINDING
     action = ctx.state["pending"].get("action")
+    if subscriber(ctx, enrol=action == "subscribe") is None:
+        return FOLLOWS_NOTHING if ctx.open_access else NEEDS_BINDING
     ctx.on_reply(chat_state.save_pending, ctx.user, None)
     return _done(ctx, action, [ctx.match], [], None)
 
@@ -130,9 +140,11 @@ def _done(ctx, action, chosen, unknown, ambiguous, more_ambiguous=()):
     elif ids:
         store.unsubscribe(ctx.db, ctx.cadre["id"], ids)
         lines.append(f"已退订：{names}")
-        if (ctx.config.get("BOT_DEFAULT_FOLLOW") or "own") == "own" \
-                and ctx.cadre.get("department_id") in ids:
+        follow = ctx.config.get("BOT_DEFAULT_FOLLOW") or "own"
+        if follow == "own" and ctx.cadre.get("department_id") in ids:
             lines.append("本部门的条目仍会默认推送给您。")
+        elif follow == "all":
+            lines.append(f"默认：您仍接收{default_follow(ctx)}。")
     if unknown:
         lines.append(f"没有找到部门：{'、'.join(unknown)}。{SEE_LIST}")
     for word, _ in more_ambiguous:
