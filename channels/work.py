@@ -109,12 +109,12 @@ class WorkChannel(WorkInbound, Channel):
     def __init__(self, corp_id, secret, agent_id, db_path, *, api_base=None, public_url="",
                  timeout=10.0):
         super().__init__(public_url, timeout)
-        self.agent_id = int(agent_id) if str(agent_id).isdigit() else agent_id
+        self.agent_id = int(agent_id) if _ascii_number(agent_id) else agent_id
         self.client = WeComClient(corp_id, secret, db_path, api_base=api_base, timeout=timeout)
 
     @classmethod
     def check_settings(cls, config):
-        if not str(config.get("WECOM_AGENT_ID")).strip().isdigit():
+        if not _ascii_number(str(config.get("WECOM_AGENT_ID")).strip()):
             raise ConfigError(f"WECOM_AGENT_ID={config.get('WECOM_AGENT_ID')!r} is not valid: "
                               "the AgentId is a number (WeCom admin, the app's page)")
 
@@ -232,3 +232,10 @@ def _after_number(part, heading):
     number = PART_NUMBER.match(part)
     number = number.group(0) if number else ""
     return f"{number}{heading}\n{part[len(number):]}"
+
+
+def _ascii_number(value):
+    """True for "1000002"; False for "²", "①" or "１": str.isdigit() takes them, but int()
+    refuses the first two and the callback's AgentID is compared as text."""
+    text = str(value)
+    return text.isascii() and text.isdigit()

@@ -165,6 +165,30 @@ def either(*checks):
     return check
 
 
+# What people type to answer "请回复序号": 2, ２ (full width), ② (IMEs offer ①–⑳), 2. / 2、,
+# 第2个 / 第二个. Superscripts (²) and anything else are not a number here.
+_DIGITS = str.maketrans({**{chr(0xFF10 + n): str(n) for n in range(10)},    # ０–９
+                         **{chr(0x2460 + n): str(n + 1) for n in range(20)}})  # ①–⑳
+_HANZI = {c: n for n, c in enumerate("一二三四五六七八九十", 1)}
+_CHOICE = re.compile(r"(?:第\s*)?([0-9]{1,3}|[一二三四五六七八九十])\s*[个项条号]?\s*"
+                     r"[.．。、,，:：)）]?")
+
+
+def choice_number(text):
+    """`choice_number("②")` -> 2: the number a reply to a numbered list means, or None.
+
+    Accepts `2`, `２`, `②` (①–⑳), `2.`, `2、`, `第2个`, `第二个` (一–十); `²`, `2a` or words
+    are None, so they fall through to the next route (a search)."""
+    text = (text or "").strip()
+    if not text or len(text) > 8:
+        return None
+    found = _CHOICE.fullmatch(text.translate(_DIGITS))
+    if found is None:
+        return None
+    number = found.group(1)
+    return _HANZI.get(number) or int(number)
+
+
 def split_words(text):
     """`split_words("财政，教育局 、 发改委")` -> ["财政", "教育局", "发改委"]."""
     return [word for word in re.split(r"[\s,，、;；/|]+", text or "") if word]

@@ -15,7 +15,7 @@ record of their own; 退订 and 我的订阅 never do (asking starts no pushes).
 import time
 
 from handlers.access import identity
-from handlers.router import command, either, exact, menu, router, split_words
+from handlers.router import choice_number, command, either, exact, menu, router, split_words
 from store import binding, chat_state, departments
 from store.examples import examples
 from subscriptions import subscribe as store
@@ -93,13 +93,15 @@ def unsubscribe(ctx):
 
 
 def _pending_choice(ctx):
-    """Check: a bare number answering a recent numbered choice (the match is the choice)."""
+    """Check: a number answering a recent numbered choice (`2`, `②`, `２`, `第2个`:
+    router.choice_number); the match is the choice."""
     pending = ctx.state.get("pending") or {}
-    if not ctx.text.isdigit() or not pending.get("choices"):
+    if not pending.get("choices"):
         return None
-    if time.time() - pending.get("at", 0) > CHOICE_TTL_SECONDS:
+    number = choice_number(ctx.text)
+    if number is None or time.time() - pending.get("at", 0) > CHOICE_TTL_SECONDS:
         return None
-    index = int(ctx.text) - 1
+    index = number - 1
     choices = pending["choices"]
     return choices[index] if 0 <= index < len(choices) else None
 

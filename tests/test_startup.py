@@ -40,6 +40,8 @@ BAD = [
     ({"BOT_CHANNEL": "work", "WECOM_CORP_ID": "ww1", "WECOM_SECRET": "s", "WECOM_TOKEN": "t",
       "WECOM_AGENT_ID": "abc", "WECOM_ENCODING_AES_KEY": "a" * 43}, "WECOM_AGENT_ID"),
     ({"BOT_CHANNEL": "work", "WECOM_CORP_ID": "ww1", "WECOM_SECRET": "s", "WECOM_TOKEN": "t",
+      "WECOM_AGENT_ID": "²", "WECOM_ENCODING_AES_KEY": "a" * 43}, "WECOM_AGENT_ID"),
+    ({"BOT_CHANNEL": "work", "WECOM_CORP_ID": "ww1", "WECOM_SECRET": "s", "WECOM_TOKEN": "t",
       "WECOM_AGENT_ID": "1000002", "WECOM_ENCODING_AES_KEY": "!" * 43},
      "WECOM_ENCODING_AES_KEY"),
     ({"BOT_CHANNEL": "mp", "WECHAT_APP_ID": "wx1", "WECHAT_SECRET": "s", "WECHAT_TOKEN": "t",

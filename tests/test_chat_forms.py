@@ -1,0 +1,53 @@
+"""What people actually type: the forms a Chinese IME or habit gives a command, through the
+signed callback on a real SQLite file — numbers as ② or ２ or 第2个, and so on.
+
+    pytest tests/test_chat_forms.py
+"""
+
+import logging
+
+import pytest
+
+from fixtures_chat import Chat, enrol, publish_sample
+from handlers.chat import SORRY
+from store import binding
+from subscriptions import subscribe
+
+
+@pytest.fixture
+def zhang(app, db, tmp_path):
+    """张三 (区审计局), bound, talking through the signed callback."""
+    publish_sample(db)
+    codes = enrol(db, tmp_path)
+    chat = Chat(app.test_client(), "o_zhangsan")
+    assert "绑定成功" in chat.say(f"绑定 {codes['张三']}")
+    return chat
+
+
+def subscribed(db):
+    cadre = binding.cadre_for(db, openid="o_zhangsan")
+    return [d["name"] for d in subscribe.subscriptions_of(db, cadre["id"])["departments"]]
+
+
+# ---- the answer to a numbered choice ----------------------------------------------------------
+
+@pytest.mark.parametrize("answer", ["2", "②", "２", "2.", "2、", "2。", "第2个", "第二个", " ② "],
+                         ids=["ascii", "circled", "full-width", "dot", "dunhao", "juhao",
+                              "di-ge", "di-hanzi-ge", "spaces"])
+def test_a_numbered_choice_takes_the_number_in_any_form_an_ime_gives(db, zhang, answer):
+    choice = zhang.say("订阅 发")
+    assert "1. 区发改委" in choice and "2. 区发展研究中心" in choice
+    assert "已订阅：区发展研究中心" in zhang.say(answer)
+    assert subscribed(db) == ["区发展研究中心"]
+
+
+@pytest.mark.parametrize("answer", ["²", "⑨", "2a", "二十"],
+                         ids=["superscript", "not-listed", "letters", "twenty"])
+def test_what_is_not_a_listed_number_falls_through_to_a_search(db, zhang, caplog, answer):
+    """`²` used to pass str.isdigit() and crash int(): the apology and a traceback."""
+    caplog.set_level(logging.ERROR)
+    zhang.say("订阅 发")
+    reply = zhang.say(answer)
+    assert reply != SORRY and "已订阅" not in reply
+    assert reply.startswith(("找到", "没有找到"))
+    assert subscribed(db) == [] and not caplog.records
