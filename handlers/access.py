@@ -42,9 +42,11 @@ def identity(ctx):
     return ctx.channel.user_identity(ctx.user)
 
 
-@router.on(command("绑定", glued=True), help="绑定 绑定码 — 绑定干部身份（如：绑定 12345678）")
+@router.on(command("绑定码", "绑定", glued=True),
+           help="绑定 绑定码 — 绑定干部身份（如：绑定 12345678）")
 def bind(ctx):
-    """Bind this WeChat identity with a one-time code from `roster invite`. A follower who
+    """Bind this WeChat identity with a one-time code from `roster invite` (`绑定 12345678`,
+    `绑定12345678`, `绑定码：12345678`: the code's own name may lead). A follower who
     enrolled themselves (open access) binds too: they become the code's roster cadre and keep
     what they subscribed to (store.binding)."""
     code = re.sub(r"\s+", "", ctx.match)

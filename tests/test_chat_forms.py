@@ -51,3 +51,23 @@ def test_what_is_not_a_listed_number_falls_through_to_a_search(db, zhang, caplog
     assert reply != SORRY and "已订阅" not in reply
     assert reply.startswith(("找到", "没有找到"))
     assert subscribed(db) == [] and not caplog.records
+
+
+# ---- 绑定码 ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("form", ["绑定码 {}", "绑定码：{}", "绑定码:{}", "绑定码{}", "绑定码 ：{}"],
+                         ids=["space", "full-width-colon", "colon", "glued", "space-colon"])
+def test_the_code_may_be_sent_under_its_own_name(app, db, tmp_path, form):
+    """People copy "绑定码：12345678" from the invitation: the 码 used to become part of the
+    code ("请在“绑定”后写6位以上数字绑定码")."""
+    codes = enrol(db, tmp_path)
+    reply = Chat(app.test_client(), "o_wangwu").say(form.format(codes["王五"]))
+    assert reply.startswith("绑定成功，王五")
+    assert binding.cadre_for(db, openid="o_wangwu")["name"] == "王五"
+
+
+def test_a_bare_or_wrong_code_under_its_own_name_gets_the_usual_answers(app, db, tmp_path):
+    enrol(db, tmp_path)
+    phone = Chat(app.test_client(), "o_guess")
+    assert "6位以上数字" in phone.say("绑定码")
+    assert "不正确" in phone.say("绑定码：00000000")
