@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+TRAILING = re.compile(r"[\s。．.！!？?～~…，,、；;：:]+$")  # what may end a command
+
 
 @dataclass
 class Context:
@@ -53,6 +55,12 @@ class Context:
         if getattr(self.message, "type", None) != "text":
             return ""
         return (self.message.content or "").strip()
+
+    @functools.cached_property  # the command checks read it
+    def command_text(self):
+        """The text as commands read it: trailing punctuation dropped too (`最新。`, `帮助！`,
+        `订阅 审计。`), unless that leaves nothing (`？` stays `？`). A search reads `text`."""
+        return TRAILING.sub("", self.text) or self.text
 
     @functools.cached_property  # the menu and event routes' checks read it
     def event(self):
@@ -114,22 +122,24 @@ def command(*words, glued=False):
 
     `command("订阅")` matches "订阅 财政 教育局" with the match "财政 教育局" ('' if bare).
     With `glued=True` the arguments may follow without a space: "订阅财政局" -> "财政局".
+    Trailing punctuation is not part of it ("帮助！", "订阅 财政。": `Context.command_text`).
     """
     gap = r"[\s:：,，]*" if glued else r"[\s:：,，]+"
     pattern = re.compile(r"^(?:%s)(?:%s(.*)|$)" % ("|".join(map(re.escape, words)), gap), re.S)
 
     def check(ctx):
-        found = pattern.match(ctx.text)
+        found = pattern.match(ctx.command_text)
         return None if found is None else (found.group(1) or "").strip()
     return check
 
 
 def exact(*words):
-    """Check: the whole text is one of `words` (the match is the word)."""
+    """Check: the whole text is one of `words`, give or take trailing punctuation ("最新。",
+    "更多？"); the match is the word. "最新政策" is not "最新": it stays a search."""
     wanted = set(words)
 
     def check(ctx):
-        return ctx.text if ctx.text in wanted else None
+        return ctx.command_text if ctx.command_text in wanted else None
     return check
 
 

@@ -71,3 +71,34 @@ def test_a_bare_or_wrong_code_under_its_own_name_gets_the_usual_answers(app, db,
     phone = Chat(app.test_client(), "o_guess")
     assert "6位以上数字" in phone.say("绑定码")
     assert "不正确" in phone.say("绑定码：00000000")
+
+
+# ---- commands with trailing punctuation -------------------------------------------------------
+
+@pytest.mark.parametrize("text, plain", [
+    ("最新。", "最新"), ("最新！", "最新"), ("更多？", "更多"), ("更多?", "更多"),
+    ("帮助！", "帮助"), ("帮助。。", "帮助"), ("部门 。", "部门"), ("我的订阅？", "我的订阅"),
+    ("　最新　", "最新"), ("最新…", "最新"),
+], ids=["latest-juhao", "latest-bang", "more-question", "more-ascii-question", "help-bang",
+        "help-two-juhao", "departments-space-juhao", "mine-question", "ideographic-spaces",
+        "ellipsis"])
+def test_a_command_ending_in_punctuation_is_the_command(zhang, text, plain):
+    """`最新。`, `更多？`, `帮助！` ran as keyword searches."""
+    zhang.say("疫情")  # something for 更多 to page
+    expected = zhang.say(plain)
+    if plain == "更多":  # paging moves on: ask the same page again
+        zhang.say("疫情")
+    assert zhang.say(text) == expected
+
+
+def test_arguments_lose_their_trailing_punctuation_too(db, zhang):
+    assert "已订阅：区督查局" in zhang.say("订阅 督查局。")
+    assert "没有找到部门" not in zhang.say("订阅 峡窝镇！")
+    assert subscribed(db) == ["区督查局", "峡窝镇"]
+    assert "已退订：峡窝镇" in zhang.say("退订 峡窝镇。")
+
+
+@pytest.mark.parametrize("text", ["最新政策。", "更多信息？", "帮助文档！", "？？", "部门工作。"],
+                         ids=["latest-policy", "more-info", "help-docs", "questions", "dept-work"])
+def test_a_search_that_starts_with_a_command_word_stays_a_search(zhang, text):
+    assert zhang.say(text).startswith(("找到", "没有找到"))
