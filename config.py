@@ -48,7 +48,7 @@ SETTINGS = {
     "BOT_PARSE_SECONDS": (90.0, float),  # wall time to read one upload (OCR included)
     "BOT_PARSE_MEMORY_MB": (2048, int),  # memory of the process that reads one upload
     "BOT_DEFAULT_FOLLOW": ("own", str),  # what a cadre receives unasked: own | none | all
-    "BOT_DISTRICT": (None, str),  # the district's own prefix (区名); None: from the org chart
+    "BOT_DISTRICT": (None, str),  # the district's own prefix (区名); None: from the data
     "BOT_BACKUP_DIR": (None, str),  # None: instance/backups
     "BOT_VERIFY_DIR": (None, str),  # None: instance/verify (WeChat's domain-verification files)
     "BOT_METRICS_TOKEN": (None, str),  # bearer token for /metrics (loopback needs none)

@@ -8,7 +8,9 @@
 Matching, from strict to loose; the first tier with any match decides:
 1. the name or an alias, after folding (NFKC, spaces, variant characters such as 察/查);
 2. the core: the district's own prefix (BOT_DISTRICT, else the `X区`/`X县`/`X市` most
-   department names share), then 区委/区/市/县, and 局/委/办/镇/街道… suffixes stripped;
+   department names share, else the one in the issues' issuer, 中共X区委办公室), then
+   区委/区/市/县, and 局/委/办/镇/街道… suffixes stripped: `X区审计局` = `区审计局`
+   (a word under the district's own name is matched without it in every tier);
 3. the word inside a name (`资源规划` -> 区资源规划局);
 4. the word's characters in order within a name (`资规` -> 区资源规划局).
 One match is the answer; several are `choices` (at most MAX_CHOICES); none is `unknown`.
@@ -49,24 +51,34 @@ def configure(district=None):
     _district["configured"] = fold(district) if district else None
 
 
-def district_prefix(department_names):
+def district_prefix(department_names, issuers=()):
     """`district_prefix(["东城区财政局", "东城区审计局", "区委办"])` -> "东城区": BOT_DISTRICT,
-    else the place prefix that at least two names (and most of those with one) share."""
+    else the place prefix that at least two names (and most of those with one) share, else
+    the one most of the issues' issuers name (`issuers`: [(issuer, issues)], as
+    `[("中共东城区委办公室", 40)]`: the office's own name) — never a place built in."""
     if _district["configured"]:
         return _district["configured"]
     found = Counter(m.group(1) for m in map(DISTRICT.match, map(fold, department_names)) if m)
-    if not found:
+    if found:
+        prefix, n = found.most_common(1)[0]
+        if n >= 2 and n * 2 > sum(found.values()):
+            return prefix
+    named = Counter()
+    for issuer, issues in issuers:
+        place = DISTRICT.match(fold(issuer or ""))
+        if place:
+            named[place.group(1)] += issues
+    if not named:
         return None
-    prefix, n = found.most_common(1)[0]
-    return prefix if n >= 2 and n * 2 > sum(found.values()) else None
+    prefix, n = named.most_common(1)[0]
+    return prefix if n * 2 > sum(named.values()) else None
 
 
 def core(name, district=None):
     """`core("区审计局")` -> "审计": folded, one known prefix and one known suffix removed;
-    `district` ("东城区") is stripped first when the name starts with it."""
-    text = fold(name)
-    if district and text.startswith(district) and len(text) > len(district):
-        text = text[len(district):]
+    `district` ("东城区") is stripped first when the name starts with it, as 区 would be
+    (`东城区委办公室` is `区委办公室`)."""
+    text = local_name(fold(name), district)
     for prefix in PREFIXES:
         if text.startswith(prefix) and len(text) > len(prefix):
             text = text[len(prefix):]
@@ -78,6 +90,15 @@ def core(name, district=None):
     return text
 
 
+def local_name(folded, district):
+    """`local_name("东城区审计局", "东城区")` -> "审计局", `("东城区委办", …)` -> "区委办": a
+    folded name without the district's own place name (its 区/县/市 kept before 委)."""
+    if not district or not folded.startswith(district) or len(folded) <= len(district):
+        return folded
+    rest = folded[len(district):]
+    return district[-1] + rest if (district[-1] + rest).startswith(PREFIXES[:3]) else rest
+
+
 def resolve(db, word, strict=False):
     """Which department `word` means; `strict=True` stops after name/alias/core matches."""
     word = (word or "").strip()
@@ -87,14 +108,15 @@ def resolve(db, word, strict=False):
     departments = _all_with_aliases(db)
     district = departments[0]["district"] if departments else None
     word_core = core(word, district)
+    local = local_name(folded, district)  # the word as the district's own names print it
     tiers = [
-        lambda d: folded in d["folded"],
+        lambda d: folded in d["folded"] or local in d["folded"],
         lambda d: word_core == d["core"],
     ]
     if not strict:
         tiers += [
-            lambda d: any(folded in name for name in d["folded"]),
-            lambda d: len(folded) > 1 and any(_in_order(folded, name) for name in d["folded"]),
+            lambda d: any(local in name for name in d["folded"]),
+            lambda d: len(local) > 1 and any(_in_order(local, name) for name in d["folded"]),
         ]
     for tier, matches in enumerate(tiers):
         found = [d for d in departments if matches(d)]
@@ -226,7 +248,9 @@ def _read_all_with_aliases(db):
     rows = db.execute("""
         SELECT d.id, d.name, a.alias FROM departments d
         LEFT JOIN department_aliases a ON a.department_id = d.id ORDER BY d.id""").fetchall()
-    district = district_prefix({r[1] for r in rows})
+    issuers = db.execute("SELECT issuer, COUNT(*) FROM issues WHERE issuer IS NOT NULL"
+                         " GROUP BY issuer").fetchall()
+    district = district_prefix({r[1] for r in rows}, issuers)
     departments = {}
     for department_id, name, alias in rows:
         entry = departments.setdefault(department_id, {

@@ -102,3 +102,16 @@ def test_arguments_lose_their_trailing_punctuation_too(db, zhang):
                          ids=["latest-policy", "more-info", "help-docs", "questions", "dept-work"])
 def test_a_search_that_starts_with_a_command_word_stays_a_search(zhang, text):
     assert zhang.say(text).startswith(("找到", "没有找到"))
+
+
+# ---- a department under the district's own name -----------------------------------------------
+
+def test_a_department_may_be_named_with_the_districts_own_name(db, zhang):
+    """The sample prints 区督查局; the issuer names the district, so `订阅 <district>督查局`
+    is found like `订阅 督查局` (the district's name comes from the data, not from code)."""
+    from store.departments import DISTRICT
+
+    district = DISTRICT.match(db.execute("SELECT issuer FROM issues").fetchone()[0]).group(1)
+    assert "已订阅：区督查局" in zhang.say(f"订阅 {district}督查局")
+    assert "已订阅：区审计局" in zhang.say(f"订阅 {district}审计")
+    assert subscribed(db) == ["区审计局", "区督查局"]

@@ -146,6 +146,28 @@ def test_the_district_prefix_comes_from_the_org_chart_not_from_code(db):
     assert departments.core("东城区财政局", "东城区") == "财政"
 
 
+def test_the_issuer_names_the_district_when_department_names_do_not(db):
+    """A district's own bulletin prints 区教育局, never the place: the issuer (中共东城区委
+    办公室) names it, so `东城区教育局` and `东城区委办公室` are found like `区教育局`;
+    another place's name is not folded into ours."""
+    from bulletin.model import Issue, Item
+    from store.issues import save_issue
+
+    for name in ("区教育局", "区委办公室", "区财政局"):
+        departments.learn(db, name)
+    assert departments.resolve(db, "东城区教育局").unknown  # no issue yet: the place unknown
+    save_issue(db, Issue(issuer="中共东城区委办公室", date="2021-01-06", number="第1期",
+                         items=[Item(1, "lead", "标题", "正文", None)]), source="test")
+    assert departments.district_prefix(["区教育局"], [("中共东城区委办公室", 3)]) == "东城区"
+    assert departments.district_prefix(["区教育局"], [("区委办公室", 3)]) is None
+    for word, name in [("东城区教育局", "区教育局"), ("东城区教育", "区教育局"),
+                       ("东城区委办公室", "区委办公室")]:
+        found = departments.resolve(db, word, strict=True)
+        assert found.department and found.department["name"] == name, word
+    assert departments.resolve(db, "东城区委办").department["name"] == "区委办公室"  # as 区委办
+    assert departments.resolve(db, "西城区教育局").unknown
+
+
 def test_bot_district_names_the_prefix(make_app):
     from store.db import open_db
 
