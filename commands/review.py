@@ -1,6 +1,11 @@
 """Approval from the command line, and the rules every CLI command acts under.
 
     python bot.py approve 7                  # approver or admin (BOT_CLI_USER), or the operator
+    python bot.py approve 7 --version 1a2b3c4d5e6f7a8b   # only if it is still what you read
+
+`approve` approves the issue as it is when the command runs, and prints that content version
+and the items it approved. `--version` (shown on the console's issue page as 内容版本) refuses
+when anyone changed the issue since that version was shown (exit 2).
 
 Without BOT_CLI_USER the CLI is the server's operator (`cli`): it may do everything, pushing
 unapproved issues included, as existing scripts do. With BOT_CLI_USER=NAME it acts as that
@@ -16,6 +21,7 @@ from commands.audit import actor, note
 from commands.errors import Fail
 from store import accounts, review
 from store.db import get_db
+from store.issues import issue_items
 
 
 def account():
@@ -51,19 +57,33 @@ def uploaded(issue_id):
 
 @click.command("approve")
 @click.argument("issue_id", type=int)
+@click.option("--version", "seen", metavar="VERSION",
+              help="Approve only if the content is still this version (the console's 内容版本).")
 @with_appcontext
-def approve_command(issue_id):
+def approve_command(issue_id, seen):
     """Approve a pending issue (已批准) so that it can be pushed."""
     require("approver", "approve")
     four_eyes = bool(account()) and current_app.config.get("BOT_FOUR_EYES", True)
+    db = get_db()
+    current = review.versions(db, issue_id)
+    items = issue_items(db, issue_id)  # read with the version: what is printed is what is approved
     try:
-        review.approve(get_db(), issue_id, actor(), four_eyes=four_eyes)
+        review.approve(db, issue_id, actor(), four_eyes=four_eyes,
+                       seen=seen or (current and current["version"]))
     except LookupError:
         raise Fail(f"no issue {issue_id}")
+    except review.ReviewStale:
+        raise Fail(f"issue {issue_id} changed since version {seen or current['version']} (now "
+                   f"{review.versions(db, issue_id)['version']}): nothing approved; "
+                   "review it again")
     except review.ReviewRefused as error:
         raise Fail.from_error(error)
-    note("approve", f"issue:{issue_id}")
-    click.echo(f"issue {issue_id} approved")
+    note("approve", f"issue:{issue_id}", version=current["version"])
+    click.echo(f"issue {issue_id} approved (version {current['version']})")
+    for item in items:
+        if not item.get("withdrawn_at"):
+            click.echo(f"  {item['seq']:>3}. {item['title']}"
+                       + (f"（{item['department']}）" if item.get("department") else ""))
 
 
 COMMANDS = (approve_command,)

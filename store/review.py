@@ -4,10 +4,21 @@
     approve(db, 7, "li", four_eyes=True)   # ReviewRefused when not allowed, with the reason
     pushed(db, 7)                      # after a push was queued
     state(db, 7)                       # {"state", "label", "changed_by", "uploaded_by", …}
+    seen = versions(db, 7)             # {"version", "issue", "items": {item id: digest}}
+    approve(db, 7, "li", seen=seen["version"])   # ReviewStale if it changed since
+    what_changed(db, 7, seen_text(seen))         # {"issue": bool, "items": [ids]}
 
 Who may approve or push is the caller's rule (roles: web/auth.py, commands); this module
 keeps the state and the four-eyes check (the uploader or last changer cannot approve).
+
+An approval is of the content the approver saw: `versions` digests everything the issue page
+shows of it (masthead, level, and each item's title, body, department, kind, level,
+withdrawal), so a change by anyone, through any path, changes the version. The console's
+approve form carries the version it was rendered with; a mismatch is refused.
 """
+
+import hashlib
+import json
 
 from store.db import NOW
 from store.transaction import write
@@ -17,6 +28,10 @@ LABELS = {"pending": "待审核", "approved": "已批准", "pushed": "已推送"
 
 class ReviewRefused(Exception):
     """The approval is not allowed; the message says why (in Chinese, shown as is)."""
+
+
+class ReviewStale(ReviewRefused):
+    """The issue changed after the approver loaded it: nothing was approved."""
 
 
 def state(db, issue_id):
@@ -40,14 +55,19 @@ def changed(db, issue_id, who, uploaded=False):
                    " WHERE id = ?", [who, int(uploaded), who, issue_id])
 
 
-def approve(db, issue_id, who, four_eyes=True):
-    """Approve a pending issue as `who`; ReviewRefused with the reason otherwise."""
+def approve(db, issue_id, who, four_eyes=True, seen=None):
+    """Approve a pending issue as `who`; ReviewRefused with the reason otherwise. With `seen`
+    (a `versions(...)["version"]`), ReviewStale when the content is no longer that."""
     with write(db):
         current = state(db, issue_id)
         if current is None:
             raise LookupError(f"no issue {issue_id}")
         if current["state"] != "pending":
             raise ReviewRefused(f"第 {issue_id} 期{current['label']}，无需审核。")
+        if seen is not None and seen != versions(db, issue_id)["version"]:
+            raise ReviewStale(f"第 {issue_id} 期在你打开页面后已被修改"
+                              + (f"（最后修改：{current['changed_by']}）" if current["changed_by"]
+                                 else "") + "，未批准：请核对标出的改动后再批准。")
         if four_eyes and who in (current["changed_by"], current["uploaded_by"]):
             raise ReviewRefused(f"第 {issue_id} 期由 {who} 上传或最后修改，需由另一位审核人批准"
                                 "（BOT_FOUR_EYES）。")
@@ -64,3 +84,47 @@ def is_approved(db, issue_id):
 def pushed(db, issue_id):
     with write(db):
         db.execute("UPDATE issues SET review_state = 'pushed' WHERE id = ?", [issue_id])
+
+
+def versions(db, issue_id):
+    """What an approver sees of the issue, digested: {"version": the whole, "issue": the
+    masthead and level, "items": {item id: digest}}; None for an unknown issue."""
+    head = db.execute("SELECT issuer, date, number, level FROM issues WHERE id = ?",
+                      [issue_id]).fetchone()
+    if head is None:
+        return None
+    joint = {}
+    for item_id, department_id in db.execute(
+            "SELECT j.item_id, j.department_id FROM item_departments j JOIN items i"
+            " ON i.id = j.item_id WHERE i.issue_id = ?", [issue_id]):
+        joint.setdefault(item_id, []).append(department_id)
+    items = {row[0]: _digest(list(row[1:]) + [sorted(joint.get(row[0], []))])
+             for row in db.execute(
+                 "SELECT i.id, i.seq, i.kind, i.title, i.body, COALESCE(d.name, i.department),"
+                 " i.level, i.withdrawn_at FROM items i"
+                 " LEFT JOIN departments d ON d.id = i.department_id"
+                 " WHERE i.issue_id = ? ORDER BY i.seq", [issue_id])}
+    issue = _digest(list(head))
+    return {"version": _digest([issue, sorted(items.items())], 16), "issue": issue,
+            "items": items}
+
+
+def seen_text(seen):
+    """`versions(...)` as the approve form carries it: `issue:1a2b3c4d 12:5e6f7a8b …`."""
+    return " ".join([f"issue:{seen['issue']}"]
+                    + [f"{item_id}:{digest}" for item_id, digest in seen["items"].items()])
+
+
+def what_changed(db, issue_id, text):
+    """Against a `seen_text`: {"issue": True if the masthead or level changed, "items": ids of
+    the items changed or added since}."""
+    seen = dict(part.split(":", 1) for part in str(text or "").split() if ":" in part)
+    now = versions(db, issue_id) or {"issue": None, "items": {}}
+    return {"issue": seen.get("issue") != now["issue"],
+            "items": [item_id for item_id, digest in now["items"].items()
+                      if seen.get(str(item_id)) != digest]}
+
+
+def _digest(value, size=8):
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:size]

@@ -1,6 +1,8 @@
 """Approval before a push (审核): 待审核 -> 已批准 -> 已推送, four-eyes, a change after approval
 sends the issue back, the console's push gate, and the CLI as the operator or as an account."""
 
+import re
+
 import pytest
 from werkzeug.security import generate_password_hash
 
@@ -24,6 +26,18 @@ def upload(client, sample_path):
     return int(answer.location.rstrip("/").split("/")[-1])
 
 
+def approve_form(client, issue_id):
+    """The approve form's fields as the issue page renders them now (its content version)."""
+    page = client.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="(version|seen)" value="([^"]*)"', page))
+    return dict(fields, csrf_token=re.search(r'name="csrf_token" value="([^"]+)"', page).group(1))
+
+
+def approve(client, issue_id, **kwargs):
+    return client.post(f"/admin/issues/{issue_id}/approve", data=approve_form(client, issue_id),
+                       **kwargs)
+
+
 def post(client, path, **data):
     return client.post(path, data=dict(data, csrf_token=csrf_from(client.get("/admin/"))),
                        headers={"Accept": "application/json"})
@@ -39,7 +53,7 @@ def test_upload_approve_push_moves_through_the_three_states(office, db, sample_p
     refused = post(li, f"/admin/issues/{issue_id}/push")
     assert refused.status_code == 409 and "批准" in refused.get_json()["error"]
     assert post(zhang, f"/admin/issues/{issue_id}/approve").status_code == 403   # an editor
-    li.post(f"/admin/issues/{issue_id}/approve", data={"csrf_token": csrf_from(li.get("/admin/"))})
+    approve(li, issue_id)
     assert review.state(db, issue_id)["state"] == "approved"
     assert "已批准" in li.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
     assert post(li, f"/admin/issues/{issue_id}/push").status_code == 200
@@ -53,8 +67,7 @@ def test_four_eyes_the_uploader_or_last_changer_cannot_approve(office, db, sampl
     li, _ = sign_in(office, "li")
     wang, _ = sign_in(office, "wang")
     issue_id = upload(li, sample_path)
-    page = li.post(f"/admin/issues/{issue_id}/approve", follow_redirects=True,
-                   data={"csrf_token": csrf_from(li.get("/admin/"))}).get_data(as_text=True)
+    page = approve(li, issue_id, follow_redirects=True).get_data(as_text=True)
     assert "另一位审核人" in page and review.state(db, issue_id)["state"] == "pending"
     item = issue_items(db, issue_id)[1]
     wang.post(f"/admin/items/{item['id']}", data={"title": "王改的标题", "department": "",
@@ -72,7 +85,7 @@ def test_four_eyes_off_lets_the_uploader_approve(make_app, sample_path):
     accounts.add(db, "li", "approver", HASH)
     li, _ = sign_in(app, "li")
     issue_id = upload(li, sample_path)
-    li.post(f"/admin/issues/{issue_id}/approve", data={"csrf_token": csrf_from(li.get("/admin/"))})
+    approve(li, issue_id)
     assert review.state(db, issue_id)["state"] == "approved"
 
 
@@ -170,3 +183,75 @@ def test_a_cli_correction_after_approval_sends_the_issue_back_for_review(runner,
     assert runner.invoke(args=["push", str(issue_id), "--no-wait"]).exit_code == 0
     assert runner.invoke(args=args[:4] + ["又改的标题", "--note", "再改"]).exit_code == 0
     assert review.state(db, issue_id)["state"] == "pushed"
+
+
+def test_approving_from_a_page_loaded_before_a_change_approves_nothing_and_marks_it(office, db,
+                                                                                    sample_path):
+    """The approver reads the issue; an editor changes a title; 批准 on the page read before
+    the change is refused, and the page opens again with that item marked."""
+    zhang, _ = sign_in(office, "zhang")
+    li, _ = sign_in(office, "li")
+    issue_id = upload(zhang, sample_path)
+    read = approve_form(li, issue_id)                      # li's page, before the change
+    item = issue_items(db, issue_id)[1]
+    zhang.post(f"/admin/items/{item['id']}", data={
+        "title": "未经审核的改动", "department": item["department"] or "",
+        "csrf_token": csrf_from(zhang.get("/admin/"))})
+    refused = li.post(f"/admin/issues/{issue_id}/approve", data=read)
+    assert review.state(db, issue_id)["state"] == "pending"
+    assert f"changed={item['id']}" in refused.location
+    page = li.get(refused.location).get_data(as_text=True)
+    assert "在你打开页面后已被修改（最后修改：zhang），未批准" in page
+    marked = page.split(f'id="item-{item["id"]}"')[1].split("</form>")[0]
+    assert "此条在你打开页面后已被修改" in marked and "未经审核的改动" in marked
+    others = page.split(f'id="item-{issue_items(db, issue_id)[2]["id"]}"')[1].split("</form>")[0]
+    assert "此条在你打开页面后已被修改" not in others
+    without = li.post(f"/admin/issues/{issue_id}/approve",           # no version: not approved
+                      data={"csrf_token": read["csrf_token"]}, follow_redirects=True)
+    assert "页面已过期，未批准" in without.get_data(as_text=True)
+    assert review.state(db, issue_id)["state"] == "pending"
+    approve(li, issue_id)                                  # read again, then approved
+    assert review.state(db, issue_id)["state"] == "approved"
+    assert [r["action"] for r in audit.entries(db, target=f"issue:{issue_id}")].count("approve") == 1
+
+
+@pytest.mark.parametrize("change", ["level", "withdrawn", "department"])
+def test_the_version_moves_with_every_change_an_approver_would_see(db, change):
+    issue_id = stored_issue(db)
+    before = review.versions(db, issue_id)
+    item = issue_items(db, issue_id)[0]
+    if change == "level":
+        from store import levels
+        levels.set_item_level(db, item["id"], "公开")
+    elif change == "withdrawn":
+        db.execute("UPDATE items SET withdrawn_at = '2026-01-01T00:00:00Z' WHERE id = ?", [item["id"]])
+        db.conn.commit()
+    else:
+        from store.issues import update_item
+        update_item(db, item["id"], department="区审计局")
+    after = review.versions(db, issue_id)
+    assert after["version"] != before["version"]
+    assert [i for i in after["items"] if after["items"][i] != before["items"][i]] == [item["id"]]
+
+
+def test_cli_approve_prints_what_it_approved_and_refuses_a_stale_version(make_app, sample_path):
+    from store.db import open_db
+
+    app = make_app()
+    db = open_db(app.config["DATABASE_PATH"])
+    runner = app.test_cli_runner()
+    issue_id = int(runner.invoke(args=["publish", str(sample_path)]).output.split()[0])
+    seen = review.versions(db, issue_id)["version"]
+    item = issue_items(db, issue_id)[0]
+    args = ["item", "correct", str(item["id"]), "--title", "改过的标题", "--note", "标题有误"]
+    assert runner.invoke(args=args).exit_code == 0
+    stale = runner.invoke(args=["approve", str(issue_id), "--version", seen])
+    assert stale.exit_code == 2 and len(stale.output.strip().splitlines()) == 1
+    assert f"changed since version {seen}" in stale.output
+    assert review.state(db, issue_id)["state"] == "pending"
+    now = review.versions(db, issue_id)["version"]
+    done = runner.invoke(args=["approve", str(issue_id), "--version", now])
+    assert done.exit_code == 0 and f"approved (version {now})" in done.output
+    assert "改过的标题" in done.output
+    assert audit.entries(db, action="approve")[0]["details"] == {"version": now}
+    db.conn.close()

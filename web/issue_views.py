@@ -17,7 +17,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 
 from channels import channel_class
 from push import publish, status, worker
-from store import corrections
+from store import corrections, review as approval
 from store.db import get_db
 from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
@@ -59,6 +59,7 @@ def _item_and_back(item_id):
 def review(issue_id):
     """The parse preview: every item with its title and department editable, and the cards."""
     db = get_db()
+    seen = approval.versions(db, issue_id)  # first: a change while rendering is then refused
     issue = _issue_or_404(db, issue_id)
     items = issue_items(db, issue_id)
     reads = store.read_counts(db, [i["id"] for i in items])
@@ -73,8 +74,14 @@ def review(issue_id):
         reading=publish.read_status(db, issue_id),
         schedules=publish.pending_schedules(db, issue_id, current_app.config),
         changes={item["id"]: corrections.latest(db, item["id"]) for item in items},
+        seen=seen, seen_parts=approval.seen_text(seen), marked=_marked_items(),
         recall_retry={item["id"]: publish.recalls_to_retry(db, item["id"], current_app.config)
                       for item in items if item.get("withdrawn_at")})
+
+
+def _marked_items():
+    """`?changed=12,15`: the items a refused approval found changed (web/review_views.py)."""
+    return {int(part) for part in request.args.get("changed", "").split(",") if part.isdigit()}
 
 
 @bp.route("/items/<int:item_id>", methods=["POST"])

@@ -1,7 +1,8 @@
 """Approval in the console (审核): the approve action, and the rules the push and edit routes
 ask about.
 
-    POST /admin/issues/<id>/approve       approver or admin; four-eyes (BOT_FOUR_EYES)
+    POST /admin/issues/<id>/approve       approver or admin; four-eyes (BOT_FOUR_EYES);
+                                          `version` and `seen`: what the page showed
 
 Rules (docs/web.md): an upload or a correction makes the issue 待审核 (pending); an approver
 other than its uploader and last changer approves it (已批准); then it can be pushed
@@ -9,6 +10,10 @@ other than its uploader and last changer approves it (已批准); then it can be
 for it: the push button works as before. Once named accounts exist, the console's push needs
 an approved issue — except for the bootstrap `admin`, the emergency door (logged like the
 rest). Correcting an issue that was already pushed needs an approver.
+
+The approve form carries the content version it was rendered with (store.review.versions):
+if anyone changed the issue since, nothing is approved and the issue page opens again with
+the changed items marked (`?changed=<item ids>`).
 """
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -34,16 +39,38 @@ def _refuse(message, status=409):
 def approve(issue_id):
     """Approve a pending issue (已批准): then it can be pushed."""
     who = current_account()["name"]
+    db = get_db()
+    version = (request.form.get("version") or "").strip()
+    if review.state(db, issue_id) is None:
+        return _refuse(f"没有第 {issue_id} 期。", 404)
+    if not version:  # not sent from the issue page as it is now: it says what it approves
+        flash("页面已过期，未批准：请在本期页面核对后再批准。", "error")
+        return redirect(url_for("issues.review", issue_id=issue_id))
     try:
-        review.approve(get_db(), issue_id, who, four_eyes=current_app.config.get("BOT_FOUR_EYES", True))
+        review.approve(db, issue_id, who, seen=version,
+                       four_eyes=current_app.config.get("BOT_FOUR_EYES", True))
     except LookupError:
         return _refuse(f"没有第 {issue_id} 期。", 404)
+    except review.ReviewStale as error:
+        flash(str(error), "error")
+        return redirect(_marked(db, issue_id, request.form.get("seen")))
     except review.ReviewRefused as error:
         flash(str(error), "error")
         return redirect(url_for("issues.review", issue_id=issue_id))
-    note("approve", f"issue:{issue_id}")
+    note("approve", f"issue:{issue_id}", version=version)
     flash("已批准，可以推送。")
     return redirect(url_for("issues.review", issue_id=issue_id))
+
+
+def _marked(db, issue_id, seen):
+    """The issue page with what changed since `seen` marked: items, and the masthead/level."""
+    if not seen:
+        return url_for("issues.review", issue_id=issue_id)
+    changed = review.what_changed(db, issue_id, seen)
+    if changed["issue"]:
+        flash("本期的期号、日期、发文单位或密级也已改动。", "error")
+    return url_for("issues.review", issue_id=issue_id,
+                   changed=",".join(map(str, changed["items"])) or None)
 
 
 def push_refusal(db, issue_id):
