@@ -17,10 +17,13 @@ import time
 from channels import channel_class, make_channel
 from config import setting
 from push import notices, outbox, plan, reminders, schedules
-from store import corrections, review
+from store import audit, corrections, review
 from store.issues import get_item
 from store.transaction import write
 from subscriptions import audience
+
+
+SCHEDULER = "scheduler"  # who the audit log names for what the worker fires on its own
 
 
 class UnknownIssue(LookupError):
@@ -61,20 +64,54 @@ def _hold(db, issue_id, config, action, urgent, at):
         return None
     if not issue_exists(db, issue_id):
         raise UnknownIssue(issue_id)
-    schedules.add(db, issue_id, action, at, why)
+    schedules.add(db, issue_id, action, at, why, content=_vouched(db, issue_id, action))
     return schedules.local_text(config, at)
+
+
+def _vouched(db, issue_id, action):
+    """What a new push schedule stands for: None when the issue is approved (or pushed) — its
+    approval vouches — else the content version now, which the caller was allowed to push
+    unapproved (the bootstrap admin, an office without named accounts, the CLI operator, the
+    webhook: the callers' rule, docs/web.md)."""
+    if action != "push" or review.is_approved(db, issue_id):
+        return None
+    return review.versions(db, issue_id)["version"]
+
+
+def held_reason(db, row):
+    """Why a push schedule may not fire now (Chinese, for the page and the audit log), or
+    None: it fires when the issue is approved or already pushed, or — scheduled while
+    unapproved — while the issue is still the content then scheduled."""
+    if row["action"] != "push" or review.is_approved(db, row["issue_id"]):
+        return None
+    current = review.versions(db, row["issue_id"])
+    if row.get("content") and current and row["content"] == current["version"]:
+        return None
+    if row.get("content"):
+        return "定时后本期被修改，待审核人批准后按时发出（或重新定时）"
+    return "定时后本期被修改，回到待审核，重新批准后按时发出"
 
 
 def fire_due(db, config, db_path, channel=None, now=None):
     """Fire every schedule that is due (push.worker calls this each round): the push or the
-    reminder is queued, urgent (the quiet window is over or the time was chosen), and the
-    schedule marked done in one transaction, so two workers never fire one twice. Returns
-    how many fired."""
+    reminder is queued, urgent (the quiet window is over or the time was chosen), the
+    schedule marked done and an audit row written (who: `scheduler`) in one transaction, so
+    two workers never fire one twice. A push whose issue was changed after it was scheduled
+    and is not approved again is not fired but held (`held_reason`; one `schedule_held`
+    audit row) until it may fire. Returns how many fired."""
     fired = 0
     for row in schedules.due_now(db, now):
+        if row["held"] and held_reason(db, row):
+            continue  # still held: recorded when it first fell due
         channel = channel or make_channel(config, db_path)
         try:
             with write(db):
+                target = f"issue:{row['issue_id']}"
+                if row["action"] == "push" and (why := held_reason(db, row)):
+                    if schedules.hold(db, row["id"], why):  # the refusal, recorded once
+                        audit.record(db, SCHEDULER, "worker", "schedule_held", target,
+                                     {"schedule": row["id"], "reason": why})
+                    continue
                 if row["action"] == "push":
                     result = push_issue(db, row["issue_id"], config, db_path, channel,
                                         urgent=True)
@@ -85,6 +122,8 @@ def fire_due(db, config, db_path, channel=None, now=None):
                     result = reminders.remind(db, config, channel, row["issue_id"])
                 if not schedules.finish(db, row["id"], result):
                     raise _AlreadyFired()  # another worker did: roll this round back
+                audit.record(db, SCHEDULER, "worker", row["action"], target,
+                             dict(result, schedule=row["id"], why=row["why"]))
         except _AlreadyFired:
             continue
         fired += 1
@@ -117,8 +156,13 @@ def quiet_until(config):
 
 
 def pending_schedules(db, issue_id, config):
-    """The issue's pending schedules with their local due time (the issue page shows them)."""
-    return schedules.pending(db, issue_id, config)
+    """The issue's pending schedules with their local due time (the issue page shows them)
+    and `paused`: why a push would not fire now (held_reason), else None."""
+    rows = schedules.pending(db, issue_id, config)
+    for row in rows:
+        row["paused"] = held_reason(db, row)
+        row["overdue"] = row["due_at"] <= time.time()
+    return rows
 
 
 def read_status(db, issue_id):

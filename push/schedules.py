@@ -2,8 +2,8 @@
 
     due = parse_local(config, "2026-11-28 08:00")     # unix time (BOT_TIMEZONE), ValueError
     until = quiet_until(config)                        # end of the quiet window now, or None
-    schedule_id = add(db, 3, "push", due, "scheduled")
-    pending(db, 3)                                      # [{"id", "action", "due_at", "due", "why"}]
+    schedule_id = add(db, 3, "push", due, "scheduled", content=None)
+    pending(db, 3)                      # [{"id", "action", "due_at", "due", "why", "content", "held"}]
     cancel(db, 3)                                       # how many pending schedules were cancelled
     for row in due_now(db): …; finish(db, row["id"], result)   # push.publish.fire_due
     overdue(db)                                         # {"overdue", "oldest_due_at"}: /healthz
@@ -14,6 +14,9 @@ came inside BOT_QUIET_HOURS and waits for the window's end; `auto`: the automati
 BOT_REMIND_AFTER_HOURS after a push, once per issue, itself held by quiet hours), and its
 status. Rows survive
 restarts; any worker fires what is due (push.publish.fire_due, from push.worker's loop).
+A push schedule also keeps `content`: the content version (store.review.versions) its
+scheduler vouched for when the issue was not approved (None: its approval vouches), and
+`held`: why a worker did not fire it when it fell due (push migration m005).
 The only SQL for that table.
 """
 
@@ -26,7 +29,7 @@ from store.db import NOW
 from store.transaction import write
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
-COLUMNS = ("id", "issue_id", "action", "due_at", "why", "status")
+COLUMNS = ("id", "issue_id", "action", "due_at", "why", "status", "content", "held")
 
 
 def parse_local(config, text):
@@ -61,8 +64,9 @@ def quiet_until(config, now=None):
     return ends.timestamp()
 
 
-def add(db, issue_id, action, due_at, why):
-    """Keep a schedule; a pending quiet-hours one of the same issue and action is reused."""
+def add(db, issue_id, action, due_at, why, content=None):
+    """Keep a schedule; a pending quiet-hours one of the same issue and action is reused
+    (vouching for `content` now)."""
     with write(db):
         if why in ("quiet_hours", "auto"):
             row = db.execute("SELECT id FROM push_schedules WHERE issue_id = ? AND action = ?"
@@ -70,9 +74,12 @@ def add(db, issue_id, action, due_at, why):
                              + (" AND status = 'pending'" if why == "quiet_hours" else ""),
                              [issue_id, action, why]).fetchone()
             if row:
+                db.execute("UPDATE push_schedules SET content = ?, held = NULL WHERE id = ?"
+                           " AND status = 'pending'", [content, row[0]])
                 return row[0]
-        return db.execute("INSERT INTO push_schedules (issue_id, action, due_at, why)"
-                          " VALUES (?, ?, ?, ?)", [issue_id, action, due_at, why]).lastrowid
+        return db.execute("INSERT INTO push_schedules (issue_id, action, due_at, why, content)"
+                          " VALUES (?, ?, ?, ?, ?)",
+                          [issue_id, action, due_at, why, content]).lastrowid
 
 
 def pending(db, issue_id, config=None):
@@ -119,9 +126,16 @@ def postpone(db, schedule_id, due_at):
                [due_at, schedule_id])
 
 
+def hold(db, schedule_id, why):
+    """Record why a due schedule was not fired (inside the caller's transaction); False if it
+    was already held or is no longer pending."""
+    return db.execute("UPDATE push_schedules SET held = ? WHERE id = ? AND status = 'pending'"
+                      " AND held IS NULL", [why, schedule_id]).rowcount == 1
+
+
 def finish(db, schedule_id, result):
     """Mark a schedule fired (inside the caller's transaction); False if another worker did."""
     return db.execute(
-        f"UPDATE push_schedules SET status = 'done', result = ?, fired_at = {NOW}"
+        f"UPDATE push_schedules SET status = 'done', result = ?, fired_at = {NOW}, held = NULL"
         " WHERE id = ? AND status = 'pending'",
         [json.dumps(result, ensure_ascii=False), schedule_id]).rowcount == 1

@@ -150,3 +150,15 @@ def m004_after_schedules(db):
             fired_at TEXT
         )""")
     db.execute("CREATE INDEX push_schedules_due ON push_schedules(status, due_at)")
+
+
+@migrations()
+def m005_schedule_authority(db):
+    # A scheduled push fires only for content someone vouched for (docs/push.md "Scheduled
+    # pushes and quiet hours"): the issue's approval, or — when it was scheduled unapproved by
+    # someone allowed to push it so (the bootstrap admin, an office without named accounts,
+    # the CLI operator, the webhook) — the content version it had then (`content`,
+    # store.review.versions). `held` says why the worker did not fire it when it fell due
+    # (recorded once, in the audit log too); the row stays pending until it may fire.
+    db.execute("ALTER TABLE push_schedules ADD COLUMN content TEXT")
+    db.execute("ALTER TABLE push_schedules ADD COLUMN held TEXT")

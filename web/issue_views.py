@@ -115,8 +115,15 @@ def edit_item(item_id):
         except ValueError as error:  # e.g. a department word that names several departments
             flash(f"第 {item['seq']} 条未更新：{error}", "error")
             return redirect(back)
-        flash(f"第 {item['seq']} 条已更新。")
+        flash(f"第 {item['seq']} 条已更新。" + _paused_note(db, item["issue_id"]))
     return redirect(back)
+
+
+def _paused_note(db, issue_id):
+    """`定时推送（…）已暂停，…`: a change held the issue's scheduled push (push.publish)."""
+    return "".join(f"定时推送（{row['due']}）已暂停：{row['paused']}。"
+                   for row in publish.pending_schedules(db, issue_id, current_app.config)
+                   if row["paused"])
 
 
 def _correct_after_push(db, item, changes, back):

@@ -18,6 +18,7 @@ the changed items marked (`?changed=<item ids>`).
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from push import publish
 from store import accounts, review
 from store.db import get_db
 from web.auth import ROLE_NAMES, current_account, may, role_required
@@ -58,8 +59,16 @@ def approve(issue_id):
         flash(str(error), "error")
         return redirect(url_for("issues.review", issue_id=issue_id))
     note("approve", f"issue:{issue_id}", version=version)
-    flash("已批准，可以推送。")
+    flash("已批准，可以推送。" + _schedules_now(db, issue_id))
     return redirect(url_for("issues.review", issue_id=issue_id))
+
+
+def _schedules_now(db, issue_id):
+    """`定时推送将于 … 发出。` for the issue's pending scheduled pushes (held ones go now)."""
+    rows = [r for r in publish.pending_schedules(db, issue_id, current_app.config)
+            if r["action"] == "push"]
+    return "".join("定时推送时间已过，即将发出。" if row["overdue"] else f"定时推送将于 {row['due']} 发出。"
+                   for row in rows[:1])
 
 
 def _marked(db, issue_id, seen):
