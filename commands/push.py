@@ -162,13 +162,15 @@ def _schedule(db, issue_id, at_text, urgent, cancel):
             return False
         require_push(issue_id)
         result = publish.push_issue(db, issue_id, config, config["DATABASE_PATH"], at=at)
-        note("schedule", f"issue:{issue_id}", at=result.get("scheduled"))
+        note("schedule", f"issue:{issue_id}", at=result.get("scheduled"),
+             replaced=result.get("replaced") or None)
     except publish.UnknownIssue:
         raise Fail(f"no issue {issue_id}")
     why = "scheduled" if at_text else "inside the quiet hours (BOT_QUIET_HOURS); --urgent sends now"
     click.echo(f"Issue {issue_id}: {why} — it will be pushed at {result['scheduled']}"
                f" ({setting(config, 'BOT_TIMEZONE')}) by a worker (`push {issue_id} --cancel`"
-               " cancels).")
+               " cancels)." + (f" It replaces the push scheduled for {', '.join(result['replaced'])}."
+                               if result.get("replaced") else ""))
     return True
 
 

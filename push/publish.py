@@ -39,12 +39,11 @@ def remind_issue(db, issue_id, config, db_path, dry_run=False, channel=None, *,
     """Queue one reminder to each cadre who opened none of their items (push.reminders):
     {"issue", "reminded", "already_read", "skipped"}; nothing queued with `dry_run`. Inside
     BOT_QUIET_HOURS (not `urgent`) it is scheduled for the window's end and the answer adds
-    `"scheduled"`, with `reminded` 0."""
+    `"scheduled"` (and `"replaced"`, the pending reminders it replaced), with `reminded` 0."""
     if not dry_run:
         held = _hold(db, issue_id, config, "remind", urgent, None)
         if held:
-            return {"issue": issue_id, "reminded": 0, "already_read": 0, "skipped": 0,
-                    "scheduled": held}
+            return {"issue": issue_id, "reminded": 0, "already_read": 0, "skipped": 0, **held}
     channel = channel or make_channel(config, db_path)
     result = reminders.remind(db, config, channel, issue_id, dry_run=dry_run)
     if result is None:
@@ -53,8 +52,9 @@ def remind_issue(db, issue_id, config, db_path, dry_run=False, channel=None, *,
 
 
 def _hold(db, issue_id, config, action, urgent, at):
-    """Schedule the action when asked (`at`) or when quiet hours hold it; the local due time,
-    or None to act now."""
+    """Schedule the action when asked (`at`) or when quiet hours hold it: {"scheduled": the
+    local due time, "replaced": the local times of the issue's pending schedules of that
+    action it replaced}, or None to act now."""
     if at is None and not urgent:
         at = schedules.quiet_until(config)
         why = "quiet_hours"
@@ -64,8 +64,12 @@ def _hold(db, issue_id, config, action, urgent, at):
         return None
     if not issue_exists(db, issue_id):
         raise UnknownIssue(issue_id)
-    schedules.add(db, issue_id, action, at, why, content=_vouched(db, issue_id, action))
-    return schedules.local_text(config, at)
+    with write(db):
+        before = schedules.pending(db, issue_id, config)
+        kept = schedules.add(db, issue_id, action, at, why,
+                             content=_vouched(db, issue_id, action))
+    replaced = [row["due"] for row in before if row["action"] == action and row["id"] != kept]
+    return {"scheduled": schedules.local_text(config, at), "replaced": replaced}
 
 
 def _vouched(db, issue_id, action):
@@ -227,10 +231,11 @@ def push_issue(db, issue_id, config, db_path, channel=None, *, urgent=False, at=
 
     With `at` (unix time) the push is scheduled instead; inside BOT_QUIET_HOURS a push that is
     not `urgent` is scheduled for the window's end. Either way nothing is queued and the
-    answer adds `"scheduled": "YYYY-MM-DD HH:MM"` (local time) — push.schedules."""
+    answer adds `"scheduled": "YYYY-MM-DD HH:MM"` (local time) and `"replaced"`: the times
+    of the issue's pending scheduled pushes this one replaced — push.schedules."""
     held = _hold(db, issue_id, config, "push", urgent, at)
     if held:
-        return {"issue": issue_id, "queued": 0, "recipients": 0, "scheduled": held}
+        return {"issue": issue_id, "queued": 0, "recipients": 0, **held}
     channel = channel or make_channel(config, db_path)
     messages = plan.plan_issue(db, issue_id, channel, config)
     if messages is None:

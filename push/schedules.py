@@ -65,21 +65,32 @@ def quiet_until(config, now=None):
 
 
 def add(db, issue_id, action, due_at, why, content=None):
-    """Keep a schedule; a pending quiet-hours one of the same issue and action is reused
-    (vouching for `content` now)."""
+    """Keep a schedule; returns its id. A pending quiet-hours one of the same issue and
+    action is reused (vouching for `content` now). A schedule someone asked for (`scheduled`,
+    `quiet_hours`) replaces the issue's other pending schedules of that action: they are
+    cancelled with `{"replaced_by": id}` as their result — the time chosen last holds.
+    The automatic reminder (`auto`) is added once per issue and replaces nothing."""
     with write(db):
+        row = None
         if why in ("quiet_hours", "auto"):
             row = db.execute("SELECT id FROM push_schedules WHERE issue_id = ? AND action = ?"
                              " AND why = ? AND status != 'cancelled'"
                              + (" AND status = 'pending'" if why == "quiet_hours" else ""),
                              [issue_id, action, why]).fetchone()
-            if row:
-                db.execute("UPDATE push_schedules SET content = ?, held = NULL WHERE id = ?"
-                           " AND status = 'pending'", [content, row[0]])
-                return row[0]
-        return db.execute("INSERT INTO push_schedules (issue_id, action, due_at, why, content)"
-                          " VALUES (?, ?, ?, ?, ?)",
-                          [issue_id, action, due_at, why, content]).lastrowid
+        if row:
+            schedule_id = row[0]
+            db.execute("UPDATE push_schedules SET content = ?, held = NULL WHERE id = ?"
+                       " AND status = 'pending'", [content, schedule_id])
+        else:
+            schedule_id = db.execute(
+                "INSERT INTO push_schedules (issue_id, action, due_at, why, content)"
+                " VALUES (?, ?, ?, ?, ?)", [issue_id, action, due_at, why, content]).lastrowid
+        if why != "auto":
+            db.execute("UPDATE push_schedules SET status = 'cancelled', result = ?"
+                       " WHERE issue_id = ? AND action = ? AND status = 'pending' AND id != ?",
+                       [json.dumps({"replaced_by": schedule_id}), issue_id, action,
+                        schedule_id])
+        return schedule_id
 
 
 def pending(db, issue_id, config=None):

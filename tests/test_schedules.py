@@ -209,3 +209,50 @@ def test_an_automatic_reminder_follows_the_push_once_and_respects_quiet_hours(ma
     runner.invoke(args=["push", str(issue_id)])  # pushing again adds no second reminder
     assert schedules.pending(db, issue_id) == []
     db.conn.close()
+
+
+def test_scheduling_again_replaces_the_pending_push_and_says_so(make_app):
+    """Moving a push to a later time: the earlier schedule is cancelled, the issue goes once,
+    at the later time (console and CLI alike)."""
+    app = make_app()
+    db, issue_id = arranged(app)
+    client = app.test_client()
+    login(client)
+    token = csrf_from(client.get(f"/admin/issues/{issue_id}"))
+    now = datetime.now(SHANGHAI)
+    first, second = now + timedelta(hours=2), now + timedelta(hours=3)
+    client.post(f"/admin/issues/{issue_id}/push",
+                data={"csrf_token": token, "at": f"{first:%Y-%m-%dT%H:%M}"})
+    moved = client.post(f"/admin/issues/{issue_id}/push", follow_redirects=True,
+                        data={"csrf_token": token, "at": f"{second:%Y-%m-%dT%H:%M}"})
+    html = moved.get_data(as_text=True)
+    assert f"定时推送将于 {local(second)} 发出。原定 {local(first)} 的定时推送已取消" in html
+    [row] = schedules.pending(db, issue_id, app.config)
+    assert row["due"] == local(second)
+    assert f"推送 {local(first)}" not in html.split('id="schedules"')[1]
+    db.execute("UPDATE push_schedules SET due_at = ? WHERE id = ?",
+               [datetime.now(SHANGHAI).timestamp() - 1, row["id"]])
+    db.conn.commit()
+    worker.run_until_idle(app.config["DATABASE_PATH"], app.config)
+    assert len(inbox(db, "sandbox-1")) == 1          # went at the later time, and only then
+    runner = app.test_cli_runner()
+    other = publish(db, __import__("test_plan").make_issue(number="第2期", date="2021-01-13"))
+    runner.invoke(args=["push", str(other), "--at", local(first)])
+    again = runner.invoke(args=["push", str(other), "--at", local(second)])
+    assert f"It replaces the push scheduled for {local(first)}" in again.output
+    assert [r["due"] for r in schedules.pending(db, other, app.config)] == [local(second)]
+    db.conn.close()
+
+
+def test_a_reminder_asked_for_again_replaces_the_pending_one(make_app):
+    app = make_app()
+    db, issue_id = arranged(app)
+    assert app.test_cli_runner().invoke(args=["push", str(issue_id)]).exit_code == 0
+    quiet = make_app(BOT_QUIET_HOURS=quiet_now())
+    db.execute("INSERT INTO push_schedules (issue_id, action, due_at, why) VALUES (?, 'remind', ?,"
+               " 'scheduled')", [issue_id, datetime.now(SHANGHAI).timestamp() + 7200])
+    db.conn.commit()
+    assert "quiet hours" in quiet.test_cli_runner().invoke(args=["remind", str(issue_id)]).output
+    [row] = schedules.pending(db, issue_id)
+    assert (row["action"], row["why"]) == ("remind", "quiet_hours")
+    db.conn.close()

@@ -217,7 +217,9 @@ def remind(issue_id):
     result = publish.remind_issue(db, issue_id, config, config["DATABASE_PATH"],
                                   urgent=bool(request.form.get("urgent")))
     if result.get("scheduled"):
-        flash(f"当前处于免打扰时段，提醒将于 {result['scheduled']} 发出。")
+        replaced = "、".join(result.get("replaced") or [])
+        flash(f"当前处于免打扰时段，提醒将于 {result['scheduled']} 发出。"
+              + (f"原定 {replaced} 的定时提醒已取消。" if replaced else ""))
         return redirect(url_for("issues.review", issue_id=issue_id))
     note("remind", f"issue:{issue_id}", reminded=result["reminded"])
     if result["reminded"]:
@@ -245,10 +247,12 @@ def push(issue_id):
     summary = progress.start_push(current_app, issue_id, urgent=bool(request.form.get("urgent")),
                                   at=at)
     note("push", f"issue:{issue_id}", queued=summary.get("queued", 0),
-         scheduled=summary.get("scheduled"))
+         scheduled=summary.get("scheduled"), replaced=summary.get("replaced") or None)
     if summary.get("scheduled"):
         why = "定时推送" if at else "当前处于免打扰时段，推送"
-        return _answer(issue_id, summary, f"{why}将于 {summary['scheduled']} 发出。")
+        replaced = "、".join(summary.get("replaced") or [])
+        return _answer(issue_id, summary, f"{why}将于 {summary['scheduled']} 发出。"
+                       + (f"原定 {replaced} 的定时推送已取消（以最后设定的时间为准）。" if replaced else ""))
     return _answer(issue_id, summary, f"已排队推送 {summary.get('queued', 0)} 条消息。")
 
 
