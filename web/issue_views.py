@@ -58,6 +58,13 @@ def _item_and_back(item_id):
 @admin_required
 def review(issue_id):
     """The parse preview: every item with its title and department editable, and the cards."""
+    return _page(issue_id)
+
+
+def _page(issue_id, drafts=None):
+    """The issue page; `drafts` {item id: {"title", "department", "note", "notify",
+    "conflicts"}} shows what someone typed and did not get saved, in place of the stored
+    values (the stored ones stay the form's `*_was`)."""
     db = get_db()
     seen = approval.versions(db, issue_id)  # first: a change while rendering is then refused
     issue = _issue_or_404(db, issue_id)
@@ -75,6 +82,7 @@ def review(issue_id):
         schedules=publish.pending_schedules(db, issue_id, current_app.config),
         changes={item["id"]: corrections.latest(db, item["id"]) for item in items},
         seen=seen, seen_parts=approval.seen_text(seen), marked=_marked_items(),
+        drafts=drafts or {},
         recall_retry={item["id"]: publish.recalls_to_retry(db, item["id"], current_app.config)
                       for item in items if item.get("withdrawn_at")})
 
@@ -99,11 +107,10 @@ def edit_item(item_id):
     if len(title) > TITLE_MAX or len(department) > DEPARTMENT_MAX:
         flash(f"第 {item['seq']} 条的标题或单位太长。", "error")
         return redirect(back)
-    changes = {}
-    if title != item["title"]:
-        changes["title"] = title
-    if department != (item.get("department") or ""):
-        changes["department"] = department
+    typed = {"title": title, "department": department}
+    changes, conflicts = _changes(item, typed)
+    if conflicts:
+        return _conflict(db, item, typed, conflicts)
     if changes and status.run_state(db, item["issue_id"]) is not None:
         return _correct_after_push(db, item, changes, back)
     if changes:
@@ -124,6 +131,43 @@ def _paused_note(db, issue_id):
     return "".join(f"定时推送（{row['due']}）已暂停：{row['paused']}。"
                    for row in publish.pending_schedules(db, issue_id, current_app.config)
                    if row["paused"])
+
+
+FIELD_NAMES = {"title": "标题", "department": "单位"}
+
+
+def _changes(item, typed):
+    """({field: new value} to write, {field: its value now} changed by someone else).
+
+    The form carries the values it was loaded with (`title_was`, `department_was`): a field
+    the user left as loaded is not written (so an older page never undoes someone's newer
+    change), and a field both changed since is a conflict unless they agree. A form without
+    them is compared with the stored item, as before."""
+    current = {"title": item["title"], "department": item.get("department") or ""}
+    changes, conflicts = {}, {}
+    for field, value in typed.items():
+        loaded = request.form.get(f"{field}_was")
+        if value == current[field]:
+            continue  # nothing to write (or both made the same change)
+        if loaded is None or value != " ".join(loaded.split()):
+            if loaded is not None and " ".join(loaded.split()) != current[field]:
+                conflicts[field] = current[field]
+            else:
+                changes[field] = value
+    return changes, conflicts
+
+
+def _conflict(db, item, typed, conflicts):
+    """409: the item changed since this form was loaded; the page again, with the stored
+    values and what the user typed (nothing saved, nothing lost)."""
+    now = "；".join(f"{FIELD_NAMES[f]}现为「{v or '（无）'}」" for f, v in conflicts.items())
+    who = approval.state(db, item["issue_id"])["changed_by"]
+    flash(f"第 {item['seq']} 条未保存：在你打开页面后，此条已被"
+          + (f" {who} " if who else "他人") + f"修改（{now}）。你输入的内容保留在下面，"
+          "核对后再次提交将以你输入的为准。", "error")
+    draft = dict(typed, note=request.form.get("note") or "",
+                 notify=bool(request.form.get("notify")), conflicts=conflicts)
+    return _page(item["issue_id"], drafts={item["id"]: draft}), 409
 
 
 def _correct_after_push(db, item, changes, back):
