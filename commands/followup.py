@@ -12,7 +12,8 @@
 
     python bot.py item correct 7 --title "新标题" --note "标题有误" --notify
     python bot.py item correct 7 --body-file fixed.txt --department 审计局 --note "…" --json
-        -> {"item": 7, "change": 3, "notified": {"recipients": 12, "queued": 12} | null}
+        -> {"item": 7, "change": 3, "notified": {"recipients": 12, "queued": 12} | null,
+            "gained": {"recipients": 3, "queued": 3} | null}   # a new department: push.gained
 
 Each change is kept (store.corrections: before, after, who = the CLI's actor — `cli`, or the
 BOT_CLI_USER account — when, the note) and written to the audit log; the
@@ -52,7 +53,7 @@ def item():
               help="Send everyone who received the item one short correction notice.")
 @click.option("--no-wait", is_flag=True, help="Only queue the notices; a worker sends them.")
 @click.option("--json", "as_json", is_flag=True,
-              help='Print {"item", "change", "notified"} as JSON.')
+              help='Print {"item", "change", "notified", "gained"} as JSON.')
 @with_appcontext
 def correct(item_id, title, body_file, department, note, notify, no_wait, as_json):
     """Correct ITEM_ID's title, body and/or department, with a note (说明)."""
@@ -83,8 +84,9 @@ def correct(item_id, title, body_file, department, note, notify, no_wait, as_jso
              (("title", title), ("body", body), ("department", department)) if value is not None}
     audit_note("correct", f"item:{item_id}", issue=before["issue_id"], note=note, after=after,
                before={key: before.get(key) for key in after}, change=result["change"],
-               notified=result["notified"])
-    if result["notified"] and result["notified"]["queued"] and not no_wait:
+               notified=result["notified"], gained=result["gained"])
+    queued = sum((result[key] or {}).get("queued", 0) for key in ("notified", "gained"))
+    if queued and not no_wait:
         worker.run_until_idle(config["DATABASE_PATH"], config)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -93,6 +95,9 @@ def correct(item_id, title, body_file, department, note, notify, no_wait, as_jso
     if result["notified"] is not None:
         click.echo(f"Correction notice: {result['notified']['queued']} queued for"
                    f" {result['notified']['recipients']} recipients of the item.")
+    if result["gained"] is not None:
+        click.echo(f"New department: the item sent to {result['gained']['recipients']} followers"
+                   f" who had the issue without it ({result['gained']['queued']} queued).")
 
 
 RECALL_KEYS = '{"calls", "recalled", "too_old", "failed", "not_recallable", "retryable"}'

@@ -5,7 +5,7 @@ issue in is store.ingest).
     preview = preview_push(db, issue_id, app.config, db_path) # the same, counted, nothing queued
     queued = resend_failed(db, issue_id)
     result = correct_item(db, 7, config, db_path, title="新标题", note="标题有误", who="cli",
-                          notify=True)   # {"item", "change", "notified": {...} | None}
+                          notify=True)   # {"item", "change", "notified", "gained"}
 
 `push_issue` plans the issue for the configured channel (BOT_CHANNEL) and writes every
 message to the outbox before anything is sent; workers do the sending. Pushing again
@@ -16,7 +16,7 @@ import time
 
 from channels import channel_class, make_channel
 from config import setting
-from push import notices, outbox, plan, reminders, schedules
+from push import gained as gained_items, notices, outbox, plan, reminders, schedules
 from store import audit, corrections, review
 from store.issues import get_item
 from store.transaction import write
@@ -212,8 +212,10 @@ def correct_item(db, item_id, config, db_path, *, title=None, body=None, departm
                  note, who, notify=False, channel=None):
     """Correct an item (store.corrections: kept with before/after/who/when/note) and, with
     `notify`, queue one correction notice to each cadre the item reached (push.notices).
-    Returns {"item", "change", "notified": {"recipients", "queued"} | None}; ValueError for
-    a correction that cannot be made (its message says why)."""
+    A new department sends the item to the cadres who now follow it and were sent the issue
+    without it (push.gained). Returns {"item", "change", "notified": {"recipients",
+    "queued"} | None, "gained": {"recipients", "queued"} | None (no department change)};
+    ValueError for a correction that cannot be made (its message says why)."""
     change = corrections.correct(db, item_id, title=title, body=body, department=department,
                                  note=note, who=who)
     if change is None:
@@ -223,7 +225,12 @@ def correct_item(db, item_id, config, db_path, *, title=None, body=None, departm
         channel = channel or make_channel(config, db_path)
         sent = notices.notify_correction(db, config, channel, change)
         notified = {"recipients": sent["recipients"], "queued": sent["queued"]}
-    return {"item": item_id, "change": change["id"], "notified": notified}
+    gained = None
+    if change["before"]["department"] != change["after"]["department"]:
+        channel = channel or make_channel(config, db_path)
+        sent = gained_items.deliver_gained(db, config, channel, item_id)
+        gained = {"recipients": sent["recipients"], "queued": sent["queued"]}
+    return {"item": item_id, "change": change["id"], "notified": notified, "gained": gained}
 
 
 def push_issue(db, issue_id, config, db_path, channel=None, *, urgent=False, at=None):

@@ -9,7 +9,10 @@
 (the Official Account's 48-hour window was closed and no template is configured); their
 reasons are tallied in `by_reason`. `pending` is queued or in flight (also while paused).
 These count the issue's own push (deliveries of kind `issue`); notices about it (reminders,
-correction notices) are counted by `kinds(db, issue_id)`.
+correction notices) and items sent on their own after a department correction (`item:<id>`,
+push.gained) are counted by `kinds(db, issue_id)`. Who received an item (`item_recipients`,
+`sent_calls`, `issue_reach`, `received_items`, `item_holders`) counts both the push's
+deliveries and those `item:<id>` ones.
 """
 
 import json
@@ -91,7 +94,7 @@ def item_recipients(db, item_id):
     in the order they were planned; each recipient once."""
     return [(r[0], r[1]) for r in db.execute("""
         SELECT d.cadre_id, d.recipient FROM deliveries d JOIN items i ON i.issue_id = d.issue_id
-        WHERE i.id = ? AND d.kind = 'issue' AND d.status = 'sent'
+        WHERE i.id = ? AND (d.kind = 'issue' OR d.kind = 'item:' || i.id) AND d.status = 'sent'
           AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = i.id)
         GROUP BY d.recipient ORDER BY MIN(d.id)""", [item_id])]
 
@@ -104,7 +107,7 @@ def sent_calls(db, item_id):
         SELECT DISTINCT o.id, o.msgid, (julianday('now') - julianday(o.done_at)) * 86400, o.recall
         FROM outbox o
         JOIN deliveries d ON d.outbox_id = o.id JOIN items i ON i.issue_id = d.issue_id
-        WHERE i.id = ? AND o.kind = 'issue' AND d.status = 'sent'
+        WHERE i.id = ? AND (o.kind = 'issue' OR o.kind = 'item:' || i.id) AND d.status = 'sent'
           AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = i.id)
         ORDER BY o.id""", [item_id])]
 
@@ -129,7 +132,7 @@ def issue_reach(db, issue_id):
             FROM deliveries d LEFT JOIN outbox o ON o.id = d.outbox_id  -- purged after years
             LEFT JOIN cadres c ON c.id = d.cadre_id
             LEFT JOIN departments dep ON dep.id = c.department_id
-            WHERE d.issue_id = ? AND d.kind = 'issue' AND d.status = 'sent'
+            WHERE d.issue_id = ? AND (d.kind = 'issue' OR d.kind LIKE 'item:%') AND d.status = 'sent'
             ORDER BY d.id""", [issue_id]):
         entry = reach.setdefault(recipient, {
             "cadre_id": cadre_id, "name": name, "department": department or "",
@@ -158,15 +161,31 @@ def reminded(db, issue_id):
 
 
 def received_items(db, issue_id, cadre_id=None, group=None):
-    """The ids of the issue's items a reader was sent (push deliveries of kind `issue`, any
-    status): a cadre's (`cadre_id`) or a WeCom delivery group's (`group`)."""
+    """The ids of the issue's items a reader was sent (push deliveries of kind `issue` and
+    items sent on their own, `item:<id>`; any status): a cadre's (`cadre_id`) or a WeCom
+    delivery group's (`group`)."""
     if cadre_id is not None:
-        rows = db.execute("SELECT items FROM deliveries WHERE issue_id = ? AND kind = 'issue'"
-                          " AND cadre_id = ?", [issue_id, cadre_id])
+        rows = db.execute("SELECT items FROM deliveries WHERE issue_id = ? AND (kind = 'issue'"
+                          " OR kind LIKE 'item:%') AND cadre_id = ?", [issue_id, cadre_id])
     elif group is not None:
         rows = db.execute("SELECT d.items FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
-                          " WHERE d.issue_id = ? AND d.kind = 'issue' AND o.group_key = ?",
-                          [issue_id, group])
+                          " WHERE d.issue_id = ? AND (d.kind = 'issue' OR d.kind LIKE 'item:%')"
+                          " AND o.group_key = ?", [issue_id, group])
     else:
         return set()
     return {item for (items,) in rows for item in json.loads(items)}
+
+
+def item_holders(db, item_id):
+    """The recipients any delivery (any status) of the push or of `item:<id>` carries
+    `item_id` to: who has it, or will."""
+    return {r[0] for r in db.execute("""
+        SELECT DISTINCT d.recipient FROM deliveries d JOIN items i ON i.issue_id = d.issue_id
+        WHERE i.id = ? AND (d.kind = 'issue' OR d.kind = 'item:' || i.id)
+          AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = i.id)""", [item_id])}
+
+
+def issue_of_item(db, item_id):
+    """The issue id of `item_id`, or None."""
+    row = db.execute("SELECT issue_id FROM items WHERE id = ?", [item_id]).fetchone()
+    return row and row[0]

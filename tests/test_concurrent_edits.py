@@ -19,10 +19,9 @@ def item_form(client, issue_id, item_id):
 
 def form_fields(page, item_id):
     form = page.split(f'<form class="item-edit" id="item-{item_id}"')[1].split("</form>")[0]
-    fields = {name: html.unescape(value) for name, value in
-              re.findall(r'<input type="(?:hidden|text)"[^>]*?name="(\w+)" value="([^"]*)"', form)}
-    fields.update({name: html.unescape(value) for name, value in
-                   re.findall(r'name="(\w+)"[^>]*?value="([^"]*)"', form) if name not in fields})
+    fields = {name: html.unescape(value) for name, value in re.findall(
+        r'<input type="(?:hidden|text)"[^>]*?name="(\w+)"[^>]*?value="([^"]*)"', form)}
+    fields.update(re.findall(r'<input type="checkbox" name="(\w+)" value="([^"]*)" checked', form))
     return fields
 
 

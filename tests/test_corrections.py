@@ -50,7 +50,7 @@ def test_correct_with_notify_reaches_exactly_the_recipients_once(app, runner, db
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
     assert answer == {"item": item_id, "change": answer["change"],
-                      "notified": {"recipients": 2, "queued": 2}}
+                      "notified": {"recipients": 2, "queued": 2}, "gained": None}
     for recipient in ("sandbox-1", "sandbox-2"):
         [notice] = texts(db, recipient)
         link = re.fullmatch(r'【更正】<a href="(http://jianbao\.test/items/\d+\?t=[^"]+)">'

@@ -186,10 +186,16 @@ def _correct_after_push(db, item, changes, back):
         flash(f"第 {item['seq']} 条未更正：{error}", "error")
         return redirect(back)
     note("correct", f"item:{item['id']}", issue=item["issue_id"], after=changes, note=why,
-         before={k: item.get(k) for k in changes}, notified=result["notified"])
+         before={k: item.get(k) for k in changes}, notified=result["notified"],
+         gained=result["gained"])
     message = f"第 {item['seq']} 条已更正。"
     if result["notified"] is not None:
         message += f"更正通知已排队 {result['notified']['queued']} 条。"
+        worker.wake(current_app)
+    if result["gained"] is not None:
+        message += (f"新单位的订阅者中有 {result['gained']['recipients']} 人收到过本期但没有这一条，"
+                    f"已排队补发给他们（{result['gained']['queued']} 条消息）。"
+                    if result["gained"]["recipients"] else "新单位的订阅者中没有需要补发这一条的人。")
         worker.wake(current_app)
     flash(message)
     return redirect(back)

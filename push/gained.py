@@ -1,0 +1,73 @@
+"""An item readers gained after the push: a department correction moved a pushed item to a
+department whose followers got the issue without it; they get the item on its own, once.
+
+    result = deliver_gained(db, config, channel, item_id)   # {"item", "recipients", "queued"}
+    who = gained_recipients(db, config, channel, item_id)   # [recipient dict], nothing written
+
+Who: the cadres the audience rule (subscriptions.audience) now gives the item, who were sent
+the issue (a delivery of kind `issue`) and have no delivery carrying the item (the push's, or
+an earlier one of these). Cadres the issue never reached get the whole issue, item included,
+when it is pushed again to new subscribers (push.plan), so they are not counted here.
+
+The message is the push's own card for the item (channel.render; per cadre links on
+one-recipient channels, the group `i<item id>` on WeCom), under the issue's title, through the
+outbox as message kind `item:<item id>`: the deliveries' unique key (issue, kind, recipient,
+part) makes it once per item and reader however often the item is moved back and forth,
+and every later reading of "who received this item" (correction notices, recalls, the item
+page's reader check, read status) counts these deliveries with the push's (push.status).
+"""
+
+from push import outbox, plan, status
+from subscriptions import audience
+
+
+def gained_kind(item_id):
+    return f"item:{item_id}"
+
+
+def gained_group(item_id):
+    return f"i{item_id}"
+
+
+def gained_recipients(db, config, channel, item_id):
+    """The recipients (audience dicts) who should have `item_id` now and were sent the issue
+    without it; [] when the item is unknown or withdrawn."""
+    issue_id = status.issue_of_item(db, item_id)
+    if issue_id is None:
+        return []
+    reach = audience.audience(db, issue_id, audience.rule_for(config, channel.identity),
+                              skip_planned=False)
+    if reach is None:
+        return []
+    pushed = audience.planned_recipients(db, issue_id)
+    holders = status.item_holders(db, item_id)
+    return [r for r in reach.recipients
+            if item_id in r["items"] and r["recipient"] in pushed
+            and r["recipient"] not in holders]
+
+
+def deliver_gained(db, config, channel, item_id):
+    """Queue the item to each gained recipient (once per item and recipient)."""
+    recipients = gained_recipients(db, config, channel, item_id)
+    if not recipients:
+        return {"item": item_id, "recipients": 0, "queued": 0}
+    issue_id = status.issue_of_item(db, item_id)
+    items, meta = audience.issue_content(db, issue_id)
+    row = next(item for item in items if item["id"] == item_id)
+    title = plan.issue_title(meta)
+    group = gained_group(item_id)
+    messages = []
+    if channel.max_batch > 1:
+        payloads = channel.render(plan.cards_for([row], meta, channel, config, group=group),
+                                  title=title)
+        for start in range(0, len(recipients), channel.max_batch):
+            chunk = recipients[start:start + channel.max_batch]
+            messages.append(plan.Message(group, [item_id],
+                                         [(r["id"], r["recipient"]) for r in chunk], payloads))
+    else:
+        for r in recipients:
+            cards = plan.cards_for([row], meta, channel, config, cadre_id=r["id"])
+            messages.append(plan.Message(group, [item_id], [(r["id"], r["recipient"])],
+                                         channel.render(cards, title=title)))
+    queued = outbox.enqueue(db, issue_id, channel.name, messages, kind=gained_kind(item_id))
+    return {"item": item_id, "recipients": len(recipients), "queued": queued}
