@@ -211,3 +211,39 @@ def test_each_role_may_run_exactly_its_cli_commands(make_app, db, tmp_path, samp
         else:
             assert result.exit_code == 2, (role, args, result.output)
             assert len(result.output.strip().splitlines()) == 1 and "role" in result.output
+
+
+def test_an_issue_page_shows_each_role_only_the_buttons_it_may_use(accounts_app, runner, db):
+    """A pushed issue: an editor sees the items (read only) and no 更正, 撤回, 说明, 密级,
+    提醒 or 取消定时 that would only answer 403 and lose what was typed; an approver sees them."""
+    from test_corrections import pushed
+
+    issue_id, item_id = pushed(runner, db)
+    db.execute("INSERT INTO push_schedules (issue_id, action, due_at, why) VALUES (?, 'remind',"
+               " 4102444800, 'scheduled')", [issue_id])
+    db.conn.commit()
+    pages = {}
+    for role in ROLES:
+        client, _ = sign_in(accounts_app, f"r-{role}")
+        pages[role] = client.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+    for marker in ('class="danger">撤回该条', f'action="/admin/items/{item_id}/withdraw"',
+                   'name="note"', 'name="notify"', ">更正</button>", 'id="remind-button"',
+                   ">取消定时<", f'action="/admin/items/{item_id}/level"',
+                   f'action="/admin/issues/{issue_id}/level"'):
+        assert marker not in pages["editor"], marker
+        assert marker in pages["approver"] and marker in pages["admin"], marker
+    editor_item = pages["editor"].split(f'id="item-{item_id}"')[1].split("</form>")[0]
+    assert f'id="title-{item_id}"' in editor_item and "readonly" in editor_item
+    assert "<button" not in editor_item
+    assert "更正、撤回和改密级需要审核人" in pages["editor"]
+    assert "待发" in pages["editor"]                      # the schedule is still shown
+
+
+def test_before_the_push_an_editor_still_corrects(accounts_app, db):
+    issue_id = stored_issue(db)
+    item = issue_items(db, issue_id)[0]
+    client, _ = sign_in(accounts_app, "r-editor")
+    page = client.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+    editor_item = page.split(f'id="item-{item["id"]}"')[1].split("</form>")[0]
+    assert ">保存</button>" in editor_item and "readonly" not in editor_item
+    assert f'action="/admin/items/{item["id"]}/level"' in page and "撤回该条" not in page
