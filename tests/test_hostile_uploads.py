@@ -223,7 +223,8 @@ def login_page_token(session, live):
 @pytest.mark.parametrize("method, path", CONSOLE_UNAUTHENTICATED,
                          ids=[f"{m}{p}" for m, p in CONSOLE_UNAUTHENTICATED])
 def test_console_without_a_session_gives_nothing_away(live, method, path):
-    """Pages redirect to the login, JSON and forms (even with a valid CSRF token) are 401."""
+    """Pages redirect to the login, JSON is 401; a form (even with a valid CSRF token) does
+    nothing and is sent to the login page (303, docs/web.md "Session ended")."""
     session = requests.Session()
     data = {"text": "中共上街区委办公室\n测试\n正文。", "title": "改",
             "csrf_token": login_page_token(session, live)}
@@ -232,6 +233,9 @@ def test_console_without_a_session_gives_nothing_away(live, method, path):
                                allow_redirects=False, timeout=10)
     if method == "GET" and not path.endswith(".json"):
         assert response.status_code == 302
+        assert response.headers["Location"].startswith("/admin/login")
+    elif method == "POST":
+        assert response.status_code == 303
         assert response.headers["Location"].startswith("/admin/login")
     else:
         assert response.status_code == 401

@@ -130,4 +130,8 @@ def _csrf_refused(error):
     reason = "表单已过期或来源不明，请刷新页面后重试。"
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return {"error": reason}, 400
+    if (error.description == "The CSRF session token is missing."  # the session cookie expired
+            and request.path.startswith(("/admin/", "/sandbox/"))
+            and request.path != url_for("auth.login") and not auth.wants_json()):
+        return auth.session_ended()
     return render_template("message.html", title="请求被拒绝", message=reason), 400

@@ -2,6 +2,8 @@
 
     @admin_required                       # any signed-in account (an editor or more)
     def view(): ...                       # redirects to /admin/login when not signed in
+                                          # (a form post: with a message that nothing was saved;
+                                          # JSON callers: 401 {"error"})
 
     @role_required("approver")            # approvers and admins; others get 403
     def push(): ...
@@ -23,9 +25,10 @@ after LOCKOUT_FAILURES failures on it from anywhere.
 import functools
 import secrets
 import time
+from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from store import accounts
@@ -104,6 +107,8 @@ def role_required(needed):
             if not signed_in():
                 if request.method == "GET" and not request.path.endswith((".json", ".csv")):
                     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                if not wants_json():  # a browser's form: say so in words, back to its page
+                    return session_ended()
                 return {"error": "请先登录控制台"}, 401
             if not may(needed):
                 reason = (f"你的账号（{ROLE_NAMES[current_account()['role']]}）无权执行此操作，"
@@ -117,6 +122,43 @@ def role_required(needed):
 
 
 admin_required = role_required("editor")  # any signed-in account
+
+
+def wants_json():
+    """True for scripts and API clients (JSON asked for or sent, a script's X-CSRFToken, a
+    .json/.csv or /api/ path); False for a browser submitting a form."""
+    return (request.path.startswith("/api/") or request.path.endswith((".json", ".csv"))
+            or request.is_json or request.accept_mimetypes.best == "application/json"
+            or "X-CSRFToken" in request.headers or "X-Requested-With" in request.headers)
+
+
+TYPED = {"title": "标题", "department": "单位", "note": "更正说明", "withdraw_note": "撤回说明",
+         "at": "定时", "text": "粘贴的内容"}
+
+
+def session_ended():
+    """A browser's form posted after its session ended (logged out elsewhere, the password or
+    role changed, expired): nothing was done. To the login page with a message saying so and
+    what was typed (to copy back), and `next` back to the page the form was on."""
+    typed = []
+    for field, label in TYPED.items():
+        value = " ".join((request.form.get(field) or "").split())
+        if value:
+            typed.append(f"{label}「{value[:120]}{'…' if len(value) > 120 else ''}」")
+    flash("登录已失效（可能已在别处退出，或账号的密码、角色已更改），刚才提交的内容没有保存。"
+          "请重新登录，回到原页面后再提交一次。"
+          + ("你刚才填写的：" + "，".join(typed[:4]) + "。" if typed else ""), "error")
+    return redirect(url_for("auth.login", next=_page_of_form()), 303)
+
+
+def _page_of_form():
+    """The console page the form was submitted from (its Referer, same site), else ""."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc and parts.netloc != request.host:
+        return ""
+    if not parts.path.startswith("/admin") or parts.path.startswith("/admin/login"):
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def client_ip():
