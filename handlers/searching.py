@@ -19,7 +19,7 @@ from bulletin.safetext import anchor, line, pack
 from handlers import confidential
 from handlers.replies import TEXT_LIMIT
 from handlers.router import either, exact, menu, router
-from store import chat_state, issues, ratelimit
+from store import chat_state, issues, levels, ratelimit
 from store.examples import examples
 from store.search import search
 from channels.links import item_url
@@ -83,8 +83,7 @@ def _search_page(ctx, query, offset):
     if not ratelimit.allow(ctx.db, ctx.user, limit):
         return ratelimit.SLOW_DOWN
     ctx.on_reply(ratelimit.count, ctx.user, limit)
-    public_only = not ctx.cadre or bool(ctx.cadre.get("open_access"))  # 公开 only
-    hits, total, total_exact = _hits(ctx, query, offset, public_only)
+    hits, total, total_exact = _hits(ctx, query, offset, _public_only(ctx))
     if not hits:
         ctx.on_reply(chat_state.save_query, ctx.user, None)
         if offset:
@@ -109,7 +108,7 @@ def _search_page(ctx, query, offset):
 
 def _hits(ctx, query, offset, public_only=False):
     """Up to PER_PAGE hits from `offset` on, with the total (and whether it is exact);
-    `public_only`: 公开 items only (self-enrolled open-access followers). An answer worked
+    `public_only`: 公开 items only (levels.public_only: followers). An answer worked
     out here is shared with the other processes in the reply's transaction."""
     page, skip = divmod(offset, PER_PAGE)
     result = search(ctx.db, query, page=page, per_page=PER_PAGE, public_only=public_only,
@@ -122,16 +121,29 @@ def _hits(ctx, query, offset, public_only=False):
 
 
 def _latest_page(ctx, issue, offset):
-    # 撤回: gone from chat (and from search, by trigger)
-    items = [item for item in issue["items"] if not item["withdrawn_at"]]
+    # 撤回: gone from chat (and from search, by trigger); 内部: not for a public_only reader
+    listed = [item for item in issue["items"] if not item["withdrawn_at"]]
+    items = [item for item in listed
+             if not _public_only(ctx) or item["level"] != levels.INTERNAL]
+    hidden = len(listed) - len(items)  # said, so the reader knows the list is not all
+    title = "、".join(line(part) for part in (issue.get("date"), issue.get("number")) if part)
+    title = title or "未注明日期"
     shown = items[offset:offset + PER_PAGE]
     if not shown:
-        return "没有更多了。" if offset else "最新一期简报没有条目。"
+        if offset:
+            return "没有更多了。"
+        return f"最新一期简报（{title}）的条目均为内部资料。" if hidden else "最新一期简报没有条目。"
     confidential.mark(ctx, [item["id"] for item in shown])
-    title = "、".join(line(part) for part in (issue.get("date"), issue.get("number")) if part)
     blocks = [_item_block(ctx, n, item["title"], item.get("department"), None, item["id"])
               for n, item in enumerate(shown, offset + 1)]
-    text, count = pack(f"最新一期简报（{title or '未注明日期'}，共{len(items)}条）：", blocks,
+    count_text = f"共{len(items)}条" + (f"，另有{hidden}条内部资料未列出" if hidden else "")
+    text, count = pack(f"最新一期简报（{title}，{count_text}）：", blocks,
                        TEXT_LIMIT, MORE_HINT, beyond=len(items) > offset + len(shown))
     ctx.on_reply(chat_state.save_query, ctx.user, f"{LATEST}{issue['id']}", offset + count)
     return text
+
+
+def _public_only(ctx):
+    """公开 items only for this reader (store.levels.public_only: the one rule for search,
+    最新 and 更多)."""
+    return levels.public_only(ctx.cadre)

@@ -16,6 +16,7 @@ import hashlib
 import json
 
 from store.departments import learn, names, resolve
+from store.levels import EFFECTIVE
 from store.search_cache import remember
 from store.text import add_words, normalise
 from store.transaction import write
@@ -111,15 +112,18 @@ def latest_issue_id(db):
 
 def headlines(db, issue_id):
     """`headlines(db, 1)` -> the issue without its items' bodies, or None: {"id", "date",
-    "number", "items": [{"id", "title", "department", "withdrawn_at"}] in order}. The chat's
-    最新 lists titles only; reading the bodies too doubled its time."""
+    "number", "items": [{"id", "title", "department", "withdrawn_at", "level"}] in order}
+    (`level`: the item's effective 公开/内部). The chat's 最新 lists titles only; reading the
+    bodies too doubled its time."""
     issue = db.execute("SELECT id, date, number FROM issues WHERE id = ?", [issue_id]).fetchone()
     if issue is None:
         return None
-    items = [{"id": row[0], "title": row[1], "department": row[2], "withdrawn_at": row[3]}
+    items = [{"id": row[0], "title": row[1], "department": row[2], "withdrawn_at": row[3],
+              "level": row[4]}
              for row in db.execute(
-                 "SELECT i.id, i.title, COALESCE(d.name, i.department), i.withdrawn_at"
-                 " FROM items i LEFT JOIN departments d ON d.id = i.department_id"
+                 "SELECT i.id, i.title, COALESCE(d.name, i.department), i.withdrawn_at,"
+                 f" {EFFECTIVE} FROM items i JOIN issues s ON s.id = i.issue_id"
+                 " LEFT JOIN departments d ON d.id = i.department_id"
                  " WHERE i.issue_id = ? ORDER BY i.seq", [issue_id])]
     return {"id": issue[0], "date": issue[1], "number": issue[2], "items": items}
 

@@ -4,11 +4,14 @@
     set_item_level(db, 12, "内部")        # None: back to the issue's level
     item_level(db, 12)                    # "内部": the item's own, else its issue's
     internal_among(db, [3, 4, 9])         # {3, 9}: which of these items are 内部
+    public_only(ctx.cadre)                # True: this chat reader sees 公开 items only
     EFFECTIVE                             # the SQL for an item's level (items i, issues s)
 
 内部 items never reach followers who enrolled themselves under BOT_OPEN_ACCESS=1
-(`cadres.open_access`): not in pushes (subscriptions/audience.py), not on item pages
-(web/pages.py). Issues marked 秘密/机密/绝密 are never stored at all (store/ingest.py).
+(`cadres.open_access`), nor anyone who chats without a cadre record: not in pushes
+(subscriptions/audience.py), not in any chat reply (`public_only`, handlers/searching.py:
+search, 最新 and 更多), not on item pages (web/pages.py). Issues marked
+秘密/机密/绝密 are never stored at all (store/ingest.py).
 """
 
 from store.transaction import write
@@ -64,6 +67,13 @@ def issue_levels(db, issue_id):
     items = db.execute(f"SELECT i.id, i.level, {EFFECTIVE} FROM items i"
                        " JOIN issues s ON s.id = i.issue_id WHERE s.id = ?", [issue_id]).fetchall()
     return {"issue": row and row[0], "items": {r[0]: (r[1], r[2]) for r in items}}
+
+
+def public_only(cadre):
+    """True when a chat reader with this cadre record (None: none) sees 公开 items only: a
+    follower under BOT_OPEN_ACCESS who has no record (never subscribed) or enrolled themselves
+    (`open_access`). The one rule for every chat reply that lists items or quotes titles."""
+    return cadre is None or bool(cadre.get("open_access"))
 
 
 def is_open_access(db, cadre_id):

@@ -17,6 +17,12 @@ reader must be an active cadre who was sent this item or the cadre the link was 
 chat reply's link) — a forwarded link, a removed cadre, a desktop browser get no text. The
 receipt and the watermark then name that cadre, on WeCom too. The console's card previews
 (links naming no reader) open without it for a signed-in console account.
+
+A link naming no reader (no `c`, no `g`) is made for two readers only: a chat reply to
+someone with no cadre record (an open-access follower, who is sent 公开 items only) and the
+console's card preview. So with the link alone deciding (sandbox, BOT_READER_OAUTH=0) such a
+link opens a 内部 item for a signed-in console account only: a 内部 link a follower was
+handed before the chat kept them to 公开 (it did until stop 21) opens nothing.
 """
 
 from flask import Blueprint, current_app, make_response, render_template, request
@@ -58,6 +64,9 @@ def item_page(item_id):
                                                                  reader["id"]):
                 return render_template("link_invalid.html"), 403  # a forwarded link
             claim = {"i": item_id, "c": reader["id"]}
+    elif auth is None and set(claim) == {"i"} and not signed_in() \
+            and levels.item_level(db, item_id) == levels.INTERNAL:
+        return render_template("link_invalid.html"), 403  # link only: see below
     if reader is not None and levels.item_level(db, item_id) == levels.INTERNAL \
             and levels.is_open_access(db, reader["id"]):  # 内部: not for self-enrolled followers
         return render_template("link_invalid.html"), 403
