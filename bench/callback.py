@@ -56,11 +56,14 @@ def build_archive(path, items):
         db.conn.close()
         return "bench/search.py"
     from fixtures_chat import ITEMS, sample_issue
+    from store import review
     from store.issues import save_issue
 
     for n in range(items // len(ITEMS)):
         date = f"{2010 + n % 12}-{1 + n % 12:02d}-{1 + n % 28:02d}"
-        save_issue(db, sample_issue(date=date, number=f"第{n + 1}期"), source=f"bench-{n}")
+        issue_id, _ = save_issue(db, sample_issue(date=date, number=f"第{n + 1}期"),
+                                 source=f"bench-{n}")
+        review.approve(db, issue_id, "bench")  # cadres search approved or pushed issues only
     db.conn.close()
     return "fixtures_chat + save_issue"
 
@@ -174,11 +177,12 @@ def main():
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--archive", default=None,
                         help="archive file to build once and reuse "
-                             "(default: $TMPDIR/jianbao-bench-<items>.sqlite3)")
+                             "(default: $TMPDIR/jianbao-bench-<items>-r21.sqlite3)")
     args = parser.parse_args()
 
     archive = pathlib.Path(args.archive or pathlib.Path(tempfile.gettempdir())
-                           / f"jianbao-bench-{args.items}.sqlite3")
+                           / f"jianbao-bench-{args.items}-r21.sqlite3")  # r21: one built before
+    # stop 21 holds every issue 待审核, so chat would find nothing in it
     if not archive.exists():
         started = time.time()
         print(f"building an archive of {args.items} items at {archive} …", flush=True)

@@ -84,8 +84,12 @@ def build(db, count, rng):
     with write(db):
         for n in range(0, count, per_issue):
             date = (day - datetime.timedelta(days=7 * (n // per_issue) % 3650)).isoformat()
-            issue_id = db.execute("INSERT INTO issues (content_hash, issuer, date, source) "
-                                  "VALUES (?, '中共上街区委办公室', ?, 'bench')", [f"bench{n}", date]).lastrowid
+            # pushed, as an office's archive is; the newest awaits approval (its items carry
+            # the index's `held` token, so chat searches walk a real one, as they will)
+            state = "pending" if n == 0 else "pushed"
+            issue_id = db.execute("INSERT INTO issues (content_hash, issuer, date, source,"
+                                  " review_state) VALUES (?, '中共上街区委办公室', ?, 'bench', ?)",
+                                  [f"bench{n}", date, state]).lastrowid
             for seq in range(1, min(per_issue, count - n) + 1):
                 item = rng.choice(items)
                 parts = sentences(item.body)

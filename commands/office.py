@@ -20,7 +20,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from channels import identity_of
-from store import binding, department_file
+from store import binding, department_file, review
 from store import departments as departments_store
 from store import roster as roster_store
 from subscriptions import roster_csv
@@ -82,13 +82,19 @@ def publish_command(file, as_json, push_now):
 @click.command("search")
 @click.argument("query", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True,
-              help='Print [{"item_id", "title", "department", "date", "score"}].')
+              help='Print [{"item_id", "title", "department", "date", "score", "review_state"}].')
 @click.option("--page", default=0, show_default=True, help="Page number, from 0.")
 @click.option("--per-page", default=5, show_default=True, help="Hits per page (at most 50).")
 @with_appcontext
 def search_command(query, as_json, page, per_page):
-    """Search stored items: keywords, a department (清河镇 疫情) and a date (2021年1月 项目)."""
-    result = search(get_db(), " ".join(query), page=page, per_page=per_page)
+    """Search stored items: keywords, a department (清河镇 疫情) and a date (2021年1月 项目).
+    A staff tool: it finds every item, those awaiting approval (cadres do not see them in
+    chat) marked 待审核."""
+    db = get_db()
+    result = search(db, " ".join(query), page=page, per_page=per_page, held=True)
+    states = review.item_states(db, [hit["item_id"] for hit in result.hits])
+    for hit in result.hits:
+        hit["review_state"] = states.get(hit["item_id"])
     if as_json:
         click.echo(json.dumps(result.hits, ensure_ascii=False))
         return
@@ -96,8 +102,9 @@ def search_command(query, as_json, page, per_page):
         click.echo("没有找到")
         return
     for hit in result.hits:
+        mark = "" if hit["review_state"] in review.RELEASED else "  [待审核]"
         click.echo(f"{hit['item_id']:>6}  {hit['date'] or '':10}  {hit['department'] or '':8}  "
-                   f"{hit['title']}")
+                   f"{hit['title']}{mark}")
     more = "  (more: --page {})".format(page + 1) if result.has_more else ""
     click.echo(f"{result.total} found{more}")
 

@@ -5,6 +5,9 @@
     更多                -> the next page of the last query (or of 最新)
     最新 (menu LATEST)  -> the latest issue's items, with links
 
+Cadres see approved or pushed issues only (store/review.py): 最新 is the latest of those,
+search leaves the others out (store.search), and 更多 of an issue sent back to 待审核 stops.
+
 Each item is its title linked to its page (both WeChat apps render `<a href>` in text), the
 title made plain (bulletin.safetext: a bulletin's own markup is never a link). A page shows
 up to PER_PAGE items, fewer when their links would pass the 2,047-byte reply limit, and then
@@ -49,7 +52,7 @@ def _item_text(title, department, date):
 @router.on(either(exact("最新", "最新一期", "最新简报"), menu("LATEST")),
            help="最新 — 查看最新一期简报的条目")
 def latest(ctx):
-    issue_id = issues.latest_issue_id(ctx.db)
+    issue_id = issues.latest_issue_id(ctx.db, released=True)  # approved or pushed only
     if issue_id is None:
         return "还没有发布任何简报。"
     issue = issues.headlines(ctx.db, issue_id)
@@ -64,7 +67,11 @@ def more(ctx):
         return "没有可翻页的内容：请先发送关键词，或回复“最新”。"
     if query.startswith(LATEST):
         issue = issues.headlines(ctx.db, int(query[len(LATEST):]))
-        return _latest_page(ctx, issue, offset) if issue else "这一期简报已不存在。"
+        if issue is None:
+            return "这一期简报已不存在。"
+        if not issue["released"]:  # back to 待审核 since (a correction)
+            return "这一期简报暂不可查看，请回复“最新”。"
+        return _latest_page(ctx, issue, offset)
     return _search_page(ctx, query, offset)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from store.departments import cores as department_cores
 from store.departments import list_with_counts
+from store.review import RELEASED_SQL
 from store.search_cache import remember
 from store.text import query_words
 
@@ -49,9 +50,11 @@ def _examples(db):
     busiest = [row["id"] for row in list_with_counts(db)[:2]]  # itself cached
     cores = department_cores(db)
     shorts = [cores[i] for i in busiest if cores.get(i)]
-    titles = [r[0] for r in db.execute(
-        f"SELECT title FROM items ORDER BY id DESC LIMIT {RECENT_TITLES}")]
-    month = db.execute("SELECT substr(MAX(date), 1, 7) FROM issues").fetchone()[0]
+    titles = [r[0] for r in db.execute(  # what cadres see: approved or pushed (store.review)
+        "SELECT i.title FROM items i JOIN issues s ON s.id = i.issue_id"
+        f" WHERE s.{RELEASED_SQL} ORDER BY i.id DESC LIMIT {RECENT_TITLES}")]
+    month = db.execute(f"SELECT substr(MAX(date), 1, 7) FROM issues WHERE {RELEASED_SQL}"
+                       ).fetchone()[0]
     default = Examples()
     return Examples(short=shorts[0] if shorts else default.short,
                     other_short=shorts[-1] if shorts else default.other_short,

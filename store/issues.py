@@ -3,7 +3,7 @@
     issue_id, created = save_issue(db, bulletin.parse_file("issue.pdf"), source="issue.pdf")
     get_issue(db, issue_id)        # {"id", "issuer", "date", "number", ..., "items": [...]}
     get_item(db, item_id)          # the item with its issue's issuer, number and date
-    headlines(db, latest_issue_id(db))   # the chat's 最新: titles, not bodies
+    headlines(db, latest_issue_id(db, released=True))   # the chat's 最新: titles, not bodies
     update_item(db, item_id, title="更正后的标题", department="区审计局")
 
 Idempotent by content: the hash covers the issue date and every item's kind, title, body
@@ -17,6 +17,7 @@ import json
 
 from store.departments import learn, names, resolve
 from store.levels import EFFECTIVE
+from store.review import RELEASED_SQL
 from store.search_cache import remember
 from store.text import add_words, normalise
 from store.transaction import write
@@ -104,18 +105,23 @@ def dates_by_issue(db):
                     lambda: dict(db.execute("SELECT id, date FROM issues").fetchall()))
 
 
-def latest_issue_id(db):
-    """The most recent issue's id (by its date, then by when it was saved), or None."""
-    row = db.execute("SELECT id FROM issues ORDER BY date DESC, id DESC LIMIT 1").fetchone()
+def latest_issue_id(db, released=False):
+    """The most recent issue's id (by its date, then by when it was saved), or None;
+    `released=True` (the chat's 最新): the most recent approved or pushed one (store.review).
+    Newest first by the issues_by_date index, so only the unreleased issues newer than it are
+    read past."""
+    where = f" WHERE {RELEASED_SQL}" if released else ""
+    row = db.execute(f"SELECT id FROM issues{where} ORDER BY date DESC, id DESC LIMIT 1").fetchone()
     return row[0] if row else None
 
 
 def headlines(db, issue_id):
     """`headlines(db, 1)` -> the issue without its items' bodies, or None: {"id", "date",
-    "number", "items": [{"id", "title", "department", "withdrawn_at", "level"}] in order}
-    (`level`: the item's effective 公开/内部). The chat's 最新 lists titles only; reading the
-    bodies too doubled its time."""
-    issue = db.execute("SELECT id, date, number FROM issues WHERE id = ?", [issue_id]).fetchone()
+    "number", "released", "items": [{"id", "title", "department", "withdrawn_at", "level"}]
+    in order} (`released`: approved or pushed, store.review; `level`: the item's effective
+    公开/内部). The chat's 最新 lists titles only; reading the bodies too doubled its time."""
+    issue = db.execute(f"SELECT id, date, number, {RELEASED_SQL} FROM issues WHERE id = ?",
+                       [issue_id]).fetchone()
     if issue is None:
         return None
     items = [{"id": row[0], "title": row[1], "department": row[2], "withdrawn_at": row[3],
@@ -125,7 +131,8 @@ def headlines(db, issue_id):
                  f" {EFFECTIVE} FROM items i JOIN issues s ON s.id = i.issue_id"
                  " LEFT JOIN departments d ON d.id = i.department_id"
                  " WHERE i.issue_id = ? ORDER BY i.seq", [issue_id])]
-    return {"id": issue[0], "date": issue[1], "number": issue[2], "items": items}
+    return {"id": issue[0], "date": issue[1], "number": issue[2], "released": bool(issue[3]),
+            "items": items}
 
 
 def list_issues(db, limit=20, offset=0):

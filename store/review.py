@@ -7,6 +7,8 @@
     seen = versions(db, 7)             # {"version", "issue", "items": {item id: digest}}
     approve(db, 7, "li", seen=seen["version"])   # ReviewStale if it changed since
     what_changed(db, 7, seen_text(seen))         # {"issue": bool, "items": [ids]}
+    is_approved(db, 7)                 # approved or pushed: cadres may see it
+    item_states(db, [3, 4])            # {3: "pending", 4: "pushed"}
 
 Who may approve or push is the caller's rule (roles: web/auth.py, commands); this module
 keeps the state and the four-eyes check (the uploader or last changer cannot approve).
@@ -15,6 +17,13 @@ An approval is of the content the approver saw: `versions` digests everything th
 shows of it (masthead, level, and each item's title, body, department, kind, level,
 withdrawal), so a change by anyone, through any path, changes the version. The console's
 approve form carries the version it was rendered with; a mismatch is refused.
+
+What cadres see follows the state (RELEASED): the chat's 最新, 更多, search and help's
+examples, and item pages opened from a reply, show approved or pushed issues only — an
+upload from the console, the CLI or the webhook waits for its approval (or its push) like a
+push does. Search keeps this without a join: items of an issue not released carry a filter
+token in the index (store/search_index.py, HELD), moved by a trigger when the state changes
+(store/schema.py m016). Staff tools (the console, `python bot.py search`) see everything.
 """
 
 import hashlib
@@ -24,6 +33,8 @@ from store.db import NOW
 from store.transaction import write
 
 LABELS = {"pending": "待审核", "approved": "已批准", "pushed": "已推送"}
+RELEASED = ("approved", "pushed")  # the states cadres may see in chat and on item pages
+RELEASED_SQL = "review_state IN ('approved', 'pushed')"  # the same, on issues
 
 
 class ReviewRefused(Exception):
@@ -76,9 +87,20 @@ def approve(db, issue_id, who, four_eyes=True, seen=None):
 
 
 def is_approved(db, issue_id):
-    """True when the issue is approved or already pushed (a push to new subscribers)."""
+    """True when the issue is approved or already pushed (a push to new subscribers): cadres
+    may see it (RELEASED)."""
     current = state(db, issue_id)
-    return bool(current) and current["state"] in ("approved", "pushed")
+    return bool(current) and current["state"] in RELEASED
+
+
+def item_states(db, item_ids):
+    """`item_states(db, [3, 4])` -> {3: "pending", 4: "pushed"}: each item's issue's state."""
+    ids = [int(item_id) for item_id in item_ids]
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return dict(db.execute(f"SELECT i.id, s.review_state FROM items i JOIN issues s"
+                           f" ON s.id = i.issue_id WHERE i.id IN ({marks})", ids).fetchall())
 
 
 def pushed(db, issue_id):

@@ -4,6 +4,8 @@ Ordered migrations (`sqlite_utils.Migrations`); each runs once, in its own trans
 Never edit a migration that has shipped: add a new one below.
 """
 
+import datetime
+
 from sqlite_utils import Migrations
 
 migrations = Migrations("subscriptions")
@@ -338,3 +340,62 @@ def m015_search_answers(db):
             version TEXT NOT NULL,              -- "fingerprint:token:n"
             answer TEXT NOT NULL                -- JSON of the SearchResult's fields
         )""")
+
+
+RELEASED = "('approved', 'pushed')"  # review states cadres see (store/review.py), as of m016
+
+
+@migrations()
+def m016_held_until_approved(db):
+    # Cadres see approved or pushed issues only (store/review.py): the chat's search leaves
+    # out the items of an issue awaiting approval by a filter token, `held`, which the index
+    # triggers write from the issue's state, and a change of state rewrites on the issue's
+    # rows (their `filters` column only: nothing is re-tokenised).
+    _approve_the_archive_before_approval(db)
+    held = f"s.review_state NOT IN {RELEASED}"
+    row = ("jianbao_rowid(s.date, NEW.id), jianbao_words(NEW.title), jianbao_words(NEW.body),"
+           " jianbao_chars(NEW.title), jianbao_chars(NEW.body), jianbao_chars(NEW.department),"
+           f" jianbao_item_filters(NEW.department_id, s.date, {held}), COALESCE(s.date, '')")
+    insert = ("INSERT INTO items_search (rowid, title, body, title_chars, body_chars,"
+              " department_chars, filters, date)"
+              f" SELECT {row} FROM issues s WHERE s.id = NEW.issue_id;")
+    delete = ("DELETE FROM items_search WHERE rowid = jianbao_rowid("
+              "(SELECT date FROM issues WHERE id = OLD.issue_id), OLD.id);")
+    db.execute("DROP TRIGGER items_indexed")
+    db.execute("DROP TRIGGER items_reindexed")
+    db.execute(f"CREATE TRIGGER items_indexed AFTER INSERT ON items BEGIN {insert} END")
+    db.execute("CREATE TRIGGER items_reindexed AFTER UPDATE OF title, body, department,"
+               " department_id ON items WHEN NEW.withdrawn_at IS NULL"
+               f" BEGIN {delete} {insert} END")
+    refilter = ("UPDATE items_search SET filters = (SELECT jianbao_item_filters(i.department_id,"
+                f" s.date, {held}) FROM items i JOIN issues s ON s.id = i.issue_id"
+                " WHERE i.id = items_search.rowid % 1000000000) WHERE rowid IN"
+                " (SELECT jianbao_rowid(s.date, i.id) FROM items i JOIN issues s"
+                " ON s.id = i.issue_id WHERE {which} AND i.withdrawn_at IS NULL)")
+    db.execute(f"""
+        CREATE TRIGGER issues_reviewed AFTER UPDATE OF review_state ON issues
+        WHEN (OLD.review_state IN {RELEASED}) IS NOT (NEW.review_state IN {RELEASED})
+        BEGIN {refilter.format(which="s.id = NEW.id")}; END""")
+    db.execute(refilter.format(which=held))  # what is 待审核 now: held from here on
+
+
+def _approve_the_archive_before_approval(db):
+    """Issues stored before approval existed (m012 left the unpushed ones 待审核, untouched
+    since) were read in chat then, and until m016 still were: an upgrading office's archive
+    must not vanish from search, so they are approved here — as `upgrade`, each in the audit
+    log. An issue uploaded or changed since m012 is left to its approver."""
+    row = db.execute("SELECT applied_at FROM _sqlite_migrations WHERE migration_set = ?"
+                     " AND name = 'm012_rules_review_state'", [migrations.name]).fetchone()
+    if row is None:
+        return
+    applied = datetime.datetime.fromisoformat(row[0]).astimezone(datetime.timezone.utc)
+    before = applied.strftime("%Y-%m-%dT%H:%M:%SZ")  # issues.created_at's form
+    for (issue_id,) in db.execute(
+            "SELECT id FROM issues WHERE review_state = 'pending' AND uploaded_by IS NULL"
+            " AND changed_by IS NULL AND created_at < ?", [before]).fetchall():
+        db.execute("UPDATE issues SET review_state = 'approved', approved_by = 'upgrade',"
+                   " approved_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+                   [issue_id])
+        db.execute('INSERT INTO audit_log (who, "where", action, target, details)'
+                   " VALUES ('upgrade', 'migration', 'approve', ?, ?)",
+                   [f"issue:{issue_id}", '{"reason": "stored before approval existed"}'])

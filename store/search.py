@@ -16,7 +16,8 @@ FTS5 walks a query's matches newest first and stops at WINDOW (then `total_exact
 the newest RANK_WINDOW are scored with BM25F, titles above bodies (ranking.py), newer
 issues first among equal scores. Cost stays flat however large the archive grows. A part of the query that names one
 department exactly (`清河镇`, `审计`) filters by department when the query has other
-words; a date (`2021年1月`, `2021-01`, `2021年`, `2021-01-06`) filters by issue date.
+words; a date (`2021年1月`, `2021-01`, `2021年`, `2021-01-06`) filters by issue date. Items of
+an issue awaiting approval carry the index token `held` and are left out unless asked for.
 User text never reaches MATCH: the expression is built from quoted tokens only, so any
 input (FTS syntax, quotes, emoji, 5,000 characters) gives hits or an empty result.
 """
@@ -31,7 +32,7 @@ from store.ranking import idf, newest_first, rank
 from store import shared_answers
 from store.search_cache import CACHE, cache_key, remember
 from store.levels import EFFECTIVE
-from store.search_index import ID_SPAN, date_tokens, item_of
+from store.search_index import HELD, ID_SPAN, date_tokens, item_of
 from store.text import add_words, chars, normalise, query_words
 
 MAX_QUERY_CHARS = 200  # longer input is cut here
@@ -66,8 +67,10 @@ class SearchResult:
 
 
 @metrics.timed_search
-def search(db, query, page=0, per_page=5, public_only=False, later=None):
+def search(db, query, page=0, per_page=5, public_only=False, later=None, held=False):
     """`search(db, "项目", page=0, per_page=5)` -> SearchResult; never raises for user text.
+    Items of issues awaiting approval are left out (store/review.py: cadres see approved or
+    pushed issues only); `held=True` (a staff tool: the CLI) finds them too.
     `public_only=True` (a follower under BOT_OPEN_ACCESS) finds 公开 items only.
 
     Answers are cached per process until anything they read changes (search_cache.py), and
@@ -77,14 +80,14 @@ def search(db, query, page=0, per_page=5, public_only=False, later=None):
     page = max(int(page or 0), 0)
     per_page = min(max(int(per_page or 5), 1), MAX_PER_PAGE)
     key = cache_key(db, query, page, per_page)
-    key = key and key + (bool(public_only),)
+    key = key and key + (bool(public_only), bool(held))
     cached = CACHE.get(key)
     if cached is None and key is not None:
         cached = _shared(db, key)  # another process (or this one before a restart) found it
         if cached is not None:
             CACHE.put(key, cached)
     if cached is None:
-        cached = _search(db, query, page, per_page, public_only)
+        cached = _search(db, query, page, per_page, public_only, held)
         if key is not None:
             CACHE.put(key, _copy(cached))
             if later is not None:
@@ -109,12 +112,14 @@ def _copy(result):
                    department=dict(result.department) if result.department else None)
 
 
-def _search(db, query, page, per_page, public_only=False):
+def _search(db, query, page, per_page, public_only=False, held=False):
     remember(db, "#jieba-names", lambda: add_words(names(db)) or True)  # once per version
     parsed = parse_query(db, query)
     expression = match_expression(parsed)
     if expression is None:
         return SearchResult(**parsed)
+    if not held:  # a NOT walks the few held rows only: the cost stays flat
+        expression = f"({expression}) NOT filters : {_quote(HELD)}"
     public = (f" AND rowid % {ID_SPAN} IN (SELECT i.id FROM items i JOIN issues s"
               f" ON s.id = i.issue_id WHERE {EFFECTIVE} = '公开')") if public_only else ""
     newest = [r[0] for r in db.execute(

@@ -25,7 +25,11 @@ with the hourly retention purge (store/retention.py) until one segment is left.
 
 Columns: jieba search-mode words of title and body (ranking), every character of title,
 body and department in order (so a 1- or 2-character phrase always matches), and filter
-tokens `dept<id> y2021 m202101 d20210106` that `search` uses for department and date filters.
+tokens `dept<id> y2021 m202101 d20210106` that `search` uses for department and date filters,
+plus `held` while the item's issue awaits approval (store/review.py): the chat's searches
+add `NOT filters : "held"`, which walks only the few held rows (m016's triggers keep it: an
+item's row is written with it, and an approval, a push or a return to 待审核 rewrites the
+`filters` of the issue's rows — no re-tokenising).
 """
 
 import time
@@ -38,10 +42,14 @@ MERGE_PAGES = 500  # index pages one merge step writes: ~0.1 s on a 100k-item ar
 REINDEX_BATCH = 100  # items re-tokenised a write transaction by reindex_all (~0.1 s)
 
 
-FUNCTIONS = {  # name: (arguments, Python function) — used by the triggers of m008
+HELD = "held"  # the filter token of an item whose issue is not released (store.review)
+
+FUNCTIONS = {  # name: (arguments, Python function) — used by the triggers of m008 and m016
     "jianbao_words": (1, lambda text: " ".join(words(text or ""))),
     "jianbao_chars": (1, lambda text: " ".join(chars(text or ""))),
     "jianbao_filters": (2, lambda department_id, date: filter_tokens(department_id, date)),
+    "jianbao_item_filters": (3, lambda department_id, date, held:
+                             filter_tokens(department_id, date, held)),
     "jianbao_rowid": (2, lambda date, item_id: index_rowid(date, item_id)),
 }
 
@@ -63,9 +71,14 @@ def item_of(rowid):
     return rowid % ID_SPAN
 
 
-def filter_tokens(department_id, date):
-    """`filter_tokens(3, "2021-01-06")` -> "dept3 y2021 m202101 d20210106"."""
-    return " ".join([f"dept{department_id or 0}", *date_tokens(date)])
+def filter_tokens(department_id, date, held=False):
+    """`filter_tokens(3, "2021-01-06")` -> "dept3 y2021 m202101 d20210106"; `held` (the
+    item's issue is not released, store.review) adds the HELD token: search leaves such items
+    out (`NOT filters : "held"`) unless a staff tool asks for everything."""
+    tokens = [f"dept{department_id or 0}", *date_tokens(date)]
+    if held:
+        tokens.append(HELD)
+    return " ".join(tokens)
 
 
 def date_tokens(date):

@@ -5,6 +5,7 @@ own WeChat stand-in, web/wechat_sim.py), a small published issue and a roster wi
     response = post_xml(client, xml)                    # signed with the sandbox/mp token
     content(response)                                   # the reply's text
     publish_sample(db); codes = enrol(db, tmp_path)     # {"张三": "123456", ...}
+    approved(db, issue_id)                              # an issue stored some other way
 """
 
 import time
@@ -40,11 +41,31 @@ def sample_issue(date="2021-01-06", number="第1期"):
     return Issue(issuer="中共上街区委办公室", date=date, number=number, items=items)
 
 
-def publish_sample(db, **kwargs):
-    """Store the sample issue; returns its id."""
+def publish_sample(db, approve=True, **kwargs):
+    """Store the sample issue, approved (cadres see approved or pushed issues only; `approve=
+    False` leaves it 待审核); returns its id."""
     from store import issues
 
     issue_id, _ = issues.save_issue(db, sample_issue(**kwargs), source="test")
+    if approve:
+        approved(db, issue_id)
+    return issue_id
+
+
+def save_approved(db, issue, source="test"):
+    """`issues.save_issue`, then approved: an archive cadres may search -> (id, created)."""
+    from store import issues
+
+    issue_id, created = issues.save_issue(db, issue, source=source)
+    return approved(db, issue_id), created
+
+
+def approved(db, issue_id, who="approver"):
+    """Approve a stored issue as an approver would (store.review), unless it already is."""
+    from store import review
+
+    if not review.is_approved(db, issue_id):
+        review.approve(db, issue_id, who)
     return issue_id
 
 

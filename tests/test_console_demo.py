@@ -3,6 +3,7 @@
 import re
 from urllib.parse import unquote
 
+from store import review
 from subscriptions import subscribe
 from store.db import open_db
 from store.issues import list_issues
@@ -18,7 +19,9 @@ def test_demo_loads_once_and_binds_sandbox_cadres(make_app):
     assert first["issue_created"] and not again["issue_created"]
     assert first["issue_id"] == again["issue_id"] and len(list_issues(db)) == 1
     logged = db.execute("SELECT who, action, target FROM audit_log").fetchall()
-    assert logged == [("demo", "demo", f"issue:{first['issue_id']}")]  # once: nothing new after
+    assert logged == [("demo", "approve", f"issue:{first['issue_id']}"),  # so chat finds it
+                      ("demo", "demo", f"issue:{first['issue_id']}")]     # once: nothing new after
+    assert review.state(db, first["issue_id"])["state"] == "approved"
     cadres = {c["name"]: c for c in again["cadres"]}
     assert len(cadres) == 5
     assert all(c["openid"] == f"sandbox-{c['id']}" for c in cadres.values())

@@ -4,10 +4,17 @@ import re
 import time
 from urllib.parse import unquote
 
+from fixtures_chat import approved
 from store.issues import issue_items
-from test_console import add_cadre, login, stored_issue
+from test_console import add_cadre, login
+from test_console import stored_issue as stored_pending
 from channels import links
 from web import store
+
+
+def stored_issue(db):
+    """The console's test issue, approved: cadres read approved or pushed issues only."""
+    return approved(db, stored_pending(db))
 
 
 def path_for(app, item_id, **who):

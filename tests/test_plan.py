@@ -7,6 +7,7 @@ import json
 import re
 
 from bulletin.model import Issue, Item
+from fixtures_chat import approved
 from push import outbox, plan
 from channels import make_channel
 from store.departments import learn
@@ -27,9 +28,10 @@ def make_issue(items=ITEMS, date="2021-01-06", number="第1期"):
                         for n, (kind, title, body, dept) in enumerate(items, 1)])
 
 
-def publish(db, issue=None):
-    """Store an issue; returns its id."""
-    return save_issue(db, issue or make_issue(), source="test")[0]
+def publish(db, issue=None, approve=True):
+    """Store an issue, approved (as pushing needs, and cadres' chat); returns its id."""
+    issue_id = save_issue(db, issue or make_issue(), source="test")[0]
+    return approved(db, issue_id) if approve else issue_id
 
 
 def add_cadre(db, name, recipient, departments=(), everything=False, bound=True,

@@ -10,9 +10,9 @@ import pytest
 from bulletin.cards import item_card, size
 from bulletin.model import Issue, Item
 from bulletin.safetext import anchor, cdata_safe, line, pack, plain, split_lines
-from fixtures_chat import Chat, content, enrol, post_xml, publish_sample, text_xml
+from fixtures_chat import (Chat, content, enrol, post_xml, publish_sample, save_approved,
+                           text_xml)
 from handlers.replies import TEXT_LIMIT
-from store import issues
 
 LINK = re.compile(r'<a href="([^"]*)">([^<]*)</a>')
 HOSTILE = [
@@ -32,8 +32,8 @@ def chat_with(client, db, tmp_path):
 def publish(db, titles, body="正文。", date="2021-02-01"):
     items = [Item(seq=n, kind="brief", title=title, body=body, department="区审计局")
              for n, title in enumerate(titles, 1)]
-    issue_id, _ = issues.save_issue(db, Issue(issuer="办公室", date=date, number="第3期",
-                                              items=items), source="test")
+    issue_id, _ = save_approved(db, Issue(issuer="办公室", date=date, number="第3期",
+                                         items=items))
     return issue_id
 
 
@@ -163,7 +163,7 @@ def test_cards_carry_no_markup_from_the_bulletin():
 def test_every_reply_keeps_only_our_links(app, client, db, tmp_path):
     """A department learned from a bulletin, echoed by 订阅, cannot become a tag."""
     publish(db, ["审计工作"], body="正文。")
-    issues.save_issue(db, Issue(issuer="办公室", date="2021-02-02", number="第4期", items=[
+    save_approved(db, Issue(issuer="办公室", date="2021-02-02", number="第4期", items=[
         Item(seq=1, kind="brief", title="标题", body="正文。",
              department='<a href="http://evil.example">区审计局</a>')]), source="test")
     chat = chat_with(client, db, tmp_path)

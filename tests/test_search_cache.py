@@ -3,11 +3,12 @@ connection, another connection, or for another database in the same process."""
 
 import pytest
 
+from fixtures_chat import save_approved
 from store import search as search_module
 from store import search_cache
 from store.db import open_db
 from store.departments import add_alias, learn
-from store.issues import issue_items, save_issue, update_item
+from store.issues import issue_items, update_item
 from store.search import search
 from store.search_index import reindex_all
 from test_search import issue, titles
@@ -29,7 +30,7 @@ def searches(monkeypatch):
 
 @pytest.fixture
 def archive(db):
-    save_issue(db, issue("2021-01-06", [
+    save_approved(db, issue("2021-01-06", [
         ("峡窝镇扎实做好疫情防控工作", "峡窝镇发放倡议书，落实疫情防控措施。", "峡窝镇"),
         ("区审计局提升信息宣传工作", "一是打造一支宣传队伍。", "区审计局"),
     ]))
@@ -46,7 +47,7 @@ def test_the_same_question_is_answered_from_the_cache(archive, searches):
 
 def test_a_new_issue_is_found_at_once(archive, searches):
     assert titles(search(archive, "疫情")) == ["峡窝镇扎实做好疫情防控工作"]
-    save_issue(archive, issue("2021-02-03", [("工业路街道疫情防控志愿服务", "志愿者上岗。", "工业路街道")]))
+    save_approved(archive, issue("2021-02-03", [("工业路街道疫情防控志愿服务", "志愿者上岗。", "工业路街道")]))
     assert "工业路街道疫情防控志愿服务" in titles(search(archive, "疫情"))
 
 
@@ -78,8 +79,8 @@ def test_reindex_moves_the_version(archive, searches):
 def test_databases_in_one_process_never_share_answers(make_app, tmp_path, searches):
     one = open_db(str(tmp_path / "one.sqlite3"))
     two = open_db(str(tmp_path / "two.sqlite3"))
-    save_issue(one, issue("2021-01-06", [("峡窝镇疫情防控", "落实措施。", "峡窝镇")]))
-    save_issue(two, issue("2021-01-06", [("区审计局疫情期间审计", "线上审计。", "区审计局")]))
+    save_approved(one, issue("2021-01-06", [("峡窝镇疫情防控", "落实措施。", "峡窝镇")]))
+    save_approved(two, issue("2021-01-06", [("区审计局疫情期间审计", "线上审计。", "区审计局")]))
     assert titles(search(one, "疫情")) == ["峡窝镇疫情防控"]
     assert titles(search(two, "疫情")) == ["区审计局疫情期间审计"]
 
@@ -106,7 +107,7 @@ def test_the_departments_list_is_cached_until_items_or_departments_change(archiv
     first[0]["aliases"].append("changed by the caller")
     assert "changed by the caller" not in list_with_counts(archive)[0]["aliases"]
     other = open_db(app.config["DATABASE_PATH"])  # another connection (another worker)
-    save_issue(other, issue("2021-02-03", [("区审计局开展专项审计", "区审计局审计项目。", "区审计局")]))
+    save_approved(other, issue("2021-02-03", [("区审计局开展专项审计", "区审计局审计项目。", "区审计局")]))
     other.conn.close()
     counts = {row["name"]: row["items"] for row in list_with_counts(archive)}
     assert counts["区审计局"] == 2
@@ -145,6 +146,6 @@ def test_the_memo_of_archive_indexes_keeps_one_version_only(archive, searches):
     dates_by_issue(archive)
     held = len(search_cache.MEMO._items)
     assert held >= 1
-    save_issue(archive, issue("2021-03-03", [("新一期的条目", "正文。", "区审计局")]))
+    save_approved(archive, issue("2021-03-03", [("新一期的条目", "正文。", "区审计局")]))
     dates = dates_by_issue(archive)
     assert len(search_cache.MEMO._items) == 1 and len(dates) == 2  # fresh, and alone

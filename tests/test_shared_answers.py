@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from fixtures_chat import publish_sample
+from fixtures_chat import publish_sample, save_approved
 from test_access import bound_chat
 from store import search_cache, shared_answers
 from store.search import search
@@ -72,12 +72,10 @@ def test_the_chat_shares_its_answers_and_another_worker_uses_them(app, client, d
 
 
 def test_an_answer_is_never_found_for_another_version_of_the_archive(db):
-    from store.issues import save_issue
-
     search_cache.configure(512)
-    save_issue(db, issue("2021-01-06", [("峡窝镇做好疫情防控", "落实措施。", "峡窝镇")]))
+    save_approved(db, issue("2021-01-06", [("峡窝镇做好疫情防控", "落实措施。", "峡窝镇")]))
     _share(db, "疫情")
-    save_issue(db, issue("2021-02-03", [("工业路街道疫情防控志愿服务", "志愿者上岗。", "工业路街道")]))
+    save_approved(db, issue("2021-02-03", [("工业路街道疫情防控志愿服务", "志愿者上岗。", "工业路街道")]))
     search_cache.CACHE.clear()
     result, walks = matches_run(db, lambda: search(db, "疫情"))
     assert "工业路街道疫情防控志愿服务" in titles(result) and walks
@@ -114,10 +112,8 @@ def test_a_second_copy_of_an_answer_is_ignored(db):
 
 
 def test_an_answer_stored_with_fields_this_version_does_not_know_is_searched_afresh(db):
-    from store.issues import save_issue
-
     search_cache.configure(512)
-    save_issue(db, issue("2021-01-06", [("峡窝镇做好疫情防控", "落实措施。", "峡窝镇")]))
+    save_approved(db, issue("2021-01-06", [("峡窝镇做好疫情防控", "落实措施。", "峡窝镇")]))
     [(make, args)] = _share(db, "疫情")
     with write(db):
         db.execute("UPDATE search_answers SET answer = ?",

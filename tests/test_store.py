@@ -3,6 +3,7 @@
 import json
 
 from bulletin.model import Issue, Item
+from fixtures_chat import save_approved
 from store import departments, issues
 
 
@@ -77,7 +78,7 @@ def test_attribution_variant_joins_the_known_department(db):
 def test_update_item_reindexes_and_resolves(db):
     from store.search import search
 
-    issue_id, _ = issues.save_issue(db, make_issue())
+    issue_id, _ = save_approved(db, make_issue())
     item_id = issues.issue_items(db, issue_id)[0]["id"]
     updated = issues.update_item(db, item_id, title="全区重点工程集中开工", department="审计局")
     assert updated["title"] == "全区重点工程集中开工"

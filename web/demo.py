@@ -5,7 +5,8 @@
     click.echo(prepare_demo(app, host, port))  # both, for `serve --demo` (opens its own db)
     python bot.py demo                       # the same from the command line
 
-Demo cadres come from web/demo/roster.csv; each is bound to the sandbox openid
+The sample issue is approved as `demo` (store.review: cadres see approved or pushed issues
+only), so the sandbox phone finds it at once. Demo cadres come from web/demo/roster.csv; each is bound to the sandbox openid
 `sandbox-<cadre id>` and follows its departments (刘洋 follows 全部, 陈静 nothing yet — try
 `订阅 农委` as her in the sandbox phone). Without BOT_ADMIN_PASSWORD a console password is
 generated once, kept beside the database (`demo-admin-password`, mode 0600) and printed.
@@ -16,7 +17,7 @@ import pathlib
 
 
 from store.ingest import ingest
-from store import audit, binding, roster
+from store import audit, binding, review, roster
 from subscriptions import roster_csv, subscribe
 from store.db import open_db
 from web import auth
@@ -38,6 +39,7 @@ def load_demo(db, config, base_url=None):
     """Load (or top up) the demo data; returns a summary for `describe`."""
     path = sample_path()
     issue_id, created = ingest(db, path.read_bytes(), filename=path.name, source="demo")
+    _approve(db, issue_id)
     imported = roster_csv.import_roster(db, str(ROSTER))
     demo_names = _roster_names()
     cadres = [c for c in roster.list_cadres(db) if c["name"] in demo_names]
@@ -100,6 +102,16 @@ def _bind_to_sandbox(db, cadres):
         return
     for invitation in binding.invite(db, cadre_ids=unbound):
         binding.bind(db, invitation["code"], openid=f"sandbox-{invitation['cadre_id']}")
+
+
+def _approve(db, issue_id):
+    """Approve the sample issue as the office would (store.review), so the sandbox phone can
+    search it and read it at once: cadres see approved or pushed issues only. Only while it
+    is untouched: an issue the demo user corrected since waits for their approval."""
+    current = review.state(db, issue_id)
+    if current["state"] == "pending" and not (current["changed_by"] or current["uploaded_by"]):
+        review.approve(db, issue_id, "demo")
+        audit.record(db, "demo", "local", "approve", f"issue:{issue_id}")
 
 
 def _first_item(db, issue_id):

@@ -18,6 +18,10 @@ chat reply's link) — a forwarded link, a removed cadre, a desktop browser get 
 receipt and the watermark then name that cadre, on WeCom too. The console's card previews
 (links naming no reader) open without it for a signed-in console account.
 
+An item of an issue awaiting approval (待审核, store.review) opens for the console's card
+preview only: a link a chat reply carried while the issue was approved stops working when a
+correction sends it back (a pushed issue stays pushed, its links keep working).
+
 A link naming no reader (no `c`, no `g`) is made for two readers only: a chat reply to
 someone with no cadre record (an open-access follower, who is sent 公开 items only) and the
 console's card preview. So with the link alone deciding (sandbox, BOT_READER_OAUTH=0) such a
@@ -28,7 +32,7 @@ handed before the chat kept them to 公开 (it did until stop 21) opens nothing.
 from flask import Blueprint, current_app, make_response, render_template, request
 
 from push import status
-from store import corrections, levels
+from store import corrections, levels, review
 from store.db import get_db
 from store.issues import get_item, issue_items
 from channels import links, readers
@@ -49,6 +53,8 @@ def item_page(item_id):
     reader = active_cadre(db, claim["c"]) if claim and claim.get("c") is not None else None
     if item is None or (claim.get("c") is not None and reader is None):
         return render_template("link_invalid.html"), 403
+    if not _office_preview(claim) and not review.is_approved(db, item["issue_id"]):
+        return render_template("link_invalid.html"), 403  # 待审核: for the console only
     auth = readers.reader_auth(config, config["DATABASE_PATH"])
     if auth is not None and not _office_preview(claim):  # work/mp: the reader is who WeChat says
         reader = reader_auth.identify(auth, db, config)
