@@ -13,23 +13,34 @@ title made plain (bulletin.safetext: a bulletin's own markup is never a link). A
 up to PER_PAGE items, fewer when their links would pass the 2,047-byte reply limit, and then
 says 更多. Paging lives in chat_state: the last query and how many of its items were shown
 (the `page` column holds that offset), so 更多 continues exactly after the last item shown.
+
+更多 never repeats or skips an item when the archive changes between two pages. A search's
+state keeps its basis — the search version its pages were worked out on and a 12-character
+digest of the items shown (not the ids) — and 更多 on another version goes on only if
+today's ranking still begins with exactly those items; otherwise it says so in one line
+(CHANGED) and shows the new first page. 最新's state names the issue and the position in it
+(every item counted, withdrawn ones too), so 更多 goes on with that issue after the last item
+shown, whatever was withdrawn meanwhile, and says when a later issue has come out (NEWER).
 """
 
 import functools
+import hashlib
 
 from bulletin.cards import fit
 from bulletin.safetext import anchor, line, pack
 from handlers import confidential
 from handlers.replies import TEXT_LIMIT
 from handlers.router import either, exact, menu, router
-from store import chat_state, issues, levels, ratelimit
+from store import chat_state, issues, levels, ratelimit, search_cache
 from store.examples import examples
-from store.search import search
+from store.search import MAX_PER_PAGE, search
 from channels.links import item_url
 
 PER_PAGE = 5
 LATEST = "#latest:"  # chat_state query marker: paging through an issue, not a search
 MORE_HINT = "回复“更多”查看下一页。"
+CHANGED = "简报有更新，以下重新列出：\n"  # 更多 after the ranking changed: page 1 again
+NEWER = "已有更新一期，回复“最新”查看。\n"  # 更多 after 最新, a later issue out since
 TITLE_BYTES = 120  # a linked title in a list: about 40 characters
 
 
@@ -71,8 +82,9 @@ def more(ctx):
             return "这一期简报已不存在。"
         if not issue["released"]:  # back to 待审核 since (a correction)
             return "这一期简报暂不可查看，请回复“最新”。"
-        return _latest_page(ctx, issue, offset)
-    return _search_page(ctx, query, offset)
+        newer = issues.latest_issue_id(ctx.db, released=True) != issue["id"]
+        return _latest_page(ctx, issue, offset, newer=newer)
+    return _more_results(ctx, query, offset, ctx.state.get("basis"))
 
 
 def _is_query(ctx):
@@ -85,17 +97,33 @@ def keyword_search(ctx):
     return _search_page(ctx, ctx.match[:200], 0)
 
 
-def _search_page(ctx, query, offset):
+def _more_results(ctx, query, offset, basis):
+    """The next page of the last search — of the ranking its pages were shown from.
+
+    The basis kept with the chat state is the search version those pages were worked out
+    on and a digest of the items shown. The same version: the same ranking, go on. Another
+    (an issue published, approved, corrected or withdrawn since): if the first `offset`
+    items of today's ranking are still exactly those shown, go on after them (nothing
+    repeated, nothing skipped); if not, say so in one line and start again from the top."""
+    version, _, digest = (basis or "").partition(":")
+    if offset and basis and version != str(search_cache.version(ctx.db)):
+        if _chain("", _ranked_ids(ctx, query, offset)) != digest:
+            return _search_page(ctx, query, 0, lead=CHANGED)
+    return _search_page(ctx, query, offset, digest=digest)
+
+
+def _search_page(ctx, query, offset, digest="", lead=""):
     limit = ctx.config.get("BOT_QUERY_LIMIT")
     if not ratelimit.allow(ctx.db, ctx.user, limit):
         return ratelimit.SLOW_DOWN
     ctx.on_reply(ratelimit.count, ctx.user, limit)
+    version = search_cache.version(ctx.db)  # what this page is worked out on (one snapshot)
     hits, total, total_exact = _hits(ctx, query, offset, _public_only(ctx))
     if not hits:
         ctx.on_reply(chat_state.save_query, ctx.user, None)
         if offset:
             return "没有更多了。"
-        return (f"没有找到与“{line(query[:20])}”相关的简报。"
+        return (lead + f"没有找到与“{line(query[:20])}”相关的简报。"
                 f"可换个词，或加上部门、日期，如：{examples(ctx.db).queries()}。")
     confidential.mark(ctx, [hit["item_id"] for hit in hits])
     found = total if total_exact else f"{total}多"
@@ -104,13 +132,35 @@ def _search_page(ctx, query, offset):
     beyond = offset + len(hits) < total
 
     def head(shown):
-        return f"找到{found}条" + (f"，第{offset + 1}–{offset + shown}条：" if offset else "：")
+        return lead + f"找到{found}条" + (f"，第{offset + 1}–{offset + shown}条：" if offset else "：")
 
     text, shown = pack(head(len(blocks)), blocks, TEXT_LIMIT, MORE_HINT, beyond)
     if shown < len(blocks):  # the range in the head names what is shown
         text = head(shown) + text[len(head(len(blocks))):]
-    ctx.on_reply(chat_state.save_query, ctx.user, query, offset + shown)
+    basis = f"{version}:{_chain(digest, [hit['item_id'] for hit in hits[:shown]])}"
+    ctx.on_reply(chat_state.save_query, ctx.user, query, offset + shown, basis)
     return text
+
+
+def _chain(digest, item_ids):
+    """`_chain("", [7, 3])` -> a short digest of items shown in this order, extended page by
+    page (`_chain(_chain("", [7]), [3])` is the same): what 更多 checks a ranking against."""
+    for item_id in item_ids:
+        digest = hashlib.blake2s(f"{digest}:{item_id}".encode(), digest_size=6).hexdigest()
+    return digest
+
+
+def _ranked_ids(ctx, query, count):
+    """The ids of the first `count` hits of today's ranking of `query` for this reader."""
+    ids, page = [], 0
+    while len(ids) < count:
+        result = search(ctx.db, query, page=page, per_page=MAX_PER_PAGE,
+                        public_only=_public_only(ctx), later=ctx.on_reply)
+        ids += [hit["item_id"] for hit in result.hits]
+        if not result.has_more:
+            break
+        page += 1
+    return ids[:count]
 
 
 def _hits(ctx, query, offset, public_only=False):
@@ -127,26 +177,33 @@ def _hits(ctx, query, offset, public_only=False):
     return hits, result.total, getattr(result, "total_exact", True)
 
 
-def _latest_page(ctx, issue, offset):
+def _latest_page(ctx, issue, start, newer=False):
+    """A page of the issue's items from position `start` of the whole issue (every item in
+    order, withdrawn and hidden ones included), so 更多 goes on after the last item shown
+    whatever is withdrawn meanwhile. `newer`: a later issue came out since 最新 (更多 goes on
+    with this one, and says so)."""
     # 撤回: gone from chat (and from search, by trigger); 内部: not for a public_only reader
-    listed = [item for item in issue["items"] if not item["withdrawn_at"]]
-    items = [item for item in listed
-             if not _public_only(ctx) or item["level"] != levels.INTERNAL]
-    hidden = len(listed) - len(items)  # said, so the reader knows the list is not all
+    listed = [n for n, item in enumerate(issue["items"]) if not item["withdrawn_at"]]
+    visible = [n for n in listed
+               if not _public_only(ctx) or issue["items"][n]["level"] != levels.INTERNAL]
+    hidden = len(listed) - len(visible)  # said, so the reader knows the list is not all
     title = "、".join(line(part) for part in (issue.get("date"), issue.get("number")) if part)
     title = title or "未注明日期"
-    shown = items[offset:offset + PER_PAGE]
+    ahead = [n for n in visible if n >= start]
+    shown = ahead[:PER_PAGE]
     if not shown:
-        if offset:
+        if start:
             return "没有更多了。"
         return f"最新一期简报（{title}）的条目均为内部资料。" if hidden else "最新一期简报没有条目。"
-    confidential.mark(ctx, [item["id"] for item in shown])
-    blocks = [_item_block(ctx, n, item["title"], item.get("department"), None, item["id"])
-              for n, item in enumerate(shown, offset + 1)]
-    count_text = f"共{len(items)}条" + (f"，另有{hidden}条内部资料未列出" if hidden else "")
-    text, count = pack(f"最新一期简报（{title}，{count_text}）：", blocks,
-                       TEXT_LIMIT, MORE_HINT, beyond=len(items) > offset + len(shown))
-    ctx.on_reply(chat_state.save_query, ctx.user, f"{LATEST}{issue['id']}", offset + count)
+    confidential.mark(ctx, [issue["items"][n]["id"] for n in shown])
+    first = len(visible) - len(ahead) + 1  # the number of the first one shown
+    blocks = [_item_block(ctx, number, item["title"], item.get("department"), None, item["id"])
+              for number, item in enumerate((issue["items"][n] for n in shown), first)]
+    count_text = f"共{len(visible)}条" + (f"，另有{hidden}条内部资料未列出" if hidden else "")
+    head = (NEWER + f"简报（{title}，{count_text}）续：") if newer else \
+        f"最新一期简报（{title}，{count_text}）："
+    text, count = pack(head, blocks, TEXT_LIMIT, MORE_HINT, beyond=len(ahead) > len(shown))
+    ctx.on_reply(chat_state.save_query, ctx.user, f"{LATEST}{issue['id']}", shown[count - 1] + 1)
     return text
 
 

@@ -4,11 +4,11 @@
     if not remember_reply(db, key, xml):             # first writer wins
         xml = stored_reply(db, key)
     replace_reply(db, key, "<xml>…</xml>")            # what its retries get from now on
-    state = load_state(db, "o6_bmjrPTlm6_2sgVt7hMZOPfL2M")   # {"query", "page", "pending"}
-    save_query(db, user, "疫情", page=0)             # for 更多
+    state = load_state(db, "o6_bmjrPTlm6_2sgVt7hMZOPfL2M")   # {"query", "page", "basis", "pending"}
+    save_query(db, user, "疫情", page=5, basis="42:9f3a…")   # for 更多
     save_pending(db, user, {"action": "subscribe", "choices": [...]})   # numbered choice
 
-The only SQL for the `inbound_replies` and `chat_state` tables (migration m002).
+The only SQL for the `inbound_replies` and `chat_state` tables (migrations m002, m017).
 """
 
 import json
@@ -49,22 +49,24 @@ def replace_reply(db, key, reply):
 
 
 def load_state(db, user):
-    """`{"query": str|None, "page": int, "pending": dict|None}` for `user` (empty if none)."""
-    row = db.execute("SELECT query, page, pending FROM chat_state WHERE user = ?",
+    """`{"query": str|None, "page": int, "basis": str|None, "pending": dict|None}` for `user`
+    (empty if none)."""
+    row = db.execute("SELECT query, page, pending, basis FROM chat_state WHERE user = ?",
                      [user]).fetchone()
     if row is None:
-        return {"query": None, "page": 0, "pending": None}
+        return {"query": None, "page": 0, "basis": None, "pending": None}
     try:
         pending = json.loads(row[2]) if row[2] else None
     except ValueError:
         pending = None
-    return {"query": row[0], "page": int(row[1] or 0), "pending": pending}
+    return {"query": row[0], "page": int(row[1] or 0), "basis": row[3], "pending": pending}
 
 
-def save_query(db, user, query, page=0):
+def save_query(db, user, query, page=0, basis=None):
     """Remember the user's last search and where its next page starts (clears any pending
-    choice). Chat's search pages store the count of items already shown as `page`."""
-    _upsert(db, user, query=query, page=int(page), pending=None)
+    choice). Chat's search pages store the count of items already shown as `page`, and as
+    `basis` what those were shown from (handlers/searching.py: a short text, not the ids)."""
+    _upsert(db, user, query=query, page=int(page), basis=basis, pending=None)
 
 
 def save_pending(db, user, pending):

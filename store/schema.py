@@ -399,3 +399,10 @@ def _approve_the_archive_before_approval(db):
         db.execute('INSERT INTO audit_log (who, "where", action, target, details)'
                    " VALUES ('upgrade', 'migration', 'approve', ?, ?)",
                    [f"issue:{issue_id}", '{"reason": "stored before approval existed"}'])
+
+
+@migrations()
+def m017_chat_state_basis(db):
+    # 更多 continues a page only from what it was shown from (handlers/searching.py): the
+    # search version and a digest of the items shown, a few bytes a user.
+    db.execute("ALTER TABLE chat_state ADD COLUMN basis TEXT")

@@ -5,6 +5,7 @@ second level, shared by the processes, is shared_answers.py).
     result = CACHE.get(key)                            # or None
     CACHE.put(key, result)                             # stored as given: pass a private copy
     remember(db, "#departments", lambda: rows(db))     # an index of the archive, once per version
+    version(db)                                        # 42: the archive's version now
 
 Cadres ask the same hot words after every issue (疫情, 项目, 审计); each answer costs ~2 ms
 of CPU in search(). The key holds the database's `search_version` (token, n): triggers move
@@ -75,6 +76,12 @@ def cache_key(db, query, page, per_page):
     if CACHE.size <= 0:
         return None
     return _versioned(db, str(query), int(page), int(per_page))
+
+
+def version(db):
+    """`version(db)` -> 42: the archive's search version now; it moves with every change to
+    what search reads (m005's triggers), so two equal versions give equal answers."""
+    return db.execute("SELECT n FROM search_version WHERE id = 1").fetchone()[0]
 
 
 def _versioned(db, *parts):

@@ -30,12 +30,14 @@ def test_the_purge_reads_only_old_rows(db):
 
 
 def test_state_defaults_query_paging_and_pending_choice(db):
-    assert chat_state.load_state(db, "u") == {"query": None, "page": 0, "pending": None}
+    assert chat_state.load_state(db, "u") == {"query": None, "page": 0, "basis": None,
+                                              "pending": None}
     chat_state.save_pending(db, "u", {"action": "subscribe", "choices": [{"id": 1, "name": "区发改委"}]})
     assert chat_state.load_state(db, "u")["pending"]["choices"][0]["name"] == "区发改委"
-    chat_state.save_query(db, "u", "疫情", page=2)
+    chat_state.save_query(db, "u", "疫情", page=2, basis="7:0a1b2c3d4e5f")
     state = chat_state.load_state(db, "u")
-    assert state == {"query": "疫情", "page": 2, "pending": None}  # a new query drops the choice
+    assert state == {"query": "疫情", "page": 2, "basis": "7:0a1b2c3d4e5f",
+                     "pending": None}  # a new query drops the choice
     chat_state.save_pending(db, "u", None)
     assert chat_state.load_state(db, "u")["query"] == "疫情"
     assert chat_state.load_state(db, "someone else")["query"] is None
