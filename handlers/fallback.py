@@ -5,8 +5,9 @@
 
 from handlers.router import event, router
 from handlers.welcome import help_text
+from store import levels
 
 
 @router.on(event("click"))
 def unknown_menu_key(ctx):
-    return "这个菜单项暂不可用。\n" + help_text(ctx.db)
+    return "这个菜单项暂不可用。\n" + help_text(ctx.db, levels.public_only(ctx.cadre))

@@ -124,7 +124,7 @@ def _search_page(ctx, query, offset, digest="", lead=""):
         if offset:
             return "没有更多了。"
         return (lead + f"没有找到与“{line(query[:20])}”相关的简报。"
-                f"可换个词，或加上部门、日期，如：{examples(ctx.db).queries()}。")
+                f"可换个词，或加上部门、日期，如：{examples(ctx.db, _public_only(ctx)).queries()}。")
     confidential.mark(ctx, [hit["item_id"] for hit in hits])
     found = total if total_exact else f"{total}多"
     blocks = [_item_block(ctx, n, hit["title"], hit.get("department"), hit.get("date"),
@@ -209,5 +209,5 @@ def _latest_page(ctx, issue, start, newer=False):
 
 def _public_only(ctx):
     """公开 items only for this reader (store.levels.public_only: the one rule for search,
-    最新 and 更多)."""
+    最新, 更多 and help's examples)."""
     return levels.public_only(ctx.cadre)

@@ -8,16 +8,18 @@ polite answers to what the bot cannot read.
 
 from handlers.access import HOW_TO_BIND
 from handlers.router import command, either, event, menu, router
+from store import levels
 from store.examples import examples
 
 WELCOME = "欢迎使用简报！区委办公室编发的简报将按您订阅的部门推送到这里。"
 TEXT_ONLY = "暂时只能看懂文字。发送关键词即可搜索简报，回复“帮助”查看用法。"
 
 
-def help_text(db):
+def help_text(db, public_only=False):
     """The help reply: one line per command, generated from the registered handlers, with
-    examples from this office's own departments and items (store.examples)."""
-    ex = examples(db)
+    examples from this office's own departments and items (store.examples) — searches that
+    find something for this reader (`public_only`: a follower, store.levels)."""
+    ex = examples(db, public_only)
     lines = ["可用指令："] + [f"· {line.format(short=ex.short, other=ex.other_short)}"
                           for line in router.help_lines()]
     lines.append(f"其他文字将作为关键词搜索，如：{ex.queries()}。")
@@ -29,7 +31,7 @@ def welcome(ctx):
     """A new follower: welcome, then help (bound or open access) or how to bind."""
     if ctx.cadre is None and not ctx.open_access:
         return f"{WELCOME}\n{HOW_TO_BIND}"
-    return f"{WELCOME}\n{help_text(ctx.db)}"
+    return f"{WELCOME}\n{help_text(ctx.db, levels.public_only(ctx.cadre))}"
 
 
 @router.on(event("unsubscribe", "enter_agent", "view", "location", "scan"))
@@ -41,7 +43,7 @@ def quiet_event(ctx):
 @router.on(either(command("帮助", "help", "HELP", "?", "？"), menu("HELP")),
            help="帮助 — 显示本说明")
 def show_help(ctx):
-    return help_text(ctx.db)
+    return help_text(ctx.db, levels.public_only(ctx.cadre))
 
 
 def _not_text(ctx):

@@ -10,7 +10,7 @@
 内部 items never reach followers who enrolled themselves under BOT_OPEN_ACCESS=1
 (`cadres.open_access`), nor anyone who chats without a cadre record: not in pushes
 (subscriptions/audience.py), not in any chat reply (`public_only`, handlers/searching.py:
-search, 最新 and 更多), not on item pages (web/pages.py). Issues marked
+search, 最新, 更多 and help's examples), not on item pages (web/pages.py). Issues marked
 秘密/机密/绝密 are never stored at all (store/ingest.py).
 """
 
