@@ -13,7 +13,7 @@ import re
 import sqlite_utils
 
 from fixtures_chat import Chat, ITEMS, sample_issue
-from test_approval import office, post, upload  # noqa: F401 (office: a fixture)
+from test_approval import approve, office, post, upload  # noqa: F401 (office: a fixture)
 from test_confidential import AUDIT, mixed_issue, wecom_app
 from test_confidential_chat import say as wecom_say, text_of
 from test_console import csrf_from
@@ -55,7 +55,7 @@ def test_an_upload_is_seen_in_chat_once_approved_hidden_by_a_correction_and_kept
     assert {h["review_state"] for h in json.loads(
         runner.invoke(args=["search", "疫情", "--json"]).stdout)} == {"pending"}
 
-    li.post(f"/admin/issues/{issue_id}/approve", data={"csrf_token": csrf_from(li.get("/admin/"))})
+    approve(li, issue_id)                                            # the page's version
     found = chat.say("疫情")                                         # at once: no reindex
     assert found.startswith("找到") and TOWN in found
     assert app.test_client().get(link).status_code == 200
@@ -72,7 +72,7 @@ def test_an_upload_is_seen_in_chat_once_approved_hidden_by_a_correction_and_kept
     assert page(app.test_client(), handed, app) == 403                # the link it handed out
     assert chat.say("最新") == "还没有发布任何简报。"
 
-    li.post(f"/admin/issues/{issue_id}/approve", data={"csrf_token": csrf_from(li.get("/admin/"))})
+    approve(li, issue_id)                                            # the page's version
     assert post(li, f"/admin/issues/{issue_id}/push").status_code == 200
     wang.post(f"/admin/items/{first['id']}", data={                  # pushed: stays pushed
         "title": "再次更正的标题", "department": "", "note": "标题有误",
