@@ -149,6 +149,8 @@ def roster_import_command(file):
                f"{summary['subscriptions']} subscriptions added, {len(summary['errors'])} problems")
     for error in summary["errors"]:
         click.echo(f"line {error['line']}: {error['message']}", err=True)
+    for notice in summary["notices"]:
+        click.echo(f"line {notice['line']} (check): {notice['message']}", err=True)
 
 
 @roster_group.command("invite")

@@ -337,3 +337,21 @@ def test_lockout_ends_fifteen_minutes_after_the_failures(client, db):
     for _ in range(5):
         store.note_failure(db, "127.0.0.1", now=time.time() - 14 * 60)
     assert client.get("/admin/login").status_code == 429
+
+
+def _import(client, text, name="roster.csv"):
+    token = page_token(client, "/admin/roster")
+    return client.post("/admin/roster/import", data={
+        "file": (__import__("io").BytesIO(text.encode()), name), "csrf_token": token},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+
+
+def test_roster_import_refuses_a_broken_file_and_keeps_namesakes_apart(client, db):
+    login(client)
+    page = _import(client, "name,department,mobile\n\"unterminated,区审计局,1390000\n")
+    assert "未导入任何一行" in page and "第 2 行的引号没有闭合" in page
+    assert db.execute("SELECT COUNT(*) FROM cadres").fetchone()[0] == 0
+    page = _import(client, "name,department,mobile,userid,subscriptions\n"
+                           "周八,区审计局,13900000077,zhou77,\n周八,区审计局,13900000078,zhou78,\n")
+    assert "新增 2 人" in page and 'class="flash warn"' in page and "按两人导入" in page
+    assert db.execute("SELECT COUNT(*) FROM cadres WHERE name = '周八'").fetchone()[0] == 2

@@ -272,3 +272,89 @@ def test_a_follower_the_office_removed_still_binds_with_a_roster_code(known, cad
     result = binding.bind(known, codes(known)["李四"], openid="o-public")
     assert result.ok and result.merged
     assert binding.cadre_for(known, openid="o-public")["id"] == cadres["李四"]
+
+
+def _people(db, name):
+    return sorted((c["mobile"], c["userid"]) for c in roster.list_cadres(db) if c["name"] == name)
+
+
+def test_namesakes_with_different_keys_are_two_people_in_one_file_and_across_files(known, tmp_path):
+    first = roster_csv.import_roster(known, write_csv(tmp_path, HEADER
+                                     + "周八,区审计局,13900000077,zhou77,\n"
+                                     + "周八,区审计局,13900000078,zhou78,\n"))
+    assert (first["created"], first["errors"]) == (2, [])
+    assert [n["line"] for n in first["notices"]] == [3] and "两人" in first["notices"][0]["message"]
+    assert _people(known, "周八") == [("13900000077", "zhou77"), ("13900000078", "zhou78")]
+    again = roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "周八,区审计局,13900000078,zhou78,\n",
+                                                      name="again.csv"))
+    assert (again["created"], again["updated"]) == (0, 1)
+    assert _people(known, "周八") == [("13900000077", "zhou77"), ("13900000078", "zhou78")]
+    # a third 周八 with keys nobody has: a new person, reported; nobody's keys overwritten
+    third = roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "周八,区审计局,13900000079,zhou79,\n",
+                                                      name="third.csv"))
+    assert third["created"] == 1 and "另一人" in third["notices"][0]["message"]
+    assert len(_people(known, "周八")) == 3
+
+
+def test_a_namesake_is_matched_only_when_exactly_one_fits(known, tmp_path):
+    roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "吴九,峡窝镇,,,\n"))
+    learned = roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "吴九,峡窝镇,13900000091,wu9,\n",
+                                                        name="keys.csv"))
+    assert (learned["created"], learned["updated"]) == (0, 1)  # the file adds the keys
+    assert _people(known, "吴九") == [("13900000091", "wu9")]
+    roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "吴九,峡窝镇,13900000092,wu9b,\n",
+                                              name="second.csv"))
+    keyless = roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "吴九,峡窝镇,,,全部\n",
+                                                        name="keyless.csv"))
+    assert keyless["updated"] == 0 and "无法确定是谁" in keyless["errors"][0]["message"]
+    assert all(not c["subscribe_all"] for c in roster.list_cadres(known) if c["name"] == "吴九")
+
+
+def test_a_mobile_holder_with_another_userid_is_not_overwritten(known, tmp_path):
+    roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "郑十,峡窝镇,13900000010,zheng10,\n"))
+    clash = roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "郑十,峡窝镇,13900000010,other10,\n",
+                                                      name="clash.csv"))
+    assert clash["updated"] == 0 and "与本行账号" in clash["errors"][0]["message"]
+    assert _people(known, "郑十") == [("13900000010", "zheng10")]
+
+
+def test_keys_repeated_in_one_file_are_one_person(known, tmp_path):
+    summary = roster_csv.import_roster(known, write_csv(tmp_path, HEADER
+                                       + "周七,区审计局,13900000007,zhou7,\n"
+                                       + "吴八,区审计局,13900000007,,\n"
+                                       + "周七,区审计局,,,\n"))
+    assert summary["created"] == 1
+    assert [(e["line"], "同一人" in e["message"]) for e in summary["errors"]] == [(3, True), (4, True)]
+
+
+@pytest.mark.parametrize("body, line, words", [
+    ('"unterminated,区审计局,13900000001,,\n', 3, "引号没有闭合"),
+    ('张三,区审计局,13900000001,zhangsan,,多出来的一列\n', 3, "6 列"),
+    ('x"y,区审计局,,,\n"a"b,区审计局,,,\n', 4, "引号用法"),
+])
+def test_a_broken_file_is_refused_whole_with_its_line(known, tmp_path, body, line, words):
+    path = write_csv(tmp_path, HEADER + "李四,峡窝镇,13800000002,,\n" + body)
+    with pytest.raises(roster_csv.MalformedRoster) as refused:
+        roster_csv.import_roster(known, path)
+    assert [e["line"] for e in refused.value.errors] == [line]
+    assert words in str(refused.value) and f"第{line}行" in str(refused.value)
+    assert roster.list_cadres(known) == []  # not even the good line before it
+
+
+def test_a_short_row_leaves_its_last_cells_empty(known, tmp_path):
+    summary = roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "李四,峡窝镇,13800000002\n"))
+    assert (summary["created"], summary["errors"]) == (1, [])
+
+
+def test_subscriptions_all_means_every_department(known, tmp_path):
+    summary = roster_csv.import_roster(known, write_csv(
+        tmp_path, "姓名,部门,手机,企业微信账号,订阅\n孙三,区审计局,13900000003,,全部\n"))
+    assert (summary["errors"], summary["subscriptions"]) == ([], 1)
+    assert subscribe.subscriptions_of(known, roster.list_cadres(known)[0]["id"])["all"] is True
+
+
+def test_roster_cli_reports_a_broken_file_in_one_line(runner, known, tmp_path):
+    path = write_csv(tmp_path, "name,department,mobile\n\"unterminated,区审计局,1390000\n")
+    result = runner.invoke(args=["roster", "import", path])
+    assert result.exit_code == 2 and "第2行" in result.stderr and result.stderr.count("\n") == 1
+    assert roster.list_cadres(known) == []

@@ -62,6 +62,11 @@ def roster_import():
         with os.fdopen(fd, "wb") as f:
             f.write(upload.read())
         summary = roster_csv.import_roster(get_db(), path)
+    except roster_csv.MalformedRoster as error:
+        flash("名册格式有误，未导入任何一行；请改正后重新导入：", "error")
+        for problem in error.errors:
+            flash(f"第 {problem['line']} 行{problem['message']}", "error")
+        return redirect(url_for("people.roster_page"))
     except (ValueError, UnicodeError) as error:
         flash(f"无法读取名册：{error}", "error")
         return redirect(url_for("people.roster_page"))
@@ -115,6 +120,8 @@ def _flash_import(summary):
           f"新增订阅 {summary['subscriptions']} 项。")
     for error in summary["errors"]:
         flash(f"第 {error['line']} 行：{error['message']}", "error")
+    for notice in summary["notices"]:
+        flash(f"第 {notice['line']} 行：{notice['message']}", "warn")
 
 
 def active_cadre(db, cadre_id):
