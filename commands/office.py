@@ -3,7 +3,7 @@
     python bot.py publish issue.pdf [--json]        # -> 1  or  {"id": 1, "items": 9}
     python bot.py search "清河镇 疫情" [--json]
     python bot.py roster import roster.csv
-    python bot.py roster invite [--json] [--hours 72]
+    python bot.py roster invite [--json] [--hours 72] [--renew]
     python bot.py roster list | remove ID | unbind ID
     python bot.py roster sync [--dry-run] [--json]      # commands/addressbook.py
     python bot.py departments [import FILE | alias ALIAS DEPARTMENT]
@@ -157,14 +157,24 @@ def roster_import_command(file):
 @click.option("--json", "as_json", is_flag=True, help='Print [{"name", "code"}].')
 @click.option("--hours", default=72, show_default=True, type=click.IntRange(1, 24 * 90),
               help="How long the codes stay valid.")
+@click.option("--renew", is_flag=True,
+              help="Also replace codes still valid (the older unused codes stop working).")
 @with_appcontext
-def roster_invite_command(as_json, hours):
-    """Issue one-time binding codes to the cadres who need one (older unused codes expire):
-    on WeCom only cadres without a userid, elsewhere those not bound yet."""
+def roster_invite_command(as_json, hours, renew):
+    """Issue one-time binding codes to the cadres who need one and hold no valid code (codes
+    handed out stay good; --renew replaces them): on WeCom only cadres without a userid,
+    elsewhere those not bound yet."""
     require("admin", "issue binding codes")
-    invitations = binding.invite(get_db(), ttl_hours=hours,
+    db = get_db()
+    invitations = binding.invite(db, ttl_hours=hours, renew=renew,
                                  identity=identity_of(current_app.config))
-    note("roster_invite", None, codes=len(invitations), hours=hours)
+    note("roster_invite", None, codes=len(invitations), hours=hours, renew=renew)
+    unbound = {c["id"] for c in roster_store.list_cadres(
+        db, bound=False, identity=identity_of(current_app.config))}
+    kept = len(unbound & set(binding.valid_codes(db))) - len(invitations)
+    if kept > 0 and not renew:
+        click.echo(f"{kept} cadres still hold a valid code, left as it is (--renew replaces them)",
+                   err=True)
     if as_json:
         click.echo(json.dumps([{"name": i["name"], "code": i["code"]} for i in invitations],
                               ensure_ascii=False))

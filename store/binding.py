@@ -1,14 +1,17 @@
 """Binding a WeChat identity to a roster cadre: one-time codes, WeCom members, who is who.
 
     invite(db, ttl_hours=72)                  # -> [{"name", "code", ...}] for unbound cadres
+    invite(db, cadre_ids=[7], renew=True)     # a lost code: a new one, the old one void
+    valid_codes(db)                           # {cadre id: expires_at} of codes still usable
     result = bind(db, "48213907", openid="o6_bmj…")
     result.ok, result.reason, result.cadre    # True, "ok", {...}
     cadre_for(db, openid="o6_bmj…")           # the bound, active cadre, or None
     bind_wecom_member(db, "zhangsan")         # WeCom: a roster userid binds without a code
     enrol(db, openid="o6_bmj…")               # BOT_OPEN_ACCESS=1: a follower's own record
 
-Codes are 8 random digits from `secrets`, single use, expiring; issuing new codes for a
-cadre expires their older unused ones. An identity with MAX_FAILED wrong codes within an
+Codes are 8 random digits from `secrets`, single use, expiring. Inviting again gives codes
+only to the cadres without a valid unused one, so the codes handed out stay good; renewing
+(`renew=True`, for a lost code) expires the cadre's older unused codes. An identity with MAX_FAILED wrong codes within an
 hour is refused (`throttled`) until the hour passes, so codes cannot be guessed.
 
 A follower who enrolled themselves (open access) and then binds with a roster cadre's code
@@ -50,18 +53,20 @@ REACHABLE = {
 }
 
 
-def invite(db, ttl_hours=72, cadre_ids=None, identity="any"):
-    """New one-time codes for active cadres who need one to be reached (or just `cadre_ids`):
-    -> [{"name", "code", "cadre_id", "department", "expires_at"}] by name.
+def invite(db, ttl_hours=72, cadre_ids=None, identity="any", renew=False):
+    """New one-time codes for active cadres who need one to be reached (or just `cadre_ids`)
+    and hold no valid unused code: -> [{"name", "code", "cadre_id", "department",
+    "expires_at"}] by name. `renew=True` gives them new codes even so, the old ones void.
 
     Who needs one depends on the channel's `identity`: on WeCom (`userid`) the address book
     is the identity, so only cadres without a userid; on the Official Account (`openid`)
     cadres without an openid; in the sandbox (`any`) every unbound cadre."""
     ttl = f"{int(ttl_hours * 3600):+d} seconds"
-    cadres = [c for c in _cadres(db, f"NOT {REACHABLE[identity]} AND removed_at IS NULL")
-              if cadre_ids is None or c["id"] in set(cadre_ids)]
     invitations = []
     with write(db):
+        holding = set() if renew else set(valid_codes(db))
+        cadres = [c for c in _cadres(db, f"NOT {REACHABLE[identity]} AND removed_at IS NULL")
+                  if (cadre_ids is None or c["id"] in set(cadre_ids)) and c["id"] not in holding]
         for cadre in cadres:
             db.execute(f"UPDATE binding_codes SET expires_at = {EXPIRED} "
                        f"WHERE cadre_id = ? AND used_at IS NULL AND expires_at > {NOW}", [cadre["id"]])
@@ -74,6 +79,35 @@ def invite(db, ttl_hours=72, cadre_ids=None, identity="any"):
             invitations.append({"name": cadre["name"], "code": code, "cadre_id": cadre["id"],
                                 "department": cadre["department"], "expires_at": expires})
     return invitations
+
+
+def valid_codes(db):
+    """`{cadre id: expires_at}` of the active cadres holding an unused, unexpired code (the
+    latest expiry when several)."""
+    return dict(db.execute(
+        "SELECT b.cadre_id, MAX(b.expires_at) FROM binding_codes b JOIN cadres c ON c.id ="
+        f" b.cadre_id WHERE b.used_at IS NULL AND b.expires_at > {NOW} AND c.removed_at IS NULL"
+        " GROUP BY b.cadre_id").fetchall())
+
+
+def codes_since(db, cadre_ids, since):
+    """The unused, unexpired codes of `cadre_ids` made at or after the stored time `since`
+    (what one press of the console's button made) -> invite()'s rows, by name."""
+    ids = [int(i) for i in cadre_ids]
+    if not ids:
+        return []
+    rows = db.execute(
+        "SELECT c.name, b.code, c.id, c.department, b.expires_at FROM binding_codes b"
+        " JOIN cadres c ON c.id = b.cadre_id"
+        f" WHERE b.cadre_id IN ({','.join('?' * len(ids))}) AND b.used_at IS NULL"
+        f" AND b.expires_at > {NOW} AND b.created_at >= ? ORDER BY c.name, c.id",
+        [*ids, since]).fetchall()
+    return [dict(zip(("name", "code", "cadre_id", "department", "expires_at"), r)) for r in rows]
+
+
+def now(db):
+    """The database's "now" in stored time format (a mark for codes_since)."""
+    return db.execute(f"SELECT {NOW}").fetchone()[0]
 
 
 def bind(db, code, openid=None, userid=None):

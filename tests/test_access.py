@@ -44,7 +44,7 @@ def test_queries_past_the_limit_get_a_polite_reply_and_other_users_are_unaffecte
     assert zhang.say("更多") == ratelimit.SLOW_DOWN          # paging is a query too
     assert "订阅" in zhang.say("帮助")                       # commands still answer
     li = Chat(client, "o_lisi")
-    codes = {row["name"]: row["code"] for row in binding.invite(db)}
+    codes = {row["name"]: row["code"] for row in binding.invite(db, renew=True)}
     assert "绑定成功" in li.say(f"绑定 {codes['李四']}")
     assert li.say("疫情").startswith("找到")
     db.conn.close()

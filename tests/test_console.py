@@ -272,7 +272,8 @@ def test_roster_import_and_binding_codes(client, db, tmp_path):
         content_type="multipart/form-data", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "新增 1 人" in page and "第 3 行" in page and "王明" in page
-    codes = client.post("/admin/roster/invite", data={"csrf_token": token}).get_data(as_text=True)
+    codes = client.post("/admin/roster/invite", data={"csrf_token": token},
+                        follow_redirects=True).get_data(as_text=True)
     code = re.search(r"<td>王明</td><td>(\d{6,})</td>", codes).group(1)
     assert binding.bind(db, code, openid="sandbox-x").ok
     subscribers = client.get("/admin/subscribers").get_data(as_text=True)
@@ -355,3 +356,28 @@ def test_roster_import_refuses_a_broken_file_and_keeps_namesakes_apart(client, d
                            "周八,区审计局,13900000077,zhou77,\n周八,区审计局,13900000078,zhou78,\n")
     assert "新增 2 人" in page and 'class="flash warn"' in page and "按两人导入" in page
     assert db.execute("SELECT COUNT(*) FROM cadres WHERE name = '周八'").fetchone()[0] == 2
+
+
+def test_binding_codes_survive_a_second_press_and_a_lost_one_is_renewed(client, db):
+    login(client)
+    _import(client, "name,department,mobile,userid,subscriptions\n王明,区审计局,13800000001,,\n"
+                    "李华,区审计局,13800000002,,\n")
+    token = page_token(client, "/admin/roster")
+    press = client.post("/admin/roster/invite", data={"csrf_token": token})
+    assert press.status_code == 302 and press.location.endswith("/admin/roster")  # PRG
+    page = client.get(press.location).get_data(as_text=True)
+    first = dict(re.findall(r"<tr><td>(王明|李华)</td><td>(\d{8})</td></tr>", page))
+    assert len(first) == 2 and "72 小时内有效" in page
+    assert not re.search(r"<td>王明</td><td>\d{8}</td>", client.get("/admin/roster").get_data(as_text=True))
+    again = client.post("/admin/roster/invite", data={"csrf_token": token}, follow_redirects=True)
+    page = again.get_data(as_text=True)
+    assert "都已有未过期的绑定码" in page and not re.search(r"<td>王明</td><td>\d{8}</td>", page)
+    assert "有效至" in page
+    wang = db.execute("SELECT id FROM cadres WHERE name = '王明'").fetchone()[0]
+    renewed = client.post(f"/admin/roster/{wang}/code", data={"csrf_token": token}, follow_redirects=True)
+    new = re.search(r"<td>王明</td><td>(\d{8})</td>", renewed.get_data(as_text=True)).group(1)
+    assert new != first["王明"]
+    assert binding.bind(db, first["李华"], openid="sandbox-li").ok  # the first code still works
+    assert binding.bind(db, first["王明"], openid="sandbox-wang").reason == "expired"
+    assert binding.bind(db, new, openid="sandbox-wang").ok
+    assert client.post("/admin/roster/9999/code", data={"csrf_token": token}).status_code == 404

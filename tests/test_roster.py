@@ -91,7 +91,7 @@ def test_invite_codes_are_digits_unique_and_for_unbound_cadres_only(known, cadre
     assert all(len(code) >= 6 and code.isdigit() for code in issued.values())
     assert len(set(issued.values())) == 2
     assert binding.bind(known, issued["李四"], openid="o-li").ok
-    assert set(codes(known)) == {"张三"}
+    assert set(codes(known, renew=True)) == {"张三"}
 
 
 def test_bind_outcomes(known, cadres):
@@ -104,7 +104,7 @@ def test_bind_outcomes(known, cadres):
     assert again.ok and again.already
     assert binding.bind(known, issued["李四"], openid="o-other").reason == "used"
     # a fresh code for an already bound cadre: bound elsewhere
-    other = binding.invite(known, cadre_ids=[cadres["张三"]])[0]["code"]
+    other = binding.invite(known, cadre_ids=[cadres["张三"]], renew=True)[0]["code"]
     assert binding.bind(known, other, openid="o-li").reason == "identity_taken"
     assert binding.bind(known, f" {other[:4]} {other[4:]} ", openid="o-zhang").ok  # spaces ok
 
@@ -118,16 +118,28 @@ def test_bound_elsewhere_and_unbind(known, cadres):
     assert binding.bind(known, "11112222", openid="o-new-phone").reason == "bound_elsewhere"
     assert binding.unbind(known, cadres["张三"])
     assert binding.cadre_for(known, openid="o-zhang") is None
-    assert binding.bind(known, codes(known)["张三"], openid="o-new-phone").ok
+    assert binding.bind(known, codes(known, renew=True)["张三"], openid="o-new-phone").ok
 
 
 def test_expired_and_superseded_codes(known, cadres):
     stale = codes(known, ttl_hours=-1)["张三"]
     assert binding.bind(known, stale, openid="o-zhang").reason == "expired"
     old = codes(known)["张三"]
-    new = codes(known)["张三"]
+    new = codes(known, renew=True)["张三"]
     assert binding.bind(known, old, openid="o-zhang").reason == "expired"
     assert binding.bind(known, new, openid="o-zhang").ok
+
+
+def test_inviting_again_keeps_the_codes_handed_out(known, cadres, runner):
+    first = codes(known)
+    assert codes(known) == {}  # everyone unbound already holds a valid code
+    assert set(binding.valid_codes(known)) == {cadres["张三"], cadres["李四"]}
+    again = runner.invoke(args=["roster", "invite", "--json"])
+    assert json.loads(again.stdout) == [] and "2 cadres still hold a valid code" in again.stderr
+    assert binding.bind(known, first["李四"], openid="o-li").ok
+    renewed = codes(known, cadre_ids=[cadres["张三"]], renew=True)["张三"]
+    assert binding.bind(known, first["张三"], openid="o-zhang").reason == "expired"
+    assert binding.bind(known, renewed, openid="o-zhang").ok
 
 
 def test_guessing_is_throttled(known, cadres):
@@ -160,7 +172,7 @@ def followers(db, department_id):
 def test_removed_cadre_gets_nothing_and_returns_on_reimport(known, cadres, tmp_path):
     assert binding.bind(known, codes(known)["李四"], openid="o-li").ok
     subscribe.subscribe_all(known, cadres["李四"])
-    pending = codes(known)["张三"]
+    pending = codes(known, renew=True)["张三"]
     assert roster.remove_cadre(known, cadres["李四"])
     assert roster.remove_cadre(known, cadres["张三"])
     assert not roster.remove_cadre(known, cadres["张三"])

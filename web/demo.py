@@ -100,7 +100,7 @@ def _bind_to_sandbox(db, cadres):
     unbound = [c["id"] for c in cadres if not c.get("bound_at")]
     if not unbound:
         return
-    for invitation in binding.invite(db, cadre_ids=unbound):
+    for invitation in binding.invite(db, cadre_ids=unbound, renew=True):
         binding.bind(db, invitation["code"], openid=f"sandbox-{invitation['cadre_id']}")
 
 

@@ -3,7 +3,8 @@
     GET  /admin/subscribers        every department with its subscribers
     GET  /admin/roster             the roster, the import form, the invite button
     POST /admin/roster/import      a CSV upload (name,department,mobile,userid,subscriptions)
-    POST /admin/roster/invite      one-time binding codes for every unbound cadre
+    POST /admin/roster/invite      one-time binding codes for the unbound cadres without one
+    POST /admin/roster/<id>/code   a new code for one cadre (a lost code; the old one void)
     POST /admin/roster/sync        WeCom only: the roster from the address book (`roster sync`)
 
 Also the cadre look-ups the item page and the sandbox phone need (`active_cadre`,
@@ -13,7 +14,8 @@ Also the cadre look-ups the item page and the sandbox phone need (`active_cadre`
 import os
 import tempfile
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
 
 from channels import channel_class, identity_of
 from channels.addressbook import AddressBookError, sync_roster
@@ -27,6 +29,7 @@ from web.errors import on_console_errors
 bp = Blueprint("people", __name__, url_prefix="/admin")
 on_console_errors(bp)
 CODE_TTL_HOURS = 72
+SHOWN_CODES = "jb_new_codes"  # session: {"ids": cadre ids, "since": stored time} to show once
 
 
 @bp.route("/subscribers")
@@ -44,9 +47,14 @@ def subscribers():
 @bp.route("/roster")
 @role_required("admin")
 def roster_page():
-    """The roster with binding state, and the import/invite forms."""
-    return render_template("admin/roster.html", cadres=_cadres(get_db()), codes=None,
-                           address_book=_has_address_book())
+    """The roster with binding state, and the import/invite forms; codes just made are shown
+    here once (the POST redirects to this page, so a reload never makes codes again)."""
+    db = get_db()
+    made = session.pop(SHOWN_CODES, None)
+    codes = binding.codes_since(db, made["ids"], made["since"]) if made else None
+    return render_template("admin/roster.html", cadres=_cadres(db), codes=codes,
+                           valid_codes=binding.valid_codes(db), address_book=_has_address_book(),
+                           ttl_hours=CODE_TTL_HOURS)
 
 
 @bp.route("/roster/import", methods=["POST"])
@@ -81,15 +89,48 @@ def roster_import():
 @bp.route("/roster/invite", methods=["POST"])
 @role_required("admin")
 def invite():
-    """Make binding codes for unbound cadres and show them once."""
+    """Make binding codes for the unbound cadres who hold no valid one (the codes handed out
+    stay good); the roster page shows the new ones once."""
     db = get_db()
+    since = binding.now(db)
     codes = binding.invite(db, ttl_hours=CODE_TTL_HOURS, identity=identity_of(current_app.config))
     note("roster_invite", None, codes=len(codes))
-    if not codes:
+    _show_once(codes, since)
+    holding = sum(1 for c in _cadres(db) if not c["bound"] and c["id"] in binding.valid_codes(db))
+    if codes:
+        flash(f"已为 {len(codes)} 人生成绑定码，{CODE_TTL_HOURS} 小时内有效。"
+              + (f"另有 {holding - len(codes)} 人的绑定码仍有效，未改变。" if holding > len(codes) else ""))
+    elif holding:
+        flash(f"未绑定的 {holding} 人都已有未过期的绑定码，未生成新码。"
+              "有人丢失绑定码时，请在名册中为其“重新生成”。")
+    else:
         flash("所有干部都已可以接收推送，无需生成绑定码。")
-    return render_template("admin/roster.html", cadres=_cadres(db), codes=codes,
-                           address_book=_has_address_book(),
-                           ttl_hours=CODE_TTL_HOURS)
+    return redirect(url_for("people.roster_page"))
+
+
+@bp.route("/roster/<int:cadre_id>/code", methods=["POST"])
+@role_required("admin")
+def renew_code(cadre_id):
+    """A new code for one cadre who lost theirs: their older unused codes stop working."""
+    db = get_db()
+    cadre = active_cadre(db, cadre_id)
+    if cadre is None:
+        abort(404)
+    since = binding.now(db)
+    codes = binding.invite(db, ttl_hours=CODE_TTL_HOURS, cadre_ids=[cadre_id], renew=True,
+                           identity=identity_of(current_app.config))
+    if not codes:
+        flash(f"{cadre['name']} 已可以接收推送，无需绑定码。")
+        return redirect(url_for("people.roster_page"))
+    note("roster_invite", f"cadre:{cadre_id}", codes=1, renew=True)
+    _show_once(codes, since)
+    flash(f"已为 {cadre['name']} 重新生成绑定码（{CODE_TTL_HOURS} 小时内有效），原来的绑定码已作废。")
+    return redirect(url_for("people.roster_page"))
+
+
+def _show_once(codes, since):
+    if codes:
+        session[SHOWN_CODES] = {"ids": [c["cadre_id"] for c in codes], "since": since}
 
 
 @bp.route("/roster/sync", methods=["POST"])
