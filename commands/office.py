@@ -1,6 +1,6 @@
 """Office commands for the store: publish, search, roster, departments.
 
-    python bot.py publish issue.pdf [--json]        # -> 1  or  {"id": 1, "items": 9}
+    python bot.py publish issue.pdf [--json]        # -> 1  or  {"id": 1, "items": 9, …}
     python bot.py search "清河镇 疫情" [--json]
     python bot.py roster import roster.csv
     python bot.py roster invite [--json] [--hours 72] [--renew]
@@ -25,7 +25,7 @@ from store import departments as departments_store
 from store import roster as roster_store
 from subscriptions import roster_csv
 from store.db import get_db
-from store.ingest import ingest, limits_from
+from store.ingest import ingest_upload, limits_from
 from store.issues import get_issue
 from store.search import search
 from commands.addressbook import roster_sync_command
@@ -36,43 +36,60 @@ from commands.review import require, require_push, uploaded
 
 
 
-def publish_file(db, path):
-    """`publish_file(db, "issue.pdf")` -> (issue_id, created, item_count) through the one
-    ingest path (store.ingest); ValueError/OSError with a readable reason when the file is
-    not a bulletin issue."""
+def publish_upload(db, path):
+    """`publish_upload(db, "issue.pdf")` -> store.ingest.Ingested (issue_id, created, same_as,
+    differs) through the one ingest path (store.ingest); ValueError/OSError with a readable
+    reason when the file is not a bulletin issue."""
     name = os.path.basename(path)
     with open(path, "rb") as f:
         data = f.read()
     try:
-        issue_id, created = ingest(db, data, filename=name, source=name,
-                                   limits=limits_from(current_app.config))
+        return ingest_upload(db, data, filename=name, source=name,
+                             limits=limits_from(current_app.config))
     except (ValueError, LookupError) as error:  # bulletin.ParseError is a ValueError
         raise ValueError(f"cannot read {name}: {_one_line(error)}") from None
-    return issue_id, created, get_issue(db, issue_id)["item_count"]
 
 
 @click.command("publish")
 @click.argument("file", type=click.Path())
-@click.option("--json", "as_json", is_flag=True, help='Print {"id", "items": n}.')
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"id", "items": n, "same_as": id or null, "differs": {...}}.')
 @click.option("--push", "push_now", is_flag=True, help="Then push it to the cadres (progress bar).")
 @with_appcontext
 def publish_command(file, as_json, push_now):
     """Store a bulletin issue (text, PDF, Word) and print its id; the same content twice
-    gives the same id."""
+    gives the same id. Another version of a stored issue (same number and date, other
+    content) is stored, said on stderr and not pushed by --push: decide in the console."""
     require("editor", "publish")
+    db = get_db()
     try:
-        issue_id, created, count = publish_file(get_db(), file)
+        result = publish_upload(db, file)
     except (OSError, ValueError) as error:
         raise Fail.from_error(error)
+    issue_id, created = result.issue_id, result.created
+    count = get_issue(db, issue_id)["item_count"]
     if created:
         uploaded(issue_id)
-    note("publish", f"issue:{issue_id}", file=os.path.basename(file), created=created, items=count)
+    note("publish", f"issue:{issue_id}", file=os.path.basename(file), created=created, items=count,
+         **({"same_as": result.same_as} if result.same_as else {}))
     if as_json:
-        click.echo(json.dumps({"id": issue_id, "items": count}))
+        click.echo(json.dumps({"id": issue_id, "items": count, "same_as": result.same_as,
+                               "differs": result.differs}, ensure_ascii=False))
     else:
         click.echo(issue_id)
     if not created:
         click.echo(f"(already stored as issue {issue_id})", err=True)
+        for field, values in result.differs.items():
+            click.echo(f"(the file's {field} is {values['uploaded']!r}, issue {issue_id} has"
+                       f" {values['stored']!r}: same content, so the same issue; correct the"
+                       " stored one on its console page)", err=True)
+    if result.same_as:
+        message = (f"issue {result.same_as} has this number and date with other content: issue"
+                   f" {issue_id} is another version of it, held from the push until the console's"
+                   " issue page replaces the earlier items or keeps both")
+        if push_now:
+            raise Fail(f"not pushed: {message}")
+        click.echo(f"({message})", err=True)
     if push_now:
         from commands.push import send_with_progress
         require_push(issue_id)

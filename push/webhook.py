@@ -1,6 +1,8 @@
 """The signed publishing webhook: ingest an issue, push it, see and retry its deliveries.
 
     POST /api/issues                  body = the issue; 201 new / 200 same content; ?push=1
+                                      (+ "same_as", "differs": another version of a stored
+                                      issue is held from the push: "push": {"held": …})
     POST /api/issues/<id>/push        queue the issue's messages (twice = nothing new)
     GET  /api/issues/<id>/deliveries  counts by status and per-recipient rows (?limit&offset)
     POST /api/issues/<id>/resend      queue the failed deliveries again
@@ -28,7 +30,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from push import publish, replay, status, worker
 from store import review
 from store.audit import record
-from store.ingest import ingest, limits_from
+from store.ingest import ingest_upload, limits_from
 
 log = logging.getLogger(__name__)
 bp = Blueprint("push_api", __name__, url_prefix="/api/issues")
@@ -116,16 +118,22 @@ def create_issue():
     data, filename, content_type = _issue_upload()
     db = get_db()
     try:
-        issue_id, created = ingest(db, data, filename, content_type, source="webhook",
-                                   limits=limits_from(current_app.config), bounded=True)
+        result = ingest_upload(db, data, filename, content_type, source="webhook",
+                               limits=limits_from(current_app.config), bounded=True)
     except ParseError as error:  # over a limit (413/422), classified (422), unreadable (400)
         raise WebhookError(getattr(error, "status", 400), str(error))
+    issue_id, created = result.issue_id, result.created
     answer = publish.issue_view(db, issue_id, current_app.config)
+    # another version of a stored issue (same number and date, other content): held from the
+    # push until the office replaces the earlier one's items or keeps both, in the console
+    answer.update(same_as=result.same_as, differs=result.differs)
     if created:
         review.changed(db, issue_id, "webhook", uploaded=True)
-    record(db, "webhook", request.remote_addr, "publish", f"issue:{issue_id}", {"created": created})
+    record(db, "webhook", request.remote_addr, "publish", f"issue:{issue_id}",
+           {"created": created, **({"same_as": result.same_as} if result.same_as else {})})
     if request.args.get("push") in ("1", "true", "yes") or current_app.config.get("BOT_AUTO_PUSH"):
-        answer["push"] = _push(db, issue_id)
+        answer["push"] = (_held(db, issue_id, result.same_as) if result.same_as
+                          else _push(db, issue_id))
     return jsonify(answer), 201 if created else 200
 
 
@@ -207,6 +215,14 @@ def _push(db, issue_id):
     worker.wake(current_app)
     record(db, "webhook", request.remote_addr, "push", f"issue:{issue_id}", {"queued": result["queued"]})
     return {**result, **_counts(db, issue_id)}
+
+
+def _held(db, issue_id, same_as):
+    """The push answer for an upload held as another version of issue `same_as`."""
+    return {"issue": issue_id, "queued": 0, "recipients": 0, "held": "same_as",
+            "message": f"issue {same_as} has the same number and date with other content: "
+                       "replace its items or keep both in the console, then push",
+            **_counts(db, issue_id)}
 
 
 def _counts(db, issue_id):

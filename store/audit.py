@@ -20,7 +20,7 @@ from store.transaction import write_one
 ACTIONS = ("login", "login_failed", "logout", "publish", "correct", "approve", "push", "resend",
            "remind", "withdraw", "recall", "schedule", "schedule_cancel", "schedule_held", "roster_import", "roster_invite", "roster_remove",
            "roster_unbind", "roster_sync", "departments_import", "department_alias",
-           "classify", "account_add", "account_disable", "account_enable", "account_password", "account_role", "restore",
+           "classify", "keep_both", "account_add", "account_disable", "account_enable", "account_password", "account_role", "restore",
            "reindex", "demo")
 FIELDS = ("at", "who", "where", "action", "target", "details")
 

@@ -406,3 +406,13 @@ def m017_chat_state_basis(db):
     # 更多 continues a page only from what it was shown from (handlers/searching.py): the
     # search version and a digest of the items shown, a few bytes a user.
     db.execute("ALTER TABLE chat_state ADD COLUMN basis TEXT")
+
+
+@migrations()
+def m018_issue_same_as(db):
+    # An upload whose number and date (and issuer) match a stored issue with other content is
+    # another version of it (a typo fixed in Word and uploaded again), not a new issue: it is
+    # stored, marked with the issue it repeats, and held from the push until the office
+    # replaces the earlier version's items with it or keeps both (store/issue_identity.py).
+    db.execute("ALTER TABLE issues ADD COLUMN same_as INTEGER"
+               " REFERENCES issues(id) ON DELETE SET NULL")

@@ -27,7 +27,7 @@ def test_publish_json_with_push_keeps_stdout_json(app, db, sample_path):
     result = app.test_cli_runner().invoke(
         args=["publish", str(sample_path), "--push", "--json"])
     assert result.exit_code == 0, result.stderr
-    assert set(json.loads(result.stdout)) == {"id", "items"}
+    assert set(json.loads(result.stdout)) == {"id", "items", "same_as", "differs"}
     assert "1 sent" in result.stderr
 
 

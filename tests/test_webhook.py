@@ -45,7 +45,8 @@ def test_new_issue_is_201_with_items_and_cards_and_the_same_content_is_200(clien
     first = post(client, "/api/issues", sample)
     assert first.status_code == 201
     body = first.get_json()
-    assert set(body) == {"id", "items", "cards"}
+    assert set(body) == {"id", "items", "cards", "same_as", "differs"}
+    assert (body["same_as"], body["differs"]) == (None, {})
     assert body["items"][0]["title"] == "上街区十个重大项目集中开工"
     assert len(body["cards"]) == len(body["items"]) == 8
     assert body["cards"][0]["link"].startswith(f"http://jianbao.test/items/{body['items'][0]['id']}?t=")

@@ -31,7 +31,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 def init_app(app):
     """Register the web blueprints and their protections on `app`."""
     from store.db import add_schema
-    from web import (accounts_views, audit_views, console, level_views, review_views, health, issue_views, pages, people, proxy, render,
+    from web import (accounts_views, audit_views, console, identity_views, level_views, review_views, health, issue_views, pages, people, proxy, render,
                      sandbox, verify)
     from web.schema import migrations
 
@@ -53,7 +53,7 @@ def init_app(app):
 
     app.jinja_env.globals.update(may=auth.may, current_account=auth.current_account,
                                  role_names=auth.ROLE_NAMES, review_of=_review_of,
-                                 levels_of=_levels_of)
+                                 levels_of=_levels_of, versions_of=identity_views.versions_panel)
     app.session_interface = BrowserSessions()
     render.init_app(app)
     csrf.init_app(app)
@@ -62,7 +62,7 @@ def init_app(app):
     app.register_error_handler(CSRFError, _csrf_refused)
     for blueprint in (assets, pages.bp, auth.bp, console.bp, issue_views.bp, people.bp,
                       audit_views.bp, accounts_views.bp, review_views.bp, level_views.bp,
-                      verify.bp):
+                      identity_views.bp, verify.bp):
         app.register_blueprint(blueprint)
     if channel_class(app.config["BOT_CHANNEL"]).has_sandbox_phone:  # elsewhere: 404
         app.register_blueprint(sandbox.bp)

@@ -6,7 +6,7 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from store.ingest import ingest, limits_from
+from store.ingest import ingest_upload, limits_from
 from store.db import get_db
 from store.issues import get_issue, issue_items, list_issues
 from web import push_actions as progress, store
@@ -56,15 +56,29 @@ def publish():
 
     db = get_db()
     try:
-        issue_id, created = ingest(db, data, filename=name, content_type=kind, source=name,
-                                   limits=limits_from(current_app.config), bounded=True)
+        result = ingest_upload(db, data, filename=name, content_type=kind, source=name,
+                               limits=limits_from(current_app.config), bounded=True)
     except (ParseError, ValueError) as error:  # unreadable, or no items found
         flash(f"无法读取“{name}”：{error}", "error")
         return redirect(url_for("console.home"))
+    issue_id, created = result.issue_id, result.created
     count = get_issue(db, issue_id)["item_count"]
     if created:
         uploaded(db, issue_id)
-    note("publish", f"issue:{issue_id}", file=name, created=created, items=count)
-    flash(f"已读取 {count} 条，请核对标题和单位后推送。" if created
-          else "这一期已经发布过，打开的是已有的一期。")
+    note("publish", f"issue:{issue_id}", file=name, created=created, items=count,
+         **({"same_as": result.same_as} if result.same_as else {}))
+    if result.same_as:
+        earlier = get_issue(db, result.same_as)
+        flash(f"已读取 {count} 条。注意：已有一期（{earlier['number']}，{earlier['date']}，存档编号 "
+              f"{earlier['id']}）期号和日期与这份相同，但内容不同。请在本页选择用这份替换原来那期的"
+              "条目，或保留两期；决定之前这份不能推送。", "warn")
+    elif created:
+        flash(f"已读取 {count} 条，请核对标题和单位后推送。")
+    else:
+        flash("这一期已经发布过，打开的是已有的一期。")
+        for field, values in result.differs.items():
+            label = {"number": "期号", "issuer": "发文单位"}[field]
+            flash(f"注意：文件中的{label}是“{values['uploaded']}”，已有的一期是“{values['stored'] or '无'}”"
+                  f"（内容相同，按同一期处理）。如需更正{label}，请在本页“期号、日期、发文单位”处修改。",
+                  "warn")
     return redirect(url_for("issues.review", issue_id=issue_id))

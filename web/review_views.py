@@ -19,7 +19,7 @@ the changed items marked (`?changed=<item ids>`).
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from push import publish
-from store import accounts, review
+from store import accounts, issue_identity, review
 from store.db import get_db
 from web.auth import ROLE_NAMES, current_account, may, role_required
 from web.errors import on_console_errors
@@ -83,7 +83,13 @@ def _marked(db, issue_id, seen):
 
 
 def push_refusal(db, issue_id):
-    """None when the signed-in account may push the issue now, else the refusal to answer."""
+    """None when the signed-in account may push the issue now, else the refusal to answer.
+    An upload held as another version of a stored issue (store/issue_identity.py) waits for
+    the office's decision, whoever pushes."""
+    earlier = issue_identity.same_as(db, issue_id)
+    if earlier is not None:
+        return _refuse(f"这一期（存档编号 {issue_id}）与存档编号 {earlier} 的一期期号、日期相同而内容"
+                       "不同：请先在本期页面选择“替换原来那期的条目”或“保留两期”，再推送。")
     account = current_account()
     if account["name"] == accounts.BOOTSTRAP or not accounts.any_active(db):
         return None

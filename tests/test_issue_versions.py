@@ -1,0 +1,138 @@
+"""Another version of a stored issue (same number and date, other content) and the masthead
+correction: the console upload, the issue page's choices, the push hold, the webhook, the CLI."""
+
+import io
+import json
+
+from fixtures_chat import webhook_headers
+from push.worker import run_until_idle
+from store import audit, review
+from store.issues import get_issue, issue_items
+from test_console import add_cadre, login, page_token
+
+
+def issue_json(number="第64期", date="2024-04-16", fix=False, extra=False):
+    items = [
+        {"title": "打造15分钟便民" + ("服务圈" if fix else "生活圈"), "body": "区商务局推进便民设施建设。",
+         "department": "区商务局", "kind": "lead"},
+        {"title": "区审计局开展业务培训", "body": "区审计局组织全体干部开展业务培训。", "department": "区审计局"},
+    ]
+    if extra:
+        items.append({"title": "峡窝镇发放倡议书", "body": "峡窝镇扎实做好防汛工作。", "department": "峡窝镇"})
+    return json.dumps({"issuer": "中共某区委办公室", "date": date, "number": number, "items": items},
+                      ensure_ascii=False).encode()
+
+
+def upload(client, data, name="issue.json"):
+    response = client.post("/admin/publish", data={
+        "file": (io.BytesIO(data), name, "application/json"), "csrf_token": page_token(client)},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    issue_id = int(response.location.rsplit("/", 1)[1])
+    return issue_id, client.get(response.location).get_data(as_text=True)
+
+
+def push(client, issue_id):
+    return client.post(f"/admin/issues/{issue_id}/push", data={
+        "csrf_token": page_token(client, f"/admin/issues/{issue_id}")},
+        headers={"Accept": "application/json"})
+
+
+def test_a_corrected_reupload_is_held_and_can_replace_the_earlier_items(client, db):
+    login(client)
+    first, _ = upload(client, issue_json())
+    second, page = upload(client, issue_json(fix=True, extra=True), "fixed.json")
+    assert second != first
+    assert "期号和日期与这份相同，但内容不同" in page and 'id="same-as"' in page
+    assert f'href="/admin/issues/{first}"' in page and 'id="replace-earlier"' in page
+    refused = push(client, second)
+    assert refused.status_code == 409 and "保留两期" in refused.get_json()["error"]
+    replaced = client.post(f"/admin/issues/{second}/versions/replace",
+                           data={"csrf_token": page_token(client, f"/admin/issues/{second}")})
+    assert replaced.location.endswith(f"/admin/issues/{first}")
+    assert [i["title"] for i in issue_items(db, first)][:1] == ["打造15分钟便民服务圈"]
+    assert len(issue_items(db, first)) == 3 and get_issue(db, second) is None
+    assert client.get(f"/admin/issues/{second}").status_code == 404
+    assert review.state(db, first)["state"] == "pending"
+    row = audit.entries(db, action="correct", target=f"issue:{first}")[0]
+    assert row["details"]["replaced_by_upload"] == second
+    again, page = upload(client, issue_json(fix=True, extra=True), "fixed.json")
+    assert again == first and 'id="same-as"' not in page  # the corrected file is this issue now
+
+
+def test_keeping_both_lifts_the_hold(client, db):
+    login(client)
+    first, _ = upload(client, issue_json())
+    second, _ = upload(client, issue_json(fix=True), "fixed.json")
+    kept = client.post(f"/admin/issues/{second}/versions/keep",
+                       data={"csrf_token": page_token(client, f"/admin/issues/{second}")},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "两期都保留" in kept and 'id="same-as"' not in kept and 'id="same-number"' in kept
+    assert push(client, second).status_code == 200
+    assert audit.entries(db, action="keep_both")[0]["target"] == f"issue:{second}"
+
+
+def test_a_pushed_earlier_issue_is_not_replaced_whole(app, client, db):
+    add_cadre(db, "王明", "sandbox-a", everything=True)
+    login(client)
+    first, _ = upload(client, issue_json())
+    assert push(client, first).get_json()["queued"] == 1
+    run_until_idle(app.config["DATABASE_PATH"], app.config)
+    second, page = upload(client, issue_json(fix=True), "fixed.json")
+    assert 'id="replace-earlier"' not in page and "原来那期已推送" in page
+    refused = client.post(f"/admin/issues/{second}/versions/replace", data={
+        "csrf_token": page_token(client)}, follow_redirects=True).get_data(as_text=True)
+    assert "不能整期替换" in refused
+    assert issue_items(db, first)[0]["title"] == "打造15分钟便民生活圈"
+
+
+def test_a_wrong_number_is_corrected_on_the_issue_page(client, db):
+    login(client)
+    first, _ = upload(client, issue_json(number="第7期", date="2024-04-09"))
+    review.approve(db, first, "someone", four_eyes=False)
+    again, page = upload(client, issue_json(number="第71期", date="2024-04-09"), "fixed.json")
+    assert again == first and "期号是“第71期”，已有的一期是“第7期”" in page
+    token = page_token(client, f"/admin/issues/{first}")
+    bad = client.post(f"/admin/issues/{first}/masthead", data={
+        "csrf_token": token, "number": "第71期", "date": "2024-13-40", "issuer": "中共某区委办公室"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "YYYY-MM-DD" in bad and get_issue(db, first)["number"] == "第7期"
+    fixed = client.post(f"/admin/issues/{first}/masthead", data={
+        "csrf_token": token, "number": "第71期", "date": "2024-04-09", "issuer": "中共某区委办公室"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "已更正期号（第7期 → 第71期）" in fixed and "第71期" in fixed
+    assert get_issue(db, first)["number"] == "第71期"
+    assert review.state(db, first)["state"] == "pending"  # approved before: back to 待审核
+    row = audit.entries(db, action="correct", target=f"issue:{first}")[0]
+    assert row["details"] == {"before": {"number": "第7期"}, "after": {"number": "第71期"}}
+    same = client.post(f"/admin/issues/{first}/masthead", data={
+        "csrf_token": token, "number": "第71期", "date": "2024-04-09", "issuer": "中共某区委办公室"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "没有改动" in same
+
+
+def test_the_webhook_says_same_as_and_holds_the_push(client, db):
+    def post(url, body):
+        return client.post(url, data=body, headers=webhook_headers("POST", url, body),
+                           content_type="application/json")
+
+    add_cadre(db, "王明", "sandbox-a", everything=True)
+    first = post("/api/issues", issue_json()).get_json()
+    second = post("/api/issues?push=1", issue_json(fix=True))
+    body = second.get_json()
+    assert second.status_code == 201 and body["same_as"] == first["id"]
+    assert body["push"]["held"] == "same_as" and body["push"]["queued"] == 0
+    renumbered = post("/api/issues", issue_json(number="第65期")).get_json()
+    assert renumbered["id"] == first["id"]
+    assert renumbered["differs"] == {"number": {"stored": "第64期", "uploaded": "第65期"}}
+
+
+def test_the_cli_says_same_as_and_does_not_push_it(runner, db, tmp_path):
+    (tmp_path / "a.json").write_bytes(issue_json())
+    (tmp_path / "b.json").write_bytes(issue_json(fix=True))
+    first = json.loads(runner.invoke(args=["publish", str(tmp_path / "a.json"), "--json"]).stdout)
+    assert first["same_as"] is None
+    held = runner.invoke(args=["publish", str(tmp_path / "b.json"), "--push"])
+    assert held.exit_code == 2 and "not pushed" in held.stderr and f"issue {first['id']}" in held.stderr
+    again = json.loads(runner.invoke(args=["publish", str(tmp_path / "b.json"), "--json"]).stdout)
+    assert again["same_as"] == first["id"]
