@@ -9,6 +9,7 @@ import re
 
 from bulletin import ParseError
 from bulletin.read import decode_text
+from store.department_refs import keep
 from store.departments import add_alias, is_known, learn, owner_of
 from store.text import fold
 from store.transaction import write
@@ -38,6 +39,7 @@ def import_departments(db, path):
         for number, name, aliases, parent in rows:
             known = is_known(db, name)
             department_id = learn(db, name)
+            keep(db, department_id)  # the office's own: kept when no item names it
             summary["departments"] += 0 if known else 1
             for alias in aliases:
                 owner = owner_of(db, alias)
@@ -52,6 +54,7 @@ def import_departments(db, path):
                 summary["aliases"] += 1
             if parent:
                 parent_id = learn(db, parent)
+                keep(db, parent_id)
                 if parent_id == department_id:
                     summary["errors"].append(f"第{number}行：上级不能是部门自己")
                 else:

@@ -20,6 +20,7 @@ file says otherwise.
 import re
 from datetime import date as Date
 
+from store.department_refs import forget_unused
 from store.text import fold
 from store.transaction import write
 
@@ -87,6 +88,10 @@ def replace(db, issue_id):
         if "pushed" in states.values():
             raise ValueError("已推送的一期不能整期替换，请逐条更正")
         before = db.execute("SELECT COUNT(*) FROM items WHERE issue_id = ?", [target]).fetchone()[0]
+        named = [r[0] for r in db.execute(
+            "SELECT j.department_id FROM item_departments j JOIN items i ON i.id = j.item_id"
+            " WHERE i.issue_id = ? UNION SELECT department_id FROM items WHERE issue_id = ?",
+            [target, target])]
         upload = db.execute("SELECT content_hash, issuer, number, source, warnings, ocr,"
                             " classification FROM issues WHERE id = ?", [issue_id]).fetchone()
         db.execute("DELETE FROM items WHERE issue_id = ?", [target])
@@ -96,6 +101,7 @@ def replace(db, issue_id):
                       number = COALESCE(?, number), source = ?, warnings = ?, ocr = ?,
                       classification = ? WHERE id = ?""", [*upload, target])
         db.execute("UPDATE items SET title = title WHERE issue_id = ?", [target])  # re-index
+        forget_unused(db, named)  # departments only the replaced items named
         after = db.execute("SELECT COUNT(*) FROM items WHERE issue_id = ?", [target]).fetchone()[0]
     return {"issue": target, "before": before, "after": after}
 

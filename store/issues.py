@@ -15,6 +15,7 @@ sets `items.department_id` and indexes every item for search, all in one transac
 import hashlib
 import json
 
+from store.department_refs import check_name, forget_unused
 from store.departments import learn, names, resolve
 from store.levels import EFFECTIVE
 from store.review import RELEASED_SQL
@@ -169,8 +170,10 @@ def update_item(db, item_id, title=None, department=None, body=None):
     (After a push, store.corrections.correct records the change around this.)
 
     A known department may be named any way `resolve` understands (审计局 -> 区审计局);
-    an unknown one is learned. Re-indexes. Returns the updated item, None if there is no
-    such item; ValueError for an empty title or a department that could be several.
+    an unknown one is learned, if it looks like a name (store.department_refs.check_name).
+    The department the item leaves is deleted when nothing refers to it any more (a typo
+    corrected away). Re-indexes. Returns the updated item, None if there is no such item;
+    ValueError for an empty title, a department that could be several or a bad new name.
     """
     if get_item(db, item_id) is None:
         return None
@@ -185,12 +188,16 @@ def update_item(db, item_id, title=None, department=None, body=None):
             db.execute("UPDATE items SET body = ? WHERE id = ?", [body.strip(), item_id])
         if department is not None:
             name, department_id = _correction(db, department)
+            left = [r[0] for r in db.execute(
+                "SELECT department_id FROM item_departments WHERE item_id = ? UNION"
+                " SELECT department_id FROM items WHERE id = ?", [item_id, item_id])]
             db.execute("UPDATE items SET department = ?, department_id = ? WHERE id = ?",
                        [name, department_id, item_id])
             db.execute("DELETE FROM item_departments WHERE item_id = ?", [item_id])
             if department_id is not None:  # a correction names the one department meant
                 db.execute("INSERT INTO item_departments (item_id, department_id) VALUES (?, ?)",
                            [item_id, department_id])
+            forget_unused(db, left)
     return get_item(db, item_id)
 
 
@@ -206,6 +213,9 @@ def _correction(db, department):
     if found.choices:
         names = "、".join(d["name"] for d in found.choices)
         raise ValueError(f"“{department}”可能是：{names}，请写全称")
+    problem = check_name(department)
+    if problem:
+        raise ValueError(problem)
     return department, learn(db, department)
 
 

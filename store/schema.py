@@ -416,3 +416,13 @@ def m018_issue_same_as(db):
     # replaces the earlier version's items with it or keeps both (store/issue_identity.py).
     db.execute("ALTER TABLE issues ADD COLUMN same_as INTEGER"
                " REFERENCES issues(id) ON DELETE SET NULL")
+
+
+@migrations()
+def m017_departments_kept(db):
+    # A department the office keeps whether or not anything mentions it: named in its
+    # department file or its roster (store/department_refs.py). The others go when the last
+    # item, cadre or subscription naming them does (a typo corrected away). Every department
+    # stored before this migration is kept: where it came from was not recorded.
+    db.execute("ALTER TABLE departments ADD COLUMN kept INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE departments SET kept = 1")

@@ -30,6 +30,7 @@ import re
 
 from bulletin import ParseError
 from bulletin.read import decode_text
+from store.department_refs import keep
 from store.departments import learn, resolve, suggest
 from store.transaction import write
 from subscriptions.subscribe import subscribe, subscribe_all
@@ -65,6 +66,7 @@ def import_roster(db, path):
         for _, row in rows:  # the roster's departments first: subscriptions may name them
             if row["department"] and not _check(dict(row)):
                 row["department_id"] = learn(db, row["department"])
+                keep(db, row["department_id"])  # the roster's departments stay
         for line, row in rows:
             problem = _check(row) or _duplicate(seen, row, line, summary["notices"])
             if problem:

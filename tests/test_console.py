@@ -381,3 +381,70 @@ def test_binding_codes_survive_a_second_press_and_a_lost_one_is_renewed(client, 
     assert binding.bind(db, first["王明"], openid="sandbox-wang").reason == "expired"
     assert binding.bind(db, new, openid="sandbox-wang").ok
     assert client.post("/admin/roster/9999/code", data={"csrf_token": token}).status_code == 404
+
+
+def _edit(client, item, department, **extra):
+    token = page_token(client, f"/admin/issues/{item['issue_id']}")
+    return client.post(f"/admin/items/{item['id']}", data={
+        "title": item["title"], "department": department, "csrf_token": token, **extra},
+        follow_redirects=True)
+
+
+def test_a_department_typo_is_confirmed_first_and_gone_once_fixed(client, db):
+    from store.departments import list_with_counts
+
+    issue_id = stored_issue(db)
+    login(client)
+    item = issue_items(db, issue_id)[2]  # 峡窝镇
+    asked = _edit(client, item, "区审汁局")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "“区审汁局”不是已知部门" in page and "改为“区审计局”" in page
+    assert issue_items(db, issue_id)[2]["department"] == "峡窝镇"  # nothing saved yet
+    assert resolve(db, "区审汁局", strict=True).unknown
+    saved = _edit(client, item, "区审汁局", confirm_department="区审汁局")
+    assert "第 3 条已更新" in saved.get_data(as_text=True)
+    assert resolve(db, "区审汁局", strict=True).department["name"] == "区审汁局"
+    assert resolve(db, "峡窝镇", strict=True).unknown  # only this item named it, as printed
+    _edit(client, item, "区审计局")  # fixed: nothing names the typo any more
+    assert issue_items(db, issue_id)[2]["department"] == "区审计局"
+    assert resolve(db, "区审汁局", strict=True).unknown  # 订阅 区审汁局 finds nothing
+    assert "区审汁局" not in {row["name"] for row in list_with_counts(db)}  # nor does 部门
+    assert {row["name"] for row in list_with_counts(db)} == {"区审计局"}
+
+
+@pytest.mark.parametrize("name, reason", [("局", "太短"), ("xyz<b>", "不允许的字符“&lt;”"),
+                                          ("12 34", "不像单位名称")])
+def test_names_that_cannot_be_a_department_are_refused(client, db, name, reason):
+    issue_id = stored_issue(db)
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    page = _edit(client, item, name).get_data(as_text=True)
+    assert "未更新" in page and reason in page
+    assert issue_items(db, issue_id)[2]["department"] == "峡窝镇"
+
+
+def test_a_department_the_office_keeps_or_someone_follows_stays(client, db, tmp_path):
+    from store import department_file
+
+    issue_id = stored_issue(db)
+    path = tmp_path / "departments.csv"
+    path.write_text("区统计局,统计\n区信访局\n", encoding="utf-8")
+    department_file.import_departments(db, str(path))
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    _edit(client, item, "区信访局")  # known: no question
+    _edit(client, item, "区审计局")
+    assert resolve(db, "区信访局", strict=True).department  # the department file's: kept
+    _edit(client, item, "区审汁局", confirm_department="区审汁局")
+    typo = resolve(db, "区审汁局", strict=True).department["id"]
+    add_cadre(db, "王明", "sandbox-w")
+    subscribe.subscribe(db, db.execute("SELECT id FROM cadres").fetchone()[0], [typo])
+    _edit(client, item, "区审计局")
+    assert resolve(db, "区审汁局", strict=True).department  # someone follows it
+
+
+def test_saving_an_unchanged_item_says_so(client, db):
+    issue_id = stored_issue(db)
+    login(client)
+    item = issue_items(db, issue_id)[1]
+    assert "第 2 条没有改动" in _edit(client, item, item["department"]).get_data(as_text=True)

@@ -22,6 +22,7 @@ from store.db import get_db
 from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
 from web.auth import admin_required, current_account, role_required
+from web.department_check import confirm_new_department
 from web.errors import on_console_errors
 from web.review_views import changed, changed_by_editor, push_refusal
 from web.trail import note
@@ -111,6 +112,11 @@ def edit_item(item_id):
     changes, conflicts = _changes(item, typed)
     if conflicts:
         return _conflict(db, item, typed, conflicts)
+    if not changes:
+        flash(f"第 {item['seq']} 条没有改动。")
+        return redirect(back)
+    if (confirm := confirm_new_department(db, item, request.form, changes)) is not None:
+        return confirm
     if changes and status.run_state(db, item["issue_id"]) is not None:
         return _correct_after_push(db, item, changes, back)
     if changes:
