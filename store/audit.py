@@ -3,7 +3,7 @@
     record(db, "li", "10.0.0.7", "approve", "issue:7")
     record(db, "cli", "cli", "correct", "item:12", {"before": {...}, "after": {...}})
     entries(db, since="2026-11-01", action="push")   # newest first, dicts
-    as_csv(entries(db))                              # the console's export
+    as_csv(entries(db), local=to_local)              # the console's export (+ "local_time")
 
 Append-only: triggers (store/schema.py m010) make SQLite refuse UPDATE and DELETE on the table,
 so neither a bug nor a console user can rewrite history; only replacing the database file
@@ -35,7 +35,8 @@ def record(db, who, where, action, target=None, details=None):
 
 def entries(db, since=None, until=None, who=None, action=None, target=None, limit=None):
     """Rows newest first as dicts (`details` parsed), filtered by time (ISO dates or times,
-    `until` inclusive of that day), account, action and target (exact or a prefix "issue:")."""
+    UTC as stored: `until` a date is inclusive of that day, a time exclusive), account,
+    action and target (exact or a prefix "issue:")."""
     where, args = [], []
     if since:
         where.append("at >= ?")
@@ -61,15 +62,17 @@ def entries(db, since=None, until=None, who=None, action=None, target=None, limi
             for row in db.execute(sql, args).fetchall()]
 
 
-def as_csv(rows):
-    """The rows as CSV text (UTF-8 with a BOM so spreadsheet programs read the Chinese)."""
+def as_csv(rows, local=None):
+    """The rows as CSV text (UTF-8 with a BOM so spreadsheet programs read the Chinese);
+    `local(at)` adds a last column `local_time` (the time as the console shows it)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(FIELDS)
+    writer.writerow(FIELDS + (("local_time",) if local else ()))
     for row in rows:
         writer.writerow([_cell(row[f] if f != "details" else json.dumps(
-            row[f], ensure_ascii=False, sort_keys=True)) for f in FIELDS])
+            row[f], ensure_ascii=False, sort_keys=True)) for f in FIELDS]
+            + ([_cell(local(row["at"]))] if local else []))
     return out.getvalue()
 
 

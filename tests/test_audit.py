@@ -4,6 +4,7 @@
 import csv
 import io
 import json
+import re
 import sqlite3
 
 import pytest
@@ -121,8 +122,52 @@ def test_the_console_page_filters_and_exports_csv(client, db):
     exported = client.get("/admin/audit.csv?target=issue:3")
     assert exported.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == ["at", "who", "where", "action", "target", "details"]
+    assert rows[0] == ["at", "who", "where", "action", "target", "details", "local_time"]
     assert [r[1:5] for r in rows[1:]] == [["wang", "10.0.0.8", "push", "issue:3"],
                                           ["li", "10.0.0.7", "approve", "issue:3"]]
     every = client.get("/admin/audit.csv").get_data(as_text=True)
     assert "'=cmd()" in every  # a spreadsheet never runs a cell as a formula
+
+
+def test_the_console_shows_and_filters_audit_times_in_the_office_time_zone(client, db):
+    db.execute("""INSERT INTO audit_log (at, who, "where", action, target, details) VALUES
+                  ('2026-11-28T17:39:03Z', 'li', '10.0.0.7', 'correct', 'item:25', '{}'),
+                  ('2026-11-28T15:59:59Z', 'li', '10.0.0.7', 'correct', 'item:24', '{}')""")
+    db.conn.commit()
+    login(client)
+    page = client.get("/admin/audit?action=correct").get_data(as_text=True)
+    assert "时间（北京时间）" in page and "2026-11-29 01:39:03" in page and "17:39" not in page
+
+    def targets(day):
+        shown = client.get(f"/admin/audit?action=correct&since={day}&until={day}")
+        return re.findall(r"<td>(item:\d+)</td>", shown.get_data(as_text=True))
+
+    assert targets("2026-11-29") == ["item:25"]  # 01:39 Beijing time, the 28th in UTC
+    assert targets("2026-11-28") == ["item:24"]  # 23:59:59 Beijing time
+    exported = client.get("/admin/audit.csv?since=2026-11-29&action=correct").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
+    assert [(r[0], r[4], r[6]) for r in rows[1:]] == [
+        ("2026-11-28T17:39:03Z", "item:25", "2026-11-29 01:39:03")]  # stored time kept
+    assert client.get("/admin/audit?since=2026-02-30&until=9999-99-99").status_code == 200
+
+
+def test_the_approval_time_and_the_sandbox_phone_show_local_time(app, client, db):
+    from push.publish import push_issue
+    from push.worker import run_until_idle
+    from store import review
+    from test_console import add_cadre, stored_issue
+
+    issue_id = stored_issue(db)
+    review.approve(db, issue_id, "li", four_eyes=False)
+    db.execute("UPDATE issues SET approved_at = '2026-11-28T17:39:03Z' WHERE id = ?", [issue_id])
+    db.conn.commit()
+    cadre = add_cadre(db, "王明", "sandbox-1", everything=True)
+    push_issue(db, issue_id, app.config, app.config["DATABASE_PATH"])
+    run_until_idle(app.config["DATABASE_PATH"], app.config)
+    db.execute("UPDATE sandbox_inbox SET received_at = '2026-11-28T17:40:00.250Z'")
+    db.conn.commit()
+    login(client)
+    page = client.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+    assert "批准：li（2026-11-29 01:39）" in page
+    inbox = client.get(f"/sandbox/{cadre}").get_data(as_text=True)
+    assert '<p class="phone-time">2026-11-29 01:40</p>' in inbox

@@ -18,6 +18,7 @@ from channels import make_channel
 from push.plan import cards_for, issue_title
 from store.db import get_db
 from store.levels import issue_levels
+from web.render import local_time
 
 
 def phone_messages(config, issue, items):
@@ -77,7 +78,5 @@ def reply_messages(xml):
 
 
 def _clock(stamp):
-    """`2021-01-06T08:05:00Z` -> `2021-01-06 08:05` (UTC, as stored)."""
-    if not stamp:
-        return None
-    return str(stamp).replace("T", " ").replace("Z", "")[:16]
+    """`2021-01-06T08:05:00Z` -> `2021-01-06 16:05`: BOT_TIMEZONE, as the console shows times."""
+    return local_time(stamp) if stamp else None

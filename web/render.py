@@ -2,15 +2,25 @@
 
     cn_date("2021-01-06")        -> "2021年1月6日"
     local_time("2026-11-28T07:13:00Z") -> "2026-11-28 15:13" (in BOT_TIMEZONE)
+    local_time("2026-11-28T07:13:00Z", seconds=True) -> "2026-11-28 15:13:00"
+    zone_label() -> "北京时间" (BOT_TIMEZONE Asia/Shanghai; else the zone's name)
+    local_day_bounds("2026-11-29") -> ("2026-11-28T16:00:00Z", "2026-11-29T16:00:00Z")
+
+The console shows every time in BOT_TIMEZONE (local_time); stored times stay UTC.
     watermark_svg("张三 · 内部资料") -> a URL-encoded SVG tile for a CSS background
 """
 
 import re
+from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
+from flask import current_app
 from markupsafe import Markup, escape as html_escape
 
+STORED = "%Y-%m-%dT%H:%M:%SZ"  # store.db.TIME_FORMAT
+FRACTION = re.compile(r"\.\d+Z$")  # the sandbox inbox keeps milliseconds
+ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "PRC": "北京时间"}
 URL = re.compile(r"https?://[^\s<>\"'，。；、）)]+")
 # what a WeChat text message renders as a link: Jianbao writes only this form (safetext.anchor)
 ANCHOR = re.compile(r'<a href="(https?://[^"<>\s]+)">([^<>]*)</a>')
@@ -25,19 +35,35 @@ def cn_date(value):
         return value or ""
 
 
-def local_time(value):
-    """A stored UTC time (`2026-11-28T07:13:00Z`) as BOT_TIMEZONE's `2026-11-28 15:13`."""
-    from datetime import datetime, timezone
-
-    from flask import current_app
-
-    from config import local_zone
-
+def local_time(value, seconds=False):
+    """A stored UTC time (`2026-11-28T07:13:00Z`, or with a fraction `…:00.250Z`) as
+    BOT_TIMEZONE's `2026-11-28 15:13` (`:00` seconds too with `seconds=True`); anything else
+    unchanged."""
     try:
-        moment = datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        moment = datetime.strptime(FRACTION.sub("Z", str(value)), STORED).replace(tzinfo=timezone.utc)
     except ValueError:
         return value or ""
-    return moment.astimezone(local_zone(current_app.config)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
+
+
+def zone_label():
+    """What the console calls its time zone: 北京时间 for Asia/Shanghai, else the zone name."""
+    name = str(current_app.config.get("BOT_TIMEZONE") or "")
+    return ZONE_NAMES.get(name, name)
+
+
+def local_day_bounds(day):
+    """`local_day_bounds("2026-11-29")` -> the stored (UTC) times at which that BOT_TIMEZONE
+    day starts and the next one starts; ValueError for a bad date."""
+    start = datetime.combine(date.fromisoformat(day), time(), tzinfo=_zone())
+    end = datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), tzinfo=_zone())
+    return tuple(moment.astimezone(timezone.utc).strftime(STORED) for moment in (start, end))
+
+
+def _zone():
+    from config import local_zone
+
+    return local_zone(current_app.config)
 
 
 def watermark_svg(text):
@@ -78,4 +104,5 @@ def init_app(app):
     app.add_template_filter(cn_date, "cn_date")
     app.add_template_filter(linkify, "linkify")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_global(zone_label, "zone_label")
     app.add_template_global(watermark_svg, "watermark_svg")
