@@ -166,8 +166,8 @@ def deliveries(issue_id):
     if not publish.issue_exists(db, issue_id):
         raise WebhookError(404, f"no issue {issue_id}")
     try:
-        limit = min(int(request.args.get("limit", 1000)), 10000)
-        offset = max(int(request.args.get("offset", 0)), 0)
+        limit = min(max(int(request.args.get("limit", 1000)), 0), 10000)
+        offset = min(max(int(request.args.get("offset", 0)), 0), 2 ** 62)  # SQLite's integers
     except ValueError:
         raise WebhookError(400, "limit and offset must be whole numbers")
     return jsonify({"issue": issue_id, **status.summary(db, issue_id), **_counts(db, issue_id),

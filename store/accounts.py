@@ -27,15 +27,17 @@ def at_least(role, needed):
 
 
 def check_name(name):
+    """ValueError (in Chinese: the console shows it, the CLI prints it) for a name that
+    cannot be an account's."""
     if not NAME.fullmatch(name or ""):
-        raise ValueError(f"bad account name {name!r}: 1-40 letters, digits, . - _ @")
+        raise ValueError(f"账号名“{name or ''}”不可用：须为 1–40 个字母、数字或 . - _ @")
     if name == BOOTSTRAP:
-        raise ValueError(f"`{BOOTSTRAP}` is the bootstrap account (BOT_ADMIN_PASSWORD)")
+        raise ValueError(f"“{BOOTSTRAP}”是 BOT_ADMIN_PASSWORD 的内置账号，不能再添加")
 
 
 def check_role(role):
     if role not in ROLES:
-        raise ValueError(f"bad role {role!r}: one of {', '.join(ROLES)}")
+        raise ValueError(f"没有角色“{role or ''}”：可选 {', '.join(ROLES)}")
 
 
 def add(db, name, role, password_hash):
@@ -44,7 +46,7 @@ def add(db, name, role, password_hash):
     check_role(role)
     with write(db):
         if db.execute("SELECT 1 FROM accounts WHERE name = ?", [name]).fetchone():
-            raise ValueError(f"account {name} exists already")
+            raise ValueError(f"账号 {name} 已存在")
         db.execute("INSERT INTO accounts (name, role, password_hash) VALUES (?, ?, ?)",
                    [name, role, password_hash])
 

@@ -136,12 +136,15 @@ def headlines(db, issue_id):
             "items": items}
 
 
-def list_issues(db, limit=20, offset=0):
+def list_issues(db, limit=20, offset=0, state=None):
     """`list_issues(db, 20, 0)` -> newest first: [{"id", "issuer", "date", "number", "source",
-    "created_at", "item_count"}]."""
+    "created_at", "item_count"}]; `state` ("pending", "approved", "pushed") only those.
+    An issue without a printed date sorts by the day it was stored, not after every other."""
+    where = "WHERE review_state = ?" if state else ""
     return list(db.query(f"""
         SELECT {ISSUE_COLUMNS}, (SELECT COUNT(*) FROM items WHERE issue_id = issues.id) AS item_count
-        FROM issues ORDER BY date DESC, id DESC LIMIT ? OFFSET ?""", [limit, offset]))
+        FROM issues {where} ORDER BY COALESCE(date, substr(created_at, 1, 10)) DESC, id DESC
+        LIMIT ? OFFSET ?""", [*([state] if state else []), limit, offset]))
 
 
 def count_issues(db):

@@ -448,3 +448,37 @@ def test_saving_an_unchanged_item_says_so(client, db):
     login(client)
     item = issue_items(db, issue_id)[1]
     assert "第 2 条没有改动" in _edit(client, item, item["department"]).get_data(as_text=True)
+
+
+def test_huge_page_numbers_are_clamped_not_a_500(client, db):
+    from fixtures_chat import webhook_headers
+
+    issue_id = stored_issue(db)
+    cadre = add_cadre(db, "王明", "sandbox-w")
+    login(client)
+    huge = "99999999999999999999"
+    home = client.get(f"/admin/?page={huge}")
+    assert home.status_code == 200 and "这一页没有简报" in home.get_data(as_text=True)
+    assert client.get(f"/admin/?page=-{huge}").status_code == 200
+    assert client.get(f"/sandbox/{cadre}/inbox.json?after={huge}").status_code == 200
+    url = f"/api/issues/{issue_id}/deliveries?offset={huge}&limit=-5"
+    assert client.get(url, headers=webhook_headers("GET", url)).status_code == 200
+
+
+def test_the_archive_filters_pending_issues_and_files_undated_ones_by_their_day(client, db):
+    from store import review
+
+    older = save_issue(db, Issue(issuer="甲", date="2020-01-01", number="第1期", items=[
+        Item(1, "article", "旧的一期", "正文。", None)]))[0]
+    undated = save_issue(db, Issue(issuer="乙", date=None, number="第2期", items=[
+        Item(1, "article", "没有日期的一期", "正文。", None)]))[0]
+    review.approve(db, older, "li", four_eyes=False)
+    login(client)
+    home = client.get("/admin/").get_data(as_text=True)
+    assert home.index("没有日期的一期") < home.index("旧的一期")  # stored today: the newest
+    assert "阅读（人·条）" in home and "按收件人计" in home
+    pending = client.get("/admin/?state=pending").get_data(as_text=True)
+    assert "没有日期的一期" in pending and "旧的一期" not in pending
+    assert "旧的一期" in client.get("/admin/?state=approved").get_data(as_text=True)
+    assert "没有已推送的简报" in client.get("/admin/?state=pushed").get_data(as_text=True)
+    assert "应发（人次）" in client.get(f"/admin/issues/{undated}").get_data(as_text=True)

@@ -247,3 +247,15 @@ def test_before_the_push_an_editor_still_corrects(accounts_app, db):
     editor_item = page.split(f'id="item-{item["id"]}"')[1].split("</form>")[0]
     assert ">保存</button>" in editor_item and "readonly" not in editor_item
     assert f'action="/admin/items/{item["id"]}/level"' in page and "撤回该条" not in page
+
+
+@pytest.mark.parametrize("name, role, words", [
+    ("bad name!", "editor", "账号名“bad name!”不可用"), ("r-editor", "editor", "账号 r-editor 已存在"),
+    ("admin", "editor", "内置账号"), ("zhou", "boss", "没有角色“boss”")])
+def test_the_accounts_page_explains_a_refusal_in_chinese(accounts_app, db, name, role, words):
+    admin, _ = sign_in(accounts_app, "r-admin")
+    token = csrf_from(admin.get("/admin/accounts"))
+    page = admin.post("/admin/accounts", follow_redirects=True, data={
+        "name": name, "role": role, "password": "a-long-password", "csrf_token": token})
+    text = page.get_data(as_text=True)
+    assert "未添加：" in text and words in text and "exists" not in text and "bad role" not in text

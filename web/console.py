@@ -1,6 +1,7 @@
 """The office console home: publish an issue (upload or paste) and the archive of issues.
 
-    GET  /admin/           the publish form and the archive (items, delivery, reads per issue)
+    GET  /admin/           the publish form and the archive (items, delivery, reads per issue);
+                           ?state=pending|approved|pushed shows only those, ?page=n older ones
     POST /admin/publish    a file (text/PDF/DOCX) or pasted text -> parse, store -> its preview
 """
 
@@ -9,7 +10,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from store.ingest import ingest_upload, limits_from
 from store.db import get_db
 from store.issues import get_issue, issue_items, list_issues
+from store.review import LABELS
 from web import push_actions as progress, store
+from web.args import int_arg
 from web.auth import admin_required
 from web.review_views import uploaded
 from web.trail import note
@@ -25,8 +28,9 @@ PAGE_SIZE = 20
 def home():
     """The publish form above the archive, newest issue first."""
     db = get_db()
-    page = max(0, request.args.get("page", 0, type=int))
-    issues = list_issues(db, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
+    page = int_arg("page")
+    state = request.args.get("state") if request.args.get("state") in LABELS else None
+    issues = list_issues(db, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE, state=state)
     more = len(issues) > PAGE_SIZE
     issues = issues[:PAGE_SIZE]
     reads = store.issue_read_counts(db, [i["id"] for i in issues])
@@ -36,7 +40,8 @@ def home():
         item_reads = store.read_counts(db, [i["id"] for i in items])
         rows.append(dict(issue, reads=reads[issue["id"]], delivery=progress.issue_progress(db, issue["id"]),
                          items=[dict(i, reads=item_reads[i["id"]]) for i in items]))
-    return render_template("admin/home.html", issues=rows, page=page, more=more)
+    return render_template("admin/home.html", issues=rows, page=page, more=more, state=state,
+                           states=LABELS)
 
 
 @bp.route("/publish", methods=["POST"])

@@ -15,6 +15,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from channels import inbox
 from store.db import get_db
+from web.args import int_arg
 from web import people, previews, wechat_sim
 from web.auth import admin_required
 from web.errors import on_console_errors
@@ -58,8 +59,9 @@ def inbox_json(cadre_id):
     cadre = people.sandbox_cadre(db, cadre_id)
     if cadre is None:
         return {"error": "没有这位干部"}, 404
-    rows = inbox(db, cadre["recipient"], after_id=request.args.get("after", 0, type=int))
-    return {"last_id": rows[-1]["id"] if rows else request.args.get("after", 0, type=int),
+    after = int_arg("after", highest=2 ** 62)  # a row id: SQLite's integers end at 2**63
+    rows = inbox(db, cadre["recipient"], after_id=after)
+    return {"last_id": rows[-1]["id"] if rows else after,
             "html": render_template("phone_messages.html", phone=previews.inbox_messages(rows))
             if rows else ""}
 
