@@ -419,7 +419,7 @@ def m018_issue_same_as(db):
 
 
 @migrations()
-def m017_departments_kept(db):
+def m019_departments_kept(db):
     # A department the office keeps whether or not anything mentions it: named in its
     # department file or its roster (store/department_refs.py). The others go when the last
     # item, cadre or subscription naming them does (a typo corrected away). Every department
