@@ -274,7 +274,7 @@ def test_a_self_enrolled_follower_binds_as_the_codes_cadre(known, cadres):
     assert mine["all"] and [d["name"] for d in mine["departments"]] == ["区人社局", "峡窝镇"]
     assert [c["id"] for c in roster.list_cadres(known, include_removed=True)
             if c["openid"] == "o-public"] == [cadres["李四"]]
-    assert binding.bind(known, codes(known).get("张三"), openid="o-public").reason \
+    assert binding.bind(known, codes(known, renew=True).get("张三"), openid="o-public").reason \
         == "identity_taken"  # now a roster cadre's openid: never merged away
 
 
