@@ -253,12 +253,15 @@ def read_docx(data):
 
 
 def _table_paragraphs(table):
+    """Every cell of a table once, row by row. A merged cell is listed at each grid position it
+    covers; it is recognised by its `<w:tc>` element itself (the set holds the elements, so
+    lxml hands back the same proxy: an `id()` of a dropped proxy is reused and loses cells)."""
     seen = set()
     for row in table.rows:
         for cell in row.cells:
-            if id(cell._tc) in seen:  # merged cells repeat
+            if cell._tc in seen:  # merged cells repeat
                 continue
-            seen.add(id(cell._tc))
+            seen.add(cell._tc)
             yield from (docx_paragraph(p) for p in cell.paragraphs)
 
 

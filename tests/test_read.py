@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bulletin import ParseError, parse_bytes, parse_file
-from bulletin.read import decode_text, declared_kind, sniff
+from bulletin.read import decode_text, declared_kind, read_docx, sniff
 
 ISSUE = "上街简报\n第3期\n中共上街区委办公室 2021年1月6日\n区审计局开展培训 近日，区审计局组织培训。（区审计局）\n"
 
@@ -95,6 +95,27 @@ def test_docx_tables_are_read():
     document.save(buffer)
     issue = parse_bytes(buffer.getvalue())
     assert [(i.kind, i.department) for i in issue.items] == [("brief", "区统计局")]
+
+
+def test_docx_table_cells_all_read_once_in_order():
+    """Every cell of a table, row by row; a merged cell once (python-docx lists it at each
+    grid position it covers). Cells were lost when merged cells were told apart by the
+    `id()` of short-lived lxml proxies, which Python reuses."""
+    document = docx.Document()
+    grid = document.add_table(rows=4, cols=3)
+    for row in range(4):
+        for column in range(3):
+            grid.cell(row, column).text = f"格{row}{column}"
+    merged = document.add_table(rows=3, cols=3)
+    merged.cell(0, 0).merge(merged.cell(0, 1)).text = "横向合并"
+    merged.cell(0, 2).merge(merged.cell(1, 2)).text = "纵向合并"
+    for row, column in ((1, 0), (1, 1), (2, 0), (2, 1), (2, 2)):
+        merged.cell(row, column).text = f"格{row}{column}"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    texts = [p.text for p in read_docx(buffer.getvalue()) if p.text]
+    assert texts[:12] == [f"格{r}{c}" for r in range(4) for c in range(3)]
+    assert texts[12:] == ["横向合并", "纵向合并", "格10", "格11", "格20", "格21", "格22"]
 
 
 def test_json_detected_by_its_first_brace():
