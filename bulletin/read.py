@@ -32,6 +32,7 @@ class Paragraph:
     text: str
     heading: bool = False  # a heading style or wholly bold: the paragraph is a title
     bold_prefix: int = 0  # length of a bold run-in title at the start of the text
+    row: bool = False  # a row of a data table: its cells' texts joined by tabs
 
 
 @dataclass
@@ -253,16 +254,35 @@ def read_docx(data):
 
 
 def _table_paragraphs(table):
-    """Every cell of a table once, row by row. A merged cell is listed at each grid position it
+    """A table's content, row by row. A data table (a row with text in two or more cells: a
+    figures table, a list of units and their progress) gives one Paragraph per row, the
+    cells joined by tabs (`row=True`: never a title); a one-column table (a box around a
+    brief, a footer) gives its cells' paragraphs as body paragraphs."""
+    rows = list(_table_cells(table))
+    if any(sum(1 for cell in row if cell.text.strip()) >= 2 for row in rows):
+        for row in rows:
+            cells = [" ".join(p.text for p in cell.paragraphs).replace("\n", " ").strip() for cell in row]
+            if any(cells):
+                yield Paragraph(text="\t".join(c for c in cells if c), row=True)
+        return
+    for row in rows:
+        for cell in row:
+            yield from (docx_paragraph(p) for p in cell.paragraphs)
+
+
+def _table_cells(table):
+    """Each row's cells, every cell once. A merged cell is listed at each grid position it
     covers; it is recognised by its `<w:tc>` element itself (the set holds the elements, so
     lxml hands back the same proxy: an `id()` of a dropped proxy is reused and loses cells)."""
     seen = set()
     for row in table.rows:
+        cells = []
         for cell in row.cells:
             if cell._tc in seen:  # merged cells repeat
                 continue
             seen.add(cell._tc)
-            yield from (docx_paragraph(p) for p in cell.paragraphs)
+            cells.append(cell)
+        yield cells
 
 
 def check_zip(data):

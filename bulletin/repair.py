@@ -35,6 +35,7 @@ RULE_LINE = re.compile(r"^[-—–－_=＝━─═~～*＊·•.]{3,}$")
 KANGXI = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff]")
 INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\ufe0e\ufe0f]")
 SPACES = re.compile(r"[ \t\u3000]+")
+ROW_SPACES = re.compile(r"[ \u3000]+")  # SPACES but a tab
 HAS_SPACE = re.compile(r"[^\S\n]")
 CLOSES_BRACKET = re.compile(r"^[^（(]{1,20}[）)]")
 INDENT = re.compile(r"^(?:\u3000|\t| {2,})")
@@ -49,6 +50,7 @@ class Line:
     short: bool = True  # clearly shorter than the document's common line width
     heading: bool = False  # DOCX: the whole line is a title (heading style or all bold)
     run_in: str = ""  # DOCX: the bold title the line starts with
+    row: bool = False  # DOCX: a row of a data table (cells joined by tabs), part of a body
 
     def __post_init__(self):
         self.em = width(self.text)  # ems the line takes, measured once
@@ -171,7 +173,7 @@ def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text, s
 
 
 def _breaks(line, after, common, blanks_break, ends_item, title_like, inside=False):
-    if line.heading or after.heading or after.run_in:  # DOCX formatting is structure
+    if line.heading or after.heading or after.run_in or line.row or after.row:  # DOCX structure
         return True
     if after.text[0] in NEVER_STARTS:  # closing punctuation never begins a line in Chinese
         return False
@@ -223,11 +225,12 @@ def fix_spaces(text):
     """`fix_spaces("中 共东 城 2021 年 COVID 19 test")` -> "中共东城2021年COVID 19 test".
 
     Spaces between CJK characters (or CJK punctuation) and between CJK and digits go;
-    spaces between Latin words, inside numbers and between CJK and Latin words stay.
+    spaces between Latin words, inside numbers and between CJK and Latin words stay; a tab
+    (between the cells of a DOCX table row) stays.
     """
     if not HAS_SPACE.search(text):
         return text.strip("\n")
-    text = SPACES.sub(" ", text)
+    text = ROW_SPACES.sub(" ", text)  # a tab separates a table row's cells (DOCX): it stays
     text = SPACE_AFTER_WIDE.sub("", text)
     text = SPACE_BEFORE_WIDE.sub("", text)
     text = SPACE_BEFORE_PERCENT.sub("", text)

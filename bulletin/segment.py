@@ -54,6 +54,10 @@ def segment_paragraphs(paragraphs):
     """
     lines, dropped = [], []
     for paragraph in paragraphs:
+        if paragraph.row:  # a data table's row: its cells stay apart (tabs)
+            cells = (re.sub(r"[ \u3000]+", " ", cell).strip() for cell in normalize(paragraph.text).split("\t"))
+            lines.append(Line("\t".join(c for c in cells if c), row=True))
+            continue
         parts = [p for p in normalize(paragraph.text).split("\n") if p.strip()]
         for index, part in enumerate(parts):
             if is_artefact_line(part):
@@ -104,6 +108,9 @@ def _segment(lines, dropped):
 def _drafts(paragraphs, dropped):
     drafts, open_ = [], False  # open_: the last item may still grow (no attribution yet)
     for index, para in enumerate(paragraphs):
+        if para[0].row and drafts:  # a table belongs to the item it follows, attributed or not
+            drafts[-1].paragraphs.append(para[0].text)
+            continue
         source = attribution(join_lines([line.text for line in para]))
         if source and source.start == 0 and open_ and drafts[-1].department is None:
             _attach(drafts[-1], source, dropped)

@@ -113,9 +113,9 @@ def test_docx_table_cells_all_read_once_in_order():
         merged.cell(row, column).text = f"格{row}{column}"
     buffer = io.BytesIO()
     document.save(buffer)
-    texts = [p.text for p in read_docx(buffer.getvalue()) if p.text]
-    assert texts[:12] == [f"格{r}{c}" for r in range(4) for c in range(3)]
-    assert texts[12:] == ["横向合并", "纵向合并", "格10", "格11", "格20", "格21", "格22"]
+    rows = [p.text for p in read_docx(buffer.getvalue()) if p.text]  # a data table: a row a paragraph
+    assert rows[:4] == ["\t".join(f"格{r}{c}" for c in range(3)) for r in range(4)]
+    assert rows[4:] == ["横向合并\t纵向合并", "格10\t格11", "格20\t格21\t格22"]
 
 
 def test_json_detected_by_its_first_brace():
