@@ -2,6 +2,7 @@
 
     header_length(lines)                        # how many leading lines are header
     footer_start(lines, start)                  # index where the footer begins (or len(lines))
+    is_running_header("某某简报 第3期", header)   # a page's running header repeating the masthead
     header_fields("中共东城区委办公室2021年1月6日")   # -> ("中共东城区委办公室", "2021-01-06", None)
 """
 
@@ -74,6 +75,27 @@ def header_length(lines):
     if last_strong >= 0:
         return last_strong + 1
     return 1 if lines and header_kind(lines[0].text) == "masthead" else 0
+
+
+def is_running_header(text, header):
+    """`is_running_header("某某工作简报 2024年第14期", header)` -> True when a line repeats the
+    masthead: it holds only masthead matter (a name, a date, an issue number) and carries the
+    header's issue number or is one of the header's lines without its date. The caller asks
+    only about lines next to a page number: a running header or footer printed on every page.
+    """
+    text = fix_spaces(text)
+    if header_kind(text) is None:
+        return False
+    number = NUMBER.search(text)
+    printed = NUMBER.search(header)
+    if number and printed and _digits(number.group(1)) == _digits(printed.group(1)):
+        return True
+    rest = _rest(text)
+    return bool(rest) and any(rest == _rest(fix_spaces(line)) for line in header.split("\n"))
+
+
+def _digits(number):
+    return re.sub(r"\s+", "", number).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
 
 
 def footer_start(lines, start):

@@ -51,6 +51,7 @@ class Line:
     heading: bool = False  # DOCX: the whole line is a title (heading style or all bold)
     run_in: str = ""  # DOCX: the bold title the line starts with
     row: bool = False  # DOCX: a row of a data table (cells joined by tabs), part of a body
+    page_edge: bool = False  # next to a page-number line: where a running header or footer sits
 
     def __post_init__(self):
         self.em = width(self.text)  # ems the line takes, measured once
@@ -106,10 +107,12 @@ def clean_lines(text):
                 page_break = True
                 if lines:
                     lines[-1].blank_after = False
+                    lines[-1].page_edge = True
             continue
         indented = leading(raw) >= margin + 2
         body = SPACES.sub(" ", raw).strip()
-        lines.append(Line(body, indented=indented, blank_before=bool(lines) and lines[-1].blank_after))
+        lines.append(Line(body, indented=indented, blank_before=bool(lines) and lines[-1].blank_after,
+                          page_edge=page_break))
         page_break = False
     return lines, dropped
 

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from bulletin.chrome import is_editors_note, strip_chrome, strip_toc
-from bulletin.masthead import classification, find_date, footer_start, header_fields, header_length
+from bulletin.masthead import (classification, find_date, footer_start, header_fields, header_length,
+                               is_running_header)
 from bulletin.model import KINDS, Issue, Item
 from bulletin.errors import ParseError
 from bulletin.review import warn_dropped
@@ -75,6 +76,10 @@ def _segment(lines, dropped):
     if not lines:
         raise ParseError("文件中没有文字内容。")
     head = header_length(lines)
+    masthead = "\n".join(line.text for line in lines[:head])
+    running = [line for line in lines[head:] if line.page_edge and is_running_header(line.text, masthead)]
+    dropped.extend(fix_spaces(line.text) for line in running)
+    lines = lines[:head] + [line for line in lines[head:] if line not in running]
     rest, toc = strip_toc(lines[head:])
     lines = lines[:head] + rest
     foot = footer_start(lines, head)

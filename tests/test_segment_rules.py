@@ -92,3 +92,42 @@ def test_a_title_after_a_last_sentence_without_a_blank_line():
 def test_a_word_broken_over_two_typed_lines_is_joined():
     issue = parse_text(HEAD + "某某局扶持企业发展\n某某局出台措施，扶持企\n业发展，兑现资金3200万元。（某某局）\n")
     assert issue.items[0].body == "某某局出台措施，扶持企业发展，兑现资金3200万元。"
+
+
+RUNNING = ("某某县委信息\n第23期\n中共某某县委办公室          2023年11月6日\n"
+           "县委中心组开展专题学习\n"
+           "11月3日，县委理论学习中心组举行集体学习，围绕学习贯彻党的\n"
+           "二十大精神开展专题研讨。县委书记主持会议并讲话。会议要求，\n"
+           "全县各级党组织要坚持学思用贯通，推动各项工作走深走实。\n"
+           "（县委宣传部）\n"
+           "县发改局推进重点项目建设 今年以来，县发改局坚持把项目建设\n"
+           "作为经济工作的“牛鼻子”，全县68个重点项目完成投资54.6亿\n"
+           "元，新开工项目21个，竣工项目15个，项目建设提速增效明显，\n"
+           "{edge}"
+           "占年度计划的91.2%。项目建设的各项要素保障有力有效。\n"
+           "（县发改局）\n"
+           "县民政局提升养老服务水平 县民政局以居家社区养老服务改革为重\n"
+           "点，新建乡镇养老服务中心4个、村级互助养老服务点36个。\n"
+           "（县民政局）\n")
+
+
+@pytest.mark.parametrize("edge", [
+    "— 1 —\n某某县委信息 第23期\n",  # running header: masthead and issue number
+    "— 1 —\n某某县委信息  2023年第 23 期\n",
+    "— 1 —\n某某县委信息\n",  # the masthead line itself
+    "某某县委信息 第23期\n— 1 —\n",  # a running footer above the page number
+])
+def test_a_running_header_at_a_page_break_is_dropped_and_the_paragraph_joined(edge):
+    from test_repair import check_nothing_lost
+
+    issue = check_nothing_lost(RUNNING.format(edge=edge))
+    assert [(i.title, i.department) for i in issue.items] == [
+        ("县委中心组开展专题学习", "县委宣传部"), ("县发改局推进重点项目建设", "县发改局"),
+        ("县民政局提升养老服务水平", "县民政局")]
+    assert "占年度计划的91.2%" in issue.items[1].body and "信息" not in issue.items[1].body
+    assert issue.items[1].body.count("\n") == 0
+
+
+def test_a_heading_after_a_page_number_that_does_not_repeat_the_masthead_stays():
+    issue = parse_text(RUNNING.format(edge="").replace("县民政局提升", "— 1 —\n基层信息\n县民政局提升"))
+    assert "基层信息" not in issue.dropped and "基层信息" in issue.items[-1].title
