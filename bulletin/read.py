@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from bulletin.errors import ParseError
+from bulletin.repair import ends_sentence
 
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -30,8 +31,8 @@ NAMES = {"pdf": "PDF", "docx": "Word（.docx）", "json": "JSON", "text": "文�
 class Paragraph:
     """One DOCX paragraph: its text and what its formatting says about titles."""
     text: str
-    heading: bool = False  # a heading style or wholly bold: the paragraph is a title
-    bold_prefix: int = 0  # length of a bold run-in title at the start of the text
+    heading: bool = False  # a heading style, or wholly bold and no sentence: the paragraph is a title
+    bold_prefix: int = 0  # length of a bold run-in title (no sentence end) at the start of the text
     row: bool = False  # a row of a data table: its cells' texts joined by tabs
 
 
@@ -312,10 +313,18 @@ def docx_paragraph(paragraph):
             else:
                 in_prefix = all_bold = False
         position += len(run.text)
-    heading = heading or (seen_text and all_bold)
-    if heading or bold_prefix >= len(text.rstrip()):
+    heading = heading or (seen_text and all_bold and not lead_sentence(text))
+    if heading or bold_prefix >= len(text.rstrip()) or lead_sentence(text[:bold_prefix]):
         bold_prefix = 0
     return Paragraph(text=text, heading=heading and bool(text.strip()), bold_prefix=bold_prefix)
+
+
+def lead_sentence(text):
+    """`lead_sentence("搭建招聘平台。")` -> True: bold text that ends a sentence (or a clause
+    before a colon) is a topic sentence set in bold, common in official writing, not a title:
+    titles carry no sentence end."""
+    text = text.strip()
+    return bool(text) and (ends_sentence(text) or text.endswith(("：", ":")))
 
 
 def _is_bold(run, paragraph):

@@ -1,5 +1,5 @@
 """Word layouts other offices use: data tables inside articles, tables around the masthead and
-the footer. Each .docx is built here with python-docx (made-up text, no committed binaries)."""
+the footer, bold topic sentences. Each .docx is built here with python-docx (made-up text, no committed binaries)."""
 
 import io
 
@@ -9,7 +9,8 @@ from bulletin import parse_bytes
 
 
 def build(blocks):
-    """blocks: ("p", text, bold) paragraphs and ("table", [[cell, …], …]) tables -> .docx bytes."""
+    """blocks: ("p", text, bold) paragraphs, ("runs", [(text, bold), …]) and ("table", [[cell, …], …])
+    tables -> .docx bytes."""
     document = docx.Document()
     for block in blocks:
         if block[0] == "table":
@@ -18,6 +19,10 @@ def build(blocks):
             for r, row in enumerate(rows):
                 for c, text in enumerate(row):
                     table.cell(r, c).text = text
+        elif block[0] == "runs":  # ("runs", [(text, bold), …]): one paragraph of several runs
+            paragraph = document.add_paragraph()
+            for text, bold in block[1]:
+                paragraph.add_run(text).bold = bold
         else:
             _, text, bold = block
             document.add_paragraph().add_run(text).bold = bold
@@ -76,3 +81,31 @@ def test_masthead_and_footer_tables_are_header_and_footer():
     assert [i.title for i in issue.items] == ["某某县召开防灭火工作会议"]
     assert issue.footer.split("\n") == ["报：市委办公室。", "送：县委常委，县政府领导。", "发：各乡镇党委。",
                                         "某某县委办公室2024年11月20日印发"]
+
+
+def test_bold_lead_sentences_are_body_not_titles():
+    """Official writing sets a paragraph's topic sentence in bold (`聚焦…，筑牢…。` then plain
+    text): a bold run-in that ends a sentence is body. A bold run-in without a sentence end is
+    still a title, and so is a bold paragraph that is no sentence."""
+    data = build(MASTHEAD + [
+        ("p", "某某县“三个聚焦”推动基层治理提质增效", True),
+        ("p", "今年以来，某某县着力推动基层治理现代化。", False),
+        ("runs", [("聚焦组织引领，筑牢治理“主心骨”。", True), ("划分网格612个，配备网格员1800余名。", False)]),
+        ("runs", [("聚焦矛盾化解！", True), ("累计化解矛盾纠纷2300余件。", False)]),
+        ("runs", [("会议要求：", True), ("各级要压实责任。（县委政法委）", False)]),
+        ("p", "某某局多措并举稳就业", True),
+        ("runs", [("搭建招聘平台。", True), ("举办招聘会15场，提供岗位6000余个。", False)]),
+        ("p", "全年将开展培训2100人次。", True),
+        ("runs", [("强化技能培训。", True), ("开展职业技能培训2100人次。（县人社局）", False)]),
+        ("runs", [("某某镇开展安全检查", True), (" 近日，某某镇检查企业20家。（某某镇）", False)]),
+    ])
+    issue = parse_bytes(data, filename="a.docx")
+    assert [(i.title, i.department) for i in issue.items] == [
+        ("某某县“三个聚焦”推动基层治理提质增效", "县委政法委"), ("某某局多措并举稳就业", "县人社局"),
+        ("某某镇开展安全检查", "某某镇")]
+    assert issue.items[0].body.split("\n")[1:] == [
+        "聚焦组织引领，筑牢治理“主心骨”。划分网格612个，配备网格员1800余名。",
+        "聚焦矛盾化解！累计化解矛盾纠纷2300余件。", "会议要求：各级要压实责任。"]
+    assert issue.items[1].body.split("\n") == [
+        "搭建招聘平台。举办招聘会15场，提供岗位6000余个。", "全年将开展培训2100人次。",
+        "强化技能培训。开展职业技能培训2100人次。"]
