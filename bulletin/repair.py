@@ -48,6 +48,7 @@ class Line:
     blank_after: bool = False
     blank_before: bool = False
     short: bool = True  # clearly shorter than the document's common line width
+    wrapped: bool = False  # the document is hard-wrapped (a common line width was found)
     heading: bool = False  # DOCX: the whole line is a title (heading style or all bold)
     run_in: str = ""  # DOCX: the bold title the line starts with
     row: bool = False  # DOCX: a row of a data table (cells joined by tabs), part of a body
@@ -164,6 +165,7 @@ def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text, s
     paragraphs, current = [], []
     for index, line in enumerate(lines):
         line.short = common is None or line.em < 0.88 * common
+        line.wrapped = common is not None
         current.append(line)
         after = lines[index + 1] if index + 1 < len(lines) else None
         closes = line.text.endswith(("）", ")"))  # an attribution, perhaps wrapped over two lines

@@ -20,13 +20,14 @@ from bulletin.errors import ParseError
 from bulletin.review import warn_dropped
 from bulletin.repair import (BULLET, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
                              is_artefact_line, join_lines, normalize, paragraphs_of, width)
-from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_title_line, short_title,
-                             split_run_in, title_start)
+from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_couplet, is_title_line,
+                             short_title, split_run_in, title_start)
 
 MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
 WORDS = re.compile(r"[^\W_]")  # a letter, a digit or a CJK character
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a Chinese character
 MAX_UNTITLED_BRIEF = 150  # characters: an untitled one-paragraph item this short is a brief
+SUBTITLE = re.compile(r"^(?:——|－－|--)")  # a subtitle line opens with a dash
 MIN_TWO_LINE_TITLE = 8  # a shorter title line followed by another is a section heading (工作动态)
 
 
@@ -192,9 +193,14 @@ def _numbers_items(paragraphs, index, style):
 
 
 def _continues_title(draft, para):
-    """A title typed over two lines: a long title with no body yet, then a title-like line."""
+    """A title typed over two lines: a long title with no body yet, then a title-like line; or
+    any title, then its subtitle line opening with a dash (`——…`)."""
     line = para[0]
-    if len(para) > 1 or any(draft.paragraphs) or len(fix_spaces(draft.title)) < MIN_TWO_LINE_TITLE:
+    if len(para) > 1 or any(draft.paragraphs):
+        return False
+    if SUBTITLE.match(line.text) and is_title_line(line.text[2:], 1) and draft.title:
+        return True  # `——某某县推进某某工作纪实`: the title's subtitle
+    if len(fix_spaces(draft.title)) < MIN_TWO_LINE_TITLE:
         return False
     if BULLET.match(line.text) or NUMBERED.match(line.text) or line.run_in:
         return False
@@ -244,7 +250,12 @@ def _title(para, minimum, strong, skip=0):
     texts = [line.text for line in para]
     texts[0] = texts[0][skip:].strip()
     line0 = texts[0]
-    cut = split_run_in(line0, minimum, loose=strong)
+    # a paragraph that is one line without sentence punctuation is a title whole, its space
+    # included, when it is a two-part title (`念好“某字经” 做活“某文章”`: halves of one length)
+    # or a short line of hard-wrapped text (a wrapped run-in title's line is full width)
+    whole = len(para) == 1 and first_punct(line0) == len(line0) and (
+        is_couplet(line0) or (para[0].wrapped and para[0].short))
+    cut = None if whole else split_run_in(line0, minimum, loose=strong)
     if cut is not None:
         return line0[:cut], [line0[cut + 1:]] + texts[1:]
     if not is_title_line(line0, minimum) or ends_sentence(line0) or not (strong or para[0].short):

@@ -1,6 +1,7 @@
 """Where an item's title ends, what its trailing attribution says, and short titles for briefs.
 
     split_run_in("东城区十个重大项目集中开工 1月 4日，临江市")   # -> 13 (the space after 开工)
+    is_couplet("念好“某字经” 做活“某文章”")                      # -> True: one title, not title + body
     attribution("…落地见效。（供稿：区审计局 张三）")             # -> Attribution(department="区审计局", ...)
     short_title("2020年，我区建成区面积经市自然资源和规划局认定为33.28平方公里，…")
 
@@ -79,6 +80,14 @@ def split_run_in(text, minimum=4, loose=False):
             if len(title) >= minimum and not ENUMERATOR.match(title):
                 return match.start()
     return None
+
+
+def is_couplet(text):
+    """`is_couplet("抓党建促振兴 强产业助增收")` -> True: a two-part title, two parallel halves of
+    the same length (对仗) with one space between them and no sentence punctuation."""
+    halves = re.split(r"[ \u3000]+", text.strip())
+    return (len(halves) == 2 and first_punct(text) == len(text)
+            and 3 <= len(halves[0]) == len(halves[1]) <= 16)
 
 
 def is_title_line(text, minimum=4):

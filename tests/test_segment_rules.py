@@ -131,3 +131,40 @@ def test_a_running_header_at_a_page_break_is_dropped_and_the_paragraph_joined(ed
 def test_a_heading_after_a_page_number_that_does_not_repeat_the_masthead_stays():
     issue = parse_text(RUNNING.format(edge="").replace("县民政局提升", "— 1 —\n基层信息\n县民政局提升"))
     assert "基层信息" not in issue.dropped and "基层信息" in issue.items[-1].title
+
+
+@pytest.mark.parametrize("title", ["念好“某字经” 做活“某文章”", "念好“某字经”\u3000做活“某文章”",
+                                   "抓党建促振兴 强产业助增收"])
+def test_a_two_part_title_with_a_space_is_one_title(title):
+    issue = parse_text(HEAD + "某某局开展专项审计\n近日，某某局开展专项审计，发现问题12个。（某某局）\n"
+                       f"{title}\n近年来，某某县大力发展林下经济，产值达21.6亿元。（某某县林业局）\n")
+    assert [(i.title, i.body) for i in issue.items][1] == (
+        title.replace(" ", "").replace("\u3000", ""), "近年来，某某县大力发展林下经济，产值达21.6亿元。")
+
+
+@pytest.mark.parametrize("title", ["念好“某字经” 做活“某文章”", "强基固本", "某某县大力发展林下经济"])
+def test_a_dash_line_after_a_title_is_its_subtitle(title):
+    issue = parse_text(HEAD + f"{title}\n——某某县发展林下经济助力乡村振兴的实践\n"
+                       "近年来，某某县大力发展林下经济，带动4.2万农户增收。\n坚持规划引领。编制发展规划。（某某县林业局）\n"
+                       "某某局开展专项审计\n近日，某某局开展专项审计，发现问题12个。（某某局）\n")
+    assert [(i.title, i.section) for i in issue.items] == [
+        (title.replace(" ", "") + "——某某县发展林下经济助力乡村振兴的实践", None), ("某某局开展专项审计", None)]
+    assert issue.items[0].body.startswith("近年来")
+
+
+@pytest.mark.parametrize("title", ["兜牢民生底线 托起幸福晚年", "聚焦“三个一” 推动养老服务提质增效"])
+def test_a_two_part_title_and_subtitle_in_pdf_text(title):
+    """pdfplumber's lines (centred and indented lines marked with two ideographic spaces): a
+    short line in hard-wrapped text is a title whole, halves of one length or not."""
+    text = ("\u3000\u3000民 政 工 作 简 报\n\u3000\u30002024年第11期（总第156期）\n某某县民政局编 2024年11月4日\n"
+            f"\u3000\u3000{title}\n\u3000\u3000——某某县推进养老服务体系建设纪实\n"
+            "\u3000\u3000近年来，某某县坚持把养老服务作为重要民生工程，构建居家\n"
+            "社区机构相协调、医养康养相结合的养老服务体系，全县养老床位\n达到3260张，每千名老年人拥有养老床位34张。\n"
+            "\u3000\u3000一是完善设施网络。新建县级综合养老服务中心1个、乡镇区\n域养老服务中心6个，改造提升村级幸福院48所。\n"
+            "\u3000\u3000（县民政局）\n\u3000\u3000某某局开展社会救助专项治理\n"
+            "\u3000\u3000某某局联合县纪委监委开展社会救助领域专项治理，排查低保\n对象1.6万人，清退不符合条件对象126户。\n"
+            "\u3000\u3000（某某局）\n")
+    issue = parse_text(text)
+    assert [(i.title, i.department) for i in issue.items] == [
+        (title.replace(" ", "") + "——某某县推进养老服务体系建设纪实", "县民政局"),
+        ("某某局开展社会救助专项治理", "某某局")]
