@@ -27,13 +27,14 @@ MARKINGS = re.compile(r"内部资料|注意保存|内部刊物|仅供参考|不�
                       r"|[（(]?\s*共\s*\d+\s*版\s*[）)]?|第\s*[0-9０-９一二三四五六七八九十]+\s*版"
                       r"|加急|特急|急件")
 ISSUER = re.compile(r"^(?:主办|编印|主编|编发|承办|编)?[：:]?"
-                    r"(.{2,30}?(?:办公室|委员会|政府|局|办|厅|部|中心|编辑部|委|研究室|督查室))"
+                    r"([^：:]{2,30}?(?:办公室|委员会|政府|局|办|厅|部|中心|编辑部|委|研究室|督查室))"
                     r"(?:编印|编发|主办|印发|编|印)?$")
 MASTHEAD_PREFIX = re.compile(r"^.{1,10}?(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)")
 MASTHEAD = re.compile(r"^.{1,10}(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)$")
 FOOTER = re.compile(r"^(?:报|送|发|抄送|抄报|报送|分送|主送|印发|发送)\s*[：:]|共印\s*\S{0,6}\s*份"
                     r"|^(?:责任编辑|编辑|审核|签发|校对|核稿|联系电话|电话|地址|邮箱|投稿邮箱)\s*[：:]")
 HEADER_SCAN = 6
+BRACKETED = re.compile(r"^[（(][^（）()]+[）)]$")
 NUMBERED_TITLE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
 
 
@@ -52,6 +53,8 @@ def header_kind(text):
     rest = _rest(fix_spaces(text))
     if any(c in "，。；！？,;!?" for c in rest) or NUMBERED_TITLE.match(text.strip()):
         return None
+    if rest and BRACKETED.match(text.strip()):
+        return None  # `（县发改局）` under a title is its source: a masthead prints no unit in brackets
     if rest == "" or ISSUER.match(rest):
         return "strong"
     return "masthead" if MASTHEAD.match(rest) else None

@@ -12,14 +12,27 @@ import re
 from dataclasses import dataclass, field
 
 KINDS = ("lead", "article", "brief")
-JOINT = re.compile(r"\s*[、，,；;／/]\s*|\s+和\s+")  # separators of a joint attribution
+JOINT = re.compile(r"\s*[、，,；;／/]\s*|\s+和\s+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")  # separators
+UNIT_ENDS = "局委办院镇乡处科股部所队站厅室组馆村联协团署会社台庭校心司道"  # last characters of units
 
 
 def split_departments(department):
-    """`split_departments("区审计局、区财政局")` -> ["区审计局", "区财政局"]; None -> []."""
+    """`split_departments("区审计局、区财政局")` -> ["区审计局", "区财政局"]; None -> [].
+
+    Also at a space between two units (`县审计局 县财政局`) and at 和/与/及 between two units
+    that share their first character, the place (`区审计局和区财政局`; `区住房和城乡建设局` and
+    `区农业农村和水利局` are one unit each)."""
     if not department:
         return []
-    return [part for part in (p.strip() for p in JOINT.split(department)) if part]
+    parts = (p.strip() for p in JOINT.split(department))
+    return [unit for part in parts if part for unit in _split_and(part)]
+
+
+def _split_and(part):
+    for index in range(1, len(part) - 1):
+        if part[index] in "和与及" and part[index - 1] in UNIT_ENDS and part[index + 1] == part[0]:
+            return [part[:index]] + _split_and(part[index + 1:])
+    return [part]
 
 
 @dataclass

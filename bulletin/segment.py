@@ -120,7 +120,8 @@ def _drafts(paragraphs, dropped):
         source = attribution(join_lines([line.text for line in para]))
         if source and source.start == 0 and open_ and drafts[-1].department is None:
             _attach(drafts[-1], source, dropped)
-            open_ = False
+            # a source under a title, before any body (`（县发改局）`, `供稿单位：…`), leaves it open
+            open_ = not any(drafts[-1].paragraphs)
             continue
         if drafts and _continues_title(drafts[-1], para):
             drafts[-1].title = join_lines([drafts[-1].title, para[0].text])

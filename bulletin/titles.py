@@ -21,14 +21,17 @@ DATE_AHEAD = re.compile(r" (?=\d{1,2} ?月 ?\d{1,2} ?日|\d{4} ?年)")
 ANY_SPACE_AFTER_WIDE = re.compile(f"(?<={WIDE_OR_QUOTE}) ")
 FIRST_PUNCT = re.compile(f"[{SENTENCE_PUNCT}]")
 ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]是|首先|其次|再次|最后|第[一二三四五六七八九十]+[，、是])")
-ORG_SUFFIX = ("办公室|委员会|管委会|办事处|街道|社区|中心|集团|公司|学校|医院|分局|支行|分行|园区"
-              "|局|委|办|院|镇|乡|处|科|部|所|队|站|厅|室|组|馆|村|联|协|团|署|会|社|台|庭|校")
+ORG_SUFFIX = ("办公室|委员会|管委会|办事处|街道|社区|中心|集团|公司|学校|医院|分局|支行|分行|园区|政府|人大"
+              "|局|委|办|院|镇|乡|处|科|股|部|所|队|站|厅|室|组|馆|村|联|协|团|署|会|社|台|庭|校")
 ORG_END = re.compile(f"(?:{ORG_SUFFIX})$")
+ORG_START = re.compile(f"^(?:{ORG_SUFFIX})")  # `办公室` after `区委 `: a spaced-out name, no second unit
 ORG_THEN_NAMES = re.compile(f"^(.+?(?:{ORG_SUFFIX}))([\u4e00-\u9fff]{{2,3}}(?:[、 ][\u4e00-\u9fff]{{2,3}})*)$")
 LABEL = re.compile(r"^(?:供稿单位|稿件来源|信息来源|报送单位|供稿|来源|撰稿|作者|报送)\s*[：:]\s*")
 LABEL_SUFFIX = re.compile(r"\s*(?:供稿|报送|提供)$")
 NOT_A_SOURCE = re.compile(r"^(?:见|详见|注|完|下同|略|待续|未完|续|图|表|附|上接|下转|摄|此|记者|通讯员|编者)")
 ATTRIBUTION = re.compile(r"[（(]([^（）()\n]{1,40})[）)]\s*$")
+OTHER_BRACKETS = re.compile(r"([〔【])([^〔〕【】\n]{1,40})([〕】])\s*$")  # `。〔县农业农村局〕`
+SOURCE_LINE = re.compile(r"^(——|－－|--)\s*(\S.{0,39})$")  # `——县财政局` on its own line
 _N = r"[0-9一二三四五六七八九十两]{1,3}"
 _WHEN = (r"(?:\d{4}年|今年|去年|前年|明年|本年|全年)?"
          r"(?:" + _N + r"(?:(?:至|到|—|-|~)" + _N + r")?月(?:份)?(?:" + _N + r"日(?:(?:至|到|—|-|~)(?:" + _N + r"月)?" + _N + r"日)?)?(?:上旬|中旬|下旬|底|初|末)?"
@@ -110,7 +113,7 @@ def attribution(text, relaxed=False):
     """
     match = ATTRIBUTION.search(text)
     if not match:
-        return None
+        return _other_source(text)
     before = text[:match.start()].rstrip()
     after_sentence = not before or before[-1] in "。！？!?…" or before.endswith(("。”", "！”", "？”"))
     content = match.group(1).strip()
@@ -126,22 +129,59 @@ def attribution(text, relaxed=False):
     return found
 
 
+def _other_source(text):
+    """The rarer forms, each only when it names a unit: `〔…〕` / `【…】` straight after a sentence
+    end, and a line of its own that is `——县财政局` or `来源：县教育局` (start 0)."""
+    match = OTHER_BRACKETS.search(text)
+    if match and text[:match.start()].rstrip()[-1:] in tuple("。！？!?…”"):
+        found = _unit_source(match.group(2), match.start(), (match.group(1), match.group(3)), [])
+        return found if found and not found.byline else None
+    stripped = text.strip()
+    line = SOURCE_LINE.match(stripped)
+    if line:
+        return _unit_source(line.group(2), 0, ("（", "）"), [line.group(1)])
+    label = LABEL.match(stripped)
+    if label and label.end() < len(stripped):
+        return _unit_source(stripped[label.end():], 0, ("（", "）"), [label.group().strip()])
+    return None
+
+
+def _unit_source(content, start, brackets, marks):
+    """Attribution(…) when `content` names a unit (or units, a person after them); else None.
+    `brackets` enclose a byline; `marks` (a dash, a label) are dropped."""
+    label = LABEL.match(content.strip()) or LABEL_SUFFIX.search(content.strip())
+    content = content.strip()
+    if label:
+        marks = marks + [label.group().strip()]
+        content = (content[label.end():] if label.start() == 0 else content[:label.start()]).strip()
+    found = _source(content, start, list(brackets) + marks, False)
+    if not found or not ORG_END.search(found.department):
+        return None
+    if found.byline is None and brackets == ("（", "）"):
+        found.dropped = marks  # a line's source has no brackets to drop
+    return found
+
+
 def _source(content, start, dropped, labelled):
     if not content or FIRST_PUNCT.search(content) or NOT_A_SOURCE.match(content):
         return None
     tokens = content.split()
+    if len(tokens) > 1 and all(len(t) >= 3 and ORG_END.search(t) for t in tokens) \
+            and not any(ORG_START.match(t) for t in tokens[1:]):
+        # joint units printed with a space (`县审计局 县财政局`): the space stays, it separates them
+        return Attribution(start, " ".join(tokens), None, dropped)
     for cut in range(1, len(tokens)):
         unit = fix_spaces(" ".join(tokens[:cut]))
         names = tokens[cut:]
-        if ORG_END.search(unit) and all(re.fullmatch("[\u4e00-\u9fff]{2,4}", n) for n in names):
+        if ORG_END.search(unit) and all(re.fullmatch("[\u4e00-\u9fff]{2,4}", n) and not ORG_END.search(n)
+                                        for n in names):
             return Attribution(start, unit, dropped[0] + " ".join(names) + dropped[1], dropped[2:])
     whole = fix_spaces(content)
     split = ORG_THEN_NAMES.match(whole)
     if split and not ORG_END.search(whole):
         return Attribution(start, split.group(1), dropped[0] + split.group(2) + dropped[1], dropped[2:])
-    if labelled or ORG_END.search(whole) or (re.fullmatch("[\u4e00-\u9fff·]{2,12}", whole)):
-        if not re.search(r"\d", whole):
-            return Attribution(start, whole, None, dropped)
+    if (labelled or ORG_END.search(whole)) and not re.search(r"\d", whole):
+        return Attribution(start, whole, None, dropped)  # a department is a unit: `（王晓东）` is not
     return None
 
 

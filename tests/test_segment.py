@@ -212,3 +212,41 @@ def test_text_without_any_chinese_is_not_a_bulletin(tmp_path):
     config_file = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
     with pytest.raises(ParseError, match="没有中文"):
         parse_text(config_file)
+
+
+@pytest.mark.parametrize("ending, department, departments, last", [
+    ("。（某县审计局 某县财政局）", "某县审计局 某县财政局", ["某县审计局", "某县财政局"], "完成。"),
+    ("。（某区审计局和某区财政局）", "某区审计局和某区财政局", ["某区审计局", "某区财政局"], "完成。"),
+    ("。（某区农业农村和水利局）", "某区农业农村和水利局", ["某区农业农村和水利局"], "完成。"),
+    ("。（某区住房和城乡建设局）", "某区住房和城乡建设局", ["某区住房和城乡建设局"], "完成。"),
+    ("。（某县民政局社会救助股）", "某县民政局社会救助股", ["某县民政局社会救助股"], "完成。"),
+    ("。（某县审计局 张三）", "某县审计局", ["某县审计局"], "（张三）"),
+    ("。（王晓东）", None, [], "完成。（王晓东）"),
+    ("。〔某县农业农村局〕", "某县农业农村局", ["某县农业农村局"], "完成。"),
+    ("。【某县委组织部】", "某县委组织部", ["某县委组织部"], "完成。"),
+    ("。【见附件】", None, [], "完成。【见附件】"),
+    ("。\n——某县财政局", "某县财政局", ["某县财政局"], "完成。"),
+    ("。\n来源：某县教育局", "某县教育局", ["某县教育局"], "完成。"),
+])
+def test_more_attribution_forms(ending, department, departments, last):
+    """Joint units with a space or 和, sub-units (股), a name alone (no unit: no department),
+    〔〕 and 【】 after a sentence end, and a source on a line of its own."""
+    from test_repair import check_nothing_lost
+
+    issue = check_nothing_lost("某某简报\n第1期\n某某区委办公室 2021年2月1日\n某局开展专项检查\n"
+                               f"某局开展专项检查，已完成{ending}\n某镇开展培训\n某镇组织培训。（某镇）\n")
+    item = issue.items[0]
+    assert (item.department, item.departments) == (department, departments)
+    assert item.body.split("\n")[-1].endswith(last)
+    assert issue.items[-1].title == "某镇开展培训"
+    if department:
+        assert "某局开展专项检查，已完成。" == item.body.split("\n")[0]
+
+
+def test_a_source_under_the_title_keeps_the_article_open():
+    issue = parse_text("某某简报\n第1期\n某某区委办公室 2021年2月1日\n"
+                       "某局开展专项检查\n供稿单位：某县市场监督管理局\n9月以来，某局检查门店78家。\n下一步，将持续检查。\n"
+                       "某镇开展培训\n（某镇）\n某镇组织培训，参训80人。\n")
+    assert [(i.title, i.department, i.body) for i in issue.items] == [
+        ("某局开展专项检查", "某县市场监督管理局", "9月以来，某局检查门店78家。\n下一步，将持续检查。"),
+        ("某镇开展培训", "某镇", "某镇组织培训，参训80人。")]
