@@ -27,6 +27,8 @@ SENTENCE_PUNCT = "，。；：！？,;:!?"
 NEVER_STARTS = "，。；：、！？）》”’」』】〕"
 BULLETS = "△▲▽■□●○◆◇★☆◎•▪▫►▶❖※⭐✦✧➤"
 BULLET = re.compile(f"^[{BULLETS}]")
+LIST_NUMBER = re.compile(r"^(?:[\u2460-\u2473]|[0-9０-９]{1,2}\s*[.．、](?![0-9０-９.．]|\s[0-9０-９])"
+                         r"|[0-9０-９]{1,2}\s*[.．、](?=[0-9０-９]{1,2}月[0-9０-９]{1,2}日))\s*")  # ① 1. 1、 (not 1.5万)
 NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
 PAGE_NUMBER = re.compile(
     r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
@@ -148,8 +150,9 @@ def ends_sentence(text):
 
 
 def starts_block(text):
-    """`starts_block("△ 去年，…")` -> True: a bullet, `一、`, `（一）` or `【…】` begins a paragraph."""
-    return bool(BULLET.match(text) or NUMBERED.match(text))
+    """`starts_block("△ 去年，…")` -> True: a bullet, `一、`, `（一）`, `【…】`, `①` or `1.` begins a
+    paragraph."""
+    return bool(BULLET.match(text) or NUMBERED.match(text) or LIST_NUMBER.match(text))
 
 
 def paragraphs_of(lines, ends_item=lambda text: False, title_like=lambda text, short: False):

@@ -18,7 +18,7 @@ from bulletin.masthead import (classification, find_date, footer_start, header_f
 from bulletin.model import KINDS, Issue, Item
 from bulletin.errors import ParseError
 from bulletin.review import warn_dropped
-from bulletin.repair import (BULLET, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
+from bulletin.repair import (BULLET, BULLETS, LIST_NUMBER, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
                              is_artefact_line, join_lines, normalize, paragraphs_of, width)
 from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_couplet, is_title_line,
                              short_title, split_run_in, title_start)
@@ -136,7 +136,10 @@ def _drafts(paragraphs, dropped):
                 _attach(drafts[-1], source, dropped)
                 open_ = False
             continue
-        opened = _open(para, strong=not open_, previous=drafts[-1] if drafts else None,
+        heading = bool(drafts) and _heading_only(drafts[-1])
+        strong = not open_ or (heading and (bool(LIST_NUMBER.match(para[0].text))
+                                            or (drafts[-1].numbered and not drafts[-1].marker)))
+        opened = _open(para, strong=strong, previous=drafts[-1] if drafts else None,
                        dropped=dropped)
         if opened:
             draft, texts = opened
@@ -193,6 +196,15 @@ def _numbers_items(paragraphs, index, style):
     return False
 
 
+def _heading_only(draft):
+    """A draft that is so far only a title: a section heading if what follows is an item. Items
+    follow a marked heading (`【简讯】`, `★要闻`) shorter than a two-line title, and any heading
+    (`二、基层动态` too) when the next line is numbered `①`, `1.`, `1、`; a report's `一、基本情况`
+    followed by text is its sub-heading."""
+    return bool(draft.title) and not WORDS.search("".join(draft.paragraphs)) and not draft.department \
+        and (not draft.numbered or len(fix_spaces(draft.title)) < MIN_TWO_LINE_TITLE)
+
+
 def _continues_title(draft, para):
     """A title typed over two lines: a long title with no body yet, then a title-like line; or
     any title, then its subtitle line opening with a dash (`——…`)."""
@@ -220,8 +232,28 @@ def _open(para, strong, previous, dropped):
     texts = [line.text for line in para]
     if BULLET.match(first.text):
         dropped.append(first.text[0])
-        return Draft("brief", ""), [first.text[1:].strip()] + texts[1:]
+        rest = first.text[1:].strip()
+        if len(para) == 1 and rest[-1:] == first.text[0]:  # `◆ 基层传真 ◆`
+            dropped.append(rest[-1])
+            rest = rest[:-1].strip()
+        if len(para) == 1 and is_title_line(rest, 2) and len(fix_spaces(rest)) < MIN_TWO_LINE_TITLE:
+            return Draft("article", rest, numbered=True), []  # `★要闻`: a marked section heading
+        return Draft("brief", ""), [rest] + texts[1:]
+    number = LIST_NUMBER.match(first.text)
+    if number and strong:  # `①…`, `1.…`, `1、…` starting an item: the number goes like `一、`
+        dropped.append(number.group().strip())
+        first = Line(first.text[number.end():], indented=first.indented, short=first.short,
+                     wrapped=first.wrapped)
+        para = [first] + para[1:]
+        texts = [first.text] + texts[1:]
+        if not number.group()[0].isdigit():  # circled numbers number briefs
+            title, body = _title(para, 4, strong=True)
+            return (Draft("article", title, numbered=True), body) if title else (Draft("brief", ""), texts)
     if first.heading:
+        bracketed = re.fullmatch(r"【([^【】]+)】", first.text)
+        if bracketed:  # a bold `【工作动态】`: the brackets mark it as they do in text
+            dropped.extend(["【", "】"])
+            return Draft("article", bracketed.group(1), numbered=True), texts[1:]
         return Draft("article", first.text), texts[1:]
     if first.run_in and first.text.startswith(first.run_in):
         return Draft("article", first.run_in), [first.text[len(first.run_in):].strip()] + texts[1:]

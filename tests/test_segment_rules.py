@@ -168,3 +168,43 @@ def test_a_two_part_title_and_subtitle_in_pdf_text(title):
     assert [(i.title, i.department) for i in issue.items] == [
         (title.replace(" ", "") + "——某某县推进养老服务体系建设纪实", "县民政局"),
         ("某某局开展社会救助专项治理", "某某局")]
+
+
+LEAD = "某某县召开防汛工作会议\n6月17日，某某县召开防汛工作会议，部署防汛工作。（县水利局）\n"
+
+
+@pytest.mark.parametrize("heading, numbers", [
+    ("【简讯】", ["①", "②", "③"]), ("【简讯】", ["", "", ""]), ("二、基层动态", ["1.", "2.", "3."]),
+    ("基层动态", ["1、", "2、", "3、"]), ("★要闻", ["△", "△", "△"]), ("◆ 基层传真 ◆", ["", "", ""]),
+    ("基层动态", ["１．", "２．", "３．"]),
+])
+def test_a_heading_over_briefs_is_their_section(heading, numbers):
+    """A bodiless heading followed by briefs (marked, numbered or not) is their section; Arabic
+    and circled numbers go like `一、` does."""
+    from test_repair import check_nothing_lost
+
+    briefs = ["近日，某某局完成年度隐患点排查，排查隐患点58处。（某某局）", "某某社新建服务站15个。（某某社）",
+              "6月15日，某某大队开展灭火救援演练。（某某大队）"]
+    issue = check_nothing_lost(HEAD + LEAD + heading + "\n"
+                               + "".join(n + b + "\n" for n, b in zip(numbers, briefs)))
+    section = heading.strip("【】★◆ ").removeprefix("二、")
+    assert [(i.kind, i.title, i.department, i.section) for i in issue.items] == [
+        ("lead", "某某县召开防汛工作会议", "县水利局", None),
+        ("brief", "某某局完成年度隐患点排查", "某某局", section),
+        ("brief", "某某社新建服务站15个", "某某社", section),
+        ("brief", "某某大队开展灭火救援演练", "某某大队", section)]
+
+
+def test_numbered_titles_under_a_marked_heading_lose_their_numbers():
+    issue = parse_text(HEAD + LEAD + "◆ 基层传真 ◆\n1.某某镇举办农产品展销会\n3月16日，某某镇举办展销会，成交86万元。（某某镇）\n"
+                       "2.某某街道开展清洁家园行动\n近日，某某街道清理卫生死角210处。（某某街道）\n")
+    assert [(i.title, i.section) for i in issue.items[1:]] == [
+        ("某某镇举办农产品展销会", "基层传真"), ("某某街道开展清洁家园行动", "基层传真")]
+
+
+def test_a_reports_numbered_subheadings_are_not_sections_and_decimals_no_numbers():
+    issue = parse_text(HEAD + "关于某某工作的调研报告\n一、基本情况\n全区共有行政村156个，村均收入87万元。\n"
+                       "二、存在问题\n发展不均衡，差距较大。\n（某某调研组）\n")
+    assert all(i.section != "基本情况" for i in issue.items)
+    issue = parse_text(HEAD + "某某局完成造林\n某某局完成冬春植树造林任务，面积达\n1.5万亩。（某某局）\n")
+    assert issue.items[0].body == "某某局完成冬春植树造林任务，面积达1.5万亩。"
