@@ -205,6 +205,17 @@ def _heading_only(draft):
         and (not draft.numbered or len(fix_spaces(draft.title)) < MIN_TWO_LINE_TITLE)
 
 
+def _title_text(raw):
+    """`fix_spaces`, but a two-part title keeps one ideographic space between its halves, as
+    it is printed: `念好“某字经”　做活“某文章”`, not `念好“某字经”做活“某文章”` (its subtitle, if any,
+    follows as it was)."""
+    head, dash, rest = raw.partition("——")
+    if not is_couplet(head):
+        return fix_spaces(raw)
+    halves = re.split(r"[ \u3000]+", head.strip())
+    return "\u3000".join(fix_spaces(half) for half in halves) + (dash + fix_spaces(rest) if dash else "")
+
+
 def _continues_title(draft, para):
     """A title typed over two lines: a long title with no body yet, then a title-like line; or
     any title, then its subtitle line opening with a dash (`——…`)."""
@@ -317,7 +328,7 @@ def _finish(draft, issue, section):
     body = "\n".join(p for p in (fix_spaces(p) for p in draft.paragraphs) if p)
     if draft.byline:
         body = (body + "\n" + fix_spaces(draft.byline)).strip()
-    title = fix_spaces(draft.title)
+    title = _title_text(draft.title)
     if not WORDS.search(body):  # nothing, or only punctuation such as `……` / `——`
         issue.dropped.extend(t for t in (title, body, draft.department) if t)
         return title if WORDS.search(title) and not draft.department else section

@@ -142,8 +142,8 @@ def test_a_heading_after_a_page_number_that_does_not_repeat_the_masthead_stays()
 def test_a_two_part_title_with_a_space_is_one_title(title):
     issue = parse_text(HEAD + "某某局开展专项审计\n近日，某某局开展专项审计，发现问题12个。（某某局）\n"
                        f"{title}\n近年来，某某县大力发展林下经济，产值达21.6亿元。（某某县林业局）\n")
-    assert [(i.title, i.body) for i in issue.items][1] == (
-        title.replace(" ", "").replace("\u3000", ""), "近年来，某某县大力发展林下经济，产值达21.6亿元。")
+    assert [(i.title, i.body) for i in issue.items][1] == (   # printed with its space
+        title.replace(" ", "\u3000"), "近年来，某某县大力发展林下经济，产值达21.6亿元。")
 
 
 @pytest.mark.parametrize("title", ["念好“某字经” 做活“某文章”", "强基固本", "某某县大力发展林下经济"])
@@ -152,7 +152,8 @@ def test_a_dash_line_after_a_title_is_its_subtitle(title):
                        "近年来，某某县大力发展林下经济，带动4.2万农户增收。\n坚持规划引领。编制发展规划。（某某县林业局）\n"
                        "某某局开展专项审计\n近日，某某局开展专项审计，发现问题12个。（某某局）\n")
     assert [(i.title, i.section) for i in issue.items] == [
-        (title.replace(" ", "") + "——某某县发展林下经济助力乡村振兴的实践", None), ("某某局开展专项审计", None)]
+        (title.replace(" ", "\u3000") + "——某某县发展林下经济助力乡村振兴的实践", None),
+        ("某某局开展专项审计", None)]
     assert issue.items[0].body.startswith("近年来")
 
 
@@ -170,7 +171,8 @@ def test_a_two_part_title_and_subtitle_in_pdf_text(title):
             "\u3000\u3000（某某局）\n")
     issue = parse_text(text)
     assert [(i.title, i.department) for i in issue.items] == [
-        (title.replace(" ", "") + "——某某县推进养老服务体系建设纪实", "县民政局"),
+        (title.replace(" ", "\u3000" if title.index(" ") * 2 + 1 == len(title) else "")
+         + "——某某县推进养老服务体系建设纪实", "县民政局"),   # a couplet keeps its space
         ("某某局开展社会救助专项治理", "某某局")]
 
 
