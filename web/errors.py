@@ -1,9 +1,17 @@
 """Readable error pages for the console blueprints (a 404 or 413 never shows Flask's default).
 
     on_console_errors(bp)     # at import time, before the blueprint is registered
+    issue = found(get_issue(db, 7))   # the row, or the console's 404 page
 """
 
-from flask import current_app, render_template, request
+from flask import abort, current_app, render_template, request
+
+
+def found(row):
+    """The row a view was asked for, or a 404 (answered by `not_found`) when there is none."""
+    if row is None:
+        abort(404)
+    return row
 
 
 def not_found(error):

@@ -11,27 +11,20 @@ A correction is a change like an item's: an approved issue goes back to 待审�
 audit log keeps before and after (`correct`, target issue:<id>). Rules: store/issue_identity.py.
 """
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from push import status
 from store import issue_identity
 from store.db import get_db
 from store.issues import get_issue
 from web.auth import admin_required
-from web.errors import on_console_errors
+from web.errors import found, on_console_errors
 from web.review_views import changed, changed_by_editor
 from web.trail import note
 
 bp = Blueprint("identity", __name__, url_prefix="/admin")
 on_console_errors(bp)
 LABELS = {"issuer": "发文单位", "number": "期号", "date": "日期"}
-
-
-def _issue_or_404(db, issue_id):
-    issue = get_issue(db, issue_id)
-    if issue is None:
-        abort(404)
-    return issue
 
 
 def _back(issue_id):
@@ -43,7 +36,7 @@ def _back(issue_id):
 def masthead(issue_id):
     """Correct the issue's issuer, number and/or date."""
     db = get_db()
-    _issue_or_404(db, issue_id)
+    found(get_issue(db, issue_id))
     if (refused := changed_by_editor(db, issue_id)) is not None:
         return refused
     wanted = {field: request.form.get(field) for field in issue_identity.FIELDS}
@@ -71,7 +64,7 @@ def masthead(issue_id):
 def replace(issue_id):
     """The held upload's items replace the earlier issue's; the upload itself is removed."""
     db = get_db()
-    issue = _issue_or_404(db, issue_id)
+    issue = found(get_issue(db, issue_id))
     earlier = issue_identity.same_as(db, issue_id)
     if earlier is None:
         flash("这一期没有待处理的同期号旧版本。", "error")
@@ -97,7 +90,7 @@ def replace(issue_id):
 def keep(issue_id):
     """Keep both issues deliberately: this one may be pushed like any other."""
     db = get_db()
-    _issue_or_404(db, issue_id)
+    found(get_issue(db, issue_id))
     earlier = issue_identity.same_as(db, issue_id)
     if earlier is None or not issue_identity.keep_both(db, issue_id):
         flash("这一期没有待处理的同期号旧版本。")

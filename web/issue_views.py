@@ -12,7 +12,7 @@
     GET  /admin/issues/<id>/progress.json   {"total","sent","failed","pending",…,"done"}
 """
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, current_app, flash, redirect, render_template, request,
                    url_for)
 
 from channels import channel_class
@@ -23,7 +23,7 @@ from store.issues import get_issue, get_item, issue_items, update_item
 from web import previews, push_actions as progress, store
 from web.auth import admin_required, current_account, role_required
 from web.department_check import confirm_new_department
-from web.errors import on_console_errors
+from web.errors import found, on_console_errors
 from web.review_views import changed, changed_by_editor, push_refusal
 from web.trail import note
 
@@ -34,24 +34,10 @@ DEPARTMENT_MAX = 60
 NOTE_MAX = 200
 
 
-def _issue_or_404(db, issue_id):
-    issue = get_issue(db, issue_id)
-    if issue is None:
-        abort(404)
-    return issue
-
-
-def _item_or_404(db, item_id):
-    item = get_item(db, item_id)
-    if item is None:
-        abort(404)
-    return item
-
-
 def _item_and_back(item_id):
     """(db, the item or 404, the issue page's anchor for it): where an item's form returns."""
     db = get_db()
-    item = _item_or_404(db, item_id)
+    item = found(get_item(db, item_id))
     return db, item, url_for("issues.review", issue_id=item["issue_id"]) + f"#item-{item_id}"
 
 
@@ -68,7 +54,7 @@ def _page(issue_id, drafts=None):
     values (the stored ones stay the form's `*_was`)."""
     db = get_db()
     seen = approval.versions(db, issue_id)  # first: a change while rendering is then refused
-    issue = _issue_or_404(db, issue_id)
+    issue = found(get_issue(db, issue_id))
     items = issue_items(db, issue_id)
     reads = store.read_counts(db, [i["id"] for i in items])
     return render_template(
@@ -268,7 +254,7 @@ def _who():
 def remind(issue_id):
     """Send each recipient who opened none of their items one reminder (once per issue)."""
     db = get_db()
-    _issue_or_404(db, issue_id)
+    found(get_issue(db, issue_id))
     config = current_app.config
     result = publish.remind_issue(db, issue_id, config, config["DATABASE_PATH"],
                                   urgent=bool(request.form.get("urgent")))
@@ -290,7 +276,7 @@ def remind(issue_id):
 def push(issue_id):
     """Queue the issue for every subscriber; pushing again sends nothing new."""
     db = get_db()
-    _issue_or_404(db, issue_id)
+    found(get_issue(db, issue_id))
     if (refused := push_refusal(db, issue_id)) is not None:
         return refused
     at = None
@@ -317,7 +303,7 @@ def push(issue_id):
 def cancel_schedules(issue_id):
     """Cancel the issue's pending scheduled pushes and reminders."""
     db = get_db()
-    _issue_or_404(db, issue_id)
+    found(get_issue(db, issue_id))
     n = publish.cancel_schedules(db, issue_id)
     flash(f"已取消 {n} 个定时任务。")
     return redirect(url_for("issues.review", issue_id=issue_id))
@@ -328,7 +314,7 @@ def cancel_schedules(issue_id):
 def resend(issue_id):
     """Put the failed deliveries of the issue back in the queue."""
     db = get_db()
-    _issue_or_404(db, issue_id)
+    found(get_issue(db, issue_id))
     summary = progress.resend_failed(current_app, issue_id)
     note("resend", f"issue:{issue_id}", queued=summary.get("queued", 0))
     return _answer(issue_id, summary, f"已重新排队 {summary.get('queued', 0)} 条失败的消息。")
@@ -339,7 +325,7 @@ def resend(issue_id):
 def progress_json(issue_id):
     """Delivery counts for the live progress bar."""
     db = get_db()
-    _issue_or_404(db, issue_id)
+    found(get_issue(db, issue_id))
     return progress.issue_progress(db, issue_id)
 
 
