@@ -40,7 +40,13 @@ _WHEN = (r"(?:\d{4}年|今年|去年|前年|明年|本年|全年)?"
 _PERIOD = r"(?:春节|元旦|清明|五一|劳动节|端午|中秋|国庆|暑|寒|汛|节日?)[^，,。]{0,4}?(?:假期|期间|前夕|前后|以来|节)(?:期间|以来)?"
 OLD_TIMES = (r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:以来|上半年|下半年|前三季度|全年|底|初)?"
              r"|\d{1,2}月(?:\d{1,2}日)?(?:上午|下午|晚上|以来)?|近日|日前|近期|近年来|去年(?:以来|底)?"
-             r"|今年(?:以来|初)?|年初以来|上半年|下半年|前不久|目前|当前|截至[^，,]{1,12}")
+             r"|今年(?:以来|初)?|年初以来|上半年|下半年|前不久|目前|当前|截至[^，,]{1,12}"
+             r"|连日来|连日以来|近来|近段时间|近一段时间|这段时间|此前|入[春夏秋冬汛伏]以来")
+# A leading clause of purpose or authority (`为进一步优化营商环境，`, `根据省委统一部署，`): it
+# says why, not who did what, so a short title skips it like a time phrase.
+PREAMBLE = re.compile(r"^(?:为了|为(?=进一步|切实|全面|有效|深入|加快|确保|保障|推动|做好|提升|提高"
+                      r"|加强|促进|解决|落实|营造|打造|助力|满足|防范)|根据|按照|围绕|对照|结合)"
+                      r"[^，,。；]{2,30}[，,]")  # `为民服务中心投入使用，` is no purpose: kept
 TIME_PHRASE = re.compile(r"^(?:" + OLD_TIMES + "|" + _PERIOD + "|" + _WHEN + r")[，,]")
 
 
@@ -188,12 +194,13 @@ def _source(content, start, dropped, labelled):
 def short_title(body):
     """`short_title("去年，我区开展农产品定量检测57批次，…")` -> "我区开展农产品定量检测57批次".
 
-    The first clause after any leading time phrases (`2020年，`, `1至2月，`, `清明假期，`); a
+    The first clause after any leading time phrases (`2020年，`, `1至2月，`, `连日来，`) and
+    clauses of purpose (`为进一步优化营商环境，`, `根据省委统一部署，`); a
     long one without an inserted `经…认定`-like phrase when that fits 24 characters; else whole.
     """
     text = body.split("\n")[0].strip()
     for _ in range(3):  # `2023年，一季度，…`: time phrases one after another
-        phrase = TIME_PHRASE.match(text)
+        phrase = TIME_PHRASE.match(text) or PREAMBLE.match(text)
         if not (phrase and phrase.end() > 1 and text[phrase.end():].strip()):
             break
         text = text[phrase.end():]

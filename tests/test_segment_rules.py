@@ -81,6 +81,13 @@ def test_brief_markers_with_any_spacing_and_indent(marker, space, indent):
     ("2月份，某某局办理案件46件，结案率100%。", "某某局办理案件46件"),
     ("2020年，我区建成区面积经市自然资源和规划局认定为33.28平方公里，相较去年新增。",
      "我区建成区面积认定为33.28平方公里"),
+    # these were titles of their own (only a time phrase, or only the purpose)
+    ("连日来，某某镇组织干部排查隐患，整改问题17处。", "某某镇组织干部排查隐患"),
+    ("入汛以来，某某局巡查河道42公里。", "某某局巡查河道42公里"),
+    ("近段时间，某某街道开展文明创建，发动志愿者300人。", "某某街道开展文明创建"),
+    ("为进一步优化营商环境，某某局推出“一窗通办”，办件时限压缩一半。", "某某局推出“一窗通办”"),
+    ("根据上级统一部署，某某镇开展专项整治，关停小作坊5家。", "某某镇开展专项整治"),
+    ("连日来，为保障群众安全，某某镇开展燃气检查，覆盖商户86家。", "某某镇开展燃气检查"),
 ])
 def test_brief_titles_are_never_a_time_phrase_nor_cut(opening, title):
     issue = parse_text(HEAD + f"△{opening}（某某局）\n")
@@ -214,3 +221,8 @@ def test_a_reports_numbered_subheadings_are_not_sections_and_decimals_no_numbers
     assert all(i.section != "基本情况" for i in issue.items)
     issue = parse_text(HEAD + "某某局完成造林\n某某局完成冬春植树造林任务，面积达\n1.5万亩。（某某局）\n")
     assert issue.items[0].body == "某某局完成冬春植树造林任务，面积达1.5万亩。"
+
+
+def test_a_brief_opening_with_a_subject_that_starts_like_a_purpose_keeps_it():
+    issue = parse_text(HEAD + "△为民服务中心投入使用，日均办件300件。（某某镇）\n")
+    assert issue.items[0].title == "为民服务中心投入使用"
