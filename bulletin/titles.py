@@ -42,6 +42,7 @@ OLD_TIMES = (r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?(?:以来|上半年|下半�
              r"|\d{1,2}月(?:\d{1,2}日)?(?:上午|下午|晚上|以来)?|近日|日前|近期|近年来|去年(?:以来|底)?"
              r"|今年(?:以来|初)?|年初以来|上半年|下半年|前不久|目前|当前|截至[^，,]{1,12}"
              r"|连日来|连日以来|近来|近段时间|近一段时间|这段时间|此前|入[春夏秋冬汛伏]以来")
+HALF_WIDTH_DIGITS = {0xFF10 + n: str(n) for n in range(10)}  # ０–９ -> 0–9, one for one
 # A leading clause of purpose or authority (`为进一步优化营商环境，`, `根据省委统一部署，`): it
 # says why, not who did what, so a short title skips it like a time phrase.
 PREAMBLE = re.compile(r"^(?:为了|为(?=进一步|切实|全面|有效|深入|加快|确保|保障|推动|做好|提升|提高"
@@ -200,7 +201,8 @@ def short_title(body):
     """
     text = body.split("\n")[0].strip()
     for _ in range(3):  # `2023年，一季度，…`: time phrases one after another
-        phrase = TIME_PHRASE.match(text) or PREAMBLE.match(text)
+        probe = text.translate(HALF_WIDTH_DIGITS)  # `７月份，` is `7月份，`: same length
+        phrase = TIME_PHRASE.match(probe) or PREAMBLE.match(probe)
         if not (phrase and phrase.end() > 1 and text[phrase.end():].strip()):
             break
         text = text[phrase.end():]

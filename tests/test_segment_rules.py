@@ -226,3 +226,13 @@ def test_a_reports_numbered_subheadings_are_not_sections_and_decimals_no_numbers
 def test_a_brief_opening_with_a_subject_that_starts_like_a_purpose_keeps_it():
     issue = parse_text(HEAD + "△为民服务中心投入使用，日均办件300件。（某某镇）\n")
     assert issue.items[0].title == "为民服务中心投入使用"
+
+
+@pytest.mark.parametrize("opening, title", [
+    ("3．７月份，全区规模以上工业增加值同比增长７．６％。", "全区规模以上工业增加值同比增长７．６％"),
+    ("2.1至5月，全区新增就业岗位1200个。", "全区新增就业岗位1200个"),
+])
+def test_a_list_number_before_a_month_is_a_number_not_part_of_the_title(opening, title):
+    """`3．７月份，…` kept `3．７月份` as the brief's title (the number, then only a time)."""
+    issue = parse_text(HEAD + f"{opening}（某某局）\n")
+    assert issue.items[0].title == title
