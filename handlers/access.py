@@ -10,7 +10,7 @@ The bulletin is internal: until a user is bound, every command and query gets on
 import re
 
 from handlers.router import command, router
-from store import binding
+from store import binding, levels
 
 HOW_TO_BIND = ("简报仅供本单位干部使用。请回复“绑定 绑定码”完成身份绑定，"
                "如：绑定 12345678。绑定码请向区委办公室索取。")
@@ -50,7 +50,7 @@ def bind(ctx):
     enrolled themselves (open access) binds too: they become the code's roster cadre and keep
     what they subscribed to (store.binding)."""
     code = re.sub(r"\s+", "", ctx.match)
-    rostered = ctx.cadre is not None and not ctx.cadre.get("open_access")
+    rostered = not levels.public_only(ctx.cadre)  # a roster cadre, not a follower
     if rostered and not code:
         return f"您已绑定为{ctx.cadre['name']}，无需再次绑定。"
     if not re.fullmatch(r"\d{6,12}", code):
