@@ -74,12 +74,15 @@ def production_env(instance, **extra):
 
 
 def wait_until(predicate, timeout=30.0):
+    """True once `predicate()` is, within `timeout` seconds; a server not listening yet or too
+    busy to answer in the predicate's own timeout (a loaded machine, while its workers start)
+    is asked again."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if predicate():
                 return True
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.1)
     return False
