@@ -25,7 +25,7 @@ import channels
 import config as settings
 from channels.inbound import SANDBOX_TOKEN
 from commands.errors import Fail, database_trouble
-from commands.upkeep import restore_command
+from commands.upkeep import backup_command, restore_command
 
 # Each component wires itself in with init_app(app): teardown hooks, blueprints, CLI.
 COMPONENTS = (
@@ -162,6 +162,7 @@ cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug"
 cli.add_command(routes_command)
 cli.add_command(shell_command)
 cli.add_command(restore_command)  # works without the app: the database may be damaged
+cli.add_command(backup_command)  # works without the app: its disk may be full
 
 
 @cli.command("serve")

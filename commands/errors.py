@@ -36,8 +36,8 @@ def database_trouble(error, path):
                 "5 s (a push, a merge of the search index); try again")
     if "full" in text or "I/O" in text and _free_bytes(folder) < LOW_SPACE:
         return (f"the disk holding {folder} is full ({_free_bytes(folder):,} bytes free): free "
-                f"some space ({text}); with the services stopped, a plain copy of {path} (and its "
-                "-wal file, if there is one) is a sound backup")
+                f"some space ({text}); with the services stopped, `python bot.py backup DIR` copies "
+                f"{path} to DIR on another disk first")
     if "readonly" in text or "read-only" in text:
         return (f"the database {path} cannot be written ({text}): check that its folder and "
                 "files belong to the user running Jianbao")

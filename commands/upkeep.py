@@ -28,16 +28,24 @@ def backup_dir(app):
 @click.option("--keep", default=backups.DEFAULT_KEEP, show_default=True, type=int,
               help="How many of the newest backups to keep in DIR.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"path", "bytes", "kept"}.')
-@with_appcontext
 def backup_command(directory, keep, as_json):
     """Copy the database into DIR (default BOT_BACKUP_DIR) while the app runs, check it,
-    keep the N newest."""
-    directory = directory or backup_dir(current_app)
+    keep the N newest. Works without the app: with the services stopped on a full disk,
+    when nothing can open the database, it still copies it to DIR on another disk."""
+    values = _env_settings()
+    db_path = _database(values)
+    directory = directory or values["BOT_BACKUP_DIR"] or os.path.join(
+        settings.instance_path(None), "backups")
     try:
-        path, size, kept = backups.make_backup(current_app.config["DATABASE_PATH"], directory,
-                                               keep=keep)
+        presence.hold(db_path)  # a restore waits until this copy is made
+    except OSError:
+        pass  # no lock file and no room for one: nothing can be running either
+    try:
+        path, size, kept = backups.make_backup(db_path, directory, keep=keep)
     except (backups.BackupError, OSError) as error:
         raise Fail(str(error))
+    finally:
+        presence.release(db_path)
     if as_json:
         click.echo(json.dumps({"path": path, "bytes": size, "kept": kept}))
     else:
@@ -121,13 +129,20 @@ def stats_command(as_json):
 def database_from_env():
     """The database path from BOT_DATABASE / BOT_INSTANCE_PATH, without building the app.
 
-    `restore` must work when the app cannot start — the database is damaged, which is when
-    a restore is wanted — so it is a command of bot.py's group, not of the app's."""
+    `restore` and `backup` must work when the app cannot start — the database is damaged,
+    which is when a restore is wanted, or its disk is full, when a backup is — so they are
+    commands of bot.py's group, not of the app's."""
+    return _database(_env_settings())
 
+
+def _env_settings():
     try:
-        values = settings.from_env()
+        return settings.from_env()
     except settings.ConfigError as error:
         raise Fail(str(error))
+
+
+def _database(values):
     return values["BOT_DATABASE"] or os.path.join(settings.instance_path(None), "jianbao.sqlite3")
 
 
@@ -138,4 +153,4 @@ def _size(path):
         return 0
 
 
-COMMANDS = (backup_command, stats_command)  # restore: bot.py's own group (no app needed)
+COMMANDS = (stats_command,)  # backup, restore: bot.py's own group (no app needed)

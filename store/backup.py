@@ -12,6 +12,12 @@ backup began is in it. The copy is then switched out of WAL mode (one self-conta
 checked with `PRAGMA integrity_check`, written 0600 and renamed into place under a UTC time
 name (`jianbao-20260130T021500Z.sqlite3`); only then are backups beyond the `keep` newest
 removed. A copy that fails its check is deleted and the command fails.
+
+With the services stopped on a full disk, SQLite cannot open the database at all (a WAL
+database's first reader creates its `-shm` file beside it). Then, while no process uses the
+database (store/presence.py), the file and its WAL, if any, are copied as bytes into the
+backup's folder and opened there, where SQLite has room to replay the WAL: the same
+consistent, checked, single-file backup, made on another disk before space is freed.
 """
 
 import datetime
@@ -76,14 +82,17 @@ def make_backup(db_path, directory, keep=DEFAULT_KEEP):
 
 
 def _copy(db_path, target):
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.close(fd)
+    _create_private(target)
     source = read_only(db_path, timeout=30)
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)  # one step: one consistent snapshot, writers not blocked (WAL)
         copy.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
         copy.commit()
+    except sqlite3.OperationalError as error:
+        copy.close()
+        source.close()
+        _copy_stopped(db_path, target, error)  # cannot be opened: a full disk, services stopped
     except sqlite3.Error as error:
         raise BackupError(f"could not copy the database: {error}") from None
     finally:
@@ -91,6 +100,38 @@ def _copy(db_path, target):
         source.close()
     with open(target, "rb+") as handle:
         os.fsync(handle.fileno())
+
+
+def _copy_stopped(db_path, target, error):
+    """The database could not be opened (`error`): copy its bytes while no process uses it
+    (the shared lock of store/presence.py), WAL included, and open the copy where there is
+    room — it replays the WAL — as one self-contained file. Refused while anyone uses it: the
+    bytes of a database being written are no backup."""
+    try:
+        with presence.sole_user(db_path):
+            shutil.copyfile(db_path, target)
+            wal = db_path + "-wal"
+            if os.path.isfile(wal) and os.path.getsize(wal):
+                _create_private(target + "-wal")
+                shutil.copyfile(wal, target + "-wal")
+        copy = sqlite3.connect(target)
+        try:
+            copy.execute("PRAGMA journal_mode = DELETE")  # the WAL replayed into the file
+        finally:
+            copy.close()
+    except presence.InUse as busy:
+        raise BackupError(f"could not copy the database: {error}; {busy}: stop the web app "
+                          "and the worker first") from None
+    except (OSError, sqlite3.Error) as failed:
+        raise BackupError(f"could not copy the database: {error} ({failed})") from None
+    finally:
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(target + suffix):
+                os.unlink(target + suffix)
+
+
+def _create_private(path):
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
 
 
 def backups(directory):

@@ -17,10 +17,12 @@ import sys
 import threading
 import time
 
+from click.testing import CliRunner
 from fakewechat import fake_wechat  # noqa: F401 (fixture)
 from test_plan import make_issue, publish
 from test_worker_process import ROOT, TOWNS, wait_for, worker_env
 
+import bot
 from store import backup as backups
 from push import publish as publishing, status
 from push.worker import run_until_idle
@@ -50,6 +52,13 @@ def restore(env, path):
                           capture_output=True, text=True, timeout=60)
 
 
+def backup(app, *args, env=None):
+    """`python bot.py backup ARGS` as the operator runs it (bot.py's own group: no app is
+    built), in this process, on `app`'s database and settings."""
+    environ = {**worker_env(app), **(env or {})}
+    return CliRunner().invoke(bot.cli, ["backup", *args], env=environ)
+
+
 def sent(path):
     conn = sqlite3.connect(path)
     try:
@@ -72,7 +81,7 @@ def test_a_backup_made_during_a_push_restores_every_delivery_recorded_before_it(
     sender.start()
     assert wait_for(lambda: len(sent(db_path)) >= 20)
     before = sent(db_path)                       # recorded before the backup starts
-    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backups"), "--json"])
+    result = backup(app, str(tmp_path / "backups"), "--json")
     during = sent(db_path)
     sender.join(120)
     assert result.exit_code == 0, result.output
@@ -102,14 +111,14 @@ def test_a_backup_made_during_a_push_restores_every_delivery_recorded_before_it(
 
 
 def test_keep_leaves_the_newest_backups(app, tmp_path):
-    runner, target = app.test_cli_runner(), tmp_path / "backups"
+    target = tmp_path / "backups"
     made = []
     for _ in range(3):
-        result = runner.invoke(args=["backup", str(target), "--keep", "2", "--json"])
+        result = backup(app, str(target), "--keep", "2", "--json")
         assert result.exit_code == 0, result.output
         made.append(json.loads(result.output)["path"])
     assert sorted(os.listdir(target)) == sorted(os.path.basename(p) for p in made[1:])
-    result = runner.invoke(args=["backup", str(target)])
+    result = backup(app, str(target))
     assert result.output.startswith(f"Backup: {target}") and "bytes" in result.output
 
 
@@ -320,6 +329,6 @@ def test_stats_with_a_backup_folder_that_is_a_file_lists_no_backups(make_app, tm
     app = make_app(BOT_BACKUP_DIR=str(mistaken))
     result = app.test_cli_runner().invoke(args=["stats", "--json"])
     assert result.exit_code == 0, result.output
-    backup = app.test_cli_runner().invoke(args=["backup"])
-    assert backup.exit_code == 2 and backup.output.startswith("Error: ")
-    assert "Traceback" not in backup.output and backup.output.count("\n") == 1
+    refused = backup(app, env={"BOT_BACKUP_DIR": str(mistaken)})
+    assert refused.exit_code == 2 and refused.output.startswith("Error: ")
+    assert "Traceback" not in refused.output and refused.output.count("\n") == 1

@@ -165,3 +165,62 @@ def test_the_sandbox_off_loopback_needs_a_generated_token_or_refuses(tmp_path):
                              text=True, timeout=60)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert refused.stderr.startswith("Error: WECHAT_TOKEN is the public sandbox default")
+
+
+# ---- a backup with the database's disk full and the services stopped ---------------------------
+
+def _bot(env, *args):
+    return subprocess.run([sys.executable, "bot.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _count(path, sql):
+    import sqlite3
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_backup_copies_to_another_disk_when_the_full_one_cannot_open_the_database(
+        small_disk, tmp_path):
+    """The database's disk full, the services stopped: SQLite could not open the database at
+    all (a WAL database's first reader creates its -shm file), so every command stopped at
+    start-up — `backup` to another disk too, when a backup is most wanted. Now it copies the
+    file (and a WAL a killed process left) to the other disk and checks it there; while
+    anything uses the database it refuses in one line and leaves no file."""
+    import fcntl
+    import json
+    import os
+
+    env = {**production_env(tmp_path), "BOT_INSTANCE_PATH": str(small_disk / "instance")}
+    env.pop("BOT_DATABASE", None)
+    assert _bot(env, "demo").returncode == 0
+    db_path = str(small_disk / "instance" / "jianbao.sqlite3")
+    items = _count(db_path, "SELECT COUNT(*) FROM items")
+    last_words = ("import sqlite3, os; c = sqlite3.connect({!r}); "
+                  "c.execute('PRAGMA wal_autocheckpoint = 0'); "
+                  "c.execute(\"INSERT INTO audit_log (who, \\\"where\\\", action) VALUES "
+                  "('test', 'cli', 'last-words')\"); c.commit(); "
+                  "os._exit(0)").format(db_path)  # dies with the row in its WAL only
+    assert subprocess.run([sys.executable, "-c", last_words]).returncode == 0
+    os.unlink(db_path + "-shm")  # and no shared memory left: a reader must make one
+    assert items > 0 and os.path.getsize(db_path + "-wal") > 0
+    fill(small_disk / "filler")
+
+    with open(db_path + ".in-use", "r+") as running:  # a server still up
+        fcntl.flock(running, fcntl.LOCK_SH)
+        refused = _bot(env, "backup", str(tmp_path / "elsewhere"))
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "in use" in refused.stderr and "Traceback" not in refused.stderr
+    assert not os.listdir(tmp_path / "elsewhere")
+
+    made = _bot(env, "backup", str(tmp_path / "elsewhere"), "--json")
+    assert made.returncode == 0, made.stderr
+    copy = json.loads(made.stdout)["path"]
+    assert os.path.dirname(copy) == str(tmp_path / "elsewhere")
+    assert _count(copy, "SELECT COUNT(*) FROM items") == items
+    assert _count(copy, "SELECT COUNT(*) FROM audit_log WHERE action = 'last-words'") == 1
+    assert sorted(os.listdir(tmp_path / "elsewhere")) == [os.path.basename(copy)]
