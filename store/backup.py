@@ -27,7 +27,7 @@ import sqlite3
 import time
 
 from store import presence
-from store.db import read_only
+from store.db import DAMAGED_SCHEMA, read_only
 
 PREFIX, SUFFIX = "jianbao-", ".sqlite3"
 DEFAULT_KEEP = 14
@@ -52,6 +52,8 @@ def integrity(path):
             conn.close()
     except sqlite3.DatabaseError as error:
         return f"not a readable SQLite database ({error})"
+    except UnicodeDecodeError:  # store.db.DAMAGED_SCHEMA
+        return f"not a readable SQLite database ({DAMAGED_SCHEMA})"
     return "ok" if rows == ["ok"] else "; ".join(rows)
 
 

@@ -28,6 +28,10 @@ from store import schema as store_schema
 from store.search_index import register_functions
 
 BUSY_TIMEOUT_MS = 5000
+# SQLite names the schema entry it cannot read in its error message; when damage left bytes
+# there that are not UTF-8, Python's sqlite3 raises UnicodeDecodeError instead of the
+# DatabaseError: callers catch it and say this (a damaged file, not a traceback).
+DAMAGED_SCHEMA = "malformed database schema (not UTF-8)"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # every stored time: UTC, ISO 8601, to the second
 
 
@@ -75,15 +79,19 @@ def open_db(path, migrate=True):
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     register_functions(conn)  # the search index's triggers call these
-    with _migration_lock(path) if migrate else contextlib.nullcontext():
-        if str(path) != ":memory:":
-            db.enable_wal()
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-            conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
-            conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
-        if migrate:
-            migrate_db(db)
+    try:
+        with _migration_lock(path) if migrate else contextlib.nullcontext():
+            if str(path) != ":memory:":
+                db.enable_wal()
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+                conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
+                conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+            if migrate:
+                migrate_db(db)
+    except UnicodeDecodeError:
+        conn.close()
+        raise sqlite3.DatabaseError(DAMAGED_SCHEMA) from None
     return db
 
 

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 
-from store.db import read_only
+from store.db import DAMAGED_SCHEMA, read_only
 
 RECHECK = 3600.0
 _cache = {}  # absolute path -> (monotonic time, verdict)
@@ -32,6 +32,8 @@ def quick(db_path):
             conn.close()
     except sqlite3.DatabaseError as error:
         return str(error)
+    except UnicodeDecodeError:  # store.db.DAMAGED_SCHEMA
+        return DAMAGED_SCHEMA
     verdict = "ok" if rows == ["ok"] else "; ".join(rows)
     with _lock:
         _cache[os.path.abspath(db_path)] = (time.monotonic(), verdict)

@@ -204,6 +204,31 @@ def test_a_damaged_database_is_restored_although_the_app_cannot_start(make_app, 
     assert backups.integrity(path) == "ok"
 
 
+@pytest.mark.slow
+def test_a_schema_damaged_into_bytes_that_are_not_utf8_is_called_damaged(app, tmp_path):
+    """SQLite names the schema entry it cannot read in its error; when the damage left bytes
+    that are not UTF-8 there, Python's sqlite3 raised UnicodeDecodeError: `restore` of such a
+    file and the start-up check of such a database ended in a traceback (the restore test's
+    random damage hit it now and then)."""
+    path = app.config["DATABASE_PATH"]
+    copy, _, _ = backups.make_backup(path, str(tmp_path / "b"))
+    data = bytearray(open(copy, "rb").read())
+    at = data.index(b"CREATE TABLE")
+    data[at:at + 6] = b"CR\xfc\xfdTE"          # a schema entry's text no longer UTF-8
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(bytes(data))
+    env = worker_env(app)
+    refused = restore(env, damaged)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.count("\n") == 1 and "integrity" in refused.stderr
+
+    env["BOT_DATABASE"] = str(damaged)
+    started = subprocess.run([sys.executable, "bot.py", "init-db"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2 and "Traceback" not in started.stderr
+    assert "restore the latest backup" in started.stderr
+
+
 def test_a_folder_named_with_uri_characters_is_backed_up_and_checked_whole(tmp_path):
     """`#`, `?` and `%41` are ordinary in a folder's name but not in an SQLite URI: unquoted,
     the backup copied an empty file beside the database (4,096 bytes, "integrity ok") and a
