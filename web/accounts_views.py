@@ -34,9 +34,11 @@ def _password():
 
 @bp.route("/accounts")
 @role_required("admin")
-def accounts_page():
+def accounts_page(typed=None):
+    """The list and the add form; `typed` {"name", "role"}: what a refused add was sent with
+    (the password is never sent back)."""
     return render_template("admin/accounts.html", accounts=accounts.list_accounts(get_db()),
-                           roles=accounts.ROLES, role_names=ROLE_NAMES)
+                           roles=accounts.ROLES, role_names=ROLE_NAMES, typed=typed or {})
 
 
 @bp.route("/accounts", methods=["POST"])
@@ -44,14 +46,15 @@ def accounts_page():
 def add_account():
     name = (request.form.get("name") or "").strip()
     role = request.form.get("role") or ""
+    typed = {"name": name, "role": role}
     password = _password()
-    if password is None:
-        return _back()
+    if password is None:  # the page again with the name and role typed (422)
+        return accounts_page(typed), 422
     try:
         accounts.add(get_db(), name, role, password_hash(password))
     except ValueError as error:
         flash(f"未添加：{error}", "error")
-        return _back()
+        return accounts_page(typed), 422
     note("account_add", f"account:{name}", role=role)
     flash(f"已添加账号 {name}（{ROLE_NAMES[role]}）。")
     return _back()

@@ -7,7 +7,7 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from store.ingest import ingest_upload, limits_from
+from store.ingest import Classified, ingest_upload, limits_from
 from store.db import get_db
 from store.issues import get_issue, issue_items, list_issues
 from store.review import LABELS
@@ -25,8 +25,9 @@ PAGE_SIZE = 20
 
 @bp.route("/")
 @admin_required
-def home():
-    """The publish form above the archive, newest issue first."""
+def home(pasted=None):
+    """The publish form above the archive, newest issue first (`pasted`: a refused paste,
+    back in its box)."""
     db = get_db()
     page = int_arg("page")
     state = request.args.get("state") if request.args.get("state") in LABELS else None
@@ -41,7 +42,7 @@ def home():
         rows.append(dict(issue, reads=reads[issue["id"]], delivery=progress.issue_progress(db, issue["id"]),
                          items=[dict(i, reads=item_reads[i["id"]]) for i in items]))
     return render_template("admin/home.html", issues=rows, page=page, more=more, state=state,
-                           states=LABELS)
+                           states=LABELS, pasted=pasted or "")
 
 
 @bp.route("/publish", methods=["POST"])
@@ -65,6 +66,8 @@ def publish():
                                limits=limits_from(current_app.config), bounded=True)
     except (ParseError, ValueError) as error:  # unreadable, or no items found
         flash(f"无法读取“{name}”：{error}", "error")
+        if pasted and not (upload and upload.filename) and not isinstance(error, Classified):
+            return home(pasted=request.form.get("text")), 422  # the paste stays in its box
         return redirect(url_for("console.home"))
     issue_id, created = result.issue_id, result.created
     count = get_issue(db, issue_id)["item_count"]

@@ -19,6 +19,7 @@ from store.db import get_db
 from store.issues import get_issue
 from web.auth import admin_required
 from web.errors import found, on_console_errors
+from web.issue_views import issue_page
 from web.review_views import changed, changed_by_editor
 from web.trail import note
 
@@ -42,9 +43,11 @@ def masthead(issue_id):
     wanted = {field: request.form.get(field) for field in issue_identity.FIELDS}
     try:
         result = issue_identity.update_issue(db, issue_id, **wanted)
-    except ValueError as error:
-        flash(f"期号、日期、发文单位未更新：{error}", "error")
-        return _back(issue_id)
+    except ValueError as error:  # the page again, with what was typed (nothing saved)
+        message = f"期号、日期、发文单位未更新：{error}。"
+        flash(message + "你输入的内容保留在下面，改正后再提交。", "error")
+        typed = {field: str(value or "") for field, value in wanted.items()}
+        return issue_page(issue_id, masthead=dict(typed, refused=message)), 422
     if not result["after"]:
         flash("期号、日期、发文单位没有改动。")
         return _back(issue_id)

@@ -45,13 +45,15 @@ def _item_and_back(item_id):
 @admin_required
 def review(issue_id):
     """The parse preview: every item with its title and department editable, and the cards."""
-    return _page(issue_id)
+    return issue_page(issue_id)
 
 
-def _page(issue_id, drafts=None):
+def issue_page(issue_id, drafts=None, masthead=None):
     """The issue page; `drafts` {item id: {"title", "department", "note", "notify",
-    "conflicts"}} shows what someone typed and did not get saved, in place of the stored
-    values (the stored ones stay the form's `*_was`)."""
+    "conflicts", "was", "refused"}} shows what someone typed and did not get saved, in place
+    of the stored values: after a conflict the stored ones become the form's `*_was`, after
+    a refusal (`refused`: the reason) the `was` it was sent with stay. `masthead` {"issuer",
+    "number", "date", "refused"}: the same for the masthead form (web/identity_views.py)."""
     db = get_db()
     seen = approval.versions(db, issue_id)  # first: a change while rendering is then refused
     issue = found(get_issue(db, issue_id))
@@ -69,7 +71,7 @@ def _page(issue_id, drafts=None):
         schedules=publish.pending_schedules(db, issue_id, current_app.config),
         changes={item["id"]: corrections.latest(db, item["id"]) for item in items},
         seen=seen, seen_parts=approval.seen_text(seen), marked=_marked_items(),
-        drafts=drafts or {},
+        drafts=drafts or {}, masthead_draft=masthead,
         recall_retry={item["id"]: publish.recalls_to_retry(db, item["id"], current_app.config)
                       for item in items if item.get("withdrawn_at")})
 
@@ -82,40 +84,86 @@ def _marked_items():
 @bp.route("/items/<int:item_id>", methods=["POST"])
 @admin_required
 def edit_item(item_id):
-    """Save an office correction of an item's title and/or department."""
+    """Save an office correction of an item's title and/or department. A refused save (an
+    empty or overlong title, a department that could be several, no note after the push, a
+    conflict) writes nothing and answers the page again with the reason and everything the
+    user typed in the form (JSON callers: `{"error", "item"}`, 409/422)."""
     db, item, back = _item_and_back(item_id)
     if (refused := changed_by_editor(db, item["issue_id"])) is not None:
         return refused
-    title = " ".join((request.form.get("title") or "").split())
-    department = " ".join((request.form.get("department") or "").split())
-    if not title:
-        flash(f"第 {item['seq']} 条的标题不能为空。", "error")
-        return redirect(back)
-    if len(title) > TITLE_MAX or len(department) > DEPARTMENT_MAX:
-        flash(f"第 {item['seq']} 条的标题或单位太长。", "error")
-        return redirect(back)
-    typed = {"title": title, "department": department}
-    changes, conflicts = _changes(item, typed)
+    form = _sent()
+    typed = {field: " ".join(str(form[field] or "").split())
+             for field in FIELD_NAMES if field in form}  # a field not sent is not changed
+    if "title" in typed and not typed["title"]:
+        return _refused(item, form, typed, f"第 {item['seq']} 条的标题不能为空。")
+    if (len(typed.get("title", "")) > TITLE_MAX
+            or len(typed.get("department", "")) > DEPARTMENT_MAX):
+        return _refused(item, form, typed, f"第 {item['seq']} 条的标题或单位太长。")
+    changes, conflicts = _changes(item, typed, form)
     if conflicts:
-        return _conflict(db, item, typed, conflicts)
+        return _conflict(db, item, form, typed, conflicts)
     if not changes:
-        flash(f"第 {item['seq']} 条没有改动。")
-        return redirect(back)
-    if (confirm := confirm_new_department(db, item, request.form, changes)) is not None:
+        return _saved(item, back, f"第 {item['seq']} 条没有改动。", changes)
+    if (confirm := confirm_new_department(db, item, form, changes)) is not None:
         return confirm
-    if changes and status.run_state(db, item["issue_id"]) is not None:
-        return _correct_after_push(db, item, changes, back)
-    if changes:
-        try:
-            update_item(db, item_id, **changes)
-            changed(db, item["issue_id"])
-            note("correct", f"item:{item_id}", issue=item["issue_id"], after=changes,
-                 before={k: item.get(k) for k in changes})
-        except ValueError as error:  # e.g. a department word that names several departments
-            flash(f"第 {item['seq']} 条未更新：{error}", "error")
-            return redirect(back)
-        flash(f"第 {item['seq']} 条已更新。" + _paused_note(db, item["issue_id"]))
+    unchecked = sorted(f for f in changes if form.get(f"{f}_was") is None) or None
+    if status.run_state(db, item["issue_id"]) is not None:
+        return _correct_after_push(db, item, form, typed, changes, back, unchecked)
+    try:
+        update_item(db, item_id, **changes)
+        changed(db, item["issue_id"])
+        note("correct", f"item:{item_id}", issue=item["issue_id"], after=changes,
+             before={k: item.get(k) for k in changes}, **_unchecked(unchecked))
+    except ValueError as error:  # e.g. a department word that names several departments
+        return _refused(item, form, typed, f"第 {item['seq']} 条未更新：{error}")
+    return _saved(item, back, f"第 {item['seq']} 条已更新。" + _paused_note(db, item["issue_id"]),
+                  changes, unchecked)
+
+
+def _sent():
+    """The posted fields: the form, or a JSON object's (a script's `{"title": …}`)."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict):
+        return {key: value if isinstance(value, (str, bool)) or value is None else str(value)
+                for key, value in body.items()}
+    return request.form.to_dict()
+
+
+def _json_answer():
+    """A script asked for JSON (Accept) or sent it: it gets JSON, not the page."""
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def _unchecked(fields):
+    """The audit row's `unchecked`: fields a script wrote without the `*_was` it loaded."""
+    return {"unchecked": fields} if fields else {}
+
+
+def _saved(item, back, message, changes, unchecked=None):
+    if _json_answer():
+        return {"item": item["id"], "saved": changes, "message": message,
+                "unchecked": unchecked or []}
+    flash(message)
     return redirect(back)
+
+
+def _refused(item, form, typed, message, status_code=422):
+    """Nothing saved: the reason, and the page again with what the user typed (the form's
+    `*_was` kept as sent, so a change someone else made meanwhile is still caught)."""
+    if _json_answer():
+        return {"error": message, "item": item["id"]}, status_code
+    flash(message + "你输入的内容保留在下面，改正后再提交。", "error")
+    draft = _draft(item, form, typed, refused=message)
+    draft["was"] = {field: form.get(f"{field}_was") for field in FIELD_NAMES}
+    return issue_page(item["issue_id"], drafts={item["id"]: draft}), status_code
+
+
+def _draft(item, form, typed, **more):
+    """What the user typed, for the item's form (fields not sent: as stored)."""
+    draft = {"title": item["title"], "department": item.get("department") or "",
+             "note": form.get("note") or "", "notify": bool(form.get("notify")),
+             "conflicts": {}, "was": {}}
+    return dict(draft, **typed, **more)
 
 
 def _paused_note(db, issue_id):
@@ -128,17 +176,18 @@ def _paused_note(db, issue_id):
 FIELD_NAMES = {"title": "标题", "department": "单位"}
 
 
-def _changes(item, typed):
+def _changes(item, typed, form):
     """({field: new value} to write, {field: its value now} changed by someone else).
 
     The form carries the values it was loaded with (`title_was`, `department_was`): a field
     the user left as loaded is not written (so an older page never undoes someone's newer
     change), and a field both changed since is a conflict unless they agree. A form without
-    them is compared with the stored item, as before."""
+    them (a script) is compared with the stored item, as before: written unchecked, which
+    the audit row says (`unchecked`: the fields)."""
     current = {"title": item["title"], "department": item.get("department") or ""}
     changes, conflicts = {}, {}
     for field, value in typed.items():
-        loaded = request.form.get(f"{field}_was")
+        loaded = form.get(f"{field}_was")
         if value == current[field]:
             continue  # nothing to write (or both made the same change)
         if loaded is None or value != " ".join(loaded.split()):
@@ -149,37 +198,36 @@ def _changes(item, typed):
     return changes, conflicts
 
 
-def _conflict(db, item, typed, conflicts):
+def _conflict(db, item, form, typed, conflicts):
     """409: the item changed since this form was loaded; the page again, with the stored
     values and what the user typed (nothing saved, nothing lost)."""
     now = "；".join(f"{FIELD_NAMES[f]}现为「{v or '（无）'}」" for f, v in conflicts.items())
     who = approval.state(db, item["issue_id"])["changed_by"]
-    flash(f"第 {item['seq']} 条未保存：在你打开页面后，此条已被"
-          + (f" {who} " if who else "他人") + f"修改（{now}）。你输入的内容保留在下面，"
-          "核对后再次提交将以你输入的为准。", "error")
-    draft = dict(typed, note=request.form.get("note") or "",
-                 notify=bool(request.form.get("notify")), conflicts=conflicts)
-    return _page(item["issue_id"], drafts={item["id"]: draft}), 409
+    message = (f"第 {item['seq']} 条未保存：在你打开页面后，此条已被"
+               + (f" {who} " if who else "他人") + f"修改（{now}）。")
+    if _json_answer():
+        return {"error": message, "item": item["id"], "conflicts": conflicts}, 409
+    flash(message + "你输入的内容保留在下面，核对后再次提交将以你输入的为准。", "error")
+    draft = _draft(item, form, typed, conflicts=conflicts)
+    return issue_page(item["issue_id"], drafts={item["id"]: draft}), 409
 
 
-def _correct_after_push(db, item, changes, back):
+def _correct_after_push(db, item, form, typed, changes, back, unchecked):
     """After the push a correction needs a note, is kept (store.corrections, who = console)
     and, when 通知已收到的人 is ticked, sends each recipient of the item one notice."""
-    why = " ".join((request.form.get("note") or "").split())[:NOTE_MAX]
+    why = " ".join(str(form.get("note") or "").split())[:NOTE_MAX]
     if not why:
-        flash(f"第 {item['seq']} 条已推送，更正须写明说明。", "error")
-        return redirect(back)
+        return _refused(item, form, typed, f"第 {item['seq']} 条已推送，更正须写明说明。")
     config = current_app.config
     try:
         result = publish.correct_item(db, item["id"], config, config["DATABASE_PATH"],
                                       note=why, who=_who(),
-                                      notify=bool(request.form.get("notify")), **changes)
+                                      notify=bool(form.get("notify")), **changes)
     except (ValueError, publish.UnknownItem) as error:
-        flash(f"第 {item['seq']} 条未更正：{error}", "error")
-        return redirect(back)
+        return _refused(item, form, typed, f"第 {item['seq']} 条未更正：{error}")
     note("correct", f"item:{item['id']}", issue=item["issue_id"], after=changes, note=why,
          before={k: item.get(k) for k in changes}, notified=result["notified"],
-         gained=result["gained"])
+         gained=result["gained"], **_unchecked(unchecked))
     message = f"第 {item['seq']} 条已更正。"
     if result["notified"] is not None:
         message += f"更正通知已排队 {result['notified']['queued']} 条。"
@@ -189,8 +237,7 @@ def _correct_after_push(db, item, changes, back):
                     f"已排队补发给他们（{result['gained']['queued']} 条消息）。"
                     if result["gained"]["recipients"] else "新单位的订阅者中没有需要补发这一条的人。")
         worker.wake(current_app)
-    flash(message)
-    return redirect(back)
+    return _saved(item, back, message, changes, unchecked)
 
 
 @bp.route("/items/<int:item_id>/withdraw", methods=["POST"])

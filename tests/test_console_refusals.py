@@ -1,0 +1,165 @@
+"""A refused save in the console loses nothing: the reason is shown and every field typed is
+back in its form (the item form, the masthead, a new account, a paste), nothing is saved —
+and a script's edit without the form's `*_was` is saved but marked in the audit log."""
+
+import html
+import re
+
+from store import accounts, audit
+from store.departments import learn
+from store.issues import get_issue, issue_items
+from test_concurrent_edits import form_fields, item_form
+from test_console import csrf_from, login, page_token, stored_issue
+from test_roles import HASH, sign_in
+
+
+def edit(client, item, **fields):
+    return client.post(f"/admin/items/{item['id']}", data=fields)
+
+
+def test_an_empty_title_keeps_the_department_typed(client, db):
+    issue_id = stored_issue(db)
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    form = item_form(client, issue_id, item["id"])
+    refused = edit(client, item, **dict(form, title="  ", department="区审计局"))
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "第 3 条的标题不能为空" in page and "输入框里是你输入的内容" in page
+    again = form_fields(page, item["id"])
+    assert again["department"] == "区审计局" and again["title_was"] == item["title"]
+    assert issue_items(db, issue_id)[2]["department"] == "峡窝镇"  # nothing saved
+
+
+def test_an_ambiguous_department_keeps_the_new_title_too(client, db):
+    issue_id = stored_issue(db)
+    learn(db, "市审计局")
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    form = item_form(client, issue_id, item["id"])
+    refused = edit(client, item, **dict(form, title="改过的标题", department="审计局"))
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "未更新" in page and "市审计局" in page
+    again = form_fields(page, item["id"])
+    assert (again["title"], again["department"]) == ("改过的标题", "审计局")
+    assert issue_items(db, issue_id)[2]["title"] == item["title"]
+
+
+def test_a_refusal_still_catches_a_change_made_meanwhile(app, db):
+    """The refused page keeps the `*_was` the form was opened with: if someone changed the
+    item in between, submitting again is a conflict, not a silent overwrite."""
+    for name in ("zhang", "zhao"):
+        accounts.add(db, name, "editor", HASH)
+    issue_id = stored_issue(db)
+    item = issue_items(db, issue_id)[2]
+    a, _ = sign_in(app, "zhang")
+    b, _ = sign_in(app, "zhao")
+    seen_by_b = item_form(b, issue_id, item["id"])
+    refused = edit(b, item, **dict(seen_by_b, title=" "))
+    assert refused.status_code == 422
+    a.post(f"/admin/items/{item['id']}",
+           data=dict(item_form(a, issue_id, item["id"]), title="张改的标题"))
+    again = form_fields(refused.get_data(as_text=True), item["id"])
+    conflict = edit(b, item, **dict(again, title="赵改的标题"))
+    assert conflict.status_code == 409
+    assert issue_items(db, issue_id)[2]["title"] == "张改的标题"
+
+
+def test_after_the_push_a_missing_note_keeps_the_correction_typed(app, client, runner, db):
+    from test_corrections import pushed
+
+    issue_id, item_id = pushed(runner, db)
+    login(client)
+    item = {"id": item_id}
+    form = item_form(client, issue_id, item_id)
+    refused = edit(client, item, **dict(form, title="区审计局新标题", notify="1"))
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "更正须写明说明" in page
+    assert form_fields(page, item_id)["title"] == "区审计局新标题"
+    assert re.search(r'name="notify" value="1" checked', page)
+
+
+def test_a_refused_masthead_correction_keeps_what_was_typed(client, db):
+    issue_id = stored_issue(db)
+    login(client)
+    token = page_token(client, f"/admin/issues/{issue_id}")
+    refused = client.post(f"/admin/issues/{issue_id}/masthead", data={
+        "csrf_token": token, "issuer": "改过的发文单位", "number": "第2期", "date": "2021-13-40"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "YYYY-MM-DD" in page and 'id="masthead" open' in page
+    for name, value in (("issuer", "改过的发文单位"), ("number", "第2期"), ("date", "2021-13-40")):
+        assert re.search(rf'name="{name}" value="{value}"', page), name
+    assert get_issue(db, issue_id)["number"] == "第1期"
+
+
+def test_a_refused_account_keeps_its_name_and_role(app, db):
+    accounts.add(db, "boss", "admin", HASH)
+    admin, _ = sign_in(app, "boss")
+    token = csrf_from(admin.get("/admin/accounts"))
+    refused = admin.post("/admin/accounts", data={"csrf_token": token, "name": "zhou",
+                                                  "role": "approver", "password": "short"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "密码至少" in page and 'name="name" value="zhou"' in page
+    assert '<option value="approver" selected>' in page and "short" not in page
+    assert accounts.get(db, "zhou") is None
+
+
+def test_a_refused_paste_stays_in_its_box(client, db):
+    login(client)
+    text = "Minutes of the meeting: not a bulletin, no Chinese at all."
+    refused = client.post("/admin/publish", data={"csrf_token": page_token(client), "text": text})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "无法读取" in page and html.escape(text) in page
+    from test_classified import BODY
+
+    secret = client.post("/admin/publish", data={"csrf_token": page_token(client),
+                                                 "text": BODY.format(mark="机密★6个月")})
+    assert secret.status_code == 302  # a classified text is not shown again
+
+
+# --- scripts: the item edit endpoint without the form's `*_was`
+
+
+def test_a_script_without_was_is_saved_and_marked_unchecked_in_the_audit_log(client, db):
+    issue_id = stored_issue(db)
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    token = page_token(client, f"/admin/issues/{issue_id}")
+    saved = client.post(f"/admin/items/{item['id']}", json={"title": "脚本改的标题"},
+                        headers={"X-CSRFToken": token})
+    assert saved.status_code == 200
+    assert saved.get_json() == {"item": item["id"], "saved": {"title": "脚本改的标题"},
+                                "message": "第 3 条已更新。", "unchecked": ["title"]}
+    now = issue_items(db, issue_id)[2]
+    assert (now["title"], now["department"]) == ("脚本改的标题", "峡窝镇")  # not sent: kept
+    row = audit.entries(db, action="correct", target=f"item:{item['id']}")[0]
+    assert row["details"]["unchecked"] == ["title"]
+    # the browser's form carries its `*_was`: no mark
+    form = item_form(client, issue_id, item["id"])
+    client.post(f"/admin/items/{item['id']}", data=dict(form, title="表单改的标题"))
+    row = audit.entries(db, action="correct", target=f"item:{item['id']}")[0]
+    assert "unchecked" not in row["details"]
+
+
+def test_a_script_with_was_gets_the_conflict_and_refusals_as_json(client, db):
+    issue_id = stored_issue(db)
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    token = page_token(client, f"/admin/issues/{issue_id}")
+    headers = {"X-CSRFToken": token}
+    url = f"/admin/items/{item['id']}"
+    assert client.post(url, json={"title": "甲"}, headers=headers).status_code == 200
+    stale = client.post(url, json={"title": "乙", "title_was": item["title"]}, headers=headers)
+    assert stale.status_code == 409
+    assert stale.get_json()["conflicts"] == {"title": "甲"} and "未保存" in stale.get_json()["error"]
+    empty = client.post(url, json={"title": " "}, headers=headers)
+    assert empty.status_code == 422 and "标题不能为空" in empty.get_json()["error"]
+    unknown = client.post(url, json={"department": "区审汁局"}, headers=headers)
+    assert unknown.status_code == 422
+    assert unknown.get_json()["confirm_department"] == "区审汁局"
+    assert issue_items(db, issue_id)[2]["title"] == "甲"
