@@ -136,14 +136,18 @@ def headlines(db, issue_id):
             "items": items}
 
 
-def list_issues(db, limit=20, offset=0, state=None):
+def list_issues(db, limit=20, offset=0, state=None, held=False):
     """`list_issues(db, 20, 0)` -> newest first: [{"id", "issuer", "date", "number", "source",
-    "created_at", "item_count"}]; `state` ("pending", "approved", "pushed") only those.
-    An issue without a printed date sorts by the day it was stored, not after every other."""
-    where = "WHERE review_state = ?" if state else ""
+    "created_at", "item_count", "same_as"}]; `state` ("pending", "approved", "pushed") only
+    those; `held` only uploads held as another version of a stored issue (`same_as`, the
+    earlier issue's id: store/issue_identity.py). An issue without a printed date sorts by
+    the day it was stored, not after every other."""
+    where = [*(["review_state = ?"] if state else []), *(["same_as IS NOT NULL"] if held else [])]
     return list(db.query(f"""
-        SELECT {ISSUE_COLUMNS}, (SELECT COUNT(*) FROM items WHERE issue_id = issues.id) AS item_count
-        FROM issues {where} ORDER BY COALESCE(date, substr(created_at, 1, 10)) DESC, id DESC
+        SELECT {ISSUE_COLUMNS}, same_as,
+               (SELECT COUNT(*) FROM items WHERE issue_id = issues.id) AS item_count
+        FROM issues {"WHERE " + " AND ".join(where) if where else ""}
+        ORDER BY COALESCE(date, substr(created_at, 1, 10)) DESC, id DESC
         LIMIT ? OFFSET ?""", [*([state] if state else []), limit, offset]))
 
 

@@ -3,6 +3,7 @@ correction: the console upload, the issue page's choices, the push hold, the web
 
 import io
 import json
+import re
 
 from fixtures_chat import webhook_headers
 from push.worker import run_until_idle
@@ -136,3 +137,25 @@ def test_the_cli_says_same_as_and_does_not_push_it(runner, db, tmp_path):
     assert held.exit_code == 2 and "not pushed" in held.stderr and f"issue {first['id']}" in held.stderr
     again = json.loads(runner.invoke(args=["publish", str(tmp_path / "b.json"), "--json"]).stdout)
     assert again["same_as"] == first["id"]
+
+
+def test_the_archive_tags_a_held_version_and_lists_only_those_on_request(client, db):
+    login(client)
+    first, _ = upload(client, issue_json())
+    second, _ = upload(client, issue_json(fix=True), "fixed.json")
+    rows = archive_rows(client.get("/admin/").get_data(as_text=True))
+    assert 'class="badge warn same-as"' in rows[second] and "另一版本" in rows[second]
+    assert f"存档编号 {first} " in rows[second] and "另一版本" not in rows[first]
+    held = client.get("/admin/?state=held").get_data(as_text=True)
+    assert set(archive_rows(held)) == {second} and "另一版本待定" in held
+    client.post(f"/admin/issues/{second}/versions/keep",
+                data={"csrf_token": page_token(client, f"/admin/issues/{second}")})
+    assert "没有另一版本待定的简报" in client.get("/admin/?state=held").get_data(as_text=True)
+    assert "另一版本<" not in client.get("/admin/").get_data(as_text=True)
+
+
+def archive_rows(page):
+    """{issue id: its archive row's HTML}."""
+    body = page.split('<table id="archive">')[1].split("</table>")[0]
+    rows = body.split("<tr>")[2:]
+    return {int(re.search(r'href="/admin/issues/(\d+)"', row).group(1)): row for row in rows}

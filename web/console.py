@@ -1,7 +1,8 @@
 """The office console home: publish an issue (upload or paste) and the archive of issues.
 
     GET  /admin/           the publish form and the archive (items, delivery, reads per issue);
-                           ?state=pending|approved|pushed shows only those, ?page=n older ones
+                           ?state=pending|approved|pushed shows only those, ?state=held the
+                           uploads held as another version (tagged 另一版本), ?page=n older ones
     POST /admin/publish    a file (text/PDF/DOCX) or pasted text -> parse, store -> its preview
 """
 
@@ -21,6 +22,8 @@ from web.errors import on_console_errors
 bp = Blueprint("console", __name__, url_prefix="/admin")
 on_console_errors(bp)
 PAGE_SIZE = 20
+HELD = "held"  # ?state=held: uploads held as another version of a stored issue (same_as)
+FILTERS = dict(LABELS, **{HELD: "另一版本待定"})
 
 
 @bp.route("/")
@@ -30,8 +33,9 @@ def home(pasted=None):
     back in its box)."""
     db = get_db()
     page = int_arg("page")
-    state = request.args.get("state") if request.args.get("state") in LABELS else None
-    issues = list_issues(db, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE, state=state)
+    state = request.args.get("state") if request.args.get("state") in FILTERS else None
+    issues = list_issues(db, limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE,
+                         state=state if state in LABELS else None, held=state == HELD)
     more = len(issues) > PAGE_SIZE
     issues = issues[:PAGE_SIZE]
     reads = store.issue_read_counts(db, [i["id"] for i in issues])
@@ -42,7 +46,7 @@ def home(pasted=None):
         rows.append(dict(issue, reads=reads[issue["id"]], delivery=progress.issue_progress(db, issue["id"]),
                          items=[dict(i, reads=item_reads[i["id"]]) for i in items]))
     return render_template("admin/home.html", issues=rows, page=page, more=more, state=state,
-                           states=LABELS, pasted=pasted or "")
+                           states=FILTERS, pasted=pasted or "")
 
 
 @bp.route("/publish", methods=["POST"])
