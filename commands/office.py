@@ -31,7 +31,7 @@ from store.search import search
 from commands.addressbook import roster_sync_command
 from commands.audit import note
 from commands.errors import Fail
-from commands.review import require, require_push, uploaded
+from commands.review import held_message, require, require_push, uploaded
 
 
 
@@ -84,9 +84,7 @@ def publish_command(file, as_json, push_now):
                        f" {values['stored']!r}: same content, so the same issue; correct the"
                        " stored one on its console page)", err=True)
     if result.same_as:
-        message = (f"issue {result.same_as} has this number and date with other content: issue"
-                   f" {issue_id} is another version of it, held from the push until the console's"
-                   " issue page replaces the earlier items or keeps both")
+        message = held_message(result.same_as, issue_id)
         if push_now:
             raise Fail(f"not pushed: {message}")
         click.echo(f"({message})", err=True)

@@ -201,7 +201,8 @@ def resend_command(issue_id, no_wait):
 @click.option("--timeout", type=float, default=None, help="With --wait: give up after SECONDS.")
 @with_appcontext
 def status_command(issue_id, as_json, wait, timeout):
-    """Show how an issue's push went: sent, failed (by reason), pending."""
+    """Show how an issue's push went: sent, failed (by reason), pending; its scheduled
+    pushes and reminders, with why a push is held."""
     from store.db import get_db
 
     db = get_db()
@@ -215,8 +216,12 @@ def status_command(issue_id, as_json, wait, timeout):
         time.sleep(0.5)
     if as_json:
         click.echo(json.dumps(status.summary(db, issue_id), ensure_ascii=False))
-    else:
-        echo_summary(db, issue_id)
+        return
+    echo_summary(db, issue_id)
+    zone = setting(current_app.config, "BOT_TIMEZONE")
+    for row in publish.pending_schedules(db, issue_id, current_app.config):
+        click.echo(f"Scheduled {row['action']} at {row['due']} ({zone})"
+                   + (f": held — {row['paused']}" if row["paused"] else "."))
 
 
 @click.command("worker")

@@ -19,7 +19,7 @@ from flask.cli import with_appcontext
 
 from commands.audit import actor, note
 from commands.errors import Fail
-from store import accounts, review
+from store import accounts, issue_identity, review
 from store.db import get_db
 from store.issues import issue_items
 
@@ -44,11 +44,22 @@ def require(role, action):
 
 
 def require_push(issue_id, action="push"):
-    """Fail unless the CLI may push this issue now (see the module docstring)."""
+    """Fail unless the CLI may push this issue now (see the module docstring). An upload held
+    as another version of a stored issue is pushed or scheduled by nobody, the operator
+    included, until the console's issue page replaces the earlier items or keeps both."""
     require("approver", action)
+    if action == "push" and (earlier := issue_identity.same_as(get_db(), issue_id)):
+        raise Fail(f"not pushed: {held_message(earlier, issue_id)}")
     if account() and review.state(get_db(), issue_id) and not review.is_approved(get_db(), issue_id):
         raise Fail(f"issue {issue_id} is not approved yet: `python bot.py approve {issue_id}` "
                    "by another approver first")
+
+
+def held_message(earlier, issue_id):
+    """Why an upload held as another version (`same_as`) is not pushed, for one CLI line."""
+    return (f"issue {earlier} has this number and date with other content: issue {issue_id}"
+            " is another version of it, held from the push until the console's issue page"
+            " replaces the earlier items or keeps both")
 
 
 def uploaded(issue_id):

@@ -17,7 +17,7 @@ import time
 from channels import channel_class, make_channel
 from config import setting
 from push import gained as gained_items, notices, outbox, plan, reminders, schedules
-from store import audit, corrections, review
+from store import audit, corrections, issue_identity, review
 from store.issues import get_item
 from store.transaction import write
 from subscriptions import audience
@@ -85,8 +85,15 @@ def _vouched(db, issue_id, action):
 def held_reason(db, row):
     """Why a push schedule may not fire now (Chinese, for the page and the audit log), or
     None: it fires when the issue is approved or already pushed, or — scheduled while
-    unapproved — while the issue is still the content then scheduled."""
-    if row["action"] != "push" or review.is_approved(db, row["issue_id"]):
+    unapproved — while the issue is still the content then scheduled. Never while the issue
+    is held as another version of a stored issue (`same_as`, store/issue_identity.py) —
+    whatever its approval — until the office replaces the earlier items or keeps both."""
+    if row["action"] != "push":
+        return None
+    if (earlier := issue_identity.same_as(db, row["issue_id"])) is not None:
+        return (f"本期与存档编号 {earlier} 的一期期号、日期相同而内容不同，"
+                "在本期页面选择替换或保留两期后按时发出")
+    if review.is_approved(db, row["issue_id"]):
         return None
     current = review.versions(db, row["issue_id"])
     if row.get("content") and current and row["content"] == current["version"]:
@@ -160,11 +167,14 @@ def quiet_until(config):
 
 
 def pending_schedules(db, issue_id, config):
-    """The issue's pending schedules with their local due time (the issue page shows them)
-    and `paused`: why a push would not fire now (held_reason), else None."""
+    """The issue's pending schedules with their local due time (the issue page shows them),
+    `paused`: why a push would not fire now (held_reason), else None, and `paused_for`:
+    "same_as" (held as another version) or "review" (waits for an approval)."""
     rows = schedules.pending(db, issue_id, config)
+    held = issue_identity.same_as(db, issue_id) is not None
     for row in rows:
         row["paused"] = held_reason(db, row)
+        row["paused_for"] = row["paused"] and ("same_as" if held else "review")
         row["overdue"] = row["due_at"] <= time.time()
     return rows
 

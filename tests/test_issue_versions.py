@@ -159,3 +159,49 @@ def archive_rows(page):
     body = page.split('<table id="archive">')[1].split("</table>")[0]
     rows = body.split("<tr>")[2:]
     return {int(re.search(r'href="/admin/issues/(\d+)"', row).group(1)): row for row in rows}
+
+
+def test_a_held_version_is_neither_scheduled_by_the_cli_nor_fired_by_the_worker(
+        app, client, runner, db, tmp_path):
+    """`push --at` and `push` refuse it; a schedule it had anyway (made before this rule)
+    stays pending, held with its reason — on the page, in `status`, once in the audit log —
+    and fires when the office keeps both."""
+    import time
+
+    from channels import inbox
+    from push import schedules
+    from push.worker import run_until_idle as run
+
+    add_cadre(db, "王明", "sandbox-a", everything=True)
+    (tmp_path / "a.json").write_bytes(issue_json())
+    (tmp_path / "b.json").write_bytes(issue_json(fix=True))
+    first = json.loads(runner.invoke(args=["publish", str(tmp_path / "a.json"), "--json"]).stdout)
+    second = json.loads(runner.invoke(args=["publish", str(tmp_path / "b.json"), "--json"]).stdout)
+    held = second["id"]
+    assert second["same_as"] == first["id"]
+    for args in (["push", str(held), "--at", "2099-01-01 08:00"], ["push", str(held), "--no-wait"]):
+        refused = runner.invoke(args=args)
+        assert refused.exit_code == 2 and "not pushed" in refused.stderr, args
+        assert f"issue {first['id']} has this number and date" in refused.stderr
+    assert schedules.pending(db, held) == [] and inbox(db, "sandbox-a") == []
+
+    with db.conn:  # the operator's schedule, made before the hold was checked: it falls due
+        schedules.add(db, held, "push", time.time() - 60, "scheduled",
+                      content=review.versions(db, held)["version"])
+    run(app.config["DATABASE_PATH"], app.config)
+    run(app.config["DATABASE_PATH"], app.config)
+    assert inbox(db, "sandbox-a") == []
+    [row] = schedules.pending(db, held)
+    assert "期号、日期相同而内容不同" in row["held"]
+    [entry] = audit.entries(db, action="schedule_held", target=f"issue:{held}")
+    assert entry["who"] == "scheduler" and "保留两期" in entry["details"]["reason"]
+    login(client)
+    page = client.get(f"/admin/issues/{held}").get_data(as_text=True)
+    assert "已暂停：本期与存档编号" in page and "选定后立即发出" in page
+    said = runner.invoke(args=["status", str(held)])
+    assert said.exit_code == 0 and "held — 本期与存档编号" in said.stdout
+
+    client.post(f"/admin/issues/{held}/versions/keep",
+                data={"csrf_token": page_token(client, f"/admin/issues/{held}")})
+    run(app.config["DATABASE_PATH"], app.config)
+    assert schedules.pending(db, held) == [] and len(inbox(db, "sandbox-a")) == 1

@@ -64,11 +64,13 @@ def approve(issue_id):
 
 
 def _schedules_now(db, issue_id):
-    """`定时推送将于 … 发出。` for the issue's pending scheduled pushes (held ones go now)."""
+    """`定时推送将于 … 发出。` for the issue's pending scheduled pushes (held ones go now, but
+    for one still held as another version of a stored issue: why it waits)."""
     rows = [r for r in publish.pending_schedules(db, issue_id, current_app.config)
             if r["action"] == "push"]
-    return "".join("定时推送时间已过，即将发出。" if row["overdue"] else f"定时推送将于 {row['due']} 发出。"
-                   for row in rows[:1])
+    return "".join(f"定时推送（{row['due']}）仍暂停：{row['paused']}。" if row["paused"]
+                   else "定时推送时间已过，即将发出。" if row["overdue"]
+                   else f"定时推送将于 {row['due']} 发出。" for row in rows[:1])
 
 
 def _marked(db, issue_id, seen):
