@@ -101,7 +101,8 @@ def test_cli_follow_ups_are_logged_with_before_and_after(runner, db, sample_path
 def test_audit_json_is_exactly_the_documented_shape_and_filters_by_date(runner, db):
     audit.record(db, "li", "10.0.0.7", "approve", "issue:3")
     rows = json.loads(runner.invoke(args=["audit", "--json"]).output)
-    assert [set(r) for r in rows] == [{"at", "who", "where", "action", "target", "details"}]
+    assert [set(r) for r in rows] == [{"at", "who", "where", "action", "target", "details",
+                                       "local_time"}]
     assert rows[0]["action"] == "approve" and rows[0]["details"] == {}
     assert json.loads(runner.invoke(args=["audit", "--json", "--since", "2999-01-01"]).output) == []
     assert "approve" in runner.invoke(args=["audit"]).output
@@ -171,3 +172,29 @@ def test_the_approval_time_and_the_sandbox_phone_show_local_time(app, client, db
     assert "批准：li（2026-11-29 01:39）" in page
     inbox = client.get(f"/sandbox/{cadre}").get_data(as_text=True)
     assert '<p class="phone-time">2026-11-29 01:40</p>' in inbox
+
+
+def test_the_cli_reads_and_prints_days_and_times_in_the_office_time_zone(runner, db):
+    """`audit --since/--until` take BOT_TIMEZONE days, as the console's page does; the text
+    shows local times; the JSON keeps `at` as stored (UTC) and adds `local_time`."""
+    db.execute("""INSERT INTO audit_log (at, who, "where", action, target, details) VALUES
+                  ('2026-11-28T15:59:59Z', 'li', '10.0.0.7', 'correct', 'item:24', '{}'),
+                  ('2026-11-28T17:39:03Z', 'li', '10.0.0.7', 'correct', 'item:25', '{}')""")
+    db.conn.commit()
+
+    def targets(*args):
+        result = runner.invoke(args=["audit", "--json", "--action", "correct", *args])
+        assert result.exit_code == 0, result.output
+        return [r["target"] for r in json.loads(result.stdout)]
+
+    assert targets("--since", "2026-11-29", "--until", "2026-11-29") == ["item:25"]
+    assert targets("--since", "2026-11-28", "--until", "2026-11-28") == ["item:24"]
+    assert targets("--since", "2026-11-29 01:39") == ["item:25"]         # a local time
+    assert targets("--since", "2026-11-28T17:00Z") == ["item:25"]        # UTC, said so
+    [row] = json.loads(runner.invoke(args=["audit", "--json", "--since", "2026-11-29"]).stdout)
+    assert (row["at"], row["local_time"]) == ("2026-11-28T17:39:03Z", "2026-11-29 01:39:03")
+    text = runner.invoke(args=["audit", "--since", "2026-11-29"]).stdout
+    assert text.startswith("2026-11-29 01:39:03  li") and "17:39" not in text
+    for bad in ("2026-02-30", "yesterday", "2026-11-29 25:00"):
+        refused = runner.invoke(args=["audit", "--until", bad])
+        assert refused.exit_code == 2 and "YYYY-MM-DD" in refused.output, bad

@@ -11,15 +11,14 @@ The console shows every time in BOT_TIMEZONE (local_time); stored times stay UTC
 """
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from flask import current_app
 from markupsafe import Markup, escape as html_escape
 
-STORED = "%Y-%m-%dT%H:%M:%SZ"  # store.db.TIME_FORMAT
-FRACTION = re.compile(r"\.\d+Z$")  # the sandbox inbox keeps milliseconds
+from store import local_time as stored_time
+
 ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "PRC": "北京时间"}
 URL = re.compile(r"https?://[^\s<>\"'，。；、）)]+")
 # what a WeChat text message renders as a link: Jianbao writes only this form (safetext.anchor)
@@ -38,12 +37,8 @@ def cn_date(value):
 def local_time(value, seconds=False):
     """A stored UTC time (`2026-11-28T07:13:00Z`, or with a fraction `…:00.250Z`) as
     BOT_TIMEZONE's `2026-11-28 15:13` (`:00` seconds too with `seconds=True`); anything else
-    unchanged."""
-    try:
-        moment = datetime.strptime(FRACTION.sub("Z", str(value)), STORED).replace(tzinfo=timezone.utc)
-    except ValueError:
-        return value or ""
-    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
+    unchanged (store/local_time.py, shared with the CLI)."""
+    return stored_time.shown(current_app.config, value, seconds=seconds)
 
 
 def zone_label():
@@ -55,15 +50,7 @@ def zone_label():
 def local_day_bounds(day):
     """`local_day_bounds("2026-11-29")` -> the stored (UTC) times at which that BOT_TIMEZONE
     day starts and the next one starts; ValueError for a bad date."""
-    start = datetime.combine(date.fromisoformat(day), time(), tzinfo=_zone())
-    end = datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), tzinfo=_zone())
-    return tuple(moment.astimezone(timezone.utc).strftime(STORED) for moment in (start, end))
-
-
-def _zone():
-    from config import local_zone
-
-    return local_zone(current_app.config)
+    return stored_time.day_bounds(current_app.config, day)
 
 
 def watermark_svg(text):
