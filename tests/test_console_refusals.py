@@ -163,3 +163,20 @@ def test_a_script_with_was_gets_the_conflict_and_refusals_as_json(client, db):
     assert unknown.status_code == 422
     assert unknown.get_json()["confirm_department"] == "区审汁局"
     assert issue_items(db, issue_id)[2]["title"] == "甲"
+
+
+def test_going_back_from_the_new_department_question_keeps_the_typing(client, db):
+    issue_id = stored_issue(db)
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    form = item_form(client, issue_id, item["id"])
+    asked = edit(client, item, **dict(form, title="新标题", department="区审汁局"))
+    page = asked.get_data(as_text=True)
+    assert "不是已知部门" in page and 'id="edit-again"' in page
+    back = page.split('id="edit-again"')[0].rsplit("<form", 1)[1]
+    fields = {n: html.unescape(v) for n, v in re.findall(r'name="(\w+)" value="([^"]*)"', back)}
+    again = client.post(f"/admin/items/{item['id']}", data=fields)
+    assert again.status_code == 200
+    typed = form_fields(again.get_data(as_text=True), item["id"])
+    assert (typed["title"], typed["department"]) == ("新标题", "区审汁局")
+    assert issue_items(db, issue_id)[2]["title"] == item["title"]  # nothing saved

@@ -94,6 +94,10 @@ def edit_item(item_id):
     form = _sent()
     typed = {field: " ".join(str(form[field] or "").split())
              for field in FIELD_NAMES if field in form}  # a field not sent is not changed
+    if form.get("edit_again"):  # 返回修改 from the new-department question: nothing saved
+        draft = dict(_draft(item, form, typed), was={f: form.get(f"{f}_was") for f in FIELD_NAMES},
+                     refused=f"第 {item['seq']} 条尚未保存。")
+        return issue_page(item["issue_id"], drafts={item["id"]: draft})
     if "title" in typed and not typed["title"]:
         return _refused(item, form, typed, f"第 {item['seq']} 条的标题不能为空。")
     if (len(typed.get("title", "")) > TITLE_MAX
