@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from bulletin.errors import ParseError
-from bulletin.repair import ends_sentence
+from bulletin.repair import ends_sentence, starts_block
 
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -24,6 +24,8 @@ KIND_BY_EXTENSION = {".pdf": "pdf", ".docx": "docx", ".json": "json", ".txt": "t
                      ".png": "image", ".jpg": "image", ".jpeg": "image"}
 KIND_BY_TYPE = {"application/pdf": "pdf", DOCX_TYPE: "docx", "application/json": "json",
                 "text/plain": "text", "image/png": "image", "image/jpeg": "image"}
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 NAMES = {"pdf": "PDF", "docx": "Word（.docx）", "json": "JSON", "text": "文本", "image": "图片"}
 
 
@@ -239,14 +241,18 @@ def read_docx(data):
     import docx
     from docx.table import Table
 
+    from bulletin.word_lists import WordLists
+
     try:
         document = docx.Document(io.BytesIO(data))
+        lists = WordLists(document)
         paragraphs = []
         for block in document.iter_inner_content():
             if isinstance(block, Table):
-                paragraphs.extend(_table_paragraphs(block))
+                paragraphs.extend(_table_paragraphs(block, lists))
             else:
-                paragraphs.append(docx_paragraph(block))
+                paragraphs.extend(_text_boxes(block, lists))
+                paragraphs.append(docx_paragraph(block, lists))
     except (ParseError, MemoryError):
         raise
     except Exception:  # python-docx raises many kinds on a broken package
@@ -254,7 +260,25 @@ def read_docx(data):
     return paragraphs
 
 
-def _table_paragraphs(table):
+def _text_boxes(paragraph, lists):
+    """The paragraphs of the text boxes anchored in a paragraph, before its own text: a
+    masthead is often set in a text box (`w:txbxContent`), which python-docx's text skips.
+    Word writes a box twice, as DrawingML and as a VML fallback (`mc:Fallback`): read once."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    for box in paragraph._p.iter(f"{W}txbxContent"):
+        if any(a.tag == f"{MC}Fallback" for a in box.iterancestors()):
+            continue  # the fallback copy (a box inside a box comes after its outer box)
+        for child in box:
+            if child.tag == f"{W}p":
+                inner = DocxParagraph(child, paragraph._parent)
+                yield docx_paragraph(inner, lists)
+            elif child.tag == f"{W}tbl":
+                yield from _table_paragraphs(Table(child, paragraph._parent), lists)
+
+
+def _table_paragraphs(table, lists=None):
     """A table's content, row by row. A data table (a row with text in two or more cells: a
     figures table, a list of units and their progress) gives one Paragraph per row, the
     cells joined by tabs (`row=True`: never a title); a one-column table (a box around a
@@ -268,7 +292,7 @@ def _table_paragraphs(table):
         return
     for row in rows:
         for cell in row:
-            yield from (docx_paragraph(p) for p in cell.paragraphs)
+            yield from (docx_paragraph(p, lists) for p in cell.paragraphs)
 
 
 def _table_cells(table):
@@ -299,8 +323,10 @@ def check_zip(data):
         raise ParseError("Word 文件解压后过大（疑似压缩炸弹），已拒绝读取。")
 
 
-def docx_paragraph(paragraph):
-    """A python-docx paragraph -> Paragraph(text, heading, bold_prefix)."""
+def docx_paragraph(paragraph, lists=None):
+    """A python-docx paragraph -> Paragraph(text, heading, bold_prefix); `lists`
+    (bulletin.word_lists.WordLists) puts the bullet or number Word draws in front of the text."""
+    marker = lists.marker(paragraph) if lists is not None else ""
     text = paragraph.text
     style = (paragraph.style.name or "") if paragraph.style is not None else ""
     heading = style.lower().startswith(("heading", "title")) or style.startswith(("标题",))
@@ -316,6 +342,8 @@ def docx_paragraph(paragraph):
     heading = heading or (seen_text and all_bold and not lead_sentence(text))
     if heading or bold_prefix >= len(text.rstrip()) or lead_sentence(text[:bold_prefix]):
         bold_prefix = 0
+    if marker and text.strip() and not starts_block(text.strip()):  # a number typed as well: once
+        text, bold_prefix = marker + text, bold_prefix + len(marker) if bold_prefix else 0
     return Paragraph(text=text, heading=heading and bool(text.strip()), bold_prefix=bold_prefix)
 
 

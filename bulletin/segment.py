@@ -265,6 +265,13 @@ def _open(para, strong, previous, dropped):
         if bracketed:  # a bold `【工作动态】`: the brackets mark it as they do in text
             dropped.extend(["【", "】"])
             return Draft("article", bracketed.group(1), numbered=True), texts[1:]
+        numbered = NUMBERED.match(first.text) or LIST_NUMBER.match(first.text)
+        if numbered and not numbered.group().startswith("【") and first.text[numbered.end():].strip():
+            # a Word heading numbered by its list style (`一、`, `（一）`, `1.`): the number goes
+            dropped.append(numbered.group().replace(" ", ""))
+            style = _style(first.text)
+            return Draft("article", first.text[numbered.end():].strip(), numbered=True,
+                         marker=style[0] if style else ""), texts[1:]
         return Draft("article", first.text), texts[1:]
     if first.run_in and first.text.startswith(first.run_in):
         return Draft("article", first.run_in), [first.text[len(first.run_in):].strip()] + texts[1:]

@@ -109,3 +109,112 @@ def test_bold_lead_sentences_are_body_not_titles():
     assert issue.items[1].body.split("\n") == [
         "搭建招聘平台。举办招聘会15场，提供岗位6000余个。", "全年将开展培训2100人次。",
         "强化技能培训。开展职业技能培训2100人次。"]
+
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def add_list(document, num_id, levels, restart=None):
+    """A Word list definition: levels [(numFmt, lvlText)], numbered `num_id`; `restart` adds a
+    second `w:num` over the same definition that starts again at 1 (Word's "restart numbering")."""
+    from docx.oxml import parse_xml
+
+    root = document.part.numbering_part.element
+    lvls = "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+                   f'<w:lvlText w:val="{text}"/></w:lvl>' for i, (fmt, text) in enumerate(levels))
+    root.insert(0, parse_xml(f'<w:abstractNum xmlns:w="{W_NS}" w:abstractNumId="{num_id}">{lvls}</w:abstractNum>'))
+    root.append(parse_xml(f'<w:num xmlns:w="{W_NS}" w:numId="{num_id}"><w:abstractNumId w:val="{num_id}"/></w:num>'))
+    if restart:
+        root.append(parse_xml(f'<w:num xmlns:w="{W_NS}" w:numId="{restart}"><w:abstractNumId w:val="{num_id}"/>'
+                              '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'))
+
+
+def numbered(paragraph, num_id, level=0):
+    from docx.oxml import parse_xml
+
+    paragraph._p.get_or_add_pPr().append(parse_xml(
+        f'<w:numPr xmlns:w="{W_NS}"><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+    return paragraph
+
+
+def saved(document):
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_list_bullets_under_a_heading_are_briefs_of_its_section():
+    """A Heading 1 over `List Bullet` paragraphs: the bullets are drawn by Word's numbering, not
+    typed; the heading is the briefs' section (the first brief was the heading's body)."""
+    document = docx.Document()
+    document.add_paragraph("工作简报", style="Title")
+    document.add_paragraph("第22期")
+    document.add_paragraph("中共某某区委办公室\t2024年12月2日")
+    document.add_paragraph("工作动态", style="Heading 1")
+    document.add_paragraph("某某区部署冬春农田水利建设", style="Heading 2")
+    document.add_paragraph("11月28日，某某区召开动员会，计划实施水利项目46个。（区水利局）")
+    document.add_paragraph("基层传真", style="Heading 1")
+    for text in ["某某镇完成2个村集体经济项目建设，带动村集体增收46万元。（某某镇）",
+                 "某某街道开展冬季送温暖活动，慰问困难群众160户。（某某街道）"]:
+        document.add_paragraph(text, style="List Bullet")
+    issue = parse_bytes(saved(document), filename="a.docx")
+    assert [(i.kind, i.title, i.department, i.section) for i in issue.items] == [
+        ("article", "某某区部署冬春农田水利建设", "区水利局", "工作动态"),
+        ("brief", "某某镇完成2个村集体经济项目建设", "某某镇", "基层传真"),
+        ("brief", "某某街道开展冬季送温暖活动", "某某街道", "基层传真")]
+
+
+def test_word_numbering_gives_headings_and_items_their_numbers():
+    """Numbers drawn by Word's list numbering (`一、` headings, `1.` items, restarted under the
+    next heading) act as typed ones: numbered headings are sections, numbered items lose the number."""
+    document = docx.Document()
+    add_list(document, 91, [("chineseCounting", "%1、")])
+    add_list(document, 92, [("decimal", "%1.")], restart=93)
+    for text in ("某某信息", "第3期", "某某县委办公室  2024年5月6日"):
+        document.add_paragraph(text)
+    numbered(document.add_paragraph("工作动态", style="Heading 1"), 91)
+    numbered(document.add_paragraph("某某镇举办农产品展销会"), 92).runs[0].bold = True
+    document.add_paragraph("3月16日，某某镇举办展销会，成交86万元。（某某镇）")
+    numbered(document.add_paragraph("某某街道开展清洁家园行动"), 92).runs[0].bold = True
+    document.add_paragraph("近日，某某街道清理卫生死角210处。（某某街道）")
+    numbered(document.add_paragraph("基层动态", style="Heading 1"), 91)
+    numbered(document.add_paragraph("近日，某某局完成隐患排查，排查隐患点58处。（某某局）"), 93)
+    numbered(document.add_paragraph("某某社新建服务站15个。（某某社）"), 93)
+    data = saved(document)
+    from bulletin.read import read_docx
+    texts = [p.text for p in read_docx(data)]
+    assert texts[3:] == ["一、工作动态", "1.某某镇举办农产品展销会", "3月16日，某某镇举办展销会，成交86万元。（某某镇）",
+                         "2.某某街道开展清洁家园行动", "近日，某某街道清理卫生死角210处。（某某街道）",
+                         "二、基层动态", "1.近日，某某局完成隐患排查，排查隐患点58处。（某某局）",
+                         "2.某某社新建服务站15个。（某某社）"]
+    issue = parse_bytes(data, filename="a.docx")
+    assert [(i.kind, i.title, i.department, i.section) for i in issue.items] == [
+        ("article", "某某镇举办农产品展销会", "某某镇", "工作动态"),
+        ("article", "某某街道开展清洁家园行动", "某某街道", "工作动态"),
+        ("brief", "某某局完成隐患排查", "某某局", "基层动态"),
+        ("brief", "某某社新建服务站15个", "某某社", "基层动态")]
+
+
+def test_a_masthead_in_a_text_box_is_read():
+    """A masthead set in a Word text box (`w:txbxContent`, written as DrawingML with a VML
+    fallback): read once, before the paragraph it is anchored in."""
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    anchor = document.add_paragraph()
+    box = "".join(f"<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>{t}</w:t></w:r></w:p>" for t in ("某某县委信息", "第17期"))
+    ns = (f'xmlns:w="{W_NS}" xmlns:v="urn:schemas-microsoft-com:vml" '
+          'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+          'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"')
+    anchor._p.append(parse_xml(
+        f'<w:r {ns}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx>'
+        f'<w:txbxContent>{box}</w:txbxContent></wps:txbx></wps:wsp></w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>{box}</w:txbxContent></v:textbox>'
+        '</v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>'))
+    document.add_paragraph("中共某某县委办公室                2024年7月9日")
+    document.add_paragraph().add_run("某某县全力做好防汛救灾工作").bold = True
+    document.add_paragraph("7月以来，某某县遭遇多轮强降雨，转移群众3200余人。（县应急管理局）")
+    issue = parse_bytes(saved(document), filename="a.docx")
+    assert (issue.issuer, issue.date, issue.number) == ("中共某某县委办公室", "2024-07-09", "第17期")
+    assert issue.header.split("\n") == ["某某县委信息", "第17期", "中共某某县委办公室2024年7月9日"]
+    assert [(i.kind, i.title) for i in issue.items] == [("lead", "某某县全力做好防汛救灾工作")]
