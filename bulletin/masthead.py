@@ -65,19 +65,45 @@ def header_length(lines):
 
     The header runs to the last strong line among the first six; the lines before it may be
     mastheads or other short lines without punctuation. With no strong line, a masthead on
-    the first line is the whole header.
+    the first line is the whole header. A line that is strong only because it ends like a
+    unit (`…政务服务中心`) is the first item's title, not an issuer, when the header has
+    already shown an issuer and a date, or when body text follows it directly.
     """
-    last_strong = -1
+    last_strong, issuer_seen, date_seen = -1, False, False
     for index, line in enumerate(lines[:HEADER_SCAN]):
         text = fix_spaces(line.text)
         kind = header_kind(text)
+        if kind == "strong" and _issuer_only(text):
+            after = lines[index + 1].text if index + 1 < len(lines) else ""
+            if (issuer_seen and date_seen) or _opens_body(after):
+                break  # a title that ends like a unit (…服务中心, …办公室): the first item's
+            issuer_seen = True
         if kind == "strong":
             last_strong = index
+            date_seen = date_seen or bool(DATE.search(text) or CN_DATE.search(text))
+            issuer_seen = issuer_seen or bool(ISSUER.match(_rest(text)))
         elif kind is None and (width(text) > 40 or any(c in SENTENCE_PUNCT for c in text)):
             break
     if last_strong >= 0:
         return last_strong + 1
     return 1 if lines and header_kind(lines[0].text) == "masthead" else 0
+
+
+def _issuer_only(text):
+    """A header line that is strong only as an issuer: no date, issue number or marking."""
+    return bool(_rest(text)) and _rest(text) == re.sub(r"[\s（）()【】〔〕\[\]|｜·—\-_/／]+", "", text)
+
+
+def _opens_body(text):
+    """Is this line an item's body text, which only follows a title (a masthead's last line is
+    followed by a title, a bullet, a number, a table of contents or an editor's note)?"""
+    text = fix_spaces(text)
+    if BRACKETED.match(text) and not any(c in SENTENCE_PUNCT for c in text) and header_kind(text) is None:
+        return True  # `（县卫健委）`: the source printed under a title
+    if not any(c in SENTENCE_PUNCT for c in text) or header_kind(text) is not None:
+        return False
+    return not (NUMBERED_TITLE.match(text) or re.match(r"^[\u2460-\u2473△▲▽■□●○◆◇★☆◎•▪►▶❖※⭐✦✧➤\d]", text)
+                or re.match(r"^[【\[]?\s*编\s*(?:者\s*按|前语)", text))
 
 
 def is_running_header(text, header):
