@@ -12,7 +12,7 @@ punctuation, then a space or the end of its line). docs/parsing.md has the rules
 import re
 from dataclasses import dataclass, field
 
-from bulletin.chrome import is_editors_note, strip_chrome, strip_toc
+from bulletin.chrome import EDITORS_NOTE, is_editors_note, strip_chrome, strip_toc
 from bulletin.masthead import (classification, find_date, footer_start, header_fields, header_length,
                                is_running_header)
 from bulletin.model import KINDS, Issue, Item
@@ -38,6 +38,7 @@ class Draft:
     numbered: bool = False
     paragraphs: list = field(default_factory=list)  # raw paragraph texts
     marker: str = ""  # the numbering style of a numbered title: "（一）" or "一、"
+    notes: list = field(default_factory=list)  # an editor's note printed before the item
     department: str | None = None
     byline: str | None = None
 
@@ -89,8 +90,9 @@ def _segment(lines, dropped):
                                title_like=title_start)
     front = []
     while paragraphs and is_editors_note(paragraphs[0][0].text):  # an editor's note, not the lead
-        front.append(fix_spaces(join_lines([line.text for line in paragraphs.pop(0)])))
-    drafts = _drafts(paragraphs, dropped)
+        front.extend(fix_spaces(text) for text in _note(paragraphs, 0))
+        del paragraphs[:len(_note(paragraphs, 0))]
+    drafts = _drafts(paragraphs, dropped, front)
     header = fix_spaces("\n".join(line.text for line in lines[:head]))
     footer = fix_spaces("\n".join(line.text for line in lines[foot:]))
     issuer, date, number = header_fields(header, footer)
@@ -111,9 +113,27 @@ def _segment(lines, dropped):
     return issue
 
 
-def _drafts(paragraphs, dropped):
-    drafts, open_ = [], False  # open_: the last item may still grow (no attribution yet)
+def _note(paragraphs, index):
+    """The editor's note at paragraphs[index] -> its texts: the paragraph, and the next one
+    when the first is only the label (`【编者按】` on a line of its own)."""
+    texts = [join_lines([line.text for line in paragraphs[index]])]
+    if not WORDS.search(EDITORS_NOTE.sub("", texts[0])) and index + 1 < len(paragraphs):
+        texts.append(join_lines([line.text for line in paragraphs[index + 1]]))
+    return texts
+
+
+def _drafts(paragraphs, dropped, front):
+    """Paragraphs -> [Draft]. An editor's note between items introduces the item after it: it
+    becomes that item's first paragraph (`front` gets one with no item after it)."""
+    drafts, open_, notes, skip = [], False, [], 0  # open_: the last item may still grow
     for index, para in enumerate(paragraphs):
+        if skip:
+            skip -= 1
+            continue
+        if is_editors_note(para[0].text) and not (drafts and _awaits_body(drafts[-1])):
+            notes = notes + _note(paragraphs, index)
+            skip, open_ = len(_note(paragraphs, index)) - 1, False
+            continue
         if para[0].row and drafts:  # a table belongs to the item it follows, attributed or not
             drafts[-1].paragraphs.append(para[0].text)
             continue
@@ -143,6 +163,7 @@ def _drafts(paragraphs, dropped):
                        dropped=dropped)
         if opened:
             draft, texts = opened
+            draft.notes, notes = notes, []
             drafts.append(draft)
         else:
             texts = [line.text for line in para]
@@ -153,7 +174,15 @@ def _drafts(paragraphs, dropped):
         if source:
             _attach(drafts[-1], source, dropped)
             open_ = False
+    front.extend(fix_spaces(note) for note in notes)  # a note with no item after it
     return drafts
+
+
+def _awaits_body(draft):
+    """A title with nothing under it yet, not a section heading: an editor's note printed
+    between a title and its text belongs to that item."""
+    return bool(draft.title) and not WORDS.search("".join(draft.paragraphs)) and not draft.department \
+        and not draft.numbered and len(fix_spaces(draft.title)) >= MIN_TWO_LINE_TITLE
 
 
 NUMERALS = "一二三四五六七八九十"
@@ -335,6 +364,7 @@ def _finish(draft, issue, section):
     body = "\n".join(p for p in (fix_spaces(p) for p in draft.paragraphs) if p)
     if draft.byline:
         body = (body + "\n" + fix_spaces(draft.byline)).strip()
+    note = "\n".join(fix_spaces(n) for n in draft.notes)
     title = _title_text(draft.title)
     if not WORDS.search(body):  # nothing, or only punctuation such as `……` / `——`
         issue.dropped.extend(t for t in (title, body, draft.department) if t)
@@ -348,6 +378,8 @@ def _finish(draft, issue, section):
             kind = "brief"  # a short untitled item is a brief even when its bullet was lost (a scan)
     if kind == "article" and seq == 1 and not draft.numbered and section is None:
         kind = "lead"
+    if note:  # the editor's note opens the item it introduces (its title is not made from it)
+        body = note + "\n" + body
     issue.items.append(Item(seq, kind, title, body, draft.department, section=section))
     return section
 

@@ -6,6 +6,7 @@ import pathlib
 import pytest
 
 from bulletin import parse_file, parse_text
+from bulletin.repair import fix_spaces
 
 LAYOUTS = pathlib.Path(__file__).resolve().parent / "fixtures" / "layouts"
 
@@ -50,3 +51,40 @@ def test_a_title_ending_in_a_units_word_is_no_issuer(head, under):
 def test_an_issuer_on_its_own_line_before_the_date_stays_the_issuer(text, issuer):
     issue = parse_text(text)
     assert issue.issuer == issuer and issue.items[0].title == "某某街道打造便民生活圈"
+
+
+def test_an_editors_note_between_items_opens_the_item_it_introduces():
+    """`编者按：…` in mid-issue was a brief titled 编者按 with no department; it introduces the
+    article after it and is that article's first paragraph."""
+    issue = layout("editors-note-mid.txt")
+    assert [(i.kind, i.title, i.department) for i in issue.items] == [
+        ("lead", "平山县推行“村级小微权力清单”制度", "县纪委监委"),
+        ("article", "西柏坡镇“红色+”模式激活乡村振兴新动能", "西柏坡镇"),
+        ("brief", "县委组织部举办全县村党组织书记示范培训班", "县委组织部")]
+    assert issue.items[1].body.split("\n")[0].startswith("编者按：党建引领乡村振兴是一项系统工程。")
+    assert issue.front == []
+
+
+LEAD = "某某县召开防汛工作会议\n6月17日，某某县召开防汛工作会议，部署防汛工作。（县水利局）\n"
+ARTICLE = "某某镇探索“积分制”治理模式\n近年来，某某镇推行积分制管理，覆盖农户3200户。（某某镇）\n"
+
+
+@pytest.mark.parametrize("note", ["编者按：某某镇的做法值得借鉴，现予刊发。", "【编者按】\n某某镇的做法值得借鉴，现予刊发。"])
+@pytest.mark.parametrize("before", ["", "二、经验交流\n"])
+def test_an_editors_note_over_an_article_or_under_a_section(note, before):
+    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD + before + note + "\n" + ARTICLE)
+    assert [(i.title, i.department, i.section) for i in issue.items] == [
+        ("某某县召开防汛工作会议", "县水利局", None),
+        ("某某镇探索“积分制”治理模式", "某某镇", "经验交流" if before else None)]
+    assert issue.items[1].body.split("\n")[:-1] == [fix_spaces(t) for t in note.split("\n")]
+
+
+def test_an_editors_note_under_a_title_and_before_a_brief():
+    head = "某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD
+    issue = parse_text(head + "某某镇探索“积分制”治理模式\n编者按：某某镇的做法值得借鉴。\n近年来，某某镇推行积分制管理。（某某镇）\n")
+    assert [i.title for i in issue.items] == ["某某县召开防汛工作会议", "某某镇探索“积分制”治理模式"]
+    assert issue.items[1].body == "编者按：某某镇的做法值得借鉴。\n近年来，某某镇推行积分制管理。"
+    issue = parse_text(head + "编者按：以下简讯供参考。\n△近日，某某局完成隐患排查，排查隐患点58处。（某某局）\n")
+    assert [(i.kind, i.title) for i in issue.items[1:]] == [("brief", "某某局完成隐患排查")]
+    issue = parse_text(head + "编者按：以上做法供参考。\n")  # nothing after it: front matter
+    assert issue.front == ["编者按：以上做法供参考。"] and len(issue.items) == 1
