@@ -27,6 +27,8 @@ NAV = re.compile(r"^(?!.*\d)(?:(?:[•·|｜>»]\s*[^\s•·|｜>»，。]{1,10}
 FORM_LABEL = re.compile(r"^(?:姓\s*名|联系方式|联系电话|手机号码?|电子邮箱|邮\s*箱|留言(?:内容|标题)?|标\s*题|内\s*容|"
                         r"验\s*证\s*码|地\s*址|我要留言|提\s*交|重\s*置|发\s*表|评\s*论|网友评论)\s*[：:]?\s*\*?$")
 TOC_HEAD = re.compile(r"^(?:本期要目|本期目录|目\s*录|本期导读|要\s*目|本期内容)\s*[：:]?$")
+# an entry's page number, after dot leaders or a space: `…大会…………1`, `…改革 3`
+PAGE_REF = re.compile(r"(?:[.．·…‥⋯_\-—－]{2,}|[ \u3000])[ \u3000]*[0-9０-９]{1,3}[ \u3000]*$")
 TOC_MARK = re.compile(r"^[◇◆□■●○△▲★☆※▶►•·\-—]\s*")
 TOP = 6  # lines at the top of a page where its chrome may be
 EDITORS_NOTE = re.compile(r"^[【\[]?\s*(?:编者按|编\s*者\s*按|编前语|编者的话)\s*[】\]]?\s*[：:]?")
@@ -77,7 +79,10 @@ def strip_toc(lines, scan=12):
 
     After a `本期要目`/`目录` line, the entries are the following title-like lines (no sentence
     punctuation); the list ends at the first line that is followed by body text (the first
-    article's title) or that repeats an entry already listed.
+    article's title) or that repeats an entry already listed. When the entries carry page
+    numbers (`…大会…………1`), it ends at a line without one that is not over an entry with one
+    (a heading inside the contents, or an entry wrapped over two lines): the first section
+    heading (`一、工作动态`) is the issue's, not the contents'.
     """
     for head in range(min(scan, len(lines))):
         if TOC_HEAD.match(fix_spaces(lines[head].text)):
@@ -85,15 +90,18 @@ def strip_toc(lines, scan=12):
     else:
         return lines, []
     seen, index = set(), head + 1
+    paged = any(PAGE_REF.search(line.text) for line in lines[index:index + 3])
     while index < len(lines):
         text = fix_spaces(lines[index].text)
-        entry = TOC_MARK.sub("", text)
+        entry = PAGE_REF.sub("", TOC_MARK.sub("", text)).strip()
         if not entry or any(c in SENTENCE_PUNCT for c in entry) or len(entry) > 60 or entry in seen:
             break
         after = lines[index + 1].text if index + 1 < len(lines) else ""
         marked = bool(TOC_MARK.match(text))
         if not marked and any(c in SENTENCE_PUNCT for c in after):
             break  # a title with its body under it: the first article
+        if paged and not PAGE_REF.search(lines[index].text) and not PAGE_REF.search(after):
+            break  # entries carry page numbers: a line without one, not over an entry, is the issue's
         seen.add(entry)
         index += 1
     removed = [line.text for line in lines[head:index]]

@@ -88,3 +88,27 @@ def test_an_editors_note_under_a_title_and_before_a_brief():
     assert [(i.kind, i.title) for i in issue.items[1:]] == [("brief", "某某局完成隐患排查")]
     issue = parse_text(head + "编者按：以上做法供参考。\n")  # nothing after it: front matter
     assert issue.front == ["编者按：以上做法供参考。"] and len(issue.items) == 1
+
+
+def test_a_table_of_contents_with_page_numbers_leaves_the_first_section_heading():
+    """Entries printed with dot leaders and page numbers: `一、工作动态` after them was taken as
+    one more entry, so the first section was lost."""
+    issue = layout("toc-leaders.txt")
+    assert issue.front[0] == "目录" and issue.front[-1].startswith("基层动态") and len(issue.front) == 5
+    assert [(i.title, i.section) for i in issue.items] == [
+        ("宜城市召开优化营商环境大会", "工作动态"), ("市发改委全力抓好重大项目谋划储备", "工作动态"),
+        ("市城管局深化“城市管家”改革", "工作动态"), ("鄢城街道建成“15分钟便民生活圈”4个", "基层动态"),
+        ("小河镇举办第三届西瓜节", "基层动态")]
+
+
+@pytest.mark.parametrize("contents", [
+    "【工作动态】\n某某局开展业务培训……………1\n关于某某镇推进农村人居环境整治\n工作情况的报告…………………2\n",  # a heading, a wrapped entry
+    "某某局开展业务培训  1\n关于某某镇推进农村人居环境整治工作情况的报告  2\n",  # page numbers after a space
+])
+def test_contents_with_page_numbers_and_headings_or_wrapped_entries(contents):
+    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n本期要目\n" + contents
+                       + "一、工作动态\n某某局开展业务培训\n某某局组织干部开展业务培训，参训80人。（某某局）\n"
+                       "关于某某镇推进农村人居环境整治工作情况的报告\n今年以来，某某镇整治村庄12个。（某某镇）\n")
+    assert len(issue.front) == 1 + contents.count("\n")
+    assert [(i.title, i.section) for i in issue.items] == [
+        ("某某局开展业务培训", "工作动态"), ("关于某某镇推进农村人居环境整治工作情况的报告", "工作动态")]
