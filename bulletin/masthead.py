@@ -9,6 +9,7 @@
 import re
 
 from bulletin.repair import SENTENCE_PUNCT, fix_spaces, width
+from bulletin.titles import attribution
 
 DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?:\s*日|(?![\d月日号]))"
                   r"|(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)")
@@ -32,7 +33,8 @@ ISSUER = re.compile(r"^(?:主办|编印|主编|编发|承办|编)?[：:]?"
 MASTHEAD_PREFIX = re.compile(r"^.{1,10}?(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)")
 MASTHEAD = re.compile(r"^.{1,10}(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)$")
 FOOTER = re.compile(r"^(?:报|送|发|抄送|抄报|报送|分送|主送|印发|发送)\s*[：:]|共印\s*\S{0,6}\s*份"
-                    r"|^(?:责任编辑|编辑|审核|签发|校对|核稿|联系电话|电话|地址|邮箱|投稿邮箱)\s*[：:]")
+                    r"|^[（(]?\s*(?:本期)?(?:责任编辑|执行编辑|值班编辑|编辑|副?主编|编审|审核|审稿|审签|签发人?"
+                    r"|校对|核稿|排版|联系人|联系电话|电话|传真|地址|邮箱|电子邮箱|投稿邮箱)\s*[：:]")
 HEADER_SCAN = 6
 BRACKETED = re.compile(r"^[（(][^（）()]+[）)]$")
 NUMBERED_TITLE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
@@ -130,16 +132,22 @@ def _digits(number):
 def footer_start(lines, start):
     """`footer_start(lines, 1)` -> index of the first footer line, or len(lines).
 
-    The footer is the first 报/送/发 or 共印 line after which every line is a footer line
-    or at least not a sentence (`区人大、区政协` continuing a 送 list).
+    The footer is the first 报/送/发, 共印, 编辑/签发… line after which every line is a footer
+    line or at least not a sentence (`区人大、区政协` continuing a 送 list); a line after a
+    footer line that ends in `，、；` continues it (a 送 list wrapped, `…县政协。` included).
     """
     texts = [fix_spaces(line.text) for line in lines[start:]]
+    footer_like = []
+    for offset, text in enumerate(texts):  # a 送 list wrapped onto the next line continues it
+        footer_like.append(bool(FOOTER.search(text)) or (offset > 0 and footer_like[-1]
+                                                         and texts[offset - 1][-1:] in tuple("，、；,;")))
     tail_ok, found = True, len(lines)
     for offset in range(len(texts) - 1, -1, -1):
-        footer_like = bool(FOOTER.search(texts[offset]))
-        if footer_like and tail_ok:
+        if footer_like[offset] and tail_ok and FOOTER.search(texts[offset]):
             found = start + offset
-        tail_ok = tail_ok and (footer_like or "。" not in texts[offset])
+        # an item's last lines are no footer: a sentence, or an attribution (`（区审计局）`
+        # after a `联系人：…` line that ends an article)
+        tail_ok = tail_ok and (footer_like[offset] or ("。" not in texts[offset] and attribution(texts[offset]) is None))
     return found
 
 

@@ -112,3 +112,33 @@ def test_contents_with_page_numbers_and_headings_or_wrapped_entries(contents):
     assert len(issue.front) == 1 + contents.count("\n")
     assert [(i.title, i.section) for i in issue.items] == [
         ("某某局开展业务培训", "工作动态"), ("关于某某镇推进农村人居环境整治工作情况的报告", "工作动态")]
+
+
+FOOTED = ("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD
+          + "△近日，某某局完成隐患排查，排查隐患点58处。（某某局）\n")
+
+
+@pytest.mark.parametrize("footer", [
+    "本期编辑：张三  签发：李四",  # was a section heading with no items
+    "本期编辑：张三\n签发：李四",
+    "（本期编辑：张三  签发：李四）",
+    "主编：张三  责任编辑：李四",
+    "本期责任编辑：张三\n报：市委办公室\n（共印50份）",
+    "签发：李四        编辑：张三\n报：市委办公室\n送：县委常委，县人大常委会、县政府、\n县政协领导。\n发：各乡镇。",
+    "报：市委、市政府\n送：县委常委\n发：各乡镇（街道）党（工）委，县直各单位",
+])
+def test_editor_and_signatory_lines_are_the_footer(footer):
+    issue = parse_text(FOOTED + footer + "\n")
+    assert issue.footer.split("\n") == [fix_spaces(line) for line in footer.split("\n")]
+    assert [(i.title, i.department, i.body[-5:]) for i in issue.items] == [
+        ("某某县召开防汛工作会议", "县水利局", "部署防汛工作。"[-5:]), ("某某局完成隐患排查", "某某局", "隐患点58处。"[-5:])]
+    assert not set(issue.dropped) - {"（", "）", "△"}
+
+
+def test_an_attribution_after_a_contact_line_keeps_the_article_out_of_the_footer():
+    from bulletin.masthead import footer_start
+    from bulletin.repair import Line
+
+    lines = [Line("近日，某某局完成隐患排查。"), Line("联系电话：1234567"), Line("（某某局）")]
+    assert footer_start(lines, 0) == 3
+    assert footer_start(lines[:2] + [Line("（共印50份）")], 0) == 1
