@@ -20,7 +20,7 @@ from bulletin.errors import ParseError
 from bulletin.review import warn_dropped
 from bulletin.repair import (BULLET, BULLETS, LIST_NUMBER, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
                              is_artefact_line, join_lines, normalize, paragraphs_of, width)
-from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_couplet, is_title_line,
+from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_couplet, is_title_line, leading_source,
                              short_title, split_run_in, title_start)
 
 MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
@@ -371,6 +371,14 @@ def _finish(draft, issue, section):
         return title if WORDS.search(title) and not draft.department else section
     seq = len(issue.items) + 1
     kind = draft.kind
+    department = draft.department
+    leading = None if title or department else leading_source(body)
+    if leading:  # `▲区住建局：全力推进…`: the unit printed first is the source, its title's head
+        department, marks, body = leading
+        issue.dropped.extend(marks)
+        title = department + "：" + short_title(body)
+        issue.derived_titles.append(seq)
+        kind = "brief" if "\n" not in body and len(body) <= MAX_UNTITLED_BRIEF and seq > 1 else kind
     if not title:
         title = short_title(body)
         issue.derived_titles.append(seq)
@@ -380,7 +388,7 @@ def _finish(draft, issue, section):
         kind = "lead"
     if note:  # the editor's note opens the item it introduces (its title is not made from it)
         body = note + "\n" + body
-    issue.items.append(Item(seq, kind, title, body, draft.department, section=section))
+    issue.items.append(Item(seq, kind, title, body, department, section=section))
     return section
 
 

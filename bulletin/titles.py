@@ -192,6 +192,22 @@ def _source(content, start, dropped, labelled):
     return None
 
 
+LEADING_SOURCE = re.compile(r"^(?:【([^【】\s，。；：！？,;:!?]{3,20})】\s*|([^【】\s，。；：！？,;:!?（）()]{3,20})[：:]\s*)(?=\S)")
+
+
+def leading_source(text):
+    """`leading_source("区住建局：全力推进老旧小区改造。…")` -> ("区住建局", "：", rest) or None.
+
+    A brief may print its unit first, `区住建局：…` or `【区卫健委】…`, instead of in brackets at
+    its end; only a unit (its name ends like one) counts: `会议强调：…` does not."""
+    match = LEADING_SOURCE.match(text)
+    unit = match and (match.group(1) or match.group(2))
+    if not unit or not ORG_END.search(unit) or re.search(r"\d", unit) or TIME_PHRASE.match(unit + "，"):
+        return None
+    marks = "【】" if match.group(1) else match.group().strip()[-1]
+    return unit, marks, text[match.end():]
+
+
 def short_title(body):
     """`short_title("去年，我区开展农产品定量检测57批次，…")` -> "我区开展农产品定量检测57批次".
 

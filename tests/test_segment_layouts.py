@@ -142,3 +142,27 @@ def test_an_attribution_after_a_contact_line_keeps_the_article_out_of_the_footer
     lines = [Line("近日，某某局完成隐患排查。"), Line("联系电话：1234567"), Line("（某某局）")]
     assert footer_start(lines, 0) == 3
     assert footer_start(lines[:2] + [Line("（共印50份）")], 0) == 1
+
+
+def test_a_brief_that_prints_its_unit_first_has_it_as_its_source():
+    """`▲区住建局：全力推进…` / `▲【区卫健委】开展…`: no bracket at the end, the unit is printed
+    first (the briefs had no department, and the unit alone as a title)."""
+    issue = layout("source-first.txt")
+    assert [(i.kind, i.title, i.department) for i in issue.items] == [
+        ("brief", "区住建局：全力推进老旧小区改造", "区住建局"), ("brief", "区教体局：扎实做好秋季开学准备", "区教体局"),
+        ("brief", "区卫健委：开展“健康进万家”巡回义诊活动", "区卫健委")]
+    assert issue.items[0].body.startswith("全力推进老旧小区改造。今年计划")
+    assert issue.items[2].departments == ["区卫健委"]
+
+
+@pytest.mark.parametrize("brief, department, body", [
+    ("△县农业农村局：全县完成秋播面积12万亩。", "县农业农村局", "全县完成秋播面积12万亩。"),
+    ("△会议强调：要压实防汛责任。（县水利局）", "县水利局", "会议强调：要压实防汛责任。"),  # no unit
+    ("△某某镇：开展人居环境整治。（县农业农村局）", "县农业农村局", "某某镇：开展人居环境整治。"),  # the end wins
+    ("△7月以来：全县降雨量偏多。", None, "7月以来：全县降雨量偏多。"),
+])
+def test_a_leading_unit_only_when_it_is_a_unit_and_nothing_is_at_the_end(brief, department, body):
+    from test_repair import check_nothing_lost
+
+    issue = check_nothing_lost("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD + brief + "\n")
+    assert (issue.items[1].department, issue.items[1].body) == (department, body)
