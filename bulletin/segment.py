@@ -199,11 +199,16 @@ def _style(text):
 def _is_subheading(draft, text):
     """A numbered line inside an open item is a sub-heading of its body (`（一）总体情况`), not a
     new item: when it starts a numbering (`（一）`) after the item's first paragraph, or continues
-    a numbering already inside this body; never the item's own numbering style."""
+    a numbering already inside this body, or right under a report's title (no body yet, a
+    title too long for a section heading); never the item's own numbering style."""
     style = _style(text)
-    if style is None or not draft.paragraphs or not WORDS.search("".join(draft.paragraphs)):
+    if style is None:
         return False
     kind, number = style
+    if not WORDS.search("".join(draft.paragraphs)):
+        # a report's title, then straight away its `一、基本情况`: the numbering is its parts'
+        # (a section heading is short or numbered itself; items are told apart by the caller)
+        return number == 1 and kind != "是" and _awaits_body(draft)
     if draft.marker and draft.marker == kind:
         return False  # `（二）` after an item titled `（一）…`: the next item
     if number == 1:

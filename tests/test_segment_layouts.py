@@ -166,3 +166,27 @@ def test_a_leading_unit_only_when_it_is_a_unit_and_nothing_is_at_the_end(brief, 
 
     issue = check_nothing_lost("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD + brief + "\n")
     assert (issue.items[1].department, issue.items[1].body) == (department, body)
+
+
+def test_a_reports_parts_right_under_its_title_are_one_article():
+    """`关于…的调研报告` then `一、基本情况`, `二、存在问题`, one source at the end: the title became
+    a section and each part an item without a department."""
+    issue = layout("report-direct-subheads.txt")
+    assert [(i.kind, i.title, i.department, i.section) for i in issue.items] == [
+        ("lead", "关于我区农村集体经济发展情况的调研报告", "区委政研室 区农业农村局联合调研组", None)]
+    assert issue.items[0].body.split("\n")[0::3] == ["一、基本情况", "（一）发展不均衡。近郊村与偏远村收入差距较大，最高的村超过500万元，最低的不足10万元。",
+                                                     "（一）分类施策。因村制宜发展物业经济、服务经济和生态经济。"]
+    assert [line for line in issue.items[0].body.split("\n") if line.endswith(("情况", "问题", "建议"))] == [
+        "一、基本情况", "二、存在问题", "三、对策建议"]
+
+
+def test_numbered_items_under_a_long_heading_stay_items():
+    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n全县重点项目建设进展情况\n"
+                       "一、某某局加快推进城市更新\n某某局推进城市更新项目23个。（某某局）\n"
+                       "二、某某镇完成厂房建设\n某某镇完成标准厂房建设4万平方米。（某某镇）\n"
+                       "关于某某工作的报告\n（一）总体情况\n项目进展总体顺利。\n（二）存在问题\n资金不到位。（某某调研组）\n")
+    assert [(i.title, i.department, i.section) for i in issue.items] == [
+        ("某某局加快推进城市更新", "某某局", "全县重点项目建设进展情况"),
+        ("某某镇完成厂房建设", "某某镇", "全县重点项目建设进展情况"),
+        ("关于某某工作的报告", "某某调研组", "全县重点项目建设进展情况")]
+    assert issue.items[2].body.split("\n") == ["（一）总体情况", "项目进展总体顺利。", "（二）存在问题", "资金不到位。"]
