@@ -15,6 +15,7 @@ import re
 
 from bulletin.masthead import header_kind
 from bulletin.repair import SENTENCE_PUNCT, fix_spaces
+from bulletin.traditional import fold
 
 META_WORDS = ("发布时间", "发布日期", "来源", "字体", "字号", "浏览次数", "阅读次数", "点击数", "访问量", "作者",
               "信息来源", "责任编辑", "【大", "分享到")
@@ -85,7 +86,7 @@ def strip_toc(lines, scan=12):
     heading (`一、工作动态`) is the issue's, not the contents'.
     """
     for head in range(min(scan, len(lines))):
-        if TOC_HEAD.match(fix_spaces(lines[head].text)):
+        if TOC_HEAD.match(fix_spaces(fold(lines[head].text))):
             break
     else:
         return lines, []
@@ -110,4 +111,4 @@ def strip_toc(lines, scan=12):
 
 def is_editors_note(text):
     """`is_editors_note("编者按：…")` -> True: an editor's note introduces the issue; it is no item."""
-    return bool(EDITORS_NOTE.match(text.strip()))
+    return bool(EDITORS_NOTE.match(fold(text.strip())))

@@ -10,6 +10,7 @@ import re
 
 from bulletin.repair import SENTENCE_PUNCT, fix_spaces, width
 from bulletin.titles import attribution
+from bulletin.traditional import fold
 
 DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?:\s*日|(?![\d月日号]))"
                   r"|(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)")
@@ -41,7 +42,9 @@ NUMBERED_TITLE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[�
 
 
 def _rest(text):
-    """What a header line says besides its date, number and markings."""
+    """What a header line says besides its date, number and markings (traditional characters
+    read as simplified: bulletin.traditional)."""
+    text = fold(text)
     for pattern in (DATE, CN_DATE, YEAR_NUMBER, NUMBER, TOTAL, BARE_NUMBER, MARKINGS):
         text = pattern.sub(" ", text)
     return re.sub(r"[\s（）()【】〔〕\[\]|｜·—\-_/／]+", "", text)
@@ -93,13 +96,13 @@ def header_length(lines):
 
 def _issuer_only(text):
     """A header line that is strong only as an issuer: no date, issue number or marking."""
-    return bool(_rest(text)) and _rest(text) == re.sub(r"[\s（）()【】〔〕\[\]|｜·—\-_/／]+", "", text)
+    return bool(_rest(text)) and _rest(text) == re.sub(r"[\s（）()【】〔〕\[\]|｜·—\-_/／]+", "", fold(text))
 
 
 def _opens_body(text):
     """Is this line an item's body text, which only follows a title (a masthead's last line is
     followed by a title, a bullet, a number, a table of contents or an editor's note)?"""
-    text = fix_spaces(text)
+    text = fold(fix_spaces(text))
     if BRACKETED.match(text) and not any(c in SENTENCE_PUNCT for c in text) and header_kind(text) is None:
         return True  # `（县卫健委）`: the source printed under a title
     if not any(c in SENTENCE_PUNCT for c in text) or header_kind(text) is not None:
@@ -139,11 +142,11 @@ def footer_start(lines, start):
     texts = [fix_spaces(line.text) for line in lines[start:]]
     footer_like = []
     for offset, text in enumerate(texts):  # a 送 list wrapped onto the next line continues it
-        footer_like.append(bool(FOOTER.search(text)) or (offset > 0 and footer_like[-1]
+        footer_like.append(bool(FOOTER.search(fold(text))) or (offset > 0 and footer_like[-1]
                                                          and texts[offset - 1][-1:] in tuple("，、；,;")))
     tail_ok, found = True, len(lines)
     for offset in range(len(texts) - 1, -1, -1):
-        if footer_like[offset] and tail_ok and FOOTER.search(texts[offset]):
+        if footer_like[offset] and tail_ok and FOOTER.search(fold(texts[offset])):
             found = start + offset
         # an item's last lines are no footer: a sentence, or an attribution (`（区审计局）`
         # after a `联系人：…` line that ends an article)
@@ -160,10 +163,14 @@ def header_fields(header, footer=""):
         match = ISSUER.match(rest)
         if match:
             issuer = match.group(1)
+            plain = re.sub(r"\s+", "", line)
+            at = fold(plain).find(issuer)  # as printed (traditional characters stay)
+            issuer = plain[at:at + len(issuer)] if at >= 0 else issuer
             break
-    number = (NUMBER.search(header) or BARE_NUMBER.search(DATE.sub(" ", header))
-              or re.search(r"总\s*第\s*[0-9０-９]+\s*期", header))
-    number = re.sub(r"\s+", "", number.group()) if number else None
+    folded = fold(header)
+    number = (NUMBER.search(folded) or BARE_NUMBER.search(DATE.sub(lambda m: " " * len(m.group()), folded))
+              or re.search(r"总\s*第\s*[0-9０-９]+\s*期", folded))
+    number = re.sub(r"\s+", "", header[number.start():number.end()]) if number else None
     return issuer, find_date(header) or find_date(footer), number
 
 
@@ -173,11 +180,11 @@ def classification(header):
     Only the masthead counts: the marking is printed above or beside the title.
     """
     for line in header.split("\n")[:HEADER_SCAN]:
-        match = CLASSIFICATION.search(re.sub(r"\s+", "", line))
+        match = CLASSIFICATION.search(re.sub(r"\s+", "", fold(line)))
         if match and match.group(1):
             return match.group(1) + (f"★{match.group(2)}" if match.group(2) else "")
     for line in header.split("\n")[:HEADER_SCAN]:
-        match = CLASSIFICATION.search(re.sub(r"\s+", "", line))
+        match = CLASSIFICATION.search(re.sub(r"\s+", "", fold(line)))
         if match and match.group(3) and not ISSUER.match(_rest(line) or "-"):
             return "内部"
     return None

@@ -18,6 +18,7 @@ from bulletin.masthead import (classification, find_date, footer_start, header_f
 from bulletin.model import KINDS, Issue, Item
 from bulletin.errors import ParseError
 from bulletin.review import warn_dropped
+from bulletin.traditional import fold
 from bulletin.repair import (BULLET, BULLETS, LIST_NUMBER, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
                              is_artefact_line, join_lines, normalize, paragraphs_of, width)
 from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_couplet, is_title_line, leading_source,
@@ -117,7 +118,7 @@ def _note(paragraphs, index):
     """The editor's note at paragraphs[index] -> its texts: the paragraph, and the next one
     when the first is only the label (`【编者按】` on a line of its own)."""
     texts = [join_lines([line.text for line in paragraphs[index]])]
-    if not WORDS.search(EDITORS_NOTE.sub("", texts[0])) and index + 1 < len(paragraphs):
+    if not WORDS.search(EDITORS_NOTE.sub("", fold(texts[0]))) and index + 1 < len(paragraphs):
         texts.append(join_lines([line.text for line in paragraphs[index + 1]]))
     return texts
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bulletin.repair import SENTENCE_PUNCT, WIDE, fix_spaces
+from bulletin.traditional import fold
 
 MAX_SHORT_TITLE = 24
 WIDE_OR_QUOTE = f"[{WIDE}]"
@@ -64,6 +65,11 @@ class Attribution:
     department: str
     byline: str | None  # "（张三）" when a person is named after the department
     dropped: list  # brackets and labels that are not kept anywhere
+
+
+def _unit(name):
+    """`_unit("区审计局")` -> True: a name that ends like a unit (traditional characters too)."""
+    return bool(ORG_END.search(fold(name)))
 
 
 def first_punct(text):
@@ -125,13 +131,13 @@ def attribution(text, relaxed=False):
     after_sentence = not before or before[-1] in "。！？!?…" or before.endswith(("。”", "！”", "？”"))
     content = match.group(1).strip()
     dropped = [match.group()[0], match.group().rstrip()[-1]]
-    label = LABEL.match(content) or LABEL_SUFFIX.search(content)
+    label = LABEL.match(fold(content)) or LABEL_SUFFIX.search(fold(content))
     if label:
-        dropped.append(label.group().strip())
+        dropped.append(content[label.start():label.end()].strip())  # as printed
         content = (content[label.end():] if label.start() == 0 else content[:label.start()]).strip()
     found = _source(content, match.start(), dropped, bool(label))
     if found and not after_sentence:
-        if not relaxed or found.byline or not ORG_END.search(found.department):
+        if not relaxed or found.byline or not _unit(found.department):
             return None
     return found
 
@@ -147,22 +153,22 @@ def _other_source(text):
     line = SOURCE_LINE.match(stripped)
     if line:
         return _unit_source(line.group(2), 0, ("（", "）"), [line.group(1)])
-    label = LABEL.match(stripped)
+    label = LABEL.match(fold(stripped))
     if label and label.end() < len(stripped):
-        return _unit_source(stripped[label.end():], 0, ("（", "）"), [label.group().strip()])
+        return _unit_source(stripped[label.end():], 0, ("（", "）"), [stripped[:label.end()].strip()])
     return None
 
 
 def _unit_source(content, start, brackets, marks):
     """Attribution(…) when `content` names a unit (or units, a person after them); else None.
     `brackets` enclose a byline; `marks` (a dash, a label) are dropped."""
-    label = LABEL.match(content.strip()) or LABEL_SUFFIX.search(content.strip())
     content = content.strip()
+    label = LABEL.match(fold(content)) or LABEL_SUFFIX.search(fold(content))
     if label:
-        marks = marks + [label.group().strip()]
+        marks = marks + [content[label.start():label.end()].strip()]
         content = (content[label.end():] if label.start() == 0 else content[:label.start()]).strip()
     found = _source(content, start, list(brackets) + marks, False)
-    if not found or not ORG_END.search(found.department):
+    if not found or not _unit(found.department):
         return None
     if found.byline is None and brackets == ("（", "）"):
         found.dropped = marks  # a line's source has no brackets to drop
@@ -170,24 +176,24 @@ def _unit_source(content, start, brackets, marks):
 
 
 def _source(content, start, dropped, labelled):
-    if not content or FIRST_PUNCT.search(content) or NOT_A_SOURCE.match(content):
+    if not content or FIRST_PUNCT.search(content) or NOT_A_SOURCE.match(fold(content)):
         return None
     tokens = content.split()
-    if len(tokens) > 1 and all(len(t) >= 3 and ORG_END.search(t) for t in tokens) \
-            and not any(ORG_START.match(t) for t in tokens[1:]):
+    if len(tokens) > 1 and all(len(t) >= 3 and _unit(t) for t in tokens) \
+            and not any(ORG_START.match(fold(t)) for t in tokens[1:]):
         # joint units printed with a space (`县审计局 县财政局`): the space stays, it separates them
         return Attribution(start, " ".join(tokens), None, dropped)
     for cut in range(1, len(tokens)):
         unit = fix_spaces(" ".join(tokens[:cut]))
         names = tokens[cut:]
-        if ORG_END.search(unit) and all(re.fullmatch("[\u4e00-\u9fff]{2,4}", n) and not ORG_END.search(n)
+        if _unit(unit) and all(re.fullmatch("[\u4e00-\u9fff]{2,4}", n) and not _unit(n)
                                         for n in names):
             return Attribution(start, unit, dropped[0] + " ".join(names) + dropped[1], dropped[2:])
     whole = fix_spaces(content)
-    split = ORG_THEN_NAMES.match(whole)
-    if split and not ORG_END.search(whole):
-        return Attribution(start, split.group(1), dropped[0] + split.group(2) + dropped[1], dropped[2:])
-    if (labelled or ORG_END.search(whole)) and not re.search(r"\d", whole):
+    split = ORG_THEN_NAMES.match(fold(whole))
+    if split and not _unit(whole):
+        return Attribution(start, whole[:split.end(1)], dropped[0] + whole[split.start(2):] + dropped[1], dropped[2:])
+    if (labelled or _unit(whole)) and not re.search(r"\d", whole):
         return Attribution(start, whole, None, dropped)  # a department is a unit: `（王晓东）` is not
     return None
 
@@ -202,7 +208,7 @@ def leading_source(text):
     its end; only a unit (its name ends like one) counts: `会议强调：…` does not."""
     match = LEADING_SOURCE.match(text)
     unit = match and (match.group(1) or match.group(2))
-    if not unit or not ORG_END.search(unit) or re.search(r"\d", unit) or TIME_PHRASE.match(unit + "，"):
+    if not unit or not _unit(unit) or re.search(r"\d", unit) or TIME_PHRASE.match(fold(unit) + "，"):
         return None
     marks = "【】" if match.group(1) else match.group().strip()[-1]
     return unit, marks, text[match.end():]
@@ -217,7 +223,7 @@ def short_title(body):
     """
     text = body.split("\n")[0].strip()
     for _ in range(3):  # `2023年，一季度，…`: time phrases one after another
-        probe = text.translate(HALF_WIDTH_DIGITS)  # `７月份，` is `7月份，`: same length
+        probe = fold(text.translate(HALF_WIDTH_DIGITS))  # `７月份，` is `7月份，`: same length
         phrase = TIME_PHRASE.match(probe) or PREAMBLE.match(probe)
         if not (phrase and phrase.end() > 1 and text[phrase.end():].strip()):
             break

@@ -190,3 +190,30 @@ def test_numbered_items_under_a_long_heading_stay_items():
         ("某某镇完成厂房建设", "某某镇", "全县重点项目建设进展情况"),
         ("关于某某工作的报告", "某某调研组", "全县重点项目建设进展情况")]
     assert issue.items[2].body.split("\n") == ["（一）总体情况", "项目进展总体顺利。", "（二）存在问题", "资金不到位。"]
+
+
+def test_traditional_characters_masthead_and_attributions():
+    """An issue in traditional characters: `工作簡報`, `中共臨河區委辦公室` were not a masthead (the
+    issuer and date became the lead's title); item text stays as printed."""
+    issue = layout("traditional.txt")
+    assert (issue.issuer, issue.date, issue.number) == ("中共臨河區委辦公室", "2024-03-15", "第5期")
+    assert [(i.kind, i.title, i.department) for i in issue.items] == [
+        ("lead", "臨河區召開一季度重點項目推進會", "區發改局"), ("article", "區財政局提升預算績效管理水平", "區財政局"),
+        ("brief", "區市場監管局開展春季食品安全專項檢查", "區市場監管局")]
+
+
+def test_traditional_characters_front_matter_footer_and_labels():
+    from test_repair import check_nothing_lost
+
+    issue = check_nothing_lost(
+        "內部資料\n某某資訊\n2024年第3期（總第56期）\n某某縣委辦公室編    2024年3月15日\n本期目錄\n"
+        "某某縣召開防汛工作會議……1\n某某鎮探索積分制治理模式……2\n一、工作動態\n某某縣召開防汛工作會議\n"
+        "6月17日，某某縣召開防汛工作會議。（稿件來源：縣水利局）\n編者按：某某鎮的做法值得借鑒。\n"
+        "某某鎮探索積分制治理模式\n近年來，某某鎮推行積分制管理。（某某鎮黨委辦公室 張三）\n"
+        "△連日來，某某區衛健委開展義診。（區衛健委）\n本期編輯：張三  簽發：李四\n報：市委辦公室\n")
+    assert (issue.issuer, issue.number, issue.classification) == ("某某縣委辦公室", "第3期", "内部")
+    assert len(issue.front) == 3 and issue.footer.split("\n") == ["本期編輯：張三簽發：李四", "報：市委辦公室"]
+    assert [(i.title, i.department, i.section) for i in issue.items] == [
+        ("某某縣召開防汛工作會議", "縣水利局", "工作動態"), ("某某鎮探索積分制治理模式", "某某鎮黨委辦公室", "工作動態"),
+        ("某某區衛健委開展義診", "區衛健委", "工作動態")]
+    assert issue.items[1].body == "編者按：某某鎮的做法值得借鑒。\n近年來，某某鎮推行積分制管理。\n（張三）"
