@@ -23,6 +23,7 @@ SENTENCE_ENDS = "。！？!?"
 CLOSERS = "”’\"'」』）)】"
 CLAUSE_ENDS = "，；、：,;:"
 ELLIPSIS = "…"
+ROW_SEPARATOR = "｜"  # between a table row's cells on a phone (a tab shows as nothing or one space)
 
 # A channel's byte limits come from the channel (channels/base.py `card_limits`): a dict with
 # "title", "description", "url", "text" (bytes) and "articles" (news articles per message).
@@ -102,10 +103,13 @@ def fit(text, max_bytes):
 
 def flatten(text):
     """Paragraphs joined into one line: no gap after CJK, one space after Latin text."""
-    out = ""
+    out, row = "", False
     for part in (part.strip() for part in text.splitlines()):
         if part:
-            gap = " " if out and out[-1].isascii() and part[0].isascii() else ""
+            gap = "；" if row else " " if out and out[-1].isascii() and part[0].isascii() else ""
+            row = "\t" in part  # a table row (cells joined by tabs): cells apart, rows apart
+            if row:
+                part = ROW_SEPARATOR.join(cell.strip() for cell in part.split("\t") if cell.strip())
             out += gap + part
     return out
 
@@ -113,9 +117,16 @@ def flatten(text):
 def digest(text, max_bytes):
     """`digest(body, 512)`: the opening sentence(s) within `max_bytes`, cut at a sentence end.
 
+    A body's table (rows of tab-separated cells, from a Word table) is not summarised: the
+    digest stops before it; a body that opens with one shows its rows as `甲｜乙；丙｜丁`.
+
     If even the first sentence is too long it is cut at a clause end (else a character)
     and ends with `…`, still within `max_bytes`.
     """
+    lines = str(text).split("\n")
+    first_row = next((i for i, line in enumerate(lines) if "\t" in line), None)
+    if first_row:  # a table under the opening text: the digest is the text (the page has the table)
+        text = "\n".join(lines[:first_row])
     text = flatten(text)
     out = ""
     for sentence in sentences(text):

@@ -144,3 +144,17 @@ def test_sample_issue_cards_fit_every_channel(sample_path):
             assert card.digest and size(card.digest) <= LIMITS[channel]["description"]
             assert card.title == item.title  # the sample's titles all fit
             assert item.body.replace("\n", "").startswith(card.digest.rstrip("…"))
+
+
+TABLE_BODY = ("上半年，全县地区生产总值增长5.1%。主要指标如下：\n指标\t绝对值\t同比增长\n"
+              "地区生产总值\t58.2亿元\t5.1%\n从三次产业看，第二产业增长较快。")
+
+
+def test_a_digest_stops_before_a_table_and_a_table_first_body_keeps_its_cells_apart():
+    """Word table rows reach bodies as tab-separated cells: a card's digest ran them together
+    (`同比增长地区生产总值`); it now ends with the text above the table, and a body that opens
+    with a table shows cells split by `｜` and rows by `；`."""
+    assert digest(TABLE_BODY, 512) == "上半年，全县地区生产总值增长5.1%。主要指标如下："
+    assert digest(TABLE_BODY.split("\n", 1)[1], 512) == (
+        "指标｜绝对值｜同比增长；地区生产总值｜58.2亿元｜5.1%；从三次产业看，第二产业增长较快。")
+

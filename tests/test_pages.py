@@ -157,3 +157,11 @@ def test_a_link_from_a_chat_reply_has_no_neighbours_to_walk_to(app, client, db):
     cadre = add_cadre(db, "王明", "sandbox-1")  # was never pushed anything
     page = client.get(path_for(app, items[1]["id"], cadre_id=cadre)).get_data(as_text=True)
     assert 'class="prev"' not in page and 'class="next"' not in page and "第 1/1 条" in page
+
+
+def test_an_item_page_shows_a_table_rows_cells_apart():
+    from web.pages import paragraphs
+
+    """A Word table's row (tab-separated cells) showed its cells run together: HTML shows a tab as a space."""
+    body = "主要指标如下：\n指标\t绝对值\t同比增长\n地区生产总值\t58.2亿元\t5.1%\n"
+    assert paragraphs(body)[1:] == ["指标 ｜ 绝对值 ｜ 同比增长", "地区生产总值 ｜ 58.2亿元 ｜ 5.1%"]

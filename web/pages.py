@@ -100,8 +100,11 @@ def _office_preview(claim):
 
 
 def paragraphs(body):
-    """`paragraphs("甲\\n\\n乙")` -> ["甲", "乙"]: the body's non-empty lines."""
-    return [line.strip() for line in (body or "").splitlines() if line.strip()]
+    """`paragraphs("甲\\n\\n乙")` -> ["甲", "乙"]: the body's non-empty lines; a table row's
+    cells (tab-separated, from a Word table) are shown apart: `指标 ｜ 绝对值` (HTML would
+    show a tab as one space, running the cells together)."""
+    return [" ｜ ".join(cell.strip() for cell in line.split("\t") if cell.strip()) if "\t" in line else line.strip()
+            for line in (body or "").splitlines() if line.strip()]
 
 
 def _neighbours(siblings, item_id):
