@@ -204,3 +204,59 @@ def test_a_file_that_is_not_a_department_table_is_refused_whole(db, tmp_path):
     with pytest.raises(ValueError, match="第2行“hello”不是部门名称"):
         department_file.import_departments(db, str(note))
     assert len(departments.list_with_counts(db)) == before  # nothing of any of them
+
+
+# ---- the district named by the issuer: its own unit, not the first place in its name ------
+
+@pytest.mark.parametrize("issuer, district", [
+    ("中共青禾市临川区委办公室", "临川区"),             # 市辖区 under its 市
+    ("青禾市临川区人民政府办公室", "临川区"),
+    ("中共北岭省青禾市临川区委员会办公室", "临川区"),   # 省, 市, 区
+    ("中共北岭省白水县委办公室", "白水县"),             # 县 under a 省
+    ("青禾市白水县人民政府办公室", "白水县"),
+    ("中共青禾市石桥市委办公室", "石桥市"),             # 县级市 under its 地级市
+    ("中共石桥市委办公室", "石桥市"),
+    ("中共北原自治区青山盟乌兰旗委办公室", "乌兰旗"),   # 旗 under 盟 under 自治区
+    ("中共南溪自治州东岭自治县委办公室", "东岭自治县"),  # 自治县 under 自治州
+    ("中共青禾市红旗区委办公室", "红旗区"),             # 旗 inside a 区's own name
+    ("中共青禾市市中区委办公室", "市中区"),             # 市 opening a 区's own name
+    ("中共临川区委办", "临川区"),
+    ("临川区融媒体中心", "临川区"),                     # no 委/政府: the unit before the rest
+    ("区委办公室", None),
+    ("", None),
+])
+def test_the_district_in_an_issuer_is_the_unit_that_issues(issuer, district):
+    """An issuer's name is its chain of administrative units (省/自治区, 市/州/盟, then the
+    区/县/市/旗 that issues) and then its organ (委, 人民政府, 办公室…): the district is the
+    last unit before the organ, never the first place named."""
+    assert departments.district_prefix(["区教育局"], [(issuer, 1)]) == district
+
+
+def test_a_cadre_writes_the_district_the_issuer_names_before_a_department(make_app):
+    """The issuer names its city before the district (中共X市Y区委办公室): `订阅 Y区审计局` in
+    the sandbox subscribes to 区审计局; the city's name is not the district's."""
+    from dataclasses import replace
+
+    from fixtures_chat import Chat
+    from test_plan import add_cadre, make_issue, publish
+
+    from store.db import open_db
+
+    app = make_app()
+    db = open_db(app.config["DATABASE_PATH"])
+    publish(db, replace(make_issue(), issuer="中共青禾市临川区委办公室"))
+    add_cadre(db, "张三", "o_zhang")
+    phone = Chat(app.test_client(), "o_zhang")
+    assert phone.say("订阅 临川区审计局") == phone.say("订阅 审计局")
+    assert "区审计局" in phone.say("我的订阅")
+    assert departments.resolve(db, "临川区督查局", strict=True).department["name"] == "区督查局"
+    assert departments.resolve(db, "青禾市督查局", strict=True).department is None
+    db.conn.close()
+
+
+def test_bot_district_still_overrides_the_issuer(make_app):
+    make_app(BOT_DISTRICT="石桥市")
+    try:
+        assert departments.district_prefix(["区教育局"], [("中共青禾市临川区委办公室", 1)]) == "石桥市"
+    finally:
+        departments.configure(None)
