@@ -8,7 +8,8 @@
 Matching, from strict to loose; the first tier with any match decides:
 1. the name or an alias, after folding (NFKC, spaces, variant characters such as 察/查);
 2. the core: the district's own prefix (BOT_DISTRICT, else the `X区`/`X县`/`X市` most
-   department names share, else the one in the issues' issuer, 中共X区委办公室), then
+   department names share, else the district the issues' issuer names: the last unit of
+   its chain of places, 中共X市Y区委办公室 -> Y区, `district_of`), then
    区委/区/市/县, and 局/委/办/镇/街道… suffixes stripped: `X区审计局` = `区审计局`
    (a word under the district's own name is matched without it in every tier);
 3. the word inside a name (`资源规划` -> 区资源规划局);
@@ -26,7 +27,16 @@ from store.transaction import write
 
 MAX_CHOICES = 9
 PREFIXES = ("区委", "县委", "市委", "区", "市", "县")
-DISTRICT = re.compile(r"^(?:中共)?(\w{1,4}?[区县市旗])(?=\w{2,})")
+# How Chinese administrative names are built: a chain of units, each a name and a unit word —
+# 省/自治区, then 市 (地级)/自治州/地区/盟, then the district-level 区/县/市 (县级)/旗 — and then
+# what the body is (委, 人民政府, 办公室…, or a bureau: 财政局). The district is the last unit
+# of the chain: 中共X市Y区委办公室 -> Y区. (州 alone is part of city names, 郑州, not a unit.)
+UPPER_UNIT = r"\w{1,7}?(?:省|自治区|自治州|地区|盟|市)"
+DISTRICT_UNIT = r"\w{1,7}?(?:自治县|自治旗|[县市旗]|(?<!自治)(?<!地)区)"
+ORGAN = r"(?:委|党|人民|政府|人大|政协|纪|监|办)"  # an issuer's body, after its district
+PLACE_CHARS = 40  # longer names are cut here before matching (the chain is short)
+DISTRICT = re.compile(rf"^(?:中共|中国共产党)?(?:{UPPER_UNIT}){{0,3}}({DISTRICT_UNIT})(?=\w{{2,}})")
+ISSUING_DISTRICT = re.compile(rf"^(?:中共|中国共产党)?(?:{UPPER_UNIT}){{0,3}}({DISTRICT_UNIT})(?={ORGAN})")
 _district = {"configured": None}
 SUFFIXES = ("办事处", "委员会", "街道", "管委会", "中心", "局", "委", "办", "镇", "乡", "部",
             "室", "所", "院", "会")
@@ -58,20 +68,30 @@ def district_prefix(department_names, issuers=()):
     `[("中共东城区委办公室", 40)]`: the office's own name) — never a place built in."""
     if _district["configured"]:
         return _district["configured"]
-    found = Counter(m.group(1) for m in map(DISTRICT.match, map(fold, department_names)) if m)
+    found = Counter(filter(None, (district_of(name, issuer=False) for name in department_names)))
     if found:
         prefix, n = found.most_common(1)[0]
         if n >= 2 and n * 2 > sum(found.values()):
             return prefix
     named = Counter()
     for issuer, issues in issuers:
-        place = DISTRICT.match(fold(issuer or ""))
+        place = district_of(issuer)
         if place:
-            named[place.group(1)] += issues
+            named[place] += issues
     if not named:
         return None
     prefix, n = named.most_common(1)[0]
     return prefix if n * 2 > sum(named.values()) else None
+
+
+def district_of(name, issuer=True):
+    """`district_of("中共青禾市临川区委办公室")` -> "临川区": the district-level unit (区, 县,
+    县级市, 旗) an issuer's name ends its chain of places with, before its body (委, 人民政府,
+    办公室…; `issuer=False`, a department's name: before any two characters, as
+    `临川区财政局`); None when it names no place (`区委办公室`)."""
+    folded = fold(name or "")[:PLACE_CHARS]
+    found = (issuer and ISSUING_DISTRICT.match(folded)) or DISTRICT.match(folded)
+    return found.group(1) if found else None
 
 
 def core(name, district=None):
