@@ -1,12 +1,15 @@
 """Search latency on a 100k-item archive: jieba FTS5 (store.search) vs a LIKE scan.
 
-    .venv/bin/python bench/search.py [--items 100000] [--repeat 20] [--keep FILE]
+    .venv/bin/python bench/search.py [--items 100000] [--repeat 20] [--keep FILE] [--follower]
 
 Builds the archive in a temporary SQLite file by multiplying the real items (the sample
 issue and the parser fixtures): weekly issues back from 2021, departments rotated over
 thirty names, bodies varied by dropping and borrowing sentences. The index rows are the
 ones the store's triggers write (jieba is cached per sentence to build faster).
-Prints p50/p95 per query and overall, and the ratio against `LIKE '%…%'`. Every search is
+Issues are 公开 or 内部 as an office marks them: one in three 公开 (every seventh item of those
+内部 on its own), the others 内部 with every fifth item 公开 (store/levels.py).
+Prints p50/p95 per query and overall, and the ratio against `LIKE '%…%'`; `--follower`
+measures the same queries again as a follower under BOT_OPEN_ACCESS (公开 items only). Every search is
 made afresh: the per-process answer cache (subscriptions/search_cache.py) is off unless
 `--cache` asks for it, which measures answers served from the cache instead.
 """
@@ -87,9 +90,10 @@ def build(db, count, rng):
             # pushed, as an office's archive is; the newest awaits approval (its items carry
             # the index's `held` token, so chat searches walk a real one, as they will)
             state = "pending" if n == 0 else "pushed"
+            level = "公开" if n // per_issue % 3 == 0 else "内部"
             issue_id = db.execute("INSERT INTO issues (content_hash, issuer, date, source,"
-                                  " review_state) VALUES (?, '中共上街区委办公室', ?, 'bench', ?)",
-                                  [f"bench{n}", date, state]).lastrowid
+                                  " review_state, level) VALUES (?, '中共上街区委办公室', ?,"
+                                  " 'bench', ?, ?)", [f"bench{n}", date, state, level]).lastrowid
             for seq in range(1, min(per_issue, count - n) + 1):
                 item = rng.choice(items)
                 parts = sentences(item.body)
@@ -99,10 +103,13 @@ def build(db, count, rng):
                 body = "".join(parts)
                 department_index = rng.randrange(len(DEPARTMENTS))
                 item_id = n + seq
+                own = ("内部" if level == "公开" and seq % 7 == 0 else
+                       "公开" if level == "内部" and seq % 5 == 0 else None)
                 rows_items.append((item_id, issue_id, seq, item.kind, item.title, body,
-                                   DEPARTMENTS[department_index], department_ids[department_index]))
+                                   DEPARTMENTS[department_index], department_ids[department_index],
+                                   own))
         db.conn.executemany("INSERT INTO items (id, issue_id, seq, kind, title, body, department, "
-                            "department_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows_items)
+                            "department_id, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows_items)
     with write(db):
         db.execute("INSERT INTO items_search(items_search) VALUES ('optimize')")
     return len(items)
@@ -139,6 +146,8 @@ def main():
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--keep", help="keep the archive in this file")
+    parser.add_argument("--follower", action="store_true",
+                        help="measure the queries a second time as a follower (公开 items only)")
     parser.add_argument("--cache", action="store_true",
                         help="keep the search answer cache on (measures cached answers)")
     args = parser.parse_args()
@@ -164,13 +173,19 @@ def measure(args, path):
           f"{size:.0f} MB ({path})")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; answer "
           f"cache {'on' if args.cache else 'off: every search made afresh'}")
+    for public_only in (False, True) if args.follower else (False,):
+        print("as a follower (公开 items only):" if public_only else "as a roster cadre:")
+        table(db, args, public_only)
+
+
+def table(db, args, public_only):
     print(f"{'query':<16}{'hits':>6}{'p50 ms':>8}{'p95 ms':>8}{'cpu p50':>9}{'cpu p95':>9}"
           f"{'LIKE p50':>10}{'ratio':>7}")
     wall_all, cpu_all, like_all = [], [], []
     for query in QUERIES:
-        search(db, query)  # warm the page cache
-        result = search(db, query)
-        wall, cpu = timed(lambda: search(db, query), args.repeat)
+        search(db, query, public_only=public_only)  # warm the page cache
+        result = search(db, query, public_only=public_only)
+        wall, cpu = timed(lambda: search(db, query, public_only=public_only), args.repeat)
         plain = re.sub(r"\d{4}(年\d*月?|-\d+)", "", query).strip() or query
         like, _ = timed(lambda: like_scan(db, plain), max(3, args.repeat // 5))
         wall_all += wall
