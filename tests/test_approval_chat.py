@@ -159,3 +159,47 @@ def test_an_archive_stored_before_approval_existed_stays_searchable_after_the_up
     assert held == len(ITEMS)
     db.execute("INSERT INTO items_search (items_search) VALUES ('integrity-check')")
     db.conn.close()
+
+
+def test_an_archive_stored_before_the_public_token_is_found_by_followers_after_the_upgrade(
+        tmp_path):
+    """The migration that writes 公开 into the index rewrites the rows already there: an
+    issue marked 公开 before it (an item of it 内部 on its own, an item of a 内部 issue 公开 on
+    its own) is found by a follower as the levels say, held items still left out."""
+    from store import levels
+
+    path = str(tmp_path / "old.sqlite3")
+    old = sqlite_utils.Database(path)
+    register_functions(old.conn)
+    schema.migrations.apply(old, stop_before="m020_public_in_the_index")
+    public, _ = save_issue(old, sample_issue(date="2020-06-01", number="第9期"), source="old")
+    internal, _ = save_issue(old, sample_issue(date="2020-05-01", number="第8期"), source="old")
+    held, _ = save_issue(old, sample_issue(date="2021-01-06"), source="new")
+    for issue_id in (public, internal):
+        old.execute("UPDATE issues SET review_state = 'approved' WHERE id = ?", [issue_id])
+    for issue_id in (public, held):
+        old.execute("UPDATE issues SET level = '公开' WHERE id = ?", [issue_id])
+    town = {i: old.execute("SELECT id FROM items WHERE issue_id = ? AND department = '峡窝镇'",
+                           [i]).fetchone()[0] for i in (public, internal)}
+    old.execute("UPDATE items SET level = '内部' WHERE id = ?", [town[public]])
+    old.execute("UPDATE items SET level = '公开' WHERE id = ?", [town[internal]])
+    old.conn.commit()
+    old.conn.close()
+
+    db = open_db(path)                                               # the upgrade
+    found = search(db, "疫情", per_page=50, public_only=True).hits
+    expected = [i for i in issue_items_ids(db, public) if levels.item_level(db, i) == "公开"
+                and "疫情" in text_of_item(db, i)] + [town[internal]]
+    assert sorted(hit["item_id"] for hit in found) == sorted(expected)
+    assert town[public] not in {hit["item_id"] for hit in found}
+    assert len(search(db, "疫情", per_page=50).hits) > len(found)    # a cadre: everything
+    db.execute("INSERT INTO items_search (items_search) VALUES ('integrity-check')")
+    db.conn.close()
+
+
+def issue_items_ids(db, issue_id):
+    return [row[0] for row in db.execute("SELECT id FROM items WHERE issue_id = ?", [issue_id])]
+
+
+def text_of_item(db, item_id):
+    return "".join(db.execute("SELECT title, body FROM items WHERE id = ?", [item_id]).fetchone())

@@ -139,3 +139,55 @@ def test_mp_a_follower_gets_public_titles_and_their_links_open_on_the_phone(fake
     page = fake_wechat.open_on_phone(client, "o_outsider", LINK.findall(latest)[0], WECHAT_PHONE)
     assert page.status_code == 200
     db.conn.close()
+
+
+# ---- a follower's search keeps to 公开 by a token of the index, moved with every level change --
+
+def titles_found(chat, query):
+    return set(re.findall(r"<a href=[^>]+>([^<]+)</a>", chat.say(query)))
+
+
+def test_a_followers_search_follows_a_change_of_an_items_or_an_issues_level_at_once(open_app):
+    """The sandbox, open access: the mixed issue is 公开 with its two 区审计局 items 内部. Each
+    change of level — an item's own, back to its issue's, the issue's — is what the
+    follower's very next search finds; a roster cadre finds every item throughout."""
+    from store import levels
+
+    app, db, ids = open_app
+    issue_id = db.execute("SELECT issue_id FROM items WHERE id = ?", [ids[AUDIT]]).fetchone()[0]
+    follower = Chat(app.test_client(), "o_follower")
+    cadre = Chat(app.test_client(), "o_cadre")
+    add_cadre(db, "张三", "o_cadre", ["区审计局"])
+    assert titles_found(follower, "审计") == set()
+    assert titles_found(cadre, "审计") == {AUDIT, AUDIT2}
+    levels.set_item_level(db, ids[AUDIT], "公开")                   # an item's own level
+    assert titles_found(follower, "审计") == {AUDIT}
+    levels.set_issue_level(db, issue_id, "内部")                    # the issue's: its own stays
+    assert titles_found(follower, "审计") == {AUDIT}
+    assert titles_found(follower, "疫情") == set()                  # TOWN follows the issue
+    levels.set_item_level(db, ids[AUDIT], None)                     # back to the issue's
+    assert titles_found(follower, "审计") == set()
+    levels.set_issue_level(db, issue_id, "公开")
+    assert titles_found(follower, "疫情") == {TOWN}
+    assert titles_found(follower, "审计") == {AUDIT}                # its own level went
+    assert titles_found(cadre, "审计") == {AUDIT, AUDIT2}
+
+
+def test_a_followers_search_reads_no_issue_row_however_large_the_archive(open_app):
+    """公开 is a token of the index (`public`, like `held`): a follower's search is one FTS5
+    walk, not a subquery over every item and its issue (which grew with the archive)."""
+    from store.search import search
+
+    app, db, ids = open_app
+    search(db, "防控", public_only=True)                             # the version's maps, once
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        hits = search(db, "疫情", public_only=True).hits
+    finally:
+        db.conn.set_trace_callback(None)
+    assert {hit["title"] for hit in hits} == {TOWN}
+    assert statements and not [s for s in statements if "issues" in s]
+    rows = db.execute("SELECT rowid % 1000000000 FROM items_search WHERE items_search MATCH"
+                      " 'filters : \"public\"'").fetchall()
+    assert {row[0] for row in rows} == set(ids.values()) - {ids[AUDIT], ids[AUDIT2]}
