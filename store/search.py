@@ -17,7 +17,8 @@ the newest RANK_WINDOW are scored with BM25F, titles above bodies (ranking.py), 
 issues first among equal scores. Cost stays flat however large the archive grows. A part of the query that names one
 department exactly (`清河镇`, `审计`) filters by department when the query has other
 words; a date (`2021年1月`, `2021-01`, `2021年`, `2021-01-06`) filters by issue date. Items of
-an issue awaiting approval carry the index token `held` and are left out unless asked for.
+an issue awaiting approval carry the index token `held` and are left out unless asked for;
+公开 items carry `public`, and a follower's search (`public_only`) keeps to those.
 User text never reaches MATCH: the expression is built from quoted tokens only, so any
 input (FTS syntax, quotes, emoji, 5,000 characters) gives hits or an empty result.
 """
@@ -31,8 +32,7 @@ from store.issues import dates_by_issue
 from store.ranking import idf, newest_first, rank
 from store import shared_answers
 from store.search_cache import CACHE, cache_key, remember
-from store.levels import EFFECTIVE
-from store.search_index import HELD, ID_SPAN, date_tokens, item_of
+from store.search_index import HELD, PUBLIC, date_tokens, item_of
 from store.text import add_words, chars, normalise, query_words
 
 MAX_QUERY_CHARS = 200  # longer input is cut here
@@ -120,10 +120,10 @@ def _search(db, query, page, per_page, public_only=False, held=False):
         return SearchResult(**parsed)
     if not held:  # a NOT walks the few held rows only: the cost stays flat
         expression = f"({expression}) NOT filters : {_quote(HELD)}"
-    public = (f" AND rowid % {ID_SPAN} IN (SELECT i.id FROM items i JOIN issues s"
-              f" ON s.id = i.issue_id WHERE {EFFECTIVE} = '公开')") if public_only else ""
+    if public_only:  # a token of the index too: no read of items or issues
+        expression = f"({expression}) AND filters : {_quote(PUBLIC)}"
     newest = [r[0] for r in db.execute(
-        f"SELECT rowid FROM items_search WHERE items_search MATCH ?{public}"
+        "SELECT rowid FROM items_search WHERE items_search MATCH ?"
         " ORDER BY rowid DESC LIMIT ?", [expression, WINDOW + 1])]
     if not newest:
         return SearchResult(**parsed)

@@ -29,7 +29,10 @@ tokens `dept<id> y2021 m202101 d20210106` that `search` uses for department and 
 plus `held` while the item's issue awaits approval (store/review.py): the chat's searches
 add `NOT filters : "held"`, which walks only the few held rows (m016's triggers keep it: an
 item's row is written with it, and an approval, a push or a return to 待审核 rewrites the
-`filters` of the issue's rows — no re-tokenising).
+`filters` of the issue's rows — no re-tokenising), and `public` while the item's effective
+level (store/levels.py EFFECTIVE: its own, else its issue's) is 公开: a follower's search adds
+`AND filters : "public"` (m020's triggers keep it: a change of an item's level rewrites its
+row's `filters`, a change of an issue's level those of its items that follow it).
 """
 
 import time
@@ -43,13 +46,16 @@ REINDEX_BATCH = 100  # items re-tokenised a write transaction by reindex_all (~0
 
 
 HELD = "held"  # the filter token of an item whose issue is not released (store.review)
+PUBLIC = "public"  # the filter token of an item whose effective level is 公开 (store.levels)
 
-FUNCTIONS = {  # name: (arguments, Python function) — used by the triggers of m008 and m016
+FUNCTIONS = {  # name: (arguments, Python function) — used by the triggers of m008, m016, m020
     "jianbao_words": (1, lambda text: " ".join(words(text or ""))),
     "jianbao_chars": (1, lambda text: " ".join(chars(text or ""))),
     "jianbao_filters": (2, lambda department_id, date: filter_tokens(department_id, date)),
     "jianbao_item_filters": (3, lambda department_id, date, held:
                              filter_tokens(department_id, date, held)),
+    "jianbao_index_filters": (4, lambda department_id, date, held, public:
+                              filter_tokens(department_id, date, held, public)),
     "jianbao_rowid": (2, lambda date, item_id: index_rowid(date, item_id)),
 }
 
@@ -71,13 +77,17 @@ def item_of(rowid):
     return rowid % ID_SPAN
 
 
-def filter_tokens(department_id, date, held=False):
+def filter_tokens(department_id, date, held=False, public=False):
     """`filter_tokens(3, "2021-01-06")` -> "dept3 y2021 m202101 d20210106"; `held` (the
     item's issue is not released, store.review) adds the HELD token: search leaves such items
-    out (`NOT filters : "held"`) unless a staff tool asks for everything."""
+    out (`NOT filters : "held"`) unless a staff tool asks for everything; `public` (the item's
+    effective level is 公开, store.levels) adds the PUBLIC token: a follower's search keeps
+    to such items (`AND filters : "public"`)."""
     tokens = [f"dept{department_id or 0}", *date_tokens(date)]
     if held:
         tokens.append(HELD)
+    if public:
+        tokens.append(PUBLIC)
     return " ".join(tokens)
 
 
