@@ -191,3 +191,49 @@ def test_a_followers_search_reads_no_issue_row_however_large_the_archive(open_ap
     rows = db.execute("SELECT rowid % 1000000000 FROM items_search WHERE items_search MATCH"
                       " 'filters : \"public\"'").fetchall()
     assert {row[0] for row in rows} == set(ids.values()) - {ids[AUDIT], ids[AUDIT2]}
+
+
+# ---- 部门 counts what the reader can find ------------------------------------------------------
+
+def department_counts(reply):
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\S+) (\d+)条$", reply, re.M)}
+
+
+def test_departments_count_what_each_reader_can_find(open_app):
+    """部门's counts are of the items the reader's searches find: a roster cadre's, of
+    approved or pushed issues (not one awaiting approval), withdrawn items left out; a
+    follower's, of 公开 items only. The staff's `departments list` still counts every item."""
+    import json
+
+    from store import corrections, levels
+    from test_plan import make_issue, publish
+
+    app, db, ids = open_app
+    pending = publish(db, make_issue(date="2021-01-13", number="第2期"), approve=False)
+    levels.set_issue_level(db, pending, "公开")                      # 公开, but not approved
+    corrections.withdraw(db, ids["区督查局新年谋新篇"], note="重复", who="test")
+    add_cadre(db, "张三", "o_cadre", ["区审计局"])
+    cadre = department_counts(Chat(app.test_client(), "o_cadre").say("部门"))
+    follower = department_counts(Chat(app.test_client(), "o_follower").say("部门"))
+    assert (cadre["区审计局"], cadre["峡窝镇"], cadre["区督查局"]) == (2, 1, 0)
+    assert (follower["区审计局"], follower["峡窝镇"], follower["区督查局"]) == (0, 1, 0)
+    listed = json.loads(app.test_cli_runner().invoke(args=["departments", "list", "--json"]).stdout)
+    assert {row["name"]: row["items"] for row in listed}["区审计局"] == 4
+
+
+def test_departments_counts_are_worked_out_once_per_version_for_each_reader(open_app):
+    """Counting reads every item (a 100k archive: tens of ms); each reader's counts are kept
+    per version of the archive, so a 部门 after the first counts nothing."""
+    from store.departments import list_with_counts
+
+    app, db, ids = open_app
+    readers = [dict(for_chat=True), dict(for_chat=True, public_only=True), {}]
+    first = [list_with_counts(db, **reader) for reader in readers]
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        again = [list_with_counts(db, **reader) for reader in reversed(readers)]
+    finally:
+        db.conn.set_trace_callback(None)
+    assert again == list(reversed(first)) and first[0] != first[1]
+    assert not [s for s in statements if "COUNT" in s]
