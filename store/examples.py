@@ -59,7 +59,8 @@ def examples(db, public_only=False):
 
 
 def _examples(db, public_only):
-    busiest = [row["id"] for row in list_with_counts(db)[:2]]  # itself cached
+    busiest = [row["id"] for row in  # itself cached
+               list_with_counts(db, for_chat=True, public_only=public_only)[:2]]
     cores = department_cores(db)
     shorts = [cores[i] for i in busiest if cores.get(i)]
     default = Examples()
