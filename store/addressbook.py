@@ -9,7 +9,9 @@
 sync from the WeCom address book"):
 - Departments: store/org_chart.py (by WeCom id, else name; parents; repeated names).
 - Members: matched by `userid`, else `mobile`, else name + department (cadres without a
-  userid only, as `roster import` matches); their main department (`main_department`, else
+  userid only, as `roster import` matches); a follower's record (open access, the same
+  userid) is no match: it is merged into the member's cadre as `绑定` merges it
+  (store.binding.take_identity: subscriptions added, the follower's record gone); their main department (`main_department`, else
   the first listed) gives `department` and `department_id`; `synced_at` is when the book
   last changed or first matched the row. Status 2 (disabled) and 5 (quit) mean removed;
   1 and 4 (not yet activated: they receive once they install WeCom) mean on the roster.
@@ -25,6 +27,7 @@ sync from the WeCom address book"):
 import datetime
 import re
 
+from store.binding import take_identity
 from store.departments import resolve
 from store.org_chart import Chart, apply_chart
 from store.text import add_words
@@ -33,6 +36,7 @@ from store.transaction import write
 
 INACTIVE = (2, 5)  # WeCom status: disabled, quit
 CADRE = "id, name, department, mobile, userid, department_id, removed_at, synced_at"
+ROSTER = "AND open_access = 0"  # a follower's record (open access) is on no roster yet
 
 
 class EmptyBook(ValueError):
@@ -86,7 +90,8 @@ def apply_member_change(db, change):
         return None
     now = _now()
     with write(db):
-        cadre = _cadre_by(db, "userid", change.get("new_userid")) or _cadre_by(db, "userid", userid)
+        cadre = (_cadre_by(db, "userid", change.get("new_userid"), ROSTER)
+                 or _cadre_by(db, "userid", userid, ROSTER))
         if change.get("change") == "delete_user":
             if cadre is None or cadre["removed_at"]:
                 return None
@@ -114,10 +119,12 @@ def _save_member(db, chart, member, now, previous=None):
     if cadre is None:
         if active is False:
             return None
-        db.execute("INSERT INTO cadres (name, department, mobile, userid, department_id, synced_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?)",
-                   [member["name"], department["name"] if department else None, mobile,
-                    member["userid"], department["id"] if department else None, now])
+        cadre_id = db.execute(
+            "INSERT INTO cadres (name, department, mobile, department_id, synced_at)"
+            " VALUES (?, ?, ?, ?, ?)", [member["name"], department["name"] if department else None,
+                                        mobile, department["id"] if department else None,
+                                        now]).lastrowid
+        take_identity(db, cadre_id, userid=member["userid"])  # a follower's: merged, as 绑定
         return "added"
     wanted = {"name": member["name"], "userid": member["userid"],
               "mobile": mobile or cadre["mobile"]}
@@ -134,6 +141,8 @@ def _save_member(db, chart, member, now, previous=None):
         changes["removed_at"] = now  # still removed by the book: the two stay equal
     if outcome is None:
         return None
+    if "userid" in changes:
+        take_identity(db, cadre["id"], userid=member["userid"])  # a follower's: merged, as 绑定
     changes["synced_at"] = now
     db.execute(f"UPDATE cadres SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
                [*changes.values(), cadre["id"]])
@@ -146,7 +155,7 @@ def _find(db, chart, member, department, mobile, previous):
     """The cadre this member is: by userid (or the one they had), else mobile, else name and
     department among cadres without a userid."""
     for userid in (member["userid"], previous):
-        found = _cadre_by(db, "userid", userid)
+        found = _cadre_by(db, "userid", userid, ROSTER)
         if found:
             return found
     if mobile:

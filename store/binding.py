@@ -8,6 +8,7 @@
     cadre_for(db, openid="o6_bmj…")           # the bound, active cadre, or None
     bind_wecom_member(db, "zhangsan")         # WeCom: a roster userid binds without a code
     enrol(db, openid="o6_bmj…")               # BOT_OPEN_ACCESS=1: a follower's own record
+    take_identity(db, 7, userid="lisi")       # the roster adds a follower: merged, as bind does
 
 Codes are 8 random digits from `secrets`, single use, expiring. Inviting again gives codes
 only to the cadres without a valid unused one, so the codes handed out stay good; renewing
@@ -16,7 +17,9 @@ hour is refused (`throttled`) until the hour passes, so codes cannot be guessed.
 
 A follower who enrolled themselves (open access) and then binds with a roster cadre's code
 becomes that cadre: their subscriptions (and 全部) are added to the cadre's, and their own
-record is deleted, so one person is one record and one recipient.
+record is deleted, so one person is one record and one recipient. The roster merges them the
+same way (`take_identity`) when it gives a cadre a follower's userid: a CSV import or the
+WeCom address book adding someone who chatted as a follower first.
 """
 
 import secrets
@@ -131,17 +134,31 @@ def bind(db, code, openid=None, userid=None):
         reason = ("removed" if cadre["removed_at"] else "used" if used_at else
                   "expired" if expired else "bound_elsewhere" if cadre["bound_at"] else None)
         holders = [] if reason else _cadres(db, f"{column} = ? AND id != ?", [identity, cadre_id])
-        followers = [c for c in holders if c["open_access"]]
-        if len(followers) < len(holders):
+        if any(not holder["open_access"] for holder in holders):
             reason = "identity_taken"  # a roster cadre's identity: the office unbinds first
         if reason:
             return BindResult(False, reason, cadre)
-        for follower in followers:  # the self-enrolled record of this very person
-            _merge_follower(db, follower["id"], cadre_id)
+        merged = take_identity(db, cadre_id, **{column: identity})
         db.execute(f"UPDATE binding_codes SET used_at = {NOW} WHERE code = ?", [code])
-        db.execute(f"UPDATE cadres SET {column} = ?, bound_at = {NOW} WHERE id = ?",
-                   [identity, cadre_id])
-    return BindResult(True, "ok", get_cadre(db, cadre_id), merged=bool(followers))
+        db.execute(f"UPDATE cadres SET bound_at = {NOW} WHERE id = ?", [cadre_id])
+    return BindResult(True, "ok", get_cadre(db, cadre_id), merged=merged)
+
+
+def take_identity(db, cadre_id, openid=None, userid=None):
+    """`take_identity(db, 7, userid="lisi")`: roster cadre 7 takes this WeChat identity; a
+    follower who enrolled themselves under it (open access) — this very person, before the
+    office knew them — is merged into the cadre first: their subscriptions and 全部 added,
+    their record deleted, their chat state (kept by identity) theirs still -> True when one
+    was. What `bind` does with a code, and the roster with a userid (a CSV import, the WeCom
+    address book: subscriptions/roster_csv.py, store/addressbook.py)."""
+    column, identity = _identity(openid, userid)
+    with write(db):
+        followers = _cadres(db, f"{column} = ? AND id != ? AND open_access = 1",
+                            [identity, cadre_id])
+        for follower in followers:
+            _merge_follower(db, follower["id"], cadre_id)
+        db.execute(f"UPDATE cadres SET {column} = ? WHERE id = ?", [identity, cadre_id])
+    return bool(followers)
 
 
 def _merge_follower(db, follower_id, cadre_id):

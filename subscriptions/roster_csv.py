@@ -22,6 +22,10 @@ A broken file (a quote left open or misused, a line with more fields than the he
 refused whole — MalformedRoster (a ValueError) lists every such line — and nothing of it is
 imported. A row that fails a check (no name, a bad mobile) is reported with its line number;
 the other rows are imported. A removed cadre who appears in a later import is restored.
+
+A row whose userid a follower holds (open access: they chatted before the office listed
+them) merges that follower into the row's cadre as `绑定` does (store.binding.take_identity):
+their subscriptions added, their record gone, their chat state kept.
 """
 
 import csv
@@ -30,6 +34,7 @@ import re
 
 from bulletin import ParseError
 from bulletin.read import decode_text
+from store.binding import take_identity
 from store.department_refs import keep
 from store.departments import learn, resolve, suggest
 from store.transaction import write
@@ -185,17 +190,20 @@ def _save(db, row):
         return None, False, problem, None
     if existing is None:
         cadre_id = db.execute(
-            "INSERT INTO cadres (name, department, department_id, mobile, userid)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO cadres (name, department, department_id, mobile) VALUES (?, ?, ?, ?)",
             [row["name"], row["department"] or None, row.get("department_id"),
-             row["mobile"] or None, row["userid"] or None]).lastrowid
+             row["mobile"] or None]).lastrowid
+        if row["userid"]:
+            take_identity(db, cadre_id, userid=row["userid"])  # a follower's: merged, as 绑定
         return cadre_id, True, None, notice
+    if row["userid"]:
+        take_identity(db, existing, userid=row["userid"])
     db.execute("""
         UPDATE cadres SET name = ?, department = ?, department_id = ?,
-               mobile = COALESCE(?, mobile), userid = COALESCE(?, userid), removed_at = NULL
+               mobile = COALESCE(?, mobile), removed_at = NULL
         WHERE id = ?""",
                [row["name"], row["department"] or None, row.get("department_id"),
-                row["mobile"] or None, row["userid"] or None, existing])
+                row["mobile"] or None, existing])
     return existing, False, None, None
 
 
@@ -234,8 +242,9 @@ def _find(db, row):
 
 
 def _cadres_where(db, where, params):
-    rows = db.execute(f"SELECT id, name, mobile, userid FROM cadres WHERE {where} ORDER BY id",
-                      params).fetchall()
+    """Roster cadres only: a follower's record (open access) is merged, never matched."""
+    rows = db.execute(f"SELECT id, name, mobile, userid FROM cadres WHERE ({where})"
+                      " AND open_access = 0 ORDER BY id", params).fetchall()
     return [dict(zip(("id", "name", "mobile", "userid"), r)) for r in rows]
 
 

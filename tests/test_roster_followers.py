@@ -10,7 +10,7 @@ Everything real: WeCom through wechatpy against the fake server, the CLI, a SQLi
 import json
 
 import pytest
-from test_confidential import AUDIT, AUDIT2, items_of, mixed_issue, wecom_app
+from test_confidential import AUDIT, AUDIT2, TOWN, items_of, mixed_issue, wecom_app
 from test_confidential_chat import say
 
 from store import chat_state
@@ -32,6 +32,7 @@ def office(fake_wechat, make_app):
     fake_wechat.add_members(["m9"])
     assert say(app, "订阅 督查局", 9901, user="m9").startswith("已订阅：区督查局")
     assert AUDIT not in say(app, "审计", 9902, user="m9")               # 公开 only
+    assert TOWN in say(app, "疫情", 9905, user="m9")                    # 更多 would go on
     follower = cadres_of(db, "m9")
     assert [c["open_access"] for c in follower] == [1]
     yield app, db, ids, follower[0]
@@ -50,13 +51,14 @@ def subscriptions_of(db, cadre_id):
 
 def assert_merged(app, db, fake_wechat, follower, name, kept=("区督查局",)):
     """One record for m9, the roster's (not open access), with the follower's subscriptions;
-    the follower's chat state is kept; a search now lists the 内部 items (a safe message)."""
+    the follower's chat state (their last search) is kept; a search now lists the 内部 items
+    (a safe message)."""
     [cadre] = cadres_of(db, "m9")
     assert (cadre["name"], cadre["open_access"]) == (name, 0)
     assert db.execute("SELECT COUNT(*) FROM cadres WHERE id = ?", [follower["id"]]).fetchone()[0] \
         == (1 if cadre["id"] == follower["id"] else 0)
     assert set(kept) <= subscriptions_of(db, cadre["id"])
-    assert chat_state.load_state(db, "m9").get("query") == "审计"
+    assert chat_state.load_state(db, "m9")["query"] == "疫情"
     assert "区督查局" in say(app, "我的订阅", 9903, user="m9")
     assert say(app, "审计", 9904, user="m9") == ""                     # 内部: sent as safe
     [message] = fake_wechat.received("m9")
