@@ -10,8 +10,12 @@
 内部 items never reach followers who enrolled themselves under BOT_OPEN_ACCESS=1
 (`cadres.open_access`), nor anyone who chats without a cadre record: not in pushes
 (subscriptions/audience.py), not in any chat reply (`public_only`, handlers/searching.py:
-search, 最新, 更多 and help's examples), not on item pages (web/pages.py). Issues marked
+search, 最新, 更多 and help's examples; 部门's counts), not on item pages (web/pages.py). Issues marked
 秘密/机密/绝密 are never stored at all (store/ingest.py).
+
+Search keeps to 公开 items by the index's `public` token (store/search_index.py), which
+triggers rewrite on every change of a level (store/schema.py m020): change levels through
+these functions or any UPDATE of `items.level` / `issues.level`, and the next search follows.
 """
 
 from store.transaction import write
