@@ -8,7 +8,7 @@ import re
 from store import accounts, audit
 from store.departments import learn
 from store.issues import get_issue, issue_items
-from test_concurrent_edits import form_fields, item_form
+from test_concurrent_edits import arranged, form_fields, item_form
 from test_console import csrf_from, login, page_token, stored_issue
 from test_roles import HASH, sign_in
 
@@ -49,12 +49,7 @@ def test_an_ambiguous_department_keeps_the_new_title_too(client, db):
 def test_a_refusal_still_catches_a_change_made_meanwhile(app, db):
     """The refused page keeps the `*_was` the form was opened with: if someone changed the
     item in between, submitting again is a conflict, not a silent overwrite."""
-    for name in ("zhang", "zhao"):
-        accounts.add(db, name, "editor", HASH)
-    issue_id = stored_issue(db)
-    item = issue_items(db, issue_id)[2]
-    a, _ = sign_in(app, "zhang")
-    b, _ = sign_in(app, "zhao")
+    issue_id, item, a, b = arranged(app, db)
     seen_by_b = item_form(b, issue_id, item["id"])
     refused = edit(b, item, **dict(seen_by_b, title=" "))
     assert refused.status_code == 422
