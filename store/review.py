@@ -67,8 +67,10 @@ def changed(db, issue_id, who, uploaded=False):
 
 
 def approve(db, issue_id, who, four_eyes=True, seen=None):
-    """Approve a pending issue as `who`; ReviewRefused with the reason otherwise. With `seen`
-    (a `versions(...)["version"]`), ReviewStale when the content is no longer that."""
+    """Approve a pending issue as `who`; ReviewRefused with the reason otherwise — an upload
+    held as another version of a stored issue (`same_as`) is not approved until the office
+    replaces the earlier items or keeps both: approved, cadres would read both versions. With
+    `seen` (a `versions(...)["version"]`), ReviewStale when the content is no longer that."""
     with write(db):
         current = state(db, issue_id)
         if current is None:
@@ -79,6 +81,10 @@ def approve(db, issue_id, who, four_eyes=True, seen=None):
             raise ReviewStale(f"第 {issue_id} 期在你打开页面后已被修改"
                               + (f"（最后修改：{current['changed_by']}）" if current["changed_by"]
                                  else "") + "，未批准：请核对标出的改动后再批准。")
+        earlier = db.execute("SELECT same_as FROM issues WHERE id = ?", [issue_id]).fetchone()[0]
+        if earlier is not None:  # another version of a stored issue (store/issue_identity.py)
+            raise ReviewRefused(f"这一期（存档编号 {issue_id}）与存档编号 {earlier} 的一期期号、日期相同而"
+                                "内容不同：请先在本期页面选择“替换原来那期的条目”或“保留两期”，再批准。")
         if four_eyes and who in (current["changed_by"], current["uploaded_by"]):
             raise ReviewRefused(f"第 {issue_id} 期由 {who} 上传或最后修改，需由另一位审核人批准"
                                 "（BOT_FOUR_EYES）。")

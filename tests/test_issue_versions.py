@@ -128,6 +128,31 @@ def test_the_webhook_says_same_as_and_holds_the_push(client, db):
     assert renumbered["differs"] == {"number": {"stored": "第64期", "uploaded": "第65期"}}
 
 
+def test_a_held_version_is_not_approved_until_the_office_decides(app, client, runner, db,
+                                                                 tmp_path):
+    """Approval took a held upload: cadres' 最新 then showed the undecided version and a
+    search found the article twice (the push alone was refused)."""
+    from test_roles import HASH, sign_in
+    from store import accounts
+
+    accounts.add(db, "shen", "approver", HASH)
+    login(client)
+    first, _ = upload(client, issue_json())
+    second, _ = upload(client, issue_json(fix=True), "fixed.json")
+    approver, _ = sign_in(app, "shen")
+    page = approver.get(f"/admin/issues/{second}").get_data(as_text=True)
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    answer = approver.post(f"/admin/issues/{second}/approve", follow_redirects=True, data={
+        "version": version, "csrf_token": page_token(approver, f"/admin/issues/{second}")})
+    assert "保留两期" in answer.get_data(as_text=True)
+    cli = runner.invoke(args=["approve", str(second)])
+    assert cli.exit_code == 2 and "保留两期" in cli.stderr and "Traceback" not in cli.stderr
+    assert review.state(db, second)["state"] == "pending"
+    client.post(f"/admin/issues/{second}/versions/keep",
+                data={"csrf_token": page_token(client, f"/admin/issues/{second}")})
+    assert runner.invoke(args=["approve", str(second)]).exit_code == 0  # decided: approvable
+
+
 def test_the_cli_says_same_as_and_does_not_push_it(runner, db, tmp_path):
     (tmp_path / "a.json").write_bytes(issue_json())
     (tmp_path / "b.json").write_bytes(issue_json(fix=True))
