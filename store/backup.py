@@ -74,6 +74,10 @@ def make_backup(db_path, directory, keep=DEFAULT_KEEP):
         verdict = integrity(draft)
         if verdict != "ok":
             raise BackupError(f"the copy failed its integrity check: {verdict}")
+        missing = _missing_tables(draft)
+        if missing:  # a wrong BOT_DATABASE: its copies would replace the real backups
+            raise BackupError(f"{db_path} is not a Jianbao database (no {', '.join(missing)} "
+                              "table): check BOT_DATABASE; nothing backed up, no backup removed")
         os.replace(draft, final)
     finally:
         if os.path.exists(draft):
@@ -164,14 +168,19 @@ def check_backup(path):
     verdict = integrity(path)
     if verdict != "ok":
         raise BackupError(f"{path} failed its integrity check: {verdict}")
+    missing = _missing_tables(path)
+    if missing:
+        raise BackupError(f"{path} is not a Jianbao database (no {', '.join(missing)} table)")
+
+
+def _missing_tables(path):
+    """Jianbao's own tables the SQLite file at `path` lacks, sorted ([] for a Jianbao one)."""
     conn = read_only(path)
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     finally:
         conn.close()
-    missing = {"issues", "items", "cadres", "deliveries"} - tables
-    if missing:
-        raise BackupError(f"{path} is not a Jianbao database (no {', '.join(sorted(missing))} table)")
+    return sorted({"issues", "items", "cadres", "deliveries"} - tables)
 
 
 def restore(backup_path, db_path):

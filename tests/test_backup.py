@@ -347,6 +347,23 @@ def test_a_key_kept_in_the_instance_folder_by_an_older_jianbao_is_taken_over(mak
     assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"]
 
 
+def test_a_backup_of_a_file_that_is_no_jianbao_database_is_refused_and_keeps_the_backups(
+        app, tmp_path):
+    """`backup` no longer builds (and migrates) the app first: with BOT_DATABASE naming an
+    empty or foreign SQLite file it said "integrity ok" night after night, and `--keep`
+    removed every real backup for copies `restore` refuses."""
+    target = tmp_path / "backups"
+    real = json.loads(backup(app, str(target), "--json").output)["path"]
+    for wrong in (tmp_path / "empty.sqlite3", tmp_path / "other.sqlite3"):
+        wrong.write_bytes(b"")
+        if wrong.name == "other.sqlite3":
+            sqlite3.connect(wrong).execute("CREATE TABLE t (x)").connection.commit()
+        refused = backup(app, str(target), "--keep", "1", env={"BOT_DATABASE": str(wrong)})
+        assert refused.exit_code == 2 and "not a Jianbao database" in refused.output
+        assert "Traceback" not in refused.output and refused.output.count("\n") == 1
+        assert os.listdir(target) == [os.path.basename(real)]
+
+
 def test_stats_with_a_backup_folder_that_is_a_file_lists_no_backups(make_app, tmp_path):
     """`BOT_BACKUP_DIR` naming a file ended `stats` in a NotADirectoryError traceback."""
     mistaken = tmp_path / "backups.txt"
