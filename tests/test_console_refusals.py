@@ -160,6 +160,27 @@ def test_a_script_with_was_gets_the_conflict_and_refusals_as_json(client, db):
     assert issue_items(db, issue_id)[2]["title"] == "甲"
 
 
+def test_a_script_s_unreadable_json_is_refused_with_a_reason_and_saves_nothing(client, db):
+    """A `true` in `title_was` was a 500; a body that is no JSON object was "200 没有改动" (the
+    script thought it had corrected the item); a list was saved as the title `['a', 'b']`."""
+    issue_id = stored_issue(db)
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    headers = {"X-CSRFToken": page_token(client, f"/admin/issues/{issue_id}")}
+    url = f"/admin/items/{item['id']}"
+    for body, code in (({"title": "甲", "title_was": True}, 422),
+                       ({"department": "区审计局", "department_was": False}, 422),
+                       ({"title": ["a", "b"]}, 422), (["title"], 400)):
+        answer = client.post(url, json=body, headers=headers)
+        assert answer.status_code == code and answer.get_json()["item"] == item["id"], body
+    broken = client.post(url, data='{"title": "甲"', headers=dict(headers, **{
+        "Content-Type": "application/json"}))
+    assert broken.status_code == 400 and "JSON 对象" in broken.get_json()["error"]
+    assert issue_items(db, issue_id)[2] == item                      # nothing saved
+    missing = client.post("/admin/items/99999", json={"title": "甲"}, headers=headers)
+    assert missing.status_code == 404 and "error" in missing.get_json()
+
+
 def test_going_back_from_the_new_department_question_keeps_the_typing(client, db):
     issue_id = stored_issue(db)
     login(client)

@@ -15,7 +15,7 @@ def found(row):
 
 
 def not_found(error):
-    if request.accept_mimetypes.best == "application/json":
+    if request.is_json or request.accept_mimetypes.best == "application/json":
         return {"error": "找不到这个页面"}, 404
     return render_template("message.html", title="找不到", message="没有这一期、这一条或这位干部。",
                            back="/admin/"), 404

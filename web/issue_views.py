@@ -91,7 +91,11 @@ def edit_item(item_id):
     db, item, back = _item_and_back(item_id)
     if (refused := changed_by_editor(db, item["issue_id"])) is not None:
         return refused
-    form = _sent()
+    try:
+        form = _sent()
+    except Unreadable as error:
+        code, reason = error.args
+        return {"error": reason, "item": item["id"]}, code
     typed = {field: " ".join(str(form[field] or "").split())
              for field in FIELD_NAMES if field in form}  # a field not sent is not changed
     if form.get("edit_again"):  # 返回修改 from the new-department question: nothing saved
@@ -124,13 +128,27 @@ def edit_item(item_id):
                   changes, unchecked)
 
 
+TEXT_FIELDS = ("title", "department", "note", "title_was", "department_was")
+
+
+class Unreadable(Exception):
+    """A script's JSON body the edit cannot read: (status, reason)."""
+
+
 def _sent():
-    """The posted fields: the form, or a JSON object's (a script's `{"title": …}`)."""
-    body = request.get_json(silent=True) if request.is_json else None
-    if isinstance(body, dict):
-        return {key: value if isinstance(value, (str, bool)) or value is None else str(value)
-                for key, value in body.items()}
-    return request.form.to_dict()
+    """The posted fields: the form, or a JSON object's (a script's `{"title": …}`). A JSON
+    body that is no object (400), or a text field that is not text (422: a list became the
+    title `['a', 'b']`, a `true` in `title_was` a 500), is Unreadable — never "no change"."""
+    if not request.is_json:
+        return request.form.to_dict()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Unreadable(400, '请求体须是一个 JSON 对象，如 {"title": "……"}。')
+    wrong = [key for key in TEXT_FIELDS if body.get(key) is not None
+             and not isinstance(body[key], str)]
+    if wrong:
+        raise Unreadable(422, f"{'、'.join(wrong)} 须是文字。")
+    return body
 
 
 def _json_answer():
