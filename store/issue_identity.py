@@ -18,7 +18,7 @@ file says otherwise.
 """
 
 import re
-from datetime import date as Date
+from datetime import date as Date, timedelta
 
 from store.department_refs import forget_unused
 from store.text import fold
@@ -26,6 +26,11 @@ from store.transaction import write
 
 FIELDS = ("issuer", "number", "date")
 LIMITS = {"issuer": 60, "number": 30}
+# A corrected date must look like a bulletin's: none dated before this (archives of old paper
+# issues included), nor more than a few weeks ahead (an issue may carry the date it goes out).
+# Out of range it is a typo — 9999-12-31 or 2201 for 2021 made that issue 最新 for every cadre.
+EARLIEST = Date(1950, 1, 1)
+LATEST_DAYS = 31
 
 
 def _key(text):
@@ -145,9 +150,14 @@ def _clean(field, value):
         if not value:
             return ""
         try:
-            return Date.fromisoformat(value).isoformat()
+            day = Date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"日期“{value}”应为 YYYY-MM-DD 格式") from None
+        latest = Date.today() + timedelta(days=LATEST_DAYS)
+        if not EARLIEST <= day <= latest:  # a typo (2201 for 2021) would be 最新 for years
+            raise ValueError(f"日期“{value}”不像一期简报的日期（应在 {EARLIEST.year} 年至 "
+                             f"{latest.isoformat()} 之间）：请检查是否输错") from None
+        return day.isoformat()
     if len(value) > LIMITS[field]:
         raise ValueError(f"{'发文单位' if field == 'issuer' else '期号'}太长（至多 {LIMITS[field]} 字）")
     if re.search(r"[<>\x00-\x1f]", value):

@@ -160,6 +160,25 @@ def test_a_script_with_was_gets_the_conflict_and_refusals_as_json(client, db):
     assert issue_items(db, issue_id)[2]["title"] == "甲"
 
 
+def test_a_masthead_date_no_bulletin_could_carry_is_refused(client, db):
+    """9999-12-31 (or 2201 for 2021) was taken: once approved, that issue was every cadre's 最新
+    and topped search for years."""
+    from datetime import date, timedelta
+
+    issue_id = stored_issue(db)
+    login(client)
+    stored = get_issue(db, issue_id)["date"]
+    soon = (date.today() + timedelta(days=7)).isoformat()   # an issue dated the day it goes out
+    for typo in ("9999-12-31", "0001-01-01", "2201-03-05"):
+        refused = client.post(f"/admin/issues/{issue_id}/masthead", data={
+            "csrf_token": page_token(client, f"/admin/issues/{issue_id}"), "date": typo})
+        assert refused.status_code == 422 and "请检查是否输错" in refused.get_data(as_text=True)
+        assert get_issue(db, issue_id)["date"] == stored
+    client.post(f"/admin/issues/{issue_id}/masthead", data={
+        "csrf_token": page_token(client, f"/admin/issues/{issue_id}"), "date": soon})
+    assert get_issue(db, issue_id)["date"] == soon
+
+
 def test_a_script_s_unreadable_json_is_refused_with_a_reason_and_saves_nothing(client, db):
     """A `true` in `title_was` was a 500; a body that is no JSON object was "200 没有改动" (the
     script thought it had corrected the item); a list was saved as the title `['a', 'b']`."""
