@@ -179,6 +179,22 @@ def test_a_masthead_date_no_bulletin_could_carry_is_refused(client, db):
     assert get_issue(db, issue_id)["date"] == soon
 
 
+def test_a_department_typed_as_a_word_is_audited_and_answered_as_stored(client, db):
+    """`审计` is stored as 区审计局; the audit row's `after` and a script's `saved` said 审计,
+    so the trail read 峡窝镇 -> 审计 and the next row's `before` 区审计局."""
+    issue_id = stored_issue(db)
+    learn(db, "区审计局")
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    headers = {"X-CSRFToken": page_token(client, f"/admin/issues/{issue_id}")}
+    saved = client.post(f"/admin/items/{item['id']}", json={"department": "审计"}, headers=headers)
+    assert saved.status_code == 200 and saved.get_json()["saved"] == {"department": "区审计局"}
+    assert issue_items(db, issue_id)[2]["department"] == "区审计局"
+    row = audit.entries(db, action="correct", target=f"item:{item['id']}")[0]
+    assert row["details"]["after"] == {"department": "区审计局"}
+    assert row["details"]["before"] == {"department": item["department"]}
+
+
 def test_a_script_s_unreadable_json_is_refused_with_a_reason_and_saves_nothing(client, db):
     """A `true` in `title_was` was a 500; a body that is no JSON object was "200 没有改动" (the
     script thought it had corrected the item); a list was saved as the title `['a', 'b']`."""

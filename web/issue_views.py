@@ -120,6 +120,7 @@ def edit_item(item_id):
     try:
         update_item(db, item_id, **changes)
         changed(db, item["issue_id"])
+        changes = _as_stored(db, item_id, changes)
         note("correct", f"item:{item_id}", issue=item["issue_id"], after=changes,
              before={k: item.get(k) for k in changes}, **_unchecked(unchecked))
     except ValueError as error:  # e.g. a department word that names several departments
@@ -234,6 +235,14 @@ def _conflict(db, item, form, typed, conflicts):
     return issue_page(item["issue_id"], drafts={item["id"]: draft}), 409
 
 
+def _as_stored(db, item_id, changes):
+    """The changed fields as the item now holds them: a department typed as a word (`审计`) is
+    stored as the department it names (`区审计局`), and the audit and a script's `saved` say
+    that, not the word."""
+    stored = get_item(db, item_id)
+    return {field: stored.get(field) for field in changes}
+
+
 def _correct_after_push(db, item, form, typed, changes, back, unchecked):
     """After the push a correction needs a note, is kept (store.corrections, who = console)
     and, when 通知已收到的人 is ticked, sends each recipient of the item one notice."""
@@ -247,6 +256,7 @@ def _correct_after_push(db, item, form, typed, changes, back, unchecked):
                                       notify=bool(form.get("notify")), **changes)
     except (ValueError, publish.UnknownItem) as error:
         return _refused(item, form, typed, f"第 {item['seq']} 条未更正：{error}")
+    changes = _as_stored(db, item["id"], changes)
     note("correct", f"item:{item['id']}", issue=item["issue_id"], after=changes, note=why,
          before={k: item.get(k) for k in changes}, notified=result["notified"],
          gained=result["gained"], **_unchecked(unchecked))
