@@ -179,6 +179,16 @@ def test_a_masthead_date_no_bulletin_could_carry_is_refused(client, db):
     assert get_issue(db, issue_id)["date"] == soon
 
 
+def test_a_reason_from_the_store_ends_its_sentence_before_the_next(client, db):
+    """"单位名称“区”太短，请写全称你输入的内容保留在下面" read as one garbled instruction."""
+    issue_id = stored_issue(db)
+    login(client)
+    item = issue_items(db, issue_id)[2]
+    form = item_form(client, issue_id, item["id"])
+    page = edit(client, item, **dict(form, department="区")).get_data(as_text=True)
+    assert "请写全称。你输入的内容保留在下面" in page and "请写全称。输入框里" in page
+
+
 def test_a_department_typed_as_a_word_is_audited_and_answered_as_stored(client, db):
     """`审计` is stored as 区审计局; the audit row's `after` and a script's `saved` said 审计,
     so the trail read 峡窝镇 -> 审计 and the next row's `before` 区审计局."""

@@ -24,6 +24,7 @@ from web import previews, push_actions as progress, store
 from web.auth import admin_required, current_account, role_required
 from web.department_check import confirm_new_department
 from web.errors import found, on_console_errors
+from web.render import sentence
 from web.review_views import changed, changed_by_editor, push_refusal
 from web.trail import note
 
@@ -173,6 +174,7 @@ def _saved(item, back, message, changes, unchecked=None):
 def _refused(item, form, typed, message, status_code=422):
     """Nothing saved: the reason, and the page again with what the user typed (the form's
     `*_was` kept as sent, so a change someone else made meanwhile is still caught)."""
+    message = sentence(message)
     if _json_answer():
         return {"error": message, "item": item["id"]}, status_code
     flash(message + "你输入的内容保留在下面，改正后再提交。", "error")

@@ -6,6 +6,8 @@
     zone_label() -> "北京时间" (BOT_TIMEZONE Asia/Shanghai; else the zone's name)
     local_day_bounds("2026-11-29") -> ("2026-11-28T16:00:00Z", "2026-11-29T16:00:00Z")
 
+    sentence("单位名称太短，请写全称") -> "单位名称太短，请写全称。"
+
 The console shows every time in BOT_TIMEZONE (local_time); stored times stay UTC.
     watermark_svg("张三 · 内部资料") -> a URL-encoded SVG tile for a CSS background
 """
@@ -93,3 +95,10 @@ def init_app(app):
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(zone_label, "zone_label")
     app.add_template_global(watermark_svg, "watermark_svg")
+
+
+def sentence(text):
+    """`text` ending as a sentence (。 added unless it ends in 。！？): a reason from the store
+    is shown before another sentence, and "请写全称你输入的内容…" read as one."""
+    text = str(text).rstrip()
+    return text if text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
