@@ -11,6 +11,8 @@ The JSON shape only grows: fields added later (`section`, `departments`, `warnin
 import re
 from dataclasses import dataclass, field
 
+from bulletin.traditional import fold
+
 KINDS = ("lead", "article", "brief")
 JOINT = re.compile(r"\s*[、，,；;／/]\s*|\s+和\s+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")  # separators
 UNIT_ENDS = "局委办院镇乡处科股部所队站厅室组馆村联协团署会社台庭校心司道"  # last characters of units
@@ -21,7 +23,7 @@ def split_departments(department):
 
     Also at a space between two units (`县审计局 县财政局`) and at 和/与/及 between two units
     that share their first character, the place (`区审计局和区财政局`; `区住房和城乡建设局` and
-    `区农业农村和水利局` are one unit each)."""
+    `区农业农村和水利局` are one unit each); traditional characters too (`區財政局與區稅務局`)."""
     if not department:
         return []
     parts = (p.strip() for p in JOINT.split(department))
@@ -29,8 +31,9 @@ def split_departments(department):
 
 
 def _split_and(part):
+    folded = fold(part)  # one for one: its positions are the printed part's
     for index in range(1, len(part) - 1):
-        if part[index] in "和与及" and part[index - 1] in UNIT_ENDS and part[index + 1] == part[0]:
+        if folded[index] in "和与及" and folded[index - 1] in UNIT_ENDS and folded[index + 1] == folded[0]:
             return [part[:index]] + _split_and(part[index + 1:])
     return [part]
 
