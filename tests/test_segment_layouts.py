@@ -118,18 +118,26 @@ FOOTED = ("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD
           + "△近日，某某局完成隐患排查，排查隐患点58处。（某某局）\n")
 
 
-@pytest.mark.parametrize("footer", [
-    "本期编辑：张三  签发：李四",  # was a section heading with no items
-    "本期编辑：张三\n签发：李四",
-    "（本期编辑：张三  签发：李四）",
-    "主编：张三  责任编辑：李四",
-    "本期责任编辑：张三\n报：市委办公室\n（共印50份）",
-    "签发：李四        编辑：张三\n报：市委办公室\n送：县委常委，县人大常委会、县政府、\n县政协领导。\n发：各乡镇。",
-    "报：市委、市政府\n送：县委常委\n发：各乡镇（街道）党（工）委，县直各单位",
+@pytest.mark.parametrize("footer, stored", [
+    ("本期编辑：张三  签发：李四", "本期编辑：张三 签发：李四"),  # was a section heading with no items
+    ("本期编辑：张三\n签发：李四", "本期编辑：张三\n签发：李四"),
+    ("（本期编辑：张三  签发：李四）", "（本期编辑：张三 签发：李四）"),
+    ("主编：张三  责任编辑：李四", "主编：张三 责任编辑：李四"),
+    ("本期责任编辑：张三\n报：市委办公室\n（共印50份）", "本期责任编辑：张三\n报：市委办公室\n（共印50份）"),
+    ("签发：李四        编辑：张三\n报：市委办公室\n送：县委常委，县人大常委会、县政府、\n县政协领导。\n发：各乡镇。",
+     "签发：李四 编辑：张三\n报：市委办公室\n送：县委常委，县人大常委会、县政府、\n县政协领导。\n发：各乡镇。"),
+    ("报：市委、市政府\n送：县委常委\n发：各乡镇（街道）党（工）委，县直各单位",
+     "报：市委、市政府\n送：县委常委\n发：各乡镇（街道）党（工）委，县直各单位"),
+    # fields of one line keep one space between them; spaces inside a field go as everywhere
+    ("编辑：张三\u3000审核：李四\t校对：王五", "编辑：张三 审核：李四\t校对：王五"),  # a tab stays a tab
+    ("送：县委常委          共印 60 份", "送：县委常委 共印60份"),
+    ("抄送：县人大办  县政协办", "抄送：县人大办县政协办"),
 ])
-def test_editor_and_signatory_lines_are_the_footer(footer):
+def test_editor_and_signatory_lines_are_the_footer(footer, stored):
+    """A footer line printing two fields (`本期编辑：张三  签发：李四`) keeps a space between them
+    (it was stored `本期编辑：张三签发：李四`, the fields run together)."""
     issue = parse_text(FOOTED + footer + "\n")
-    assert issue.footer.split("\n") == [fix_spaces(line) for line in footer.split("\n")]
+    assert issue.footer == stored
     assert [(i.title, i.department, i.body[-5:]) for i in issue.items] == [
         ("某某县召开防汛工作会议", "县水利局", "部署防汛工作。"[-5:]), ("某某局完成隐患排查", "某某局", "隐患点58处。"[-5:])]
     assert not set(issue.dropped) - {"（", "）", "△"}
@@ -212,7 +220,7 @@ def test_traditional_characters_front_matter_footer_and_labels():
         "某某鎮探索積分制治理模式\n近年來，某某鎮推行積分制管理。（某某鎮黨委辦公室 張三）\n"
         "△連日來，某某區衛健委開展義診。（區衛健委）\n本期編輯：張三  簽發：李四\n報：市委辦公室\n")
     assert (issue.issuer, issue.number, issue.classification) == ("某某縣委辦公室", "第3期", "内部")
-    assert len(issue.front) == 3 and issue.footer.split("\n") == ["本期編輯：張三簽發：李四", "報：市委辦公室"]
+    assert len(issue.front) == 3 and issue.footer.split("\n") == ["本期編輯：張三 簽發：李四", "報：市委辦公室"]
     assert [(i.title, i.department, i.section) for i in issue.items] == [
         ("某某縣召開防汛工作會議", "縣水利局", "工作動態"), ("某某鎮探索積分制治理模式", "某某鎮黨委辦公室", "工作動態"),
         ("某某區衛健委開展義診", "區衛健委", "工作動態")]
