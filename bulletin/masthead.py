@@ -2,6 +2,7 @@
 
     header_length(lines)                        # how many leading lines are header
     footer_start(lines, start)                  # index where the footer begins (or len(lines))
+    footer_text("本期编辑：张三  签发：李四")      # -> "本期编辑：张三 签发：李四": one space between fields
     is_running_header("某某简报 第3期", header)   # a page's running header repeating the masthead
     header_fields("中共东城区委办公室2021年1月6日")   # -> ("中共东城区委办公室", "2021-01-06", None)
 """
@@ -33,9 +34,12 @@ ISSUER = re.compile(r"^(?:主办|编印|主编|编发|承办|编)?[：:]?"
                     r"(?:编印|编发|主办|印发|编|印)?$")
 MASTHEAD_PREFIX = re.compile(r"^.{1,10}?(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)")
 MASTHEAD = re.compile(r"^.{1,10}(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)$")
-FOOTER = re.compile(r"^(?:报|送|发|抄送|抄报|报送|分送|主送|印发|发送)\s*[：:]|共印\s*\S{0,6}\s*份"
-                    r"|^[（(]?\s*(?:本期)?(?:责任编辑|执行编辑|值班编辑|编辑|副?主编|编审|审核|审稿|审签|签发人?"
-                    r"|校对|核稿|排版|联系人|联系电话|电话|传真|地址|邮箱|电子邮箱|投稿邮箱)\s*[：:]")
+SENT_TO = r"(?:报|送|发|抄送|抄报|报送|分送|主送|印发|发送)\s*[：:]"  # the fields of a footer
+STAFF = (r"[（(]?\s*(?:本期)?(?:责任编辑|执行编辑|值班编辑|编辑|副?主编|编审|审核|审稿|审签|签发人?"
+         r"|校对|核稿|排版|联系人|联系电话|电话|传真|地址|邮箱|电子邮箱|投稿邮箱)\s*[：:]")
+COPIES = r"共印\s*\S{0,6}\s*份"
+FOOTER = re.compile(f"^{SENT_TO}|{COPIES}|^{STAFF}")
+FIELD_GAP = re.compile(f"(?<=\\S)[ \u3000]+(?={SENT_TO}|[（(]?\\s*{COPIES}|{STAFF})")  # before a field's label
 HEADER_SCAN = 6
 BRACKETED = re.compile(r"^[（(][^（）()]+[）)]$")
 NUMBERED_TITLE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
@@ -152,6 +156,21 @@ def footer_start(lines, start):
         # after a `联系人：…` line that ends an article)
         tail_ok = tail_ok and (footer_like[offset] or ("。" not in texts[offset] and attribution(texts[offset]) is None))
     return found
+
+
+def footer_text(text):
+    """`footer_text("本期编辑：张三  签发：李四")` -> "本期编辑：张三 签发：李四".
+
+    The footer's spaces go like everywhere else (`fix_spaces`), except the gap before a
+    field's label (`签发：`, `报：`, `共印…份`) on the same line: a footer line often prints two
+    fields side by side, and without a separator they would run together (`张三签发：李四`).
+    The gap becomes one space."""
+    lines = []
+    for line in text.split("\n"):
+        cuts = [0] + [at for gap in FIELD_GAP.finditer(fold(line)) for at in gap.span()] + [len(line)]
+        fields = (fix_spaces(line[cuts[i]:cuts[i + 1]]) for i in range(0, len(cuts), 2))
+        lines.append(" ".join(field for field in fields if field))
+    return "\n".join(lines).strip("\n")
 
 
 def header_fields(header, footer=""):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from bulletin.chrome import EDITORS_NOTE, is_editors_note, strip_chrome, strip_toc
-from bulletin.masthead import (classification, find_date, footer_start, header_fields, header_length,
+from bulletin.masthead import (classification, find_date, footer_start, footer_text, header_fields, header_length,
                                is_running_header)
 from bulletin.model import KINDS, Issue, Item
 from bulletin.errors import ParseError
@@ -95,7 +95,7 @@ def _segment(lines, dropped):
         del paragraphs[:len(_note(paragraphs, 0))]
     drafts = _drafts(paragraphs, dropped, front)
     header = fix_spaces("\n".join(line.text for line in lines[:head]))
-    footer = fix_spaces("\n".join(line.text for line in lines[foot:]))
+    footer = footer_text("\n".join(line.text for line in lines[foot:]))
     issuer, date, number = header_fields(header, footer)
     issue = Issue(issuer, date, number, header=header, footer=footer, dropped=dropped,
                   classification=classification(header), front=[fix_spaces(t) for t in toc] + front,
