@@ -152,6 +152,20 @@ def test_an_attribution_after_a_contact_line_keeps_the_article_out_of_the_footer
     assert footer_start(lines[:2] + [Line("（共印50份）")], 0) == 1
 
 
+@pytest.mark.parametrize("contact", [
+    "联系电话：1234567", "联系人：王五  联系电话：0371-1234567", "联系人：王五", "（联系电话：1234567）",
+    "电子邮箱：office@example.org", "传真：0371-7654321",
+])
+def test_a_contact_line_before_the_attribution_stays_in_the_article(contact):
+    """A contact line printed at an article's end, before its attribution, has no sentence end;
+    it read as a title, so the attribution went to that bodiless heading (or the heading took
+    the next article's title). A `label：` of contact details is never a title."""
+    issue = parse_text(FOOTED.replace("（县水利局）", "\n" + contact + "\n（县水利局）"))
+    assert [(i.title, i.department) for i in issue.items] == [
+        ("某某县召开防汛工作会议", "县水利局"), ("某某局完成隐患排查", "某某局")]
+    assert issue.items[0].body.split("\n")[-1] == fix_spaces(contact)
+
+
 def test_a_brief_that_prints_its_unit_first_has_it_as_its_source():
     """`▲区住建局：全力推进…` / `▲【区卫健委】开展…`: no bracket at the end, the unit is printed
     first (the briefs had no department, and the unit alone as a title)."""
