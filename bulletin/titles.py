@@ -29,6 +29,8 @@ ORG_START = re.compile(f"^(?:{ORG_SUFFIX})")  # `办公室` after `区委 `: a s
 ORG_THEN_NAMES = re.compile(f"^(.+?(?:{ORG_SUFFIX}))([\u4e00-\u9fff]{{2,3}}(?:[、 ][\u4e00-\u9fff]{{2,3}})*)$")
 LABEL = re.compile(r"^(?:供稿单位|稿件来源|信息来源|报送单位|供稿|来源|撰稿|作者|报送)\s*[：:]\s*")
 LABEL_SUFFIX = re.compile(r"\s*(?:供稿|报送|提供)$")
+# Contact details printed at an article's end (`联系电话：1234567`, `（联系人：王五）`): a field, never a title.
+CONTACT = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|咨询电话|电话|手机|传真|电子邮箱|邮箱|邮编|地址)\s*[：:]")
 NOT_A_SOURCE = re.compile(r"^(?:见|详见|注|完|下同|略|待续|未完|续|图|表|附|上接|下转|摄|此|记者|通讯员|编者)")
 ATTRIBUTION = re.compile(r"[（(]([^（）()\n]{1,40})[）)]\s*$")
 OTHER_BRACKETS = re.compile(r"([〔【])([^〔〕【】\n]{1,40})([〕】])\s*$")  # `。〔县农业农村局〕`
@@ -107,10 +109,11 @@ def is_couplet(text):
 
 
 def is_title_line(text, minimum=4):
-    """`is_title_line("经开区：项目建设跑出“加速度”")` -> True: no sentence punctuation but `：`."""
+    """`is_title_line("经开区：项目建设跑出“加速度”")` -> True: no sentence punctuation but `：`;
+    a line of contact details (`联系电话：1234567`) is none."""
     title = fix_spaces(text)
     return (minimum <= len(title) <= 60 and first_punct(title.replace("：", "")) == len(title) - title.count("：")
-            and not title.endswith("：") and not ENUMERATOR.match(title))
+            and not title.endswith("：") and not ENUMERATOR.match(title) and not CONTACT.match(fold(title)))
 
 
 def title_start(text, short, minimum=6):
