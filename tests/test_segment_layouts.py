@@ -190,6 +190,32 @@ def test_a_leading_unit_only_when_it_is_a_unit_and_nothing_is_at_the_end(brief, 
     assert (issue.items[1].department, issue.items[1].body) == (department, body)
 
 
+@pytest.mark.parametrize("article, title, department, body", [
+    # the title prints the unit first: it stays as printed, the unit is the department
+    ("县住建局：全力推进老旧小区改造\n今年计划改造老旧小区32个，已开工28个。\n",
+     "县住建局：全力推进老旧小区改造", "县住建局", "今年计划改造老旧小区32个，已开工28个。"),
+    # the body's first line prints it: it leaves the body as in a brief
+    ("全力推进老旧小区改造\n县住建局：今年计划改造老旧小区32个，已开工28个。\n",
+     "全力推进老旧小区改造", "县住建局", "今年计划改造老旧小区32个，已开工28个。"),
+    ("一、县住建局：全力推进老旧小区改造\n今年计划改造老旧小区32个。\n",
+     "县住建局：全力推进老旧小区改造", "县住建局", "今年计划改造老旧小区32个。"),
+    # an attribution at the end wins; a roundup whose paragraphs each open with a unit has none
+    ("某某镇：开展人居环境整治\n全镇清理垃圾1200吨。（县农业农村局）\n",
+     "某某镇：开展人居环境整治", "县农业农村局", "全镇清理垃圾1200吨。"),
+    ("各部门重点工作进展\n县住建局：已开工老旧小区28个。\n县教体局：新增学位1800个。\n",
+     "各部门重点工作进展", None, "县住建局：已开工老旧小区28个。\n县教体局：新增学位1800个。"),
+    ("经验交流：网格化管理见实效\n某某镇划分网格46个，配备网格员52名。\n",
+     "经验交流：网格化管理见实效", None, "某某镇划分网格46个，配备网格员52名。"),  # no unit
+])
+def test_an_article_that_prints_its_unit_first_has_it_as_its_source(article, title, department, body):
+    """`县住建局：全力推进…` as an article's title or its first body line, no attribution at the
+    end: the unit printed first is the source, as for a brief (the article had no department)."""
+    from test_repair import check_nothing_lost
+
+    issue = check_nothing_lost("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD + article)
+    assert (issue.items[1].title, issue.items[1].department, issue.items[1].body) == (title, department, body)
+
+
 def test_a_reports_parts_right_under_its_title_are_one_article():
     """`关于…的调研报告` then `一、基本情况`, `二、存在问题`, one source at the end: the title became
     a section and each part an item without a department."""
