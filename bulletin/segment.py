@@ -378,6 +378,8 @@ def _finish(draft, issue, section):
     seq = len(issue.items) + 1
     kind = draft.kind
     department = draft.department
+    if title and not department:
+        department, body = _unit_first(title, body, issue, seq)
     leading = None if title or department else leading_source(body)
     if leading:  # `▲区住建局：全力推进…`: the unit printed first is the source, its title's head
         department, marks, body = leading
@@ -396,6 +398,26 @@ def _finish(draft, issue, section):
         body = note + "\n" + body
     issue.items.append(Item(seq, kind, title, body, department, section=section))
     return section
+
+
+def _unit_first(title, body, issue, seq):
+    """An article with no attribution that prints its unit first -> (department, body).
+
+    `县住建局：全力推进…` as its title: the unit is the department and the title stays as
+    printed (`issue.derived_departments` notes the copy). `县住建局：今年…` opening its body:
+    the unit leaves the body, as in a brief. Not when another paragraph opens with a unit as
+    well: a roundup of several units' news has no single source."""
+    in_title = leading_source(title)
+    if in_title:
+        issue.derived_departments.append(seq)
+        return in_title[0], body
+    paragraphs = body.split("\n")
+    leading = leading_source(paragraphs[0])
+    if not leading or any(leading_source(p) for p in paragraphs[1:]):
+        return None, body
+    department, marks, rest = leading
+    issue.dropped.extend(marks)
+    return department, "\n".join([rest] + paragraphs[1:])
 
 
 def segment_json(data):

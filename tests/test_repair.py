@@ -3,7 +3,8 @@
 "Content character": any character of the input, after `normalize` (Kangxi radicals to
 ideographs), that is not whitespace and not a control/format character (Unicode Cc, Cf).
 Every content character of the input appears exactly once in header + item titles (those
-printed, not the ones made for briefs) + bodies + departments + footer + `issue.dropped`
+printed, not the ones made for briefs) + bodies + departments (not those read from a printed
+title, `issue.derived_departments`) + footer + `issue.dropped`
 + `issue.front` (editor's note, table of contents) + `issue.chrome` (a web copy's chrome),
 and `issue.dropped` only ever holds the artefacts listed in docs/parsing.md.
 """
@@ -39,7 +40,7 @@ def accounted(issue):
     for item in issue.items:
         if item.seq not in issue.derived_titles:
             parts.append(item.title)
-        parts += [item.body, item.department or ""]
+        parts += [item.body, "" if item.seq in issue.derived_departments else item.department or ""]
     return Counter(content("".join(parts)))
 
 
