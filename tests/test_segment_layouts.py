@@ -2,6 +2,7 @@
 (made-up issues typed like real ones), and the rule behind each fix in variants."""
 
 import pathlib
+import re
 
 import pytest
 
@@ -112,6 +113,36 @@ def test_contents_with_page_numbers_and_headings_or_wrapped_entries(contents):
     assert len(issue.front) == 1 + contents.count("\n")
     assert [(i.title, i.section) for i in issue.items] == [
         ("某某局开展业务培训", "工作动态"), ("关于某某镇推进农村人居环境整治工作情况的报告", "工作动态")]
+
+
+TRAINING, REPORT = "某某局开展业务培训", "关于某某镇推进农村人居环境整治工作情况的报告"
+
+
+@pytest.mark.parametrize("contents, first, second", [
+    ((TRAINING, REPORT), "一、工作动态", ""),
+    ((TRAINING, REPORT), "【工作动态】", ""),
+    ((TRAINING, REPORT), "工作动态", ""),
+    ((TRAINING, REPORT), "一、工作动态", "二、基层动态"),
+    (("工作动态", TRAINING, "基层动态", REPORT), "一、工作动态", "二、基层动态"),  # headings listed unnumbered
+    (("一、工作动态", TRAINING, "二、基层动态", REPORT), "一、工作动态", "二、基层动态"),
+    ((TRAINING, REPORT), "", ""),
+])
+def test_contents_without_page_numbers_leave_the_first_section_heading(contents, first, second):
+    """Plain entries (no page numbers, no marks), then the issue's first section heading and the
+    first title: the heading was taken as one more entry (the list ended only at the title, which
+    repeats an entry). The contents list what the issue prints: an entry printed nowhere after
+    them, just before the repeated title, is the issue's own line."""
+    from test_repair import check_nothing_lost
+
+    issue = check_nothing_lost(
+        "某某信息\n第1期\n某某办公室 2024年1月2日\n本期要目\n" + "".join(entry + "\n" for entry in contents)
+        + (first + "\n" if first else "") + TRAINING + "\n某某局组织干部开展业务培训，参训80人。（某某局）\n"
+        + (second + "\n" if second else "") + REPORT + "\n今年以来，某某镇整治村庄12个。（某某镇）\n")
+    assert issue.front == ["本期要目", *contents]
+    sections = ([first, second or first] if first else [None, None])
+    assert [(i.title, i.section) for i in issue.items] == [
+        (TRAINING, fix_spaces(re.sub(r"^[一二三]、|[【】]", "", sections[0])) if sections[0] else None),
+        (REPORT, fix_spaces(re.sub(r"^[一二三]、|[【】]", "", sections[1])) if sections[1] else None)]
 
 
 FOOTED = ("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD
