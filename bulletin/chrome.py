@@ -83,19 +83,24 @@ def strip_toc(lines, scan=12):
     article's title) or that repeats an entry already listed. When the entries carry page
     numbers (`…大会…………1`), it ends at a line without one that is not over an entry with one
     (a heading inside the contents, or an entry wrapped over two lines): the first section
-    heading (`一、工作动态`) is the issue's, not the contents'.
+    heading (`一、工作动态`) is the issue's, not the contents'. Without page numbers, when the
+    list ends at a repeated entry (the first title), the section headings just above it that the
+    issue prints nowhere after are the issue's own.
     """
     for head in range(min(scan, len(lines))):
         if TOC_HEAD.match(fix_spaces(fold(lines[head].text))):
             break
     else:
         return lines, []
-    seen, index = set(), head + 1
+    seen, index, repeated = set(), head + 1, False
     paged = any(PAGE_REF.search(line.text) for line in lines[index:index + 3])
     while index < len(lines):
         text = fix_spaces(lines[index].text)
         entry = PAGE_REF.sub("", TOC_MARK.sub("", text)).strip()
-        if not entry or any(c in SENTENCE_PUNCT for c in entry) or len(entry) > 60 or entry in seen:
+        if _key(entry) in seen:
+            repeated = True  # the first title, listed above: the contents printed the titles
+            break
+        if not entry or any(c in SENTENCE_PUNCT for c in entry) or len(entry) > 60:
             break
         after = lines[index + 1].text if index + 1 < len(lines) else ""
         marked = bool(TOC_MARK.match(text))
@@ -103,10 +108,30 @@ def strip_toc(lines, scan=12):
             break  # a title with its body under it: the first article
         if paged and not PAGE_REF.search(lines[index].text) and not PAGE_REF.search(after):
             break  # entries carry page numbers: a line without one, not over an entry, is the issue's
-        seen.add(entry)
+        seen.add(_key(entry))
         index += 1
+    if repeated and not paged:  # the issue prints its entries again (a wrapped one's halves
+        # too): a heading just before the repeat that it prints nowhere after is its own
+        # (`一、工作动态` over the first title), not the contents'
+        later = "".join(fix_spaces(line.text) for line in lines[index:])
+        while index - 1 > head and _own_heading(fix_spaces(lines[index - 1].text), later):
+            index -= 1
     removed = [line.text for line in lines[head:index]]
     return lines[:head] + lines[index:], removed
+
+
+def _own_heading(text, later):
+    """A section heading (numbered, bracketed or under 8 characters: a title is longer) that
+    the text after the contents does not print again."""
+    entry = PAGE_REF.sub("", TOC_MARK.sub("", text)).strip()
+    key = _key(entry)
+    return (key != entry or len(key) < 8) and key not in later
+
+
+def _key(entry):
+    """`_key("一、工作动态")` -> "工作动态": an entry as the contents and the issue may both print it
+    (numbered or bracketed in one, plain in the other)."""
+    return re.sub(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)])\s*|[【】]", "", entry).strip()
 
 
 def is_editors_note(text):

@@ -126,6 +126,8 @@ TRAINING, REPORT = "某某局开展业务培训", "关于某某镇推进农村�
     (("工作动态", TRAINING, "基层动态", REPORT), "一、工作动态", "二、基层动态"),  # headings listed unnumbered
     (("一、工作动态", TRAINING, "二、基层动态", REPORT), "一、工作动态", "二、基层动态"),
     ((TRAINING, REPORT), "", ""),
+    (("◇" + TRAINING, "◇" + REPORT), "一、工作动态", ""),
+    ((TRAINING, "某某镇人居环境整治报告"), "", ""),  # an entry shortened: a title, not the issue's heading
 ])
 def test_contents_without_page_numbers_leave_the_first_section_heading(contents, first, second):
     """Plain entries (no page numbers, no marks), then the issue's first section heading and the
