@@ -20,7 +20,7 @@ from push import publish, status, worker
 from store import corrections, review as approval
 from store.db import get_db
 from store.issues import get_issue, get_item, issue_items, update_item
-from web import previews, push_actions as progress, store
+from web import item_form, previews, push_actions as progress, store
 from web.auth import admin_required, current_account, role_required
 from web.department_check import confirm_new_department
 from web.errors import found, on_console_errors
@@ -33,6 +33,7 @@ on_console_errors(bp)
 TITLE_MAX = 200
 DEPARTMENT_MAX = 60
 NOTE_MAX = 200
+FIELDS = item_form.FIELD_NAMES  # {field: its Chinese name}
 
 
 def _item_and_back(item_id):
@@ -93,14 +94,14 @@ def edit_item(item_id):
     if (refused := changed_by_editor(db, item["issue_id"])) is not None:
         return refused
     try:
-        form = _sent()
-    except Unreadable as error:
+        form = item_form.sent()
+    except item_form.Unreadable as error:
         code, reason = error.args
         return {"error": reason, "item": item["id"]}, code
     typed = {field: " ".join(str(form[field] or "").split())
-             for field in FIELD_NAMES if field in form}  # a field not sent is not changed
+             for field in FIELDS if field in form}  # a field not sent is not changed
     if form.get("edit_again"):  # 返回修改 from the new-department question: nothing saved
-        draft = dict(_draft(item, form, typed), was={f: form.get(f"{f}_was") for f in FIELD_NAMES},
+        draft = dict(item_form.draft(item, form, typed), was=item_form.loaded(form),
                      refused=f"第 {item['seq']} 条尚未保存。")
         return issue_page(item["issue_id"], drafts={item["id"]: draft})
     if "title" in typed and not typed["title"]:
@@ -108,7 +109,7 @@ def edit_item(item_id):
     if (len(typed.get("title", "")) > TITLE_MAX
             or len(typed.get("department", "")) > DEPARTMENT_MAX):
         return _refused(item, form, typed, f"第 {item['seq']} 条的标题或单位太长。")
-    changes, conflicts = _changes(item, typed, form)
+    changes, conflicts = item_form.changes(item, typed, form)
     if conflicts:
         return _conflict(db, item, form, typed, conflicts)
     if not changes:
@@ -123,48 +124,15 @@ def edit_item(item_id):
         changed(db, item["issue_id"])
         changes = _as_stored(db, item_id, changes)
         note("correct", f"item:{item_id}", issue=item["issue_id"], after=changes,
-             before={k: item.get(k) for k in changes}, **_unchecked(unchecked))
+             before={k: item.get(k) for k in changes}, **item_form.unchecked(unchecked))
     except ValueError as error:  # e.g. a department word that names several departments
         return _refused(item, form, typed, f"第 {item['seq']} 条未更新：{error}")
     return _saved(item, back, f"第 {item['seq']} 条已更新。" + _paused_note(db, item["issue_id"]),
                   changes, unchecked)
 
 
-TEXT_FIELDS = ("title", "department", "note", "title_was", "department_was")
-
-
-class Unreadable(Exception):
-    """A script's JSON body the edit cannot read: (status, reason)."""
-
-
-def _sent():
-    """The posted fields: the form, or a JSON object's (a script's `{"title": …}`). A JSON
-    body that is no object (400), or a text field that is not text (422: a list became the
-    title `['a', 'b']`, a `true` in `title_was` a 500), is Unreadable — never "no change"."""
-    if not request.is_json:
-        return request.form.to_dict()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Unreadable(400, '请求体须是一个 JSON 对象，如 {"title": "……"}。')
-    wrong = [key for key in TEXT_FIELDS if body.get(key) is not None
-             and not isinstance(body[key], str)]
-    if wrong:
-        raise Unreadable(422, f"{'、'.join(wrong)} 须是文字。")
-    return body
-
-
-def _json_answer():
-    """A script asked for JSON (Accept) or sent it: it gets JSON, not the page."""
-    return request.is_json or request.accept_mimetypes.best == "application/json"
-
-
-def _unchecked(fields):
-    """The audit row's `unchecked`: fields a script wrote without the `*_was` it loaded."""
-    return {"unchecked": fields} if fields else {}
-
-
 def _saved(item, back, message, changes, unchecked=None):
-    if _json_answer():
+    if item_form.wants_json():
         return {"item": item["id"], "saved": changes, "message": message,
                 "unchecked": unchecked or []}
     flash(message)
@@ -175,20 +143,12 @@ def _refused(item, form, typed, message, status_code=422):
     """Nothing saved: the reason, and the page again with what the user typed (the form's
     `*_was` kept as sent, so a change someone else made meanwhile is still caught)."""
     message = sentence(message)
-    if _json_answer():
+    if item_form.wants_json():
         return {"error": message, "item": item["id"]}, status_code
     flash(message + "你输入的内容保留在下面，改正后再提交。", "error")
-    draft = _draft(item, form, typed, refused=message)
-    draft["was"] = {field: form.get(f"{field}_was") for field in FIELD_NAMES}
+    draft = item_form.draft(item, form, typed, refused=message)
+    draft["was"] = item_form.loaded(form)
     return issue_page(item["issue_id"], drafts={item["id"]: draft}), status_code
-
-
-def _draft(item, form, typed, **more):
-    """What the user typed, for the item's form (fields not sent: as stored)."""
-    draft = {"title": item["title"], "department": item.get("department") or "",
-             "note": form.get("note") or "", "notify": bool(form.get("notify")),
-             "conflicts": {}, "was": {}}
-    return dict(draft, **typed, **more)
 
 
 def _paused_note(db, issue_id):
@@ -198,42 +158,17 @@ def _paused_note(db, issue_id):
                    if row["paused"])
 
 
-FIELD_NAMES = {"title": "标题", "department": "单位"}
-
-
-def _changes(item, typed, form):
-    """({field: new value} to write, {field: its value now} changed by someone else).
-
-    The form carries the values it was loaded with (`title_was`, `department_was`): a field
-    the user left as loaded is not written (so an older page never undoes someone's newer
-    change), and a field both changed since is a conflict unless they agree. A form without
-    them (a script) is compared with the stored item, as before: written unchecked, which
-    the audit row says (`unchecked`: the fields)."""
-    current = {"title": item["title"], "department": item.get("department") or ""}
-    changes, conflicts = {}, {}
-    for field, value in typed.items():
-        loaded = form.get(f"{field}_was")
-        if value == current[field]:
-            continue  # nothing to write (or both made the same change)
-        if loaded is None or value != " ".join(loaded.split()):
-            if loaded is not None and " ".join(loaded.split()) != current[field]:
-                conflicts[field] = current[field]
-            else:
-                changes[field] = value
-    return changes, conflicts
-
-
 def _conflict(db, item, form, typed, conflicts):
     """409: the item changed since this form was loaded; the page again, with the stored
     values and what the user typed (nothing saved, nothing lost)."""
-    now = "；".join(f"{FIELD_NAMES[f]}现为「{v or '（无）'}」" for f, v in conflicts.items())
+    now = "；".join(f"{FIELDS[f]}现为「{v or '（无）'}」" for f, v in conflicts.items())
     who = approval.state(db, item["issue_id"])["changed_by"]
     message = (f"第 {item['seq']} 条未保存：在你打开页面后，此条已被"
                + (f" {who} " if who else "他人") + f"修改（{now}）。")
-    if _json_answer():
+    if item_form.wants_json():
         return {"error": message, "item": item["id"], "conflicts": conflicts}, 409
     flash(message + "你输入的内容保留在下面，核对后再次提交将以你输入的为准。", "error")
-    draft = _draft(item, form, typed, conflicts=conflicts)
+    draft = item_form.draft(item, form, typed, conflicts=conflicts)
     return issue_page(item["issue_id"], drafts={item["id"]: draft}), 409
 
 
@@ -261,7 +196,7 @@ def _correct_after_push(db, item, form, typed, changes, back, unchecked):
     changes = _as_stored(db, item["id"], changes)
     note("correct", f"item:{item['id']}", issue=item["issue_id"], after=changes, note=why,
          before={k: item.get(k) for k in changes}, notified=result["notified"],
-         gained=result["gained"], **_unchecked(unchecked))
+         gained=result["gained"], **item_form.unchecked(unchecked))
     message = f"第 {item['seq']} 条已更正。"
     if result["notified"] is not None:
         message += f"更正通知已排队 {result['notified']['queued']} 条。"
