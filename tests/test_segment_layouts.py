@@ -345,3 +345,44 @@ def test_fold_is_one_character_for_one():
     folded = fold(printed)
     assert len(folded) == len(printed)
     assert folded == "（区财政局与区税务局）当前，劳动节期间 信息科 干净 ABC １２ 简体不变"
+
+
+BRIEFS = ["县人社局举办春风行动招聘会", "县教育局开展校园安全大排查", "县卫健委组织义诊活动12场", "县农业农村局发放春耕补贴资金860万元"]
+
+
+def test_a_contents_box_set_off_from_the_body_keeps_its_last_entry():
+    """`本期要目` / two titles / `简讯四则`, a blank line, then the first title: the last entry
+    (printed nowhere after, under 8 characters) was taken for the issue's first section heading,
+    and every item stood under `简讯四则`. The box ends where the blank line sets it off."""
+    issue = layout("contents-box-briefs.txt")
+    assert issue.front == ["本期要目", "青禾县召开全县优化营商环境大会", "县市场监管局推行“一业一证”改革", "简讯四则"]
+    assert [i.section for i in issue.items[:2]] == [None, None]
+    assert issue.items[0].kind == "lead"
+
+
+def test_a_short_plain_heading_over_bulleted_briefs_is_their_section():
+    """A lone `简讯` line (two characters, no marks) over `△` briefs was a brief titled 简讯 with
+    body 简讯; it is the section the briefs stand under."""
+    issue = layout("contents-box-briefs.txt")
+    assert [(i.kind, i.title, i.section) for i in issue.items[2:]] == [("brief", t, "简讯") for t in BRIEFS]
+
+
+@pytest.mark.parametrize("heading", ["简讯", "要闻", "短讯"])
+@pytest.mark.parametrize("mark", ["△", "■", "1．", "①"])
+def test_a_lone_short_heading_over_marked_items(heading, mark):
+    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD + heading + "\n"
+                       + mark + "某某局开展业务培训，参训80人。（某某局）\n"
+                       + mark.replace("1", "2").replace("①", "②") + "某某镇整治村庄12个。（某某镇）\n")
+    assert [(i.department, i.section) for i in issue.items] == [
+        ("县水利局", None), ("某某局", heading), ("某某镇", heading)]
+
+
+@pytest.mark.parametrize("after", ["", "\n"])
+def test_a_contents_entry_is_the_issues_heading_only_when_not_set_off(after):
+    """Without a blank line between the box and the body, `一、工作动态` just above the first title
+    is still the issue's own heading; with the blank line before the heading too."""
+    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n本期要目\n" + TRAINING + "\n" + REPORT + "\n"
+                       + after + "一、工作动态\n" + TRAINING + "\n某某局组织干部开展业务培训，参训80人。（某某局）\n"
+                       + REPORT + "\n今年以来，某某镇整治村庄12个。（某某镇）\n")
+    assert issue.front == ["本期要目", TRAINING, REPORT]
+    assert [i.section for i in issue.items] == ["工作动态", "工作动态"]
