@@ -85,7 +85,8 @@ def strip_toc(lines, scan=12):
     (a heading inside the contents, or an entry wrapped over two lines): the first section
     heading (`一、工作动态`) is the issue's, not the contents'. Without page numbers, when the
     list ends at a repeated entry (the first title), the section headings just above it that the
-    issue prints nowhere after are the issue's own.
+    issue prints nowhere after are the issue's own — unless a blank line sets the line off from
+    the title and none from the entries above it (the box's last entry, `简讯四则`).
     """
     for head in range(min(scan, len(lines))):
         if TOC_HEAD.match(fix_spaces(fold(lines[head].text))):
@@ -114,7 +115,10 @@ def strip_toc(lines, scan=12):
         # too): a heading just before the repeat that it prints nowhere after is its own
         # (`一、工作动态` over the first title), not the contents'
         later = "".join(fix_spaces(line.text) for line in lines[index:])
-        while index - 1 > head and _own_heading(fix_spaces(lines[index - 1].text), later):
+        # (a blank line after the box's last line and none above it: the box ends there, the
+        # line is its last entry, not a heading over the first title)
+        while index - 1 > head and _own_heading(fix_spaces(lines[index - 1].text), later) \
+                and not (lines[index - 1].blank_after and not lines[index - 1].blank_before):
             index -= 1
     removed = [line.text for line in lines[head:index]]
     return lines[:head] + lines[index:], removed
