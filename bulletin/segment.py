@@ -157,6 +157,10 @@ def _drafts(paragraphs, dropped, front):
                 _attach(drafts[-1], source, dropped)
                 open_ = False
             continue
+        if not open_ and _short_heading(paragraphs, index):
+            drafts.append(Draft("article", para[0].text))  # `简讯` over `△…`: a section heading
+            open_ = True
+            continue
         heading = bool(drafts) and _heading_only(drafts[-1])
         strong = not open_ or (heading and (bool(LIST_NUMBER.match(para[0].text))
                                             or (drafts[-1].numbered and not drafts[-1].marker)))
@@ -177,6 +181,18 @@ def _drafts(paragraphs, dropped, front):
             open_ = False
     front.extend(fix_spaces(note) for note in notes)  # a note with no item after it
     return drafts
+
+
+def _short_heading(paragraphs, index):
+    """A lone line of two or three Chinese characters (`简讯`, `要闻`), too short for a title,
+    where an item may start and right over a bulleted or list-numbered line: the section
+    heading of the items under it."""
+    para = paragraphs[index]
+    text = fix_spaces(para[0].text)
+    if len(para) > 1 or not re.fullmatch(r"[\u4e00-\u9fff]{2,3}", fold(text)) or index + 1 >= len(paragraphs):
+        return False
+    following = paragraphs[index + 1][0].text
+    return bool(BULLET.match(following) or LIST_NUMBER.match(following))
 
 
 def _awaits_body(draft):
