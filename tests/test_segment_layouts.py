@@ -386,3 +386,25 @@ def test_a_contents_entry_is_the_issues_heading_only_when_not_set_off(after):
                        + REPORT + "\n今年以来，某某镇整治村庄12个。（某某镇）\n")
     assert issue.front == ["本期要目", TRAINING, REPORT]
     assert [i.section for i in issue.items] == ["工作动态", "工作动态"]
+
+
+def test_a_contact_line_that_ends_in_the_attribution_closes_the_last_article():
+    """The last article ends `联系电话：0833-5201234。（县就业服务中心）`: the line and the
+    attribution went to the footer (a contact line opens it), the article lost its department.
+    An attribution after a sentence end closes an item; a footer's fields carry none."""
+    issue = layout("contact-line-attributed.txt")
+    assert issue.footer == "报：县委办公室，县政府办公室\n共印30份"
+    assert (issue.items[1].department, issue.items[1].body.split("\n")[-1]) == (
+        "县就业服务中心", "联系电话：0833-5201234。")
+
+
+@pytest.mark.parametrize("line, footer", [
+    ("联系人：王五，电话：1234567。（某某局）", "本期编辑：张三 签发：李四"),
+    ("咨询电话：1234567。（某某局）", "本期编辑：张三 签发：李四"),
+    ("", "联系人：王五（某某办公室信息科）\n本期编辑：张三 签发：李四"),  # the editor's unit in brackets: footer
+])
+def test_an_attributed_contact_line_is_the_items(line, footer):
+    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD + "某某局开通线上申领渠道\n即日起可在线申领补贴。\n"
+                       + (line + "\n" if line else "（某某局）\n") + "\n" + footer.replace(" ", "    ") + "\n")
+    assert issue.footer == footer
+    assert [i.department for i in issue.items] == ["县水利局", "某某局"]
