@@ -146,8 +146,10 @@ def footer_start(lines, start):
     texts = [fix_spaces(line.text) for line in lines[start:]]
     footer_like = []
     for offset, text in enumerate(texts):  # a 送 list wrapped onto the next line continues it
-        footer_like.append(bool(FOOTER.search(fold(text))) or (offset > 0 and footer_like[-1]
-                                                         and texts[offset - 1][-1:] in tuple("，、；,;")))
+        closed = attribution(text)  # `联系电话：…。（县就业服务中心）`: an item's last line
+        footer_like.append(not (closed and closed.start > 0) and (
+            bool(FOOTER.search(fold(text))) or (offset > 0 and footer_like[-1]
+                                                and texts[offset - 1][-1:] in tuple("，、；,;"))))
     tail_ok, found = True, len(lines)
     for offset in range(len(texts) - 1, -1, -1):
         if footer_like[offset] and tail_ok and FOOTER.search(fold(texts[offset])):
