@@ -408,3 +408,35 @@ def test_an_attributed_contact_line_is_the_items(line, footer):
                        + (line + "\n" if line else "（某某局）\n") + "\n" + footer.replace(" ", "    ") + "\n")
     assert issue.footer == footer
     assert [i.department for i in issue.items] == ["县水利局", "某某局"]
+
+
+def test_an_articles_numbered_list_right_under_its_title_is_its_body():
+    """`县委常委会研究部署近期重点工作` / `1．…` `2．…` `3．…` / `（县委办公室）`: the title was taken
+    for a section heading over numbered briefs, the list's first point became the title and the
+    "section" ran on over the next articles. One attribution after the last point: the list is
+    the article's body."""
+    issue = layout("title-over-numbered-list.txt")
+    assert [(i.kind, i.title, i.department, i.section) for i in issue.items] == [
+        ("lead", "县委常委会研究部署近期重点工作", "县委办公室", None),
+        ("article", "县政府常务会议研究多项议题", "县政府办公室", None),
+        ("article", "县农业农村局开展农机安全检查", "县农业农村局", None)]
+    assert issue.items[0].body.split("\n")[0] == "1．传达学习省委十二届七次全会精神，研究贯彻落实意见。"
+    assert issue.items[1].body.split("\n")[-1] == "③听取县市场监管局关于食品安全工作的汇报。"
+
+
+POINTS = ["审议某某县促进消费若干措施；", "研究全县防汛救灾工作；", "听取某某局关于食品安全工作的汇报。"]
+
+
+@pytest.mark.parametrize("numbers", [["1.", "2.", "3."], ["1、", "2、", "3、"], ["①", "②", "③"], ["１．", "２．", "３．"]])
+@pytest.mark.parametrize("attributed", [False, True])
+def test_a_long_title_over_numbered_lines(numbers, attributed):
+    """The numbered lines are the article's points when one attribution closes them all; when
+    each closes with its own, they are items and the title a section heading over them."""
+    lines = [n + p + ("（某某局）" if attributed else "") for n, p in zip(numbers, POINTS)]
+    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD + "某某县政府常务会议研究多项议题\n"
+                       + "\n".join(lines) + ("\n" if attributed else "\n（县政府办）\n"))
+    if attributed:
+        assert [(i.department, i.section) for i in issue.items[1:]] == [("某某局", "某某县政府常务会议研究多项议题")] * 3
+    else:
+        assert [(i.title, i.body, i.department, i.section) for i in issue.items[1:]] == [
+            ("某某县政府常务会议研究多项议题", "\n".join(lines), "县政府办", None)]
