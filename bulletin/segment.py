@@ -157,6 +157,16 @@ def _drafts(paragraphs, dropped, front):
                 _attach(drafts[-1], source, dropped)
                 open_ = False
             continue
+        if open_ and LIST_NUMBER.match(para[0].text) and _awaits_body(drafts[-1]) \
+                and not _list_numbers_items(paragraphs, index):
+            # a title, then its points `1．…` `2．…` closed by one attribution: its body
+            text = join_lines([line.text for line in para])
+            source = attribution(text, relaxed=True)
+            drafts[-1].paragraphs.append(text[:source.start] if source else text)
+            if source:
+                _attach(drafts[-1], source, dropped)
+                open_ = False
+            continue
         if not open_ and _short_heading(paragraphs, index):
             drafts.append(Draft("article", para[0].text))  # `简讯` over `△…`: a section heading
             open_ = True
@@ -181,6 +191,19 @@ def _drafts(paragraphs, dropped, front):
             open_ = False
     front.extend(fix_spaces(note) for note in notes)  # a note with no item after it
     return drafts
+
+
+def _list_numbers_items(paragraphs, index):
+    """Do the list numbers (`1．`, `①`) from paragraphs[index] number items? They do when an
+    attribution closes a numbered text and the next paragraph is numbered again; not when the
+    next number comes first (the points of one text, attributed once after the last)."""
+    for position in range(index, len(paragraphs)):
+        para = paragraphs[position]
+        if position > index and LIST_NUMBER.match(para[0].text):
+            return False
+        if attribution(join_lines([line.text for line in para]), relaxed=True):
+            return position + 1 < len(paragraphs) and bool(LIST_NUMBER.match(paragraphs[position + 1][0].text))
+    return False
 
 
 def _short_heading(paragraphs, index):
