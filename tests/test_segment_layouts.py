@@ -440,3 +440,22 @@ def test_a_long_title_over_numbered_lines(numbers, attributed):
     else:
         assert [(i.title, i.body, i.department, i.section) for i in issue.items[1:]] == [
             ("某某县政府常务会议研究多项议题", "\n".join(lines), "县政府办", None)]
+
+
+def test_a_bracketed_contents_head_is_the_contents():
+    """`【本期要目】` over `1.…` `2.…` `3.简讯（4则）`: the bracketed head was not seen, so the head
+    became a section and the entries ran into the lead's title."""
+    issue = layout("contents-bracketed-head.txt")
+    assert issue.front == ["【本期要目】", "1.望江区召开乡村振兴工作推进会", "2.区委组织部开展“党员先锋岗”创建活动", "3.简讯（4则）"]
+    assert [(i.kind, i.title, i.section) for i in issue.items[:2]] == [
+        ("lead", "望江区召开乡村振兴工作推进会", None), ("article", "区委组织部开展“党员先锋岗”创建活动", None)]
+    assert {i.section for i in issue.items[2:]} == {"简讯"}
+
+
+@pytest.mark.parametrize("head", ["【本期要目】", "〔目录〕", "［本期导读］", "◆本期要目◆", "【 目 录 】"])
+def test_contents_heads_in_brackets_or_marks(head):
+    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n" + head + "\n" + TRAINING + "\n" + REPORT + "\n"
+                       + TRAINING + "\n某某局组织干部开展业务培训，参训80人。（某某局）\n"
+                       + REPORT + "\n今年以来，某某镇整治村庄12个。（某某镇）\n")
+    assert issue.front == [fix_spaces(head), TRAINING, REPORT]
+    assert [(i.title, i.section) for i in issue.items] == [(TRAINING, None), (REPORT, None)]
