@@ -218,3 +218,18 @@ def test_a_masthead_in_a_text_box_is_read():
     assert (issue.issuer, issue.date, issue.number) == ("中共某某县委办公室", "2024-07-09", "第17期")
     assert issue.header.split("\n") == ["某某县委信息", "第17期", "中共某某县委办公室2024年7月9日"]
     assert [(i.kind, i.title) for i in issue.items] == [("lead", "某某县全力做好防汛救灾工作")]
+
+
+def test_an_empty_paragraph_sets_a_contents_box_off_as_a_blank_line_does():
+    """Word: `本期要目` / two titles / `简讯四则`, an empty paragraph, then the first title: the
+    empty paragraph was ignored, so `简讯四则` was taken for the issue's first section heading
+    (in text a blank line keeps it in the contents)."""
+    titles = ["某某县召开项目建设推进会", "某某局开展“党员先锋岗”创建活动"]
+    data = build(MASTHEAD + [("p", "", False), ("p", "本期要目", True)] + [("p", t, False) for t in titles]
+                 + [("p", "简讯四则", False), ("p", "", False),
+                    ("p", titles[0], True), ("p", "9月19日，某某县召开推进会，签约项目12个。（县发改局）", False),
+                    ("p", titles[1], True), ("p", "近日，某某局命名先锋岗126个。（某某局）", False)])
+    issue = parse_bytes(data, filename="a.docx")
+    assert issue.front == ["本期要目", *titles, "简讯四则"]
+    assert [(i.title, i.department, i.section) for i in issue.items] == [
+        (titles[0], "县发改局", None), (titles[1], "某某局", None)]
