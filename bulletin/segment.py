@@ -56,8 +56,13 @@ def segment_paragraphs(paragraphs):
     Each DOCX paragraph is a line; headings and bold run-ins always start a paragraph, and
     PDF text pasted into Word (a paragraph per printed line) is joined back like text.
     """
-    lines, dropped = [], []
+    lines, dropped, blank = [], [], False
     for paragraph in paragraphs:
+        if not paragraph.row and not normalize(paragraph.text).strip():
+            blank = bool(lines)  # an empty paragraph: a blank line, as in text
+            if lines:
+                lines[-1].blank_after = True
+            continue
         if paragraph.row:  # a data table's row: its cells stay apart (tabs)
             cells = (re.sub(r"[ \u3000]+", " ", cell).strip() for cell in normalize(paragraph.text).split("\t"))
             lines.append(Line("\t".join(c for c in cells if c), row=True))
@@ -69,8 +74,9 @@ def segment_paragraphs(paragraphs):
                 continue
             text = re.sub(r"[ \t\u3000]+", " ", part).strip()
             run_in = paragraph.text[:paragraph.bold_prefix] if index == 0 else ""
-            lines.append(Line(text, heading=paragraph.heading and index == 0,
+            lines.append(Line(text, heading=paragraph.heading and index == 0, blank_before=blank and index == 0,
                               run_in=re.sub(r"[ \t\u3000]+", " ", run_in).strip()))
+        blank = False
     return _segment(lines, dropped)
 
 
