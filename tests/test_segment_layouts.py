@@ -459,3 +459,12 @@ def test_contents_heads_in_brackets_or_marks(head):
                        + REPORT + "\n今年以来，某某镇整治村庄12个。（某某镇）\n")
     assert issue.front == [fix_spaces(head), TRAINING, REPORT]
     assert [(i.title, i.section) for i in issue.items] == [(TRAINING, None), (REPORT, None)]
+
+
+@pytest.mark.parametrize("source", ["（县统计局、县发改局联合供稿）", "（县统计局 县发改局联合报送）", "（县统计局和县发改局共同供稿）"])
+def test_joint_units_that_supplied_an_article_together(source):
+    """`联合供稿` / `共同供稿` after joint units: `联合` was left as a byline `（联合）` in the body."""
+    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n县某局召开工作推进会议\n近日，县某局召开推进会，部署全年工作。"
+                       + source + "\n")
+    item = issue.items[0]
+    assert (item.departments, item.body) == (["县统计局", "县发改局"], "近日，县某局召开推进会，部署全年工作。")
