@@ -28,7 +28,7 @@ ORG_END = re.compile(f"(?:{ORG_SUFFIX})$")
 ORG_START = re.compile(f"^(?:{ORG_SUFFIX})")  # `办公室` after `区委 `: a spaced-out name, no second unit
 ORG_THEN_NAMES = re.compile(f"^(.+?(?:{ORG_SUFFIX}))([\u4e00-\u9fff]{{2,3}}(?:[、 ][\u4e00-\u9fff]{{2,3}})*)$")
 LABEL = re.compile(r"^(?:供稿单位|稿件来源|信息来源|报送单位|供稿|来源|撰稿|作者|报送)\s*[：:]\s*")
-LABEL_SUFFIX = re.compile(r"\s*(?:供稿|报送|提供)$")
+LABEL_SUFFIX = re.compile(r"\s*(?:联合|共同)?(?:供稿|报送|提供)$")  # `（县统计局、县发改局联合供稿）`
 # Contact details printed at an article's end (`联系电话：1234567`, `（联系人：王五）`): a field, never a title.
 CONTACT = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|咨询电话|电话|手机|传真|电子邮箱|邮箱|邮编|地址)\s*[：:]")
 NOT_A_SOURCE = re.compile(r"^(?:见|详见|注|完|下同|略|待续|未完|续|图|表|附|上接|下转|摄|此|记者|通讯员|编者)")
