@@ -125,8 +125,9 @@ def digest(text, max_bytes):
     """
     lines = str(text).split("\n")
     first_row = next((i for i, line in enumerate(lines) if "\t" in line), None)
-    if first_row:  # a table under the opening text: the digest is the text (the page has the table)
-        text = "\n".join(lines[:first_row])
+    opening = "\n".join(lines[:first_row or 0])
+    if opening.strip():  # a table under the opening text: the digest is the text (the page has it)
+        text = opening
     text = flatten(text)
     out = ""
     for sentence in sentences(text):

@@ -157,4 +157,6 @@ def test_a_digest_stops_before_a_table_and_a_table_first_body_keeps_its_cells_ap
     assert digest(TABLE_BODY, 512) == "上半年，全县地区生产总值增长5.1%。主要指标如下："
     assert digest(TABLE_BODY.split("\n", 1)[1], 512) == (
         "指标｜绝对值｜同比增长；地区生产总值｜58.2亿元｜5.1%；从三次产业看，第二产业增长较快。")
+    # a blank line above the table is no opening text (the property test found an empty digest)
+    assert digest("\n" + TABLE_BODY.split("\n", 1)[1], 512).startswith("指标｜绝对值")
 
