@@ -16,7 +16,8 @@ from bulletin.model import Issue, Item
 from bulletin.errors import ParseError
 from bulletin.read import read_bytes
 from bulletin.review import review, review_ocr
-from bulletin.segment import segment_json, segment_paragraphs, segment_text
+from bulletin.json_issue import segment_json
+from bulletin.segment import segment_paragraphs, segment_text
 
 __all__ = ["Issue", "Item", "Limits", "ParseError", "TooLarge", "parse_bytes", "parse_file",
            "parse_text"]
