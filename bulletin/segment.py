@@ -157,23 +157,12 @@ def _drafts(paragraphs, dropped, front):
             continue
         if open_ and _is_subheading(drafts[-1], para[0].text) \
                 and not _numbers_items(paragraphs, index, _style(para[0].text)):
-            texts = [line.text for line in para]
-            text = join_lines(texts)
-            source = attribution(text, relaxed=True)
-            drafts[-1].paragraphs.append(text[:source.start] if source else text)
-            if source:
-                _attach(drafts[-1], source, dropped)
-                open_ = False
+            open_ = _into_body(drafts[-1], para, dropped)
             continue
         if open_ and LIST_NUMBER.match(para[0].text) and _awaits_body(drafts[-1]) \
                 and not _list_numbers_items(paragraphs, index):
             # a title, then its points `1．…` `2．…` closed by one attribution: its body
-            text = join_lines([line.text for line in para])
-            source = attribution(text, relaxed=True)
-            drafts[-1].paragraphs.append(text[:source.start] if source else text)
-            if source:
-                _attach(drafts[-1], source, dropped)
-                open_ = False
+            open_ = _into_body(drafts[-1], para, dropped)
             continue
         if not open_ and _short_heading(paragraphs, index):
             drafts.append(Draft("article", para[0].text))  # `简讯` over `△…`: a section heading
@@ -199,6 +188,17 @@ def _drafts(paragraphs, dropped, front):
             open_ = False
     front.extend(fix_spaces(note) for note in notes)  # a note with no item after it
     return drafts
+
+
+def _into_body(draft, para, dropped):
+    """`para` (a sub-heading, a numbered point) joins the draft's body; an attribution ending
+    it closes the draft -> whether the draft is still open."""
+    text = join_lines([line.text for line in para])
+    source = attribution(text, relaxed=True)
+    draft.paragraphs.append(text[:source.start] if source else text)
+    if source:
+        _attach(draft, source, dropped)
+    return not source
 
 
 def _list_numbers_items(paragraphs, index):
