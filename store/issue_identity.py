@@ -69,6 +69,13 @@ def same_as(db, issue_id):
     return row[0] if row else None
 
 
+def undecided(issue_id, earlier, then):
+    """`undecided(12, 9, "推送")` -> the office's reason an upload held as another version of
+    issue 9 waits: the console and approval say the same (`then`: what comes after)."""
+    return (f"这一期（存档编号 {issue_id}）与存档编号 {earlier} 的一期期号、日期相同而内容不同："
+            f"请先在本期页面选择“替换原来那期的条目”或“保留两期”，再{then}。")
+
+
 def keep_both(db, issue_id):
     """The office keeps both issues: lift the hold. False when there was none."""
     with write(db):

@@ -29,6 +29,7 @@ token in the index (store/search_index.py, HELD), moved by a trigger when the st
 import hashlib
 import json
 
+from store import issue_identity
 from store.db import NOW
 from store.transaction import write
 
@@ -81,10 +82,9 @@ def approve(db, issue_id, who, four_eyes=True, seen=None):
             raise ReviewStale(f"第 {issue_id} 期在你打开页面后已被修改"
                               + (f"（最后修改：{current['changed_by']}）" if current["changed_by"]
                                  else "") + "，未批准：请核对标出的改动后再批准。")
-        earlier = db.execute("SELECT same_as FROM issues WHERE id = ?", [issue_id]).fetchone()[0]
-        if earlier is not None:  # another version of a stored issue (store/issue_identity.py)
-            raise ReviewRefused(f"这一期（存档编号 {issue_id}）与存档编号 {earlier} 的一期期号、日期相同而"
-                                "内容不同：请先在本期页面选择“替换原来那期的条目”或“保留两期”，再批准。")
+        earlier = issue_identity.same_as(db, issue_id)
+        if earlier is not None:  # another version of a stored issue, not decided yet
+            raise ReviewRefused(issue_identity.undecided(issue_id, earlier, "批准"))
         if four_eyes and who in (current["changed_by"], current["uploaded_by"]):
             raise ReviewRefused(f"第 {issue_id} 期由 {who} 上传或最后修改，需由另一位审核人批准"
                                 "（BOT_FOUR_EYES）。")

@@ -90,8 +90,7 @@ def push_refusal(db, issue_id):
     the office's decision, whoever pushes."""
     earlier = issue_identity.same_as(db, issue_id)
     if earlier is not None:
-        return _refuse(f"这一期（存档编号 {issue_id}）与存档编号 {earlier} 的一期期号、日期相同而内容"
-                       "不同：请先在本期页面选择“替换原来那期的条目”或“保留两期”，再推送。")
+        return _refuse(issue_identity.undecided(issue_id, earlier, "推送"))
     account = current_account()
     if account["name"] == accounts.BOOTSTRAP or not accounts.any_active(db):
         return None
