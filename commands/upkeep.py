@@ -19,8 +19,9 @@ from commands.errors import Fail
 from store import backup as backups, presence
 
 
-def backup_dir(app):
-    return app.config.get("BOT_BACKUP_DIR") or os.path.join(app.instance_path, "backups")
+def backup_dir(configured, instance_path):
+    """BOT_BACKUP_DIR, else the instance folder's `backups` (backup and stats alike)."""
+    return configured or os.path.join(instance_path, "backups")
 
 
 @click.command("backup")
@@ -34,8 +35,7 @@ def backup_command(directory, keep, as_json):
     when nothing can open the database, it still copies it to DIR on another disk."""
     values = _env_settings()
     db_path = _database(values)
-    directory = directory or values["BOT_BACKUP_DIR"] or os.path.join(
-        settings.instance_path(None), "backups")
+    directory = directory or backup_dir(values["BOT_BACKUP_DIR"], settings.instance_path(None))
     try:
         presence.hold(db_path)  # a restore waits until this copy is made
     except OSError:
@@ -100,7 +100,7 @@ def stats_command(as_json):
     from store.db import get_db
 
     path = current_app.config["DATABASE_PATH"]
-    directory = backup_dir(current_app)
+    directory = backup_dir(current_app.config.get("BOT_BACKUP_DIR"), current_app.instance_path)
     files = {"database": _size(path), "wal": _size(path + "-wal"),
              "backups": sum(_size(p) for p in backups.backups(directory))}
     db = get_db()
