@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 from flask import current_app
 from markupsafe import Markup, escape as html_escape
 
+from bulletin.repair import ends_sentence
 from store import local_time as stored_time
 
 ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "PRC": "北京时间"}
@@ -101,4 +102,4 @@ def sentence(text):
     """`text` ending as a sentence (。 added unless it ends in 。！？): a reason from the store
     is shown before another sentence, and "请写全称你输入的内容…" read as one."""
     text = str(text).rstrip()
-    return text if text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
+    return text if ends_sentence(text) else text + "。"
