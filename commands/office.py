@@ -20,7 +20,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from channels import identity_of
-from store import binding, department_file, review
+from store import binding, department_file, department_merge, review
 from store import departments as departments_store
 from store import roster as roster_store
 from subscriptions import roster_csv
@@ -280,14 +280,45 @@ def departments_import_command(file):
 @click.argument("department")
 @with_appcontext
 def departments_alias_command(alias, department):
-    """Add another name for a department: `departments alias 审计 区审计局`."""
+    """Add another name for a department: `departments alias 审计 区审计局`. When ALIAS is
+    another department's name (learned from an issue), that department joins DEPARTMENT."""
     require("admin", "change the departments")
     try:
-        departments_store.add_alias(get_db(), alias, department)
+        done = department_merge.alias_or_merge(get_db(), alias, department)
     except ValueError as error:
         raise Fail.from_error(error)
-    note("department_alias", None, alias=alias, department=department)
-    click.echo(f"{alias} -> {department}")
+    note("department_alias", f"department:{done['id']}", alias=alias, department=department,
+         **_moved(done))
+    click.echo(f"{alias} -> {done['name']}{_merged_text(done, alias)}")
+
+
+@departments_group.command("rename")
+@click.argument("department")
+@click.argument("new_name")
+@with_appcontext
+def departments_rename_command(department, new_name):
+    """A department's new name (the old one stays an alias): `departments rename 区农委
+    区农业农村局`. When NEW_NAME is already another department (an issue printed it), the two
+    become one: items, followers and cadres go to it."""
+    require("admin", "change the departments")
+    try:
+        done = department_merge.rename(get_db(), department, new_name)
+    except ValueError as error:
+        raise Fail.from_error(error)
+    note("department_rename", f"department:{done['id']}", old=done["old_name"],
+         new=done["name"], **_moved(done))
+    click.echo(f"{done['old_name']} -> {done['name']}{_merged_text(done, done['old_name'])}")
+
+
+def _moved(done):
+    return {key: done[key] for key in ("merged", "items", "subscriptions", "cadres")}
+
+
+def _merged_text(done, name):
+    if not done["merged"]:
+        return ""
+    return (f"（已合并“{name}”：{done['items']} 条条目、{done['subscriptions']} 个订阅、"
+            f"{done['cadres']} 名干部转入）")
 
 
 def _one_line(error):

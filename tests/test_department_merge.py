@@ -65,7 +65,7 @@ def test_a_rename_after_an_issue_printed_the_new_name_makes_one_department(clien
     assert "区农业农村局 2条" in wang.say("部门") and "区农委 " not in wang.say("部门")
     # both names find both years' items, and filter by the one department
     for word in ("区农委", "农业农村局"):
-        reply = zhang.say(f"{word} 工作") if word == "区农委" else zhang.say(word)
+        reply = zhang.say(f"{word} 生产")
         assert "找到2条" in reply, reply
     audit = runner.invoke(args=["audit", "--action", "department_rename", "--json"])
     assert json.loads(audit.stdout)[0]["details"]["merged"] is True
@@ -81,8 +81,8 @@ def test_an_alias_naming_another_department_merges_it_and_says_so(client, runner
     listed = _departments(runner)
     assert "区农业农村局" not in listed
     assert listed["区农委"]["items"] == 2 and "区农业农村局" in listed["区农委"]["aliases"]
-    assert _reach(runner, issue_id)["by_department"]["区农委"] == 2
-    assert "找到2条" in zhang.say("区农业农村局")
+    assert _reach(runner, issue_id)["by_department"]["区农业农村局"] == 2  # as printed
+    assert "找到2条" in zhang.say("区农业农村局 生产")  # the filter: both years
 
 
 def test_a_rename_before_any_issue_prints_the_new_name(client, runner, db, tmp_path):
@@ -105,3 +105,12 @@ def test_renaming_refuses_what_it_cannot_do(runner, db):
                         (["区农委", "区农委"], "同一个")):
         result = runner.invoke(args=["departments", "rename", *args])
         assert result.exit_code == 2 and words in result.stderr, result.output
+
+
+def test_two_address_book_departments_are_merged_in_the_address_book_not_here(runner, db):
+    publish_sample(db)
+    db.execute("UPDATE departments SET wecom_id = id + 100 WHERE name IN ('区农委', '区人社局')")
+    db.conn.commit()
+    result = runner.invoke(args=["departments", "alias", "区农委", "区人社局"])
+    assert result.exit_code == 2 and "通讯录" in result.stderr
+    assert {"区农委", "区人社局"} <= set(_departments(runner))
