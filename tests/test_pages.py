@@ -4,7 +4,7 @@ import re
 import time
 from urllib.parse import unquote
 
-from fixtures_chat import approved
+from fixtures_chat import Chat, approved, publish_sample
 from store.issues import issue_items
 from test_console import add_cadre, login
 from test_console import stored_issue as stored_pending
@@ -79,7 +79,30 @@ def test_expired_link_is_refused(app, client, db, monkeypatch):
     later = time.time() + (app.config["BOT_LINK_TTL_DAYS"] + 1) * 86400
     monkeypatch.setattr(time, "time", lambda: later)
     response = client.get(path)
-    assert response.status_code == 403 and "链接无效或已过期" in response.get_data(as_text=True)
+    assert response.status_code == 403 and "链接已过期" in response.get_data(as_text=True)
+
+
+def test_an_expired_link_from_chat_history_says_how_to_get_the_item_again(app, client, db,
+                                                                         runner, monkeypatch):
+    """Months later a cadre taps an old card: the page says the link expired and which day
+    to send (最新 would give another issue), and that day's answer opens the item again."""
+    items = issue_items(db, stored_issue(db))
+    publish_sample(db, date="2021-03-03", number="第5期")  # the newest issue is another one
+    cadre = add_cadre(db, "王明", "sandbox-1", everything=True)
+    old = path_for(app, items[1]["id"], cadre_id=cadre)
+    later = time.time() + (app.config["BOT_LINK_TTL_DAYS"] + 90) * 86400
+    monkeypatch.setattr(time, "time", lambda: later)
+    page = client.get(old).get_data(as_text=True)
+    assert "链接已过期" in page and "2021-01-06" in page and "最新" not in page
+    assert "宋洁" not in page and items[1]["title"] not in page  # nothing of the item itself
+    reply = Chat(client, "sandbox-1").say("2021-01-06")
+    fresh = re.search(r'href="http://jianbao.test(/items/%d\?t=[^"]+)"' % items[1]["id"], reply)
+    assert fresh, reply
+    assert client.get(fresh.group(1)).status_code == 200
+    # a tampered or foreign link still says nothing of the issue
+    for path in (old[:-3] + "abc", f"/items/{items[1]['id']}?t=garbage"):
+        page = client.get(path).get_data(as_text=True)
+        assert "链接无效或已过期" in page and "2021-01-06" not in page
 
 
 def test_opening_records_one_receipt_per_reader(app, client, db):
