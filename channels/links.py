@@ -3,6 +3,7 @@
     url = item_url(app_config, item_id=42, cadre_id=7)     # https://…/items/42?t=42-c7.<time>.<sig>
     claim = read_token(app_config, token, item_id=42)       # {"i": 42, "c": 7} or None
     issued_at(app_config, token)                            # unix time it was signed, or None
+    expired(app_config, token, item_id=42)                  # ours, for 42, only too old
 
 A token names the item and who it was sent to: `c` (a cadre id) where the channel sends
 to one recipient per call (sandbox, mp), or `g` (a delivery group key) where WeCom sends
@@ -107,6 +108,17 @@ def read_token(config, token, item_id):
     if not isinstance(claim, dict) or claim.get("i") != int(item_id):
         return None
     return claim
+
+
+def expired(config, token, item_id):
+    """True when `token` is one we signed for `item_id` and only its age refuses it (a
+    card opened from chat history after BOT_LINK_TTL_DAYS): the page can say so."""
+    try:
+        value = _signer(config["SECRET_KEY"]).unsign(str(token or ""))
+    except BadSignature:
+        return False
+    claim = _parse_claim(value)
+    return bool(claim) and claim["i"] == int(item_id) and read_token(config, token, item_id) is None
 
 
 def issued_at(config, token):

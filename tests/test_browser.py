@@ -133,7 +133,7 @@ def test_publish_correct_push_read_and_chat(served_app, browser, db, sample_path
     # An expired link shows the friendly 403 page, not the text.
     response = phone.goto(base + expired_path(served_app, items[0]["id"], wang))
     assert response.status == 403
-    assert "链接无效或已过期" in phone.text_content("h1")
+    assert "链接已过期" in phone.text_content("h1")
     shot(phone, "link-expired.png")
 
     # Chat as 陈静: the reply comes back from the real /wechat callback.

@@ -300,7 +300,7 @@ def test_an_expired_item_link_is_403_and_records_no_receipt(live, monkeypatch):
     monkeypatch.setattr(time, "time", lambda: later)
     before = live.counts()
     response = requests.get(live.url(path), timeout=10)
-    assert response.status_code == 403 and "链接无效或已过期" in response.text
+    assert response.status_code == 403 and "链接已过期" in response.text
     assert_unchanged(before, live.counts())
 
 

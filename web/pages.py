@@ -2,6 +2,8 @@
 
     /items/42?t=…   -> 200, the item's full text (a read receipt is recorded)
     /items/42?t=bad -> 403, a friendly page saying the link is invalid or expired
+    /items/42?t=old -> 403, a link we signed that is only too old: the page names the issue's
+                       day to send in the chat for fresh links (nothing of the item itself)
 
 A link addressed to a cadre who has since left the roster is refused like an expired one.
 A corrected item shows its current text under `已更正（时间）：说明`; a withdrawn one shows
@@ -51,6 +53,8 @@ def item_page(item_id):
     db = get_db()
     item = get_item(db, item_id) if claim else None
     reader = active_cadre(db, claim["c"]) if claim and claim.get("c") is not None else None
+    if claim is None and links.expired(config, request.args.get("t"), item_id):
+        return _expired_page(db, item_id)
     if item is None or (claim.get("c") is not None and reader is None):
         return render_template("link_invalid.html"), 403
     if not _office_preview(claim) and not review.is_approved(db, item["issue_id"]):
@@ -91,6 +95,15 @@ def item_page(item_id):
         previous=previous and _link(config, previous, claim, links.issued_at(config, request.args.get("t"))),
         following=following and _link(config, following, claim, links.issued_at(config, request.args.get("t"))),
         position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))), config)
+
+
+def _expired_page(db, item_id):
+    """A link we signed that is only too old: the page names the issue's day, which the
+    cadre sends in the chat for fresh links (最新 gives the newest issue, not this one)."""
+    item = get_item(db, item_id)
+    return render_template("link_invalid.html", expired=True,
+                           day=item and item.get("date"),
+                           days=current_app.config["BOT_LINK_TTL_DAYS"]), 403
 
 
 def _office_preview(claim):
