@@ -114,3 +114,14 @@ def test_two_address_book_departments_are_merged_in_the_address_book_not_here(ru
     result = runner.invoke(args=["departments", "alias", "区农委", "区人社局"])
     assert result.exit_code == 2 and "通讯录" in result.stderr
     assert {"区农委", "区人社局"} <= set(_departments(runner))
+
+
+def test_the_new_name_alone_finds_the_items_printed_with_the_old_one(client, runner, db, tmp_path):
+    """A department's name or alias alone is a keyword over the attribution as printed and
+    also the department's own items: after a rename, last year's items too."""
+    issue_id, wang, zhang = _office_year(client, db, tmp_path)
+    assert runner.invoke(args=["departments", "rename", "区农委", "区农业农村局"]).exit_code == 0
+    for word in ("区农业农村局", "区农委"):
+        reply = zhang.say(word)
+        assert "找到2条" in reply and "区农委做好冬春农业生产" in reply, reply
+    assert "找到1条" in zhang.say("春耕")  # an ordinary word is unchanged
