@@ -27,13 +27,13 @@ import re
 from dataclasses import dataclass, field, replace
 
 import metrics
-from store.departments import departments_by_id, names, resolve
+from store.departments import departments_by_id, get_department, names, resolve
 from store.issues import dates_by_issue
 from store.ranking import idf, newest_first, rank
 from store import shared_answers
 from store.search_cache import CACHE, cache_key, remember
 from store.search_index import HELD, PUBLIC, date_tokens, item_of
-from store.text import add_words, chars, normalise, query_words
+from store.text import add_words, chars, fold, normalise, query_words
 
 MAX_QUERY_CHARS = 200  # longer input is cut here
 MAX_WORDS = 12  # query words beyond this are ignored
@@ -115,7 +115,7 @@ def _copy(result):
 def _search(db, query, page, per_page, public_only=False, held=False):
     remember(db, "#jieba-names", lambda: add_words(names(db)) or True)  # once per version
     parsed = parse_query(db, query)
-    expression = match_expression(parsed)
+    expression = match_expression(parsed, _named_department(db, query, parsed))
     if expression is None:
         return SearchResult(**parsed)
     if not held:  # a NOT walks the few held rows only: the cost stays flat
@@ -164,8 +164,24 @@ def parse_query(db, query):
             "date": date}
 
 
-def match_expression(parsed):
-    """The FTS5 MATCH text for a parsed query, built only from quoted tokens; None if empty."""
+def _named_department(db, query, parsed):
+    """The department a query of one word names exactly (its name or an alias, folded),
+    else None: such a word also finds the department's own items, whatever name they print
+    (a department renamed: last year's items print the old name)."""
+    parts = normalise(str(query or ""))[:MAX_QUERY_CHARS].split()
+    if len(parts) != 1 or parsed["department"] or parsed["date"] or not parsed["keywords"]:
+        return None
+    found = resolve(db, parts[0], strict=True).department
+    if found is None:
+        return None
+    department = get_department(db, found["id"])
+    spellings = {fold(n) for n in [department["name"], *department["aliases"]]}
+    return found if fold(parts[0]) in spellings else None
+
+
+def match_expression(parsed, named=None):
+    """The FTS5 MATCH text for a parsed query, built only from quoted tokens; None if empty.
+    `named` (a department the query's one word names): its items match too."""
     terms = []
     for word in parsed["keywords"]:
         word_phrase = _quote(word)
@@ -177,6 +193,9 @@ def match_expression(parsed):
     if parsed["date"]:
         filters.append(date_tokens(parsed["date"])[-1])
     terms.extend(f"filters : {_quote(token)}" for token in filters)
+    if named and terms:
+        token = _quote("dept" + str(named["id"]))
+        return f"({' AND '.join(terms)}) OR filters : {token}"
     return " AND ".join(terms) if terms else None
 
 
