@@ -1,7 +1,10 @@
 """Departments: learned from attributions, imported with aliases, resolved forgivingly."""
 
+import json
+
 import pytest
 
+from fixtures_chat import publish_sample
 from store import department_file, departments
 
 
@@ -271,3 +274,10 @@ def test_a_hostile_issuer_is_read_at_once():
         departments.district_of(name)
         departments.district_of(name, issuer=False)
     assert time.perf_counter() - start < 0.5
+
+
+def test_departments_json_without_list_as_the_readme_writes_it(runner, db):
+    publish_sample(db)
+    result = runner.invoke(args=["departments", "--json"])
+    assert result.exit_code == 0, result.output
+    assert {row["name"] for row in json.loads(result.stdout)} >= {"区农委", "区审计局"}
