@@ -237,11 +237,12 @@ def roster_unbind_command(cadre_id):
 
 
 @click.group("departments", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="With no command: `list --json`.")
 @click.pass_context
-def departments_group(ctx):
+def departments_group(ctx, as_json=False):
     """List departments with their item counts; `departments import FILE` adds aliases."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(departments_list_command)
+        ctx.invoke(departments_list_command, as_json=as_json)
 
 
 @departments_group.command("list")
