@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import time
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadData, BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import int_to_bytes, want_bytes
 
 SALT = "jianbao.item-link"
@@ -113,12 +113,16 @@ def read_token(config, token, item_id):
 def expired(config, token, item_id):
     """True when `token` is one we signed for `item_id` and only its age refuses it (a
     card opened from chat history after BOT_LINK_TTL_DAYS): the page can say so."""
+    token = str(token or "")
     try:
-        value = _signer(config["SECRET_KEY"]).unsign(str(token or ""))
-    except BadSignature:
+        if token[:1].isdigit():
+            claim = _parse_claim(_signer(config["SECRET_KEY"]).unsign(token))
+        else:  # a link sent before the compact tokens
+            claim = _legacy_serializer(config["SECRET_KEY"]).loads(token)
+    except BadData:
         return False
-    claim = _parse_claim(value)
-    return bool(claim) and claim["i"] == int(item_id) and read_token(config, token, item_id) is None
+    return (isinstance(claim, dict) and claim.get("i") == int(item_id)
+            and read_token(config, token, item_id) is None)
 
 
 def issued_at(config, token):
