@@ -298,8 +298,25 @@ def _read_all_with_aliases(db):
 
 def is_known(db, name):
     """True when `name` is a department's name or alias (after folding)."""
-    folded = fold(name)
-    return any(folded in d["folded"] for d in _all_with_aliases(db))
+    return spelled(db, name) is not None
+
+
+def spelled(db, word):
+    """`spelled(db, "区审计局")` -> {"id", "name"} when `word` is exactly a department's name or
+    one of its aliases (after folding), else None: a dict lookup in a map kept per version
+    of the departments (search asks it for every one-word query; resolve() tries far more)."""
+    return remember(db, "#department-spellings", lambda: _spellings(db)).get(fold(word))
+
+
+def _spellings(db):
+    """{folded name or alias: department}; a spelling two departments share names neither."""
+    found, shared = {}, set()
+    for department in _all_with_aliases(db):
+        for spelling in set(department["folded"]):
+            if spelling in found:
+                shared.add(spelling)
+            found[spelling] = _public(department)
+    return {spelling: d for spelling, d in found.items() if spelling not in shared}
 
 
 def cores(db):

@@ -27,13 +27,13 @@ import re
 from dataclasses import dataclass, field, replace
 
 import metrics
-from store.departments import departments_by_id, get_department, names, resolve
+from store.departments import departments_by_id, names, resolve, spelled
 from store.issues import dates_by_issue
 from store.ranking import idf, newest_first, rank
 from store import shared_answers
 from store.search_cache import CACHE, cache_key, remember
 from store.search_index import HELD, PUBLIC, date_tokens, item_of
-from store.text import add_words, chars, fold, normalise, query_words
+from store.text import add_words, chars, normalise, query_words
 
 MAX_QUERY_CHARS = 200  # longer input is cut here
 MAX_WORDS = 12  # query words beyond this are ignored
@@ -171,12 +171,7 @@ def _named_department(db, query, parsed):
     parts = normalise(str(query or ""))[:MAX_QUERY_CHARS].split()
     if len(parts) != 1 or parsed["department"] or parsed["date"] or not parsed["keywords"]:
         return None
-    found = resolve(db, parts[0], strict=True).department
-    if found is None:
-        return None
-    department = get_department(db, found["id"])
-    spellings = {fold(n) for n in [department["name"], *department["aliases"]]}
-    return found if fold(parts[0]) in spellings else None
+    return spelled(db, parts[0])
 
 
 def match_expression(parsed, named=None):
