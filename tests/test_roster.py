@@ -370,3 +370,26 @@ def test_roster_cli_reports_a_broken_file_in_one_line(runner, known, tmp_path):
     result = runner.invoke(args=["roster", "import", path])
     assert result.exit_code == 2 and "第2行" in result.stderr and result.stderr.count("\n") == 1
     assert roster.list_cadres(known) == []
+
+
+def test_a_keyless_row_naming_a_cadre_of_another_department_is_reported(known, tmp_path):
+    # A roster kept without mobiles: next year's file lists 陈一 under another department.
+    # Without a key nobody can tell a move from a namesake, so the row is a new person (as
+    # before), and the office is told which record may be the same person, to check.
+    roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "陈一,区审计局,,,\n"))
+    moved = roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "陈一,区人社局,,,\n",
+                                                      name="next.csv"))
+    assert (moved["created"], moved["errors"]) == (1, [])
+    assert [n["line"] for n in moved["notices"]] == [2]
+    message = moved["notices"][0]["message"]
+    assert "区审计局" in message and "调动" in message and "手机号" in message
+    # a namesake of another department who has a key is one more fact to check, not hidden
+    roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "陈二,区审计局,13900000021,,\n",
+                                              name="keyed.csv"))
+    again = roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "陈二,峡窝镇,,,\n",
+                                                      name="again.csv"))
+    assert again["created"] == 1 and "区审计局" in again["notices"][0]["message"]
+    # a row that has a key of its own is matched by it, and no notice is needed
+    keyed = roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "陈二,区人社局,13900000021,,\n",
+                                                      name="moved.csv"))
+    assert (keyed["created"], keyed["updated"], keyed["notices"]) == (0, 1, [])
