@@ -16,7 +16,9 @@ Identity, so a re-import updates instead of duplicating, by the strong keys firs
 strong key when exactly one cadre has that name and department, or for a row whose keys
 nobody has yet when that one namesake has no conflicting key (the file adds a mobile or a
 userid). Two rows or cadres with one name and department but different mobiles or userids
-are two people: both are kept and `notices` says so, for the office to check.
+are two people: both are kept and `notices` says so, for the office to check. A row with
+no key whose name a cadre of another department holds (moved, or a namesake: nothing tells)
+is a new person too, with a notice naming where the other is.
 
 A broken file (a quote left open or misused, a line with more fields than the header) is
 refused whole — MalformedRoster (a ValueError) lists every such line — and nothing of it is
@@ -233,12 +235,24 @@ def _find(db, row):
     if len(fitting) == 1 and len(namesakes) == 1:
         return fitting[0]["id"], None, None
     if not namesakes:
-        return None, None, None
+        return None, None, None if any(row[key] for key in STRONG) else _elsewhere(db, row)
     if not any(row[key] for key in STRONG):
         return None, (f"同名同单位的干部有 {len(namesakes)} 人，本行没有手机号或企业微信账号，"
                       "无法确定是谁，未导入"), None
     return None, None, (f"已有同名同单位的干部（{len(namesakes)} 人），手机号或企业微信账号不同，"
                         "已按另一人新增，请核对")
+
+
+def _elsewhere(db, row):
+    """The notice for a keyless row whose name a roster cadre of another department holds:
+    a move or a namesake, which no key tells apart; the row is a new person either way."""
+    departments = [r[0] or "未填单位" for r in db.execute(
+        "SELECT DISTINCT department FROM cadres WHERE name = ? AND open_access = 0"
+        " AND removed_at IS NULL ORDER BY department", [row["name"]])]
+    if not departments:
+        return None
+    return (f"已有同名干部在{'、'.join(departments)}，本行没有手机号或企业微信账号，已按另一人新增；"
+            "如是调动，请写上手机号或企业微信账号重新导入，并移除多出的一条")
 
 
 def _cadres_where(db, where, params):
