@@ -230,3 +230,84 @@ def test_a_held_version_is_neither_scheduled_by_the_cli_nor_fired_by_the_worker(
                 data={"csrf_token": page_token(client, f"/admin/issues/{held}")})
     run(app.config["DATABASE_PATH"], app.config)
     assert schedules.pending(db, held) == [] and len(inbox(db, "sandbox-a")) == 1
+
+
+def _earlier_with_a_due_schedule(runner, db, tmp_path):
+    """Issue A approved with a scheduled push now due, then a corrected file B of it held
+    (same_as A): -> (A, B)."""
+    import time
+
+    from push import schedules
+
+    (tmp_path / "a.json").write_bytes(issue_json())
+    (tmp_path / "b.json").write_bytes(issue_json(fix=True, extra=True))
+    first = json.loads(runner.invoke(args=["publish", str(tmp_path / "a.json"), "--json"]).stdout)
+    assert runner.invoke(args=["approve", str(first["id"])]).exit_code == 0
+    with db.conn:  # `push A --at …` an hour ago; its time has come
+        schedules.add(db, first["id"], "push", time.time() - 60, "scheduled")
+    second = json.loads(runner.invoke(args=["publish", str(tmp_path / "b.json"), "--json"]).stdout)
+    assert second["same_as"] == first["id"]
+    return first["id"], second["id"]
+
+
+def test_the_earlier_issues_schedule_waits_while_a_newer_version_awaits_the_decision(
+        app, client, runner, db, tmp_path):
+    """The office scheduled issue A, then a corrected file of it came in (held as another
+    version): A's schedule fired anyway and cadres got the version about to be replaced.
+    It is held (page, `status`, once in the audit log) and goes once both are kept."""
+    from channels import inbox
+    from push import schedules
+
+    add_cadre(db, "王明", "sandbox-a", everything=True)
+    first, held = _earlier_with_a_due_schedule(runner, db, tmp_path)
+    run_until_idle(app.config["DATABASE_PATH"], app.config)
+    run_until_idle(app.config["DATABASE_PATH"], app.config)
+    assert inbox(db, "sandbox-a") == []
+    [row] = schedules.pending(db, first)
+    assert f"存档编号 {held}" in row["held"]
+    [entry] = audit.entries(db, action="schedule_held", target=f"issue:{first}")
+    assert entry["who"] == "scheduler" and f"存档编号 {held}" in entry["details"]["reason"]
+    login(client)
+    page = client.get(f"/admin/issues/{first}").get_data(as_text=True)
+    assert "已暂停：" in page and f"存档编号 {held}" in page and "选定后立即发出" in page
+    said = runner.invoke(args=["status", str(first)])
+    assert said.exit_code == 0 and f"held — " in said.stdout and f"存档编号 {held}" in said.stdout
+
+    client.post(f"/admin/issues/{held}/versions/keep",
+                data={"csrf_token": page_token(client, f"/admin/issues/{held}")})
+    run_until_idle(app.config["DATABASE_PATH"], app.config)
+    assert schedules.pending(db, first) == [] and len(inbox(db, "sandbox-a")) == 1
+
+
+def test_after_a_replacement_the_earlier_schedule_waits_for_the_new_texts_approval(
+        app, client, runner, db, tmp_path):
+    """Replace: the earlier issue now holds the new text, back to 待审核 — its schedule goes
+    only when that is approved, and sends the new text, never the replaced one."""
+    from channels import inbox
+    from push import schedules
+    from test_roles import HASH, sign_in
+    from store import accounts
+
+    add_cadre(db, "王明", "sandbox-a", everything=True)
+    first, held = _earlier_with_a_due_schedule(runner, db, tmp_path)
+    run_until_idle(app.config["DATABASE_PATH"], app.config)
+    login(client)
+    client.post(f"/admin/issues/{held}/versions/replace",
+                data={"csrf_token": page_token(client, f"/admin/issues/{held}")})
+    run_until_idle(app.config["DATABASE_PATH"], app.config)
+    assert inbox(db, "sandbox-a") == []
+    [row] = schedules.pending(db, first)
+    assert "回到待审核" in row["held"]  # the reason moved on with the decision
+    reasons = [e["details"]["reason"] for e in
+               audit.entries(db, action="schedule_held", target=f"issue:{first}")]
+    assert len(reasons) == 2 and any("回到待审核" in r for r in reasons)
+    accounts.add(db, "shen", "approver", HASH)
+    approver, _ = sign_in(app, "shen")
+    page = approver.get(f"/admin/issues/{first}").get_data(as_text=True)
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    approver.post(f"/admin/issues/{first}/approve", data={
+        "version": version, "csrf_token": page_token(approver, f"/admin/issues/{first}")})
+    run_until_idle(app.config["DATABASE_PATH"], app.config)
+    [message] = inbox(db, "sandbox-a")
+    assert "便民服务圈" in json.dumps(message, ensure_ascii=False)
+    assert "便民生活圈" not in json.dumps(message, ensure_ascii=False)
