@@ -85,14 +85,12 @@ def _vouched(db, issue_id, action):
 def held_reason(db, row):
     """Why a push schedule may not fire now (Chinese, for the page and the audit log), or
     None: it fires when the issue is approved or already pushed, or — scheduled while
-    unapproved — while the issue is still the content then scheduled. Never while the issue
-    is held as another version of a stored issue (`same_as`, store/issue_identity.py) —
-    whatever its approval — until the office replaces the earlier items or keeps both."""
+    unapproved — while the issue is still the content then scheduled. Never while a version
+    decision is open (`version_hold`), whatever its approval."""
     if row["action"] != "push":
         return None
-    if (earlier := issue_identity.same_as(db, row["issue_id"])) is not None:
-        return (f"本期与存档编号 {earlier} 的一期期号、日期相同而内容不同，"
-                "在本期页面选择替换或保留两期后按时发出")
+    if why := version_hold(db, row["issue_id"]):
+        return why
     if review.is_approved(db, row["issue_id"]):
         return None
     current = review.versions(db, row["issue_id"])
@@ -103,17 +101,33 @@ def held_reason(db, row):
     return "定时后本期被修改，回到待审核，重新批准后按时发出"
 
 
+def version_hold(db, issue_id):
+    """Why the issue's scheduled push waits for the office's choice between two versions
+    (store/issue_identity.py), or None: the issue is an upload held as another version of a
+    stored issue (`same_as`), or a newer upload is held as another version of it — which
+    the office may be about to put in its place. Replacing gives the earlier issue the new
+    text, back to 待审核 (then the approval rule holds it); keeping both lifts this."""
+    if (earlier := issue_identity.same_as(db, issue_id)) is not None:
+        return (f"本期与存档编号 {earlier} 的一期期号、日期相同而内容不同，"
+                "在本期页面选择替换或保留两期后按时发出")
+    if newer := issue_identity.newer_versions(db, issue_id):
+        return (f"存档编号 {newer[0]} 是本期期号、日期相同而内容不同的新上传，"
+                "在那一期的页面选择替换或保留两期后按时发出")
+    return None
+
+
 def fire_due(db, config, db_path, channel=None, now=None):
     """Fire every schedule that is due (push.worker calls this each round): the push or the
     reminder is queued, urgent (the quiet window is over or the time was chosen), the
     schedule marked done and an audit row written (who: `scheduler`) in one transaction, so
     two workers never fire one twice. A push whose issue was changed after it was scheduled
     and is not approved again is not fired but held (`held_reason`; one `schedule_held`
-    audit row) until it may fire. Returns how many fired."""
+    audit row; another when the reason changes, e.g. a version decision made and the issue
+    back to 待审核) until it may fire. Returns how many fired."""
     fired = 0
     for row in schedules.due_now(db, now):
-        if row["held"] and held_reason(db, row):
-            continue  # still held: recorded when it first fell due
+        if row["held"] and held_reason(db, row) == row["held"]:
+            continue  # still held for the reason recorded when it first fell due
         channel = channel or make_channel(config, db_path)
         try:
             with write(db):
@@ -169,9 +183,10 @@ def quiet_until(config):
 def pending_schedules(db, issue_id, config):
     """The issue's pending schedules with their local due time (the issue page shows them),
     `paused`: why a push would not fire now (held_reason), else None, and `paused_for`:
-    "same_as" (held as another version) or "review" (waits for an approval)."""
+    "same_as" (waits for the office's choice between two versions: version_hold) or
+    "review" (waits for an approval)."""
     rows = schedules.pending(db, issue_id, config)
-    held = issue_identity.same_as(db, issue_id) is not None
+    held = version_hold(db, issue_id) is not None
     for row in rows:
         row["paused"] = held_reason(db, row)
         row["paused_for"] = row["paused"] and ("same_as" if held else "review")

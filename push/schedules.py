@@ -139,9 +139,9 @@ def postpone(db, schedule_id, due_at):
 
 def hold(db, schedule_id, why):
     """Record why a due schedule was not fired (inside the caller's transaction); False if it
-    was already held or is no longer pending."""
+    was already held for that reason or is no longer pending."""
     return db.execute("UPDATE push_schedules SET held = ? WHERE id = ? AND status = 'pending'"
-                      " AND held IS NULL", [why, schedule_id]).rowcount == 1
+                      " AND held IS NOT ?", [why, schedule_id, why]).rowcount == 1
 
 
 def finish(db, schedule_id, result):

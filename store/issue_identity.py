@@ -1,6 +1,7 @@
 """Which stored issue an upload is: its number, date and issuer, and other versions of it.
 
     same = flag(db, 12)            # an earlier issue with this number and date, other content
+    newer_versions(db, 9)          # [12]: uploads held as versions of issue 9, undecided
     keep_both(db, 12)              # the office says: two issues (the hold is lifted)
     replace(db, 12)                # the earlier issue takes issue 12's items; 12 is gone -> 9
     update_issue(db, 9, number="第71期")   # correct the masthead: -> {"before", "after"}
@@ -67,6 +68,13 @@ def same_as(db, issue_id):
     row = db.execute("SELECT s.id FROM issues i JOIN issues s ON s.id = i.same_as"
                      " WHERE i.id = ?", [issue_id]).fetchone()
     return row[0] if row else None
+
+
+def newer_versions(db, issue_id):
+    """`newer_versions(db, 9)` -> [12]: the uploads held as another version of issue 9 (their
+    `same_as` is 9), oldest first — the office has not yet replaced 9's items or kept both."""
+    return [r[0] for r in db.execute("SELECT id FROM issues WHERE same_as = ? ORDER BY id",
+                                     [issue_id])]
 
 
 def undecided(issue_id, earlier, then):
