@@ -281,3 +281,45 @@ def test_departments_json_without_list_as_the_readme_writes_it(runner, db):
     result = runner.invoke(args=["departments", "--json"])
     assert result.exit_code == 0, result.output
     assert {row["name"] for row in json.loads(result.stdout)} >= {"区农委", "区审计局"}
+
+
+def test_departments_list_separates_released_awaiting_and_withdrawn(runner, db, tmp_path):
+    """`departments list` counted every item — unapproved uploads and withdrawn items too —
+    so the office read 2 for a department whose cadres could find 0 or 1. `items` stays the
+    total; `released`, `awaiting_approval` and `withdrawn` say what it is made of."""
+    import json
+
+    from store.issues import issue_items
+
+    def publish(date, name):
+        path = tmp_path / name
+        path.write_text(json.dumps({"issuer": "某区委办公室", "date": date, "number": "第1期",
+                                    "items": [{"title": "区审计局开展业务培训" + date,
+                                               "body": "组织全体干部开展业务培训。",
+                                               "department": "区审计局"},
+                                              {"title": "峡窝镇做好防汛工作" + date,
+                                               "body": "扎实做好防汛工作。",
+                                               "department": "峡窝镇"}]},
+                                   ensure_ascii=False), encoding="utf-8")
+        return json.loads(runner.invoke(args=["publish", str(path), "--json"]).stdout)["id"]
+
+    approved = publish("2024-04-09", "a.json")
+    publish("2024-04-16", "b.json")  # uploaded, not approved
+    assert runner.invoke(args=["approve", str(approved)]).exit_code == 0
+    audit_item = next(i for i in issue_items(db, approved) if i["department"] == "区审计局")
+    assert runner.invoke(args=["item", "withdraw", str(audit_item["id"]),
+                               "--note", "数据有误"]).exit_code == 0
+
+    rows = {r["name"]: r for r in json.loads(runner.invoke(
+        args=["departments", "list", "--json"]).stdout)}
+    assert {"id", "name", "items", "aliases", "parent"} <= set(rows["区审计局"])
+    assert {k: rows["区审计局"][k] for k in ("items", "released", "awaiting_approval",
+                                          "withdrawn")} == \
+        {"items": 2, "released": 0, "awaiting_approval": 1, "withdrawn": 1}
+    assert {k: rows["峡窝镇"][k] for k in ("items", "released", "awaiting_approval",
+                                         "withdrawn")} == \
+        {"items": 2, "released": 1, "awaiting_approval": 1, "withdrawn": 0}
+    text = runner.invoke(args=["departments", "list"]).stdout
+    line = next(line for line in text.splitlines() if "区审计局" in line)
+    assert line.split()[0] == "2"
+    assert "0 released" in line and "1 awaiting approval" in line and "1 withdrawn" in line
