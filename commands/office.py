@@ -246,17 +246,25 @@ def departments_group(ctx, as_json=False):
 
 
 @departments_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help='Print [{"id", "name", "items", "aliases"}].')
+@click.option("--json", "as_json", is_flag=True,
+              help='Print [{"id", "name", "items", "aliases", "parent", "released",'
+                   ' "awaiting_approval", "withdrawn"}].')
 @with_appcontext
 def departments_list_command(as_json=False):
-    """List departments with their item counts and aliases."""
-    rows = departments_store.list_with_counts(get_db())
+    """List departments with their item counts and aliases: every item, and of them the
+    released ones (cadres can find them), those awaiting approval and the withdrawn."""
+    db = get_db()
+    states = departments_store.item_states(db)
+    none = {"released": 0, "awaiting_approval": 0, "withdrawn": 0}
+    rows = [dict(row, **states.get(row["id"], none))
+            for row in departments_store.list_with_counts(db)]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
     for row in rows:
         aliases = f"  ({'、'.join(row['aliases'])})" if row["aliases"] else ""
-        click.echo(f"{row['items']:>5}  {row['name']}{aliases}")
+        click.echo(f"{row['items']:>5}  {row['name']}{aliases}  — {row['released']} released,"
+                   f" {row['awaiting_approval']} awaiting approval, {row['withdrawn']} withdrawn")
 
 
 @departments_group.command("import")

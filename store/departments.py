@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from store.review import RELEASED_SQL
 from store.search_cache import remember
 from store.search_index import count_by_department
 from store.text import add_words, fold
@@ -233,6 +234,21 @@ def _count_items(db, reader):
         rows = sorted((dict(row, items=found.get(row["id"], 0)) for row in rows),
                       key=lambda row: (-row["items"], row["name"]))
     return rows
+
+
+def item_states(db):
+    """`item_states(db)` -> {department id: {"released", "awaiting_approval", "withdrawn"}}:
+    what the staff's `items` (list_with_counts) is made of — items of approved or pushed
+    issues that cadres can find, items of issues awaiting approval (待审核), and withdrawn
+    items (whatever their issue's state). Counted by main attribution, as `items` is."""
+    return {row[0]: {"released": row[1], "awaiting_approval": row[2], "withdrawn": row[3]}
+            for row in db.execute(f"""
+        SELECT i.department_id,
+               SUM(i.withdrawn_at IS NULL AND s.{RELEASED_SQL}),
+               SUM(i.withdrawn_at IS NULL AND NOT s.{RELEASED_SQL}),
+               SUM(i.withdrawn_at IS NOT NULL)
+        FROM items i JOIN issues s ON s.id = i.issue_id
+        WHERE i.department_id IS NOT NULL GROUP BY i.department_id""")}
 
 
 def departments_by_id(db):
