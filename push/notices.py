@@ -8,7 +8,8 @@ Account window and template fallback, WeCom's per-member pacing) as message kind
 `correct:<change id>`: the deliveries' unique key (issue, kind, recipient, part) makes a
 second `--notify` of the same correction queue nothing, while a later correction (a new
 change id) is a new notice. Recipients are exactly those the issue's push reached with this
-item (`push.status.item_recipients`: deliveries of kind `issue`, status `sent`). Links are
+item (`push.status.item_recipients`: deliveries of kind `issue`, status `sent`) — but for an
+item made 内部 since, not the followers sent 公开 items only (store.levels.public_only_among). Links are
 signed per cadre where the channel sends one recipient per call, per notice group on WeCom
 (`n<change id>`), like the push's own links. On WeCom a notice about a 内部 item is a
 confidential message (`safe: 1`), like the push that carried it.
@@ -22,7 +23,7 @@ from channels.links import item_url
 from push import outbox, status
 from push.plan import Message
 from store.issues import get_item
-from store.levels import INTERNAL, item_level
+from store.levels import INTERNAL, item_level, public_only_among
 
 TITLE_BYTES = 120
 NOTE_BYTES = 600
@@ -44,6 +45,9 @@ def notify_correction(db, config, channel, change):
     item = get_item(db, change["item_id"])
     confidential = item_level(db, item["id"]) == INTERNAL  # WeCom: a `safe` message
     recipients = status.item_recipients(db, item["id"])
+    if confidential:  # made 内部 after the push: not to followers sent 公开 items only
+        barred = public_only_among(db, [cadre_id for cadre_id, _ in recipients])
+        recipients = [r for r in recipients if r[0] not in barred]
     group = f"n{change['id']}"
     messages = []
     if channel.max_batch > 1:

@@ -15,7 +15,8 @@ no member can be named — those are `unknown`, counted and not reminded (`skipp
 A reminder is one text per cadre through the outbox, message kind `remind`: exactly once per
 cadre per issue (a second `remind` queues nothing and counts them `skipped`), with the push's
 retries, rate limits, WeCom pacing and the Official Account's template fallback. It lists the
-cadre's unread items (withdrawn ones left out), each its title linked as in the push (per
+cadre's unread items (withdrawn ones left out, and for a follower sent 公开 items only
+those made 内部 since the push), each its title linked as in the push (per
 cadre; on WeCom the same group link, so opening it counts for the group again), packed
 within 2,048 bytes; on WeCom a reminder about any 内部 item is confidential (`safe: 1`).
 Removed cadres and cadres with nothing left to read are `skipped`.
@@ -27,7 +28,7 @@ from bulletin.safetext import anchor, line, pack
 from channels.links import item_url
 from push import outbox, status
 from push.plan import Message, issue_title
-from store.levels import INTERNAL
+from store.levels import INTERNAL, public_only_among
 from subscriptions import audience
 
 READ, UNREAD, UNKNOWN = "read", "unread", "unknown"
@@ -72,8 +73,10 @@ def remind(db, config, channel, issue_id, dry_run=False):
     already = status.reminded(db, issue_id)
     counts = {"issue": issue_id, "reminded": 0, "already_read": 0, "skipped": 0}
     targets = []
+    public_only = public_only_among(db, [entry["cadre_id"] for entry in state["recipients"]])
     for entry in state["recipients"]:
-        unread = [i for i in entry["items"] if i in live]
+        unread = [i for i in entry["items"] if i in live  # 内部 since the push: not to them
+                  and not (entry["cadre_id"] in public_only and live[i].get("level") == INTERNAL)]
         if entry["state"] == READ:
             counts["already_read"] += 1
         elif (entry["state"] == UNKNOWN or entry["removed"] or not unread

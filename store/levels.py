@@ -5,11 +5,14 @@
     item_level(db, 12)                    # "内部": the item's own, else its issue's
     internal_among(db, [3, 4, 9])         # {3, 9}: which of these items are 内部
     public_only(ctx.cadre)                # True: this chat reader sees 公开 items only
+    public_only_among(db, [1, 2, 5])      # {5}: of these cadres, those sent 公开 items only
     EFFECTIVE                             # the SQL for an item's level (items i, issues s)
 
 内部 items never reach followers who enrolled themselves under BOT_OPEN_ACCESS=1
 (`cadres.open_access`), nor anyone who chats without a cadre record: not in pushes
-(subscriptions/audience.py), not in any chat reply (`public_only`, handlers/searching.py:
+(subscriptions/audience.py), not in what is sent about an item after the push — a
+correction notice, a reminder (`public_only_among`: the item may have been 公开 when it was
+pushed) —, not in any chat reply (`public_only`, handlers/searching.py:
 search, 最新, 更多 and help's examples; 部门's counts), not on item pages (web/pages.py). Issues marked
 秘密/机密/绝密 are never stored at all (store/ingest.py).
 
@@ -83,3 +86,17 @@ def public_only(cadre):
 def is_open_access(db, cadre_id):
     row = db.execute("SELECT open_access FROM cadres WHERE id = ?", [cadre_id]).fetchone()
     return bool(row and row[0])
+
+
+def public_only_among(db, cadre_ids):
+    """`public_only_among(db, [1, 2, 5])` -> {5}: those of the cadres who may be sent 公开
+    items only — self-enrolled followers (`open_access`), and ids with no cadre record.
+    What is sent about an item after its push (notices, reminders) asks this: the item may
+    have been made 内部 since."""
+    ids = {int(cadre_id) for cadre_id in cadre_ids if cadre_id is not None}
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    allowed = {row[0] for row in db.execute(
+        f"SELECT id FROM cadres WHERE id IN ({marks}) AND NOT open_access", sorted(ids))}
+    return ids - allowed
