@@ -311,3 +311,35 @@ def test_after_a_replacement_the_earlier_schedule_waits_for_the_new_texts_approv
     [message] = inbox(db, "sandbox-a")
     assert "便民服务圈" in json.dumps(message, ensure_ascii=False)
     assert "便民生活圈" not in json.dumps(message, ensure_ascii=False)
+
+
+def test_whoever_uploaded_the_replacing_version_cannot_approve_it(app, db):
+    """Four eyes: 张 uploads a corrected file of 王's issue, 李 replaces the earlier items
+    with it — 张 then approved the text 张 uploaded (the issue remembered only 王 as its
+    uploader and 李 as its last changer)."""
+    from test_roles import HASH, sign_in
+    from store import accounts
+
+    for name, role in (("wang", "approver"), ("zhang", "approver"), ("li", "admin")):
+        accounts.add(db, name, role, HASH)
+    wang, _ = sign_in(app, "wang")
+    zhang, _ = sign_in(app, "zhang")
+    li, _ = sign_in(app, "li")
+    first, _ = upload(wang, issue_json())
+    second, _ = upload(zhang, issue_json(fix=True), "fixed.json")
+    li.post(f"/admin/issues/{second}/versions/replace",
+            data={"csrf_token": page_token(li, f"/admin/issues/{second}")})
+    assert get_issue(db, second) is None
+
+    def approve(client):
+        page = client.get(f"/admin/issues/{first}").get_data(as_text=True)
+        version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+        return client.post(f"/admin/issues/{first}/approve", follow_redirects=True, data={
+            "version": version, "csrf_token": page_token(client, f"/admin/issues/{first}")
+        }).get_data(as_text=True)
+
+    refused = approve(zhang)
+    assert review.state(db, first)["state"] == "pending"
+    assert "需由另一位审核人批准" in refused
+    approve(wang)  # 王's text is gone: 王 reviews 张's
+    assert review.state(db, first)["state"] == "approved"
