@@ -97,7 +97,8 @@ def replace(db, issue_id):
 
     Only while neither was pushed (the caller checks deliveries; ValueError here when the
     approval state says pushed). The earlier issue keeps its id, its 公开/内部 level and its
-    approval record; its old items go (their per-item levels with them: the new text starts
+    approval record, but its uploader becomes the upload's (four eyes: who uploaded the text
+    it now holds may not approve it); its old items go (their per-item levels with them: the new text starts
     at the issue's level) and the upload's items move over, ids and all."""
     with write(db):
         target = same_as(db, issue_id)
@@ -113,13 +114,15 @@ def replace(db, issue_id):
             " WHERE i.issue_id = ? UNION SELECT department_id FROM items WHERE issue_id = ?",
             [target, target])]
         upload = db.execute("SELECT content_hash, issuer, number, source, warnings, ocr,"
-                            " classification FROM issues WHERE id = ?", [issue_id]).fetchone()
+                            " classification, uploaded_by FROM issues WHERE id = ?",
+                            [issue_id]).fetchone()
         db.execute("DELETE FROM items WHERE issue_id = ?", [target])
         db.execute("UPDATE items SET issue_id = ? WHERE issue_id = ?", [target, issue_id])
         db.execute("DELETE FROM issues WHERE id = ?", [issue_id])
         db.execute("""UPDATE issues SET content_hash = ?, issuer = COALESCE(?, issuer),
                       number = COALESCE(?, number), source = ?, warnings = ?, ocr = ?,
-                      classification = ? WHERE id = ?""", [*upload, target])
+                      classification = ?, uploaded_by = COALESCE(?, uploaded_by)
+                      WHERE id = ?""", [*upload, target])
         db.execute("UPDATE items SET title = title WHERE issue_id = ?", [target])  # re-index
         forget_unused(db, named)  # departments only the replaced items named
         after = db.execute("SELECT COUNT(*) FROM items WHERE issue_id = ?", [target]).fetchone()[0]
