@@ -100,3 +100,30 @@ def test_on_wecom_the_new_reader_gets_it_and_may_open_it(fake_wechat, make_app):
     assert sum(f"/items/{item_id}?" in url for m in fake_wechat.received("m2")
                for url in message_urls(m["body"])) == 1
     db.conn.close()
+
+
+def test_moving_a_pushed_item_to_a_department_the_issue_never_reached_tells_its_followers(
+        app, runner, db):
+    """The item was 峡窝镇's by mistake and is really 区财政局's, which had no other item in
+    the issue: its followers had received nothing of the issue, so nobody told them — only a
+    push 'to new subscribers' someone happened to make later would. They get the issue (now
+    their item) at once, once; 峡窝镇's follower keeps what they had. (An issue without a
+    lead: a lead goes to everyone, so all had the issue.)"""
+    from test_plan import ITEMS, make_issue
+
+    issue_id = publish(db, make_issue(ITEMS[1:]))
+    add_cadre(db, "丙", "sandbox-3", ["峡窝镇"])
+    add_cadre(db, "戊", "sandbox-5", ["区财政局"])
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    assert inbox(db, "sandbox-5") == []  # nothing of the issue was theirs
+    item_id = item_ids(db, issue_id)[TOWN]
+    moved = runner.invoke(args=["item", "correct", str(item_id), "--department", "区财政局",
+                                "--note", "单位有误，应为区财政局", "--json"])
+    assert moved.exit_code == 0, moved.output
+    gained = json.loads(moved.stdout)["gained"]
+    assert gained["recipients"] == 1 and gained["queued"] == 1
+    assert titles(db, "sandbox-5") == [TOWN]
+    assert status.item_recipients(db, item_id) == [
+        (c, r) for c, r in status.item_recipients(db, item_id) if r in ("sandbox-3", "sandbox-5")]
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0  # again: nothing new
+    assert titles(db, "sandbox-5") == [TOWN] and titles(db, "sandbox-3") == [TOWN]
