@@ -13,7 +13,8 @@
     python bot.py item correct 7 --title "新标题" --note "标题有误" --notify
     python bot.py item correct 7 --body-file fixed.txt --department 审计局 --note "…" --json
         -> {"item": 7, "change": 3, "notified": {"recipients": 12, "queued": 12} | null,
-            "gained": {"recipients": 3, "queued": 3} | null}   # a new department: push.gained
+            "gained": {"recipients": 3, "queued": 3, "new_to_issue": 1} | null}
+            # a new department: push.gained
 
 Each change is kept (store.corrections: before, after, who = the CLI's actor — `cli`, or the
 BOT_CLI_USER account — when, the note) and written to the audit log; the
@@ -96,8 +97,11 @@ def correct(item_id, title, body_file, department, note, notify, no_wait, as_jso
         click.echo(f"Correction notice: {result['notified']['queued']} queued for"
                    f" {result['notified']['recipients']} recipients of the item.")
     if result["gained"] is not None:
-        click.echo(f"New department: the item sent to {result['gained']['recipients']} followers"
-                   f" who had the issue without it ({result['gained']['queued']} queued).")
+        gained = result["gained"]
+        click.echo(f"New department: the item sent to {gained['recipients']} followers"
+                   f" ({gained['recipients'] - gained['new_to_issue']} who had the issue"
+                   f" without it, {gained['new_to_issue']} it had not reached;"
+                   f" {gained['queued']} queued).")
 
 
 RECALL_KEYS = '{"calls", "recalled", "too_old", "failed", "not_recallable", "retryable"}'

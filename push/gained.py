@@ -1,13 +1,19 @@
 """An item readers gained after the push: a department correction moved a pushed item to a
 department whose followers got the issue without it; they get the item on its own, once.
 
-    result = deliver_gained(db, config, channel, item_id)   # {"item", "recipients", "queued"}
+    result = deliver_gained(db, config, channel, item_id)
+        # {"item", "recipients", "queued", "new_to_issue"}
     who = gained_recipients(db, config, channel, item_id)   # [recipient dict], nothing written
 
 Who: the cadres the audience rule (subscriptions.audience) now gives the item, who were sent
 the issue (a delivery of kind `issue`) and have no delivery carrying the item (the push's, or
-an earlier one of these). Cadres the issue never reached get the whole issue, item included,
-when it is pushed again to new subscribers (push.plan), so they are not counted here.
+an earlier one of these). Cadres the issue never reached for whom this item is now all
+of it — in an issue without a lead, the followers of a department it had no other item
+of, left out of the push for having nothing in it — get the issue's own push now (this one
+item; kind `issue`, so pushing again adds nothing): `first_reach`, counted in
+`new_to_issue`. Cadres who bound since the push and have other items in it get the whole
+issue when it is pushed again to new subscribers (push.plan), as before. Nothing is sent
+for an issue not pushed yet.
 
 The message is the push's own card for the item (channel.render; per cadre links on
 one-recipient channels, the group `i<item id>` on WeCom), under the issue's title, through the
@@ -46,11 +52,28 @@ def gained_recipients(db, config, channel, item_id):
             and r["recipient"] not in holders]
 
 
+def first_reach(db, config, channel, item_id):
+    """The issue's push messages (push.plan) for the cadres it never reached whose only item
+    in it is now `item_id`; [] when the issue was not pushed (a push run with deliveries)."""
+    issue_id = status.issue_of_item(db, item_id)
+    if issue_id is None or not audience.planned_recipients(db, issue_id):
+        return []
+    return [m for m in plan.plan_issue(db, issue_id, channel, config) or []
+            if list(m.items) == [item_id]]
+
+
 def deliver_gained(db, config, channel, item_id):
-    """Queue the item to each gained recipient (once per item and recipient)."""
+    """Queue the item to each gained recipient (once per item and recipient), and the issue
+    to the cadres it never reached who now get the item (`new_to_issue`: how many)."""
+    reaching = first_reach(db, config, channel, item_id)
+    new_to_issue = len({r for m in reaching for _, r in m.recipients})
+    queued = 0
+    if reaching:
+        queued = outbox.enqueue(db, status.issue_of_item(db, item_id), channel.name, reaching)
     recipients = gained_recipients(db, config, channel, item_id)
     if not recipients:
-        return {"item": item_id, "recipients": 0, "queued": 0}
+        return {"item": item_id, "recipients": new_to_issue, "queued": queued,
+                "new_to_issue": new_to_issue}
     issue_id = status.issue_of_item(db, item_id)
     items, meta = audience.issue_content(db, issue_id)
     row = next(item for item in items if item["id"] == item_id)
@@ -69,5 +92,6 @@ def deliver_gained(db, config, channel, item_id):
             cards = plan.cards_for([row], meta, channel, config, cadre_id=r["id"])
             messages.append(plan.Message(group, [item_id], [(r["id"], r["recipient"])],
                                          channel.render(cards, title=title)))
-    queued = outbox.enqueue(db, issue_id, channel.name, messages, kind=gained_kind(item_id))
-    return {"item": item_id, "recipients": len(recipients), "queued": queued}
+    queued += outbox.enqueue(db, issue_id, channel.name, messages, kind=gained_kind(item_id))
+    return {"item": item_id, "recipients": len(recipients) + new_to_issue, "queued": queued,
+            "new_to_issue": new_to_issue}

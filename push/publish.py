@@ -239,7 +239,8 @@ def correct_item(db, item_id, config, db_path, *, title=None, body=None, departm
     `notify`, queue one correction notice to each cadre the item reached (push.notices).
     A new department sends the item to the cadres who now follow it and were sent the issue
     without it (push.gained). Returns {"item", "change", "notified": {"recipients",
-    "queued"} | None, "gained": {"recipients", "queued"} | None (no department change)};
+    "queued"} | None, "gained": {"recipients", "queued", "new_to_issue"} | None (no department
+    change)};
     ValueError for a correction that cannot be made (its message says why)."""
     change = corrections.correct(db, item_id, title=title, body=body, department=department,
                                  note=note, who=who)
@@ -254,7 +255,8 @@ def correct_item(db, item_id, config, db_path, *, title=None, body=None, departm
     if change["before"]["department"] != change["after"]["department"]:
         channel = channel or make_channel(config, db_path)
         sent = gained_items.deliver_gained(db, config, channel, item_id)
-        gained = {"recipients": sent["recipients"], "queued": sent["queued"]}
+        gained = {"recipients": sent["recipients"], "queued": sent["queued"],
+                  "new_to_issue": sent["new_to_issue"]}
     return {"item": item_id, "change": change["id"], "notified": notified, "gained": gained}
 
 

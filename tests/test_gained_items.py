@@ -74,7 +74,7 @@ def test_the_cli_sends_it_and_says_so(app, runner, db):
     item_id = item_ids(db, issue_id)[TOWN]
     result = runner.invoke(args=["item", "correct", str(item_id), "--department", "区审计局",
                                  "--note", "单位有误", "--json"])
-    assert json.loads(result.stdout)["gained"] == {"recipients": 1, "queued": 1}
+    assert json.loads(result.stdout)["gained"] == {"recipients": 1, "queued": 1, "new_to_issue": 0}
     assert titles(db, "sandbox-1").count(TOWN) == 1           # sent before the command returned
 
 
@@ -93,7 +93,7 @@ def test_on_wecom_the_new_reader_gets_it_and_may_open_it(fake_wechat, make_app):
     item_id = item_ids(db, issue_id)[TOWN]
     result = runner.invoke(args=["item", "correct", str(item_id), "--department", "区审计局",
                                  "--note", "单位有误", "--json"])
-    assert json.loads(result.stdout)["gained"] == {"recipients": 2, "queued": 2}
+    assert json.loads(result.stdout)["gained"] == {"recipients": 2, "queued": 2, "new_to_issue": 0}
     link = link_of(fake_wechat, "m1", item_id)
     page = fake_wechat.open_on_phone(app.test_client(), "m1", link, WECOM_PHONE)
     assert page.status_code == 200 and TOWN in page.get_data(as_text=True)

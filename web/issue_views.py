@@ -201,10 +201,14 @@ def _correct_after_push(db, item, form, typed, changes, back, unchecked):
     if result["notified"] is not None:
         message += f"更正通知已排队 {result['notified']['queued']} 条。"
         worker.wake(current_app)
-    if result["gained"] is not None:
-        message += (f"新单位的订阅者中有 {result['gained']['recipients']} 人收到过本期但没有这一条，"
-                    f"已排队补发给他们（{result['gained']['queued']} 条消息）。"
-                    if result["gained"]["recipients"] else "新单位的订阅者中没有需要补发这一条的人。")
+    if (gained := result["gained"]) is not None:
+        had = gained["recipients"] - gained["new_to_issue"]
+        message += (f"新单位的订阅者中有 {had} 人收到过本期但没有这一条，已排队补发给他们"
+                    f"（{gained['queued']} 条消息）。" if had and not gained["new_to_issue"]
+                    else f"新单位的订阅者中有 {had} 人收到过本期但没有这一条、"
+                    f"{gained['new_to_issue']} 人此前没有收到本期，已排队补发给他们"
+                    f"（{gained['queued']} 条消息）。" if gained["recipients"]
+                    else "新单位的订阅者中没有需要补发这一条的人。")
         worker.wake(current_app)
     return _saved(item, back, message, changes, unchecked)
 
