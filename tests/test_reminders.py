@@ -126,3 +126,25 @@ def test_on_the_official_account_a_closed_window_gets_the_template(fake_wechat, 
     assert remind(runner, issue_id)["reminded"] == 1
     assert [m["api"] for m in fake_wechat.received("o1")][-1] == "template"
     db.conn.close()
+
+
+def test_after_unbind_nothing_more_goes_to_the_wechat_account_that_was_unbound(runner, db):
+    """The office unbinds a cadre (the wrong person bound with their code, or a phone handed
+    on): reminders, correction notices and resends still went to the unbound account — the
+    titles of the cadre's items to someone who is no longer them."""
+    from store.binding import get_cadre
+
+    issue_id, item_id = pushed(runner, db)
+    wrong = next(c for c in range(1, 4) if get_cadre(db, c)["openid"] == "sandbox-2")
+    assert runner.invoke(args=["roster", "unbind", str(wrong)]).exit_code == 0
+    before = len(inbox(db, "sandbox-2"))
+    corrected = runner.invoke(args=["item", "correct", str(item_id), "--title", "新标题",
+                                    "--note", "标题有误", "--notify"])
+    assert corrected.exit_code == 0, corrected.output
+    remind(runner, issue_id)
+    assert len(inbox(db, "sandbox-2")) == before
+    assert any("新标题" in m["payload"]["text"]["content"] for m in inbox(db, "sandbox-1")
+               if m["payload"].get("msgtype") == "text")
+    reasons = {row[0] for row in db.execute(
+        "SELECT reason FROM deliveries WHERE recipient = 'sandbox-2' AND kind != 'issue'")}
+    assert reasons == {"unbound from WeChat since planning"}
