@@ -154,19 +154,30 @@ def record_error(db, row, errcode, reason, policy, now=None):
     return outcome
 
 
+UNBOUND = "unbound from WeChat since planning"
+
+
 def drop_removed(db, row):
-    """Mark deliveries of cadres taken off the roster since planning as failed; returns the
-    row's remaining recipients (the call goes to them only)."""
-    removed = {r[0] for r in db.conn.execute("""
-        SELECT d.recipient FROM deliveries d JOIN cadres c ON c.id = d.cadre_id
-        WHERE d.outbox_id = ? AND c.removed_at IS NOT NULL AND d.status = 'pending'""",
-                                             [row["id"]]).fetchall()}
-    if not removed:
+    """Mark deliveries of cadres taken off the roster since planning, or whose WeChat account
+    is no longer the recipient (unbound — the wrong person had bound, a phone handed on — or
+    bound anew), as failed; returns the row's remaining recipients (the call goes to them
+    only). A notice, a reminder or a resend is planned from earlier deliveries: without this
+    it went to the account the office had unbound."""
+    found = db.conn.execute("""
+        SELECT d.recipient, c.removed_at IS NOT NULL FROM deliveries d JOIN cadres c ON c.id = d.cadre_id
+        WHERE d.outbox_id = ? AND d.status = 'pending' AND (c.removed_at IS NOT NULL
+              OR d.recipient IS NOT c.openid AND d.recipient IS NOT c.userid)""",
+                            [row["id"]]).fetchall()
+    if not found:
         return row["recipients"]
+    removed = sorted(r for r, gone in found if gone)
+    unbound = sorted(r for r, gone in found if not gone)
     with write(db):
         conn = db.conn
-        _set_delivery(conn, row, sorted(removed), "failed", None, "removed from the roster")
-    return [r for r in row["recipients"] if r not in removed]
+        _set_delivery(conn, row, removed, "failed", None, "removed from the roster")
+        _set_delivery(conn, row, unbound, "failed", None, UNBOUND)
+    dropped = {r for r, _ in found}
+    return [r for r in row["recipients"] if r not in dropped]
 
 
 def postpone(db, row, seconds, reason):
