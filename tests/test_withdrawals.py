@@ -112,3 +112,33 @@ def test_wecoms_refusal_is_recorded_on_the_call(fake_wechat, make_app):
     [(recall,)] = db.execute("SELECT recall FROM outbox WHERE kind = 'issue'").fetchall()
     assert recall.startswith("errcode 86008")
     db.conn.close()
+
+
+def test_a_resend_after_a_withdrawal_does_not_send_the_withdrawn_item(fake_wechat, make_app):
+    """A member not yet in the WeCom app when the issue went out (invaliduser); the office
+    withdraws an item (wrong figures), then adds the member and presses 重试: the resend
+    sent the stored message — the withdrawn item in it — to the member."""
+    from push import status
+    from store.db import open_db
+    from test_plan import add_cadre, item_ids, publish
+
+    app = make_app(**fake_wechat.app_config("work"), BOT_RETRY_BASE_SECONDS=0.01)
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish(db)
+    add_cadre(db, "在职", "member", ["区审计局"], identity="userid")
+    add_cadre(db, "新来", "late", ["区审计局"], identity="userid")
+    fake_wechat.add_members(["member"])
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    assert status.summary(db, issue_id)["failed"] == 1
+    withdrawn = "区审计局“四个一”提升信息宣传工作"
+    assert runner.invoke(args=["item", "withdraw", str(item_ids(db, issue_id)[withdrawn]),
+                               "--note", "数据有误"]).exit_code == 0
+    fake_wechat.add_members(["late"])
+    result = runner.invoke(args=["resend", str(issue_id)])
+    assert result.exit_code == 0, result.output
+    [message] = fake_wechat.received("late")
+    sent = json.dumps(message, ensure_ascii=False)
+    assert "区审计局开展专项审计" in sent and withdrawn not in sent
+    assert status.summary(db, issue_id) | {"by_reason": {}} == {
+        "issue": issue_id, "total": 2, "sent": 2, "failed": 0, "pending": 0, "by_reason": {}}
