@@ -185,7 +185,8 @@ def resend_command(issue_id, no_wait):
     require_push(issue_id, "resend")
 
     try:
-        queued = publish.resend_failed(get_db(), issue_id)
+        queued = publish.resend_failed(get_db(), issue_id, current_app.config,
+                                       current_app.config["DATABASE_PATH"])
     except publish.UnknownIssue:
         raise Fail(f"no issue {issue_id}")
     note("resend", f"issue:{issue_id}", queued=queued)

@@ -189,8 +189,27 @@ def postpone(db, row, seconds, reason):
                      [time.time() + seconds, reason, row["id"]])
 
 
+def unsent_recipients(db, issue_id):
+    """The recipients of the issue's push none of whose parts was sent and who have a part
+    `failed` or `window_closed` (publish.resend_failed plans them again)."""
+    return {r[0] for r in db.execute("""
+        SELECT recipient FROM deliveries WHERE issue_id = ? AND kind = 'issue'
+        GROUP BY recipient HAVING SUM(status = 'sent') = 0
+           AND SUM(status IN ('failed', 'window_closed')) > 0""", [issue_id])}
+
+
+def forget_unsent(db, issue_id, recipients):
+    """Delete the push deliveries of these recipients none of whose parts was sent (inside
+    the caller's transaction, which plans them again)."""
+    db.conn.executemany(
+        "DELETE FROM deliveries WHERE issue_id = ? AND kind = 'issue' AND recipient = ?"
+        " AND status IN ('failed', 'window_closed')",
+        [(issue_id, recipient) for recipient in sorted(recipients)])
+
+
 def resend(db, issue_id):
-    """Queue the issue's `failed` and `window_closed` deliveries again (same payloads).
+    """Queue the issue's `failed` and `window_closed` deliveries again (same payloads), but
+    for those carrying an item withdrawn since (they stay failed: not sent again).
 
     A closed Official Account window opens when the cadre writes to the account, so those
     are worth retrying too. Resumes a paused push.
@@ -202,6 +221,8 @@ def resend(db, issue_id):
             SELECT d.id, d.recipient, d.part, o.group_key, o.payload, d.kind FROM deliveries d
             JOIN outbox o ON o.id = d.outbox_id
             WHERE d.issue_id = ? AND d.status IN ('failed', 'window_closed')
+              AND NOT EXISTS (SELECT 1 FROM json_each(d.items) j JOIN items i ON i.id = j.value
+                              WHERE i.withdrawn_at IS NOT NULL)
             ORDER BY o.id, d.id""",
                               [issue_id]).fetchall()
         calls = {}

@@ -3,7 +3,7 @@ issue in is store.ingest).
 
     result = push_issue(db, issue_id, app.config, db_path)   # {"issue", "queued", "recipients"}
     preview = preview_push(db, issue_id, app.config, db_path) # the same, counted, nothing queued
-    queued = resend_failed(db, issue_id)
+    queued = resend_failed(db, issue_id, app.config, db_path)
     result = correct_item(db, 7, config, db_path, title="新标题", note="标题有误", who="cli",
                           notify=True)   # {"item", "change", "notified", "gained"}
 
@@ -293,11 +293,36 @@ def preview_push(db, issue_id, config, db_path, channel=None):
     return preview
 
 
-def resend_failed(db, issue_id):
-    """Queue the failed deliveries of an issue again; returns how many."""
+def resend_failed(db, issue_id, config=None, db_path=None, channel=None):
+    """Queue the failed deliveries of an issue again; returns how many. With `config` (every
+    caller), a recipient the push reached with no part (all failed or window_closed) is
+    planned again from the issue as it is now — withdrawn items out, corrections and levels
+    in — instead of being sent the stored message; what is sent again as stored (a part of a
+    message partly sent, notices, reminders) leaves out a call that carried an item
+    withdrawn since (outbox.resend)."""
     if not issue_exists(db, issue_id):
         raise UnknownIssue(issue_id)
-    return outbox.resend(db, issue_id)
+    queued = 0
+    if config is not None:
+        queued = _replan_unsent(db, issue_id, config, channel or make_channel(config, db_path))
+    return queued + outbox.resend(db, issue_id)
+
+
+def _replan_unsent(db, issue_id, config, channel):
+    """Plan again, from the current issue, the recipients none of whose push parts was
+    sent; their failed deliveries give way to the new ones (one transaction)."""
+    unsent = outbox.unsent_recipients(db, issue_id)
+    if not unsent:
+        return 0
+    reach = audience.audience(db, issue_id, audience.rule_for(config, channel.identity),
+                              skip_planned=False)
+    reach.recipients = [r for r in reach.recipients if r["recipient"] in unsent]
+    messages = plan.plan_issue(db, issue_id, channel, config, reach=reach) or []
+    if not messages:
+        return 0
+    with write(db):
+        outbox.forget_unsent(db, issue_id, {r for m in messages for _, r in m.recipients})
+        return outbox.enqueue(db, issue_id, channel.name, messages)
 
 
 def issue_exists(db, issue_id):

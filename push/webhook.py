@@ -150,7 +150,8 @@ def resend(issue_id):
 
     db = get_db()
     try:
-        queued = publish.resend_failed(db, issue_id)
+        queued = publish.resend_failed(db, issue_id, current_app.config,
+                                       current_app.config["DATABASE_PATH"])
     except publish.UnknownIssue:
         raise WebhookError(404, f"no issue {issue_id}")
     worker.wake(current_app)

@@ -65,6 +65,6 @@ def start_push(app, issue_id, urgent=False, at=None):
 
 def resend_failed(app, issue_id):
     """Queue the failed deliveries again."""
-    queued = publish.resend_failed(get_db(), issue_id)
+    queued = publish.resend_failed(get_db(), issue_id, app.config, app.config["DATABASE_PATH"])
     worker.wake(app)
     return {"issue": issue_id, "queued": queued}
