@@ -142,3 +142,29 @@ def test_a_resend_after_a_withdrawal_does_not_send_the_withdrawn_item(fake_wecha
     assert "区审计局开展专项审计" in sent and withdrawn not in sent
     assert status.summary(db, issue_id) | {"by_reason": {}} == {
         "issue": issue_id, "total": 2, "sent": 2, "failed": 0, "pending": 0, "by_reason": {}}
+
+
+def test_an_item_withdrawn_while_the_push_is_still_queued_is_not_sent(app, runner, db):
+    """Withdrawn mid-push (the office saw the wrong figures in the first messages): the
+    messages still queued went out as planned, the withdrawn item in them."""
+    from channels import inbox
+    from push.worker import run_until_idle
+
+    issue_id, item_id = pushed_later(runner, db)
+    assert runner.invoke(args=["item", "withdraw", str(item_id), "--note", "数据有误"]).exit_code == 0
+    run_until_idle(app.config["DATABASE_PATH"], app.config)
+    for recipient in ("sandbox-1", "sandbox-2"):
+        [message] = inbox(db, recipient)
+        sent = json.dumps(message, ensure_ascii=False)
+        assert "区审计局开展专项审计" in sent and AUDIT not in sent
+    assert json.loads(runner.invoke(args=["status", str(issue_id), "--json"]).stdout)["sent"] == 3
+
+
+def pushed_later(runner, db):
+    """Queued for three cadres, nothing sent yet (a worker will)."""
+    issue_id = publish(db)
+    add_cadre(db, "甲", "sandbox-1", ["区审计局"])
+    add_cadre(db, "乙", "sandbox-2", ["区审计局"])
+    add_cadre(db, "丙", "sandbox-3", ["峡窝镇"])
+    assert runner.invoke(args=["push", str(issue_id), "--no-wait"]).exit_code == 0
+    return issue_id, item_ids(db, issue_id)[AUDIT]
