@@ -6,7 +6,7 @@
 
     python bot.py item withdraw 7 --note "误发" --json
         -> {"item": 7, "change": 4, "recall": {"calls", "recalled", "too_old", "failed",
-                                                "not_recallable", "retryable"}}
+                                                "not_recallable", "retryable"}, "requeued": 0}
     python bot.py item recall 7 --json       # again: only the recalls that failed transiently
         -> {"item": 7, "recall": {…the same counts…}}
 
@@ -133,11 +133,13 @@ def withdraw(item_id, note, as_json):
                        f"{item_id}` retries the recalls that failed")
         raise Fail.from_error(error)
     audit_note("withdraw", f"item:{item_id}", note=note, change=result["change"],
-               recall=result["recall"])
+               recall=result["recall"], requeued=result["requeued"])
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
     click.echo(f"Item {item_id} withdrawn (change {result['change']}).")
+    if result["requeued"]:
+        click.echo(f"{result['requeued']} queued messages carried it: queued again without it.")
     _echo_recall(item_id, result["recall"])
 
 

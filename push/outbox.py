@@ -207,6 +207,63 @@ def forget_unsent(db, issue_id, recipients):
         [(issue_id, recipient) for recipient in sorted(recipients)])
 
 
+WITHDRAWN = "item withdrawn before it was sent"
+
+
+def take_back(db, issue_id, item_id):
+    """An item was just withdrawn: take its queued calls back (inside the caller's
+    transaction). A recipient of the push none of whose parts was sent or is being sent, with
+    a queued part carrying the item, loses their unsent push deliveries (returned: the caller
+    plans them again from the issue as it is now); a queued notice or reminder carrying it is
+    `failed` (WITHDRAWN). Rows left with nobody to send to are dropped. Calls in flight (leased)
+    and parts of a message partly sent go as they are (recall: push.notices)."""
+    conn = db.conn
+    carrying = conn.execute("""
+        SELECT DISTINCT d.recipient, d.kind FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
+        WHERE d.issue_id = ? AND d.status = 'pending' AND o.status = 'pending'
+          AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = ?)""",
+                            [issue_id, item_id]).fetchall()
+    busy = {r[0] for r in conn.execute("""
+        SELECT d.recipient FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
+        WHERE d.issue_id = ? AND d.kind = 'issue' AND (d.status = 'sent' OR o.status = 'leased')""",
+                                        [issue_id])}
+    again = {r for r, kind in carrying if kind == "issue" and r not in busy}
+    notices = {(r, kind) for r, kind in carrying if kind != "issue"}
+    touched = {r[0] for r in conn.execute(
+        "SELECT outbox_id FROM deliveries WHERE issue_id = ? AND status = 'pending'"
+        " AND outbox_id IS NOT NULL", [issue_id])
+        if r[0] is not None} if again or notices else set()
+    for recipient in sorted(again):
+        conn.execute("DELETE FROM deliveries WHERE issue_id = ? AND kind = 'issue'"
+                     " AND recipient = ? AND status != 'sent'", [issue_id, recipient])
+    for recipient, kind in sorted(notices):
+        conn.execute(f"UPDATE deliveries SET status = 'failed', reason = ?, updated_at = {NOW}"
+                     " WHERE issue_id = ? AND kind = ? AND recipient = ? AND status = 'pending'"
+                     " AND EXISTS (SELECT 1 FROM json_each(items) j WHERE j.value = ?)",
+                     [WITHDRAWN, issue_id, kind, recipient, item_id])
+    for outbox_id in sorted(touched):
+        state = conn.execute("SELECT status FROM outbox WHERE id = ?", [outbox_id]).fetchone()
+        if state is None or state[0] != "pending":
+            continue
+        before = json.loads(conn.execute("SELECT recipients FROM outbox WHERE id = ?",
+                                         [outbox_id]).fetchone()[0])
+        left = [r[0] for r in conn.execute(
+            "SELECT recipient FROM deliveries WHERE outbox_id = ? AND status = 'pending'"
+            " ORDER BY id", [outbox_id])]
+        if left == before:
+            continue
+        if left:
+            conn.execute("UPDATE outbox SET recipients = ? WHERE id = ?",
+                         [json.dumps(left, ensure_ascii=False), outbox_id])
+        elif not conn.execute("SELECT 1 FROM deliveries WHERE outbox_id = ?",
+                              [outbox_id]).fetchone():
+            conn.execute("DELETE FROM outbox WHERE id = ?", [outbox_id])
+        else:
+            conn.execute(f"UPDATE outbox SET status = 'done', done_at = {NOW} WHERE id = ?",
+                         [outbox_id])
+    return again
+
+
 def resend(db, issue_id):
     """Queue the issue's `failed` and `window_closed` deliveries again (same payloads), but
     for those carrying an item withdrawn since (they stay failed: not sent again).

@@ -202,15 +202,22 @@ def read_status(db, issue_id):
 def withdraw_item(db, item_id, config, db_path, *, note, who, channel=None):
     """Withdraw an item (store.corrections: its page shows 该条已撤回, search and 最新 drop it)
     and recall the messages that carried it where the channel can (push.notices.recall_item).
+    Messages still queued that carry it are taken back (outbox.take_back): the push's are
+    planned again without it (`requeued`: how many), notices and reminders not sent.
     Returns {"item", "change", "recall": {"calls", "recalled", "too_old", "failed",
-    "not_recallable", "retryable"}}; ValueError when it cannot be withdrawn (already
+    "not_recallable", "retryable"}, "requeued"}; ValueError when it cannot be withdrawn (already
     withdrawn — `recall_again` retries its failed recalls — or no note)."""
     change = corrections.withdraw(db, item_id, note=note, who=who)
     if change is None:
         raise UnknownItem(item_id)
     channel = channel or make_channel(config, db_path)
+    issue_id = get_item(db, item_id)["issue_id"]
+    with write(db):  # still queued: planned again without it (outbox.take_back)
+        again = outbox.take_back(db, issue_id, item_id)
+        requeued = outbox.enqueue(db, issue_id, channel.name,
+                                  _plan_again(db, issue_id, config, channel, again))
     return {"item": item_id, "change": change["id"],
-            "recall": notices.recall_item(db, channel, item_id)}
+            "recall": notices.recall_item(db, channel, item_id), "requeued": requeued}
 
 
 def recall_again(db, item_id, config, db_path, *, channel=None):
@@ -312,17 +319,22 @@ def _replan_unsent(db, issue_id, config, channel):
     """Plan again, from the current issue, the recipients none of whose push parts was
     sent; their failed deliveries give way to the new ones (one transaction)."""
     unsent = outbox.unsent_recipients(db, issue_id)
-    if not unsent:
-        return 0
-    reach = audience.audience(db, issue_id, audience.rule_for(config, channel.identity),
-                              skip_planned=False)
-    reach.recipients = [r for r in reach.recipients if r["recipient"] in unsent]
-    messages = plan.plan_issue(db, issue_id, channel, config, reach=reach) or []
+    messages = _plan_again(db, issue_id, config, channel, unsent)
     if not messages:
         return 0
     with write(db):
         outbox.forget_unsent(db, issue_id, {r for m in messages for _, r in m.recipients})
         return outbox.enqueue(db, issue_id, channel.name, messages)
+
+
+def _plan_again(db, issue_id, config, channel, recipients):
+    """The issue's push messages, as it is now, for these recipients (planned before)."""
+    if not recipients:
+        return []
+    reach = audience.audience(db, issue_id, audience.rule_for(config, channel.identity),
+                              skip_planned=False)
+    reach.recipients = [r for r in reach.recipients if r["recipient"] in recipients]
+    return plan.plan_issue(db, issue_id, channel, config, reach=reach) or []
 
 
 def issue_exists(db, issue_id):

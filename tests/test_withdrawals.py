@@ -21,7 +21,8 @@ def test_withdraw_hides_the_page_search_latest_and_marks_the_archive(app, client
     answer = json.loads(result.stdout)
     assert answer == {"item": item_id, "change": answer["change"],
                       "recall": {"calls": 2, "recalled": 0, "too_old": 0, "failed": 0,
-                                 "not_recallable": 2, "retryable": 0}}  # the sandbox cannot recall: page only
+                                 "not_recallable": 2, "retryable": 0},
+                      "requeued": 0}  # the sandbox cannot recall: page only
     page = client.get(link)
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "该条已撤回" in text and "误发" in text

@@ -230,9 +230,13 @@ def withdraw_item(item_id):
     except (ValueError, publish.UnknownItem) as error:
         flash(f"第 {item['seq']} 条未撤回：{error}", "error")
         return redirect(back)
-    note("withdraw", f"item:{item_id}", note=why, recall=result["recall"])
+    note("withdraw", f"item:{item_id}", note=why, recall=result["recall"],
+         requeued=result["requeued"])
     recall = result["recall"]
     message = f"第 {item['seq']} 条已撤回。"
+    if result["requeued"]:
+        message += f"尚未发出的消息中有 {result['requeued']} 条含这一条，已去掉这一条重新排队。"
+        worker.wake(current_app)
     if recall["calls"]:
         message += _recall_counts(recall) + ("（本渠道不能撤回已发消息，仅条目页改为已撤回）"
                                              if recall["not_recallable"] else "") + "。"
