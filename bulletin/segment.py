@@ -18,6 +18,7 @@ from bulletin.chrome import EDITORS_NOTE, is_editors_note, strip_chrome, strip_t
 from bulletin.masthead import (classification, footer_start, footer_text, header_fields, header_length,
                                is_running_header)
 from bulletin.model import Issue, Item
+from bulletin.numbering import is_subheading, list_numbers_items, numbers_items, style
 from bulletin.errors import ParseError
 from bulletin.review import warn_dropped
 from bulletin.traditional import fold
@@ -155,12 +156,13 @@ def _drafts(paragraphs, dropped, front):
         if drafts and _continues_title(drafts[-1], para):
             drafts[-1].title = join_lines([drafts[-1].title, para[0].text])
             continue
-        if open_ and _is_subheading(drafts[-1], para[0].text) \
-                and not _numbers_items(paragraphs, index, _style(para[0].text)):
+        if open_ and is_subheading(para[0].text, drafts[-1].paragraphs, drafts[-1].marker,
+                                   _awaits_body(drafts[-1])) \
+                and not numbers_items(paragraphs, index, style(para[0].text)):
             open_ = _into_body(drafts[-1], para, dropped)
             continue
         if open_ and LIST_NUMBER.match(para[0].text) and _awaits_body(drafts[-1]) \
-                and not _list_numbers_items(paragraphs, index):
+                and not list_numbers_items(paragraphs, index):
             # a title, then its points `1．…` `2．…` closed by one attribution: its body
             open_ = _into_body(drafts[-1], para, dropped)
             continue
@@ -201,19 +203,6 @@ def _into_body(draft, para, dropped):
     return not source
 
 
-def _list_numbers_items(paragraphs, index):
-    """Do the list numbers (`1．`, `①`) from paragraphs[index] number items? They do when an
-    attribution closes a numbered text and the next paragraph is numbered again; not when the
-    next number comes first (the points of one text, attributed once after the last)."""
-    for position in range(index, len(paragraphs)):
-        para = paragraphs[position]
-        if position > index and LIST_NUMBER.match(para[0].text):
-            return False
-        if attribution(join_lines([line.text for line in para]), relaxed=True):
-            return position + 1 < len(paragraphs) and bool(LIST_NUMBER.match(paragraphs[position + 1][0].text))
-    return False
-
-
 def _short_heading(paragraphs, index):
     """A lone line of two or three Chinese characters (`简讯`, `要闻`), too short for a title,
     where an item may start and right over a bulleted or list-numbered line: the section
@@ -231,51 +220,6 @@ def _awaits_body(draft):
     between a title and its text belongs to that item."""
     return bool(draft.title) and not WORDS.search("".join(draft.paragraphs)) and not draft.department \
         and not draft.numbered and len(fix_spaces(draft.title)) >= MIN_TWO_LINE_TITLE
-
-
-NUMERALS = "一二三四五六七八九十"
-
-
-def _style(text):
-    """`_style("（二）存在问题")` -> ("（）", 2); ("、", 1) for `一、…`; None if not numbered."""
-    match = re.match(r"^([（(]?)\s*([一二三四五六七八九十])\s*([）)、]|是)", text)
-    if not match or (match.group(1) and match.group(3) not in "）)") or (not match.group(1) and match.group(3) in "）)"):
-        return None
-    return ("（）" if match.group(1) else match.group(3)), NUMERALS.index(match.group(2)) + 1
-
-
-def _is_subheading(draft, text):
-    """A numbered line inside an open item is a sub-heading of its body (`（一）总体情况`), not a
-    new item: when it starts a numbering (`（一）`) after the item's first paragraph, or continues
-    a numbering already inside this body, or right under a report's title (no body yet, a
-    title too long for a section heading); never the item's own numbering style."""
-    style = _style(text)
-    if style is None:
-        return False
-    kind, number = style
-    if not WORDS.search("".join(draft.paragraphs)):
-        # a report's title, then straight away its `一、基本情况`: the numbering is its parts'
-        # (a section heading is short or numbered itself; items are told apart by the caller)
-        return number == 1 and kind != "是" and _awaits_body(draft)
-    if draft.marker and draft.marker == kind:
-        return False  # `（二）` after an item titled `（一）…`: the next item
-    if number == 1:
-        return True
-    inner = [_style(p) for p in draft.paragraphs]
-    return (kind, number - 1) in inner
-
-
-def _numbers_items(paragraphs, index, style):
-    """Does the numbering that starts at paragraphs[index] number items? It does when an
-    attribution closes the text before the next number (`（一）…（区审计局）（二）…`)."""
-    kind, number = style
-    for para in paragraphs[index:]:
-        text = join_lines([line.text for line in para])
-        if para is not paragraphs[index] and _style(para[0].text) == (kind, number + 1):
-            return False
-        if attribution(text, relaxed=True):
-            return any(_style(p[0].text) == (kind, number + 1) for p in paragraphs[index + 1:])
-    return False
 
 
 def _heading_only(draft):
@@ -351,9 +295,9 @@ def _open(para, strong, previous, dropped):
         if numbered and not numbered.group().startswith("【") and first.text[numbered.end():].strip():
             # a Word heading numbered by its list style (`一、`, `（一）`, `1.`): the number goes
             dropped.append(numbered.group().replace(" ", ""))
-            style = _style(first.text)
+            numbering = style(first.text)
             return Draft("article", first.text[numbered.end():].strip(), numbered=True,
-                         marker=style[0] if style else ""), texts[1:]
+                         marker=numbering[0] if numbering else ""), texts[1:]
         return Draft("article", first.text), texts[1:]
     if first.run_in and first.text.startswith(first.run_in):
         return Draft("article", first.run_in), [first.text[len(first.run_in):].strip()] + texts[1:]
@@ -366,8 +310,8 @@ def _open(para, strong, previous, dropped):
         title, body = _title(para, 1, strong=True, skip=marker.end())
         if title:
             dropped.append(marker.group().replace(" ", ""))
-            style = _style(first.text)
-            return Draft("article", title, numbered=True, marker=style[0] if style else ""), body
+            numbering = style(first.text)
+            return Draft("article", title, numbered=True, marker=numbering[0] if numbering else ""), body
     alone = len(para) == 1 and first_punct(first.text) == len(first.text)  # 工作动态
     title, body = _title(para, 4 if strong or alone else 6, strong)
     if title:
