@@ -10,7 +10,7 @@
 import re
 
 from bulletin.repair import SENTENCE_PUNCT, fix_spaces, width
-from bulletin.titles import attribution
+from bulletin.titles import attribution, joint_units
 from bulletin.traditional import fold
 
 DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?:\s*日|(?![\d月日号]))"
@@ -34,12 +34,25 @@ ISSUER = re.compile(r"^(?:主办|编印|主编|编发|承办|编)?[：:]?"
                     r"(?:编印|编发|主办|印发|编|印)?$")
 MASTHEAD_PREFIX = re.compile(r"^.{1,10}?(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)")
 MASTHEAD = re.compile(r"^.{1,10}(?:简报|信息|动态|通讯|快报|专报|要情|周报|月报|参阅|通报)$")
-SENT_TO = r"(?:报|送|发|抄送|抄报|报送|分送|主送|印发|发送)\s*[：:]"  # the fields of a footer
-STAFF = (r"[（(]?\s*(?:本期)?(?:责任编辑|执行编辑|值班编辑|编辑|副?主编|编审|审核|审稿|审签|签发人?"
-         r"|校对|核稿|排版|联系人|联系电话|电话|传真|地址|邮箱|电子邮箱|投稿邮箱)\s*[：:]")
-COPIES = r"共印\s*\S{0,6}\s*份"
+
+
+def _spaced(words):
+    """`_spaced(["签发", "报"])` -> a pattern of the words that also matches them spaced out, as PDF
+    text prints every character apart (`签 发`)."""
+    return "|".join(r"\s*".join(word) for word in words)
+
+
+# the fields of a footer (longer labels first: `抄送` before `送`, `签发人` before `签发`)
+SENT_TO = r"(?:" + _spaced(["抄送", "抄报", "报送", "分送", "主送", "印发", "发送", "报", "送", "发"]) + r")\s*[：:]"
+STAFF_LABEL = (r"(?:本\s*期\s*)?(?:" + _spaced(
+    ["责任编辑", "执行编辑", "值班编辑", "编辑", "副主编", "主编", "编审", "审核", "审稿", "审签", "签发人", "签发",
+     "校对", "核稿", "排版", "联系人", "联系电话", "电话", "传真", "地址", "电子邮箱", "邮箱", "投稿邮箱"]) + r")\s*[：:]")
+STAFF = r"[（(]?\s*" + STAFF_LABEL
+COPIES = r"共\s*印\s*(?:\S\s*){0,6}?份"
 FOOTER = re.compile(f"^{SENT_TO}|{COPIES}|^{STAFF}")
-FIELD_GAP = re.compile(f"(?<=\\S)[ \u3000]+(?={SENT_TO}|[（(]?\\s*{COPIES}|{STAFF})")  # before a field's label
+FIELD = re.compile(f"(?:[（(]\\s*)?(?:{STAFF_LABEL}|{SENT_TO}|{COPIES})")  # a field's label, where it starts
+LIST_FIELD = re.compile(f"^{SENT_TO}")
+WIDE_GAP = re.compile(r"\s{2,}|[\u3000\t]")
 HEADER_SCAN = 6
 BRACKETED = re.compile(r"^[（(][^（）()]+[）)]$")
 NUMBERED_TITLE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
@@ -163,16 +176,42 @@ def footer_start(lines, start):
 def footer_text(text):
     """`footer_text("本期编辑：张三  签发：李四")` -> "本期编辑：张三 签发：李四".
 
-    The footer's spaces go like everywhere else (`fix_spaces`), except the gap before a
-    field's label (`签发：`, `报：`, `共印…份`) on the same line: a footer line often prints two
-    fields side by side, and without a separator they would run together (`张三签发：李四`).
-    The gap becomes one space."""
+    The footer's spaces go like everywhere else (`fix_spaces`), except between two fields of
+    one line: a footer line often prints fields side by side, and without a separator they run
+    together (`张三签发：李四`). A field starts at its label (`签发：`, `报：`, `共印…份`, spaced out
+    `签 发：` in PDF text too) after a gap, or straight after the last field's text when the label
+    is of two or more characters (`本期编辑：张三签发：李四`) or follows a sentence end
+    (`…领导。发：…`); one space goes between fields. Units of a `送：` list set apart by spaces
+    only (`区人大办  区政协办`) keep one space each, as joint attributions do."""
     lines = []
     for line in text.split("\n"):
-        cuts = [0] + [at for gap in FIELD_GAP.finditer(fold(line)) for at in gap.span()] + [len(line)]
-        fields = (fix_spaces(line[cuts[i]:cuts[i + 1]]) for i in range(0, len(cuts), 2))
+        folded = fold(line)
+        cuts = [0]
+        for label in FIELD.finditer(folded):
+            at = label.start()
+            before = folded[:at].rstrip()
+            if not before or at <= cuts[-1]:
+                continue
+            gap = len(before) < at
+            if gap or before[-1] in "。；;" or (len(re.sub(r"[\s（(：:]", "", label.group())) > 1
+                                              and re.search("[：:]", before[cuts[-1]:])):
+                cuts.extend([len(before), at])
+        cuts.append(len(line))
+        fields = (_field(line[cuts[i]:cuts[i + 1]]) for i in range(0, len(cuts), 2))
         lines.append(" ".join(field for field in fields if field))
     return "\n".join(lines).strip("\n")
+
+
+def _field(text):
+    """One footer field, its spaces repaired; a list of units set apart by spaces keeps one."""
+    label = LIST_FIELD.match(fold(text))
+    if label:
+        value = text[label.end():].strip()
+        for gaps in (WIDE_GAP, re.compile(r"\s+")):
+            units = [fix_spaces(part) for part in gaps.split(value) if part.strip()]
+            if joint_units([unit.rstrip("。；;，,、") for unit in units]):
+                return fix_spaces(text[:label.end()]) + " ".join(units)
+    return fix_spaces(text)
 
 
 def header_fields(header, footer=""):

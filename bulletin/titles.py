@@ -74,6 +74,14 @@ def _unit(name):
     return bool(ORG_END.search(fold(name)))
 
 
+def joint_units(tokens):
+    """`joint_units(["县审计局", "县财政局"])` -> True: units printed side by side, a space between
+    them (each 3+ characters ending like a unit, none starting like a unit's ending: `区委 办公室`
+    is one name spaced out)."""
+    return len(tokens) > 1 and all(len(t) >= 3 and _unit(t) for t in tokens) \
+        and not any(ORG_START.match(fold(t)) for t in tokens[1:])
+
+
 def first_punct(text):
     """`first_punct("近日，区")` -> 2; len(text) if there is no sentence punctuation."""
     match = FIRST_PUNCT.search(text)
@@ -182,8 +190,7 @@ def _source(content, start, dropped, labelled):
     if not content or FIRST_PUNCT.search(content) or NOT_A_SOURCE.match(fold(content)):
         return None
     tokens = content.split()
-    if len(tokens) > 1 and all(len(t) >= 3 and _unit(t) for t in tokens) \
-            and not any(ORG_START.match(fold(t)) for t in tokens[1:]):
+    if joint_units(tokens):
         # joint units printed with a space (`县审计局 县财政局`): the space stays, it separates them
         return Attribution(start, " ".join(tokens), None, dropped)
     for cut in range(1, len(tokens)):

@@ -164,7 +164,13 @@ FOOTED = ("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD
     # fields of one line keep one space between them; spaces inside a field go as everywhere
     ("编辑：张三\u3000审核：李四\t校对：王五", "编辑：张三 审核：李四 校对：王五"),
     ("送：县委常委          共印 60 份", "送：县委常委 共印60份"),
-    ("抄送：县人大办  县政协办", "抄送：县人大办县政协办"),
+    ("抄送：县人大办  县政协办", "抄送：县人大办 县政协办"),  # units of a list keep a space (was run together)
+    ("发：各乡镇  县直各单位", "发：各乡镇县直各单位"),  # not two units' names: the spaces go as everywhere
+    ("送：区委 宣传部", "送：区委宣传部"),  # one name spaced out
+    ("编辑：张三审核：李四", "编辑：张三 审核：李四"),  # typed with nothing between the fields
+    ("编 辑：张 三    审 核：李 四", "编辑：张三 审核：李四"),  # PDF text: every character apart
+    ("报：市委。送：县委常委", "报：市委。 送：县委常委"),
+    ("送：县委常委共印60份", "送：县委常委 共印60份"),
 ])
 def test_editor_and_signatory_lines_are_the_footer(footer, stored):
     """A footer line printing two fields (`本期编辑：张三  签发：李四`) keeps a space between them
