@@ -25,3 +25,19 @@ def test_footer_fields_run_together_spaced_out_or_listed_by_spaces_stay_apart():
         "报：市委办公室 市政府办公室", "送：区人大办 区政协办 区纪委办"]
     assert [(i.title, i.department) for i in issue.items] == [
         ("梅岭片区老旧管网改造完工", "区住建局"), ("苇塘街道开设“夜间课堂”", "苇塘街道")]
+
+
+def test_a_contact_line_after_the_source_stays_with_its_article():
+    """`（县医保局）` then `联系电话：…` on the next line: the contact line opened an untitled brief
+    titled `联系电话`, its fields run together (`姚立新电话：…`). It is the article's: a cadre
+    who reads the item is the one who may call; it ends the body, fields a space apart."""
+    issue = office("contact-after-source.txt")
+    assert [(i.kind, i.title, i.department) for i in issue.items] == [
+        ("lead", "柘溪县启动城乡居民医保集中参保", "县医保局"),
+        ("article", "鹤鸣镇开展春季农机安全检查", "鹤鸣镇"),
+        ("article", "县图书馆推出“周末亲子阅读”活动", "县文旅广体局"),
+        ("article", "沩水村完成高标准农田建设", "县农业农村局")]
+    assert [i.body.split("\n")[-1] for i in issue.items[:3]] == [
+        "联系电话：0739-6215803", "联系人：姚立新 电话：13907396621",
+        "联系人：邬晓红 联系电话：0739-6218870 邮箱：zxlib@example.org"]
+    assert issue.footer == "报：市政府办公室\n送：县委办公室，县人大办，县政协办"
