@@ -3,6 +3,7 @@
     header_length(lines)                        # how many leading lines are header
     footer_start(lines, start)                  # index where the footer begins (or len(lines))
     footer_text("本期编辑：张三  签发：李四")      # -> "本期编辑：张三 签发：李四": one space between fields
+    fields_text("联系人：王五电话：1234567")       # -> "联系人：王五 电话：1234567" (a contact line too)
     is_running_header("某某简报 第3期", header)   # a page's running header repeating the masthead
     header_fields("中共东城区委办公室2021年1月6日")   # -> ("中共东城区委办公室", "2021-01-06", None)
 """
@@ -50,7 +51,8 @@ STAFF_LABEL = (r"(?:本\s*期\s*)?(?:" + _spaced(
 STAFF = r"[（(]?\s*" + STAFF_LABEL
 COPIES = r"共\s*印\s*(?:\S\s*){0,6}?份"
 FOOTER = re.compile(f"^{SENT_TO}|{COPIES}|^{STAFF}")
-FIELD = re.compile(f"(?:[（(]\\s*)?(?:{STAFF_LABEL}|{SENT_TO}|{COPIES})")  # a field's label, where it starts
+CONTACT_LABEL = r"(?:" + _spaced(["联系方式", "咨询电话", "手机", "邮编"]) + r")\s*[：:]"  # at an article's end
+FIELD = re.compile(f"(?:[（(]\\s*)?(?:{STAFF_LABEL}|{CONTACT_LABEL}|{SENT_TO}|{COPIES})")  # a field's label
 LIST_FIELD = re.compile(f"^{SENT_TO}")
 WIDE_GAP = re.compile(r"\s{2,}|[\u3000\t]")
 HEADER_SCAN = 6
@@ -183,23 +185,32 @@ def footer_text(text):
     is of two or more characters (`本期编辑：张三签发：李四`) or follows a sentence end
     (`…领导。发：…`); one space goes between fields. Units of a `送：` list set apart by spaces
     only (`区人大办  区政协办`) keep one space each, as joint attributions do."""
-    lines = []
-    for line in text.split("\n"):
-        folded = fold(line)
-        cuts = [0]
-        for label in FIELD.finditer(folded):
-            at = label.start()
-            before = folded[:at].rstrip()
-            if not before or at <= cuts[-1]:
-                continue
-            gap = len(before) < at
-            if gap or before[-1] in "。；;" or (len(re.sub(r"[\s（(：:]", "", label.group())) > 1
-                                              and re.search("[：:]", before[cuts[-1]:])):
-                cuts.extend([len(before), at])
-        cuts.append(len(line))
-        fields = (_field(line[cuts[i]:cuts[i + 1]]) for i in range(0, len(cuts), 2))
-        lines.append(" ".join(field for field in fields if field))
-    return "\n".join(lines).strip("\n")
+    return "\n".join(fields_text(line) for line in text.split("\n")).strip("\n")
+
+
+def fields_text(line):
+    """`fields_text("联系人：王五联系电话：1234567")` -> "联系人：王五 联系电话：1234567": one line of
+    fields (a footer's, or an article's contact line), spaces repaired, one between fields."""
+    folded = fold(line)
+    cuts, fields, spaced = [0], [], False
+    for label in FIELD.finditer(folded):
+        at = label.start()
+        before = folded[:at].rstrip()
+        if not before or at <= cuts[-1]:
+            continue
+        gap = len(before) < at
+        if gap or before[-1] in "。；;，," or (len(re.sub(r"[\s（(：:]", "", label.group())) > 1
+                                           and re.search("[：:]", before[cuts[-1]:])):
+            fields.append((_field(line[cuts[-1]:len(before)]), spaced))
+            cuts.append(at)
+            spaced = gap
+    fields.append((_field(line[cuts[-1]:]), spaced))
+    text = ""
+    for field, gap in fields:  # one space between fields, unless a comma or a stop typed alone parts them
+        if field:
+            apart = text[-1:] not in tuple("，,、；;") and (gap or text[-1:] not in tuple("。"))
+            text += (" " if text and apart else "") + field
+    return text
 
 
 def _field(text):
