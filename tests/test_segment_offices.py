@@ -41,3 +41,13 @@ def test_a_contact_line_after_the_source_stays_with_its_article():
         "联系电话：0739-6215803", "联系人：姚立新 电话：13907396621",
         "联系人：邬晓红 联系电话：0739-6218870 邮箱：zxlib@example.org"]
     assert issue.footer == "报：市政府办公室\n送：县委办公室，县人大办，县政协办"
+
+
+def test_a_meeting_printed_first_in_a_title_is_no_department():
+    """`县委常委会：研究部署…`, `全县…推进大会：…`: an office's titles often open with the meeting
+    that decided, then a colon. A meeting ends in 会 like an association (协会) but is no unit:
+    the articles got `县委常委会` and `全县优化营商环境推进大会` as departments."""
+    issue = office("meeting-first-titles.txt")
+    assert [(i.title.split("：")[0], i.department) for i in issue.items] == [
+        ("县委常委会", None), ("县政府常务会议", None), ("全县优化营商环境推进大会", None),
+        ("县数据局", "县数据局"), ("县个体劳动者协会", "县个体劳动者协会")]
