@@ -22,8 +22,11 @@ DATE_AHEAD = re.compile(r" (?=\d{1,2} ?月 ?\d{1,2} ?日|\d{4} ?年)")
 ANY_SPACE_AFTER_WIDE = re.compile(f"(?<={WIDE_OR_QUOTE}) ")
 FIRST_PUNCT = re.compile(f"[{SENTENCE_PUNCT}]")
 ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]是|首先|其次|再次|最后|第[一二三四五六七八九十]+[，、是])")
+# A unit ending in 会 is one of the kinds of body (协会, 商会, 工会, …); a meeting ends in 会 too
+# (`县委常委会`, `…推进大会`, `座谈会`: any verb can be one) and is no unit.
 ORG_SUFFIX = ("办公室|委员会|管委会|办事处|街道|社区|中心|集团|公司|学校|医院|分局|支行|分行|园区|政府|人大"
-              "|局|委|办|院|镇|乡|处|科|股|部|所|队|站|厅|室|组|馆|村|联|协|团|署|会|社|台|庭|校")
+              "|协会|学会|商会|联合会|总会|工会|基金会|研究会|促进会|联谊会|红十字会|慈善会|理事会|村委会|居委会"
+              "|人大常委会|局|委|办|院|镇|乡|处|科|股|部|所|队|站|厅|室|组|馆|村|联|协|团|署|社|台|庭|校")
 ORG_END = re.compile(f"(?:{ORG_SUFFIX})$")
 ORG_START = re.compile(f"^(?:{ORG_SUFFIX})")  # `办公室` after `区委 `: a spaced-out name, no second unit
 ORG_THEN_NAMES = re.compile(f"^(.+?(?:{ORG_SUFFIX}))([\u4e00-\u9fff]{{2,3}}(?:[、 ][\u4e00-\u9fff]{{2,3}})*)$")
