@@ -51,3 +51,19 @@ def test_a_meeting_printed_first_in_a_title_is_no_department():
     assert [(i.title.split("：")[0], i.department) for i in issue.items] == [
         ("县委常委会", None), ("县政府常务会议", None), ("全县优化营商环境推进大会", None),
         ("县数据局", "县数据局"), ("县个体劳动者协会", "县个体劳动者协会")]
+
+
+POINTS = ["一要压实防火责任，区、镇、村三级层层签订责任书；", "二要加强火源管控，在重点林区设立检查卡口；",
+          "三要做好扑救准备，组建半专业扑火队伍12支。"]
+
+
+def test_typed_points_each_on_a_line_stay_apart():
+    """`一要…；` / `二要…；` and `一是…；` / `二是…；` typed a line each: a line ending in `；`
+    continued onto the next (a typed line broken inside a sentence), and the points were one
+    paragraph. A point's line ends its clause and the next opens the next point: they part."""
+    issue = office("typed-points.txt")
+    assert issue.items[0].body.split("\n")[1:] == POINTS
+    assert issue.items[1].body.split("\n")[1:] == [
+        "一是建立村庄清洁长效机制，每村配备保洁员2名以上；", "二是开展“美丽庭院”评选，评出示范户86户；",
+        "三是推进农村改厕，完成户厕改造430户。"]
+    assert [i.department for i in issue.items] == ["区应急管理局", "邬家镇"]
