@@ -34,6 +34,8 @@ NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s
 PAGE_NUMBER = re.compile(
     r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,3}|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$")
+# A point of a list typed in running text: `一是…；`, `二要…；`, `首先，…`, `第二，…`
+POINT = re.compile(r"^(?:[一二三四五六七八九十]{1,2}[是要]|首先|其次|再次|最后|第[一二三四五六七八九十]+[，、是])")
 RULE_LINE = re.compile(r"^[-—–－_=＝━─═~～*＊·•.]{3,}$")
 KANGXI = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff]")
 INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\ufe0e\ufe0f]")
@@ -196,7 +198,14 @@ def _breaks(line, after, common, blanks_break, ends_item, title_like, inside=Fal
         return True
     if ends_sentence(line.text):
         return line.short or title_like(after.text, after.em < 0.88 * common)
-    return False
+    return line.short and _ends_point(line.text, after.text)
+
+
+def _ends_point(text, after):
+    """`…签订责任书；` / `二要加强…`: a point of a list (or the `会议要求：` over the first) ends its
+    clause and the next line opens the next point (`一是`, `二要`, `其次，`): points printed a line
+    each stay apart."""
+    return text.rstrip()[-1:] in "；;：:" and bool(POINT.match(after))
 
 
 def _continues(text, after, inside=False):
@@ -204,7 +213,7 @@ def _continues(text, after, inside=False):
     split over two lines (`…扶持企` / `业发展。`). The line stops without a sentence end and
     has a clause inside or is itself a continuation (`inside`: a title is a line of its own),
     and the next line is no new block (indented, a bullet, a numbered title)."""
-    if after.indented or starts_block(after.text) or after.blank_before:
+    if after.indented or starts_block(after.text) or after.blank_before or _ends_point(text, after.text):
         return False
     last = text.rstrip()[-1:]
     return bool(last) and last not in FINAL + CLOSERS + "：:" and (inside or any(c in "，；,;" for c in text))

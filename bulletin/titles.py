@@ -12,7 +12,7 @@ Titles carry no sentence punctuation; in PDF text a run-in title is followed by 
 import re
 from dataclasses import dataclass
 
-from bulletin.repair import SENTENCE_PUNCT, WIDE, fix_spaces
+from bulletin.repair import POINT, SENTENCE_PUNCT, WIDE, fix_spaces
 from bulletin.traditional import fold
 
 MAX_SHORT_TITLE = 24
@@ -21,7 +21,7 @@ CJK_SPACE = re.compile(f"(?<={WIDE_OR_QUOTE}) (?=[{WIDE}])")
 DATE_AHEAD = re.compile(r" (?=\d{1,2} ?月 ?\d{1,2} ?日|\d{4} ?年)")
 ANY_SPACE_AFTER_WIDE = re.compile(f"(?<={WIDE_OR_QUOTE}) ")
 FIRST_PUNCT = re.compile(f"[{SENTENCE_PUNCT}]")
-ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]是|首先|其次|再次|最后|第[一二三四五六七八九十]+[，、是])")
+ENUMERATOR = POINT  # `一是`, `二要`, `首先`: a point of a list, never a title
 # A unit ending in 会 is one of the kinds of body (协会, 商会, 工会, …); a meeting ends in 会 too
 # (`县委常委会`, `…推进大会`, `座谈会`: any verb can be one) and is no unit.
 ORG_SUFFIX = ("办公室|委员会|管委会|办事处|街道|社区|中心|集团|公司|学校|医院|分局|支行|分行|园区|政府|人大"

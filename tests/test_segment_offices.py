@@ -3,7 +3,7 @@ way that office prints it (made-up places and units), and the rule that reads it
 
 import pathlib
 
-from bulletin import parse_file
+from bulletin import parse_file, parse_text
 
 LAYOUTS = pathlib.Path(__file__).resolve().parent / "fixtures" / "layouts"
 
@@ -67,3 +67,17 @@ def test_typed_points_each_on_a_line_stay_apart():
         "一是建立村庄清洁长效机制，每村配备保洁员2名以上；", "二是开展“美丽庭院”评选，评出示范户86户；",
         "三是推进农村改厕，完成户厕改造430户。"]
     assert [i.department for i in issue.items] == ["区应急管理局", "邬家镇"]
+
+
+def test_points_a_line_each_in_pdf_text_stay_apart():
+    """The same points pulled from a PDF, wrapped at the page's width: a point's last line is
+    short and ends in `；` (the lead-in in `：`), the next opens `二要`: a paragraph ends there."""
+    lead = "9月1日，姚坪区召开秋冬季森林防火工作会议，区委、区政府主要负责同志出席会议并讲话，会议要求："
+    other = "近日，云溪镇组织全镇干部职工开展消防应急演练，参加人员120人，演练持续两个小时，取得良好效果。"
+    lines = ["姚坪信息", "第4期", "中共姚坪区委办公室 2025年9月2日", "姚坪区部署秋冬季森林防火工作"]
+    for paragraph in [lead] + POINTS:
+        lines += [paragraph[at:at + 18] for at in range(0, len(paragraph), 18)]
+    lines += ["（区应急管理局）", "云溪镇开展消防演练"] + [other[at:at + 18] for at in range(0, len(other), 18)]
+    issue = parse_text("\n".join(lines + ["（云溪镇）"]) + "\n")
+    assert issue.items[0].body.split("\n") == [lead] + POINTS
+    assert issue.items[1].body == other
