@@ -81,3 +81,15 @@ def test_points_a_line_each_in_pdf_text_stay_apart():
     issue = parse_text("\n".join(lines + ["（云溪镇）"]) + "\n")
     assert issue.items[0].body.split("\n") == [lead] + POINTS
     assert issue.items[1].body == other
+
+
+def test_several_names_in_a_byline_and_a_bracket_of_staff_fields_stay_apart():
+    """`（县林业局 苏晓 陈立军）`: the names ran together in the body (`（苏晓陈立军）`);
+    `（撰稿：余婷  审核：罗海）` under an unattributed article was read as a bodiless heading and
+    dropped. Names keep one space between them; staff fields are the article's, a space apart."""
+    issue = office("byline-names.txt")
+    assert [(i.title, i.department, i.body.split("\n")[-1]) for i in issue.items] == [
+        ("云溪县林下经济产值突破5亿元", "县林业局", "（苏晓 陈立军）"),
+        ("石楼镇建成农产品冷链仓储中心", "石楼镇", "（周敏 吴刚 郑佳）"),
+        ("云溪县开展农村寄递物流调研", None, "（撰稿：余婷 审核：罗海）")]
+    assert issue.footer == "报：市委政研室"
