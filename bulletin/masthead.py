@@ -51,7 +51,8 @@ STAFF_LABEL = (r"(?:本\s*期\s*)?(?:" + _spaced(
 STAFF = r"[（(]?\s*" + STAFF_LABEL
 COPIES = r"共\s*印\s*(?:\S\s*){0,6}?份"
 FOOTER = re.compile(f"^{SENT_TO}|{COPIES}|^{STAFF}")
-CONTACT_LABEL = r"(?:" + _spaced(["联系方式", "咨询电话", "手机", "邮编"]) + r")\s*[：:]"  # at an article's end
+CONTACT_LABEL = r"(?:" + _spaced(["联系方式", "咨询电话", "手机", "邮编", "撰稿人", "撰稿", "执笔人", "执笔", "作者",
+                                   "摄影", "通讯员", "记者", "整理"]) + r")\s*[：:]"  # at an article's end
 FIELD = re.compile(f"(?:[（(]\\s*)?(?:{STAFF_LABEL}|{CONTACT_LABEL}|{SENT_TO}|{COPIES})")  # a field's label
 LIST_FIELD = re.compile(f"^{SENT_TO}")
 WIDE_GAP = re.compile(r"\s{2,}|[\u3000\t]")

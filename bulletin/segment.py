@@ -24,7 +24,7 @@ from bulletin.review import warn_dropped
 from bulletin.traditional import fold
 from bulletin.repair import (BULLET, LIST_NUMBER, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
                              is_artefact_line, join_lines, normalize, paragraphs_of, width)
-from bulletin.titles import (CJK_SPACE, CONTACT, attribution, first_punct, is_couplet, is_title_line, leading_source,
+from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_couplet, is_field_line, is_title_line, leading_source,
                              short_title, split_run_in, title_start)
 
 MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
@@ -45,7 +45,7 @@ class Draft:
     notes: list = field(default_factory=list)  # an editor's note printed before the item
     department: str | None = None
     byline: str | None = None
-    contact: list = field(default_factory=list)  # contact lines printed after the attribution
+    fields: list = field(default_factory=list)  # contact or staff lines printed after the attribution
 
 
 def segment_text(text):
@@ -148,9 +148,9 @@ def _drafts(paragraphs, dropped, front):
         if para[0].row and drafts:  # a table belongs to the item it follows, attributed or not
             drafts[-1].paragraphs.append(para[0].text)
             continue
-        if not open_ and drafts and drafts[-1].department and all(_is_contact(line.text) for line in para):
+        if not open_ and drafts and drafts[-1].department and all(is_field_line(line.text) for line in para):
             # `（县医保局）` / `联系电话：…`: the article's contact line, printed under its source
-            drafts[-1].contact.extend(line.text for line in para)
+            drafts[-1].fields.extend(line.text for line in para)
             continue
         source = attribution(join_lines([line.text for line in para]))
         if source and source.start == 0 and open_ and drafts[-1].department is None:
@@ -364,10 +364,10 @@ def _finish(draft, issue, section):
     either goes to `issue.dropped`.
     """
     body = "\n".join(p for p in (_paragraph_text(p) for p in draft.paragraphs) if p)
-    if draft.byline:
-        body = (body + "\n" + fix_spaces(draft.byline)).strip()
-    if draft.contact:
-        body = "\n".join([body] + [fields_text(line) for line in draft.contact])
+    if draft.byline:  # `（苏晓 陈立军）`: several names keep a space between them
+        body = (body + "\n" + " ".join(fix_spaces(name) for name in draft.byline.split())).strip()
+    if draft.fields:
+        body = "\n".join([body] + [fields_text(line) for line in draft.fields])
     note = "\n".join(fix_spaces(n) for n in draft.notes)
     title = _title_text(draft.title)
     if not WORDS.search(body):  # nothing, or only punctuation such as `……` / `——`
@@ -398,15 +398,10 @@ def _finish(draft, issue, section):
     return section
 
 
-def _is_contact(text):
-    """`联系人：王五`, `联系电话：…`, `（联系人：…）`, spaced out or not: an article's contact line."""
-    return bool(CONTACT.match(fold(fix_spaces(text))))
-
-
 def _paragraph_text(text):
-    """A body paragraph, spaces repaired; a contact line keeps one space between its fields
-    (`联系人：王五 电话：…`, not `王五电话：…`)."""
-    return fields_text(text) if _is_contact(text) else fix_spaces(text)
+    """A body paragraph, spaces repaired; a line of contact or staff fields keeps one space
+    between them (`联系人：王五 电话：…`, not `王五电话：…`)."""
+    return fields_text(text) if is_field_line(text) else fix_spaces(text)
 
 
 def _unit_first(title, body, issue, seq):

@@ -34,6 +34,8 @@ LABEL = re.compile(r"^(?:供稿单位|稿件来源|信息来源|报送单位|供
 LABEL_SUFFIX = re.compile(r"\s*(?:联合|共同)?(?:供稿|报送|提供)$")  # `（县统计局、县发改局联合供稿）`
 # Contact details printed at an article's end (`联系电话：1234567`, `（联系人：王五）`): a field, never a title.
 CONTACT = re.compile(r"^[（(]?\s*(?:联系人|联系电话|联系方式|咨询电话|电话|手机|传真|电子邮箱|邮箱|邮编|地址)\s*[：:]")
+# Staff fields of an article (`（撰稿：余婷  审核：罗海）`): like contact details, never a title.
+STAFF_FIELDS = re.compile(r"^[（(]?\s*(?:撰稿人?|执笔人?|作者|审核|审稿|审签|摄影|通讯员|记者|整理|责任编辑|编辑)\s*[：:]")
 NOT_A_SOURCE = re.compile(r"^(?:见|详见|注|完|下同|略|待续|未完|续|图|表|附|上接|下转|摄|此|记者|通讯员|编者)")
 ATTRIBUTION = re.compile(r"[（(]([^（）()\n]{1,40})[）)]\s*$")
 OTHER_BRACKETS = re.compile(r"([〔【])([^〔〕【】\n]{1,40})([〕】])\s*$")  # `。〔县农业农村局〕`
@@ -124,7 +126,14 @@ def is_title_line(text, minimum=4):
     a line of contact details (`联系电话：1234567`) is none."""
     title = fix_spaces(text)
     return (minimum <= len(title) <= 60 and first_punct(title.replace("：", "")) == len(title) - title.count("：")
-            and not title.endswith("：") and not ENUMERATOR.match(title) and not CONTACT.match(fold(title)))
+            and not title.endswith("：") and not ENUMERATOR.match(title) and not is_field_line(title))
+
+
+def is_field_line(text):
+    """`is_field_line("联系人：王五  电话：1234567")` -> True: contact details or staff fields
+    (`（撰稿：余婷 审核：罗海）`), bracketed or not, spaced out or not: an article's, never a title."""
+    folded = fold(fix_spaces(text[:24]))  # a label opens the line: its head is enough
+    return bool(CONTACT.match(folded) or STAFF_FIELDS.match(folded))
 
 
 def title_start(text, short, minimum=6):
