@@ -51,15 +51,22 @@ def test_status_wait_gives_up_after_its_timeout(runner, db):
     assert result.exit_code == 0 and "1 pending" in result.output
 
 
-def test_failed_deliveries_are_counted_by_reason_and_resend_retries_them(fake_wechat, make_app):
+def pushed_to_a_member_and_a_stranger(fake_wechat, make_app, stranger):
+    """A WeCom app whose cadre `stranger` is not (yet) a member of the app: the sample issue
+    pushed to them and to a member -> (runner, db, issue_id); the stranger's call failed."""
     app = make_app(**fake_wechat.app_config("work"), BOT_RETRY_BASE_SECONDS=0.01)
     db = open_db(app.config["DATABASE_PATH"])
     issue_id = publish(db)
     add_cadre(db, "在职", "member", ["区审计局"], identity="userid")
-    add_cadre(db, "离职", "gone", ["区审计局"], identity="userid")
+    add_cadre(db, "另一人", stranger, ["区审计局"], identity="userid")
     fake_wechat.add_members(["member"])
     runner = app.test_cli_runner()
-    runner.invoke(args=["push", str(issue_id)])
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    return runner, db, issue_id
+
+
+def test_failed_deliveries_are_counted_by_reason_and_resend_retries_them(fake_wechat, make_app):
+    runner, db, issue_id = pushed_to_a_member_and_a_stranger(fake_wechat, make_app, "gone")
     status = runner.invoke(args=["status", str(issue_id)]).output
     assert "2 deliveries — 1 sent, 1 failed, 0 pending." in status and "invaliduser: 1" in status
     fake_wechat.add_members(["gone"])

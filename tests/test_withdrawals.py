@@ -120,17 +120,10 @@ def test_a_resend_after_a_withdrawal_does_not_send_the_withdrawn_item(fake_wecha
     withdraws an item (wrong figures), then adds the member and presses 重试: the resend
     sent the stored message — the withdrawn item in it — to the member."""
     from push import status
-    from store.db import open_db
-    from test_plan import add_cadre, item_ids, publish
+    from test_plan import item_ids
+    from test_push_cli import pushed_to_a_member_and_a_stranger
 
-    app = make_app(**fake_wechat.app_config("work"), BOT_RETRY_BASE_SECONDS=0.01)
-    db = open_db(app.config["DATABASE_PATH"])
-    issue_id = publish(db)
-    add_cadre(db, "在职", "member", ["区审计局"], identity="userid")
-    add_cadre(db, "新来", "late", ["区审计局"], identity="userid")
-    fake_wechat.add_members(["member"])
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    runner, db, issue_id = pushed_to_a_member_and_a_stranger(fake_wechat, make_app, "late")
     assert status.summary(db, issue_id)["failed"] == 1
     withdrawn = "区审计局“四个一”提升信息宣传工作"
     assert runner.invoke(args=["item", "withdraw", str(item_ids(db, issue_id)[withdrawn]),
