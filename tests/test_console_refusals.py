@@ -17,16 +17,21 @@ def edit(client, item, **fields):
     return client.post(f"/admin/items/{item['id']}", data=fields)
 
 
-def test_an_empty_title_keeps_the_department_typed(client, db):
-    issue_id = stored_issue(db)
+def refused_edit(client, db, issue_id, **typed):
+    """Sign in, open the issue's third item, submit its form with `typed` in it: refused
+    (422) -> (the item as it was, the page, the fields the page's form holds again)."""
     login(client)
     item = issue_items(db, issue_id)[2]
-    form = item_form(client, issue_id, item["id"])
-    refused = edit(client, item, **dict(form, title="  ", department="区审计局"))
+    refused = edit(client, item, **dict(item_form(client, issue_id, item["id"]), **typed))
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
+    return item, page, form_fields(page, item["id"])
+
+
+def test_an_empty_title_keeps_the_department_typed(client, db):
+    issue_id = stored_issue(db)
+    item, page, again = refused_edit(client, db, issue_id, title="  ", department="区审计局")
     assert "第 3 条的标题不能为空" in page and "输入框里是你输入的内容" in page
-    again = form_fields(page, item["id"])
     assert again["department"] == "区审计局" and again["title_was"] == item["title"]
     assert issue_items(db, issue_id)[2]["department"] == "峡窝镇"  # nothing saved
 
@@ -34,14 +39,8 @@ def test_an_empty_title_keeps_the_department_typed(client, db):
 def test_an_ambiguous_department_keeps_the_new_title_too(client, db):
     issue_id = stored_issue(db)
     learn(db, "市审计局")
-    login(client)
-    item = issue_items(db, issue_id)[2]
-    form = item_form(client, issue_id, item["id"])
-    refused = edit(client, item, **dict(form, title="改过的标题", department="审计局"))
-    assert refused.status_code == 422
-    page = refused.get_data(as_text=True)
+    item, page, again = refused_edit(client, db, issue_id, title="改过的标题", department="审计局")
     assert "未更新" in page and "市审计局" in page
-    again = form_fields(page, item["id"])
     assert (again["title"], again["department"]) == ("改过的标题", "审计局")
     assert issue_items(db, issue_id)[2]["title"] == item["title"]
 
