@@ -393,3 +393,33 @@ def test_a_keyless_row_naming_a_cadre_of_another_department_is_reported(known, t
     keyed = roster_csv.import_roster(known, write_csv(tmp_path, HEADER + "陈二,区人社局,13900000021,,\n",
                                                       name="moved.csv"))
     assert (keyed["created"], keyed["updated"], keyed["notices"]) == (0, 1, [])
+
+
+EXCEL_HEADER = "序号,姓名,职务,所在单位,手机号码,企业微信帐号\r\n"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_an_excel_roster_with_the_office_s_own_headers(known, tmp_path, encoding):
+    # The office's own spreadsheet saved as CSV from Excel (GBK, or UTF-8 with a BOM): its
+    # headers are 手机号码, 所在单位, 企业微信帐号, and it has columns no roster needs
+    # (序号, 职务). The mobile was dropped without a word ("0 problems"): the cadres could
+    # then be matched by nothing but their names; the columns left out were never named.
+    path = write_csv(tmp_path, EXCEL_HEADER + "1,张三,科长,区审计局,138 0000 0001,zhangsan\r\n"
+                     "2,李四,科员,峡窝镇,13800000002,\r\n", encoding=encoding)
+    summary = roster_csv.import_roster(known, path)
+    assert (summary["created"], summary["errors"]) == (2, [])
+    cadres = {c["name"]: c for c in roster.list_cadres(known)}
+    assert cadres["张三"]["mobile"] == "13800000001" and cadres["张三"]["userid"] == "zhangsan"
+    assert cadres["李四"]["mobile"] == "13800000002" and cadres["李四"]["department"] == "峡窝镇"
+    ignored = [n for n in summary["notices"] if n["line"] == 1]
+    assert len(ignored) == 1 and "序号" in ignored[0]["message"] and "职务" in ignored[0]["message"]
+    assert "手机号码" not in ignored[0]["message"]
+
+
+def test_a_roster_without_a_name_column_says_which_headers_work(runner, known, tmp_path):
+    # 名字 instead of 姓名: the refusal quoted only the English header row.
+    path = write_csv(tmp_path, "名字,部门,手机\r\n张三,区审计局,13800000001\r\n", encoding="gbk")
+    result = runner.invoke(args=["roster", "import", path])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "名字" in result.stderr and "姓名" in result.stderr
+    assert roster.list_cadres(known) == []
