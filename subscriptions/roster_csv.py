@@ -4,7 +4,9 @@
     # {"created", "updated", "subscriptions", "errors", "notices"}: [{"line", "message"}]
 
 CSV columns `name,department,mobile,userid,subscriptions` (Chinese headers 姓名, 部门, 手机,
-企业微信账号, 订阅 work too); UTF-8 (BOM or not) or GBK, as Excel saves it. `subscriptions`
+企业微信账号, 订阅 work too, and what an office's own spreadsheet calls them: 单位, 所在单位,
+手机号码, 联系电话, 帐号 …); UTF-8 (BOM or not) or GBK, as Excel saves it. Other columns (序号,
+职务 …) are left out and named in a notice on line 1, so nothing is dropped unsaid. `subscriptions`
 is an optional `|`-separated list of departments, resolved forgivingly, added to what the
 cadre already has; 全部 subscribes to every department, as the chat's `订阅 全部` does.
 Every `department` named in the file is a known department from then on (the org chart
@@ -43,11 +45,17 @@ from store.transaction import write
 from subscriptions.subscribe import subscribe, subscribe_all
 
 HEADERS = {
-    "name": "name", "姓名": "name", "department": "department", "部门": "department",
-    "单位": "department", "mobile": "mobile", "手机": "mobile", "手机号": "mobile",
-    "电话": "mobile", "userid": "userid", "企业微信账号": "userid", "账号": "userid",
-    "subscriptions": "subscriptions", "订阅": "subscriptions",
-}
+    "name": "name", "姓名": "name",
+    "department": "department", "部门": "department", "单位": "department",
+    "所在部门": "department", "所在单位": "department", "工作单位": "department",
+    "部门名称": "department", "单位名称": "department",
+    "mobile": "mobile", "手机": "mobile", "手机号": "mobile", "手机号码": "mobile",
+    "电话": "mobile", "联系电话": "mobile", "移动电话": "mobile", "联系方式": "mobile",
+    "userid": "userid", "企业微信账号": "userid", "企业微信帐号": "userid", "账号": "userid",
+    "帐号": "userid",
+    "subscriptions": "subscriptions", "订阅": "subscriptions", "订阅部门": "subscriptions",
+}  # header (spaces removed, lower case) -> column
+COLUMNS_TEXT = "姓名、部门、手机、企业微信账号、订阅（或 name,department,mobile,userid,subscriptions）"
 ALL = ("全部", "所有", "all")  # a subscriptions cell meaning every department (订阅 全部)
 MOBILE = re.compile(r"1\d{10}")
 USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
@@ -66,8 +74,11 @@ def import_roster(db, path):
     """Import or update cadres from a CSV file -> {"created", "updated", "subscriptions",
     "errors": [{"line", "message"}], "notices": [{"line", "message"}]}. Raises ValueError
     when the file is not a roster, MalformedRoster (a ValueError) when it is broken."""
-    rows = _read(path)
+    rows, ignored = _read(path)
     summary = {"created": 0, "updated": 0, "subscriptions": 0, "errors": [], "notices": []}
+    if ignored:
+        summary["notices"].append({"line": 1, "message": "表头中的" + "".join(
+            f"“{h}”" for h in ignored) + f"不是名册的列，已忽略（名册的列：{COLUMNS_TEXT}）"})
     seen = {}
     with write(db):
         for _, row in rows:  # the roster's departments first: subscriptions may name them
@@ -103,10 +114,19 @@ def _read(path):
     except ParseError:
         raise ValueError("名册不是 UTF-8 或 GBK 编码的 CSV 文件") from None
     records, broken = _records(text)
-    header = records[0][1] if records else None
-    columns = [HEADERS.get((h or "").strip().lower()) for h in header or []]
+    header = records[0][1] if records else []
+    columns, ignored = [], []
+    for h in header:
+        column = HEADERS.get("".join((h or "").split()).lower())
+        if column in columns:  # 手机 and 联系电话 both: the first one counts
+            column = None
+        if column is None and (h or "").strip():
+            ignored.append(h.strip())
+        columns.append(column)
     if "name" not in columns:
-        raise ValueError("名册第1行应为表头：name,department,mobile,userid,subscriptions")
+        shown = ",".join(h.strip() for h in header)[:80]
+        raise ValueError(f"名册第1行应为表头，至少要有“姓名”一列；可用的列：{COLUMNS_TEXT}"
+                         + (f"；这个文件的第1行是：{shown}" if shown else "；这个文件是空的"))
     rows = []
     for line, fields in records[1:]:
         if not any(f.strip() for f in fields):
@@ -122,7 +142,7 @@ def _read(path):
         rows.append((line, row))
     if broken:
         raise MalformedRoster(sorted(broken, key=lambda e: e["line"]))
-    return rows
+    return rows, ignored
 
 
 def _records(text):
