@@ -209,6 +209,29 @@ def test_a_file_that_is_not_a_department_table_is_refused_whole(db, tmp_path):
     assert len(departments.list_with_counts(db)) == before  # nothing of any of them
 
 
+
+def test_an_org_chart_from_excel_with_the_office_s_own_headers(db, tmp_path):
+    """An office's spreadsheet heads its columns 部门名称, 简称, 上级部门 (GBK from Excel): the
+    header line became a department named 部门名称 (aliases 简称, 上级部门) in every cadre's
+    部门 list, which nothing can delete, and no parent was read."""
+    path = tmp_path / "org.csv"
+    path.write_bytes("部门名称,简称,上级部门\r\n东城区财政局,财政,\r\n东城区国库中心,国库,东城区财政局\r\n"
+                     .encode("gbk"))
+    summary = department_file.import_departments(db, str(path))
+    assert summary == {"departments": 2, "aliases": 2, "errors": []}
+    rows = {r["name"]: r for r in departments.list_with_counts(db)}
+    assert set(rows) == {"东城区财政局", "东城区国库中心"}
+    assert rows["东城区国库中心"]["parent"] == "东城区财政局"
+
+
+def test_a_header_line_of_unknown_column_names_is_refused_not_imported(db, tmp_path):
+    path = tmp_path / "org.csv"
+    path.write_text("单位全称,其他叫法\n东城区财政局,财政\n", encoding="utf-8-sig")
+    with pytest.raises(ValueError, match="单位全称") as refused:
+        department_file.import_departments(db, str(path))
+    assert "名称、别名、上级" in str(refused.value)
+    assert departments.list_with_counts(db) == []
+
 # ---- the district named by the issuer: its own unit, not the first place in its name ------
 
 @pytest.mark.parametrize("issuer, district", [
