@@ -83,9 +83,13 @@ def set_parent(db, department_id, parent_id):
         db.execute("UPDATE departments SET parent_id = ? WHERE id = ?", [parent_id, department_id])
 
 
-HEADER_NAMES = {"name": "name", "名称": "name", "部门": "name", "aliases": "aliases",
-                "别名": "aliases", "简称": "aliases", "parent": "parent", "上级": "parent",
-                "上级部门": "parent"}
+HEADER_NAMES = {"name": "name", "名称": "name", "部门": "name", "部门名称": "name",
+                "单位": "name", "单位名称": "name", "aliases": "aliases", "别名": "aliases",
+                "简称": "aliases", "别称": "aliases", "parent": "parent", "上级": "parent",
+                "上级部门": "parent", "上级单位": "parent"}
+# words of a spreadsheet's header, never of a department's name: a first line holding one is
+# a header this file does not know (imported, it would be a department in every 部门 list)
+HEADER_WORDS = ("名称", "全称", "简称", "别名", "别称", "上级", "序号", "备注")
 
 
 def _rows(path):
@@ -95,8 +99,8 @@ def _rows(path):
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()
                   and not line.lstrip().startswith("#")), None)
-    header = ([HEADER_NAMES.get(h.strip().lower()) for h in next(csv.reader([lines[first]]))]
-              if first is not None else [])
+    header = ([HEADER_NAMES.get("".join(h.split()).lower())
+               for h in next(csv.reader([lines[first]]))] if first is not None else [])
     if "name" in header:
         unknown = [h.strip() for h, known in zip(next(csv.reader([lines[first]])), header)
                    if known is None and h.strip()]
@@ -110,6 +114,9 @@ def _rows(path):
             aliases = [a.strip() for a in re.split(r"[|｜]", row.get("aliases") or "") if a.strip()]
             yield number, row["name"], aliases, row.get("parent") or None
         return
+    if first is not None and any(word in lines[first] for word in HEADER_WORDS):
+        raise ValueError(f"第{first + 1}行像表头，但列名不认识：{lines[first].strip()[:60]}"
+                         "（部门表的列：名称、别名、上级，或 name,aliases,parent）")
     for number, line in enumerate(lines, start=1):
         line = line.strip()
         if not line or line.startswith("#"):
