@@ -482,3 +482,17 @@ def test_the_archive_filters_pending_issues_and_files_undated_ones_by_their_day(
     assert "旧的一期" in client.get("/admin/?state=approved").get_data(as_text=True)
     assert "没有已推送的简报" in client.get("/admin/?state=pushed").get_data(as_text=True)
     assert "应发（人次）" in client.get(f"/admin/issues/{undated}").get_data(as_text=True)
+
+
+def test_the_issue_page_says_why_nobody_would_receive_the_push(client, db):
+    # The preview said 将发给 0 人 and, once pushed, 已推送，但目前没有订阅这些单位的已绑定干部
+    # — with an empty roster, where nobody is anybody's subscriber.
+    from test_plan import publish as publish_approved
+
+    issue_id = publish_approved(db)
+    login(client)
+    page = client.get(f"/admin/issues/{issue_id}").get_data(as_text=True)
+    assert "没有人会收到" in page and "名册为空" in page and "导入名册" in page
+    pushed = client.post(f"/admin/issues/{issue_id}/push", data={"csrf_token": page_token(
+        client, f"/admin/issues/{issue_id}")}, follow_redirects=True).get_data(as_text=True)
+    assert "名册为空" in pushed and "没有订阅这些单位" not in pushed

@@ -87,3 +87,38 @@ def test_unknown_issue_is_one_line_and_exit_2(runner, command):
 def test_every_command_has_help(runner, command):
     result = runner.invoke(args=[command, "--help"])
     assert result.exit_code == 0 and len(result.output.splitlines()) > 3
+
+
+# ---- a push nobody would receive: who would be reached and why nobody is ------------------
+
+def test_a_push_to_an_empty_roster_says_the_roster_is_empty_and_how_to_fill_it(
+        fake_wechat, make_app):
+    # Day one on WeCom: an issue published before the address book was synced. The dry run
+    # said "0 recipients, 0 messages in 0 API calls" and the push "0 new deliveries queued
+    # for 0 recipients", and nothing said why.
+    app = make_app(**fake_wechat.app_config("work"))
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish(db)
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["push", str(issue_id), "--dry-run"])
+    assert dry.exit_code == 0 and "the roster is empty" in dry.output
+    assert "roster sync" in dry.output and "roster import" in dry.output
+    pushed = runner.invoke(args=["push", str(issue_id)])
+    assert pushed.exit_code == 0 and "the roster is empty" in pushed.output
+    assert fake_wechat.messages == []
+
+
+def test_a_push_to_cadres_none_of_them_bound_says_so_and_how_to_bind_them(runner, db):
+    issue_id = publish(db)
+    add_cadre(db, "甲", None, ["区审计局"], bound=False)
+    add_cadre(db, "乙", None, bound=False)
+    add_cadre(db, "丙", "sandbox-3", removed=True)
+    result = runner.invoke(args=["push", str(issue_id), "--dry-run"])
+    assert result.exit_code == 0
+    assert "Nobody would receive it" in result.output
+    assert "2 have not bound" in result.output and "roster invite" in result.output
+    assert "1 removed" in result.output
+    assert "roster is empty" not in result.output
+    # the JSON stays exactly as documented
+    shape = json.loads(runner.invoke(args=["push", str(issue_id), "--dry-run", "--json"]).output)
+    assert shape["unreached"] == {"unbound": 2, "removed": 1, "no_matching_items": 0}
