@@ -19,6 +19,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from channels import channel_class
 from push import publish, status, worker
 from commands.audit import note
 from commands.errors import Fail
@@ -47,6 +48,11 @@ def send_with_progress(issue_id, queue=True, err=False, urgent=False):
                 return
             click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued"
                        f" for {result['recipients']} recipients.", err=err)
+            if not result["recipients"]:
+                why = why_nobody(publish.preview_push(db, issue_id, config,
+                                                      config["DATABASE_PATH"]), config)
+                if why:
+                    click.echo(why, err=err)
     except publish.UnknownIssue:
         raise Fail(f"no issue {issue_id}")
     first = status.summary(db, issue_id)
@@ -69,7 +75,7 @@ def send_with_progress(issue_id, queue=True, err=False, urgent=False):
     echo_summary(db, issue_id, err=err)
 
 
-def describe_preview(preview):
+def describe_preview(preview, config=None):
     """The dry run in words: who would receive what, and who would not, and why."""
     lines = [f"Issue {preview['issue']}: {preview['recipients']} recipients,"
              f" {preview['messages']} messages in {preview['api_calls']} API calls (nothing sent)."]
@@ -80,7 +86,36 @@ def describe_preview(preview):
         lines.append("Not reached: " + ", ".join(f"{r} {n}" for r, n in unreached.items()))
     if preview.get("already_planned"):
         lines.append(f"Already pushed to {preview['already_planned']} recipients.")
+    why = why_nobody(preview, config or {})
+    if why:
+        lines.append(why)
     return "\n".join(lines)
+
+
+def why_nobody(preview, config):
+    """A dry run that reaches nobody (and no one had it already) -> why, and what to do;
+    else None. `config` tells whether the channel has an address book (WeCom)."""
+    if preview["recipients"] or preview.get("already_planned"):
+        return None
+    address_book = channel_class(setting(config, "BOT_CHANNEL")).has_address_book
+    unreached = preview["unreached"]
+    if not any(unreached.values()):
+        fill = ("`python bot.py roster sync` (the WeCom address book) or " if address_book
+                else "") + "`python bot.py roster import FILE.csv`"
+        return f"Nobody would receive it: the roster is empty. Add cadres with {fill}."
+    parts = []
+    if unreached.get("unbound"):
+        parts.append(f"{unreached['unbound']} have not bound " + (
+            "(no WeCom userid): `python bot.py roster sync` matches them to address-book "
+            "members, `python bot.py roster invite` gives the others a binding code"
+            if address_book else "their WeChat: `python bot.py roster invite` gives them "
+            "binding codes (they send 绑定 <code>)"))
+    if unreached.get("removed"):
+        parts.append(f"{unreached['removed']} removed from the roster")
+    if unreached.get("no_matching_items"):
+        parts.append(f"{unreached['no_matching_items']} follow none of its departments and it "
+                     "has no lead item (BOT_DEFAULT_FOLLOW, 订阅)")
+    return "Nobody would receive it: of the cadres on file, " + "; ".join(parts) + "."
 
 
 def echo_summary(db, issue_id, err=False):
@@ -122,7 +157,8 @@ def push_command(issue_id, no_wait, dry_run, as_json, at_text, urgent, cancel):
                                            current_app.config["DATABASE_PATH"])
         except publish.UnknownIssue:
             raise Fail(f"no issue {issue_id}")
-        click.echo(json.dumps(preview, ensure_ascii=False) if as_json else describe_preview(preview))
+        click.echo(json.dumps(preview, ensure_ascii=False) if as_json
+                   else describe_preview(preview, current_app.config))
         return
     if as_json:
         raise Fail("--json goes with --dry-run (use `status ID --json` after a push)")

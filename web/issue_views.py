@@ -319,6 +319,10 @@ def push(issue_id):
         replaced = "、".join(summary.get("replaced") or [])
         return _answer(issue_id, summary, f"{why}将于 {summary['scheduled']} 发出。"
                        + (f"原定 {replaced} 的定时推送已取消（以最后设定的时间为准）。" if replaced else ""))
+    if not summary.get("recipients") and not summary.get("queued"):
+        why = progress.push_preview(current_app, issue_id)["nobody_text"]
+        if why:
+            return _answer(issue_id, summary, why)
     return _answer(issue_id, summary, f"已排队推送 {summary.get('queued', 0)} 条消息。")
 
 

@@ -9,12 +9,13 @@
 Everything here calls the push package (push.publish, push.status, push.worker).
 """
 
+from channels import channel_class
 from push import publish, status, worker
 from store.db import get_db
 
 STATE_TEXT = {
     "new": "尚未推送。核对无误后点击“推送给订阅者”。",
-    "empty": "已推送，但目前没有订阅这些单位的已绑定干部。",
+    "empty": "已推送，但没有人收到：原因见下方“没有人会收到”。",
     "sending": "正在推送……",
     "paused": "推送已暂停：连续失败过多，请检查后点“重发失败的消息”或再次推送以继续。",
     "done": "推送完成。",
@@ -51,7 +52,30 @@ def push_preview(app, issue_id):
     preview = publish.preview_push(get_db(), issue_id, app.config, app.config["DATABASE_PATH"])
     preview["unreached_text"] = {UNREACHED_TEXT.get(reason, reason): n
                                  for reason, n in preview["unreached"].items() if n}
+    preview["nobody_text"] = nobody_text(preview, app.config)
     return preview
+
+
+def nobody_text(preview, config):
+    """A preview that reaches nobody (and no one had the issue already) -> why, in words for
+    the office, and where to fix it; else None (`push --dry-run` says the same)."""
+    if preview["recipients"] or preview.get("already_planned"):
+        return None
+    address_book = channel_class(config["BOT_CHANNEL"]).has_address_book
+    unreached = preview["unreached"]
+    if not any(unreached.values()):
+        return ("没有人会收到：名册为空。请先在“名册与绑定码”页"
+                + ("同步企业微信通讯录或" if address_book else "") + "导入名册。")
+    parts = []
+    if unreached.get("unbound"):
+        parts.append(f"{unreached['unbound']} 人未绑定" + (
+            "（没有企业微信账号：同步通讯录，或生成绑定码发给他们）" if address_book
+            else "（在“名册与绑定码”页生成绑定码发给他们）"))
+    if unreached.get("removed"):
+        parts.append(f"{unreached['removed']} 人已移出名册")
+    if unreached.get("no_matching_items"):
+        parts.append(f"{unreached['no_matching_items']} 人没有关注本期任何条目的部门")
+    return "没有人会收到：名册上" + "；".join(parts) + "。"
 
 
 def start_push(app, issue_id, urgent=False, at=None):
