@@ -423,3 +423,17 @@ def test_a_roster_without_a_name_column_says_which_headers_work(runner, known, t
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert "名字" in result.stderr and "姓名" in result.stderr
     assert roster.list_cadres(known) == []
+
+
+def test_empty_lists_on_day_one_say_how_to_fill_them(runner):
+    # A fresh office: `departments`, `roster list` and `user list` printed nothing at all.
+    departments_out = runner.invoke(args=["departments"])
+    assert departments_out.exit_code == 0 and "No departments yet" in departments_out.stderr
+    assert "departments import" in departments_out.stderr and departments_out.stdout == ""
+    assert runner.invoke(args=["departments", "--json"]).stdout.strip() == "[]"
+    roster_out = runner.invoke(args=["roster", "list"])
+    assert roster_out.exit_code == 0 and "The roster is empty" in roster_out.stderr
+    assert "roster import" in roster_out.stderr and roster_out.stdout == ""
+    users = runner.invoke(args=["user", "list"])
+    assert users.exit_code == 0 and "No console accounts yet" in users.stderr
+    assert "BOT_ADMIN_PASSWORD" in users.stderr and "user add" in users.stderr
