@@ -73,6 +73,9 @@ def user_list_command(as_json):
     if as_json:
         click.echo(json.dumps([{k: r[k] for k in ("name", "role", "disabled")} for r in rows]))
         return
+    if not rows:
+        click.echo("No console accounts yet: the bootstrap admin signs in with BOT_ADMIN_PASSWORD;"
+                   " add named ones with `user add NAME --role admin|approver|editor`.", err=True)
     for row in rows:
         click.echo(f"{row['name']:<20} {row['role']:<9} {'disabled' if row['disabled'] else 'active'}")
 

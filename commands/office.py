@@ -19,7 +19,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from channels import identity_of
+from channels import channel_class, identity_of
 from store import binding, department_file, department_merge, review
 from store import departments as departments_store
 from store import roster as roster_store
@@ -205,8 +205,14 @@ def roster_invite_command(as_json, hours, renew):
 @with_appcontext
 def roster_list_command(unbound):
     """List the cadres on the roster and whether they have bound WeChat."""
-    for cadre in roster_store.list_cadres(get_db(), bound=False if unbound else None,
-                                          identity=identity_of(current_app.config)):
+    cadres = roster_store.list_cadres(get_db(), bound=False if unbound else None,
+                                      identity=identity_of(current_app.config))
+    if not cadres and not unbound:
+        sync = "`roster sync` (the WeCom address book) or " if channel_class(
+            current_app.config["BOT_CHANNEL"]).has_address_book else ""
+        click.echo(f"The roster is empty: add cadres with {sync}`roster import FILE.csv`.",
+                   err=True)
+    for cadre in cadres:
         state = "bound" if cadre["bound"] else "unbound"
         click.echo(f"{cadre['id']:>5}  {cadre['name']}\t{cadre['department'] or ''}\t{state}\t"
                    f"{cadre['subscriptions']} subscriptions")
@@ -261,6 +267,10 @@ def departments_list_command(as_json=False):
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
+    if not rows:
+        click.echo("No departments yet: they come with the first issue, the roster "
+                   "(`roster import`, `roster sync`) or the org chart "
+                   "(`departments import FILE`, columns name,aliases,parent).", err=True)
     for row in rows:
         aliases = f"  ({'、'.join(row['aliases'])})" if row["aliases"] else ""
         click.echo(f"{row['items']:>5}  {row['name']}{aliases}  — {row['released']} released,"
