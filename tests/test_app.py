@@ -56,6 +56,19 @@ def test_cli_config_error_is_one_line_exit_2(tmp_path):
     assert "WECHAT_APP_ID" in result.stderr
 
 
+
+@pytest.mark.slow  # a process
+def test_bot_py_run_by_a_python_without_the_packages_says_to_use_the_venv(tmp_path):
+    # README writes `python bot.py check`; after `make run` the packages live in .venv only,
+    # and the shell's own python answered with a traceback (ModuleNotFoundError: wechatpy).
+    # `-S` leaves site-packages out: the python of a machine where nothing was installed.
+    env = {"PATH": "/usr/bin:/bin", "BOT_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-S", "bot.py", "check"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert ".venv/bin/python bot.py" in result.stderr and "make venv" in result.stderr
+
 def test_every_command_has_help(app):
     for name, command in app.cli.commands.items():
         assert command.help, f"command {name} has no help text"
