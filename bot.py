@@ -16,16 +16,27 @@ import secrets
 import sqlite3
 import sys
 
-import click
-from flask import Flask, request
-from flask.cli import FlaskGroup, routes_command, shell_command
-from werkzeug.exceptions import HTTPException
+try:
+    import click
+    from flask import Flask, request
+    from flask.cli import FlaskGroup, routes_command, shell_command
+    from werkzeug.exceptions import HTTPException
 
-import channels
-import config as settings
-from channels.inbound import SANDBOX_TOKEN
-from commands.errors import Fail, database_trouble
-from commands.upkeep import backup_command, restore_command
+    import channels
+    import config as settings
+    from channels.inbound import SANDBOX_TOKEN
+    from commands.errors import Fail, database_trouble
+    from commands.upkeep import backup_command, restore_command
+except ModuleNotFoundError as missing:  # `python bot.py …` by a python without our packages
+    here = os.path.dirname(os.path.abspath(__file__))
+    top = (missing.name or "").split(".")[0]
+    if __name__ != "__main__" or os.path.exists(os.path.join(here, top)) \
+            or os.path.exists(os.path.join(here, top + ".py")):
+        raise  # imported (gunicorn, tests), or one of our own modules: the real traceback
+    print(f"Error: {sys.executable} has no {missing.name} (Jianbao's packages are not installed"
+          " for it): run `make venv` once, then `.venv/bin/python bot.py …`"
+          " (or `. .venv/bin/activate` and `python bot.py …`)", file=sys.stderr)
+    sys.exit(2)
 
 # Each component wires itself in with init_app(app): teardown hooks, blueprints, CLI.
 COMPONENTS = (
