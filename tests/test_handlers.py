@@ -252,3 +252,18 @@ def test_ambiguous_unsubscribe_offers_a_choice_too(db, zhang):
     assert "已退订：区发改委" in zhang.say("1")
     assert [d["name"] for d in store.subscriptions_of(db, cadre_id(db, "张三"))["departments"]] \
         == ["区发展研究中心"]
+
+
+def test_replies_name_the_office_the_deployment_serves(app, db, world, zhang):
+    """A county office's cadres were told to ask the 区委办公室 for their code: the office's
+    name was fixed in the replies. BOT_OFFICE_NAME says whom cadres ask."""
+    app.config["BOT_OFFICE_NAME"] = "县委办公室"
+    stranger = Phone(db, app.config, "o_stranger")
+    for reply in (stranger.say("帮助"), stranger.say("绑定 99999999"),
+                  stranger.send(event_xml("o_new", "subscribe", created=next(IDS))),
+                  Phone(db, app.config, "o_zhangsan").say("退订 全部")):
+        assert "县委办公室" in reply and "区委办公室" not in reply
+
+
+def test_the_office_name_defaults_to_the_district_office(app, db, world):
+    assert "向区委办公室索取" in Phone(db, app.config, "o_stranger").say("帮助")
