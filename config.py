@@ -48,6 +48,7 @@ SETTINGS = {
     "BOT_PARSE_SECONDS": (90.0, float),  # wall time to read one upload (OCR included)
     "BOT_PARSE_MEMORY_MB": (2048, int),  # memory of the process that reads one upload
     "BOT_DEFAULT_FOLLOW": ("own", str),  # what a cadre receives unasked: own | none | all
+    "BOT_OFFICE_NAME": ("区委办公室", str),  # whom cadres ask (binding codes, stopping pushes)
     "BOT_DISTRICT": (None, str),  # the district's own prefix (区名); None: from the data
     "BOT_BACKUP_DIR": (None, str),  # None: instance/backups
     "BOT_VERIFY_DIR": (None, str),  # None: instance/verify (WeChat's domain-verification files)
@@ -203,6 +204,10 @@ def check(config):
     if level not in LOG_LEVELS:
         raise ConfigError(f"BOT_LOG_LEVEL={config.get('BOT_LOG_LEVEL')!r} is not valid: "
                           f"use one of {', '.join(LOG_LEVELS)}")
+    office = config.get("BOT_OFFICE_NAME")
+    if office is not None and not re.fullmatch(r"[^\x00-\x1f\x7f{}]{1,30}", str(office).strip()):
+        raise ConfigError(f"BOT_OFFICE_NAME={office!r} is not valid: the office's name as cadres "
+                          "know it, one line of at most 30 characters (e.g. 县委办公室)")
     user = config.get("BOT_CLI_USER")
     if user is not None and not re.fullmatch(r"[\w.\-@]{1,40}", str(user)):
         raise ConfigError(f"BOT_CLI_USER={user!r} is not valid: the name of a console account "

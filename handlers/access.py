@@ -9,21 +9,32 @@ The bulletin is internal: until a user is bound, every command and query gets on
 
 import re
 
+import config as settings
 from handlers.router import command, router
 from store import binding, levels
 
 HOW_TO_BIND = ("简报仅供本单位干部使用。请回复“绑定 绑定码”完成身份绑定，"
-               "如：绑定 12345678。绑定码请向区委办公室索取。")
+               "如：绑定 12345678。绑定码请向{office}索取。")
 BIND_USAGE = "请在“绑定”后写6位以上数字绑定码，如：绑定 12345678。"
 BIND_FAILED = {
-    "unknown": "绑定码不正确，请核对后重试；如有疑问请联系区委办公室。",
-    "expired": "绑定码已过期，请向区委办公室索取新的绑定码。",
-    "used": "绑定码已被使用，请向区委办公室索取新的绑定码。",
-    "bound_elsewhere": "该干部已绑定其他微信账号，如需更换请联系区委办公室。",
-    "removed": "该干部已不在名册中，如有疑问请联系区委办公室。",
-    "identity_taken": "这个微信账号已绑定了另一位干部，如需更换请联系区委办公室。",
+    "unknown": "绑定码不正确，请核对后重试；如有疑问请联系{office}。",
+    "expired": "绑定码已过期，请向{office}索取新的绑定码。",
+    "used": "绑定码已被使用，请向{office}索取新的绑定码。",
+    "bound_elsewhere": "该干部已绑定其他微信账号，如需更换请联系{office}。",
+    "removed": "该干部已不在名册中，如有疑问请联系{office}。",
+    "identity_taken": "这个微信账号已绑定了另一位干部，如需更换请联系{office}。",
     "throttled": "绑定码错误次数过多，请一小时后再试。",
 }
+
+
+def office(config):
+    """`office(app.config)` -> "区委办公室": whom cadres ask (BOT_OFFICE_NAME)."""
+    return str(settings.setting(config, "BOT_OFFICE_NAME")).strip()
+
+
+def how_to_bind(config):
+    """`how_to_bind(app.config)`: what an unbound user is told, naming the office."""
+    return HOW_TO_BIND.format(office=office(config))
 
 
 def identify(db, channel, user):
@@ -65,7 +76,8 @@ def bind(ctx):
                 f"{kept}回复“部门”查看可订阅的部门，“订阅 部门名”订阅，“帮助”查看全部用法。")
     if rostered:
         return f"您已绑定为{ctx.cadre['name']}，无需再次绑定。"
-    return BIND_FAILED.get(result.reason, BIND_FAILED["unknown"])
+    failed = BIND_FAILED.get(result.reason, BIND_FAILED["unknown"])
+    return failed.format(office=office(ctx.config))
 
 
 def _stranger(ctx):
@@ -80,4 +92,4 @@ def _stranger(ctx):
 @router.on(_stranger)
 def explain_binding(ctx):
     """Everything an unbound user sends gets the same short explanation."""
-    return HOW_TO_BIND
+    return how_to_bind(ctx.config)

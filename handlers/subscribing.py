@@ -14,7 +14,7 @@ record of their own; 退订 and 我的订阅 never do (asking starts no pushes).
 
 import time
 
-from handlers.access import identity
+from handlers.access import identity, office
 from handlers.router import choice_number, command, either, exact, menu, router, split_words
 from store import binding, chat_state, departments
 from store.examples import examples
@@ -23,9 +23,14 @@ from subscriptions import subscribe as store
 ALL_WORDS = {"全部", "所有", "全部部门", "all", "ALL"}
 CHOICE_TTL_SECONDS = 600
 SEE_LIST = "回复“部门”查看全部部门。"
-NEEDS_BINDING = "订阅需要先绑定干部身份：请回复“绑定 绑定码”，绑定码向区委办公室索取。"
+NEEDS_BINDING = "订阅需要先绑定干部身份：请回复“绑定 绑定码”，绑定码向{office}索取。"
 FOLLOWS_NOTHING = "您没有订阅任何部门，也不会收到推送。回复“订阅 部门名”订阅，" + SEE_LIST
-TO_STOP = "如需停止接收，请联系区委办公室。"
+TO_STOP = "如需停止接收，请联系{office}。"
+
+
+def needs_binding(ctx):
+    """What an unbound user asking to (un)subscribe is told, naming the office."""
+    return NEEDS_BINDING.format(office=office(ctx.config))
 
 
 def subscriber(ctx, enrol=True):
@@ -41,7 +46,7 @@ def subscriber(ctx, enrol=True):
            help="我的订阅 — 查看已订阅的部门")
 def my_subscriptions(ctx):
     if subscriber(ctx, enrol=False) is None:
-        return FOLLOWS_NOTHING if ctx.open_access else NEEDS_BINDING
+        return FOLLOWS_NOTHING if ctx.open_access else needs_binding(ctx)
     mine = store.subscriptions_of(ctx.db, ctx.cadre["id"])
     default = f"默认：您接收{default_follow(ctx)}。\n"
     if mine.get("all"):
@@ -68,7 +73,7 @@ def default_follow(ctx):
 @router.on(command("订阅", glued=True), help="订阅 部门… — 订阅部门的简报（可写简称，如：订阅 {short}；订阅 全部）")
 def subscribe(ctx):
     if subscriber(ctx) is None:
-        return NEEDS_BINDING
+        return needs_binding(ctx)
     words = split_words(ctx.match)
     if not words:
         return f"请在“订阅”后写部门名，如：订阅 {examples(ctx.db).short}。" + SEE_LIST
@@ -81,13 +86,14 @@ def subscribe(ctx):
 @router.on(command("退订", "取消订阅", glued=True), help="退订 部门… — 不再接收该部门的简报（退订 全部：全部退订）")
 def unsubscribe(ctx):
     if subscriber(ctx, enrol=False) is None:
-        return FOLLOWS_NOTHING if ctx.open_access else NEEDS_BINDING
+        return FOLLOWS_NOTHING if ctx.open_access else needs_binding(ctx)
     words = split_words(ctx.match)
     if not words:
         return f"请在“退订”后写部门名，如：退订 {examples(ctx.db).short}；或“退订 全部”。"
     if ALL_WORDS.intersection(words):
         store.unsubscribe_all(ctx.db, ctx.cadre["id"])
-        return (f"已退订全部部门。\n默认：您仍接收{default_follow(ctx)}。{TO_STOP}\n"
+        to_stop = TO_STOP.format(office=office(ctx.config))
+        return (f"已退订全部部门。\n默认：您仍接收{default_follow(ctx)}。{to_stop}\n"
                 "回复“订阅 部门名”可重新订阅。")
     return _apply(ctx, "unsubscribe", words)
 
@@ -111,7 +117,7 @@ def pick_choice(ctx):
     """`1` after a numbered choice: apply the pending 订阅/退订 to that department."""
     action = ctx.state["pending"].get("action")
     if subscriber(ctx, enrol=action == "subscribe") is None:
-        return FOLLOWS_NOTHING if ctx.open_access else NEEDS_BINDING
+        return FOLLOWS_NOTHING if ctx.open_access else needs_binding(ctx)
     ctx.on_reply(chat_state.save_pending, ctx.user, None)
     return _done(ctx, action, [ctx.match], [], None)
 

@@ -6,12 +6,12 @@ polite answers to what the bot cannot read.
     image, voice, location, link, …      -> a short note that only text is understood
 """
 
-from handlers.access import HOW_TO_BIND
+from handlers.access import how_to_bind, office
 from handlers.router import command, either, event, menu, router
 from store import levels
 from store.examples import examples
 
-WELCOME = "欢迎使用简报！区委办公室编发的简报将按您订阅的部门推送到这里。"
+WELCOME = "欢迎使用简报！{office}编发的简报将按您订阅的部门推送到这里。"
 TEXT_ONLY = "暂时只能看懂文字。发送关键词即可搜索简报，回复“帮助”查看用法。"
 
 
@@ -26,12 +26,17 @@ def help_text(db, public_only=False):
     return "\n".join(lines)
 
 
+def welcome_line(config):
+    """`welcome_line(app.config)`: the greeting, naming the office (BOT_OFFICE_NAME)."""
+    return WELCOME.format(office=office(config))
+
+
 @router.on(event("subscribe", "subscribe_scan"))
 def welcome(ctx):
     """A new follower: welcome, then help (bound or open access) or how to bind."""
     if ctx.cadre is None and not ctx.open_access:
-        return f"{WELCOME}\n{HOW_TO_BIND}"
-    return f"{WELCOME}\n{help_text(ctx.db, levels.public_only(ctx.cadre))}"
+        return f"{welcome_line(ctx.config)}\n{how_to_bind(ctx.config)}"
+    return f"{welcome_line(ctx.config)}\n{help_text(ctx.db, levels.public_only(ctx.cadre))}"
 
 
 @router.on(event("unsubscribe", "enter_agent", "view", "location", "scan"))

@@ -14,7 +14,7 @@ import pytest
 
 from fixtures_chat import Chat, enrol, publish_sample, signed_args
 
-from handlers.access import HOW_TO_BIND
+from handlers.access import how_to_bind
 from push import publish as publishing, status
 from push.webhook import signed_headers
 from push.worker import run_until_idle
@@ -157,7 +157,7 @@ def test_a_removed_cadre_gets_no_push_and_cannot_search(fake_wechat, make_app, t
         xml = answer(db, app.config, parse_message(text_xml(user, "项目", 31337 + len(user),
                                                             agent=fake_wechat.agent_id)))
         return xmltodict.parse(xml)["xml"]["Content"] if xml else ""
-    assert ask("leaves") == HOW_TO_BIND
+    assert ask("leaves") == how_to_bind({})
     assert ask("stays") == ""  # its 内部 results come as a confidential message instead
     answers = [json.loads(m["content"])["text"]["content"] for m in fake_wechat.received("stays")
                if m["msgtype"] == "text" and m["safe"] == 1]

@@ -14,7 +14,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
 from fixtures_chat import (Chat, TOKEN, content, enrol, event_xml, post_xml, sign, signed_args,
                            text_xml)
 from channels import inbound as envelope
-from handlers.access import HOW_TO_BIND
+from handlers.access import how_to_bind
 
 # wechatpy's published WeCom test vector: wechatpy/wechatpy tests/test_crypto.py
 # (CryptoTestCase: token, encoding_aes_key, corp_id; test_check_signature_should_ok;
@@ -67,7 +67,7 @@ def test_sandbox_token_defaults_when_wechat_token_is_unset(make_app):
 
 
 def test_unbound_user_gets_how_to_bind(client):
-    assert content(post_xml(client, text_xml("o_stranger", "疫情", 101))) == HOW_TO_BIND
+    assert content(post_xml(client, text_xml("o_stranger", "疫情", 101))) == how_to_bind({})
 
 
 @pytest.mark.parametrize("args", [
@@ -163,7 +163,7 @@ def test_over_real_loopback_http(app, live_server):
                            data=text_xml("o_loop", "最新", 900).encode("utf-8"),
                            headers={"Content-Type": "text/xml"})
     assert posted.status_code == 200
-    assert content(posted.text) == HOW_TO_BIND
+    assert content(posted.text) == how_to_bind({})
     bad = requests.post(url, params={**signed_args(), "signature": "0" * 40}, timeout=5,
                         data=b"<xml/>")
     assert bad.status_code == 403
@@ -194,7 +194,7 @@ def test_safe_mode_round_trip_with_wechatpy_crypto(make_app):
     assert response.status_code == 200
     plain = decrypt_reply(crypto, response.get_data(as_text=True))
     reply = xmltodict.parse(plain)["xml"]
-    assert reply["ToUserName"] == "o_safe" and reply["Content"] == HOW_TO_BIND
+    assert reply["ToUserName"] == "o_safe" and reply["Content"] == how_to_bind({})
 
 
 def test_safe_mode_with_a_tampered_msg_signature_is_403(make_app, db):
@@ -243,7 +243,7 @@ def test_wecom_published_message_vector_decrypts_and_gets_an_encrypted_reply(mak
     crypto = WorkCrypto(VECTOR_TOKEN, VECTOR_AES_KEY, VECTOR_CORP_ID)
     reply = xmltodict.parse(decrypt_reply(crypto, response.get_data(as_text=True)))["xml"]
     assert reply["ToUserName"] == "messense"  # not in the roster: told how to bind
-    assert reply["Content"] == HOW_TO_BIND and reply["AgentID"] == "1"
+    assert reply["Content"] == how_to_bind({}) and reply["AgentID"] == "1"
 
 
 def work_post(client, xml, nonce="wn"):
@@ -269,7 +269,7 @@ def test_wecom_roster_member_is_bound_without_a_code(make_app, tmp_path):
     assert "您还没有另外订阅" in reply
     _, stranger = work_post(client, text_xml("nobody", "我的订阅", 302, to=VECTOR_CORP_ID,
                                              agent=1))
-    assert stranger == HOW_TO_BIND
+    assert stranger == how_to_bind({})
 
 
 def test_wecom_message_for_another_agent_is_ignored(make_app):
@@ -312,7 +312,7 @@ def test_a_cadres_whole_conversation_through_the_endpoint(client, db, tmp_path):
     publish_sample(db, date="2021-01-13", number="第2期")
     codes = enrol(db, tmp_path)
     chat = Chat(client, "o_wangwu")
-    assert chat.say("疫情") == HOW_TO_BIND
+    assert chat.say("疫情") == how_to_bind({})
     assert "绑定成功" in chat.say(f"绑定 {codes['王五']}")
     assert "已订阅：区农委、区督查局" in chat.say("订阅 农委 督察局")
     assert "区农委" in chat.say("我的订阅")

@@ -8,7 +8,7 @@ import xmltodict
 from wechatpy import parse_message
 
 from fixtures_chat import enrol, event_xml, image_xml, publish_sample, text_xml
-from handlers.access import HOW_TO_BIND
+from handlers.access import how_to_bind
 from handlers.chat import answer
 from handlers.replies import TEXT_LIMIT
 from handlers.router import router
@@ -60,11 +60,11 @@ def cadre_id(db, name):
 
 @pytest.mark.parametrize("text", ["帮助", "最新", "部门", "订阅 审计", "疫情", "123456"])
 def test_unbound_users_get_only_the_binding_explanation(app, db, world, text):
-    assert Phone(db, app.config, "o_stranger").say(text) == HOW_TO_BIND
+    assert Phone(db, app.config, "o_stranger").say(text) == how_to_bind({})
 
 
 def test_unbound_menu_click_gets_the_binding_explanation(app, db, world):
-    assert Phone(db, app.config, "o_stranger").click("LATEST") == HOW_TO_BIND
+    assert Phone(db, app.config, "o_stranger").click("LATEST") == how_to_bind({})
 
 
 def test_bind_with_a_code_then_the_code_is_spent(app, db, world):
@@ -93,7 +93,7 @@ def test_bind_accepts_full_width_separators_and_spaces(app, db, world):
 
 def test_removed_cadres_are_treated_as_unbound(app, db, zhang):
     roster.remove_cadre(db, cadre_id(db, "张三"))
-    assert zhang.say("我的订阅") == HOW_TO_BIND
+    assert zhang.say("我的订阅") == how_to_bind({})
 
 
 def test_open_access_lets_any_follower_read_and_subscribe(make_app, db):
@@ -129,7 +129,7 @@ def test_follow_event_welcomes_with_help_when_bound_and_binding_hint_when_not(ap
     assert "欢迎" in welcome and "订阅 部门" in welcome
     stranger = Phone(db, app.config, "o_new").send(
         event_xml("o_new", "subscribe", key="qrscene_123", created=next(IDS)))
-    assert "欢迎" in stranger and HOW_TO_BIND in stranger
+    assert "欢迎" in stranger and how_to_bind({}) in stranger
 
 
 def test_help_is_generated_from_every_handlers_help_text(zhang):

@@ -19,7 +19,7 @@ import xmltodict
 
 from fixtures_chat import ACCOUNT, TOKEN, event_xml, signed_args, text_xml
 from fixtures_hostile import BOUND, STRANGER, assert_unchanged
-from handlers.access import HOW_TO_BIND
+from handlers.access import how_to_bind
 from web.wechat_sim import callback_xml
 
 
@@ -233,7 +233,7 @@ def test_an_unbound_user_gets_only_the_binding_explanation(live, text):
     if text.startswith("绑定"):
         assert "绑定码" in reply and "上街" not in reply
     else:
-        assert reply == HOW_TO_BIND
+        assert reply == how_to_bind({})
     assert live.alive()
     assert_unchanged(before, live.counts(), remembered=1)
 
@@ -241,5 +241,5 @@ def test_an_unbound_user_gets_only_the_binding_explanation(live, text):
 def test_an_unbound_menu_click_gets_the_binding_explanation(live):
     before = live.counts()
     response = post(live, event_xml(STRANGER, "CLICK", key="LATEST"))
-    assert reply_text(response.text) == HOW_TO_BIND
+    assert reply_text(response.text) == how_to_bind({})
     assert_unchanged(before, live.counts(), remembered=1)
