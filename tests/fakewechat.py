@@ -36,6 +36,9 @@ enforces, with WeChat's error codes:
   RECALL_REFUSED (86008, a stand-in: WeCom documents no code; tests/fake_messages.py, which
   holds every message endpoint). `age_message(msgid, seconds)` ages one;
   `inject("message/recall", …)` makes recalls fail like any call.
+- WeCom `agent/get` (tests/fake_agent.py): the app's 可见范围 (`agent_visible`, by default
+  department 1: everyone) and `agent_closed`; another agentid 40056, the address-book
+  secret's token 48002.
 - web authorisation, snsapi_base (tests/fake_oauth.py): the authorize redirect and the
   code exchanges, for whoever `sign_in(userid_or_openid)` put behind the phone.
 - Official Account: unknown openid 40003, unfollowed 43004, window closed 45015, 5 messages
@@ -59,6 +62,7 @@ from collections import Counter, defaultdict, deque
 
 import pytest
 from fake_addressbook import AddressBook
+from fake_agent import Agent
 from fake_oauth import OAuth
 from fake_messages import Messages
 from fake_reject import Reject
@@ -71,7 +75,7 @@ ESCAPED_NON_ASCII = re.compile(r"\\u(?!00[0-7][0-9a-fA-F])[0-9a-fA-F]{4}")
 OLD_TOKEN_GRACE = 300
 
 
-class FakeWeChat(Messages, AddressBook, OAuth):
+class FakeWeChat(Messages, AddressBook, OAuth, Agent):
     """The server's state and WSGI app; see the module docstring."""
 
     def __init__(self):
@@ -208,7 +212,7 @@ class FakeWeChat(Messages, AddressBook, OAuth):
                     "sns/oauth2/access_token": self._mp_oauth_token,
                     "department/list": self._department_list, "user/list": self._user_list,
                     "user/simplelist": self._user_simplelist, "user/get": self._user_get,
-                    "user/list_id": self._user_list_id}
+                    "user/list_id": self._user_list_id, "agent/get": self._agent_get}
         if path not in handlers:
             return {"errcode": 48001, "errmsg": f"api unauthorized: /{path} is not faked"}
         try:

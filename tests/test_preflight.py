@@ -65,3 +65,33 @@ def test_a_loopback_public_url_fails_on_a_real_channel(fake_wechat, make_app):
                "cannot reach this machine's loopback" in result.output
     sandbox = make_app(BOT_PUBLIC_URL="http://127.0.0.1:5000")
     assert sandbox.test_cli_runner().invoke(args=["check"]).exit_code == 0
+
+
+def test_the_wecom_apps_visible_range_is_read_back(fake_wechat, make_app):
+    """A WeCom app whose 可见范围 is empty reaches nobody (messages to anyone outside it are
+    refused as invalid users): `check` read agent/get and said only that it was readable."""
+    app = make_app(**fake_wechat.app_config("work"))
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    assert "ok    the WeCom app (AgentId 1000002) is enabled; 可见范围: 1 department" in result.output
+    fake_wechat.agent_visible = {"users": ["zhangsan", "lisi"], "tags": [7]}
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert "可见范围: 2 members, 1 tag" in result.output
+    fake_wechat.agent_visible = {}
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 2
+    assert "FAIL  the WeCom app's 可见范围 is empty: nobody can receive the bulletin" in result.output
+
+
+def test_a_disabled_app_and_a_wrong_agent_id_fail(fake_wechat, make_app):
+    fake_wechat.agent_closed = True
+    app = make_app(**fake_wechat.app_config("work"))
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 2 and "FAIL  the WeCom app (AgentId 1000002) is disabled (已停用)" \
+        in result.output
+    fake_wechat.agent_closed = False
+    other = make_app(**dict(fake_wechat.app_config("work"), WECOM_AGENT_ID="1000009"))
+    result = other.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 2
+    assert "FAIL  WeCom knows no app 1000009 in this company (40056): check WECOM_AGENT_ID" \
+        in result.output
