@@ -13,6 +13,7 @@ from channels.base import TransientError
 TOKEN_ERRORS = (40001, 40014, 42001)  # invalid / expired token: fetch a new one once
 RETRYABLE = (-1, 45009, 45033)  # system busy, API rate limit, too many concurrent calls
 UNTRUSTED_IP = 60020  # WeCom: the server's address is not in the app's 企业可信IP
+UNKNOWN_AGENT = 40056  # WeCom: no app with this AgentId in the company
 
 
 class TokenFetchError(Exception):

@@ -35,7 +35,7 @@ import config as settings
 from config import ConfigError
 from channels.base import (http_timeout, FAILED, SENT, Channel, Result, TransientError,
                            news_payloads, reader_domain, reads_with_oauth)
-from channels.errors import UNTRUSTED_IP, TokenFetchError, describe, transient
+from channels.errors import UNKNOWN_AGENT, UNTRUSTED_IP, TokenFetchError, describe, transient
 from channels.token import SharedTokenClient, SQLiteSessionStorage
 
 DEFAULT_BASE = settings.default("WECOM_API_BASE")
@@ -90,17 +90,21 @@ class WorkChannel(WorkInbound, Channel):
     @classmethod
     def preflight(cls, client, config):
         """The app's own settings readable from here: the trusted-IP list lets us in."""
+        agent = config["WECOM_AGENT_ID"]
         try:
-            client.call(lambda: client.agent.get(config["WECOM_AGENT_ID"]))
-            return [(True, "the WeCom app's settings are readable from this server")]
+            found = client.call(lambda: client.agent.get(agent))
         except WeChatClientException as error:
             if error.errcode == UNTRUSTED_IP:
                 return [(False, "WeCom refuses calls from this server's address (60020): "
                                 "add it to the app's 企业可信IP")]
+            if error.errcode == UNKNOWN_AGENT:
+                return [(False, f"WeCom knows no app {agent} in this company ({UNKNOWN_AGENT}): "
+                                "check WECOM_AGENT_ID (WeCom admin → 应用管理 → the app → AgentId)")]
             return [(None, f"could not read the WeCom app's settings: errcode "
                            f"{error.errcode} ({error.errmsg})")]
         except Exception as error:  # noqa: BLE001 - a proxy or look-alike without agent/get
             return [(None, f"could not read the WeCom app's settings ({type(error).__name__})")]
+        return [_visible_range(found, agent)]
     max_batch = 1000
     recipient_caps = ((30, 60), (1000, 3600))  # (messages, seconds) per member
     recall_seconds = 24 * 3600  # message/recall takes app messages up to 24 h old
@@ -239,3 +243,21 @@ def _ascii_number(value):
     refuses the first two and the callback's AgentID is compared as text."""
     text = str(value)
     return text.isascii() and text.isdigit()
+
+
+def _visible_range(agent_info, agent):
+    """`check`'s line on the app as agent/get describes it: disabled, a 可见范围 that holds
+    nobody (every message refused as to an invalid user), or what the range holds."""
+    if agent_info.get("close"):
+        return (False, f"the WeCom app (AgentId {agent}) is disabled (已停用): enable it in "
+                       "WeCom admin → 应用管理")
+    held = [(len((agent_info.get("allow_partys") or {}).get("partyid") or []), "department"),
+            (len((agent_info.get("allow_userinfos") or {}).get("user") or []), "member"),
+            (len((agent_info.get("allow_tags") or {}).get("tagid") or []), "tag")]
+    parts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in held if n]
+    if not parts:
+        return (False, "the WeCom app's 可见范围 is empty: nobody can receive the bulletin or "
+                       "write to it — set it to the departments whose cadres should (WeCom "
+                       "admin → 应用管理 → the app → 可见范围)")
+    return (True, f"the WeCom app (AgentId {agent}) is enabled; 可见范围: {', '.join(parts)}"
+                  " (only members within it receive messages)")
