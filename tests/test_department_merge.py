@@ -125,3 +125,26 @@ def test_the_new_name_alone_finds_the_items_printed_with_the_old_one(client, run
         reply = zhang.say(word)
         assert "找到2条" in reply and "区农委做好冬春农业生产" in reply, reply
     assert "找到1条" in zhang.say("春耕")  # an ordinary word is unchanged
+
+
+def test_the_dry_run_counts_a_merged_department_once_by_its_current_name(client, runner, db,
+                                                                         tmp_path):
+    """An issue printing both names of one department (its items were written before and
+    after the office renamed it): after the merge `by_department` listed it twice, once per
+    printed name, each counting the same followers."""
+    publish_sample(db)
+    codes = enrol(db, tmp_path)
+    zhang = Chat(client, "o_zhang")
+    assert "绑定成功" in zhang.say(f"绑定 {codes['张三']}")
+    assert "区农委" in zhang.say("订阅 区农委")
+    items = [Item(seq=1, kind="brief", title="区农委做好冬春农业生产",
+                  body="区农委指导农户做好越冬作物管理。", department="区农委"),
+             Item(seq=2, kind="brief", title="区农业农村局部署春耕生产",
+                  body="区农业农村局召开会议部署春耕生产。", department="区农业农村局")]
+    issue_id, _ = save_approved(db, Issue(issuer="中共上街区委办公室", date="2022-01-05",
+                                          number="第1期", items=items))
+    result = runner.invoke(args=["departments", "rename", "区农委", "区农业农村局"])
+    assert result.exit_code == 0, result.output
+    reach = _reach(runner, issue_id)
+    assert reach["by_department"] == {"区农业农村局": reach["recipients"]}
+    assert reach["recipients"] == 1  # 张三, who follows it (both items: one department)
