@@ -68,13 +68,15 @@ def dry_run(db, issue_id, channel, config):
     {"issue", "recipients", "messages", "api_calls", "by_department": {name: n},
      "unreached": {reason: n}, "already_planned": n}. `messages` are the deliveries (one per
     recipient and message part), `api_calls` the calls they take; `by_department` counts the
-    recipients who get at least one item of each department (items without one under "")."""
+    recipients who get at least one item of each department, by its current name (items
+    printed with an old name of a renamed or merged department count under the department;
+    items without one under "")."""
     items, _ = audience.issue_content(db, issue_id)
     if items is None:
         return None
     reach = audience.audience(db, issue_id, audience.rule_for(config, channel.identity))
     messages = plan_issue(db, issue_id, channel, config, reach=reach)  # rendered, not sent
-    department = {item["id"]: item["department"] or "" for item in items}
+    department = {item["id"]: item["department_now"] or "" for item in items}
     by_department = {}
     for recipient in reach.recipients:
         for name in dict.fromkeys(department[i] for i in recipient["items"]):

@@ -128,7 +128,9 @@ def follower_counts(db, rule):
 
 def issue_content(db, issue_id):
     """The issue's items (dicts, in order; withdrawn ones left out) and its header, or
-    (None, None) if unknown."""
+    (None, None) if unknown. Each item's `department` is the name it printed, and
+    `department_now` its department's current name (after a rename or merge; the printed
+    name when it has none)."""
     row = db.execute(
         "SELECT id, issuer, date, number FROM issues WHERE id = ?", [issue_id]).fetchone()
     if row is None:
@@ -136,7 +138,9 @@ def issue_content(db, issue_id):
     meta = {"id": row[0], "issuer": row[1], "date": row[2], "number": row[3]}
     cursor = db.execute(
         "SELECT i.id, i.seq, i.kind, i.title, i.body, i.department, i.department_id,"
-        f" {EFFECTIVE} AS level FROM items i JOIN issues s ON s.id = i.issue_id"
+        f" {EFFECTIVE} AS level, COALESCE(d.name, i.department) AS department_now"
+        " FROM items i JOIN issues s ON s.id = i.issue_id"
+        " LEFT JOIN departments d ON d.id = i.department_id"
         " WHERE i.issue_id = ? AND i.withdrawn_at IS NULL ORDER BY i.seq",  # 撤回: never sent
         [issue_id])
     columns = [c[0] for c in cursor.description]
