@@ -4,6 +4,9 @@ correction: the console upload, the issue page's choices, the push hold, the web
 import io
 import json
 import re
+import time
+
+import pytest
 
 from fixtures_chat import webhook_headers
 from push.worker import run_until_idle
@@ -343,3 +346,37 @@ def test_whoever_uploaded_the_replacing_version_cannot_approve_it(app, db):
     assert "需由另一位审核人批准" in refused
     approve(wang)  # 王's text is gone: 王 reviews 张's
     assert review.state(db, first)["state"] == "approved"
+
+
+@pytest.fixture
+def server_a_day_behind(monkeypatch):
+    """The server's own clock in UTC-12 (TZ), so its date lags an office in UTC+14."""
+    monkeypatch.setenv("TZ", "Etc/GMT+12")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_masthead_dates_check_uses_the_offices_day_not_the_servers(make_app,
+                                                                       server_a_day_behind):
+    """The latest date a masthead may carry is counted from today — the office's today
+    (BOT_TIMEZONE), not the server's: a server kept in UTC (or behind) is still on
+    yesterday in the office's early morning, and refused a date the office may use. Here
+    the server's clock is a day or more behind the office's, always."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    app = make_app(BOT_TIMEZONE="Pacific/Kiritimati")  # the office: UTC+14
+    client = app.test_client()
+    login(client)
+    first, _ = upload(client, issue_json(date="2024-04-09"))
+    latest = (datetime.now(ZoneInfo("Pacific/Kiritimati")).date() + timedelta(days=31)).isoformat()
+    answer = client.post(f"/admin/issues/{first}/masthead", data={
+        "csrf_token": page_token(client, f"/admin/issues/{first}"), "number": "第64期",
+        "date": latest, "issuer": "中共某区委办公室"}, follow_redirects=True)
+    assert "不像一期简报的日期" not in answer.get_data(as_text=True)
+    from store.db import open_db
+    db = open_db(app.config["DATABASE_PATH"])
+    assert get_issue(db, first)["date"] == latest
+    db.conn.close()
