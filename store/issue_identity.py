@@ -5,6 +5,7 @@
     keep_both(db, 12)              # the office says: two issues (the hold is lifted)
     replace(db, 12)                # the earlier issue takes issue 12's items; 12 is gone -> 9
     update_issue(db, 9, number="第71期")   # correct the masthead: -> {"before", "after"}
+    update_issue(db, 9, today=local_time.today(config), date="2026-11-29")   # the office's day
     differences(db, 9, parsed)     # {"number": {"stored", "uploaded"}} for the same content
 
 Issues are stored once per content (store/issues.py: the hash of the date and the items), so
@@ -142,12 +143,14 @@ def differences(db, issue_id, parsed):
             if _key(data.get(field)) and _key(data.get(field)) != _key(stored[field])}
 
 
-def update_issue(db, issue_id, **fields):
+def update_issue(db, issue_id, today=None, **fields):
     """Correct an issue's `issuer`, `number` and/or `date` (ISO; "" clears issuer and number)
     -> {"before": {...}, "after": {...}} of the fields that changed ({} each: nothing did),
     None for an unknown issue; ValueError (Chinese) for a bad date or an overlong value.
+    `today` is the office's date (store.local_time.today: BOT_TIMEZONE, not the server's
+    clock zone), from which the latest date allowed is counted; None: the server's date.
     A new date re-indexes its items (trigger issues_redated)."""
-    wanted = {field: _clean(field, value) for field, value in fields.items()
+    wanted = {field: _clean(field, value, today) for field, value in fields.items()
               if field in FIELDS and value is not None}
     with write(db):
         row = db.execute("SELECT issuer, number, date FROM issues WHERE id = ?", [issue_id]).fetchone()
@@ -162,7 +165,7 @@ def update_issue(db, issue_id, **fields):
     return {"before": {f: current[f] for f in changes}, "after": changes}
 
 
-def _clean(field, value):
+def _clean(field, value, today=None):
     value = " ".join(str(value).split())
     if field == "date":
         if not value:
@@ -171,7 +174,7 @@ def _clean(field, value):
             day = Date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"日期“{value}”应为 YYYY-MM-DD 格式") from None
-        latest = Date.today() + timedelta(days=LATEST_DAYS)
+        latest = (today or Date.today()) + timedelta(days=LATEST_DAYS)
         if not EARLIEST <= day <= latest:  # a typo (2201 for 2021) would be 最新 for years
             raise ValueError(f"日期“{value}”不像一期简报的日期（应在 {EARLIEST.year} 年至 "
                              f"{latest.isoformat()} 之间）：请检查是否输错") from None

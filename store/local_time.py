@@ -4,6 +4,7 @@
     shown(config, "2026-11-28T07:13:00Z", seconds=True)  -> "2026-11-28 15:13:00"
     day_bounds(config, "2026-11-29") -> ("2026-11-28T16:00:00Z", "2026-11-29T16:00:00Z")
     stored(config, "2026-11-29 08:00")                   -> "2026-11-29T00:00:00Z"
+    today(config)                                        -> date(2026, 11, 29): the office's day
 
 One conversion for the console's pages (web/render.py) and the CLI (`audit --since/--until`):
 what is stored stays UTC; days and times typed or shown are those of BOT_TIMEZONE.
@@ -45,3 +46,9 @@ def stored(config, text):
     if moment.tzinfo is not None:
         raise ValueError(f"{text!r}: a local time has no zone")
     return moment.replace(tzinfo=local_zone(config)).astimezone(timezone.utc).strftime(TIME_FORMAT)
+
+
+def today(config):
+    """The office's date now (BOT_TIMEZONE), whatever the server's own clock zone: at 07:00
+    in Shanghai a server kept in UTC is still on yesterday."""
+    return datetime.now(local_zone(config)).date()

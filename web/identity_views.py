@@ -11,10 +11,10 @@ A correction is a change like an item's: an approved issue goes back to 待审�
 audit log keeps before and after (`correct`, target issue:<id>). Rules: store/issue_identity.py.
 """
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 
 from push import status
-from store import issue_identity
+from store import issue_identity, local_time
 from store.db import get_db
 from store.issues import get_issue
 from web.auth import admin_required
@@ -42,7 +42,8 @@ def masthead(issue_id):
         return refused
     wanted = {field: request.form.get(field) for field in issue_identity.FIELDS}
     try:
-        result = issue_identity.update_issue(db, issue_id, **wanted)
+        today = local_time.today(current_app.config)  # the office's day, not the server's
+        result = issue_identity.update_issue(db, issue_id, today=today, **wanted)
     except ValueError as error:  # the page again, with what was typed (nothing saved)
         message = f"期号、日期、发文单位未更新：{error}。"
         flash(message + "你输入的内容保留在下面，改正后再提交。", "error")
