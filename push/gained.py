@@ -1,16 +1,20 @@
 """An item readers gained after the push: a department correction moved a pushed item to a
-department whose followers got the issue without it; they get the item on its own, once.
+department whose followers got the issue without it, or staff made a 内部 item 公开 (the
+followers who may be sent 公开 items only were rightly not sent it); they get the item on
+its own, once.
 
     result = deliver_gained(db, config, channel, item_id)
-        # {"item", "recipients", "queued", "new_to_issue"}
+        # {"item", "items", "recipients", "queued", "new_to_issue"}
+    deliver_gained(db, config, channel, 12, 13, 15)   # several items of one issue (made 公开)
     who = gained_recipients(db, config, channel, item_id)   # [recipient dict], nothing written
 
 Who: the cadres the audience rule (subscriptions.audience) now gives the item, who were sent
 the issue (a delivery of kind `issue`) and have no delivery carrying the item (the push's, or
 an earlier one of these). Cadres the issue never reached for whom this item is now all
 of it — in an issue without a lead, the followers of a department it had no other item
-of, left out of the push for having nothing in it — get the issue's own push now (this one
-item; kind `issue`, so pushing again adds nothing): `first_reach`, counted in
+of, left out of the push for having nothing in it; or a self-enrolled follower of an issue
+pushed while all its items were 内部 — get the issue's own push now (these items; kind
+`issue`, so pushing again adds nothing): `first_reach`, counted in
 `new_to_issue`. Cadres who bound since the push and have other items in it get the whole
 issue when it is pushed again to new subscribers (push.plan), as before. Nothing is sent
 for an issue not pushed yet.
@@ -52,28 +56,41 @@ def gained_recipients(db, config, channel, item_id):
             and r["recipient"] not in holders]
 
 
-def first_reach(db, config, channel, item_id):
-    """The issue's push messages (push.plan) for the cadres it never reached whose only item
-    in it is now `item_id`; [] when the issue was not pushed (a push run with deliveries)."""
-    issue_id = status.issue_of_item(db, item_id)
+def first_reach(db, config, channel, *item_ids):
+    """The issue's push messages (push.plan) for the cadres it never reached whose items in
+    it are now only of `item_ids` (items of one issue); [] when the issue was not pushed (a
+    push run with deliveries)."""
+    issue_id = status.issue_of_item(db, item_ids[0])
     if issue_id is None or not audience.planned_recipients(db, issue_id):
         return []
     return [m for m in plan.plan_issue(db, issue_id, channel, config) or []
-            if list(m.items) == [item_id]]
+            if set(m.items) <= set(item_ids)]
 
 
-def deliver_gained(db, config, channel, item_id):
-    """Queue the item to each gained recipient (once per item and recipient), and the issue
-    to the cadres it never reached who now get the item (`new_to_issue`: how many)."""
-    reaching = first_reach(db, config, channel, item_id)
-    new_to_issue = len({r for m in reaching for _, r in m.recipients})
+def deliver_gained(db, config, channel, *item_ids):
+    """Queue each item (of one issue) to each of its gained recipients (once per item and
+    recipient), and the issue to the cadres it never reached whose items in it are now only
+    these (`new_to_issue`: how many). `recipients` counts the cadres sent anything."""
+    reaching = first_reach(db, config, channel, *item_ids)
+    new_to_issue = {r for m in reaching for _, r in m.recipients}
     queued = 0
     if reaching:
-        queued = outbox.enqueue(db, status.issue_of_item(db, item_id), channel.name, reaching)
-    recipients = gained_recipients(db, config, channel, item_id)
+        queued = outbox.enqueue(db, status.issue_of_item(db, item_ids[0]), channel.name,
+                                reaching)
+    gained = set()
+    for item_id in item_ids:
+        recipients = gained_recipients(db, config, channel, item_id)
+        gained |= {r["recipient"] for r in recipients}
+        queued += _queue_item(db, config, channel, item_id, recipients)
+    return {"item": item_ids[0], "items": list(item_ids),
+            "recipients": len(gained | new_to_issue), "queued": queued,
+            "new_to_issue": len(new_to_issue)}
+
+
+def _queue_item(db, config, channel, item_id, recipients):
+    """Queue the item on its own (kind `item:<id>`) to these recipients; how many queued."""
     if not recipients:
-        return {"item": item_id, "recipients": new_to_issue, "queued": queued,
-                "new_to_issue": new_to_issue}
+        return 0
     issue_id = status.issue_of_item(db, item_id)
     items, meta = audience.issue_content(db, issue_id)
     row = next(item for item in items if item["id"] == item_id)
@@ -92,6 +109,4 @@ def deliver_gained(db, config, channel, item_id):
             cards = plan.cards_for([row], meta, channel, config, cadre_id=r["id"])
             messages.append(plan.Message(group, [item_id], [(r["id"], r["recipient"])],
                                          channel.render(cards, title=title)))
-    queued += outbox.enqueue(db, issue_id, channel.name, messages, kind=gained_kind(item_id))
-    return {"item": item_id, "recipients": len(recipients) + new_to_issue, "queued": queued,
-            "new_to_issue": new_to_issue}
+    return outbox.enqueue(db, issue_id, channel.name, messages, kind=gained_kind(item_id))

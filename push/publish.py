@@ -6,6 +6,7 @@ issue in is store.ingest).
     queued = resend_failed(db, issue_id, app.config, db_path)
     result = correct_item(db, 7, config, db_path, title="新标题", note="标题有误", who="cli",
                           notify=True)   # {"item", "change", "notified", "gained"}
+    made_public(db, [12, 13], app.config, db_path)   # {"recipients", "queued", "new_to_issue"}
 
 `push_issue` plans the issue for the configured channel (BOT_CHANNEL) and writes every
 message to the outbox before anything is sent; workers do the sending. Pushing again
@@ -16,7 +17,7 @@ import time
 
 from channels import channel_class, make_channel
 from config import setting
-from push import gained as gained_items, notices, outbox, plan, reminders, schedules
+from push import gained as gained_items, notices, outbox, plan, reminders, schedules, status
 from store import audit, corrections, issue_identity, review
 from store.issues import get_item
 from store.transaction import write
@@ -265,6 +266,25 @@ def correct_item(db, item_id, config, db_path, *, title=None, body=None, departm
         gained = {"recipients": sent["recipients"], "queued": sent["queued"],
                   "new_to_issue": sent["new_to_issue"]}
     return {"item": item_id, "change": change["id"], "notified": notified, "gained": gained}
+
+
+def made_public(db, item_ids, config, db_path, channel=None):
+    """Items of a pushed issue made 公开 (store.levels: an item's level, or its issue's) reach
+    the followers who may be sent 公开 items only and were not sent them while 内部 — through
+    the department correction's path (push.gained): each item on its own to those who had
+    the issue, the issue to those it never reached. Whoever has an item gets nothing new.
+    Returns {"recipients", "queued", "new_to_issue"}, or None when no item was given.
+    Made 内部 again later, nothing is taken back (their phones keep what was sent)."""
+    item_ids = sorted(int(item_id) for item_id in item_ids)
+    if not item_ids:
+        return None
+    issue_id = status.issue_of_item(db, item_ids[0])
+    if issue_id is None or not audience.planned_recipients(db, issue_id):
+        return {"recipients": 0, "queued": 0, "new_to_issue": 0}  # not pushed: the push will
+    channel = channel or make_channel(config, db_path)
+    sent = gained_items.deliver_gained(db, config, channel, *item_ids)
+    return {"recipients": sent["recipients"], "queued": sent["queued"],
+            "new_to_issue": sent["new_to_issue"]}
 
 
 def push_issue(db, issue_id, config, db_path, channel=None, *, urgent=False, at=None):

@@ -5,11 +5,13 @@
 
 A change is a change like a correction: the issue goes back to 待审核 (store/review.py), and
 an issue already pushed needs an approver. 内部 items never reach followers who enrolled
-themselves under BOT_OPEN_ACCESS=1 (store/levels.py).
+themselves under BOT_OPEN_ACCESS=1 (store/levels.py); items of a pushed issue made 公开 are
+sent to them then, once (push.publish.made_public).
 """
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 
+from push import publish
 from store import levels
 from store.db import get_db
 from store.issues import get_item
@@ -32,16 +34,35 @@ def issue_level(issue_id):
         return redirect(url_for("issues.review", issue_id=issue_id))
     if (refused := changed_by_editor(db, issue_id)) is not None:
         return refused
-    before = levels.issue_levels(db, issue_id)["issue"]
+    before = levels.issue_levels(db, issue_id)
     try:
         levels.set_issue_level(db, issue_id, level)
     except LookupError:
         abort(404)
-    if before != level:
+    sent = _made_public(db, issue_id, before)
+    if before["issue"] != level:
         changed(db, issue_id)
-        note("classify", f"issue:{issue_id}", before=before, after=level)
-    flash(f"本期定为{level}。")
+        note("classify", f"issue:{issue_id}", before=before["issue"], after=level,
+             **({"sent": sent} if sent else {}))
+    flash(f"本期定为{level}。" + _said(sent))
     return redirect(url_for("issues.review", issue_id=issue_id))
+
+
+def _made_public(db, issue_id, before):
+    """Send the items that went from 内部 to 公开 to those who may be sent 公开 items only
+    (after the push; push.publish.made_public): its answer, or None."""
+    after = levels.issue_levels(db, issue_id)["items"]
+    public = [item_id for item_id, (_, now) in after.items()
+              if now == "公开" and before["items"].get(item_id, (None, now))[1] != "公开"]
+    sent = publish.made_public(db, public, current_app.config, current_app.config["DATABASE_PATH"])
+    return sent if sent and sent["recipients"] else None
+
+
+def _said(sent):
+    if not sent:
+        return ""
+    return (f"本期已推送：只能收到公开内容的订阅者中有 {sent['recipients']} 人此前没有收到，"
+            f"已排队补发给他们（{sent['queued']} 条消息）。")
 
 
 @bp.route("/items/<int:item_id>/level", methods=["POST"])
@@ -58,10 +79,12 @@ def item_level(item_id):
         return redirect(back)
     if (refused := changed_by_editor(db, item["issue_id"])) is not None:
         return refused
-    before = levels.issue_levels(db, item["issue_id"])["items"][item_id][0]
+    before = levels.issue_levels(db, item["issue_id"])
     levels.set_item_level(db, item_id, level)
-    if before != level:
+    sent = _made_public(db, item["issue_id"], before)
+    if before["items"][item_id][0] != level:
         changed(db, item["issue_id"])
-        note("classify", f"item:{item_id}", before=before, after=level)
-    flash(f"第 {item['seq']} 条定为{level or '随本期'}。")
+        note("classify", f"item:{item_id}", before=before["items"][item_id][0], after=level,
+             **({"sent": sent} if sent else {}))
+    flash(f"第 {item['seq']} 条定为{level or '随本期'}。" + _said(sent))
     return redirect(back)
