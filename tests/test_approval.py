@@ -255,3 +255,41 @@ def test_cli_approve_prints_what_it_approved_and_refuses_a_stale_version(make_ap
     assert "改过的标题" in done.output
     assert audit.entries(db, action="approve")[0]["details"] == {"version": now}
     db.conn.close()
+
+
+def test_four_eyes_counts_everyone_who_changed_it_since_its_last_approval(office, db,
+                                                                          sample_path):
+    """王 corrected an item's title, then 李 changed an item's level: 王 was no longer the
+    last changer and approved alone the text 王 had written. Everyone who uploaded or
+    changed the issue since its last approval is refused — the console and the CLI alike,
+    naming why — and after an approval the count starts again."""
+    accounts.add(db, "zhao", "approver", HASH)
+    zhang, _ = sign_in(office, "zhang")
+    wang, _ = sign_in(office, "wang")
+    li, _ = sign_in(office, "li")
+    zhao, _ = sign_in(office, "zhao")
+    issue_id = upload(zhang, sample_path)
+    first, second = issue_items(db, issue_id)[1:3]
+    wang.post(f"/admin/items/{first['id']}", data={"title": "王改的标题", "department": "",
+                                                  "csrf_token": csrf_from(wang.get("/admin/"))})
+    li.post(f"/admin/items/{second['id']}/level",
+            data={"level": "公开", "csrf_token": csrf_from(li.get("/admin/"))})
+    assert review.state(db, issue_id)["changed_by"] == "li"
+
+    page = approve(wang, issue_id, follow_redirects=True).get_data(as_text=True)
+    assert review.state(db, issue_id)["state"] == "pending"
+    why = f"第 {issue_id} 期自上次批准以来由 wang 修改过"
+    assert why in page and "需由另一位审核人批准" in page
+    office.config["BOT_CLI_USER"] = "wang"
+    refused = office.test_cli_runner().invoke(args=["approve", str(issue_id)])
+    assert refused.exit_code == 2 and why in refused.output
+    assert len(refused.output.strip().splitlines()) == 1
+    assert review.state(db, issue_id)["state"] == "pending"
+
+    approve(zhao, issue_id)
+    assert review.state(db, issue_id)["state"] == "approved"
+    li.post(f"/admin/items/{second['id']}/level",          # changed after the approval
+            data={"level": "内部", "csrf_token": csrf_from(li.get("/admin/"))})
+    assert review.state(db, issue_id)["state"] == "pending"
+    approve(wang, issue_id)                                # wang's change was approved by zhao
+    assert review.state(db, issue_id)["state"] == "approved"
