@@ -19,6 +19,7 @@ uploading again: the same content opens the stored issue and `differences` tells
 file says otherwise.
 """
 
+import json
 import re
 from datetime import date as Date, timedelta
 
@@ -99,7 +100,9 @@ def replace(db, issue_id):
     Only while neither was pushed (the caller checks deliveries; ValueError here when the
     approval state says pushed). The earlier issue keeps its id, its 公开/内部 level and its
     approval record, but its uploader becomes the upload's (four eyes: who uploaded the text
-    it now holds may not approve it); its old items go (their per-item levels with them: the new text starts
+    it now holds may not approve it) and its changers since the last approval (`changers`,
+    store/review.py) the upload's with the earlier's other than its uploader, whose text is
+    gone (the caller adds who replaced it); its old items go (their per-item levels with them: the new text starts
     at the issue's level) and the upload's items move over, ids and all."""
     with write(db):
         target = same_as(db, issue_id)
@@ -117,17 +120,32 @@ def replace(db, issue_id):
         upload = db.execute("SELECT content_hash, issuer, number, source, warnings, ocr,"
                             " classification, uploaded_by FROM issues WHERE id = ?",
                             [issue_id]).fetchone()
+        changers = _changers_after_replacing(db, target, issue_id)
         db.execute("DELETE FROM items WHERE issue_id = ?", [target])
         db.execute("UPDATE items SET issue_id = ? WHERE issue_id = ?", [target, issue_id])
         db.execute("DELETE FROM issues WHERE id = ?", [issue_id])
         db.execute("""UPDATE issues SET content_hash = ?, issuer = COALESCE(?, issuer),
                       number = COALESCE(?, number), source = ?, warnings = ?, ocr = ?,
-                      classification = ?, uploaded_by = COALESCE(?, uploaded_by)
-                      WHERE id = ?""", [*upload, target])
+                      classification = ?, uploaded_by = COALESCE(?, uploaded_by),
+                      changers = ? WHERE id = ?""", [*upload, changers, target])
         db.execute("UPDATE items SET title = title WHERE issue_id = ?", [target])  # re-index
         forget_unused(db, named)  # departments only the replaced items named
         after = db.execute("SELECT COUNT(*) FROM items WHERE issue_id = ?", [target]).fetchone()[0]
     return {"issue": target, "before": before, "after": after}
+
+
+def _changers_after_replacing(db, target, issue_id):
+    """The earlier issue's `changers` (JSON) once the upload's text replaces its own: the
+    earlier's, its uploader left out (that text is gone), then the upload's uploader and
+    changers; None when nobody."""
+    names = []
+    for row_id, skip_uploader in ((target, True), (issue_id, False)):
+        uploader, changers = db.execute("SELECT uploaded_by, changers FROM issues WHERE id = ?",
+                                        [row_id]).fetchone()
+        listed = json.loads(changers) if changers else []
+        names += [n for n in [uploader, *listed] if n and not (skip_uploader and n == uploader)]
+    names = list(dict.fromkeys(names))
+    return json.dumps(names, ensure_ascii=False) if names else None
 
 
 def differences(db, issue_id, parsed):

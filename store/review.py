@@ -11,7 +11,9 @@
     item_states(db, [3, 4])            # {3: "pending", 4: "pushed"}
 
 Who may approve or push is the caller's rule (roles: web/auth.py, commands); this module
-keeps the state and the four-eyes check (the uploader or last changer cannot approve).
+keeps the state and the four-eyes check: nobody who uploaded the issue, or uploaded, replaced
+(替换) or changed it — items' text, title, department, level; the masthead — since its last
+approval may approve it (`issues.changers`, store m022, emptied by an approval; `changers`).
 
 An approval is of the content the approver saw: `versions` digests everything the issue page
 shows of it (masthead, level, and each item's title, body, department, kind, level,
@@ -55,10 +57,28 @@ def state(db, issue_id):
     return dict(zip(keys, row), label=LABELS[row[0]])
 
 
+def changers(db, issue_id):
+    """Who uploaded, replaced or changed the issue since its last approval (in that order;
+    its uploader and last changer are refused too, as `state` gives them): [names]."""
+    row = db.execute("SELECT changers FROM issues WHERE id = ?", [issue_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else []
+
+
+def add_changers(db, issue_id, names):
+    """Count `names` among the issue's changers since its last approval (four eyes)."""
+    with write(db):
+        known = changers(db, issue_id)
+        added = known + [name for name in dict.fromkeys(names) if name and name not in known]
+        if added != known:
+            db.execute("UPDATE issues SET changers = ? WHERE id = ?",
+                       [json.dumps(added, ensure_ascii=False), issue_id])
+
+
 def changed(db, issue_id, who, uploaded=False):
     """Record that `who` uploaded (`uploaded=True`) or changed the issue; an approved issue
     goes back to pending (a pushed one stays pushed: its corrections are sent as such)."""
     with write(db):
+        add_changers(db, issue_id, [who])
         db.execute("UPDATE issues SET changed_by = ?,"
                    " uploaded_by = CASE WHEN ? THEN coalesce(uploaded_by, ?) ELSE uploaded_by END,"
                    " review_state = CASE review_state WHEN 'pushed' THEN 'pushed' ELSE 'pending' END,"
@@ -85,11 +105,19 @@ def approve(db, issue_id, who, four_eyes=True, seen=None):
         earlier = issue_identity.same_as(db, issue_id)
         if earlier is not None:  # another version of a stored issue, not decided yet
             raise ReviewRefused(issue_identity.undecided(issue_id, earlier, "批准"))
-        if four_eyes and who in (current["changed_by"], current["uploaded_by"]):
-            raise ReviewRefused(f"第 {issue_id} 期由 {who} 上传或最后修改，需由另一位审核人批准"
-                                "（BOT_FOUR_EYES）。")
+        if four_eyes and (why := _own_work(db, issue_id, who, current)):
+            raise ReviewRefused(f"第 {issue_id} 期{why}，需由另一位审核人批准（BOT_FOUR_EYES）。")
         db.execute(f"UPDATE issues SET review_state = 'approved', approved_by = ?,"
-                   f" approved_at = {NOW} WHERE id = ?", [who, issue_id])
+                   f" approved_at = {NOW}, changers = NULL WHERE id = ?", [who, issue_id])
+
+
+def _own_work(db, issue_id, who, current):
+    """Why `who` may not approve the issue under four eyes (after `第 N 期`), or None."""
+    if who == current["uploaded_by"]:
+        return f"由 {who} 上传"
+    if who == current["changed_by"] or who in changers(db, issue_id):
+        return f"自上次批准以来由 {who} 修改过（上传、替换或更正条目、密级、期号等）"
+    return None
 
 
 def is_approved(db, issue_id):

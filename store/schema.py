@@ -500,3 +500,12 @@ def m021_public_in_the_index_rows(db):
         with write(db):
             db.execute(_refilter(f"i.id BETWEEN ? AND ? AND COALESCE(i.level, s.level) = {PUBLIC}"),
                        [start, start + PUBLIC_BATCH - 1])
+
+
+@migrations()
+def m022_issue_changers(db):
+    # Four eyes counts everyone who uploaded, replaced or changed an issue since its last
+    # approval, not only its uploader and its last changer (store/review.py): a JSON array of
+    # account names, emptied (NULL) by an approval. The uploader and the last changer stay
+    # in their columns and are still refused, so rows from before need nothing.
+    db.execute("ALTER TABLE issues ADD COLUMN changers TEXT")
