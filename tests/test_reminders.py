@@ -148,3 +148,32 @@ def test_after_unbind_nothing_more_goes_to_the_wechat_account_that_was_unbound(r
     reasons = {row[0] for row in db.execute(
         "SELECT reason FROM deliveries WHERE recipient = 'sandbox-2' AND kind != 'issue'")}
     assert reasons == {"unbound from WeChat since planning"}
+
+
+def test_a_cadre_bound_again_on_a_new_phone_gets_notices_and_reminders_there(client, runner,
+                                                                              db):
+    """乙 lost the phone: the office unbound the old account and 乙 bound a new one with a
+    new code. Correction notices and reminders about what was pushed to the old account went
+    nowhere (the worker rightly refuses the unbound account) — 乙 never heard of them. They
+    go to the account 乙 has now; the old one still gets nothing."""
+    from store import binding
+
+    issue_id, item_id = pushed(runner, db)
+    cadre = next(c for c in range(1, 4) if binding.get_cadre(db, c)["openid"] == "sandbox-2")
+    assert runner.invoke(args=["roster", "unbind", str(cadre)]).exit_code == 0
+    [code] = binding.invite(db, cadre_ids=[cadre])
+    assert binding.bind(db, code["code"], openid="sandbox-new").ok
+    old = len(inbox(db, "sandbox-2"))
+
+    corrected = runner.invoke(args=["item", "correct", str(item_id), "--title", "新标题",
+                                    "--note", "标题有误", "--notify", "--json"])
+    assert corrected.exit_code == 0, corrected.output
+    assert json.loads(corrected.stdout)["notified"]["recipients"] == 2
+    [notice] = [m["payload"]["text"]["content"] for m in inbox(db, "sandbox-new")]
+    assert "新标题" in notice
+    assert remind(runner, issue_id)["reminded"] == 3
+    [text] = reminders(db, "sandbox-new")
+    assert "新标题" in text
+    assert len(inbox(db, "sandbox-2")) == old                 # the old account: nothing
+    assert remind(runner, issue_id)["reminded"] == 0          # once per cadre
+    assert len(reminders(db, "sandbox-new")) == 1
