@@ -8,7 +8,9 @@ Account window and template fallback, WeCom's per-member pacing) as message kind
 `correct:<change id>`: the deliveries' unique key (issue, kind, recipient, part) makes a
 second `--notify` of the same correction queue nothing, while a later correction (a new
 change id) is a new notice. Recipients are exactly those the issue's push reached with this
-item (`push.status.item_recipients`: deliveries of kind `issue`, status `sent`) — but for an
+item (`push.status.item_recipients`: deliveries of kind `issue`, status `sent`), each at the
+account the channel reaches them at now (`subscriptions.audience.addressed_now`: a cadre
+bound again on a new phone gets it there, never on the account unbound) — but for an
 item made 内部 since, not the followers sent 公开 items only (store.levels.public_only_among). Links are
 signed per cadre where the channel sends one recipient per call, per notice group on WeCom
 (`n<change id>`), like the push's own links. On WeCom a notice about a 内部 item is a
@@ -24,6 +26,7 @@ from push import outbox, status
 from push.plan import Message
 from store.issues import get_item
 from store.levels import INTERNAL, item_level, public_only_among
+from subscriptions import audience
 
 TITLE_BYTES = 120
 NOTE_BYTES = 600
@@ -44,7 +47,8 @@ def notify_correction(db, config, channel, change):
     """Queue one correction notice to each recipient of the changed item (once per change)."""
     item = get_item(db, change["item_id"])
     confidential = item_level(db, item["id"]) == INTERNAL  # WeCom: a `safe` message
-    recipients = status.item_recipients(db, item["id"])
+    recipients = audience.addressed_now(db, audience.rule_for(config, channel.identity),
+                                        status.item_recipients(db, item["id"]))
     if confidential:  # made 内部 after the push: not to followers sent 公开 items only
         barred = public_only_among(db, [cadre_id for cadre_id, _ in recipients])
         recipients = [r for r in recipients if r[0] not in barred]

@@ -19,7 +19,10 @@ cadre's unread items (withdrawn ones left out, and for a follower sent 公开 it
 those made 内部 since the push), each its title linked as in the push (per
 cadre; on WeCom the same group link, so opening it counts for the group again), packed
 within 2,048 bytes; on WeCom a reminder about any 内部 item is confidential (`safe: 1`).
-Removed cadres and cadres with nothing left to read are `skipped`.
+Removed cadres and cadres with nothing left to read are `skipped`. A reminder goes to the
+account the channel reaches the cadre at now (a cadre unbound and bound again on a new
+phone: the new one, never the account unbound), once per cadre whichever account the push
+or an earlier reminder reached (`_addressed_now`).
 """
 
 from bulletin.cards import fit, item_card
@@ -74,13 +77,13 @@ def remind(db, config, channel, issue_id, dry_run=False):
     counts = {"issue": issue_id, "reminded": 0, "already_read": 0, "skipped": 0}
     targets = []
     public_only = public_only_among(db, [entry["cadre_id"] for entry in state["recipients"]])
-    for entry in state["recipients"]:
+    for entry in _addressed_now(db, config, channel, state["recipients"]):
         unread = [i for i in entry["items"] if i in live  # 内部 since the push: not to them
                   and not (entry["cadre_id"] in public_only and live[i].get("level") == INTERNAL)]
         if entry["state"] == READ:
             counts["already_read"] += 1
         elif (entry["state"] == UNKNOWN or entry["removed"] or not unread
-              or entry["recipient"] in already):
+              or entry["accounts"] & already):
             counts["skipped"] += 1
         else:
             targets.append((entry, unread))
@@ -90,6 +93,32 @@ def remind(db, config, channel, issue_id, dry_run=False):
     elif messages:
         counts["reminded"] = outbox.enqueue(db, issue_id, channel.name, messages, kind="remind")
     return counts
+
+
+def _addressed_now(db, config, channel, entries):
+    """The read-status entries (one per account the push reached) as one per cadre at the
+    account the channel reaches them at now (subscriptions.audience.addressed_now: bound
+    again on a new phone, the new one); a cadre's entries merged — items, groups, read if any
+    was, and `reminded_at` every account the cadre had, so a reminder stays once per cadre."""
+    merged = {}
+    for entry in entries:
+        key = entry["cadre_id"] if entry["cadre_id"] is not None else ("r", entry["recipient"])
+        if key not in merged:
+            merged[key] = dict(entry, items=list(entry["items"]), groups=list(entry["groups"]),
+                               accounts={entry["recipient"]})
+            continue
+        kept = merged[key]
+        kept["items"] += [i for i in entry["items"] if i not in kept["items"]]
+        kept["groups"] += [g for g in entry["groups"] if g not in kept["groups"]]
+        kept["accounts"].add(entry["recipient"])
+        kept["state"] = min((kept["state"], entry["state"]), key=[READ, UNKNOWN, UNREAD].index)
+    now = dict(audience.addressed_now(db, audience.rule_for(config, channel.identity),
+                                      [(e["cadre_id"], e["recipient"]) for e in merged.values()
+                                       if e["cadre_id"] is not None]))
+    for entry in merged.values():
+        entry["recipient"] = now.get(entry["cadre_id"], entry["recipient"])
+        entry["accounts"].add(entry["recipient"])
+    return list(merged.values())
 
 
 def _messages(config, channel, meta, live, targets):

@@ -8,6 +8,7 @@ console's subscriber and people pages (and reminders) all use.
     reach.unreached       # {"unbound": n, "removed": n, "no_matching_items": n}
     reach.planned         # recipients already in the outbox for this issue (left out)
     followers(db, department_id, rule)   # cadres who get that department's items
+    addressed_now(db, rule, [(3, "o_old")])  # [(3, "o_new")]: where a cadre is reached today
 
 A cadre is reachable when on the roster (not removed) and addressable on the channel:
 - `userid`: WeCom. The address book is the identity, so a roster cadre with a userid is
@@ -165,6 +166,30 @@ def planned_recipients(db, issue_id):
     return {r[0] for r in db.execute(
         "SELECT DISTINCT recipient FROM deliveries WHERE issue_id = ? AND kind = 'issue'",
         [issue_id]).fetchall()}
+
+
+def addressed_now(db, rule, pairs):
+    """`[(cadre id, recipient)]` taken from earlier deliveries (what a correction notice or a
+    reminder is planned from) -> the same cadres at the account the channel reaches them at
+    now: a cadre unbound and bound again (a new phone) is sent to the new account. Each cadre
+    once, in the given order. A cadre with no account now (unbound, removed from the roster)
+    keeps the old recipient, which the worker then refuses (push.outbox.drop_removed:
+    `failed`, never sent); a pair without a cadre id is kept as it is."""
+    address, addressable = IDENTITY_SQL[rule.identity]
+    ids = sorted({cadre_id for cadre_id, _ in pairs if cadre_id is not None})
+    now = {}
+    if ids:
+        marks = ",".join("?" * len(ids))
+        now = dict(db.execute(
+            f"SELECT c.id, {address} FROM cadres c WHERE c.id IN ({marks}) AND {addressable}"
+            " AND c.removed_at IS NULL", ids).fetchall())
+    seen, out = set(), []
+    for cadre_id, recipient in pairs:
+        if cadre_id is not None and cadre_id in seen:
+            continue
+        seen.add(cadre_id)
+        out.append((cadre_id, now.get(cadre_id) or recipient))
+    return out
 
 
 def _cadres(db, rule):
