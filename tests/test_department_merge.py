@@ -148,3 +148,39 @@ def test_the_dry_run_counts_a_merged_department_once_by_its_current_name(client,
     reach = _reach(runner, issue_id)
     assert reach["by_department"] == {"区农业农村局": reach["recipients"]}
     assert reach["recipients"] == 1  # 张三, who follows it (both items: one department)
+
+
+
+def test_a_numbered_choice_answered_after_a_merge_acts_on_the_merged_department(client, runner,
+                                                                               db, tmp_path):
+    """张三 asked to follow a word naming two departments and got a numbered list; before he
+    answered, the office merged the one he picks into another (`departments alias`). His
+    number named a department that no longer exists: nothing was subscribed, yet the reply
+    said 已订阅 with the old name. It acts on the department it joined, by its name now."""
+    issue_id, wang, zhang = _office_year(client, db, tmp_path)
+    listed = zhang.say("订阅 区发")
+    assert "请回复序号" in listed, listed
+    number = next(line.split(".")[0] for line in listed.splitlines()
+                  if line.endswith("区发展研究中心"))
+    result = runner.invoke(args=["departments", "alias", "区发展研究中心", "区发改委"])
+    assert result.exit_code == 0, result.output
+    reply = zhang.say(number)
+    assert reply.startswith("已订阅：区发改委") and "区发展研究中心" in reply, reply
+    assert "区发改委" in zhang.say("我的订阅")
+
+
+def test_a_numbered_choice_after_a_merge_into_a_department_already_followed(client, runner,
+                                                                            db, tmp_path):
+    """张三 follows 区发改委 and asks to stop following a word naming two departments; the one
+    he picks joins 区发改委 before he answers: the reply said 已退订 of a department that no
+    longer exists while he still followed the one it joined. He stops following it."""
+    issue_id, wang, zhang = _office_year(client, db, tmp_path)
+    assert "已订阅：区发改委" in zhang.say("订阅 区发改委")
+    listed = zhang.say("退订 区发")
+    number = next(line.split(".")[0] for line in listed.splitlines()
+                  if line.endswith("区发展研究中心"))
+    result = runner.invoke(args=["departments", "alias", "区发展研究中心", "区发改委"])
+    assert result.exit_code == 0, result.output
+    reply = zhang.say(number)
+    assert reply.startswith("已退订：区发改委") and "区发展研究中心" in reply, reply
+    assert "区发改委" not in zhang.say("我的订阅")
