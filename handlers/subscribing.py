@@ -114,12 +114,20 @@ def _pending_choice(ctx):
 
 @router.on(_pending_choice)
 def pick_choice(ctx):
-    """`1` after a numbered choice: apply the pending 订阅/退订 to that department."""
+    """`1` after a numbered choice: apply the pending 订阅/退订 to that department — as it is
+    now: renamed or merged into another since the list was shown, the department it became
+    (store.departments.now_called), and the reply names it so."""
     action = ctx.state["pending"].get("action")
     if subscriber(ctx, enrol=action == "subscribe") is None:
         return FOLLOWS_NOTHING if ctx.open_access else needs_binding(ctx)
     ctx.on_reply(chat_state.save_pending, ctx.user, None)
-    return _done(ctx, action, [ctx.match], [], None)
+    picked = departments.now_called(ctx.db, ctx.match["id"], ctx.match["name"])
+    if picked is None:  # the list was shown before the department went: say so, do nothing
+        return f"“{ctx.match['name']}”已不在部门列表中。{SEE_LIST}"
+    done = _done(ctx, action, [picked], [], None)
+    if picked["name"] != ctx.match["name"]:  # renamed or merged since the list was shown
+        done += f"\n（“{ctx.match['name']}”现为{picked['name']}。）"
+    return done
 
 
 def _apply(ctx, action, words):

@@ -189,6 +189,18 @@ def add_alias(db, alias, department):
     return department_id
 
 
+def now_called(db, department_id, name):
+    """The department a choice made earlier (its id and name then) means now -> {"id",
+    "name"} or None: the same department by its name now (renamed since), or — merged into
+    another since (store/department_merge.py: the id gone, the name an alias) — the one it
+    joined; None when neither is left."""
+    row = db.execute("SELECT id, name FROM departments WHERE id = ?", [department_id]).fetchone()
+    if row is None:
+        row = db.execute("SELECT d.id, d.name FROM department_aliases a JOIN departments d"
+                         " ON d.id = a.department_id WHERE a.alias = ?", [name]).fetchone()
+    return row and {"id": row[0], "name": row[1]}
+
+
 def get_department(db, department_id):
     """`get_department(db, 3)` -> {"id", "name", "aliases": [...]} or None."""
     row = db.execute("SELECT id, name FROM departments WHERE id = ?", [department_id]).fetchone()
