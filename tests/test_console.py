@@ -1,4 +1,5 @@
-"""The office console through the Flask test client: login, CSRF, lockout, review, push, roster."""
+"""The office console through the Flask test client: review, corrections, push, roster,
+the archive (signing in, CSRF and the lockout: test_console_signin.py)."""
 
 import re
 
@@ -10,7 +11,6 @@ from store import binding
 from subscriptions import subscribe
 from store.departments import learn, resolve
 from store.issues import issue_items, save_issue
-from web import auth
 
 ISSUE = Issue(issuer="中共上街区委办公室", date="2021-01-06", number="第1期", items=[
     Item(1, "lead", "上街区十个重大项目集中开工", "1月4日，郑州市重大项目集中开工。\n宋洁宣布开工。", None),
@@ -51,98 +51,6 @@ def add_cadre(db, name, openid, departments=(), everything=False):
     if everything:
         subscribe.subscribe_all(db, cadre_id)
     return cadre_id
-
-
-def test_console_redirects_to_login_then_lets_the_office_in(client):
-    response = client.get("/admin/")
-    assert response.status_code == 302 and "/admin/login" in response.location
-    response = login(client)
-    assert response.status_code == 302 and response.location.endswith("/admin/")
-    assert "发布新一期" in client.get("/admin/").get_data(as_text=True)
-
-
-def test_session_cookie_is_httponly_and_samesite_lax(client):
-    response = login(client)
-    cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-
-
-def test_wrong_password_is_401_and_does_not_sign_in(client):
-    response = login(client, password="nope")
-    assert response.status_code == 401
-    assert "密码不正确" in response.get_data(as_text=True)
-    assert client.get("/admin/").status_code == 302
-
-
-def test_lockout_after_five_failures_even_with_the_right_password(client):
-    token = csrf_from(client.get("/admin/login"))
-    for _ in range(5):
-        assert login(client, password="wrong").status_code == 401
-    assert client.get("/admin/login").status_code == 429
-    response = client.post("/admin/login", data={"password": "test-admin-password", "csrf_token": token})
-    assert response.status_code == 429
-    assert "分钟后再试" in response.get_data(as_text=True)
-    assert client.get("/admin/").status_code == 302
-
-
-def test_lockout_is_per_ip(app):
-    bad, good = app.test_client(), app.test_client()
-    for _ in range(5):
-        login(bad, password="wrong")
-    token = csrf_from(good.get("/admin/login", environ_base={"REMOTE_ADDR": "10.0.0.9"}))
-    response = good.post("/admin/login", data={"password": "test-admin-password", "csrf_token": token},
-                         environ_base={"REMOTE_ADDR": "10.0.0.9"})
-    assert response.status_code == 302
-
-
-def test_login_without_csrf_token_is_refused(client):
-    client.get("/admin/login")
-    response = client.post("/admin/login", data={"password": "test-admin-password"})
-    assert response.status_code == 400
-    assert "表单已过期" in response.get_data(as_text=True)
-    assert client.get("/admin/").status_code == 302
-
-
-def test_every_console_form_needs_the_token(client, db):
-    issue_id = stored_issue(db)
-    login(client)
-    item_id = issue_items(db, issue_id)[1]["id"]
-    for path, data in [("/admin/publish", {"text": "x"}), (f"/admin/items/{item_id}", {"title": "改"}),
-                       (f"/admin/issues/{issue_id}/push", {}), (f"/admin/issues/{issue_id}/resend", {}),
-                       ("/admin/roster/invite", {}), ("/admin/logout", {})]:
-        assert client.post(path, data=data).status_code == 400, path
-    assert issue_items(db, issue_id)[1]["title"] == "审计局开展业务培训"
-
-
-def test_signed_endpoints_are_not_csrf_checked(client):
-    # /wechat and /api/ carry their own signatures: a missing CSRF token is not why they refuse.
-    assert client.post("/wechat", data=b"<xml/>").status_code == 403
-    assert client.post("/api/issues", data=b"x").status_code == 401
-
-
-def test_no_password_means_console_disabled(make_app):
-    client = make_app(BOT_ADMIN_PASSWORD=None).test_client()
-    response = client.get("/admin/")
-    assert response.status_code == 503
-    assert "BOT_ADMIN_PASSWORD" in response.get_data(as_text=True)
-    assert client.get("/admin/login").status_code == 503
-
-
-def test_password_hash_accepted_and_plain_password_hashed_at_start(make_app):
-    hashed = auth.password_hash("s3cret")
-    assert hashed != "s3cret" and auth.password_hash(hashed) == hashed
-    app = make_app(BOT_ADMIN_PASSWORD=hashed)
-    assert app.config["WEB_ADMIN_PASSWORD_HASH"] == hashed
-    assert login(app.test_client(), "s3cret").status_code == 302
-    plain = make_app(BOT_ADMIN_PASSWORD="dev-password")
-    assert plain.config["WEB_ADMIN_PASSWORD_HASH"].startswith(("scrypt:", "pbkdf2:"))
-
-
-def test_logout_ends_the_session(client):
-    login(client)
-    token = page_token(client)
-    assert client.post("/admin/logout", data={"csrf_token": token}).status_code == 302
-    assert client.get("/admin/").status_code == 302
 
 
 def test_paste_publish_then_review(client, db, sample_path):
@@ -280,11 +188,6 @@ def test_roster_import_and_binding_codes(client, db, tmp_path):
     assert re.search(r"区审计局</td><td class=\"num\">1</td>\s*<td>王明</td>", subscribers)
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/subscribers", "/admin/roster", "/sandbox/"])
-def test_console_pages_need_login(client, path):
-    assert client.get(path).status_code == 302
-
-
 @pytest.mark.parametrize("channel, expected", [
     ("work", "卡片预览 · 企业微信"), ("mp", "卡片预览 · 公众号")])
 def test_card_preview_follows_the_channel(make_app, channel, expected):
@@ -325,19 +228,6 @@ def test_oversized_upload_and_unknown_issue_get_readable_pages(make_app):
     assert response.status_code == 413 and "文件太大" in response.get_data(as_text=True)
     missing = client.get("/admin/issues/424242")
     assert missing.status_code == 404 and "找不到" in missing.get_data(as_text=True)
-
-
-def test_lockout_ends_fifteen_minutes_after_the_failures(client, db):
-    import time
-
-    from web import store
-
-    for _ in range(5):
-        store.note_failure(db, "127.0.0.1", now=time.time() - 16 * 60)
-    assert login(client).status_code == 302
-    for _ in range(5):
-        store.note_failure(db, "127.0.0.1", now=time.time() - 14 * 60)
-    assert client.get("/admin/login").status_code == 429
 
 
 def _import(client, text, name="roster.csv"):
