@@ -1,0 +1,73 @@
+"""Issues in the forms other offices print them: a unit's name over each title, items numbered
+`1.` with a headline sentence, `◆`/`●` briefs signed `——XX局`, a reading guide and a 抄送
+footer, a classified masthead with its copy number and the issue number over two lines, a 专报
+under a leader's instruction box, a year-end review with a table, `【…】` titles on their own
+lines. One fixture each in tests/fixtures/layouts/ (made-up places and units), read as typed
+text and, where the office would send one, as a PDF or a Word file built here."""
+
+import io
+import pathlib
+
+import docx
+
+from bulletin import parse_bytes, parse_file
+
+LAYOUTS = pathlib.Path(__file__).resolve().parent / "fixtures" / "layouts"
+
+
+def form(name):
+    from test_repair import check_nothing_lost
+
+    check_nothing_lost((LAYOUTS / name).read_text(encoding="utf-8"))
+    return parse_file(LAYOUTS / name)
+
+
+def as_pdf(name):
+    """The fixture drawn a line a row (reportlab, WenQuanYi), read back through pdfplumber."""
+    from test_roundtrip import render_pdf
+
+    lines = [line for line in (LAYOUTS / name).read_text(encoding="utf-8").split("\n") if line.strip()]
+    return parse_bytes(render_pdf(lines), filename=name.replace(".txt", ".pdf"))
+
+
+def as_docx(blocks):
+    """blocks: a paragraph's text ("" for an empty one) or a list of rows (a table) -> an Issue."""
+    document = docx.Document()
+    for block in blocks:
+        if isinstance(block, list):
+            table = document.add_table(rows=len(block), cols=max(len(row) for row in block))
+            for r, row in enumerate(block):
+                for c, text in enumerate(row):
+                    table.cell(r, c).text = text
+        else:
+            document.add_paragraph(block)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return parse_bytes(buffer.getvalue(), filename="form.docx")
+
+
+def items(issue):
+    return [(i.kind, i.title, i.department, i.section) for i in issue.items]
+
+
+def test_a_reading_guide_and_a_chaosong_footer():
+    """`本期导读` with `◎` entries, then the articles; the footer a `抄送：` line and the line
+    `…秘书科  2025年4月25日印发` under it (a 公文's 版记)."""
+    issue = form("daodu-chaosong.txt")
+    assert issue.front[0] == "本期导读" and len(issue.front) == 4
+    assert [(i.kind, i.title, i.department) for i in issue.items] == [
+        ("lead", "苍梧县一季度经济运行实现“开门红”", "县统计局"), ("article", "县发改委谋划储备重大项目89个", "县发改委"),
+        ("article", "芦荻镇打造“共富工坊”带动群众增收", "芦荻镇")]
+    assert issue.footer.split("\n")[-1] == "苍梧县委办公室秘书科2025年4月25日印发"
+
+
+def test_bracketed_titles_on_their_own_lines_and_sources_under_the_text():
+    """A 政务信息 with each title in `【】` on its own line, the text under it and the source on a
+    line of its own: `【…】` items are peers (articles), not a lead and its followers."""
+    issue = form("bracket-titles-own-line.txt")
+    assert issue.issuer == "雁栖县人民政府办公室" and issue.number == "第33期"
+    assert items(issue) == [
+        ("article", "雁栖县启动秋冬季大气污染防治攻坚行动", "县生态环境分局", None),
+        ("article", "县市场监管局开展校园食品安全专项检查", "县市场监管局", None),
+        ("article", "蒲溪乡“小院经济”带动农民增收", "蒲溪乡", None)]
+    assert issue.items[1].body.startswith("近日，县市场监管局对全县63所学校")
