@@ -10,7 +10,7 @@ import pathlib
 
 import docx
 
-from bulletin import parse_bytes, parse_file
+from bulletin import parse_bytes, parse_file, parse_text
 
 LAYOUTS = pathlib.Path(__file__).resolve().parent / "fixtures" / "layouts"
 
@@ -71,3 +71,24 @@ def test_bracketed_titles_on_their_own_lines_and_sources_under_the_text():
         ("article", "县市场监管局开展校园食品安全专项检查", "县市场监管局", None),
         ("article", "蒲溪乡“小院经济”带动农民增收", "蒲溪乡", None)]
     assert issue.items[1].body.startswith("近日，县市场监管局对全县63所学校")
+
+
+def test_a_classified_masthead_with_a_copy_number_and_the_issue_number_over_two_lines():
+    """`秘密★6个月`, the copy number `编号：0037` under it (a classified issue numbers its copies),
+    the year `2025年` on one line and `第3期（总第87期）` on the next. The copy number line ended
+    the header: the masthead became the first title and `2025年` the section."""
+    issue = form("masthead-two-lines-secret.txt")
+    assert (issue.issuer, issue.date, issue.number, issue.classification) == (
+        "中共柳堤县委办公室", "2025-03-11", "第3期", "秘密★6个月")
+    assert issue.header.split("\n")[:4] == ["秘密★6个月", "编号：0037", "柳堤工作简报", "2025年"]
+    assert items(issue) == [
+        ("lead", "柳堤县召开县委常委会会议研究一季度重点工作", "县委办公室", None),
+        ("article", "县委组织部部署开展年轻干部实践锻炼", "县委组织部", None)]
+
+
+def test_copy_numbers_as_offices_print_them_stay_in_the_masthead():
+    for mark in ("份号：000126", "No.0126", "编号:0126", "000126"):
+        issue = parse_text(f"{mark}\n机密★1年\n岚溪要情\n二〇二五年\n第11期\n岚溪县委办公室    2025年2月3日\n"
+                           "岚溪县部署春季森林防火工作\n2月1日，岚溪县召开会议部署春季森林防火工作。（县林业局）\n")
+        assert (issue.number, issue.date, issue.classification) == ("第11期", "2025-02-03", "机密★1年"), mark
+        assert [i.title for i in issue.items] == ["岚溪县部署春季森林防火工作"], mark
