@@ -24,6 +24,9 @@ PAGE_LABEL = re.compile(r"第\s*[0-9０-９一二三四五六七八九十]+\s*�
 CLASSIFICATION = re.compile(r"(绝密|机密|秘密)(?:\s*★\s*([0-9一二三四五六七八九十]+\s*(?:年|个月|月|天|日)|长期))?"
                             r"|(内部资料|内部刊物|内部|仅供参考)")
 YEAR_NUMBER = re.compile(r"\d{4}\s*年\s*(?=第)")
+YEAR_LINE = re.compile(r"^\s*(?:\d{4}|[〇○零Ｏ一二三四五六七八九]{4})\s*年\s*$")  # `2025年` over `第3期`
+# A classified issue numbers its copies at the top left: `编号：0037`, `份号：000126`, `No.0126`, `000126`.
+COPY_NUMBER = re.compile(r"^\s*(?:(?:编\s*号|份\s*号|N[oO]\s*\.?)\s*[：:.]?\s*[0-9０-９]{1,8}|[0-9]{4,8})\s*$")
 TOTAL = re.compile(r"[（(]?\s*总\s*第\s*[0-9０-９]+\s*期\s*[）)]?")
 MARKINGS = re.compile(r"内部资料|注意保存|内部刊物|仅供参考|不得外传|请勿外传|注意保密|妥善保管"
                       r"|(?:绝密|机密|秘密)(?:\s*★\s*(?:[0-9一二三四五六七八九十]+\s*(?:年|个月|月|天|日)|长期))?|内部"
@@ -56,7 +59,7 @@ CONTACT_LABEL = r"(?:" + _spaced(["联系方式", "咨询电话", "手机", "邮
 FIELD = re.compile(f"(?:[（(]\\s*)?(?:{STAFF_LABEL}|{CONTACT_LABEL}|{SENT_TO}|{COPIES})")  # a field's label
 LIST_FIELD = re.compile(f"^{SENT_TO}")
 WIDE_GAP = re.compile(r"\s{2,}|[\u3000\t]")
-HEADER_SCAN = 6
+HEADER_SCAN = 8  # a masthead's lines: marking, copy number, name, year, number, issuer and date…
 BRACKETED = re.compile(r"^[（(][^（）()]+[）)]$")
 NUMBERED_TITLE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]|【)")
 
@@ -65,7 +68,7 @@ def _rest(text):
     """What a header line says besides its date, number and markings (traditional characters
     read as simplified: bulletin.traditional)."""
     text = fold(text)
-    for pattern in (DATE, CN_DATE, YEAR_NUMBER, NUMBER, TOTAL, BARE_NUMBER, MARKINGS):
+    for pattern in (COPY_NUMBER, YEAR_LINE, DATE, CN_DATE, YEAR_NUMBER, NUMBER, TOTAL, BARE_NUMBER, MARKINGS):
         text = pattern.sub(" ", text)
     return re.sub(r"[\s（）()【】〔〕\[\]|｜·—\-_/／]+", "", text)
 
