@@ -92,3 +92,28 @@ def test_copy_numbers_as_offices_print_them_stay_in_the_masthead():
                            "岚溪县部署春季森林防火工作\n2月1日，岚溪县召开会议部署春季森林防火工作。（县林业局）\n")
         assert (issue.number, issue.date, issue.classification) == ("第11期", "2025-02-03", "机密★1年"), mark
         assert [i.title for i in issue.items] == ["岚溪县部署春季森林防火工作"], mark
+
+
+def test_diamond_and_dot_briefs_signed_with_a_dash_or_a_labelled_source():
+    """`◆`/`●` briefs whose sources are `（区住建局 供稿）`, `（供稿：区税务局）` or a dash after the
+    last sentence on the same line (`…未发现新疫点。——区林业局`): the dash and unit stayed in
+    the body and the brief had no department."""
+    for issue in (form("briefs-diamond-sources.txt"), as_pdf("briefs-diamond-sources.txt")):
+        assert [(i.kind, i.department) for i in issue.items] == [
+            ("lead", "区住建局"), ("article", "区税务局"), ("brief", "区林业局"), ("brief", "澄江街道"),
+            ("brief", "区妇联"), ("brief", "区交通运输局")]
+        assert [i.body[-8:] for i in issue.items[2:]] == [
+            "，未发现新疫点。", "服务老年人400余人次。"[-8:], "，受益家长2000余人。"[-8:], "整治隐患路段17处。"[-8:]]
+        assert issue.items[4].title == "区妇联开展“家庭教育进社区”巡回讲座12场"
+    assert form("briefs-diamond-sources.txt").dropped.count("——") == 2
+
+
+def test_a_dash_after_the_text_names_a_unit_or_is_the_text():
+    issue = parse_text("岚溪信息\n第2期\n岚溪县委办公室    2025年1月6日\n"
+                       "△ 县文联举办迎新春书画展，展出作品120幅。——县文联\n"
+                       "△ 县图书馆开展“书香岚溪”阅读活动——全县共有1.2万人参加。\n"
+                       "△ 县气象局发布寒潮预警。——县气象局 王丽\n")
+    assert [(i.department, i.body) for i in issue.items] == [
+        ("县文联", "县文联举办迎新春书画展，展出作品120幅。"),
+        (None, "县图书馆开展“书香岚溪”阅读活动——全县共有1.2万人参加。"),
+        ("县气象局", "县气象局发布寒潮预警。\n（王丽）")]
