@@ -117,3 +117,30 @@ def test_a_dash_after_the_text_names_a_unit_or_is_the_text():
         ("县文联", "县文联举办迎新春书画展，展出作品120幅。"),
         (None, "县图书馆开展“书香岚溪”阅读活动——全县共有1.2万人参加。"),
         ("县气象局", "县气象局发布寒潮预警。\n（王丽）")]
+
+
+UNIT_FIRST = [("lead", "集中整治背街小巷环境卫生", "街道城管办", None),
+              ("article", "“红色物业”解决居民急难愁盼问题", "桐岭社区", None),
+              ("article", "开展防范电信网络诈骗宣传进小区活动", "街道平安办", None),
+              ("article", "完成2025年度困难群众救助资金发放", "街道社会事务办", None)]
+
+
+def test_a_unit_printed_on_a_line_over_its_title():
+    """A 街道 bulletin prints who reports above each title: `■ 街道城管办` or `街道平安办：` on a
+    line of its own, then the title, then the text. The bulleted unit was read as a section
+    heading (every later item `section` 桐岭社区, no department) and `街道平安办：` as the last
+    line of the item above."""
+    for issue in (form("unit-before-title.txt"), as_pdf("unit-before-title.txt")):
+        assert items(issue) == UNIT_FIRST
+        assert [i.body[:6] for i in issue.items] == ["6月3日起，", "今年以来，", "近日，街道平", "截至5月底，"]
+        assert issue.items[1].body.endswith("停车难等问题19件。")
+
+
+def test_a_section_heading_over_items_is_no_unit():
+    """`■ 基层动态` (no unit's ending) over titled items stays their section; a unit over a brief
+    (`■ 县审计局` / `△…`) is a heading too: only a title under it makes it the item's source."""
+    issue = parse_text("岚溪信息\n第2期\n岚溪县委办公室    2025年1月6日\n■ 基层动态\n"
+                       "桐岭镇建成便民服务站\n近日，桐岭镇建成便民服务站8个。（桐岭镇）\n"
+                       "■ 县审计局\n△ 县审计局完成3个项目的审计。（县审计局）\n")
+    assert items(issue) == [("article", "桐岭镇建成便民服务站", "桐岭镇", "基层动态"),
+                            ("brief", "县审计局完成3个项目的审计", "县审计局", "县审计局")]
