@@ -25,7 +25,7 @@ from bulletin.traditional import fold
 from bulletin.repair import (BULLET, LIST_NUMBER, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
                              is_artefact_line, join_lines, normalize, paragraphs_of, width)
 from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_couplet, is_field_line, is_title_line, leading_source,
-                             short_title, split_run_in, title_start)
+                             short_title, split_run_in, title_start, unit_line)
 
 MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
 WORDS = re.compile(r"[^\W_]")  # a letter, a digit or a CJK character
@@ -46,6 +46,7 @@ class Draft:
     department: str | None = None
     byline: str | None = None
     fields: list = field(default_factory=list)  # contact or staff lines printed after the attribution
+    unit: str | None = None  # a unit printed on a line over the title (`■ 街道城管办`): the source if none ends it
 
 
 def segment_text(text):
@@ -137,6 +138,7 @@ def _drafts(paragraphs, dropped, front):
     """Paragraphs -> [Draft]. An editor's note between items introduces the item after it: it
     becomes that item's first paragraph (`front` gets one with no item after it)."""
     drafts, open_, notes, skip = [], False, [], 0  # open_: the last item may still grow
+    unit = None  # a unit printed over the next title
     for index, para in enumerate(paragraphs):
         if skip:
             skip -= 1
@@ -151,6 +153,12 @@ def _drafts(paragraphs, dropped, front):
         if not open_ and drafts and drafts[-1].department and all(is_field_line(line.text) for line in para):
             # `（县医保局）` / `联系电话：…`: the article's contact line, printed under its source
             drafts[-1].fields.extend(line.text for line in para)
+            continue
+        over = _unit_over_title(paragraphs, index)
+        if over:  # `■ 街道城管办` / `街道平安办：` over a title: who reports the item under it
+            unit, marks = over
+            dropped.extend(marks)
+            open_ = False  # the title under it starts an item
             continue
         source = attribution(join_lines([line.text for line in para]))
         if source and source.start == 0 and open_ and drafts[-1].department is None:
@@ -183,6 +191,7 @@ def _drafts(paragraphs, dropped, front):
         if opened:
             draft, texts = opened
             draft.notes, notes = notes, []
+            draft.unit, unit = unit, None
             drafts.append(draft)
         else:
             texts = [line.text for line in para]
@@ -195,6 +204,20 @@ def _drafts(paragraphs, dropped, front):
             open_ = False
     front.extend(fix_spaces(note) for note in notes)  # a note with no item after it
     return drafts
+
+
+def _unit_over_title(paragraphs, index):
+    """A line that is only a unit's name (`■ 街道城管办`, `街道平安办：`), then a title line, then
+    text: the unit reports the item (a 街道's bulletin prints it over each title) -> (unit,
+    marks) or None. Over a brief or another heading it stays a section heading."""
+    para = paragraphs[index]
+    if len(para) > 1 or index + 2 >= len(paragraphs) or len(paragraphs[index + 1]) > 1:
+        return None
+    over = unit_line(para[0].text)
+    title, text = paragraphs[index + 1][0].text, paragraphs[index + 2][0].text
+    if not over or BULLET.match(title) or NUMBERED.match(title) or not is_title_line(title):
+        return None
+    return over if first_punct(text) < len(text) and not BULLET.match(text) else None
 
 
 def _into_body(draft, para, dropped):
@@ -375,7 +398,7 @@ def _finish(draft, issue, section):
         return title if WORDS.search(title) and not draft.department else section
     seq = len(issue.items) + 1
     kind = draft.kind
-    department = draft.department
+    department = draft.department or draft.unit
     if title and not department:
         department, body = _unit_first(title, body, issue, seq)
     leading = None if title or department else leading_source(body)

@@ -12,7 +12,7 @@ Titles carry no sentence punctuation; in PDF text a run-in title is followed by 
 import re
 from dataclasses import dataclass
 
-from bulletin.repair import POINT, SENTENCE_PUNCT, WIDE, fix_spaces
+from bulletin.repair import BULLETS, POINT, SENTENCE_PUNCT, WIDE, fix_spaces
 from bulletin.traditional import fold
 
 MAX_SHORT_TITLE = 24
@@ -241,6 +241,25 @@ def leading_source(text):
         return None
     marks = "【】" if match.group(1) else match.group().strip()[-1]
     return unit, marks, text[match.end():]
+
+
+UNIT_LINE = re.compile(f"^(?:([{BULLETS}])\\s*([^{BULLETS}]+?)|([^{BULLETS}]+?)\\s*([：:]))\\s*$")
+
+
+def unit_line(text):
+    """`unit_line("■ 街道城管办")` -> ("街道城管办", ["■"]); `unit_line("街道平安办：")` -> ("街道平安办", ["："]).
+
+    A line that is only a unit's name, after a bullet or before a colon: printed over a title, it
+    says who reports the item under it (a 街道 or 乡镇 bulletin's way). None for anything else:
+    `■ 基层动态`, `会议要求：` name no unit."""
+    match = UNIT_LINE.match(text.strip())
+    if not match:
+        return None
+    unit = fix_spaces(match.group(2) or match.group(3))
+    if not 3 <= len(unit) <= 20 or FIRST_PUNCT.search(unit) or re.search(r"[\d\s（）()【】〔〕]", unit) \
+            or not _unit(unit) or TIME_PHRASE.match(fold(unit) + "，"):
+        return None
+    return unit, [match.group(1) or match.group(4)]
 
 
 def short_title(body):

@@ -132,7 +132,7 @@ def test_a_unit_printed_on_a_line_over_its_title():
     line of the item above."""
     for issue in (form("unit-before-title.txt"), as_pdf("unit-before-title.txt")):
         assert items(issue) == UNIT_FIRST
-        assert [i.body[:6] for i in issue.items] == ["6月3日起，", "今年以来，", "近日，街道平", "截至5月底，"]
+        assert [i.body[:6] for i in issue.items] == ["6月3日起，", "今年以来，桐", "近日，街道平", "截至5月底，"]
         assert issue.items[1].body.endswith("停车难等问题19件。")
 
 
