@@ -144,3 +144,28 @@ def test_a_section_heading_over_items_is_no_unit():
                        "■ 县审计局\n△ 县审计局完成3个项目的审计。（县审计局）\n")
     assert items(issue) == [("article", "桐岭镇建成便民服务站", "桐岭镇", "基层动态"),
                             ("brief", "县审计局完成3个项目的审计", "县审计局", "县审计局")]
+
+
+def test_numbered_items_whose_first_sentence_is_the_headline():
+    """A 政务信息 numbering its items `1.` `2.`, each one paragraph: the headline is its first
+    sentence (printed in bold, ending in `。`), then the text, then the source. The headline
+    stayed in the body and made the title again; items after the first were briefs."""
+    for issue in (form("numbered-source-inline.txt"), as_pdf("numbered-source-inline.txt")):
+        assert items(issue) == [
+            ("article", "鹭江县召开防汛抗旱工作调度会", "县应急管理局", None),
+            ("article", "县水利局完成病险水库除险加固", "县水利局", None),
+            ("article", "檀山镇推进农村人居环境整治", "檀山镇", None),
+            ("article", "县人社局举办夏季招聘会", "县人社局", None)]
+        assert [i.body[:6] for i in issue.items] == ["7月10日，", "今年以来，", "檀山镇以“清", "7月12日，"]
+        assert issue.derived_titles == []
+
+
+def test_a_numbered_one_sentence_item_is_still_a_brief():
+    """`1.县司法局开展法治宣传12场。（县司法局）`: one sentence and nothing after it is a brief
+    titled from its text; a first sentence with a comma is text, not a headline."""
+    issue = parse_text("岚溪信息\n第2期\n岚溪县委办公室    2025年1月6日\n岚溪县召开全县宣传工作会议\n"
+                       "1月5日，岚溪县召开全县宣传工作会议，部署全年工作。（县委宣传部）\n简讯\n"
+                       "1.县司法局开展法治宣传进社区活动12场。（县司法局）\n"
+                       "2.近日，县民政局发放高龄津贴230万元。惠及老人4100人。（县民政局）\n")
+    assert [(i.kind, i.title, i.body[:4]) for i in issue.items[1:]] == [
+        ("brief", "县司法局开展法治宣传进社区活动12场", "县司法局"), ("brief", "县民政局发放高龄津贴230万元", "近日，县")]
