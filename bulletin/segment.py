@@ -314,6 +314,11 @@ def _open(para, strong, previous, dropped):
         if not number.group()[0].isdigit():  # circled numbers number briefs
             title, body = _title(para, 4, strong=True)
             return (Draft("article", title, numbered=True), body) if title else (Draft("brief", ""), texts)
+        cut = _headline(join_lines(texts))
+        if cut is not None:  # `1.某县召开…会议。7月10日，…`: the first sentence is the headline
+            text = join_lines(texts)
+            dropped.append(text[cut])
+            return Draft("article", text[:cut], numbered=True), [text[cut + 1:]]
     if first.heading:
         bracketed = re.fullmatch(r"【([^【】]+)】", first.text)
         if bracketed:  # a bold `【工作动态】`: the brackets mark it as they do in text
@@ -348,6 +353,21 @@ def _open(para, strong, previous, dropped):
         kind = "brief" if previous is not None and previous.kind == "brief" else "article"
         return Draft(kind, ""), texts
     return None
+
+
+def _headline(text):
+    """`_headline("某县召开防汛调度会。7月10日，某县…")` -> 9, where the headline's `。` is; else None.
+
+    An item numbered `1.` that runs on as one paragraph is headed by its first sentence (set in
+    bold in print): a title's words (no comma or colon before its `。`, 6–40 characters) with
+    more text after it than a source. `1.某局开展培训12场。（某局）` has none: a brief."""
+    cut = first_punct(text)
+    if cut >= len(text) or text[cut] != "。" or not is_title_line(text[:cut], 6) or len(fix_spaces(text[:cut])) > 40:
+        return None
+    rest = text[cut + 1:]
+    source = attribution(rest, relaxed=True)
+    rest = rest[:source.start] if source else rest
+    return cut if first_punct(rest) < len(rest) and len(HAN.findall(rest)) >= 10 else None
 
 
 def _title(para, minimum, strong, skip=0):

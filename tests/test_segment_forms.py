@@ -156,7 +156,7 @@ def test_numbered_items_whose_first_sentence_is_the_headline():
             ("article", "县水利局完成病险水库除险加固", "县水利局", None),
             ("article", "檀山镇推进农村人居环境整治", "檀山镇", None),
             ("article", "县人社局举办夏季招聘会", "县人社局", None)]
-        assert [i.body[:6] for i in issue.items] == ["7月10日，", "今年以来，", "檀山镇以“清", "7月12日，"]
+        assert [i.body[:6] for i in issue.items] == ["7月10日，", "今年以来，县", "檀山镇以“清", "7月12日，"]
         assert issue.derived_titles == []
 
 
