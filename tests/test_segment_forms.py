@@ -169,3 +169,40 @@ def test_a_numbered_one_sentence_item_is_still_a_brief():
                        "2.近日，县民政局发放高龄津贴230万元。惠及老人4100人。（县民政局）\n")
     assert [(i.kind, i.title, i.body[:4]) for i in issue.items[1:]] == [
         ("brief", "县司法局开展法治宣传进社区活动12场", "县司法局"), ("brief", "县民政局发放高龄津贴230万元", "近日，县")]
+
+
+ZHUANBAO_BODY = [
+    "今年以来，梓潼镇将全镇划分为48个网格，推行“网格+积分”治理模式，群众参与治理的积极性明显提高，矛盾纠纷化解率达98.6%。",
+    "（一）织密网格，夯实治理基础", "1.科学划分网格。", "2.明确网格职责。", "（二）积分管理，激发参与热情", "1.设置积分项目。",
+    "2.强化积分运用。", "（三）多方联动，形成治理合力", "整合综治、司法、民政等力量下沉网格，"]
+
+
+def test_a_zhuanbao_under_a_leaders_instruction_box():
+    """A 专报 prints the leader's instruction (`领导批示：`, its text, `——区委书记 周正平`, the
+    date) in a box above the editor's note and its one long article. The box became three
+    items (`领导批示`, `——区委书记`, and the date titling the editor's note); it is front matter
+    like the note, and the report keeps its `（一）` and `1.` parts in its body."""
+    issue = form("zhuanbao-instruction-box.txt")
+    assert issue.front[:4] == ["领导批示：", "这份材料总结的经验做法很好，请各镇街、各部门认真学习借鉴，结合实际抓好推广。",
+                               "——区委书记周正平", "2025年9月10日"]
+    assert issue.front[4].startswith("编者按：近年来，梓潼镇") and len(issue.front) == 5
+    assert items(issue) == [("lead", "梓潼镇“网格+积分”激活基层治理“一池春水”", "梓潼镇党委", None)]
+    body = issue.items[0].body.split("\n")
+    assert [p[:len(start)] for p, start in zip(body, ZHUANBAO_BODY)] == ZHUANBAO_BODY and len(body) == 9
+    assert any(w.code == "front_matter" and "领导批示" in w.message for w in issue.warnings)
+
+
+def test_an_instruction_box_in_word_is_front_matter():
+    """The same box as Word makes it: a one-cell table holding the label, the text and the
+    signature, then the report; and a leader's line `县委书记王某批示：…` without a box."""
+    issue = as_docx(["檀山专报", "第2期", "中共檀山区委办公室    2025年9月12日",
+                     [["领导批示：\n这份材料很好，请各镇街学习借鉴。\n——区委书记 周正平"]],
+                     "梓潼镇“网格+积分”激活基层治理",
+                     "今年以来，梓潼镇推行“网格+积分”治理模式，化解矛盾纠纷236件。（梓潼镇党委）"])
+    assert issue.front[0] == "领导批示："
+    assert items(issue) == [("lead", "梓潼镇“网格+积分”激活基层治理", "梓潼镇党委", None)]
+    issue = parse_text("檀山专报\n第3期\n中共檀山区委办公室    2025年9月19日\n"
+                       "区委书记周正平批示：请区农业农村局牵头抓好推广。\n"
+                       "岚湾村发展林下经济带动群众增收\n岚湾村发展林下种养基地1200亩，带动群众人均增收3000元。（岚湾村）\n")
+    assert issue.front == ["区委书记周正平批示：请区农业农村局牵头抓好推广。"]
+    assert [(i.kind, i.title) for i in issue.items] == [("lead", "岚湾村发展林下经济带动群众增收")]
