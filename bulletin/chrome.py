@@ -4,6 +4,7 @@ front matter of a printed one (a table of contents, an editor's note).
     lines, chrome = strip_chrome(lines)      # web navigation, meta lines, forms, ICP/备案 lines
     lines, toc = strip_toc(lines)            # `本期要目` / `目录` and the entry lines under it
     is_editors_note("编者按：今年以来，…")    # -> True
+    instruction_box(["领导批示：", "请认真学习借鉴。", "——区委书记 周某", "正文标题"])   # -> 3
 
 Chrome is recognised by what web pages print and bulletins never do (`字体大小`, `浏览次数`,
 `ICP备`, `验证码`, a line of `•`-separated links, a form label with nothing after it); only
@@ -13,7 +14,7 @@ removed (quoted in a warning, or as `issue.front`), so nothing disappears silent
 
 import re
 
-from bulletin.masthead import header_kind
+from bulletin.masthead import CN_DATE, DATE, header_kind
 from bulletin.repair import SENTENCE_PUNCT, fix_spaces
 from bulletin.traditional import fold
 
@@ -142,3 +143,30 @@ def _key(entry):
 def is_editors_note(text):
     """`is_editors_note("编者按：…")` -> True: an editor's note introduces the issue; it is no item."""
     return bool(EDITORS_NOTE.match(fold(text.strip())))
+
+
+# A leader's instruction printed over a 专报 (`领导批示：`, `【领导批示】`, `区委书记周某批示：…`)
+INSTRUCTION = re.compile(r"^[【\[〔]?\s*(?:领导(?:同志)?批示|批\s*示)\s*[】\]〕]?\s*[：:]?"
+                         r"|^[^，。；：！？,;:!?\s]{2,24}?批示\s*[：:]")
+SIGNATURE = re.compile(r"^(?:——|－－|--)\s*\S")  # `——区委书记 周某` under the instruction
+
+
+def instruction_box(texts):
+    """`instruction_box(paragraph_texts)` -> how many of the first paragraphs are a leader's
+    instruction box: the label (`领导批示：`, or `区委书记周某批示：` with the text after it), the
+    instruction's sentences, the signature `——区委书记 周某` and the date. 0 when the first is
+    no label. It ends at anything else (the report's title, an editor's note): front matter."""
+    if not texts or not INSTRUCTION.match(fold(texts[0].strip())):
+        return 0
+    count, signed = 1, False
+    for text in texts[1:]:
+        text = fix_spaces(text.strip())
+        if re.fullmatch(f"(?:{DATE.pattern}|{CN_DATE.pattern})", text):
+            return count + 1  # the date closes the box
+        if SIGNATURE.match(text) and not signed:
+            count, signed = count + 1, True
+            continue
+        if signed or is_editors_note(text) or not any(c in SENTENCE_PUNCT for c in text):
+            break
+        count += 1
+    return count

@@ -14,7 +14,7 @@ punctuation, then a space or the end of its line). docs/parsing.md has the rules
 import re
 from dataclasses import dataclass, field
 
-from bulletin.chrome import EDITORS_NOTE, is_editors_note, strip_chrome, strip_toc
+from bulletin.chrome import EDITORS_NOTE, instruction_box, is_editors_note, strip_chrome, strip_toc
 from bulletin.masthead import (classification, fields_text, footer_start, footer_text, header_fields,
                                header_length, is_running_header)
 from bulletin.model import Issue, Item
@@ -100,19 +100,27 @@ def _segment(lines, dropped):
     body = lines[head:foot]
     paragraphs = paragraphs_of(body, ends_item=lambda t: attribution(t) is not None,
                                title_like=title_start)
-    front = []
-    while paragraphs and is_editors_note(paragraphs[0][0].text):  # an editor's note, not the lead
-        front.extend(fix_spaces(text) for text in _note(paragraphs, 0))
-        del paragraphs[:len(_note(paragraphs, 0))]
+    front, boxed = [], []
+    while paragraphs:  # a leader's instruction box, an editor's note: front matter, not the lead
+        box = instruction_box([join_lines([line.text for line in p]) for p in paragraphs[:12]])
+        if box:
+            boxed.extend(fix_spaces(line.text) for p in paragraphs[:box] for line in p)
+            del paragraphs[:box]
+        elif is_editors_note(paragraphs[0][0].text):
+            front.extend(fix_spaces(text) for text in _note(paragraphs, 0))
+            del paragraphs[:len(_note(paragraphs, 0))]
+        else:
+            break
     drafts = _drafts(paragraphs, dropped, front)
     header = fix_spaces("\n".join(line.text for line in lines[:head]))
     footer = footer_text("\n".join(line.text for line in lines[foot:]))
     issuer, date, number = header_fields(header, footer)
     issue = Issue(issuer, date, number, header=header, footer=footer, dropped=dropped,
-                  classification=classification(header), front=[fix_spaces(t) for t in toc] + front,
+                  classification=classification(header), front=[fix_spaces(t) for t in toc] + boxed + front,
                   chrome=chrome)
     warn_dropped(issue, chrome, "网页内容（导航、发布信息、留言表单、备案号等）")
     warn_dropped(issue, toc, "目录（不是条目）", code="front_matter")
+    warn_dropped(issue, boxed, "领导批示（不是条目）", code="front_matter")
     warn_dropped(issue, front, "编者按（不是条目）", code="front_matter")
     section = None
     for draft in drafts:
