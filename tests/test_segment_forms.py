@@ -206,3 +206,15 @@ def test_an_instruction_box_in_word_is_front_matter():
                        "岚湾村发展林下经济带动群众增收\n岚湾村发展林下种养基地1200亩，带动群众人均增收3000元。（岚湾村）\n")
     assert issue.front == ["区委书记周正平批示：请区农业农村局牵头抓好推广。"]
     assert [(i.kind, i.title) for i in issue.items] == [("lead", "岚湾村发展林下经济带动群众增收")]
+
+
+def test_a_typed_numbered_subheading_with_a_comma_is_a_line_of_its_own():
+    """`（三）多方联动，形成治理合力` typed on its line, the text under it: a line with a comma and
+    no sentence end continued onto the next (a typed line broken inside a sentence) and the
+    sub-heading ran into its text. A numbered line that short is a heading."""
+    issue = parse_text("檀山专报\n第4期\n中共檀山区委办公室    2025年10月9日\n关于我区养老服务体系建设情况的调研报告\n"
+                       "全区现有养老机构21家，床位3200张。\n一、主要做法\n（一）规划先行，完善设施布局\n"
+                       "编制养老服务设施专项规划，新建社区养老服务站18个。\n二、存在问题\n"
+                       "专业护理人员不足，每千名老人拥有护理员仅4.2人。\n（区民政局）\n")
+    assert issue.items[0].body.split("\n")[1:4] == [
+        "一、主要做法", "（一）规划先行，完善设施布局", "编制养老服务设施专项规划，新建社区养老服务站18个。"]
