@@ -43,6 +43,7 @@ SPACES = re.compile(r"[ \t\u3000]+")
 ROW_SPACES = re.compile(r"[ \u3000]+")  # SPACES but a tab
 HAS_SPACE = re.compile(r"[^\S\n]")
 CLOSES_BRACKET = re.compile(r"^[^（(]{1,20}[）)]")
+MAX_SUBHEADING = 24  # ems: a typed `（三）…，…` line this short is a sub-heading, not a broken sentence
 INDENT = re.compile(r"^(?:\u3000|\t| {2,})")
 
 
@@ -212,9 +213,12 @@ def _continues(text, after, inside=False):
     """Typed text (a paragraph per line) broken inside a sentence: at a page break, or a word
     split over two lines (`…扶持企` / `业发展。`). The line stops without a sentence end and
     has a clause inside or is itself a continuation (`inside`: a title is a line of its own),
-    and the next line is no new block (indented, a bullet, a numbered title)."""
+    and the next line is no new block (indented, a bullet, a numbered title). A short numbered
+    line (`（三）多方联动，形成治理合力`, a sub-heading with a comma) never continues."""
     if after.indented or starts_block(after.text) or after.blank_before or _ends_point(text, after.text):
         return False
+    if not inside and NUMBERED.match(text) and not text.startswith("【") and width(text) <= MAX_SUBHEADING:
+        return False  # `（三）多方联动，形成合力`: a numbered sub-heading is a line of its own
     last = text.rstrip()[-1:]
     return bool(last) and last not in FINAL + CLOSERS + "：:" and (inside or any(c in "，；,;" for c in text))
 
