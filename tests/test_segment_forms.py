@@ -218,3 +218,32 @@ def test_a_typed_numbered_subheading_with_a_comma_is_a_line_of_its_own():
                        "专业护理人员不足，每千名老人拥有护理员仅4.2人。\n（区民政局）\n")
     assert issue.items[0].body.split("\n")[1:4] == [
         "一、主要做法", "（一）规划先行，完善设施布局", "编制养老服务设施专项规划，新建社区养老服务站18个。"]
+
+
+YEAR_END_BODY = [
+    "2025年，全区上下坚持稳中求进工作总基调，经济社会发展主要目标任务全面完成。", "一、经济运行稳中向好",
+    "全年预计实现地区生产总值512.6亿元，增长6.1%。主要指标完成情况如下：", "指标\t完成值\t增长",
+    "地区生产总值\t512.6亿元\t6.1%", "规上工业增加值\t—\t8.4%", "固定资产投资\t268.3亿元\t7.2%", "二、民生保障持续加强",
+    "全年民生支出占一般公共预算支出的比重达78.5%，新增城镇就业1.26万人，新建改扩建中小学、幼儿园9所。"]
+
+
+def test_a_year_end_review_with_a_table():
+    """A year-end issue: the review's `一、` parts and a table of its figures, copied from Word
+    into text (cells a tab apart), then one more article. The table's rows were titles: the
+    header row an item, the others a section, and the review was cut in two."""
+    issue = form("year-end-summary-table.txt")
+    assert items(issue) == [("lead", "2025年荷塘区经济社会发展综述", "区发改局、区统计局", None),
+                            ("article", "杏坛镇全年完成招商引资任务", "杏坛镇", None)]
+    assert issue.items[0].body.split("\n") == YEAR_END_BODY
+    assert issue.items[0].departments == ["区发改局", "区统计局"]
+
+
+def test_the_year_end_review_in_word_keeps_its_table():
+    lines = [line for line in (LAYOUTS / "year-end-summary-table.txt").read_text(encoding="utf-8").split("\n")]
+    rows = [line.split("\t") for line in lines if "\t" in line]
+    at = lines.index(next(line for line in lines if "\t" in line))
+    blocks = lines[:at] + [rows] + [line for line in lines[at:] if "\t" not in line]
+    issue = as_docx(blocks)
+    assert items(issue) == [("lead", "2025年荷塘区经济社会发展综述", "区发改局、区统计局", None),
+                            ("article", "杏坛镇全年完成招商引资任务", "杏坛镇", None)]
+    assert issue.items[0].body.split("\n") == YEAR_END_BODY
