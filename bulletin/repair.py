@@ -43,6 +43,7 @@ SPACES = re.compile(r"[ \t\u3000]+")
 ROW_SPACES = re.compile(r"[ \u3000]+")  # SPACES but a tab
 HAS_SPACE = re.compile(r"[^\S\n]")
 CLOSES_BRACKET = re.compile(r"^[^（(]{1,20}[）)]")
+MAX_CELL = 40  # ems: a table cell's words; a tab before a longer text is a gap, not a cell
 MAX_SUBHEADING = 24  # ems: a typed `（三）…，…` line this short is a sub-heading, not a broken sentence
 INDENT = re.compile(r"^(?:\u3000|\t| {2,})")
 
@@ -57,7 +58,7 @@ class Line:
     wrapped: bool = False  # the document is hard-wrapped (a common line width was found)
     heading: bool = False  # DOCX: the whole line is a title (heading style or all bold)
     run_in: str = ""  # DOCX: the bold title the line starts with
-    row: bool = False  # DOCX: a row of a data table (cells joined by tabs), part of a body
+    row: bool = False  # a row of a data table (cells joined by tabs: DOCX, or text copied from Word)
     page_edge: bool = False  # next to a page-number line: where a running header or footer sits
 
     def __post_init__(self):
@@ -117,11 +118,23 @@ def clean_lines(text):
                     lines[-1].page_edge = True
             continue
         indented = leading(raw) >= margin + 2
-        body = SPACES.sub(" ", raw).strip()
+        cells = _cells(raw)
+        body = "\t".join(cells) if cells else SPACES.sub(" ", raw).strip()
         lines.append(Line(body, indented=indented, blank_before=bool(lines) and lines[-1].blank_after,
-                          page_edge=page_break))
+                          page_edge=page_break, row=bool(cells)))
         page_break = False
     return lines, dropped
+
+
+def _cells(raw):
+    """`_cells("地区生产总值\t512.6亿元\t6.1%")` -> the cells of a table row copied from Word into
+    text (a tab between cells), or None: two or more cells, none longer than a cell's words
+    (a tab before a paragraph's text is an indent, not a cell)."""
+    if "\t" not in raw.strip():
+        return None
+    cells = [ROW_SPACES.sub(" ", cell).strip() for cell in raw.strip().split("\t")]
+    cells = [cell for cell in cells if cell]
+    return cells if len(cells) >= 2 and all(width(cell) <= MAX_CELL for cell in cells) else None
 
 
 def width(text):

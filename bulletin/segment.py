@@ -90,7 +90,7 @@ def _segment(lines, dropped):
     if not lines:
         raise ParseError("文件中没有文字内容。")
     head = header_length(lines)
-    masthead = "\n".join(line.text for line in lines[:head])
+    masthead = "\n".join(_plain(line) for line in lines[:head])
     running = [line for line in lines[head:] if line.page_edge and is_running_header(line.text, masthead)]
     dropped.extend(fix_spaces(line.text) for line in running)
     lines = lines[:head] + [line for line in lines[head:] if line not in running]
@@ -112,8 +112,8 @@ def _segment(lines, dropped):
         else:
             break
     drafts = _drafts(paragraphs, dropped, front)
-    header = fix_spaces("\n".join(line.text for line in lines[:head]))
-    footer = footer_text("\n".join(line.text for line in lines[foot:]))
+    header = fix_spaces("\n".join(_plain(line) for line in lines[:head]))
+    footer = footer_text("\n".join(_plain(line) for line in lines[foot:]))
     issuer, date, number = header_fields(header, footer)
     issue = Issue(issuer, date, number, header=header, footer=footer, dropped=dropped,
                   classification=classification(header), front=[fix_spaces(t) for t in toc] + boxed + front,
@@ -131,6 +131,12 @@ def _segment(lines, dropped):
         # a configuration file or a log is text with "items" too, but no bulletin is without Chinese
         raise ParseError("没有识别出任何简报条目：内容中没有中文，请检查文件是否为一期简报。")
     return issue
+
+
+def _plain(line):
+    """A line's text with a tab-separated row's tabs as spaces: a masthead or footer typed with
+    tabs (`中共某县委办公室\t2025年3月11日`) is no table."""
+    return line.text.replace("\t", " ") if line.row else line.text
 
 
 def _note(paragraphs, index):

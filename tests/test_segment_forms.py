@@ -247,3 +247,17 @@ def test_the_year_end_review_in_word_keeps_its_table():
     assert items(issue) == [("lead", "2025年荷塘区经济社会发展综述", "区发改局、区统计局", None),
                             ("article", "杏坛镇全年完成招商引资任务", "杏坛镇", None)]
     assert issue.items[0].body.split("\n") == YEAR_END_BODY
+
+
+def test_tabs_in_a_typed_masthead_footer_or_paragraph_are_no_table():
+    text = (LAYOUTS / "year-end-summary-table.txt").read_text(encoding="utf-8")
+    tabbed = text.replace("中共荷塘区委办公室                   ", "中共荷塘区委办公室\t\t").replace(
+        "报：市委办公室\n", "报：市委办公室\t共印40份\n").replace("杏坛镇2025年", "\t杏坛镇2025年")
+    issue = parse_text(tabbed)
+    assert (issue.issuer, issue.date) == ("中共荷塘区委办公室", "2025-12-30")
+    assert issue.footer.split("\n")[0] == "报：市委办公室 共印40份"
+    assert issue.items[0].body.split("\n") == YEAR_END_BODY
+    assert issue.items[1].body == "杏坛镇2025年签约项目34个，协议引资86亿元，完成年度任务的118%。"
+    issue = parse_text("岚溪信息\n第2期\n岚溪县委办公室    2025年1月6日\n"
+                       "县审计局开展业务培训\t近日，县审计局组织全体干部参加业务培训，围绕审计法、审计准则等内容进行专题辅导。（县审计局）\n")
+    assert [(i.title, i.department) for i in issue.items] == [("县审计局开展业务培训", "县审计局")]
