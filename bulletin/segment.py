@@ -8,45 +8,30 @@
 An item starts after the header, after an attribution such as `（区审计局）`, at a bullet
 (`△ ■ ● ◆ …`: a brief), at a numbered or bracketed title (`一、` `（一）` `【…】`), at a
 DOCX heading or bold run-in title, or at a paragraph that opens with a title (no sentence
-punctuation, then a space or the end of its line). docs/parsing.md has the rules.
+punctuation, then a space or the end of its line): bulletin/openings.py reads where an item
+opens and its title; this module follows the paragraphs, attributions, sections and the
+header, footer and front matter around them. docs/parsing.md has the rules.
 """
 
 import re
-from dataclasses import dataclass, field
 
 from bulletin.chrome import EDITORS_NOTE, instruction_box, is_editors_note, strip_chrome, strip_toc
 from bulletin.masthead import (classification, fields_text, footer_start, footer_text, header_fields,
                                header_length, is_running_header)
 from bulletin.model import Issue, Item
+from bulletin.openings import MIN_TWO_LINE_TITLE, Draft, continues_title, open_item, title_text
 from bulletin.numbering import is_subheading, list_numbers_items, numbers_items, style
 from bulletin.errors import ParseError
 from bulletin.review import warn_dropped
 from bulletin.traditional import fold
-from bulletin.repair import (BULLET, LIST_NUMBER, NUMBERED, Line, clean_lines, ends_sentence, fix_spaces,
-                             is_artefact_line, join_lines, normalize, paragraphs_of, width)
-from bulletin.titles import (CJK_SPACE, attribution, first_punct, is_couplet, is_field_line, is_title_line, leading_source,
-                             short_title, split_run_in, title_start, unit_line)
+from bulletin.repair import (BULLET, LIST_NUMBER, NUMBERED, Line, clean_lines, fix_spaces, is_artefact_line,
+                             join_lines, normalize, paragraphs_of)
+from bulletin.titles import (attribution, first_punct, is_field_line, is_title_line, leading_source, short_title,
+                             title_start, unit_line)
 
-MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
 WORDS = re.compile(r"[^\W_]")  # a letter, a digit or a CJK character
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a Chinese character
 MAX_UNTITLED_BRIEF = 150  # characters: an untitled one-paragraph item this short is a brief
-SUBTITLE = re.compile(r"^(?:——|－－|--)")  # a subtitle line opens with a dash
-MIN_TWO_LINE_TITLE = 8  # a shorter title line followed by another is a section heading (工作动态)
-
-
-@dataclass
-class Draft:
-    kind: str  # "brief", or "article" until the lead is chosen
-    title: str  # raw (spaces kept); "" when it must be made from the body
-    numbered: bool = False
-    paragraphs: list = field(default_factory=list)  # raw paragraph texts
-    marker: str = ""  # the numbering style of a numbered title: "（一）" or "一、"
-    notes: list = field(default_factory=list)  # an editor's note printed before the item
-    department: str | None = None
-    byline: str | None = None
-    fields: list = field(default_factory=list)  # contact or staff lines printed after the attribution
-    unit: str | None = None  # a unit printed on a line over the title (`■ 街道城管办`): the source if none ends it
 
 
 def segment_text(text):
@@ -180,7 +165,7 @@ def _drafts(paragraphs, dropped, front):
             # a source under a title, before any body (`（县发改局）`, `供稿单位：…`), leaves it open
             open_ = not any(drafts[-1].paragraphs)
             continue
-        if drafts and _continues_title(drafts[-1], para):
+        if drafts and continues_title(drafts[-1], para):
             drafts[-1].title = join_lines([drafts[-1].title, para[0].text])
             continue
         if open_ and is_subheading(para[0].text, drafts[-1].paragraphs, drafts[-1].marker,
@@ -200,7 +185,7 @@ def _drafts(paragraphs, dropped, front):
         heading = bool(drafts) and _heading_only(drafts[-1])
         strong = not open_ or (heading and (bool(LIST_NUMBER.match(para[0].text))
                                             or (drafts[-1].numbered and not drafts[-1].marker)))
-        opened = _open(para, strong=strong, previous=drafts[-1] if drafts else None,
+        opened = open_item(para, strong=strong, previous=drafts[-1] if drafts else None,
                        dropped=dropped)
         if opened:
             draft, texts = opened
@@ -273,144 +258,10 @@ def _heading_only(draft):
         and (not draft.numbered or len(fix_spaces(draft.title)) < MIN_TWO_LINE_TITLE)
 
 
-def _title_text(raw):
-    """`fix_spaces`, but a two-part title keeps one ideographic space between its halves, as
-    it is printed: `念好“某字经”　做活“某文章”`, not `念好“某字经”做活“某文章”` (its subtitle, if any,
-    follows as it was)."""
-    head, dash, rest = raw.partition("——")
-    if not is_couplet(head):
-        return fix_spaces(raw)
-    halves = re.split(r"[ \u3000]+", head.strip())
-    return "\u3000".join(fix_spaces(half) for half in halves) + (dash + fix_spaces(rest) if dash else "")
-
-
-def _continues_title(draft, para):
-    """A title typed over two lines: a long title with no body yet, then a title-like line; or
-    any title, then its subtitle line opening with a dash (`——…`)."""
-    line = para[0]
-    if len(para) > 1 or any(draft.paragraphs):
-        return False
-    if SUBTITLE.match(line.text) and is_title_line(line.text[2:], 1) and draft.title:
-        return True  # `——某某县推进某某工作纪实`: the title's subtitle
-    if len(fix_spaces(draft.title)) < MIN_TWO_LINE_TITLE:
-        return False
-    if BULLET.match(line.text) or NUMBERED.match(line.text) or line.run_in:
-        return False
-    return (line.heading or is_title_line(line.text, 1)) and len(fix_spaces(draft.title + line.text)) <= 60
-
-
 def _attach(draft, source, dropped):
     draft.department = source.department
     draft.byline = source.byline
     dropped.extend(source.dropped)
-
-
-def _open(para, strong, previous, dropped):
-    """A new item starting at this paragraph -> (Draft, body lines), or None to continue."""
-    first = para[0]
-    texts = [line.text for line in para]
-    if BULLET.match(first.text):
-        dropped.append(first.text[0])
-        rest = first.text[1:].strip()
-        if len(para) == 1 and rest[-1:] == first.text[0]:  # `◆ 基层传真 ◆`
-            dropped.append(rest[-1])
-            rest = rest[:-1].strip()
-        if len(para) == 1 and is_title_line(rest, 2) and len(fix_spaces(rest)) < MIN_TWO_LINE_TITLE:
-            return Draft("article", rest, numbered=True), []  # `★要闻`: a marked section heading
-        return Draft("brief", ""), [rest] + texts[1:]
-    number = LIST_NUMBER.match(first.text)
-    if number and strong:  # `①…`, `1.…`, `1、…` starting an item: the number goes like `一、`
-        dropped.append(number.group().strip())
-        first = Line(first.text[number.end():], indented=first.indented, short=first.short,
-                     wrapped=first.wrapped)
-        para = [first] + para[1:]
-        texts = [first.text] + texts[1:]
-        if not number.group()[0].isdigit():  # circled numbers number briefs
-            title, body = _title(para, 4, strong=True)
-            return (Draft("article", title, numbered=True), body) if title else (Draft("brief", ""), texts)
-        cut = _headline(join_lines(texts))
-        if cut is not None:  # `1.某县召开…会议。7月10日，…`: the first sentence is the headline
-            text = join_lines(texts)
-            dropped.append(text[cut])
-            return Draft("article", text[:cut], numbered=True), [text[cut + 1:]]
-    if first.heading:
-        bracketed = re.fullmatch(r"【([^【】]+)】", first.text)
-        if bracketed:  # a bold `【工作动态】`: the brackets mark it as they do in text
-            dropped.extend(["【", "】"])
-            return Draft("article", bracketed.group(1), numbered=True), texts[1:]
-        numbered = NUMBERED.match(first.text) or LIST_NUMBER.match(first.text)
-        if numbered and not numbered.group().startswith("【") and first.text[numbered.end():].strip():
-            # a Word heading numbered by its list style (`一、`, `（一）`, `1.`): the number goes
-            dropped.append(numbered.group().replace(" ", ""))
-            numbering = style(first.text)
-            return Draft("article", first.text[numbered.end():].strip(), numbered=True,
-                         marker=numbering[0] if numbering else ""), texts[1:]
-        return Draft("article", first.text), texts[1:]
-    if first.run_in and first.text.startswith(first.run_in):
-        return Draft("article", first.run_in), [first.text[len(first.run_in):].strip()] + texts[1:]
-    marker = NUMBERED.match(first.text)
-    if marker and marker.group().startswith("【") and "】" in first.text:
-        title, _, rest = first.text[1:].partition("】")
-        dropped.extend(["【", "】"])
-        return Draft("article", title, numbered=True), [rest.strip()] + texts[1:]
-    if marker and not marker.group().startswith("【"):
-        title, body = _title(para, 1, strong=True, skip=marker.end())
-        if title:
-            dropped.append(marker.group().replace(" ", ""))
-            numbering = style(first.text)
-            return Draft("article", title, numbered=True, marker=numbering[0] if numbering else ""), body
-    alone = len(para) == 1 and first_punct(first.text) == len(first.text)  # 工作动态
-    title, body = _title(para, 4 if strong or alone else 6, strong)
-    if title:
-        return Draft("article", title), body
-    if strong:
-        kind = "brief" if previous is not None and previous.kind == "brief" else "article"
-        return Draft(kind, ""), texts
-    return None
-
-
-def _headline(text):
-    """`_headline("某县召开防汛调度会。7月10日，某县…")` -> 9, where the headline's `。` is; else None.
-
-    An item numbered `1.` that runs on as one paragraph is headed by its first sentence (set in
-    bold in print): a title's words (no comma or colon before its `。`, 6–40 characters) with
-    more text after it than a source. `1.某局开展培训12场。（某局）` has none: a brief."""
-    cut = first_punct(text)
-    if cut >= len(text) or text[cut] != "。" or not is_title_line(text[:cut], 6) or len(fix_spaces(text[:cut])) > 40:
-        return None
-    rest = text[cut + 1:]
-    source = attribution(rest, relaxed=True)
-    rest = rest[:source.start] if source else rest
-    return cut if first_punct(rest) < len(rest) and len(HAN.findall(rest)) >= 10 else None
-
-
-def _title(para, minimum, strong, skip=0):
-    """Split a title off the paragraph's first line(s) -> (raw title, body lines) or ("", lines)."""
-    texts = [line.text for line in para]
-    texts[0] = texts[0][skip:].strip()
-    line0 = texts[0]
-    # a paragraph that is one line without sentence punctuation is a title whole, its space
-    # included, when it is a two-part title (`念好“某字经” 做活“某文章”`: halves of one length)
-    # or a short line of hard-wrapped text (a wrapped run-in title's line is full width)
-    whole = len(para) == 1 and first_punct(line0) == len(line0) and (
-        is_couplet(line0) or (para[0].wrapped and para[0].short))
-    cut = None if whole else split_run_in(line0, minimum, loose=strong)
-    if cut is not None:
-        return line0[:cut], [line0[cut + 1:]] + texts[1:]
-    if not is_title_line(line0, minimum) or ends_sentence(line0) or not (strong or para[0].short):
-        return "", texts
-    title, index = line0, 1
-    while index < min(len(texts), 3):
-        following = texts[index]
-        prefix = following[:first_punct(following)]
-        space = CJK_SPACE.search(prefix)
-        if space and len(fix_spaces(prefix[:space.start()])) <= MAX_FRAGMENT:
-            return join_lines([title, prefix[:space.start()]]), [following[space.end():]] + texts[index + 1:]
-        if index + 1 < len(texts) and is_title_line(following, 1) and width(following) <= width(line0):
-            title, index = join_lines([title, following]), index + 1
-            continue
-        break
-    return title, texts[index:]
 
 
 def _finish(draft, issue, section):
@@ -426,7 +277,7 @@ def _finish(draft, issue, section):
     if draft.fields:
         body = "\n".join([body] + [fields_text(line) for line in draft.fields])
     note = "\n".join(fix_spaces(n) for n in draft.notes)
-    title = _title_text(draft.title)
+    title = title_text(draft.title)
     if not WORDS.search(body):  # nothing, or only punctuation such as `……` / `——`
         issue.dropped.extend(t for t in (title, body, draft.department) if t)
         return title if WORDS.search(title) and not draft.department else section
