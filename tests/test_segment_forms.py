@@ -261,3 +261,26 @@ def test_tabs_in_a_typed_masthead_footer_or_paragraph_are_no_table():
     issue = parse_text("岚溪信息\n第2期\n岚溪县委办公室    2025年1月6日\n"
                        "县审计局开展业务培训\t近日，县审计局组织全体干部参加业务培训，围绕审计法、审计准则等内容进行专题辅导。（县审计局）\n")
     assert [(i.title, i.department) for i in issue.items] == [("县审计局开展业务培训", "县审计局")]
+
+
+def hard_wrapped(name, width=20):
+    """The fixture as PDF text wraps it: every line of the body cut at `width` characters, no
+    indentation, masthead and footer lines whole."""
+    out = []
+    for n, line in enumerate((LAYOUTS / name).read_text(encoding="utf-8").split("\n")):
+        if n < 3 or len(line) <= width or line.startswith(("报：", "送：", "发：", "抄送：")):
+            out.append(line)
+        else:
+            out += [line[at:at + width] for at in range(0, len(line), width)]
+    return "\n".join(out)
+
+
+def test_a_unit_over_its_title_in_hard_wrapped_text():
+    """The same 街道 bulletin as PDF text, wrapped at the page's width with nothing indented:
+    `■ 街道城管办`, its title and the text ran into one paragraph (a brief titled with all
+    three), and `街道平安办：` under a full last line joined the item above."""
+    for blank in (True, False):
+        text = hard_wrapped("unit-before-title.txt")
+        issue = parse_text(text if blank else text.replace("\n\n", "\n"))
+        assert items(issue) == UNIT_FIRST, blank
+        assert [i.body[:6] for i in issue.items] == ["6月3日起，", "今年以来，桐", "近日，街道平", "截至5月底，"]
