@@ -84,7 +84,7 @@ def _segment(lines, dropped):
     foot = footer_start(lines, head)
     body = lines[head:foot]
     paragraphs = paragraphs_of(body, ends_item=lambda t: attribution(t) is not None,
-                               title_like=title_start)
+                               title_like=lambda t, short: title_start(t, short) or unit_line(t) is not None)
     front, boxed = [], []
     while paragraphs:  # a leader's instruction box, an editor's note: front matter, not the lead
         box = instruction_box([join_lines([line.text for line in p]) for p in paragraphs[:12]])
@@ -158,7 +158,9 @@ def _drafts(paragraphs, dropped, front):
             unit, marks = over
             dropped.extend(marks)
             open_ = False  # the title under it starts an item
-            continue
+            if len(para) == 1:
+                continue
+            para = para[1:]  # hard-wrapped text: unit, title and text in one paragraph
         source = attribution(join_lines([line.text for line in para]))
         if source and source.start == 0 and open_ and drafts[-1].department is None:
             _attach(drafts[-1], source, dropped)
@@ -208,12 +210,17 @@ def _drafts(paragraphs, dropped, front):
 def _unit_over_title(paragraphs, index):
     """A line that is only a unit's name (`■ 街道城管办`, `街道平安办：`), then a title line, then
     text: the unit reports the item (a 街道's bulletin prints it over each title) -> (unit,
-    marks) or None. Over a brief or another heading it stays a section heading."""
+    marks) or None. Over a brief or another heading it stays a section heading. In hard-wrapped
+    text the three may be one paragraph (the unit line ends no sentence): the title is then the
+    paragraph's second line."""
     para = paragraphs[index]
-    if len(para) > 1 or index + 2 >= len(paragraphs) or len(paragraphs[index + 1]) > 1:
+    if len(para) > 2:  # hard-wrapped: the unit, its title and the text joined
+        title, text = para[1].text, para[2].text
+    elif len(para) > 1 or index + 2 >= len(paragraphs) or len(paragraphs[index + 1]) > 1:
         return None
+    else:
+        title, text = paragraphs[index + 1][0].text, paragraphs[index + 2][0].text
     over = unit_line(para[0].text)
-    title, text = paragraphs[index + 1][0].text, paragraphs[index + 2][0].text
     if not over or BULLET.match(title) or NUMBERED.match(title) or not is_title_line(title):
         return None
     return over if first_punct(text) < len(text) and not BULLET.match(text) else None

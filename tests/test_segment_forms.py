@@ -264,14 +264,20 @@ def test_tabs_in_a_typed_masthead_footer_or_paragraph_are_no_table():
 
 
 def hard_wrapped(name, width=20):
-    """The fixture as PDF text wraps it: every line of the body cut at `width` characters, no
-    indentation, masthead and footer lines whole."""
+    """The fixture as PDF text wraps it: every line of the body cut at `width` characters (closing
+    punctuation kept off a line's start), no indentation, masthead and footer lines whole."""
     out = []
     for n, line in enumerate((LAYOUTS / name).read_text(encoding="utf-8").split("\n")):
         if n < 3 or len(line) <= width or line.startswith(("报：", "送：", "发：", "抄送：")):
             out.append(line)
-        else:
-            out += [line[at:at + width] for at in range(0, len(line), width)]
+            continue
+        rows = []
+        for char in line:
+            if rows and (len(rows[-1]) < width or char in "，。、；：）”"):
+                rows[-1] += char
+            else:
+                rows.append(char)
+        out += rows
     return "\n".join(out)
 
 
