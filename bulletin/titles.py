@@ -174,7 +174,7 @@ def _other_source(text):
     if match and text[:match.start()].rstrip()[-1:] in tuple("。！？!?…”"):
         found = _unit_source(match.group(2), match.start(), (match.group(1), match.group(3)), [])
         return found if found and not found.byline else None
-    signed = SIGNED.search(text)
+    signed = SIGNED.search(text) if "——" in text or "－－" in text else None
     if signed:
         found = _unit_source(signed.group(2), signed.start(1), ("（", "）"), [signed.group(1)])
         if found:
