@@ -25,7 +25,7 @@ CLASSIFICATION = re.compile(r"(绝密|机密|秘密)(?:\s*★\s*([0-9一二三�
                             r"|(内部资料|内部刊物|内部|仅供参考)")
 YEAR_NUMBER = re.compile(r"\d{4}\s*年\s*(?=第)")
 YEAR_LINE = re.compile(r"^\s*(?:\d{4}|[〇○零Ｏ一二三四五六七八九]{4})\s*年\s*$")  # `2025年` over `第3期`
-# A classified issue numbers its copies at the top left: `编号：0037`, `份号：000126`, `No.0126`, `000126`.
+# A classified issue numbers its copies at the top left: `编号：0105`, `份号：000214`, `No.0214`, `000214`.
 COPY_NUMBER = re.compile(r"^\s*(?:(?:编\s*号|份\s*号|N[oO]\s*\.?)\s*[：:.]?\s*[0-9０-９]{1,8}|[0-9]{4,8})\s*$")
 TOTAL = re.compile(r"[（(]?\s*总\s*第\s*[0-9０-９]+\s*期\s*[）)]?")
 MARKINGS = re.compile(r"内部资料|注意保存|内部刊物|仅供参考|不得外传|请勿外传|注意保密|妥善保管"

@@ -37,7 +37,7 @@ class Draft:
     department: str | None = None
     byline: str | None = None
     fields: list = field(default_factory=list)  # contact or staff lines printed after the attribution
-    unit: str | None = None  # a unit printed on a line over the title (`■ 街道城管办`): the source if none ends it
+    unit: str | None = None  # a unit printed on a line over the title (`■ 街道综治办`): the source if none ends it
 
 
 def title_text(raw):

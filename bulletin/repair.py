@@ -127,7 +127,7 @@ def clean_lines(text):
 
 
 def _cells(raw):
-    """`_cells("地区生产总值\t512.6亿元\t6.1%")` -> the cells of a table row copied from Word into
+    """`_cells("粮食产量\t38.2万吨\t2.1%")` -> the cells of a table row copied from Word into
     text (a tab between cells), or None: two or more cells, none longer than a cell's words
     (a tab before a paragraph's text is an indent, not a cell)."""
     if "\t" not in raw.strip():
@@ -227,11 +227,11 @@ def _continues(text, after, inside=False):
     split over two lines (`…扶持企` / `业发展。`). The line stops without a sentence end and
     has a clause inside or is itself a continuation (`inside`: a title is a line of its own),
     and the next line is no new block (indented, a bullet, a numbered title). A short numbered
-    line (`（三）多方联动，形成治理合力`, a sub-heading with a comma) never continues."""
+    line (`（二）强化保障，压实责任`, a sub-heading with a comma) never continues."""
     if after.indented or starts_block(after.text) or after.blank_before or _ends_point(text, after.text):
         return False
     if not inside and NUMBERED.match(text) and not text.startswith("【") and width(text) <= MAX_SUBHEADING:
-        return False  # `（三）多方联动，形成合力`: a numbered sub-heading is a line of its own
+        return False  # `（二）强化保障，压实责任`: a numbered sub-heading is a line of its own
     last = text.rstrip()[-1:]
     return bool(last) and last not in FINAL + CLOSERS + "：:" and (inside or any(c in "，；,;" for c in text))
 

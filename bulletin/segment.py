@@ -154,7 +154,7 @@ def _drafts(paragraphs, dropped, front):
             drafts[-1].fields.extend(line.text for line in para)
             continue
         over = _unit_over_title(paragraphs, index)
-        if over:  # `■ 街道城管办` / `街道平安办：` over a title: who reports the item under it
+        if over:  # `■ 街道综治办` / `街道民政办：` over a title: who reports the item under it
             unit, marks = over
             dropped.extend(marks)
             open_ = False  # the title under it starts an item
@@ -208,7 +208,7 @@ def _drafts(paragraphs, dropped, front):
 
 
 def _unit_over_title(paragraphs, index):
-    """A line that is only a unit's name (`■ 街道城管办`, `街道平安办：`), then a title line, then
+    """A line that is only a unit's name (`■ 街道综治办`, `街道民政办：`), then a title line, then
     text: the unit reports the item (a 街道's bulletin prints it over each title) -> (unit,
     marks) or None. Over a brief or another heading it stays a section heading. In hard-wrapped
     text the three may be one paragraph (the unit line ends no sentence): the title is then the

@@ -40,7 +40,7 @@ NOT_A_SOURCE = re.compile(r"^(?:见|详见|注|完|下同|略|待续|未完|续|
 ATTRIBUTION = re.compile(r"[（(]([^（）()\n]{1,40})[）)]\s*$")
 OTHER_BRACKETS = re.compile(r"([〔【])([^〔〕【】\n]{1,40})([〕】])\s*$")  # `。〔县农业农村局〕`
 SOURCE_LINE = re.compile(r"^(——|－－|--)\s*(\S.{0,39})$")  # `——县财政局` on its own line
-SIGNED = re.compile(r"(?<=[。！？!?…”])\s*(——|－－)\s*([^。！？!?…，,；;：:——－]{2,40})$")  # `…新疫点。——区林业局`
+SIGNED = re.compile(r"(?<=[。！？!?…”])\s*(——|－－)\s*([^。！？!?…，,；;：:——－]{2,40})$")  # `…整改隐患12处。——县应急局`
 _N = r"[0-9一二三四五六七八九十两]{1,3}"
 _WHEN = (r"(?:\d{4}年|今年|去年|前年|明年|本年|全年)?"
          r"(?:" + _N + r"(?:(?:至|到|—|-|~)" + _N + r")?月(?:份)?(?:" + _N + r"日(?:(?:至|到|—|-|~)(?:" + _N + r"月)?" + _N + r"日)?)?(?:上旬|中旬|下旬|底|初|末)?"
@@ -168,7 +168,7 @@ def attribution(text, relaxed=False):
 
 def _other_source(text):
     """The rarer forms, each only when it names a unit: `〔…〕` / `【…】` straight after a sentence
-    end, a dash there (`…新疫点。——区林业局`: a brief signed on its last line), and a line of its
+    end, a dash there (`…整改隐患12处。——县应急局`: a brief signed on its last line), and a line of its
     own that is `——县财政局` or `来源：县教育局` (start 0)."""
     match = OTHER_BRACKETS.search(text)
     if match and text[:match.start()].rstrip()[-1:] in tuple("。！？!?…”"):
@@ -247,7 +247,7 @@ UNIT_LINE = re.compile(f"^(?:([{BULLETS}])\\s*([^{BULLETS}]+?)|([^{BULLETS}]+?)\
 
 
 def unit_line(text):
-    """`unit_line("■ 街道城管办")` -> ("街道城管办", ["■"]); `unit_line("街道平安办：")` -> ("街道平安办", ["："]).
+    """`unit_line("■ 街道综治办")` -> ("街道综治办", ["■"]); `unit_line("街道民政办：")` -> ("街道民政办", ["："]).
 
     A line that is only a unit's name, after a bullet or before a colon: printed over a title, it
     says who reports the item under it (a 街道 or 乡镇 bulletin's way). None for anything else:
