@@ -151,6 +151,18 @@ def test_the_dry_run_counts_a_merged_department_once_by_its_current_name(client,
 
 
 
+def _answered_after_a_merge(zhang, runner, asked):
+    """张三 asks `asked` (a word naming two departments) and gets a numbered list; the office
+    merges 区发展研究中心 into 区发改委 (`departments alias`); then he answers with its number."""
+    listed = zhang.say(asked)
+    assert "请回复序号" in listed, listed
+    number = next(line.split(".")[0] for line in listed.splitlines()
+                  if line.endswith("区发展研究中心"))
+    result = runner.invoke(args=["departments", "alias", "区发展研究中心", "区发改委"])
+    assert result.exit_code == 0, result.output
+    return zhang.say(number)
+
+
 def test_a_numbered_choice_answered_after_a_merge_acts_on_the_merged_department(client, runner,
                                                                                db, tmp_path):
     """张三 asked to follow a word naming two departments and got a numbered list; before he
@@ -158,13 +170,7 @@ def test_a_numbered_choice_answered_after_a_merge_acts_on_the_merged_department(
     number named a department that no longer exists: nothing was subscribed, yet the reply
     said 已订阅 with the old name. It acts on the department it joined, by its name now."""
     issue_id, wang, zhang = _office_year(client, db, tmp_path)
-    listed = zhang.say("订阅 区发")
-    assert "请回复序号" in listed, listed
-    number = next(line.split(".")[0] for line in listed.splitlines()
-                  if line.endswith("区发展研究中心"))
-    result = runner.invoke(args=["departments", "alias", "区发展研究中心", "区发改委"])
-    assert result.exit_code == 0, result.output
-    reply = zhang.say(number)
+    reply = _answered_after_a_merge(zhang, runner, "订阅 区发")
     assert reply.startswith("已订阅：区发改委") and "区发展研究中心" in reply, reply
     assert "区发改委" in zhang.say("我的订阅")
 
@@ -176,11 +182,6 @@ def test_a_numbered_choice_after_a_merge_into_a_department_already_followed(clie
     longer exists while he still followed the one it joined. He stops following it."""
     issue_id, wang, zhang = _office_year(client, db, tmp_path)
     assert "已订阅：区发改委" in zhang.say("订阅 区发改委")
-    listed = zhang.say("退订 区发")
-    number = next(line.split(".")[0] for line in listed.splitlines()
-                  if line.endswith("区发展研究中心"))
-    result = runner.invoke(args=["departments", "alias", "区发展研究中心", "区发改委"])
-    assert result.exit_code == 0, result.output
-    reply = zhang.say(number)
+    reply = _answered_after_a_merge(zhang, runner, "退订 区发")
     assert reply.startswith("已退订：区发改委") and "区发展研究中心" in reply, reply
     assert "区发改委" not in zhang.say("我的订阅")
