@@ -91,8 +91,21 @@ def test_item_warnings():
             "某某局开展培训\n好。（某某局）\n")
     issue = parse_text(text)
     codes = {(w.item, w.code) for w in issue.warnings}
-    assert (1, "no_department") in codes and (2, "short_item") in codes
+    assert (2, "short_item") in codes
     assert all(set(w.to_dict()) == {"item", "code", "message"} for w in issue.warnings)
+
+
+def test_a_lead_without_a_department_is_no_warning():
+    """The lead goes to every recipient of the issue (subscriptions.audience): it needs no
+    department to reach anyone, so only the other items without one are warned of."""
+    text = ("某某信息\n第1期\n某某办公室 2024年1月2日\n"
+            "全县召开经济工作会议\n1月2日，全县召开经济工作会议，部署今年重点工作任务。\n"
+            "某某镇开展冬季防火检查\n近日，某某镇开展冬季防火检查，发现并整改隐患12处。\n"
+            "某某局开展业务培训\n近日，某某局组织全体干部开展业务培训，参训80人次。（某某局）\n")
+    issue = parse_text(text)
+    assert [(i.kind, i.department) for i in issue.items] == [("lead", None), ("article", None), ("article", "某某局")]
+    assert [(w.item, w.code) for w in issue.warnings if w.code == "no_department"] == [(2, "no_department")]
+    assert "第 2 条没有署名单位" in next(w.message for w in issue.warnings if w.code == "no_department")
 
 
 def test_a_news_page_with_photo_captions_is_flagged_not_a_bulletin():
