@@ -3,8 +3,8 @@
     issue = review(segment_text(text))   # adds issue.warnings; returns the issue
     review_ocr(issue, ocr_result)        # marks issue.ocr and warns of low recognition scores
 
-Codes: no_department, long_title, short_item, long_item, dropped (web chrome or other lines
-not kept in any item, quoted), front_matter (an editor's note or a table of contents, quoted),
+Codes: no_department (not for the lead: every recipient of the issue gets it), long_title,
+short_item, long_item, dropped (web chrome or other lines not kept in any item, quoted), front_matter (an editor's note or a table of contents, quoted),
 not_a_bulletin, ocr (the text came from OCR), ocr_low_confidence. A reviewer reads them
 before anything is pushed.
 """
@@ -20,7 +20,7 @@ def review(issue, whole=True):
     """`review(issue)` -> issue, with warnings about each doubtful item and the whole issue
     (`whole=False`: the items only, for a JSON upload whose structure was given)."""
     for item in issue.items:
-        if not item.department:
+        if not item.department and item.kind != "lead":  # the lead goes to every recipient
             issue.warn(item.seq, "no_department", f"第 {item.seq} 条没有署名单位，不会推送给任何部门的订阅者。")
         if len(item.title) > LONG_TITLE:
             issue.warn(item.seq, "long_title", f"第 {item.seq} 条的标题有 {len(item.title)} 字，可能把正文读成了标题。")
