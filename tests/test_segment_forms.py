@@ -290,3 +290,30 @@ def test_a_unit_over_its_title_in_hard_wrapped_text():
         issue = parse_text(text if blank else text.replace("\n\n", "\n"))
         assert items(issue) == UNIT_FIRST, blank
         assert [i.body[:6] for i in issue.items] == ["6月3日起，", "今年以来，桐", "近日，街道平", "截至5月底，"]
+
+
+UNIT_BLOCKS = [("lead", "推广水稻侧深施肥技术", "镇农业服务中心", None),
+               ("article", "开展秋粮病虫害统防统治", "镇农业服务中心", None),
+               ("article", "举办高素质农民培训班", "镇农业服务中心", None),
+               ("article", "排查化解矛盾纠纷46件", "镇综治中心", None),
+               ("article", "开展夏季夜间治安巡防", "镇综治中心", None),
+               ("article", "白鹭村建成村级综治服务站", "白鹭村", None),
+               ("article", "镇卫生院开展老年人免费健康体检", None, None),
+               ("article", "完成村级财务半年审计", "镇党政办", None),
+               ("article", "石门村成立红白理事会", None, "基层动态")]
+
+
+def test_a_unit_line_over_several_titled_items_heads_its_block():
+    """A 镇 bulletin groups its news by who reports it: `■ 镇农业服务中心` on a line of its own,
+    then that unit's two or three titled items, none signed. The unit line heads the block: each
+    item under it is the unit's, up to the next unit line, a section heading (`【基层动态】`) or
+    an item signed by another (`（白鹭村）`: what follows it is no longer the block's). Only the
+    first item under the line had a department."""
+    for issue in (form("unit-block-items.txt"), as_pdf("unit-block-items.txt")):
+        assert items(issue) == UNIT_BLOCKS
+        assert [i.body[:6] for i in issue.items[:4]] == ["近日，镇农业", "8月上旬，镇", "7月以来，镇", "今年以来，镇"]
+        assert issue.items[8].body.startswith("石门村成立红白理事会，")
+    for blank in (True, False):
+        text = hard_wrapped("unit-block-items.txt")
+        issue = parse_text(text if blank else text.replace("\n\n", "\n"))
+        assert [i.department for i in issue.items] == [i[2] for i in UNIT_BLOCKS], blank
