@@ -45,6 +45,7 @@ HAS_SPACE = re.compile(r"[^\S\n]")
 CLOSES_BRACKET = re.compile(r"^[^（(]{1,20}[）)]")
 MAX_CELL = 40  # ems: a table cell's words; a tab before a longer text is a gap, not a cell
 MAX_SUBHEADING = 24  # ems: a typed `（三）…，…` line this short is a sub-heading, not a broken sentence
+BRACKETED_LINE = re.compile(r"^\s*【[^【】]+】\s*$")  # a heading in brackets, a line of its own
 INDENT = re.compile(r"^(?:\u3000|\t| {2,})")
 
 
@@ -212,6 +213,8 @@ def _breaks(line, after, common, blanks_break, ends_item, title_like, inside=Fal
         return True
     if ends_sentence(line.text):
         return line.short or title_like(after.text, after.em < 0.88 * common)
+    if line.short and BRACKETED_LINE.match(line.text):
+        return True  # `【基层动态】` alone on its line: a heading, never a sentence running on
     return line.short and _ends_point(line.text, after.text)
 
 
