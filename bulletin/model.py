@@ -87,8 +87,9 @@ class Issue:
     classification: str | None = None  # "秘密"/"机密"/"绝密" (★期限 kept), "内部", or None
     front: list[str] = field(default_factory=list)  # 编者按, 目录 lines (not items, not lost)
     chrome: list[str] = field(default_factory=list)  # a web copy's navigation, meta lines, forms
-    # seqs of items whose department is read from their printed title (`县住建局：全力推进…`):
-    # a copy of title text, like derived_titles not counted twice (bookkeeping, not in to_dict)
+    # seqs of items whose department is read from their printed title (`县住建局：全力推进…`), or
+    # is the unit line over their block, printed once over its first item (`■ 镇综治中心`): a copy
+    # of printed text, like derived_titles not counted twice (bookkeeping, not in to_dict)
     derived_departments: list[int] = field(default_factory=list)
 
     def to_dict(self):

@@ -38,6 +38,7 @@ class Draft:
     byline: str | None = None
     fields: list = field(default_factory=list)  # contact or staff lines printed after the attribution
     unit: str | None = None  # a unit printed on a line over the title (`■ 街道综治办`): the source if none ends it
+    unit_above: bool = False  # that line heads a block and stands over an earlier item of it
 
 
 def title_text(raw):

@@ -137,7 +137,7 @@ def _drafts(paragraphs, dropped, front):
     """Paragraphs -> [Draft]. An editor's note between items introduces the item after it: it
     becomes that item's first paragraph (`front` gets one with no item after it)."""
     drafts, open_, notes, skip = [], False, [], 0  # open_: the last item may still grow
-    unit = None  # a unit printed over the next title
+    unit, unit_at = None, 0  # a unit printed over a title: the source of its block of items
     for index, para in enumerate(paragraphs):
         if skip:
             skip -= 1
@@ -155,7 +155,7 @@ def _drafts(paragraphs, dropped, front):
             continue
         over = _unit_over_title(paragraphs, index)
         if over:  # `■ 街道综治办` / `街道民政办：` over a title: who reports the item under it
-            unit, marks = over
+            (unit, marks), unit_at = over, len(drafts)
             dropped.extend(marks)
             open_ = False  # the title under it starts an item
             if len(para) == 1:
@@ -182,7 +182,7 @@ def _drafts(paragraphs, dropped, front):
             continue
         if not open_ and _short_heading(paragraphs, index):
             drafts.append(Draft("article", para[0].text))  # `简讯` over `△…`: a section heading
-            open_ = True
+            open_, unit = True, None
             continue
         heading = bool(drafts) and _heading_only(drafts[-1])
         strong = not open_ or (heading and (bool(LIST_NUMBER.match(para[0].text))
@@ -192,7 +192,9 @@ def _drafts(paragraphs, dropped, front):
         if opened:
             draft, texts = opened
             draft.notes, notes = notes, []
-            draft.unit, unit = unit, None
+            if len(drafts) > unit_at and _heading_only(drafts[-1]):
+                unit = None  # a section heading ends the unit's block
+            draft.unit, draft.unit_above = unit, unit is not None and len(drafts) > unit_at
             drafts.append(draft)
         else:
             texts = [line.text for line in para]
@@ -203,6 +205,8 @@ def _drafts(paragraphs, dropped, front):
         if source:
             _attach(drafts[-1], source, dropped)
             open_ = False
+        if drafts[-1].department:
+            unit = None  # an item signed by its own source ends the block of the unit above it
     front.extend(fix_spaces(note) for note in notes)  # a note with no item after it
     return drafts
 
@@ -291,6 +295,8 @@ def _finish(draft, issue, section):
     seq = len(issue.items) + 1
     kind = draft.kind
     department = draft.department or draft.unit
+    if not draft.department and draft.unit_above:
+        issue.derived_departments.append(seq)  # the block's unit, printed once over its first item
     if title and not department:
         department, body = _unit_first(title, body, issue, seq)
     leading = None if title or department else leading_source(body)

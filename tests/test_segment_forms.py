@@ -1,6 +1,6 @@
-"""Issues in the forms other offices print them: a unit's name over each title, items numbered
-`1.` with a headline sentence, `◆`/`●` briefs signed `——XX局`, a reading guide and a 抄送
-footer, a classified masthead with its copy number and the issue number over two lines, a 专报
+"""Issues in the forms other offices print them: a unit's name over each title or over a block
+of titles, items numbered `1.` with a headline sentence, `◆`/`●` briefs signed `——XX局`, a
+reading guide and a 抄送 footer, a classified masthead with its copy number and the issue number over two lines, a 专报
 under a leader's instruction box, a year-end review with a table, `【…】` titles on their own
 lines. One fixture each in tests/fixtures/layouts/ (made-up places and units), read as typed
 text and, where the office would send one, as a PDF or a Word file built here."""
