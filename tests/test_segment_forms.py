@@ -317,3 +317,32 @@ def test_a_unit_line_over_several_titled_items_heads_its_block():
         text = hard_wrapped("unit-block-items.txt")
         issue = parse_text(text if blank else text.replace("\n\n", "\n"))
         assert [i.department for i in issue.items] == [i[2] for i in UNIT_BLOCKS], blank
+
+
+def test_numbered_items_whose_headline_sentence_has_a_comma():
+    """The same 政务信息 form with headlines of two clauses (`1.县应急管理局召开防汛会议，部署主汛期
+    工作。6月18日，…`): the sentence is short, ends where the text begins with its dateline
+    (`6月18日，`, `近日，`) or with the headline's own subject (`枫林镇…。枫林镇利用…`). It was
+    titled from its first clause and the sentence stayed in the body."""
+    for issue in (form("numbered-headline-comma.txt"), as_pdf("numbered-headline-comma.txt")):
+        assert items(issue) == [
+            ("article", "县应急管理局召开防汛会议，部署主汛期工作", "县应急管理局", None),
+            ("article", "县教育局开展校园安全排查，整改隐患31处", "县教育局", None),
+            ("article", "枫林镇发展林下经济，带动群众增收", "枫林镇", None),
+            ("article", "县医保局推进医保服务下沉", "县医保局", None)]
+        assert [i.body[:6] for i in issue.items] == ["6月18日，", "近日，县教育", "枫林镇利用林", "6月以来，县"]
+        assert issue.derived_titles == []
+
+
+def test_a_numbered_items_first_sentence_with_a_comma_is_text_when_nothing_begins_after_it():
+    """A first sentence with a comma is the text when what follows is neither a dateline nor its
+    subject again, when it opens with a time phrase, or when it is the only sentence."""
+    issue = parse_text("岚溪信息\n第2期\n岚溪县委办公室    2025年1月6日\n岚溪县召开全县宣传工作会议\n"
+                       "1月5日，岚溪县召开全县宣传工作会议，部署全年工作。（县委宣传部）\n简讯\n"
+                       "1.县司法局开展法治宣传进社区活动，发放资料3000余份。（县司法局）\n"
+                       "2.县民政局发放高龄津贴230万元，惠及老人4100人。全县80岁以上老人实现应发尽发。（县民政局）\n"
+                       "3.近日，县林业局开展松材线虫病普查，普查面积3万亩。未发现疫情。（县林业局）\n")
+    assert [(i.kind, i.title) for i in issue.items[1:]] == [
+        ("brief", "县司法局开展法治宣传进社区活动"), ("brief", "县民政局发放高龄津贴230万元"),
+        ("brief", "县林业局开展松材线虫病普查")]
+    assert [i.body[:4] for i in issue.items[1:]] == ["县司法局", "县民政局", "近日，县"]
