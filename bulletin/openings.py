@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from bulletin.numbering import style
 from bulletin.repair import (BULLET, LIST_NUMBER, NUMBERED, Line, ends_sentence, fix_spaces, join_lines, width)
-from bulletin.titles import CJK_SPACE, attribution, first_punct, is_couplet, is_title_line, split_run_in
+from bulletin.titles import (CJK_SPACE, PREAMBLE, TIME_PHRASE, attribution, first_punct, is_couplet, is_title_line,
+                             split_run_in)
 
 MAX_FRAGMENT = 12  # characters of a wrapped title that may run onto the body's first line
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a Chinese character
@@ -135,15 +136,31 @@ def _headline(text):
     """`_headline("某县召开防汛调度会。7月10日，某县…")` -> 9, where the headline's `。` is; else None.
 
     An item numbered `1.` that runs on as one paragraph is headed by its first sentence (set in
-    bold in print): a title's words (no comma or colon before its `。`, 6–40 characters) with
-    more text after it than a source. `1.某局开展培训12场。（某局）` has none: a brief."""
+    bold in print): a title's words (6–40 characters, no colon or semicolon before its `。`) with
+    more text after it than a source. `1.某局开展培训12场。（某局）` has none: a brief. A headline
+    of two clauses (`某局召开防汛会议，部署主汛期工作。`) is one when the text after it opens as a
+    news text does, with its dateline (`7月10日，`, `近日，`) or the headline's subject again
+    (`某镇发展林下经济，带动群众增收。某镇利用…`), and the headline itself opens with neither a time
+    nor a purpose (`近日，某局…。` is a first sentence)."""
     cut = first_punct(text)
-    if cut >= len(text) or text[cut] != "。" or not is_title_line(text[:cut], 6) or len(fix_spaces(text[:cut])) > 40:
+    if cut < len(text) and text[cut] in "，,":
+        cut = text.find("。")
+    if cut < 0 or cut >= len(text) or text[cut] != "。":
+        return None
+    head = fix_spaces(text[:cut])
+    clauses = re.split(r"[，,]", head)
+    if len(clauses) > 2 or not 6 <= len(head) <= 40 or not is_title_line(clauses[0], 6) \
+            or not all(is_title_line(clause, 2) for clause in clauses[1:]):
         return None
     rest = text[cut + 1:]
     source = attribution(rest, relaxed=True)
-    rest = rest[:source.start] if source else rest
-    return cut if first_punct(rest) < len(rest) and len(HAN.findall(rest)) >= 10 else None
+    rest = fix_spaces(rest[:source.start] if source else rest)
+    if first_punct(rest) >= len(rest) or len(HAN.findall(rest)) < 10:
+        return None
+    if len(clauses) > 1 and (TIME_PHRASE.match(head) or PREAMBLE.match(head)
+                             or not (TIME_PHRASE.match(rest) or rest[:3] == head[:3])):
+        return None
+    return cut
 
 
 def _title(para, minimum, strong, skip=0):
