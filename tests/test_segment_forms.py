@@ -9,6 +9,7 @@ import io
 import pathlib
 
 import docx
+import pytest
 
 from bulletin import parse_bytes, parse_file, parse_text
 
@@ -346,3 +347,58 @@ def test_a_numbered_items_first_sentence_with_a_comma_is_text_when_nothing_begin
         ("brief", "县司法局开展法治宣传进社区活动"), ("brief", "县民政局发放高龄津贴230万元"),
         ("brief", "县林业局开展松材线虫病普查")]
     assert [i.body[:4] for i in issue.items[1:]] == ["县司法局", "县民政局", "近日，县"]
+
+
+def table_pdf(name):
+    """The fixture as a PDF whose table rows are drawn cell by cell in columns (the tabs of the
+    text are positions on the page), read back through pdfplumber -> (pdf bytes, Issue)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from test_roundtrip import render_pdf
+
+    render_pdf(["-"])  # registers the CJK font
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf.setFont("WQY", 10)
+    y = 800
+    for line in (LAYOUTS / name).read_text(encoding="utf-8").split("\n"):
+        if line.strip():
+            for column, cell in enumerate(line.split("\t")):
+                pdf.drawString(40 + 150 * column, y, cell.strip())
+            y -= 18
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue(), parse_bytes(buffer.getvalue(), filename=name.replace(".txt", ".pdf"))
+
+
+@pytest.mark.slow
+def test_a_table_in_pdf_text_stays_in_its_article():
+    """The year-end review as a PDF: its table's cells stand apart by gaps on the page, in
+    pdfplumber's text and in `pdftotext -layout` (runs of spaces). Its rows were titles: the
+    header row an item, the others a section, and the review was cut in two."""
+    import subprocess
+    import tempfile
+
+    data, issue = table_pdf("year-end-summary-table.txt")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(data)
+        file.flush()
+        layout = subprocess.run(["pdftotext", "-layout", file.name, "-"], capture_output=True, check=True).stdout
+    for parsed in (issue, parse_text(layout.decode("utf-8"))):
+        assert items(parsed) == [("lead", "2025年荷塘区经济社会发展综述", "区发改局、区统计局", None),
+                                 ("article", "杏坛镇全年完成招商引资任务", "杏坛镇", None)]
+        assert parsed.items[0].body.split("\n") == YEAR_END_BODY
+
+
+def test_lines_with_wide_gaps_that_share_no_columns_are_no_table():
+    """A masthead or a signature with a wide gap, one line alone, and lines with gaps that do not
+    line up, read as before; a table of contents with page numbers too."""
+    issue = parse_text("岚溪信息\n第2期\n岚溪县委办公室          2025年1月6日\n本期要目\n"
+                       "县审计局开展业务培训          1\n县民政局发放高龄津贴          2\n"
+                       "县审计局开展业务培训\n近日，县审计局组织全体干部参加业务培训。（县审计局）\n"
+                       "县民政局发放高龄津贴\n近日，县民政局发放高龄津贴230万元。    惠及老人4100人。\n"
+                       "全县80岁以上老人实现应发尽发。          （县民政局）\n")
+    assert issue.date == "2025-01-06" and issue.front[0] == "本期要目"
+    assert [(i.title, i.department) for i in issue.items] == [
+        ("县审计局开展业务培训", "县审计局"), ("县民政局发放高龄津贴", "县民政局")]
