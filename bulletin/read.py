@@ -9,6 +9,7 @@ cannot be read raises ParseError with one sentence a user can act on.
 """
 
 import io
+import re
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -217,8 +218,28 @@ def _page_text(page):
     margin = min(line["x0"] for line in lines)
     widths = [c["x1"] - c["x0"] for line in lines for c in line["chars"] if c["text"].strip()]
     em = statistics.median(widths) if widths else 10
-    return "\n".join(("\u3000\u3000" if line["x0"] - margin > 1.5 * em else "") + line["text"]
+    return "\n".join(("\u3000\u3000" if line["x0"] - margin > 1.5 * em else "") + _gaps_kept(line, em)
                      for line in lines)
+
+
+def _gaps_kept(line, em):
+    """A line's text with each gap wider than 1.5 em (between a table's cells) as a run of spaces
+    as wide as the gap, as `pdftotext -layout` prints it (bulletin.columns reads the rows); the
+    text as pdfplumber joined it otherwise."""
+    chars = [c for c in line["chars"] if c["text"].strip()]
+    if "".join(c["text"] for c in chars) != re.sub(r"\s", "", line["text"]):
+        return line["text"]
+    out = chars[:1] and [chars[0]["text"]]
+    wide = False
+    for before, char in zip(chars, chars[1:]):
+        gap = char["x0"] - before["x1"]
+        if gap > 1.5 * em:
+            out.append(" " * max(2, round(gap / (em / 2))))
+            wide = True
+        elif gap > 3:  # pdfplumber's own word gap (x_tolerance)
+            out.append(" ")
+        out.append(char["text"])
+    return "".join(out) if wide else line["text"]
 
 
 def _out_of_memory(error):

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bulletin.columns import spaced_rows
+
 # Characters that take a full em in Chinese typesetting: CJK, fullwidth forms, CJK punctuation.
 WIDE = (r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3200-\u9fff\uac00-\ud7af"
         r"\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe6f\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003ffff"
@@ -103,9 +105,10 @@ def clean_lines(text):
     """
     lines, dropped = [], []
     raws = normalize(text).split("\n")
+    spaced = spaced_rows(raws)  # a table's rows, cells apart by runs of spaces (PDF, pdftotext -layout)
     margin = min((leading(raw) for raw in raws if raw.strip()), default=0)
     page_break = False  # blank lines around a page number are the page's edge, not a paragraph end
-    for raw in raws:
+    for number, raw in enumerate(raws):
         if not raw.strip():
             if lines and not page_break:
                 lines[-1].blank_after = True
@@ -119,7 +122,7 @@ def clean_lines(text):
                     lines[-1].page_edge = True
             continue
         indented = leading(raw) >= margin + 2
-        cells = _cells(raw)
+        cells = _cells(raw) or spaced.get(number)
         body = "\t".join(cells) if cells else SPACES.sub(" ", raw).strip()
         lines.append(Line(body, indented=indented, blank_before=bool(lines) and lines[-1].blank_after,
                           page_edge=page_break, row=bool(cells)))
