@@ -1,5 +1,6 @@
 """Layouts offices use that the parser got wrong, one fixture each in tests/fixtures/layouts/
-(made-up issues typed like real ones), and the rule behind each fix in variants."""
+(made-up issues typed like real ones), and the rule behind each fix in variants. Contents
+boxes: test_segment_contents.py; traditional characters: test_segment_traditional.py."""
 
 import pathlib
 import re
@@ -89,62 +90,6 @@ def test_an_editors_note_under_a_title_and_before_a_brief():
     assert [(i.kind, i.title) for i in issue.items[1:]] == [("brief", "某某局完成隐患排查")]
     issue = parse_text(head + "编者按：以上做法供参考。\n")  # nothing after it: front matter
     assert issue.front == ["编者按：以上做法供参考。"] and len(issue.items) == 1
-
-
-def test_a_table_of_contents_with_page_numbers_leaves_the_first_section_heading():
-    """Entries printed with dot leaders and page numbers: `一、工作动态` after them was taken as
-    one more entry, so the first section was lost."""
-    issue = layout("toc-leaders.txt")
-    assert issue.front[0] == "目录" and issue.front[-1].startswith("基层动态") and len(issue.front) == 5
-    assert [(i.title, i.section) for i in issue.items] == [
-        ("宜城市召开优化营商环境大会", "工作动态"), ("市发改委全力抓好重大项目谋划储备", "工作动态"),
-        ("市城管局深化“城市管家”改革", "工作动态"), ("鄢城街道建成“15分钟便民生活圈”4个", "基层动态"),
-        ("小河镇举办第三届西瓜节", "基层动态")]
-
-
-@pytest.mark.parametrize("contents", [
-    "【工作动态】\n某某局开展业务培训……………1\n关于某某镇推进农村人居环境整治\n工作情况的报告…………………2\n",  # a heading, a wrapped entry
-    "某某局开展业务培训  1\n关于某某镇推进农村人居环境整治工作情况的报告  2\n",  # page numbers after a space
-])
-def test_contents_with_page_numbers_and_headings_or_wrapped_entries(contents):
-    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n本期要目\n" + contents
-                       + "一、工作动态\n某某局开展业务培训\n某某局组织干部开展业务培训，参训80人。（某某局）\n"
-                       "关于某某镇推进农村人居环境整治工作情况的报告\n今年以来，某某镇整治村庄12个。（某某镇）\n")
-    assert len(issue.front) == 1 + contents.count("\n")
-    assert [(i.title, i.section) for i in issue.items] == [
-        ("某某局开展业务培训", "工作动态"), ("关于某某镇推进农村人居环境整治工作情况的报告", "工作动态")]
-
-
-TRAINING, REPORT = "某某局开展业务培训", "关于某某镇推进农村人居环境整治工作情况的报告"
-
-
-@pytest.mark.parametrize("contents, first, second", [
-    ((TRAINING, REPORT), "一、工作动态", ""),
-    ((TRAINING, REPORT), "【工作动态】", ""),
-    ((TRAINING, REPORT), "工作动态", ""),
-    ((TRAINING, REPORT), "一、工作动态", "二、基层动态"),
-    (("工作动态", TRAINING, "基层动态", REPORT), "一、工作动态", "二、基层动态"),  # headings listed unnumbered
-    (("一、工作动态", TRAINING, "二、基层动态", REPORT), "一、工作动态", "二、基层动态"),
-    ((TRAINING, REPORT), "", ""),
-    (("◇" + TRAINING, "◇" + REPORT), "一、工作动态", ""),
-    ((TRAINING, "某某镇人居环境整治报告"), "", ""),  # an entry shortened: a title, not the issue's heading
-])
-def test_contents_without_page_numbers_leave_the_first_section_heading(contents, first, second):
-    """Plain entries (no page numbers, no marks), then the issue's first section heading and the
-    first title: the heading was taken as one more entry (the list ended only at the title, which
-    repeats an entry). The contents list what the issue prints: an entry printed nowhere after
-    them, just before the repeated title, is the issue's own line."""
-    from test_repair import check_nothing_lost
-
-    issue = check_nothing_lost(
-        "某某信息\n第1期\n某某办公室 2024年1月2日\n本期要目\n" + "".join(entry + "\n" for entry in contents)
-        + (first + "\n" if first else "") + TRAINING + "\n某某局组织干部开展业务培训，参训80人。（某某局）\n"
-        + (second + "\n" if second else "") + REPORT + "\n今年以来，某某镇整治村庄12个。（某某镇）\n")
-    assert issue.front == ["本期要目", *contents]
-    sections = ([first, second or first] if first else [None, None])
-    assert [(i.title, i.section) for i in issue.items] == [
-        (TRAINING, fix_spaces(re.sub(r"^[一二三]、|[【】]", "", sections[0])) if sections[0] else None),
-        (REPORT, fix_spaces(re.sub(r"^[一二三]、|[【】]", "", sections[1])) if sections[1] else None)]
 
 
 FOOTED = ("某某信息\n第1期\n某某办公室 2024年1月2日\n" + LEAD
@@ -279,91 +224,7 @@ def test_numbered_items_under_a_long_heading_stay_items():
     assert issue.items[2].body.split("\n") == ["（一）总体情况", "项目进展总体顺利。", "（二）存在问题", "资金不到位。"]
 
 
-def test_traditional_characters_masthead_and_attributions():
-    """An issue in traditional characters: `工作簡報`, `中共臨河區委辦公室` were not a masthead (the
-    issuer and date became the lead's title); item text stays as printed."""
-    issue = layout("traditional.txt")
-    assert (issue.issuer, issue.date, issue.number) == ("中共臨河區委辦公室", "2024-03-15", "第5期")
-    assert [(i.kind, i.title, i.department) for i in issue.items] == [
-        ("lead", "臨河區召開一季度重點項目推進會", "區發改局"), ("article", "區財政局提升預算績效管理水平", "區財政局"),
-        ("brief", "區市場監管局開展春季食品安全專項檢查", "區市場監管局")]
-
-
-def test_traditional_characters_front_matter_footer_and_labels():
-    from test_repair import check_nothing_lost
-
-    issue = check_nothing_lost(
-        "內部資料\n某某資訊\n2024年第3期（總第56期）\n某某縣委辦公室編    2024年3月15日\n本期目錄\n"
-        "某某縣召開防汛工作會議……1\n某某鎮探索積分制治理模式……2\n一、工作動態\n某某縣召開防汛工作會議\n"
-        "6月17日，某某縣召開防汛工作會議。（稿件來源：縣水利局）\n編者按：某某鎮的做法值得借鑒。\n"
-        "某某鎮探索積分制治理模式\n近年來，某某鎮推行積分制管理。（某某鎮黨委辦公室 張三）\n"
-        "△連日來，某某區衛健委開展義診。（區衛健委）\n本期編輯：張三  簽發：李四\n報：市委辦公室\n")
-    assert (issue.issuer, issue.number, issue.classification) == ("某某縣委辦公室", "第3期", "内部")
-    assert len(issue.front) == 3 and issue.footer.split("\n") == ["本期編輯：張三 簽發：李四", "報：市委辦公室"]
-    assert [(i.title, i.department, i.section) for i in issue.items] == [
-        ("某某縣召開防汛工作會議", "縣水利局", "工作動態"), ("某某鎮探索積分制治理模式", "某某鎮黨委辦公室", "工作動態"),
-        ("某某區衛健委開展義診", "區衛健委", "工作動態")]
-    assert issue.items[1].body == "編者按：某某鎮的做法值得借鑒。\n近年來，某某鎮推行積分制管理。\n（張三）"
-
-
-TRADITIONAL_TWIN = (
-    "工作簡報\n第7期\n中共青禾區委辦公室                2024年5月20日\n\n"
-    "青禾區召開安全生產工作會議\n5月18日，青禾區召開安全生產工作會議，部署當前重點工作。（區應急管理局）\n\n"
-    "區財政局與區稅務局聯合開展減稅降費政策宣講\n"
-    "今年以來，兩部門深入企業開展政策宣講36場，惠及市場主體1200餘戶。（區財政局與區稅務局）\n\n"
-    "△ 當前，區衛生健康委員會組織開展家庭醫生簽約服務進社區活動。（區衛生健康委員會）\n"
-    "△ 勞動節期間，區文化和旅遊局開展文旅惠民活動20場。（區文化和旅遊局）\n\n"
-    "報：市委辦公室\n送：區委各部門\n")
-
-
-def test_traditional_issue_parses_like_its_simplified_twin():
-    """Rule words outside the structural words' characters (`與` between joint units, the time
-    phrases `當前，` and `勞動節期間，` a brief's title skips) are read as in the simplified twin
-    (OpenCC's t2s of the same text); what is returned stays as printed."""
-    import opencc
-
-    to_simplified = opencc.OpenCC("t2s").convert
-    simplified = to_simplified(TRADITIONAL_TWIN)
-    assert len(simplified) == len(TRADITIONAL_TWIN)
-    twin, issue = parse_text(simplified), parse_text(TRADITIONAL_TWIN)
-
-    def as_simplified(value):
-        if isinstance(value, str):
-            return to_simplified(value)
-        if isinstance(value, list):
-            return [as_simplified(v) for v in value]
-        if isinstance(value, dict):
-            return {k: as_simplified(v) for k, v in value.items()}
-        return value
-
-    assert as_simplified(issue.to_dict()) == twin.to_dict()
-    assert issue.footer == "報：市委辦公室\n送：區委各部門"
-    assert [(i.title, i.departments) for i in issue.items[1:]] == [
-        ("區財政局與區稅務局聯合開展減稅降費政策宣講", ["區財政局", "區稅務局"]),
-        ("區衛生健康委員會組織開展家庭醫生簽約服務進社區活動", ["區衛生健康委員會"]),
-        ("區文化和旅遊局開展文旅惠民活動20場", ["區文化和旅遊局"])]
-
-
-def test_fold_is_one_character_for_one():
-    from bulletin.traditional import fold
-
-    printed = "（區財政局與區稅務局）當前，勞動節期間 資訊科 乾淨 ABC １２ 简体不变"
-    folded = fold(printed)
-    assert len(folded) == len(printed)
-    assert folded == "（区财政局与区税务局）当前，劳动节期间 信息科 干净 ABC １２ 简体不变"
-
-
 BRIEFS = ["县人社局举办春风行动招聘会", "县教育局开展校园安全大排查", "县卫健委组织义诊活动12场", "县农业农村局发放春耕补贴资金860万元"]
-
-
-def test_a_contents_box_set_off_from_the_body_keeps_its_last_entry():
-    """`本期要目` / two titles / `简讯四则`, a blank line, then the first title: the last entry
-    (printed nowhere after, under 8 characters) was taken for the issue's first section heading,
-    and every item stood under `简讯四则`. The box ends where the blank line sets it off."""
-    issue = layout("contents-box-briefs.txt")
-    assert issue.front == ["本期要目", "青禾县召开全县优化营商环境大会", "县市场监管局推行“一业一证”改革", "简讯四则"]
-    assert [i.section for i in issue.items[:2]] == [None, None]
-    assert issue.items[0].kind == "lead"
 
 
 def test_a_short_plain_heading_over_bulleted_briefs_is_their_section():
@@ -381,17 +242,6 @@ def test_a_lone_short_heading_over_marked_items(heading, mark):
                        + mark.replace("1", "2").replace("①", "②") + "某某镇整治村庄12个。（某某镇）\n")
     assert [(i.department, i.section) for i in issue.items] == [
         ("县水利局", None), ("某某局", heading), ("某某镇", heading)]
-
-
-@pytest.mark.parametrize("after", ["", "\n"])
-def test_a_contents_entry_is_the_issues_heading_only_when_not_set_off(after):
-    """Without a blank line between the box and the body, `一、工作动态` just above the first title
-    is still the issue's own heading; with the blank line before the heading too."""
-    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n本期要目\n" + TRAINING + "\n" + REPORT + "\n"
-                       + after + "一、工作动态\n" + TRAINING + "\n某某局组织干部开展业务培训，参训80人。（某某局）\n"
-                       + REPORT + "\n今年以来，某某镇整治村庄12个。（某某镇）\n")
-    assert issue.front == ["本期要目", TRAINING, REPORT]
-    assert [i.section for i in issue.items] == ["工作动态", "工作动态"]
 
 
 def test_a_contact_line_that_ends_in_the_attribution_closes_the_last_article():
@@ -446,25 +296,6 @@ def test_a_long_title_over_numbered_lines(numbers, attributed):
     else:
         assert [(i.title, i.body, i.department, i.section) for i in issue.items[1:]] == [
             ("某某县政府常务会议研究多项议题", "\n".join(lines), "县政府办", None)]
-
-
-def test_a_bracketed_contents_head_is_the_contents():
-    """`【本期要目】` over `1.…` `2.…` `3.简讯（4则）`: the bracketed head was not seen, so the head
-    became a section and the entries ran into the lead's title."""
-    issue = layout("contents-bracketed-head.txt")
-    assert issue.front == ["【本期要目】", "1.望江区召开乡村振兴工作推进会", "2.区委组织部开展“党员先锋岗”创建活动", "3.简讯（4则）"]
-    assert [(i.kind, i.title, i.section) for i in issue.items[:2]] == [
-        ("lead", "望江区召开乡村振兴工作推进会", None), ("article", "区委组织部开展“党员先锋岗”创建活动", None)]
-    assert {i.section for i in issue.items[2:]} == {"简讯"}
-
-
-@pytest.mark.parametrize("head", ["【本期要目】", "〔目录〕", "［本期导读］", "◆本期要目◆", "【 目 录 】"])
-def test_contents_heads_in_brackets_or_marks(head):
-    issue = parse_text("某某信息\n第1期\n某某办公室 2024年1月2日\n" + head + "\n" + TRAINING + "\n" + REPORT + "\n"
-                       + TRAINING + "\n某某局组织干部开展业务培训，参训80人。（某某局）\n"
-                       + REPORT + "\n今年以来，某某镇整治村庄12个。（某某镇）\n")
-    assert issue.front == [fix_spaces(head), TRAINING, REPORT]
-    assert [(i.title, i.section) for i in issue.items] == [(TRAINING, None), (REPORT, None)]
 
 
 @pytest.mark.parametrize("source", ["（县统计局、县发改局联合供稿）", "（县统计局 县发改局联合报送）", "（县统计局和县发改局共同供稿）"])
