@@ -85,7 +85,11 @@ def describe_preview(preview, config=None):
     if unreached:
         lines.append("Not reached: " + ", ".join(f"{r} {n}" for r, n in unreached.items()))
     if preview.get("already_planned"):
-        lines.append(f"Already pushed to {preview['already_planned']} recipients.")
+        line = f"Already pushed to {preview['already_planned']} recipients"
+        if preview.get("already_planned_other_account"):
+            line += (f" ({preview['already_planned_other_account']} of them on a WeChat"
+                     " account since replaced: nothing again to the new one)")
+        lines.append(line + ".")
     why = why_nobody(preview, config or {})
     if why:
         lines.append(why)

@@ -10,7 +10,8 @@ its own, once.
 
 Who: the cadres the audience rule (subscriptions.audience) now gives the item, who were sent
 the issue (a delivery of kind `issue`) and have no delivery carrying the item (the push's, or
-an earlier one of these). Cadres the issue never reached for whom this item is now all
+an earlier one of these) — a cadre by their id as well as their account, so one bound again
+on a new phone gets the item there, not the whole issue. Cadres the issue never reached for whom this item is now all
 of it — in an issue without a lead, the followers of a department it had no other item
 of, left out of the push for having nothing in it; or a self-enrolled follower of an issue
 pushed while all its items were 内部 — get the issue's own push now (these items; kind
@@ -50,10 +51,12 @@ def gained_recipients(db, config, channel, item_id):
     if reach is None:
         return []
     pushed = audience.planned_recipients(db, issue_id)
+    pushed_cadres = audience.planned_cadres(db, issue_id)
     holders = status.item_holders(db, item_id)
-    return [r for r in reach.recipients
-            if item_id in r["items"] and r["recipient"] in pushed
-            and r["recipient"] not in holders]
+    holder_cadres = status.item_holders(db, item_id, cadres=True)
+    return [r for r in reach.recipients  # a cadre is one reader, whichever phone had it
+            if item_id in r["items"] and (r["recipient"] in pushed or r["id"] in pushed_cadres)
+            and r["recipient"] not in holders and r["id"] not in holder_cadres]
 
 
 def first_reach(db, config, channel, *item_ids):

@@ -192,10 +192,52 @@ def postpone(db, row, seconds, reason):
 def unsent_recipients(db, issue_id):
     """The recipients of the issue's push none of whose parts was sent and who have a part
     `failed` or `window_closed` (publish.resend_failed plans them again)."""
-    return {r[0] for r in db.execute("""
-        SELECT recipient FROM deliveries WHERE issue_id = ? AND kind = 'issue'
-        GROUP BY recipient HAVING SUM(status = 'sent') = 0
-           AND SUM(status IN ('failed', 'window_closed')) > 0""", [issue_id])}
+    return set(unsent(db, issue_id))
+
+
+def unsent(db, issue_id):
+    """{recipient: cadre id} of the issue's push recipients none of whose parts was sent —
+    on that account or any other of the cadre's (a cadre bound again on a new phone) — with
+    a part `failed` or `window_closed`."""
+    return dict(db.execute("""
+        SELECT recipient, cadre_id FROM (
+            SELECT recipient, MAX(cadre_id) AS cadre_id FROM deliveries
+            WHERE issue_id = ? AND kind = 'issue' GROUP BY recipient
+            HAVING SUM(status = 'sent') = 0 AND SUM(status IN ('failed', 'window_closed')) > 0)
+        WHERE cadre_id IS NULL OR cadre_id NOT IN (
+            SELECT cadre_id FROM deliveries WHERE issue_id = ? AND kind = 'issue'
+            AND status = 'sent' AND cadre_id IS NOT NULL)""", [issue_id, issue_id]).fetchall())
+
+
+def failed_addresses(db, issue_id):
+    """[(cadre id, recipient)] of the issue's `failed` and `window_closed` deliveries (any
+    kind), in planning order: what `readdress` may move to a cadre's account of today."""
+    return [tuple(r) for r in db.execute("""
+        SELECT cadre_id, recipient FROM deliveries
+        WHERE issue_id = ? AND status IN ('failed', 'window_closed') AND cadre_id IS NOT NULL
+        GROUP BY cadre_id, recipient ORDER BY MIN(id)""", [issue_id])]
+
+
+def readdress(db, issue_id, moves):
+    """Move the issue's `failed` and `window_closed` deliveries of each cadre to the account
+    the cadre has now (`moves`: {(cadre id, old recipient): new recipient}; a cadre bound
+    again on a new phone), before `resend` queues them: sent as stored, they went to the
+    account the office had unbound. A delivery whose message the new account already holds
+    (the same kind and part) goes: the cadre has it. Returns how many moved."""
+    moved = 0
+    with write(db):
+        conn = db.conn
+        for (cadre_id, old), new in sorted(moves.items()):
+            if new == old:
+                continue
+            failed = "status IN ('failed', 'window_closed')"
+            moved += conn.execute(
+                f"UPDATE OR IGNORE deliveries SET recipient = ?, updated_at = {NOW}"
+                f" WHERE issue_id = ? AND cadre_id = ? AND recipient = ? AND {failed}",
+                [new, issue_id, cadre_id, old]).rowcount
+            conn.execute(f"DELETE FROM deliveries WHERE issue_id = ? AND cadre_id = ?"
+                         f" AND recipient = ? AND {failed}", [issue_id, cadre_id, old])
+    return moved
 
 
 def forget_unsent(db, issue_id, recipients):

@@ -9,8 +9,8 @@ all their items (split into parts only where the channel's limit forces it), nev
 same item twice. Cadres whose item sets are equal share a payload; where the channel takes
 many recipients per call (WeCom, `max_batch` 1,000) they share the call too, and their links
 carry the group key instead of a cadre id (`channels.links.item_url(group=…)`).
-Recipients that already have a delivery for the issue are left out: planning again after
-new cadres bind plans only the newcomers.
+Cadres that already have a delivery for the issue (on any account of theirs: a new phone
+changes nothing) are left out: planning again after new cadres bind plans only the newcomers.
 """
 
 import hashlib
@@ -66,11 +66,13 @@ def group_by_items(recipients):
 def dry_run(db, issue_id, channel, config):
     """What pushing `issue_id` now would send, written nowhere, or None if no issue:
     {"issue", "recipients", "messages", "api_calls", "by_department": {name: n},
-     "unreached": {reason: n}, "already_planned": n}. `messages` are the deliveries (one per
+     "unreached": {reason: n}, "already_planned": n, "already_planned_other_account": n}. `messages` are the deliveries (one per
     recipient and message part), `api_calls` the calls they take; `by_department` counts the
     recipients who get at least one item of each department, by its current name (items
     printed with an old name of a renamed or merged department count under the department;
-    items without one under "")."""
+    items without one under ""). `already_planned` counts the cadres who have the issue
+    already, whichever account had it; `already_planned_other_account` those of them who had
+    it on a WeChat account since replaced (a new phone): they get nothing again."""
     items, _ = audience.issue_content(db, issue_id)
     if items is None:
         return None
@@ -86,7 +88,8 @@ def dry_run(db, issue_id, channel, config):
             "api_calls": sum(len(m.payloads) for m in messages),
             "by_department": by_department,
             "unreached": dict(reach.unreached),
-            "already_planned": reach.planned}
+            "already_planned": reach.planned,
+            "already_planned_other_account": reach.planned_elsewhere}
 
 
 

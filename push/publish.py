@@ -216,7 +216,8 @@ def withdraw_item(db, item_id, config, db_path, *, note, who, channel=None):
     with write(db):  # still queued: planned again without it (outbox.take_back)
         again = outbox.take_back(db, issue_id, item_id)
         requeued = outbox.enqueue(db, issue_id, channel.name,
-                                  _plan_again(db, issue_id, config, channel, again))
+                                  _plan_again(db, issue_id, config, channel,
+                                              dict.fromkeys(again)))
     return {"item": item_id, "change": change["id"],
             "recall": notices.recall_item(db, channel, item_id), "requeued": requeued}
 
@@ -331,29 +332,47 @@ def resend_failed(db, issue_id, config=None, db_path=None, channel=None):
         raise UnknownIssue(issue_id)
     queued = 0
     if config is not None:
-        queued = _replan_unsent(db, issue_id, config, channel or make_channel(config, db_path))
+        channel = channel or make_channel(config, db_path)
+        queued = _replan_unsent(db, issue_id, config, channel)
+        _readdress_failed(db, issue_id, config, channel)
     return queued + outbox.resend(db, issue_id)
 
 
 def _replan_unsent(db, issue_id, config, channel):
-    """Plan again, from the current issue, the recipients none of whose push parts was
-    sent; their failed deliveries give way to the new ones (one transaction)."""
-    unsent = outbox.unsent_recipients(db, issue_id)
+    """Plan again, from the current issue, the cadres none of whose push parts was sent —
+    at the account they have now (a cadre bound again on a new phone gets it there); their
+    failed deliveries give way to the new ones (one transaction)."""
+    unsent = outbox.unsent(db, issue_id)
     messages = _plan_again(db, issue_id, config, channel, unsent)
     if not messages:
         return 0
+    planned = {c for m in messages for c, _ in m.recipients}
     with write(db):
-        outbox.forget_unsent(db, issue_id, {r for m in messages for _, r in m.recipients})
+        outbox.forget_unsent(db, issue_id, {r for m in messages for _, r in m.recipients}
+                             | {r for r, c in unsent.items() if c in planned})
         return outbox.enqueue(db, issue_id, channel.name, messages)
 
 
-def _plan_again(db, issue_id, config, channel, recipients):
-    """The issue's push messages, as it is now, for these recipients (planned before)."""
-    if not recipients:
+def _readdress_failed(db, issue_id, config, channel):
+    """What is sent again as stored (a part of a message partly sent, notices, reminders)
+    goes to the account each cadre has now (subscriptions.audience.addressed_now)."""
+    pairs = outbox.failed_addresses(db, issue_id)
+    if not pairs:
+        return 0
+    now = dict(audience.addressed_now(db, audience.rule_for(config, channel.identity), pairs))
+    return outbox.readdress(db, issue_id, {(c, r): now.get(c, r) for c, r in pairs})
+
+
+def _plan_again(db, issue_id, config, channel, unsent):
+    """The issue's push messages, as it is now, for these recipients ({recipient: cadre
+    id}, planned before), each cadre at the account they have now."""
+    if not unsent:
         return []
     reach = audience.audience(db, issue_id, audience.rule_for(config, channel.identity),
                               skip_planned=False)
-    reach.recipients = [r for r in reach.recipients if r["recipient"] in recipients]
+    cadres = {c for c in unsent.values() if c is not None}
+    reach.recipients = [r for r in reach.recipients
+                        if r["recipient"] in unsent or r["id"] in cadres]
     return plan.plan_issue(db, issue_id, channel, config, reach=reach) or []
 
 

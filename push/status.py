@@ -176,11 +176,13 @@ def received_items(db, issue_id, cadre_id=None, group=None):
     return {item for (items,) in rows for item in json.loads(items)}
 
 
-def item_holders(db, item_id):
+def item_holders(db, item_id, cadres=False):
     """The recipients any delivery (any status) of the push or of `item:<id>` carries
-    `item_id` to: who has it, or will."""
-    return {r[0] for r in db.execute("""
-        SELECT DISTINCT d.recipient FROM deliveries d JOIN items i ON i.issue_id = d.issue_id
+    `item_id` to: who has it, or will. `cadres=True`: their cadre ids instead (a cadre has
+    it whichever account of theirs it went to)."""
+    column = "d.cadre_id" if cadres else "d.recipient"
+    return {r[0] for r in db.execute(f"""
+        SELECT DISTINCT {column} FROM deliveries d JOIN items i ON i.issue_id = d.issue_id
         WHERE i.id = ? AND (d.kind = 'issue' OR d.kind = 'item:' || i.id)
           AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = i.id)""", [item_id])}
 

@@ -6,7 +6,8 @@ console's subscriber and people pages (and reminders) all use.
     reach = audience(db, issue_id, rule)                    # -> Reach, or None for no issue
     reach.recipients      # [{"id", "recipient", "items": (item id, …), "department"}]
     reach.unreached       # {"unbound": n, "removed": n, "no_matching_items": n}
-    reach.planned         # recipients already in the outbox for this issue (left out)
+    reach.planned         # cadres who already have the issue (left out), on any account
+    reach.planned_elsewhere  # of those, the ones who had it on an account since replaced
     followers(db, department_id, rule)   # cadres who get that department's items
     addressed_now(db, rule, [(3, "o_old")])  # [(3, "o_new")]: where a cadre is reached today
 
@@ -55,6 +56,7 @@ class Reach:
     recipients: list = field(default_factory=list)
     unreached: dict = field(default_factory=dict)
     planned: int = 0
+    planned_elsewhere: int = 0
 
 
 def rule_for(config, identity):
@@ -65,20 +67,25 @@ def rule_for(config, identity):
 def audience(db, issue_id, rule, skip_planned=True):
     """Every cadre who receives something of `issue_id` under `rule`; None if no such issue.
 
-    With `skip_planned`, recipients that already have a delivery for this issue are left out
-    (counted in `planned`): planning again after new cadres appear plans only them."""
+    With `skip_planned`, cadres that already have a delivery for this issue are left out
+    (counted in `planned`): planning again after new cadres appear plans only them. A cadre
+    is known by their id as well as their account, so one who had the issue on a phone since
+    replaced (`roster unbind`, a new binding) is not sent it again on the new one (counted
+    in `planned_elsewhere` too)."""
     items, _ = issue_content(db, issue_id)
     if items is None:
         return None
     done = planned_recipients(db, issue_id) if skip_planned else set()
+    done_cadres = planned_cadres(db, issue_id) if skip_planned else set()
     reach = Reach(unreached=dict.fromkeys(("unbound", "removed", "no_matching_items"), 0))
     for cadre in _cadres(db, rule):
         if cadre["removed"]:
             reach.unreached["removed"] += 1
         elif cadre["recipient"] is None:
             reach.unreached["unbound"] += 1
-        elif cadre["recipient"] in done:
+        elif cadre["recipient"] in done or cadre["id"] in done_cadres:
             reach.planned += 1
+            reach.planned_elsewhere += cadre["recipient"] not in done
         else:
             chosen = items_for(cadre, items, rule)
             if chosen:
@@ -166,6 +173,13 @@ def planned_recipients(db, issue_id):
     return {r[0] for r in db.execute(
         "SELECT DISTINCT recipient FROM deliveries WHERE issue_id = ? AND kind = 'issue'",
         [issue_id]).fetchall()}
+
+
+def planned_cadres(db, issue_id):
+    """The ids of the cadres that already have a delivery for this issue, on any account."""
+    return {r[0] for r in db.execute(
+        "SELECT DISTINCT cadre_id FROM deliveries WHERE issue_id = ? AND kind = 'issue'"
+        " AND cadre_id IS NOT NULL", [issue_id]).fetchall()}
 
 
 def addressed_now(db, rule, pairs):
