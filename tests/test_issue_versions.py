@@ -380,3 +380,51 @@ def test_the_masthead_dates_check_uses_the_offices_day_not_the_servers(make_app,
     db = open_db(app.config["DATABASE_PATH"])
     assert get_issue(db, first)["date"] == latest
     db.conn.close()
+
+
+@pytest.mark.parametrize("change, survives", [
+    ({"path": "level", "data": {"level": "内部"}}, True),            # the issue's level
+    ({"path": "masthead", "data": {"issuer": "中共某区委办公室", "number": "第64期",
+                                   "date": "2024-04-16"}}, True),  # the masthead: 第46期 fixed
+    ({"path": "item-level", "data": {"level": "内部"}}, False),       # an item's: gone with it
+])
+def test_who_changed_what_a_replacement_keeps_still_cannot_approve_alone(app, db, change,
+                                                                         survives):
+    """Four eyes after 替换: 王 uploaded the issue and also set its level (or corrected its
+    masthead), which a replacement keeps; 张 uploads the corrected text, 李 replaces. 王's
+    text is gone but 王's level (masthead) is not: 王 was let approve it alone. An item's own
+    level goes with the replaced items, so that one does not count."""
+    from test_roles import HASH, sign_in
+    from store import accounts
+
+    for name, role in (("wang", "approver"), ("zhang", "approver"), ("li", "admin")):
+        accounts.add(db, name, role, HASH)
+    wang, _ = sign_in(app, "wang")
+    zhang, _ = sign_in(app, "zhang")
+    li, _ = sign_in(app, "li")
+    first, _ = upload(wang, issue_json(number="第46期" if change["path"] == "masthead"
+                                       else "第64期"))
+    path = change["path"]
+    if path == "item-level":
+        item_id = issue_items(db, first)[0]["id"]
+        url = f"/admin/items/{item_id}/level"
+    else:
+        url = f"/admin/issues/{first}/{path}"
+    answer = wang.post(url, data={**change["data"],
+                                  "csrf_token": page_token(wang, f"/admin/issues/{first}")})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    second, _ = upload(zhang, issue_json(fix=True), "fixed.json")
+    li.post(f"/admin/issues/{second}/versions/replace",
+            data={"csrf_token": page_token(li, f"/admin/issues/{second}")})
+    assert get_issue(db, second) is None
+
+    page = wang.get(f"/admin/issues/{first}").get_data(as_text=True)
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    answer = wang.post(f"/admin/issues/{first}/approve", follow_redirects=True, data={
+        "version": version, "csrf_token": page_token(wang, f"/admin/issues/{first}")})
+    if survives:
+        assert review.state(db, first)["state"] == "pending"
+        assert "需由另一位审核人批准" in answer.get_data(as_text=True)
+        assert "wang" in review.changers(db, first)
+    else:
+        assert review.state(db, first)["state"] == "approved"
