@@ -102,7 +102,8 @@ def replace(db, issue_id):
     approval record, but its uploader becomes the upload's (four eyes: who uploaded the text
     it now holds may not approve it) and its changers since the last approval (`changers`,
     store/review.py) the upload's with the earlier's other than its uploader, whose text is
-    gone (the caller adds who replaced it); its old items go (their per-item levels with them: the new text starts
+    gone — unless they also changed its level or masthead, which stay (`kept_changers`) —
+    (the caller adds who replaced it); its old items go (their per-item levels with them: the new text starts
     at the issue's level) and the upload's items move over, ids and all."""
     with write(db):
         target = same_as(db, issue_id)
@@ -120,14 +121,15 @@ def replace(db, issue_id):
         upload = db.execute("SELECT content_hash, issuer, number, source, warnings, ocr,"
                             " classification, uploaded_by FROM issues WHERE id = ?",
                             [issue_id]).fetchone()
-        changers = _changers_after_replacing(db, target, issue_id)
+        changers, kept = _changers_after_replacing(db, target, issue_id)
         db.execute("DELETE FROM items WHERE issue_id = ?", [target])
         db.execute("UPDATE items SET issue_id = ? WHERE issue_id = ?", [target, issue_id])
         db.execute("DELETE FROM issues WHERE id = ?", [issue_id])
         db.execute("""UPDATE issues SET content_hash = ?, issuer = COALESCE(?, issuer),
                       number = COALESCE(?, number), source = ?, warnings = ?, ocr = ?,
                       classification = ?, uploaded_by = COALESCE(?, uploaded_by),
-                      changers = ? WHERE id = ?""", [*upload, changers, target])
+                      changers = ?, kept_changers = ? WHERE id = ?""",
+                   [*upload, changers, kept, target])
         db.execute("UPDATE items SET title = title WHERE issue_id = ?", [target])  # re-index
         forget_unused(db, named)  # departments only the replaced items named
         after = db.execute("SELECT COUNT(*) FROM items WHERE issue_id = ?", [target]).fetchone()[0]
@@ -135,17 +137,26 @@ def replace(db, issue_id):
 
 
 def _changers_after_replacing(db, target, issue_id):
-    """The earlier issue's `changers` (JSON) once the upload's text replaces its own: the
-    earlier's, its uploader left out (that text is gone), then the upload's uploader and
-    changers; None when nobody."""
-    names = []
-    for row_id, skip_uploader in ((target, True), (issue_id, False)):
-        uploader, changers = db.execute("SELECT uploaded_by, changers FROM issues WHERE id = ?",
-                                        [row_id]).fetchone()
+    """The earlier issue's `changers` and `kept_changers` (JSON, None when nobody) once the
+    upload's text replaces its own: the earlier's changers, its uploader left out (that text
+    is gone) unless they also changed what a replacement keeps (the issue's level or
+    masthead: `kept_changers`), then the upload's uploader and changers. Whoever changed
+    the kept fields of either stays in `kept_changers` (the upload's masthead comes over)."""
+    names, kept = [], []
+    for row_id, earlier in ((target, True), (issue_id, False)):
+        uploader, changers, kept_here = db.execute(
+            "SELECT uploaded_by, changers, kept_changers FROM issues WHERE id = ?",
+            [row_id]).fetchone()
         listed = json.loads(changers) if changers else []
-        names += [n for n in [uploader, *listed] if n and not (skip_uploader and n == uploader)]
-    names = list(dict.fromkeys(names))
-    return json.dumps(names, ensure_ascii=False) if names else None
+        kept_here = json.loads(kept_here) if kept_here else []
+        kept += kept_here
+        names += [n for n in [uploader, *listed]
+                  if n and not (earlier and n == uploader and n not in kept_here)]
+
+    def as_json(found):
+        found = list(dict.fromkeys(found))
+        return json.dumps(found, ensure_ascii=False) if found else None
+    return as_json(names), as_json(kept)
 
 
 def differences(db, issue_id, parsed):

@@ -1,6 +1,7 @@
 """Approval before a push (审核): an issue is pending (待审核), approved (已批准) or pushed (已推送).
 
     changed(db, 7, "zhang")            # uploaded or corrected: back to pending unless pushed
+    changed(db, 7, "zhang", kept=True)  # the issue's level or masthead (a 替换 keeps them)
     approve(db, 7, "li", four_eyes=True)   # ReviewRefused when not allowed, with the reason
     pushed(db, 7)                      # after a push was queued
     state(db, 7)                       # {"state", "label", "changed_by", "uploaded_by", …}
@@ -14,6 +15,9 @@ Who may approve or push is the caller's rule (roles: web/auth.py, commands); thi
 keeps the state and the four-eyes check: nobody who uploaded the issue, or uploaded, replaced
 (替换) or changed it — items' text, title, department, level; the masthead — since its last
 approval may approve it (`issues.changers`, store m022, emptied by an approval; `changers`).
+A replacement of the items (store.issue_identity.replace) drops the earlier uploader from
+them — their text is gone — unless they also changed what a replacement keeps, the issue's
+level or masthead (`kept=True`: `issues.kept_changers`, store m023; `kept_changers`).
 
 An approval is of the content the approver saw: `versions` digests everything the issue page
 shows of it (masthead, level, and each item's title, body, department, kind, level,
@@ -64,21 +68,33 @@ def changers(db, issue_id):
     return json.loads(row[0]) if row and row[0] else []
 
 
-def add_changers(db, issue_id, names):
-    """Count `names` among the issue's changers since its last approval (four eyes)."""
-    with write(db):
-        known = changers(db, issue_id)
-        added = known + [name for name in dict.fromkeys(names) if name and name not in known]
-        if added != known:
-            db.execute("UPDATE issues SET changers = ? WHERE id = ?",
-                       [json.dumps(added, ensure_ascii=False), issue_id])
+def kept_changers(db, issue_id):
+    """Who changed what a replacement of the items keeps (the issue's level, its masthead)
+    since its last approval: [names], each also among `changers`."""
+    row = db.execute("SELECT kept_changers FROM issues WHERE id = ?", [issue_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else []
 
 
-def changed(db, issue_id, who, uploaded=False):
-    """Record that `who` uploaded (`uploaded=True`) or changed the issue; an approved issue
-    goes back to pending (a pushed one stays pushed: its corrections are sent as such)."""
+def add_changers(db, issue_id, names, kept=False):
+    """Count `names` among the issue's changers since its last approval (four eyes); with
+    `kept`, among those whose change a replacement of the items keeps too."""
     with write(db):
-        add_changers(db, issue_id, [who])
+        for column, read in (("changers", changers), ("kept_changers", kept_changers)):
+            if column == "kept_changers" and not kept:
+                continue
+            known = read(db, issue_id)
+            added = known + [n for n in dict.fromkeys(names) if n and n not in known]
+            if added != known:
+                db.execute(f"UPDATE issues SET {column} = ? WHERE id = ?",
+                           [json.dumps(added, ensure_ascii=False), issue_id])
+
+
+def changed(db, issue_id, who, uploaded=False, kept=False):
+    """Record that `who` uploaded (`uploaded=True`) or changed the issue — `kept=True`: its
+    level or masthead, which a replacement of its items keeps; an approved issue goes back
+    to pending (a pushed one stays pushed: its corrections are sent as such)."""
+    with write(db):
+        add_changers(db, issue_id, [who], kept=kept)
         db.execute("UPDATE issues SET changed_by = ?,"
                    " uploaded_by = CASE WHEN ? THEN coalesce(uploaded_by, ?) ELSE uploaded_by END,"
                    " review_state = CASE review_state WHEN 'pushed' THEN 'pushed' ELSE 'pending' END,"
@@ -108,7 +124,8 @@ def approve(db, issue_id, who, four_eyes=True, seen=None):
         if four_eyes and (why := _own_work(db, issue_id, who, current)):
             raise ReviewRefused(f"第 {issue_id} 期{why}，需由另一位审核人批准（BOT_FOUR_EYES）。")
         db.execute(f"UPDATE issues SET review_state = 'approved', approved_by = ?,"
-                   f" approved_at = {NOW}, changers = NULL WHERE id = ?", [who, issue_id])
+                   f" approved_at = {NOW}, changers = NULL, kept_changers = NULL"
+                   " WHERE id = ?", [who, issue_id])
 
 
 def _own_work(db, issue_id, who, current):

@@ -307,3 +307,13 @@ def m022_issue_changers(db):
     # account names, emptied (NULL) by an approval. The uploader and the last changer stay
     # in their columns and are still refused, so rows from before need nothing.
     db.execute("ALTER TABLE issues ADD COLUMN changers TEXT")
+
+
+@migrations()
+def m023_issue_kept_changers(db):
+    # Four eyes after 替换 (store/review.py, store/issue_identity.replace): a replacement of
+    # an issue's items drops its uploader from `changers` (their text is gone), but not what
+    # they changed that the replacement keeps — the issue's 公开/内部 level, its masthead.
+    # `kept_changers`: a JSON array of the accounts that changed those since the last
+    # approval (also in `changers`), emptied (NULL) by an approval like it.
+    db.execute("ALTER TABLE issues ADD COLUMN kept_changers TEXT")

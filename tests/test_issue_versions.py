@@ -383,7 +383,7 @@ def test_the_masthead_dates_check_uses_the_offices_day_not_the_servers(make_app,
 
 
 @pytest.mark.parametrize("change, survives", [
-    ({"path": "level", "data": {"level": "内部"}}, True),            # the level
+    ({"path": "level", "data": {"level": "公开"}}, True),            # the level (内部 by default)
     ({"path": "masthead", "data": {"issuer": "中共某区委办公室", "number": "第64期",
                                    "date": "2024-04-16"}}, True),  # the masthead: 第46期 fixed
     ({"path": "item-level", "data": {"level": "内部"}}, False),       # an item's: gone with it

@@ -52,7 +52,7 @@ def masthead(issue_id):
     if not result["after"]:
         flash("期号、日期、发文单位没有改动。")
         return _back(issue_id)
-    changed(db, issue_id)
+    changed(db, issue_id, kept=True)  # a replacement keeps the masthead
     note("correct", f"issue:{issue_id}", before=result["before"], after=result["after"])
     flash("已更正" + "、".join(f"{LABELS[f]}（{result['before'][f] or '无'} → {v or '无'}）"
                             for f, v in result["after"].items()) + "。")

@@ -41,7 +41,7 @@ def issue_level(issue_id):
         abort(404)
     sent = _made_public(db, issue_id, before)
     if before["issue"] != level:
-        changed(db, issue_id)
+        changed(db, issue_id, kept=True)  # a replacement keeps the level
         note("classify", f"issue:{issue_id}", before=before["issue"], after=level,
              **({"sent": sent} if sent else {}))
     flash(f"本期定为{level}。" + _said(sent))

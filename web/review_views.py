@@ -100,10 +100,12 @@ def push_refusal(db, issue_id):
     return _refuse(f"第 {issue_id} 期{state['label']}：需经审核人批准后才能推送。")
 
 
-def changed(db, issue_id):
-    """An upload or correction by the signed-in account: the issue is pending again."""
+def changed(db, issue_id, kept=False):
+    """An upload or correction by the signed-in account: the issue is pending again.
+    `kept=True`: of the issue's level or masthead, which a replacement of its items keeps
+    (four eyes: store.review)."""
     account = current_account()
-    review.changed(db, issue_id, account and account["name"])
+    review.changed(db, issue_id, account and account["name"], kept=kept)
 
 
 def uploaded(db, issue_id):
