@@ -162,3 +162,63 @@ def pushed_later(runner, db):
     add_cadre(db, "丙", "sandbox-3", ["峡窝镇"])
     assert runner.invoke(args=["push", str(issue_id), "--no-wait"]).exit_code == 0
     return issue_id, item_ids(db, issue_id)[AUDIT]
+
+
+def test_a_message_in_flight_when_its_item_is_withdrawn_is_reported_and_recallable(
+        fake_wechat, make_app):
+    """The worker had claimed the call and WeCom had not answered yet when the office
+    withdrew the item: the message went out with it, and nothing said so (the withdrawal's
+    recall found no sent call; status said all sent). `status` and the console's progress
+    now say how many messages on their way carried it and offer `item recall`, which
+    recalls them."""
+    import threading
+    import time
+
+    from channels import make_channel
+    from push.worker import process_one
+    from test_console import login
+
+    app = make_app(**fake_wechat.app_config("work"))
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish(db)
+    add_cadre(db, "甲", "m1", ["区审计局"], identity="userid")
+    add_cadre(db, "乙", "m2", ["区审计局"], identity="userid")
+    fake_wechat.add_members(["m1", "m2"])
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["push", str(issue_id), "--no-wait"]).exit_code == 0
+    item_id = item_ids(db, issue_id)[AUDIT]
+
+    fake_wechat.inject("message/send", delay=1.5)      # WeCom takes its time to answer
+    path = app.config["DATABASE_PATH"]
+    worker = threading.Thread(target=lambda: process_one(
+        open_db(path), make_channel(app.config, path), app.config, "worker-1"))
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not db.execute("SELECT 1 FROM outbox WHERE status = 'leased'").fetchone():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    withdrawn = runner.invoke(args=["item", "withdraw", str(item_id), "--note", "数据有误",
+                                    "--json"])
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert json.loads(withdrawn.stdout)["recall"]["calls"] == 0   # nothing sent yet
+    worker.join()
+    assert fake_wechat.delivered() == {"m1": 1, "m2": 1}          # it went out, item and all
+
+    result = json.loads(runner.invoke(args=["status", str(issue_id), "--json"]).stdout)
+    assert result["withdrawn_in_flight"] == {"messages": 2, "items": [item_id],
+                                             "recallable": 1}
+    text = runner.invoke(args=["status", str(issue_id)]).output
+    assert "2 messages already on their way" in text
+    assert f"python bot.py item recall {item_id}" in text
+    client = app.test_client()
+    login(client)
+    progress = client.get(f"/admin/issues/{issue_id}/progress.json").get_json()
+    assert progress["withdrawn_in_flight"]["messages"] == 2
+    assert "已在发送途中" in progress["state_text"] and "撤回" in progress["state_text"]
+
+    recalled = runner.invoke(args=["item", "recall", str(item_id), "--json"])
+    assert json.loads(recalled.stdout)["recall"]["recalled"] == 1
+    assert len(fake_wechat.recalls) == 1
+    result = json.loads(runner.invoke(args=["status", str(issue_id), "--json"]).stdout)
+    assert "withdrawn_in_flight" not in result                    # nothing left out there
+    db.conn.close()
