@@ -255,10 +255,21 @@ def status_command(issue_id, as_json, wait, timeout):
         if (run and run["status"] == "paused") or (deadline and time.monotonic() > deadline):
             break
         time.sleep(0.5)
+    late = publish.withdrawn_in_flight(db, issue_id, current_app.config)
     if as_json:
-        click.echo(json.dumps(status.summary(db, issue_id), ensure_ascii=False))
+        click.echo(json.dumps(status.summary(db, issue_id)
+                              | ({"withdrawn_in_flight": late} if late["messages"] else {}),
+                              ensure_ascii=False))
         return
     echo_summary(db, issue_id)
+    if late["messages"]:
+        ids = ", ".join(map(str, late["items"]))
+        click.echo(f"{late['messages']} messages already on their way when item {ids} was"
+                   " withdrawn carried it (the call was in flight: it could not be taken back).")
+        if late["recallable"]:
+            click.echo(f"{late['recallable']} of those calls can still be recalled (WeCom,"
+                       " within 24 h): " + "; ".join(f"python bot.py item recall {item}"
+                                                    for item in late["items"]))
     zone = setting(current_app.config, "BOT_TIMEZONE")
     for row in publish.pending_schedules(db, issue_id, current_app.config):
         click.echo(f"Scheduled {row['action']} at {row['due']} ({zone})"

@@ -237,6 +237,14 @@ def recall_again(db, item_id, config, db_path, *, channel=None):
     return {"item": item_id, "recall": notices.recall_item(db, channel, item_id)}
 
 
+def withdrawn_in_flight(db, issue_id, config):
+    """The issue's messages that went out (or are going) with an item withdrawn while they
+    were on their way (push.status.withdrawn_in_flight) -> {"messages", "items",
+    "recallable"}; `recallable` by the configured channel (WeCom: within 24 h)."""
+    seconds = channel_class(setting(config, "BOT_CHANNEL")).recall_seconds
+    return status.withdrawn_in_flight(db, issue_id, seconds)
+
+
 def recalls_to_retry(db, item_id, config):
     """How many messages of a withdrawn item `recall_again` would try again (0 elsewhere)."""
     return notices.recalls_to_retry(db, channel_class(config["BOT_CHANNEL"]), item_id)

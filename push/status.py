@@ -187,6 +187,30 @@ def item_holders(db, item_id, cadres=False):
           AND EXISTS (SELECT 1 FROM json_each(d.items) j WHERE j.value = i.id)""", [item_id])}
 
 
+def withdrawn_in_flight(db, issue_id, recall_seconds=0):
+    """`withdrawn_in_flight(db, 3, 86400)` -> {"messages", "items", "recallable"}: the
+    issue's messages that carried an item withdrawn while they were already on their way —
+    the call claimed by a worker and not yet answered (`outbox.take_back` cannot take it
+    back), or the rest of a message partly sent — so it went out, or still will, with the
+    item; recalled ones are not counted. `messages` counts deliveries (any kind), `items` the
+    withdrawn items they carry, `recallable` the push's sent calls among them a channel that
+    recalls (`recall_seconds`: WeCom's 24 h) can still recall and has not yet tried (what
+    `item recall ITEM_ID`, push.notices.recall_item, would recall)."""
+    rows = db.execute("""
+        SELECT d.id, i.id, o.id, d.status = 'sent' AND o.msgid IS NOT NULL
+               AND (o.kind = 'issue' OR o.kind = 'item:' || i.id)
+               AND (o.recall IS NULL OR o.recall LIKE 'retry: %')
+               AND (julianday('now') - julianday(o.done_at)) * 86400 < ?
+        FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
+        JOIN json_each(d.items) j JOIN items i ON i.id = j.value
+        WHERE d.issue_id = ? AND i.withdrawn_at IS NOT NULL AND o.recall IS NOT 'recalled'
+          AND ((d.status = 'pending' AND o.status = 'leased')
+               OR (d.status = 'sent' AND d.sent_at >= i.withdrawn_at))""",
+                      [recall_seconds, issue_id]).fetchall()
+    return {"messages": len({r[0] for r in rows}), "items": sorted({r[1] for r in rows}),
+            "recallable": len({r[2] for r in rows if r[3]})}
+
+
 def issue_of_item(db, item_id):
     """The issue id of `item_id`, or None."""
     row = db.execute("SELECT issue_id FROM items WHERE id = ?", [item_id]).fetchone()

@@ -1,13 +1,15 @@
 """The console's view of a push: counts and a state in words, and the push/resend actions.
 
     issue_progress(db, 3)    # {"total", "sent", "failed", "pending", "by_reason", "state",
-                             #  "state_text", "done"}
+                             #  "state_text", "done"[, "withdrawn_in_flight"]}
     push_preview(app, 3)     # push --dry-run's numbers, before anything is sent
     start_push(app, 3)       # {"issue", "queued", "recipients"}, the worker woken
     resend_failed(app, 3)    # {"queued": n}
 
 Everything here calls the push package (push.publish, push.status, push.worker).
 """
+
+from flask import current_app
 
 from channels import channel_class
 from push import publish, status, worker
@@ -23,8 +25,10 @@ STATE_TEXT = {
 }
 
 
-def issue_progress(db, issue_id):
-    """Delivery counts for one issue plus what the office should read into them."""
+def issue_progress(db, issue_id, config=None):
+    """Delivery counts for one issue plus what the office should read into them; messages
+    that went out with an item withdrawn while they were on their way are said
+    (`withdrawn_in_flight`, push.publish), with the recall the channel still allows."""
     counts = status.summary(db, issue_id)
     run = status.run_state(db, issue_id)
     if run is None:
@@ -40,8 +44,22 @@ def issue_progress(db, issue_id):
     text = STATE_TEXT[state]
     if state == "paused" and run.get("paused_reason"):
         text += f"（{run['paused_reason']}）"
+    late = publish.withdrawn_in_flight(db, issue_id, config or current_app.config)
+    if late["messages"]:
+        counts["withdrawn_in_flight"] = late
+        text += in_flight_text(late)
     return dict(counts, state=state, state_text=text,
                 done=state in ("empty", "done", "done_failed"))
+
+
+def in_flight_text(late):
+    """`withdrawn_in_flight`'s counts in words for the office."""
+    text = (f"撤回时已在发送途中的 {late['messages']} 条消息仍带着已撤回的条目发出"
+            "（当时已交给微信，无法拦下）。")
+    if late["recallable"]:
+        text += (f"其中 {late['recallable']} 次发送可在 24 小时内撤回："
+                 "在该条下点“重试撤回”。")
+    return text
 
 
 UNREACHED_TEXT = {"unbound": "未绑定", "removed": "已移除", "no_matching_items": "无对应条目"}
