@@ -20,7 +20,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from channels import channel_class, identity_of
-from store import binding, department_file, department_merge, review
+from config import setting
+from store import binding, department_file, department_merge, department_split, review
 from store import departments as departments_store
 from store import roster as roster_store
 from subscriptions import roster_csv
@@ -327,6 +328,30 @@ def departments_rename_command(department, new_name):
     note("department_rename", f"department:{done['id']}", old=done["old_name"],
          new=done["name"], **_moved(done))
     click.echo(f"{done['old_name']} -> {done['name']}{_merged_text(done, done['old_name'])}")
+
+
+@departments_group.command("split")
+@click.argument("department")
+@click.argument("new_names", nargs=-1, required=True)
+@with_appcontext
+def departments_split_command(department, new_names):
+    """One department becomes two or more (机构改革): `departments split 区农委 区农业农村局
+    区水利局`. Its followers and (BOT_DEFAULT_FOLLOW=own) its cadres follow each new one; the
+    old department keeps its items, aliases and cadres, and is an alias of none of them."""
+    require("admin", "change the departments")
+    own = setting(current_app.config, "BOT_DEFAULT_FOLLOW") == "own"
+    try:
+        done = department_split.split(get_db(), department, new_names, own_follows=own)
+    except ValueError as error:
+        raise Fail.from_error(error)
+    note("department_split", f"department:{done['id']}", old=done["name"],
+         new=[d["name"] for d in done["new"]], cadres=done["cadres"],
+         subscriptions=done["subscriptions"])
+    created = [d["name"] for d in done["new"] if d["created"]]
+    click.echo(f"{done['name']} -> {'、'.join(d['name'] for d in done['new'])}："
+               f"{done['cadres']} 名干部新关注了拆分后的部门（{done['subscriptions']} 个订阅）"
+               + (f"；新建部门 {'、'.join(created)}" if created else "")
+               + f"。{done['name']} 的条目、别名和干部所在部门不变。")
 
 
 def _moved(done):
