@@ -140,7 +140,8 @@ def echo_summary(db, issue_id, err=False):
 @click.option("--dry-run", is_flag=True, help="Count who would receive what; send nothing.")
 @click.option("--json", "as_json", is_flag=True,
               help='With --dry-run: {"issue", "recipients", "messages", "api_calls", '
-                   '"by_department", "unreached"}.')
+                   '"by_department", "unreached", "already_planned", '
+                   '"already_planned_other_account"}.')
 @click.option("--at", "at_text", metavar='"YYYY-MM-DD HH:MM"',
               help="Schedule the push for this local time (BOT_TIMEZONE); a worker sends it.")
 @click.option("--urgent", is_flag=True, help="Send now even inside BOT_QUIET_HOURS.")

@@ -66,11 +66,11 @@ def group_by_items(recipients):
 def dry_run(db, issue_id, channel, config):
     """What pushing `issue_id` now would send, written nowhere, or None if no issue:
     {"issue", "recipients", "messages", "api_calls", "by_department": {name: n},
-     "unreached": {reason: n}, "already_planned": n, "already_planned_other_account": n}. `messages` are the deliveries (one per
-    recipient and message part), `api_calls` the calls they take; `by_department` counts the
-    recipients who get at least one item of each department, by its current name (items
-    printed with an old name of a renamed or merged department count under the department;
-    items without one under ""). `already_planned` counts the cadres who have the issue
+     "unreached": {reason: n}, "already_planned": n, "already_planned_other_account": n}.
+    `messages` are the deliveries (one per recipient and message part), `api_calls` the calls
+    they take; `by_department` counts the recipients who get at least one item of each
+    department, by its current name (items printed with an old name of a renamed or merged
+    department count under the department; items without one under ""). `already_planned` counts the cadres who have the issue
     already, whichever account had it; `already_planned_other_account` those of them who had
     it on a WeChat account since replaced (a new phone): they get nothing again."""
     items, _ = audience.issue_content(db, issue_id)
