@@ -95,3 +95,29 @@ def test_a_disabled_app_and_a_wrong_agent_id_fail(fake_wechat, make_app):
     assert result.exit_code == 2
     assert "FAIL  WeCom knows no app 1000009 in this company (40056): check WECOM_AGENT_ID" \
         in result.output
+
+
+def test_a_cli_user_that_is_no_active_account_fails_the_preflight(make_app, db):
+    """`check` passed with a BOT_CLI_USER that named no console account, while every command
+    that changes data then refused ("no such active console account"): the preflight says so,
+    with the fix."""
+    from werkzeug.security import generate_password_hash
+
+    from store import accounts
+
+    missing = make_app(BOT_CLI_USER="clerk").test_cli_runner()
+    result = missing.invoke(args=["check"])
+    assert result.exit_code == 2, result.output
+    assert "FAIL  BOT_CLI_USER=clerk names no console account" in result.output
+    assert "user add clerk --role" in result.output and "unset BOT_CLI_USER" in result.output
+    assert missing.invoke(args=["item", "withdraw", "1", "--note", "x"]).exit_code == 2
+
+    accounts.add(db, "clerk", "editor", generate_password_hash("a-long-password"))
+    result = missing.invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    assert "BOT_CLI_USER=clerk (editor)" in result.output
+    assert "push" in result.output.split("BOT_CLI_USER=clerk (editor)")[1].splitlines()[0]
+
+    accounts.set_disabled(db, "clerk")
+    result = missing.invoke(args=["check"])
+    assert result.exit_code == 2 and "FAIL  BOT_CLI_USER=clerk is disabled" in result.output
