@@ -23,7 +23,7 @@ from wechatpy.exceptions import WeChatClientException
 from channels import channel_class, make_channel
 from channels.errors import UNTRUSTED_IP
 from commands.errors import Fail
-from store import integrity
+from store import accounts, integrity
 from store import upkeep
 from store.db import open_db
 
@@ -63,8 +63,41 @@ def checks(app):
     if not config.get("BOT_TRUSTED_PROXIES"):
         lines.append((None, "BOT_TRUSTED_PROXIES is unset: behind nginx set 127.0.0.1,::1, or "
                             "every client looks like the proxy (one lockout for everyone)"))
+    lines += cli_user_checks(config, path)
     lines += channel_checks(config, path)
     return lines
+
+
+WHAT_A_ROLE_MAY = {
+    "editor": "publishes and corrects items not yet pushed; push, approve, withdraw, remind "
+              "and `user` are refused (approver, admin)",
+    "approver": "pushes approved issues only (four-eyes applies); `user` commands are an "
+                "admin's",
+    "admin": "pushes approved issues only (four-eyes applies), and manages accounts",
+}
+
+
+def cli_user_checks(config, path):
+    """BOT_CLI_USER must name an active console account: else every command that changes
+    data refuses (commands.review.account). Set, it says what the account's role allows."""
+    name = config.get("BOT_CLI_USER")
+    if not name:
+        return []
+    db = open_db(path, migrate=False)
+    try:
+        row = accounts.get(db, name)
+    finally:
+        db.conn.close()
+    if row is None:
+        return [(False, f"BOT_CLI_USER={name} names no console account: every command that "
+                        "changes data refuses; add it (`BOT_CLI_USER= python bot.py user add "
+                        f"{name} --role approver`) or unset BOT_CLI_USER")]
+    if row["disabled"]:
+        return [(False, f"BOT_CLI_USER={name} is disabled: every command that changes data "
+                        "refuses; enable it on the console's accounts page (/admin/accounts) "
+                        "or unset BOT_CLI_USER")]
+    return [(None, f"BOT_CLI_USER={name} ({row['role']}): the CLI acts as this account and "
+                   + WHAT_A_ROLE_MAY.get(row["role"], "under its role"))]
 
 
 def channel_checks(config, path):

@@ -31,7 +31,9 @@ def account():
         return None
     row = accounts.get(get_db(), name)
     if row is None or row["disabled"]:
-        raise Fail(f"BOT_CLI_USER={name}: no such active console account (python bot.py user list)")
+        raise Fail(f"BOT_CLI_USER={name}: no such active console account (python bot.py user "
+                   f"list): add it (`BOT_CLI_USER= python bot.py user add {name} --role "
+                   "approver`), enable it on the console, or unset BOT_CLI_USER")
     return {"name": name, "role": row["role"]}
 
 
