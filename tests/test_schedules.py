@@ -256,3 +256,26 @@ def test_a_reminder_asked_for_again_replaces_the_pending_one(make_app):
     [row] = schedules.pending(db, issue_id)
     assert (row["action"], row["why"]) == ("remind", "quiet_hours")
     db.conn.close()
+
+
+def test_a_dry_run_or_json_never_schedules_or_cancels(make_app):
+    """`push ID --dry-run --at …` scheduled the push, `--dry-run --cancel` cancelled the
+    pending one, and `push ID --json` inside the quiet hours scheduled it and printed text
+    (exit 0): a dry run changed what the office had planned. Options that cannot go together
+    are refused in one line (exit 2) before anything changes."""
+    app = make_app(BOT_QUIET_HOURS=quiet_now())
+    db, issue_id = arranged(app)
+    runner = app.test_cli_runner()
+    at = local(datetime.now(SHANGHAI) + timedelta(hours=3))
+    for args in (["--dry-run", "--at", at], ["--dry-run", "--cancel"], ["--json"],
+                 ["--at", at, "--cancel"], ["--json", "--at", at]):
+        result = runner.invoke(args=["push", str(issue_id), *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert len(result.output.strip().splitlines()) == 1, result.output
+        assert schedules.pending(db, issue_id) == [], args
+    runner.invoke(args=["push", str(issue_id), "--at", at])
+    assert runner.invoke(args=["push", str(issue_id), "--dry-run", "--cancel"]).exit_code == 2
+    assert len(schedules.pending(db, issue_id)) == 1
+    assert runner.invoke(args=["push", str(issue_id), "--dry-run"]).exit_code == 0
+    assert len(schedules.pending(db, issue_id)) == 1
+    db.conn.close()
