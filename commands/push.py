@@ -151,6 +151,7 @@ def push_command(issue_id, no_wait, dry_run, as_json, at_text, urgent, cancel):
     """Push an issue to its cadres (pushing again sends nothing new)."""
     from store.db import get_db
 
+    _refuse_together(dry_run, as_json, at_text, cancel)
     if cancel or at_text or not (urgent or dry_run):
         held = _schedule(get_db(), issue_id, at_text, urgent, cancel)
         if held:
@@ -165,8 +166,6 @@ def push_command(issue_id, no_wait, dry_run, as_json, at_text, urgent, cancel):
         click.echo(json.dumps(preview, ensure_ascii=False) if as_json
                    else describe_preview(preview, current_app.config))
         return
-    if as_json:
-        raise Fail("--json goes with --dry-run (use `status ID --json` after a push)")
     require_push(issue_id)
     if no_wait:
         try:
@@ -179,6 +178,19 @@ def push_command(issue_id, no_wait, dry_run, as_json, at_text, urgent, cancel):
         return
     send_with_progress(issue_id, urgent=True)  # quiet hours were checked by _schedule
     note("push", f"issue:{issue_id}")
+
+
+def _refuse_together(dry_run, as_json, at_text, cancel):
+    """Options that cannot go together, refused before anything changes: a dry run that
+    scheduled (`--at`) or cancelled (`--cancel`), `--json` that scheduled in the quiet hours
+    and printed text, `--at` with `--cancel` (which one was meant?)."""
+    if dry_run and (at_text or cancel):
+        raise Fail(f"--dry-run changes nothing: leave out {'--at' if at_text else '--cancel'}"
+                   " (the dry run shows who would receive the push, whenever it goes)")
+    if as_json and not dry_run:
+        raise Fail("--json goes with --dry-run (use `status ID --json` after a push)")
+    if at_text and cancel:
+        raise Fail("--at schedules and --cancel cancels: give one of them")
 
 
 def _schedule(db, issue_id, at_text, urgent, cancel):
