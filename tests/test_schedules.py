@@ -279,3 +279,27 @@ def test_a_dry_run_or_json_never_schedules_or_cancels(make_app):
     assert runner.invoke(args=["push", str(issue_id), "--dry-run"]).exit_code == 0
     assert len(schedules.pending(db, issue_id)) == 1
     db.conn.close()
+
+
+def test_the_consoles_cancel_and_held_reminder_are_in_the_audit_log(make_app):
+    """取消定时 on the console cancelled the issue's schedules without an audit row (the CLI's
+    `push --cancel` writes `schedule_cancel`), and a 提醒未读 held by the quiet hours left no
+    row either: the log did not say who stopped or moved a push. Its flash says how many."""
+    from store import audit
+
+    app = make_app(BOT_QUIET_HOURS=quiet_now())
+    db, issue_id = arranged(app)
+    app.test_cli_runner().invoke(args=["push", str(issue_id), "--urgent"])
+    client = app.test_client()
+    login(client)
+    token = csrf_from(client.get(f"/admin/issues/{issue_id}"))
+    client.post(f"/admin/issues/{issue_id}/remind", data={"csrf_token": token})
+    [held] = audit.entries(db, action="remind")
+    assert held["who"] == "admin" and held["details"]["scheduled"]
+    answer = client.post(f"/admin/issues/{issue_id}/schedules/cancel",
+                         data={"csrf_token": token}, follow_redirects=True)
+    assert "已取消 1 个定时任务" in answer.get_data(as_text=True)
+    [cancelled] = audit.entries(db, action="schedule_cancel")
+    assert cancelled["who"] == "admin" and cancelled["target"] == f"issue:{issue_id}"
+    assert cancelled["details"] == {"cancelled": 1}
+    db.conn.close()
