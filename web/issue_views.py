@@ -283,6 +283,8 @@ def remind(issue_id):
     result = publish.remind_issue(db, issue_id, config, config["DATABASE_PATH"],
                                   urgent=bool(request.form.get("urgent")))
     if result.get("scheduled"):
+        note("remind", f"issue:{issue_id}", reminded=0, scheduled=result["scheduled"],
+             replaced=result.get("replaced") or None)
         replaced = "、".join(result.get("replaced") or [])
         flash(f"当前处于免打扰时段，提醒将于 {result['scheduled']} 发出。"
               + (f"原定 {replaced} 的定时提醒已取消。" if replaced else ""))
@@ -333,6 +335,7 @@ def cancel_schedules(issue_id):
     db = get_db()
     found(get_issue(db, issue_id))
     n = publish.cancel_schedules(db, issue_id)
+    note("schedule_cancel", f"issue:{issue_id}", cancelled=n)
     flash(f"已取消 {n} 个定时任务。")
     return redirect(url_for("issues.review", issue_id=issue_id))
 
