@@ -198,3 +198,25 @@ def test_the_cli_reads_and_prints_days_and_times_in_the_office_time_zone(runner,
     for bad in ("2026-02-30", "yesterday", "2026-11-29 25:00"):
         refused = runner.invoke(args=["audit", "--until", bad])
         assert refused.exit_code == 2 and "YYYY-MM-DD" in refused.output, bad
+
+
+def test_an_empty_answer_says_so_and_an_unknown_action_is_named(runner, db, tmp_path):
+    """`audit --action pushed` (a typo) and a window with no rows printed nothing, exit 0:
+    the operator could not tell an empty log from a wrong word. Now an action that is no
+    action word is refused with the list; no matching row says so on stderr; and the rename
+    the CLI logs (`department_rename`) is one of the words."""
+    audit.record(db, "li", "10.0.0.7", "approve", "issue:3")
+    typo = runner.invoke(args=["audit", "--action", "pushed"])
+    assert typo.exit_code == 2 and "'pushed' is not an action" in typo.output
+    assert "push," in typo.output and len(typo.output.strip().splitlines()) == 1
+    empty = runner.invoke(args=["audit", "--since", "2999-01-01"])
+    assert empty.exit_code == 0 and empty.stdout == ""
+    assert "No audit rows match" in empty.stderr
+    assert json.loads(runner.invoke(args=["audit", "--json", "--action", "push"]).stdout) == []
+    chart = tmp_path / "chart.csv"
+    chart.write_text("name,aliases,parent\n区审计局,审计局,\n", encoding="utf-8")
+    assert runner.invoke(args=["departments", "import", str(chart)]).exit_code == 0
+    assert runner.invoke(args=["departments", "rename", "区审计局", "区审计中心"]).exit_code == 0
+    renamed = runner.invoke(args=["audit", "--json", "--action", "department_rename"])
+    assert renamed.exit_code == 0 and len(json.loads(renamed.stdout)) == 1
+    assert "`department_rename`" in open("README.md", encoding="utf-8").read()
