@@ -57,6 +57,8 @@ def note(action, target=None, **details):
 def audit_command(since, until, action, as_json):
     """Show the audit log: who did what, from where, newest first; times in BOT_TIMEZONE."""
     config = current_app.config
+    if action and action not in audit.ACTIONS:
+        raise Fail(f"--action {action!r} is not an action: one of {', '.join(audit.ACTIONS)}")
     rows = audit.entries(get_db(), since=_bound(config, "--since", since, 0),
                          until=_bound(config, "--until", until, 1), action=action)
     for row in rows:
@@ -64,6 +66,9 @@ def audit_command(since, until, action, as_json):
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
+    if not rows:
+        click.echo("No audit rows match" + (" (--since/--until/--action)" if since or until
+                                             or action else "") + ".", err=True)
     for row in rows:
         details = json.dumps(row["details"], ensure_ascii=False) if row["details"] else ""
         click.echo(f"{row['local_time']}  {row['who']:<10} {row['where']:<15} {row['action']:<14} "
