@@ -220,3 +220,25 @@ def test_an_empty_answer_says_so_and_an_unknown_action_is_named(runner, db, tmp_
     renamed = runner.invoke(args=["audit", "--json", "--action", "department_rename"])
     assert renamed.exit_code == 0 and len(json.loads(renamed.stdout)) == 1
     assert "`department_rename`" in open("README.md", encoding="utf-8").read()
+
+
+def test_publish_push_and_push_are_logged_with_their_counts(make_app, sample_path):
+    """`publish FILE --push` sent the issue with no `push` row in the audit log (only
+    `publish`), and `push ID` logged `push` without the counts the console's and
+    `--no-wait`'s rows carry: the log did not show who pushed what to how many."""
+    from store.db import open_db
+    from test_plan import add_cadre
+
+    app = make_app()
+    db = open_db(app.config["DATABASE_PATH"])
+    add_cadre(db, "甲", "sandbox-1", ["区审计局"])
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["publish", str(sample_path), "--push"]).exit_code == 0
+    [pushed] = audit.entries(db, action="push")
+    assert pushed["who"] == "cli" and pushed["details"] == {"queued": 1, "recipients": 1}
+    add_cadre(db, "乙", "sandbox-2", ["区审计局"])
+    issue = pushed["target"].split(":")[1]
+    assert runner.invoke(args=["push", issue]).exit_code == 0
+    again = audit.entries(db, action="push")[0]
+    assert again["details"] == {"queued": 1, "recipients": 1}
+    db.conn.close()
