@@ -30,7 +30,8 @@ from config import setting
 
 
 def send_with_progress(issue_id, queue=True, err=False, urgent=False):
-    """Queue the issue (if `queue`), send what is pending with a progress bar, print the counts.
+    """Queue the issue (if `queue`: one audit row, `push` with the counts, or `schedule` when
+    the quiet hours hold it), send what is pending with a progress bar, print the counts.
 
     `err=True` prints the messages on stderr (when stdout carries JSON)."""
     from store.db import get_db
@@ -42,10 +43,14 @@ def send_with_progress(issue_id, queue=True, err=False, urgent=False):
             result = publish.push_issue(db, issue_id, config, config["DATABASE_PATH"],
                                         urgent=urgent)
             if result.get("scheduled"):  # inside BOT_QUIET_HOURS: a worker sends it later
+                note("schedule", f"issue:{issue_id}", at=result["scheduled"],
+                     replaced=result.get("replaced") or None)
                 click.echo(f"Issue {issue_id}: inside the quiet hours (BOT_QUIET_HOURS) — it"
                            f" will be pushed at {result['scheduled']}"
                            f" ({setting(config, 'BOT_TIMEZONE')}).", err=err)
                 return
+            note("push", f"issue:{issue_id}", queued=result["queued"],
+                 recipients=result["recipients"])
             click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued"
                        f" for {result['recipients']} recipients.", err=err)
             if not result["recipients"]:
@@ -177,7 +182,6 @@ def push_command(issue_id, no_wait, dry_run, as_json, at_text, urgent, cancel):
         click.echo(f"Issue {issue_id}: {result['queued']} new deliveries queued.")
         return
     send_with_progress(issue_id, urgent=True)  # quiet hours were checked by _schedule
-    note("push", f"issue:{issue_id}")
 
 
 def _refuse_together(dry_run, as_json, at_text, cancel):
