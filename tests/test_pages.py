@@ -182,9 +182,19 @@ def test_a_link_from_a_chat_reply_has_no_neighbours_to_walk_to(app, client, db):
     assert 'class="prev"' not in page and 'class="next"' not in page and "第 1/1 条" in page
 
 
-def test_an_item_page_shows_a_table_rows_cells_apart():
-    from web.pages import paragraphs
+def test_an_item_page_shows_a_table_as_a_table():
+    """A Word table's row (tab-separated cells) showed its cells run together (HTML shows a tab
+    as a space), then as one line `指标 ｜ 绝对值 ｜ 同比增长` wrapping on a phone: a table."""
+    from web.item_body import blocks
 
-    """A Word table's row (tab-separated cells) showed its cells run together: HTML shows a tab as a space."""
-    body = "主要指标如下：\n指标\t绝对值\t同比增长\n地区生产总值\t58.2亿元\t5.1%\n"
-    assert paragraphs(body)[1:] == ["指标 ｜ 绝对值 ｜ 同比增长", "地区生产总值 ｜ 58.2亿元 ｜ 5.1%"]
+    body = "主要指标如下：\n指标\t绝对值\t同比增长\n地区生产总值\t58.2亿元\t5.1%\n（一）工业\n正文。"
+    table = blocks(body)[1]
+    assert table.kind == "table" and table.header
+    assert table.rows == [["指标", "绝对值", "同比增长"], ["地区生产总值", "58.2亿元", "5.1%"]]
+    assert [(b.kind, b.level) for b in blocks(body)[2:]] == [("heading", 3), ("p", 0)]
+    assert blocks("一行\t只有\n甲\t\t丙")[0].rows == [["一行", "只有", ""], ["甲", "", "丙"]]  # padded
+    assert not blocks("甲\t1\n乙\t2")[0].header  # figures in the first row: no header
+    assert blocks("\t缩进的段落")[0].kind == "p"  # a tab before the text is an indent
+    lead = blocks("（一）加强组织领导。各单位要高度重视。")[0]
+    assert (lead.kind, lead.lead, lead.parts) == ("p", "（一）加强组织领导。", [("各单位要高度重视。", False)])
+    assert blocks("一是抓好落实")[0].kind == "p"

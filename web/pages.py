@@ -38,7 +38,7 @@ from store import corrections, levels, review
 from store.db import get_db
 from store.issues import get_item, issue_items
 from channels import links, readers
-from web import reader_auth, store
+from web import item_body, reader_auth, store
 from web.auth import signed_in
 from web.people import active_cadre
 
@@ -90,7 +90,7 @@ def item_page(item_id):
         item = {key: item.get(key) for key in ("id", "issuer", "number", "date", "withdrawn_at")}
     return reader_auth.remember(make_response(render_template(
         "item.html", item=item, change=change,
-        paragraphs=paragraphs(item.get("body")),
+        blocks=item_body.blocks(item.get("body")),
         watermark=_watermark(reader, item),
         previous=previous and _link(config, previous, claim, links.issued_at(config, request.args.get("t"))),
         following=following and _link(config, following, claim, links.issued_at(config, request.args.get("t"))),
@@ -110,14 +110,6 @@ def _office_preview(claim):
     """A link that names no reader (the console's card previews) opened by a signed-in
     console account: shown as before, recording nothing, without WeChat's identity."""
     return claim.get("c") is None and claim.get("g") is None and signed_in()
-
-
-def paragraphs(body):
-    """`paragraphs("甲\\n\\n乙")` -> ["甲", "乙"]: the body's non-empty lines; a table row's
-    cells (tab-separated, from a Word table) are shown apart: `指标 ｜ 绝对值` (HTML would
-    show a tab as one space, running the cells together)."""
-    return [" ｜ ".join(cell.strip() for cell in line.split("\t") if cell.strip()) if "\t" in line else line.strip()
-            for line in (body or "").splitlines() if line.strip()]
 
 
 def _neighbours(siblings, item_id):
