@@ -92,6 +92,7 @@ def item_page(item_id):
         "item.html", item=item, change=change,
         blocks=item_body.blocks(item.get("body")),
         watermark=_watermark(reader, item),
+        internal=levels.item_level(db, item_id) == levels.INTERNAL,
         previous=previous and _link(config, previous, claim, links.issued_at(config, request.args.get("t"))),
         following=following and _link(config, following, claim, links.issued_at(config, request.args.get("t"))),
         position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))), config)
