@@ -9,6 +9,7 @@ Screenshots go to tests/artifacts/item-*.png (git-ignored).
 """
 
 import pathlib
+from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -229,3 +230,29 @@ def test_an_internal_item_leaves_its_text_out_of_the_title_and_share_card(bullet
     page.goto(base + paths["public"])
     assert items["public"]["title"] in page.title()
     page.close()
+
+
+def test_a_public_item_is_not_labelled_internal(bulletin, browser):
+    """A 公开 item's page said `内部资料 · 请勿转发` under its text and `王明 · 内部资料` across it:
+    a reader was told not to pass on what the office made public. The watermark still names
+    the reader; a 内部 item keeps both."""
+    base, paths, _ = bulletin
+    page = browser.new_page(viewport={"width": 375, "height": 667})
+    for name, internal in (("public", False), ("lead", True)):
+        page.goto(base + paths[name])
+        mark = unquote(page.locator(".watermark").evaluate("w => getComputedStyle(w).backgroundImage"))
+        assert "王明" in mark
+        assert ("内部资料" in mark) is internal, name
+        assert ("内部资料" in page.locator("main").inner_text()) is internal, name
+    shot(page, "item-public-375.png")
+    page.close()
+
+
+def test_the_link_pages_fit_a_phone(bulletin, browser):
+    """The expired-link and invalid-link pages at every phone size and 150 % text: no
+    sideways scroll, the day to send legible."""
+    base, paths, _ = bulletin
+    for label, page, zoom in phones(browser):
+        assert open_page(page, base + paths["lead"][:-4] + "abcd", zoom).status == 403
+        assert "链接无效或已过期" in page.inner_text("h1") and no_page_scroll(page), label
+        shot(page, f"item-link-invalid-{label}.png")
