@@ -84,6 +84,7 @@ def item_page(item_id):
     siblings = [s for s in issue_items(db, item["issue_id"])  # what this reader was sent
                 if s["id"] == item_id or (s["id"] in received and not s.get("withdrawn_at"))]
     previous, following = _neighbours(siblings, item_id)
+    internal = levels.item_level(db, item_id) == levels.INTERNAL
     store.record_read(db, item_id, claim)
     change = corrections.latest(db, item_id)
     if item.get("withdrawn_at"):
@@ -91,8 +92,8 @@ def item_page(item_id):
     return reader_auth.remember(make_response(render_template(
         "item.html", item=item, change=change,
         blocks=item_body.blocks(item.get("body")),
-        watermark=_watermark(reader, item),
-        internal=levels.item_level(db, item_id) == levels.INTERNAL,
+        watermark=_watermark(reader, item, internal),
+        internal=internal,
         previous=previous and _link(config, previous, claim, links.issued_at(config, request.args.get("t"))),
         following=following and _link(config, following, claim, links.issued_at(config, request.args.get("t"))),
         position=[s["id"] for s in siblings].index(item_id) + 1, count=len(siblings))), config)
@@ -130,8 +131,11 @@ def _link(config, item, claim, issued_at):
                                     group=claim.get("g"), issued_at=issued_at)}
 
 
-def _watermark(reader, item):
+def _watermark(reader, item, internal=True):
+    """The reader's name (a group link: the department and the issue), `· 内部资料` on a 内部
+    item only: a 公开 one is no 内部资料 (it said so until stop 24)."""
     if reader is not None:
-        return f"{reader['name']} · 内部资料"
-    parts = [item.get("department"), item.get("number") or item.get("date")]
-    return " · ".join(p for p in parts if p) + " · 内部资料"
+        parts = [reader["name"]]
+    else:
+        parts = [p for p in (item.get("department"), item.get("number") or item.get("date")) if p]
+    return " · ".join(parts + (["内部资料"] if internal else []))
