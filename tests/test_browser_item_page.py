@@ -244,7 +244,7 @@ def test_a_public_item_is_not_labelled_internal(bulletin, browser):
         assert "王明" in mark
         assert ("内部资料" in mark) is internal, name
         assert ("内部资料" in page.locator("main").inner_text()) is internal, name
-    shot(page, "item-public-375.png")
+        shot(page, f"item-level-{name}-375.png")
     page.close()
 
 
