@@ -303,3 +303,25 @@ def test_the_consoles_cancel_and_held_reminder_are_in_the_audit_log(make_app):
     assert cancelled["who"] == "admin" and cancelled["target"] == f"issue:{issue_id}"
     assert cancelled["details"] == {"cancelled": 1}
     db.conn.close()
+
+
+def test_cancelling_when_nothing_is_scheduled_says_so_and_logs_nothing(make_app):
+    """`push ID --cancel` with nothing pending said "0 scheduled push(es) cancelled" and wrote
+    a `schedule_cancel` row for nothing (the console's 取消定时, from a page left open, did
+    the same: "已取消 0 个定时任务"). It says there was nothing to cancel, exit 0, no row."""
+    from store import audit
+
+    app = make_app()
+    db, issue_id = arranged(app)
+    result = app.test_cli_runner().invoke(args=["push", str(issue_id), "--cancel"])
+    assert result.exit_code == 0, result.output
+    assert "nothing scheduled to cancel" in result.output and "0 scheduled" not in result.output
+    client = app.test_client()
+    login(client)
+    token = csrf_from(client.get(f"/admin/issues/{issue_id}"))
+    answer = client.post(f"/admin/issues/{issue_id}/schedules/cancel",
+                         data={"csrf_token": token}, follow_redirects=True)
+    page = answer.get_data(as_text=True)
+    assert "没有待发的定时任务" in page and "已取消 0" not in page
+    assert audit.entries(db, action="schedule_cancel") == []
+    db.conn.close()
