@@ -205,6 +205,10 @@ def _schedule(db, issue_id, at_text, urgent, cancel):
         if cancel:
             require_push(issue_id, "cancel a scheduled push")
             n = publish.cancel_schedules(db, issue_id)
+            if not n:  # nothing done: nothing to log
+                click.echo(f"Issue {issue_id}: nothing scheduled to cancel (no pending push"
+                           " or reminder; `status` lists them).")
+                return True
             note("schedule_cancel", f"issue:{issue_id}", cancelled=n)
             click.echo(f"Issue {issue_id}: {n} scheduled push(es) cancelled.")
             return True

@@ -335,6 +335,9 @@ def cancel_schedules(issue_id):
     db = get_db()
     found(get_issue(db, issue_id))
     n = publish.cancel_schedules(db, issue_id)
+    if not n:  # a page left open after the schedule fired or was cancelled: nothing to log
+        flash("没有待发的定时任务，无需取消。")
+        return redirect(url_for("issues.review", issue_id=issue_id))
     note("schedule_cancel", f"issue:{issue_id}", cancelled=n)
     flash(f"已取消 {n} 个定时任务。")
     return redirect(url_for("issues.review", issue_id=issue_id))
