@@ -325,3 +325,27 @@ def test_cancelling_when_nothing_is_scheduled_says_so_and_logs_nothing(make_app)
     assert "没有待发的定时任务" in page and "已取消 0" not in page
     assert audit.entries(db, action="schedule_cancel") == []
     db.conn.close()
+
+
+def test_a_reminder_in_the_quiet_hours_with_nobody_left_to_remind_schedules_nothing(make_app):
+    """A 提醒未读 (or `remind`) held by the quiet hours was scheduled although every cadre had
+    been reminded already: a schedule that would send nothing, and the console said it would
+    go at the window's end. With nobody left it says so and schedules nothing, as `remind`
+    says outside the quiet hours ("0 reminded")."""
+    app = make_app()
+    db, issue_id = arranged(app)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    assert '"reminded": 1' in runner.invoke(args=["remind", str(issue_id), "--json"]).output
+    quiet = make_app(BOT_QUIET_HOURS=quiet_now())
+    client = quiet.test_client()
+    login(client)
+    token = csrf_from(client.get(f"/admin/issues/{issue_id}"))
+    page = client.post(f"/admin/issues/{issue_id}/remind", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "没有需要提醒的人" in page and "提醒将于" not in page
+    assert schedules.pending(db, issue_id) == []
+    held = quiet.test_cli_runner().invoke(args=["remind", str(issue_id)])
+    assert held.exit_code == 0 and "0 reminded" in held.output and "quiet hours" not in held.output
+    assert schedules.pending(db, issue_id) == []
+    db.conn.close()
