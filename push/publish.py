@@ -40,12 +40,20 @@ def remind_issue(db, issue_id, config, db_path, dry_run=False, channel=None, *,
     """Queue one reminder to each cadre who opened none of their items (push.reminders):
     {"issue", "reminded", "already_read", "skipped"}; nothing queued with `dry_run`. Inside
     BOT_QUIET_HOURS (not `urgent`) it is scheduled for the window's end and the answer adds
-    `"scheduled"` (and `"replaced"`, the pending reminders it replaced), with `reminded` 0."""
+    `"scheduled"` (and `"replaced"`, the pending reminders it replaced), with `reminded` 0 —
+    unless nobody is left to remind (everyone read or was reminded): then nothing is
+    scheduled and the counts are as outside the quiet hours (`reminded` 0)."""
+    channel = channel or make_channel(config, db_path)
+    if not (dry_run or urgent) and schedules.quiet_until(config) is not None:
+        ahead = reminders.remind(db, config, channel, issue_id, dry_run=True)
+        if ahead is None:
+            raise UnknownIssue(issue_id)
+        if not ahead["reminded"]:  # nobody left to remind: no schedule that would send nothing
+            return ahead
     if not dry_run:
         held = _hold(db, issue_id, config, "remind", urgent, None)
         if held:
             return {"issue": issue_id, "reminded": 0, "already_read": 0, "skipped": 0, **held}
-    channel = channel or make_channel(config, db_path)
     result = reminders.remind(db, config, channel, issue_id, dry_run=dry_run)
     if result is None:
         raise UnknownIssue(issue_id)

@@ -290,8 +290,11 @@ def remind(issue_id):
               + (f"原定 {replaced} 的定时提醒已取消。" if replaced else ""))
         return redirect(url_for("issues.review", issue_id=issue_id))
     note("remind", f"issue:{issue_id}", reminded=result["reminded"])
-    if result["reminded"]:
-        worker.wake(current_app)
+    if not result["reminded"]:  # nothing sent, nothing scheduled (in the quiet hours too)
+        flash(f"没有需要提醒的人：已读 {result['already_read']} 人；其余 {result['skipped']} 人"
+              "已提醒过、已移除、没有未读的条目，或企业微信群内无法确定是谁读了。")
+        return redirect(url_for("issues.review", issue_id=issue_id))
+    worker.wake(current_app)
     flash(f"已提醒 {result['reminded']} 人；已读 {result['already_read']} 人；"
           f"未提醒 {result['skipped']} 人（已提醒过、已移除，或企业微信群内无法确定是谁读了）。")
     return redirect(url_for("issues.review", issue_id=issue_id))
