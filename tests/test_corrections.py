@@ -157,3 +157,29 @@ def pushed_on_wecom(fake_wechat, make_app, **settings):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
     return app, db, issue_id, runner
+
+
+def test_correct_notify_says_what_was_sent_or_who_sends_it_and_status_follows(runner, db):
+    """`item correct --notify` sent the notices (as `push ID` does) but said only "2 queued":
+    not how many went out or failed; with `--no-wait` not who sends them nor where to look,
+    and `status ID` counted the push alone. Now it ends with the notices' counts as `push ID`
+    does; `--no-wait` names the worker and `status`, whose text and JSON (`notices`, present
+    when there are any) count them."""
+    issue_id, item_id = pushed(runner, db)
+    plain = json.loads(runner.invoke(args=["status", str(issue_id), "--json"]).output)
+    assert "notices" not in plain                        # none yet: the shape as documented
+    result = runner.invoke(args=["item", "correct", str(item_id), "--title", "区审计局提升宣传",
+                                 "--note", "标题有误", "--notify"])
+    assert result.exit_code == 0, result.output
+    assert "2 sent, 0 failed, 0 pending" in result.output, result.output
+    queued = runner.invoke(args=["item", "correct", str(item_id), "--title", "区审计局宣传",
+                                 "--note", "标题仍有误", "--notify", "--no-wait"])
+    assert queued.exit_code == 0, queued.output
+    assert "worker" in queued.output and f"python bot.py status {issue_id}" in queued.output
+    text = runner.invoke(args=["status", str(issue_id)]).output
+    assert re.search(r"Correction notices? \(change \d+\): 2 — 2 sent, 0 failed, 0 pending",
+                     text), text
+    assert re.search(r"\(change \d+\): 2 — 0 sent, 0 failed, 2 pending", text), text
+    notices_now = json.loads(runner.invoke(args=["status", str(issue_id), "--json"]).output)
+    assert sorted(n["pending"] for n in notices_now["notices"].values()) == [0, 2]
+    assert notices_now["total"] == 3 and notices_now["sent"] == 3  # the push's own, as before
