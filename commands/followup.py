@@ -93,15 +93,34 @@ def correct(item_id, title, body_file, department, note, notify, no_wait, as_jso
         click.echo(json.dumps(result, ensure_ascii=False))
         return
     click.echo(f"Item {item_id} corrected (change {result['change']}).")
+    issue_id = before["issue_id"]
     if result["notified"] is not None:
         click.echo(f"Correction notice: {result['notified']['queued']} queued for"
-                   f" {result['notified']['recipients']} recipients of the item.")
+                   f" {result['notified']['recipients']} recipients of the item"
+                   + _outcome(issue_id, f"correct:{result['change']}", queued, no_wait))
     if result["gained"] is not None:
         gained = result["gained"]
         click.echo(f"New department: the item sent to {gained['recipients']} followers"
                    f" ({gained['recipients'] - gained['new_to_issue']} who had the issue"
                    f" without it, {gained['new_to_issue']} it had not reached;"
-                   f" {gained['queued']} queued).")
+                   f" {gained['queued']} queued)"
+                   + _outcome(issue_id, f"item:{item_id}", queued, no_wait))
+    if queued and no_wait:
+        click.echo(f"A worker sends them (`python bot.py worker`, or the web app's own);"
+                   f" `python bot.py status {issue_id}` follows them.")
+
+
+def _outcome(issue_id, kind, queued, no_wait):
+    """What became of the notices of `kind` once sent (as `push ID` ends with its counts):
+    ` — 2 sent, 0 failed, 0 pending.`; just `.` when nothing was queued or with --no-wait."""
+    from push import status
+    from store.db import get_db
+
+    counts = status.notices(get_db(), issue_id).get(kind)
+    if not queued or no_wait or not counts:
+        return "."
+    return (f" — {counts['sent']} sent, {counts['failed']} failed, {counts['pending']}"
+            " pending.")
 
 
 RECALL_KEYS = '{"calls", "recalled", "too_old", "failed", "not_recallable", "retryable"}'
@@ -219,6 +238,12 @@ def remind(issue_id, dry_run, no_wait, urgent, as_json):
     click.echo(f"Issue {issue_id}: {result['reminded']} {verb}, {result['already_read']} already"
                f" read, {result['skipped']} skipped (already reminded, removed, nothing left to"
                " read, or on WeCom in a group whose reader cannot be named).")
+    if result["reminded"] and not dry_run:
+        if no_wait:
+            click.echo(f"A worker sends them; `python bot.py status {issue_id}` follows them.")
+        else:
+            click.echo("Reminders" + _outcome(issue_id, "remind", result["reminded"], False)
+                       .replace(" — ", ": ", 1))
 
 
 def _read_body(path):

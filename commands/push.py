@@ -4,6 +4,7 @@
     python bot.py push 3 --at "2026-11-28 08:00"   # scheduled (local time); --cancel undoes
     python bot.py push 3 --urgent   # now, even inside BOT_QUIET_HOURS (else held until it ends)
     python bot.py status 3 --json   # {"issue", "total", "sent", "failed", "pending", "by_reason"}
+                                    # (+ "notices": {kind: counts} when any were queued)
     python bot.py worker            # a separate sending process (stops cleanly on SIGTERM)
 
 `send_with_progress(issue_id)` is what `publish FILE --push` calls after storing the file.
@@ -125,6 +126,20 @@ def why_nobody(preview, config):
         parts.append(f"{unreached['no_matching_items']} follow none of its departments and it "
                      "has no lead item (BOT_DEFAULT_FOLLOW, 订阅)")
     return "Nobody would receive it: of the cadres on file, " + "; ".join(parts) + "."
+
+
+def notice_line(kind, counts):
+    """`Correction notice (change 3): 2 — 2 sent, 0 failed, 0 pending.` for one notice kind
+    (status.notices): correction notices, reminders, items sent on their own."""
+    what = kind
+    if kind == "remind":
+        what = "Reminders (催办)"
+    elif kind.startswith("correct:"):
+        what = f"Correction notices (change {kind.split(':', 1)[1]})"
+    elif kind.startswith("item:"):
+        what = f"Item {kind.split(':', 1)[1]} to readers who gained it"
+    return (f"{what}: {counts['total']} — {counts['sent']} sent, {counts['failed']} failed,"
+            f" {counts['pending']} pending.")
 
 
 def echo_summary(db, issue_id, err=False):
@@ -277,12 +292,16 @@ def status_command(issue_id, as_json, wait, timeout):
             break
         time.sleep(0.5)
     late = publish.withdrawn_in_flight(db, issue_id, current_app.config)
+    notices = status.notices(db, issue_id)
     if as_json:
         click.echo(json.dumps(status.summary(db, issue_id)
-                              | ({"withdrawn_in_flight": late} if late["messages"] else {}),
+                              | ({"withdrawn_in_flight": late} if late["messages"] else {})
+                              | ({"notices": notices} if notices else {}),
                               ensure_ascii=False))
         return
     echo_summary(db, issue_id)
+    for kind, counts in sorted(notices.items()):
+        click.echo(notice_line(kind, counts))
     if late["messages"]:
         ids = ", ".join(map(str, late["items"]))
         click.echo(f"{late['messages']} messages already on their way when item {ids} was"

@@ -74,6 +74,18 @@ def kinds(db, issue_id):
     return out
 
 
+def notices(db, issue_id):
+    """{kind: {"total", "sent", "failed", "pending"}} for the issue's notices (kinds(), the
+    statuses folded as summary() folds them: `failed` counts `window_closed` too)."""
+    out = {}
+    for kind, statuses in kinds(db, issue_id).items():
+        sent, pending = statuses.get("sent", 0), statuses.get("pending", 0)
+        failed = sum(n for status, n in statuses.items() if status not in ("sent", "pending"))
+        out[kind] = {"total": sent + failed + pending, "sent": sent, "failed": failed,
+                     "pending": pending}
+    return out
+
+
 def run_state(db, issue_id):
     """The push run of an issue, or None if it was never pushed."""
     row = db.execute("SELECT status, failures, paused_reason, channel FROM push_runs"
