@@ -374,3 +374,47 @@ def test_stats_with_a_backup_folder_that_is_a_file_lists_no_backups(make_app, tm
     refused = backup(app, env={"BOT_BACKUP_DIR": str(mistaken)})
     assert refused.exit_code == 2 and refused.output.startswith("Error: ")
     assert "Traceback" not in refused.output and refused.output.count("\n") == 1
+
+
+def test_restore_says_to_start_the_services_and_what_it_means_for_pushes(make_app, tmp_path):
+    """`restore` said only "Restored … into …": not to start the services again, nor that
+    withdrawals and corrections made since the backup are gone, nor that the messages the
+    backup holds as queued go out (again) when a worker starts. It now says all three, with
+    the true count of messages queued in the restored database and the issues they belong
+    to, and the schedules still pending."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+    from test_plan import add_cadre
+
+    app = make_app()
+    db = open_db(app.config["DATABASE_PATH"])
+    issue_id = publish(db)
+    add_cadre(db, "甲", "sandbox-1", ["区审计局"])
+    add_cadre(db, "乙", "sandbox-2", ["区审计局"])
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["push", str(issue_id), "--no-wait"]).exit_code == 0
+    later = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(hours=2)
+    other = publish(db, make_issue([("lead", "要闻", "要闻内容。", None)]))
+    assert runner.invoke(args=["push", str(other), "--at", f"{later:%Y-%m-%d %H:%M}"]
+                         ).exit_code == 0
+    copy = backup(app, str(tmp_path / "b"), "--json")
+    copy = json.loads(copy.output)["path"]
+    run_until_idle(app.config["DATABASE_PATH"], app.config)   # sent after the backup
+    assert sent(app.config["DATABASE_PATH"]) == {"sandbox-1", "sandbox-2"}
+    db.conn.close()
+    result = CliRunner().invoke(bot.cli, ["restore", copy], env=worker_env(app))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"Restored {copy} into {app.config['DATABASE_PATH']}."
+    assert "start the web app and the worker again" in result.output.lower()
+    assert "withdrawals" in result.output and "corrections" in result.output
+    assert f"2 messages queued in the backup (issue {issue_id})" in result.output, result.output
+    assert "1 scheduled push or reminder" in result.output, result.output
+    assert len(lines) <= 6, result.output
+
+
+def test_restore_of_a_backup_with_nothing_queued_says_nothing_goes_out_again(app, tmp_path):
+    copy = _backup_of(app, tmp_path)
+    result = CliRunner().invoke(bot.cli, ["restore", copy], env=worker_env(app))
+    assert result.exit_code == 0, result.output
+    assert "No message was queued in the backup" in result.output, result.output
