@@ -9,6 +9,7 @@ Errors are one line on stderr with exit status 2.
 
 import json
 import os
+import sqlite3
 
 import click
 from flask import current_app
@@ -65,11 +66,40 @@ def restore_command(file):
         raise Fail(f"{error}: stop the web app and the worker first")
     except (backups.BackupError, OSError) as error:
         raise Fail(str(error))
-    _log_restore(db_path, file, aside)
+    waiting = _log_restore(db_path, file, aside)
     backups.hand_over(db_path, owner)
     click.echo(f"Restored {file} into {db_path}.")
     if aside:
         click.echo(f"The replaced database is kept at {aside}.")
+    click.echo("Start the web app and the worker again (systemctl start jianbao-web"
+               " jianbao-worker).")
+    click.echo("Pushes: withdrawals, corrections, pushes and reminders made after the backup"
+               " are gone from the database (what reached phones stays there).")
+    click.echo(_waiting_text(waiting))
+
+
+def _waiting_text(waiting):
+    """What the restored database will send when a worker starts (push.status.waiting)."""
+    if waiting is None:
+        return ("Messages the backup holds as queued go out when a worker starts, also those"
+                " sent after the backup; `python bot.py status ID` follows them.")
+    if waiting["messages"]:
+        issues = ", ".join(map(str, waiting["issues"]))
+        line = (f"{waiting['messages']} message{'s' if waiting['messages'] != 1 else ''}"
+                f" queued in the backup (issue"
+                f"{'s' if len(waiting['issues']) > 1 else ''} {issues})"
+                f" go{'es' if waiting['messages'] == 1 else ''} out when a worker"
+                " starts, also those sent after the backup (WeCom drops a repeat within 4 hours;"
+                " other channels deliver it again); `python bot.py status ID` follows them.")
+    else:
+        line = "No message was queued in the backup: none goes out again when a worker starts."
+    if waiting["paused"]:
+        line += f" {waiting['paused']} more wait in paused pushes until resumed."
+    if waiting["schedules"]:
+        n = waiting["schedules"]
+        line += (f" {n} scheduled push or reminder{' is' if n == 1 else 's are'} pending (those"
+                 " past their time fire at once).")
+    return line
 
 
 def _log_restore(db_path, file, aside):
@@ -77,6 +107,7 @@ def _log_restore(db_path, file, aside):
     replaced one went (the log itself came back with the backup). The restored database is
     migrated first, as any start would: a backup older than the audit log has none to write
     to (that ended in a traceback, the restore done but never reported)."""
+    from push import status
     from store import audit
     from store.db import open_db
 
@@ -84,6 +115,10 @@ def _log_restore(db_path, file, aside):
     try:
         audit.record(db, "cli", "cli", "restore", None,
                      {"file": os.path.basename(file), "aside": aside and os.path.basename(aside)})
+        try:
+            return status.waiting(db)
+        except sqlite3.Error:  # a backup older than the push's tables (migrated at start)
+            return None
     finally:
         db.conn.close()
 

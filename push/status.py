@@ -86,6 +86,26 @@ def notices(db, issue_id):
     return out
 
 
+def waiting(db):
+    """What a worker will send when it starts, over every issue (`restore` says it):
+    {"messages": pending deliveries of active pushes, "issues": their issue ids,
+    "paused": pending deliveries of paused pushes (sent once resumed), "schedules": pending
+    scheduled pushes and reminders}."""
+    counts = {"messages": 0, "issues": [], "paused": 0}
+    for issue_id, state, n in db.execute("""
+            SELECT d.issue_id, r.status, COUNT(*) FROM deliveries d
+            JOIN push_runs r ON r.issue_id = d.issue_id
+            WHERE d.status = 'pending' GROUP BY d.issue_id, r.status ORDER BY d.issue_id"""):
+        if state == "paused":
+            counts["paused"] += n
+        else:
+            counts["messages"] += n
+            counts["issues"].append(issue_id)
+    counts["schedules"] = db.execute("SELECT COUNT(*) FROM push_schedules"
+                                     " WHERE status = 'pending'").fetchone()[0]
+    return counts
+
+
 def run_state(db, issue_id):
     """The push run of an issue, or None if it was never pushed."""
     row = db.execute("SELECT status, failures, paused_reason, channel FROM push_runs"
