@@ -242,3 +242,29 @@ def test_publish_push_and_push_are_logged_with_their_counts(make_app, sample_pat
     again = audit.entries(db, action="push")[0]
     assert again["details"] == {"queued": 1, "recipients": 1}
     db.conn.close()
+
+
+def test_the_console_names_an_unknown_action_and_says_which_filters_matched_nothing(
+        client, runner, db):
+    """`/admin/audit?action=pushed` (a word typed into the address, an old bookmark) filtered
+    by it and showed an empty page with the select on 全部, as if the log were empty; and
+    `department_split`, which `departments split` writes, was neither among the select's
+    actions nor accepted by `audit --action`. Now an unknown word is named and left out of
+    the filter (as a bad date is), the select offers every action the code writes, and an
+    empty answer names the filters that matched nothing."""
+    from store.departments import learn
+
+    audit.record(db, "li", "10.0.0.7", "approve", "issue:3")
+    learn(db, "区农委")
+    db.conn.commit()
+    split = runner.invoke(args=["departments", "split", "区农委", "区农业农村局", "区水利局"])
+    assert split.exit_code == 0, split.output
+    logged = runner.invoke(args=["audit", "--json", "--action", "department_split"])
+    assert logged.exit_code == 0 and len(json.loads(logged.stdout)) == 1, logged.output
+    login(client)
+    page = client.get("/admin/audit?action=pushed").get_data(as_text=True)
+    assert "「pushed」不是已知的操作" in page
+    assert "10.0.0.7" in page                               # the rest of the log, unfiltered
+    assert '<option value="department_split"' in page
+    empty = client.get("/admin/audit?action=push&who=li").get_data(as_text=True)
+    assert "没有符合条件的记录" in empty and "操作 push" in empty and "账号 li" in empty
