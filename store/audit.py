@@ -21,7 +21,7 @@ ACTIONS = ("login", "login_failed", "logout", "publish", "correct", "approve", "
            "remind", "withdraw", "recall", "schedule", "schedule_cancel", "schedule_held", "roster_import", "roster_invite", "roster_remove",
            "roster_unbind", "roster_sync", "departments_import", "department_alias",
            "classify", "keep_both", "account_add", "account_disable", "account_enable", "account_password", "account_role", "restore",
-           "reindex", "demo", "department_rename")
+           "reindex", "demo", "department_rename", "department_split")
 FIELDS = ("at", "who", "where", "action", "target", "details")
 
 

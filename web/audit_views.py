@@ -4,7 +4,9 @@
     GET /admin/audit.csv?…same filters…         # every matching row, as a spreadsheet file
 
 Times are shown in BOT_TIMEZONE like everywhere in the console, and `since`/`until` are days
-of that time zone (both inclusive): stored times stay UTC, the bounds are converted.
+of that time zone (both inclusive): stored times stay UTC, the bounds are converted. An
+`action` that is not one of store.audit.ACTIONS (the select offers those) and a date that is
+no date are named on the page and left out of the filter; an empty answer names the filters.
 """
 
 import re
@@ -23,8 +25,12 @@ PAGE_ROWS = 500
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _filters():
-    """The query's filters, bad dates dropped (a filter never errors)."""
+LABELS = {"since": "自", "until": "至", "who": "账号", "action": "操作", "target": "对象"}
+
+
+def _filters(dropped=None):
+    """The query's filters, bad dates and unknown action words dropped (a filter never
+    errors); what was dropped goes into `dropped` ({key: the text given}) for the page."""
     args = request.args
     chosen = {key: (args.get(key) or "").strip()[:100] or None
               for key in ("since", "until", "who", "action", "target")}
@@ -35,7 +41,13 @@ def _filters():
                     raise ValueError
                 local_day_bounds(chosen[key])
             except (ValueError, OverflowError):
+                if dropped is not None:
+                    dropped[key] = chosen[key]
                 chosen[key] = None
+    if chosen["action"] and chosen["action"] not in audit.ACTIONS:
+        if dropped is not None:
+            dropped["action"] = chosen["action"]
+        chosen["action"] = None
     return chosen
 
 
@@ -53,10 +65,13 @@ def _query(filters):
 @role_required("approver")
 def audit_page():
     """The newest PAGE_ROWS rows matching the filters."""
-    filters = _filters()
+    dropped = {}
+    filters = _filters(dropped)
     rows = audit.entries(get_db(), limit=PAGE_ROWS, **_query(filters))
+    applied = [f"{LABELS[key]} {value}" for key, value in filters.items() if value]
     return render_template("admin/audit.html", rows=rows, filters=filters,
-                           actions=audit.ACTIONS, page_rows=PAGE_ROWS)
+                           actions=audit.ACTIONS, page_rows=PAGE_ROWS, dropped=dropped,
+                           applied=applied)
 
 
 @bp.route("/audit.csv")
