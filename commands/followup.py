@@ -130,7 +130,7 @@ RECALL_KEYS = '{"calls", "recalled", "too_old", "failed", "not_recallable", "ret
 @click.argument("item_id", type=int)
 @click.option("--note", required=True, help="说明: why, shown on the item page.")
 @click.option("--json", "as_json", is_flag=True,
-              help=f'Print {{"item", "change", "recall": {RECALL_KEYS}}} as JSON.')
+              help=f'Print {{"item", "change", "recall": {RECALL_KEYS}, "requeued"}} as JSON.')
 @with_appcontext
 def withdraw(item_id, note, as_json):
     """Withdraw ITEM_ID: its page then shows 该条已撤回, search and 最新 drop it; on WeCom
@@ -207,7 +207,7 @@ def _echo_recall(item_id, recall):
 @click.option("--urgent", is_flag=True, help="Send now even inside BOT_QUIET_HOURS.")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"issue", "reminded", "already_read", "skipped"} as JSON '
-                   '(plus "scheduled" when quiet hours hold it).')
+                   '(plus "scheduled" and "replaced" when quiet hours hold it).')
 @with_appcontext
 def remind(issue_id, dry_run, no_wait, urgent, as_json):
     """Remind (催办) each cadre who opened none of ISSUE_ID's items they were sent: one short

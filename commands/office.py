@@ -282,7 +282,8 @@ def departments_list_command(as_json=False):
 @click.argument("file", type=click.Path())
 @with_appcontext
 def departments_import_command(file):
-    """Import departments and aliases: one per line, canonical name then aliases."""
+    """Import the org chart: a CSV with the header name,aliases,parent (aliases
+    |-separated), or one department per line, its name then its aliases."""
     require("admin", "change the departments")
     try:
         summary = department_file.import_departments(get_db(), file)
