@@ -191,10 +191,11 @@ def test_a_callback_during_a_long_lock_says_sorry_then_the_retry_is_answered(app
     client = bound_client(app, tmp_path)
     locker, locked = hold_write_lock(app.config["DATABASE_PATH"], 6.5)
     assert locked.wait(10)
-    during = post_xml(client, text_xml("o_zhang", "疫情", msg_id=6002))
+    message = text_xml("o_zhang", "疫情", msg_id=6002)
+    during = post_xml(client, message)
     locker.join()
     assert during.status_code == 200 and reply(during) == SORRY  # never a 500
-    retry = post_xml(client, text_xml("o_zhang", "疫情", msg_id=6002))  # WeChat's resend
+    retry = post_xml(client, message)  # WeChat's resend: the same XML, CreateTime too
     assert retry.status_code == 200 and reply(retry).startswith("找到")
     conn = sqlite3.connect(app.config["DATABASE_PATH"])
     assert conn.execute("SELECT count(*) FROM inbound_replies WHERE key LIKE 'msg:6002:%'"
