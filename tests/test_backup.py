@@ -15,7 +15,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 
 from click.testing import CliRunner
 from fakewechat import fake_wechat  # noqa: F401 (fixture)
@@ -149,6 +148,22 @@ def test_restore_refuses_bad_files_in_one_line_and_leaves_the_database(app, tmp_
     assert not [name for name in os.listdir(tmp_path) if ".replaced-" in name]
 
 
+def lock_is_held(path):
+    """True once another process holds its flock on `path` (the worker's store.presence lock):
+    the file appears a moment before the lock is taken, so its existence is not enough."""
+    import fcntl
+
+    if not os.path.exists(path):
+        return False
+    with open(path, "r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 @pytest.mark.slow
 def test_restore_refuses_while_a_worker_runs(make_app, tmp_path):
     app = make_app()
@@ -157,8 +172,7 @@ def test_restore_refuses_while_a_worker_runs(make_app, tmp_path):
     worker = subprocess.Popen([sys.executable, "bot.py", "worker"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        assert wait_for(lambda: os.path.exists(app.config["DATABASE_PATH"] + ".in-use"))
-        time.sleep(1.0)  # the worker has built its app (and taken the lock)
+        assert wait_for(lambda: lock_is_held(app.config["DATABASE_PATH"] + ".in-use"))
         refused = subprocess.run([sys.executable, "bot.py", "restore", copy], cwd=ROOT, env=env,
                                  capture_output=True, text=True, timeout=60)
         assert refused.returncode == 2
