@@ -172,9 +172,17 @@ def test_metrics_add_up_over_gunicorn_workers_and_the_push_worker(fake_wechat, t
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
             session.post(base + "/admin/login", data={"password": password, "csrf_token": csrf},
                          timeout=10, allow_redirects=False)
+        scraped = []
+
+        def worker_recorded_every_send():  # it counts a send after WeChat answered it
+            scraped[:] = [requests.get(base + "/metrics", timeout=10).text]
+            return (sample_value(scraped[0], "jianbao_messages_total", channel="mp",
+                                 outcome="sent", reason="") == len(readers)
+                    and sample_value(scraped[0], "jianbao_outbox_depth") == 0)
+
         assert wait_until(lambda: len(fake_wechat.messages) >= len(readers), timeout=60)
-        time.sleep(0.5)
-        text = requests.get(base + "/metrics", timeout=10).text
+        assert wait_until(worker_recorded_every_send, timeout=60), scraped
+        text = scraped[0]
         health_body = requests.get(base + "/healthz", timeout=10).json()
     finally:
         worker.send_signal(signal.SIGTERM)
