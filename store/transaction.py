@@ -11,6 +11,9 @@
     except sqlite3.OperationalError as error:
         if is_busy(error): ...                 # another writer held the lock too long
 
+    with lock_wait(db, 2500):                  # wait at most 2.5 s for the lock in here
+        ...
+
 The one transaction idiom of the whole code base: no module commits, rolls back or opens a
 transaction by hand (`with db.conn:` included), so nesting is always safe and a caller's
 open transaction is never committed behind its back.
@@ -111,6 +114,20 @@ def begin_immediate(conn):
             wait = min(wait * 2, LONGEST_WAIT)
     finally:
         conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+
+
+@contextlib.contextmanager
+def lock_wait(db, ms):
+    """Inside the block, wait at most `ms` milliseconds for another writer's lock (the
+    connection's busy timeout, which `write` honours too), then as before. A WeChat callback
+    must answer within WeChat's 5 s, so it waits less than the 5 s every other caller may."""
+    conn = db.conn
+    before = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout = {int(ms)}")
+    try:
+        yield db
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {before}")
 
 
 def write_one(db, sql, params=()):
