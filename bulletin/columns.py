@@ -16,6 +16,7 @@ import unicodedata
 CELL = re.compile(r"[^ \u3000\t]+(?: [^ \u3000\t]+)*")  # words a single space apart
 MAX_CELL = 40  # ems: a cell's words (as bulletin.repair.MAX_CELL)
 PAGE = re.compile(r"\d{1,3}")
+GAP = re.compile(r"\S(?: {2,}|\u3000+)\S")  # a gap between two cells
 
 
 def _columns(raw):
@@ -30,8 +31,8 @@ def _columns(raw):
 
 def _cells(raw):
     """`raw` -> [(start, end, text)] in display columns, or None for fewer than two cells."""
-    if not re.search(r"\S(?: {2,}|\u3000+)\S", raw):
-        return None
+    if ("  " not in raw and "\u3000" not in raw) or not GAP.search(raw):
+        return None  # (most lines have no wide gap: the cheap test first, ~1 µs a line)
     cols = _columns(raw)
     cells = [(cols[m.start()], cols[m.end()], m.group()) for m in CELL.finditer(raw)]
     if len(cells) < 2 or any(_ems(text) > MAX_CELL or "。" in text for _, _, text in cells):
