@@ -12,22 +12,20 @@ import pathlib
 from urllib.parse import unquote
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from store import corrections, levels, review
 from store.db import open_db
 from store.ingest import ingest
 from store.issues import issue_items
 from channels import links
+import test_browser
 from test_console import add_cadre
 from test_docx_layouts import build
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+browser = test_browser.browser  # the fixture: one Debian chromium for the module
 PHONES = [(375, 667), (320, 568)]
 TEXT_ZOOM = """(factor) => {
   const all = [...document.querySelectorAll('body, body *')];
@@ -59,16 +57,6 @@ TYPED = ("工作简报\n第3期\n某某区政府办公室　　2024年8月1日\n
          "城东污水处理厂\t区住建局\t1.2亿元\t60%\n老旧小区改造\t区住建局\t0.8亿元\t45%\n"
          "　　下一步将加快推进。（区发改委）\n\n区审计局开展专项审计\n"
          "　　区审计局对政府投资项目开展专项审计。（区审计局）\n").encode()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not pathlib.Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed: run scripts/install-system-deps.sh")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

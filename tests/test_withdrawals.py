@@ -68,7 +68,9 @@ def test_console_withdraws_with_a_note(app, client, runner, db):
                        data={"csrf_token": token, "withdraw_note": "x"}).status_code == 404
 
 
-def wecom_pushed(fake_wechat, make_app):
+def wecom_issue_pushed(fake_wechat, make_app, *push_options):
+    """The issue pushed on the fake WeCom to two cadres of its audit department:
+    (app, db, runner, issue_id); `push_options` e.g. "--no-wait"."""
     app = make_app(**fake_wechat.app_config("work"))
     db = open_db(app.config["DATABASE_PATH"])
     issue_id = publish(db)
@@ -76,7 +78,12 @@ def wecom_pushed(fake_wechat, make_app):
     add_cadre(db, "乙", "m2", ["区审计局"], identity="userid")
     fake_wechat.add_members(["m1", "m2"])
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["push", str(issue_id)]).exit_code == 0
+    assert runner.invoke(args=["push", str(issue_id), *push_options]).exit_code == 0
+    return app, db, runner, issue_id
+
+
+def wecom_pushed(fake_wechat, make_app):
+    app, db, runner, issue_id = wecom_issue_pushed(fake_wechat, make_app)
     return app, db, runner, item_ids(db, issue_id)[AUDIT]
 
 
@@ -178,14 +185,7 @@ def test_a_message_in_flight_when_its_item_is_withdrawn_is_reported_and_recallab
     from push.worker import process_one
     from test_console import login
 
-    app = make_app(**fake_wechat.app_config("work"))
-    db = open_db(app.config["DATABASE_PATH"])
-    issue_id = publish(db)
-    add_cadre(db, "甲", "m1", ["区审计局"], identity="userid")
-    add_cadre(db, "乙", "m2", ["区审计局"], identity="userid")
-    fake_wechat.add_members(["m1", "m2"])
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["push", str(issue_id), "--no-wait"]).exit_code == 0
+    app, db, runner, issue_id = wecom_issue_pushed(fake_wechat, make_app, "--no-wait")
     item_id = item_ids(db, issue_id)[AUDIT]
 
     fake_wechat.inject("message/send", delay=1.5)      # WeCom takes its time to answer
