@@ -35,7 +35,7 @@ from flask.cli import with_appcontext
 from commands.audit import actor, note as audit_note
 from commands.errors import Fail
 from commands.review import require
-from push import publish, worker
+from push import item_actions, publish, worker
 
 
 @click.group("item")
@@ -73,10 +73,10 @@ def correct(item_id, title, body_file, department, note, notify, no_wait, as_jso
     require("approver" if pushed else "editor",
             "correct a pushed item" if pushed else "correct an item")
     try:
-        result = publish.correct_item(db, item_id, config, config["DATABASE_PATH"], title=title,
+        result = item_actions.correct_item(db, item_id, config, config["DATABASE_PATH"], title=title,
                                       body=body, department=department, note=note, who=actor(),
                                       notify=notify)
-    except publish.UnknownItem:
+    except item_actions.UnknownItem:
         raise Fail(f"no item {item_id}")
     except ValueError as error:
         raise Fail.from_error(error)
@@ -142,9 +142,9 @@ def withdraw(item_id, note, as_json):
     config = current_app.config
     db = get_db()
     try:
-        result = publish.withdraw_item(db, item_id, config, config["DATABASE_PATH"],
+        result = item_actions.withdraw_item(db, item_id, config, config["DATABASE_PATH"],
                                        note=note, who=actor())
-    except publish.UnknownItem:
+    except item_actions.UnknownItem:
         raise Fail(f"no item {item_id}")
     except ValueError as error:
         if (get_item(db, item_id) or {}).get("withdrawn_at"):
@@ -175,8 +175,8 @@ def recall(item_id, as_json):
     require("approver", "recall an item")
     config = current_app.config
     try:
-        result = publish.recall_again(get_db(), item_id, config, config["DATABASE_PATH"])
-    except publish.UnknownItem:
+        result = item_actions.recall_again(get_db(), item_id, config, config["DATABASE_PATH"])
+    except item_actions.UnknownItem:
         raise Fail(f"no item {item_id}")
     except ValueError as error:
         raise Fail.from_error(error)

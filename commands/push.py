@@ -21,7 +21,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from channels import channel_class
-from push import publish, status, worker
+from push import item_actions, publish, status, worker
 from commands.audit import note
 from commands.errors import Fail
 from commands.review import require_push
@@ -291,7 +291,7 @@ def status_command(issue_id, as_json, wait, timeout):
         if (run and run["status"] == "paused") or (deadline and time.monotonic() > deadline):
             break
         time.sleep(0.5)
-    late = publish.withdrawn_in_flight(db, issue_id, current_app.config)
+    late = item_actions.withdrawn_in_flight(db, issue_id, current_app.config)
     notices = status.notices(db, issue_id)
     if as_json:
         click.echo(json.dumps(status.summary(db, issue_id)

@@ -125,3 +125,17 @@ def cards_for(items, meta, channel, config, cadre_id=None, group=None):
                                limits=channel.card_limits,
                                confidential=row.get("level") == INTERNAL))
     return cards
+
+
+def plan_again(db, issue_id, config, channel, unsent):
+    """The issue's push messages, as it is now, for these recipients ({recipient: cadre
+    id}, planned before), each cadre at the account they have now (a resend, a withdrawal
+    taking back what was still queued)."""
+    if not unsent:
+        return []
+    reach = audience.audience(db, issue_id, audience.rule_for(config, channel.identity),
+                              skip_planned=False)
+    cadres = {c for c in unsent.values() if c is not None}
+    reach.recipients = [r for r in reach.recipients
+                        if r["recipient"] in unsent or r["id"] in cadres]
+    return plan_issue(db, issue_id, channel, config, reach=reach) or []

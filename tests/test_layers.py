@@ -24,7 +24,7 @@ LAYER = {package: n for n, packages in enumerate(LAYERS) for package in packages
 # What an upper package may use of a lower one that is not plain storage or a library: the
 # modules named here are that package's interface; the rest is its own business.
 INTERFACES = {
-    "push": {"push", "push.publish", "push.status", "push.worker", "push.plan"},
+    "push": {"push", "push.publish", "push.item_actions", "push.status", "push.worker", "push.plan"},
     "web": {"web", "web.demo"},
 }
 PURE = {"bulletin": set(), "config": set(), "metrics": set(),

@@ -16,7 +16,7 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
                    url_for)
 
 from channels import channel_class
-from push import publish, status, worker
+from push import item_actions, publish, status, worker
 from store import corrections, review as approval
 from store.db import get_db
 from store.issues import get_issue, get_item, issue_items, update_item
@@ -74,7 +74,7 @@ def issue_page(issue_id, drafts=None, masthead=None):
         changes={item["id"]: corrections.latest(db, item["id"]) for item in items},
         seen=seen, seen_parts=approval.seen_text(seen), marked=_marked_items(),
         drafts=drafts or {}, masthead_draft=masthead,
-        recall_retry={item["id"]: publish.recalls_to_retry(db, item["id"], current_app.config)
+        recall_retry={item["id"]: item_actions.recalls_to_retry(db, item["id"], current_app.config)
                       for item in items if item.get("withdrawn_at")})
 
 
@@ -188,10 +188,10 @@ def _correct_after_push(db, item, form, typed, changes, back, unchecked):
         return _refused(item, form, typed, f"第 {item['seq']} 条已推送，更正须写明说明。")
     config = current_app.config
     try:
-        result = publish.correct_item(db, item["id"], config, config["DATABASE_PATH"],
+        result = item_actions.correct_item(db, item["id"], config, config["DATABASE_PATH"],
                                       note=why, who=_who(),
                                       notify=bool(form.get("notify")), **changes)
-    except (ValueError, publish.UnknownItem) as error:
+    except (ValueError, item_actions.UnknownItem) as error:
         return _refused(item, form, typed, f"第 {item['seq']} 条未更正：{error}")
     changes = _as_stored(db, item["id"], changes)
     note("correct", f"item:{item['id']}", issue=item["issue_id"], after=changes, note=why,
@@ -225,9 +225,9 @@ def withdraw_item(item_id):
         return redirect(back)
     config = current_app.config
     try:
-        result = publish.withdraw_item(db, item_id, config, config["DATABASE_PATH"],
+        result = item_actions.withdraw_item(db, item_id, config, config["DATABASE_PATH"],
                                        note=why, who=_who())
-    except (ValueError, publish.UnknownItem) as error:
+    except (ValueError, item_actions.UnknownItem) as error:
         flash(f"第 {item['seq']} 条未撤回：{error}", "error")
         return redirect(back)
     note("withdraw", f"item:{item_id}", note=why, recall=result["recall"],
@@ -251,7 +251,7 @@ def recall_item(item_id):
     db, item, back = _item_and_back(item_id)
     config = current_app.config
     try:
-        result = publish.recall_again(db, item_id, config, config["DATABASE_PATH"])
+        result = item_actions.recall_again(db, item_id, config, config["DATABASE_PATH"])
     except ValueError as error:
         flash(f"第 {item['seq']} 条未重试撤回：{error}", "error")
         return redirect(back)

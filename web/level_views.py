@@ -6,12 +6,12 @@
 A change is a change like a correction: the issue goes back to 待审核 (store/review.py), and
 an issue already pushed needs an approver. 内部 items never reach followers who enrolled
 themselves under BOT_OPEN_ACCESS=1 (store/levels.py); items of a pushed issue made 公开 are
-sent to them then, once (push.publish.made_public).
+sent to them then, once (push.item_actions.made_public).
 """
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 
-from push import publish
+from push import item_actions
 from store import levels
 from store.db import get_db
 from store.issues import get_item
@@ -50,11 +50,11 @@ def issue_level(issue_id):
 
 def _made_public(db, issue_id, before):
     """Send the items that went from 内部 to 公开 to those who may be sent 公开 items only
-    (after the push; push.publish.made_public): its answer, or None."""
+    (after the push; push.item_actions.made_public): its answer, or None."""
     after = levels.issue_levels(db, issue_id)["items"]
     public = [item_id for item_id, (_, now) in after.items()
               if now == "公开" and before["items"].get(item_id, (None, now))[1] != "公开"]
-    sent = publish.made_public(db, public, current_app.config, current_app.config["DATABASE_PATH"])
+    sent = item_actions.made_public(db, public, current_app.config, current_app.config["DATABASE_PATH"])
     return sent if sent and sent["recipients"] else None
 
 

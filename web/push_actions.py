@@ -12,7 +12,7 @@ Everything here calls the push package (push.publish, push.status, push.worker).
 from flask import current_app
 
 from channels import channel_class
-from push import publish, status, worker
+from push import item_actions, publish, status, worker
 from store.db import get_db
 
 STATE_TEXT = {
@@ -28,7 +28,7 @@ STATE_TEXT = {
 def issue_progress(db, issue_id, config=None):
     """Delivery counts for one issue plus what the office should read into them; messages
     that went out with an item withdrawn while they were on their way are said
-    (`withdrawn_in_flight`, push.publish), with the recall the channel still allows."""
+    (`withdrawn_in_flight`, push.item_actions), with the recall the channel still allows."""
     counts = status.summary(db, issue_id)
     run = status.run_state(db, issue_id)
     if run is None:
@@ -44,7 +44,7 @@ def issue_progress(db, issue_id, config=None):
     text = STATE_TEXT[state]
     if state == "paused" and run.get("paused_reason"):
         text += f"（{run['paused_reason']}）"
-    late = publish.withdrawn_in_flight(db, issue_id, config or current_app.config)
+    late = item_actions.withdrawn_in_flight(db, issue_id, config or current_app.config)
     if late["messages"]:
         counts["withdrawn_in_flight"] = late
         text += in_flight_text(late)
